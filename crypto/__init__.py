@@ -1,0 +1,1 @@
+"""Ischia's cryptography: a pure library over ``cryptography`` (no Flask, no SQLAlchemy)."""

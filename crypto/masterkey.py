@@ -1,0 +1,56 @@
+"""The 256-bit master key that seals every private key and secret kept in the database.
+
+Security property: the master key never enters the database. It is read from a file (created
+with 0600 rights on first use, for the embedded default) or from an environment value that the
+caller passes in, so a stolen database or backup alone opens nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import secrets
+from pathlib import Path
+
+__all__ = ["MASTER_KEY_BYTES", "MasterKeyError", "decode_master_key", "load_or_create_master_key"]
+
+MASTER_KEY_BYTES = 32
+
+
+class MasterKeyError(Exception):
+    """The master key is missing, unreadable, too widely readable or malformed."""
+
+
+def decode_master_key(text: str) -> bytes:
+    """Decode a master key written as URL-safe base64 (the form this module writes)."""
+    try:
+        key = base64.urlsafe_b64decode(text.strip().encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError, ValueError) as exc:
+        raise MasterKeyError("master key is not valid base64") from exc
+    if len(key) != MASTER_KEY_BYTES:
+        raise MasterKeyError(f"master key must be {MASTER_KEY_BYTES} bytes, got {len(key)}")
+    return key
+
+
+def load_or_create_master_key(path: Path, *, create: bool = True) -> bytes:
+    """Return the master key stored at ``path``, creating it (0600) if absent and allowed.
+
+    A key file that group or others may read is refused rather than used: that would mean the
+    key has already been exposed to other accounts on the machine.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600) if create else -1
+    except FileExistsError:
+        fd = -1
+    if fd >= 0:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(base64.urlsafe_b64encode(secrets.token_bytes(MASTER_KEY_BYTES)).decode())
+            handle.write("\n")
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError as exc:
+        raise MasterKeyError(f"master key file {path} does not exist") from exc
+    if mode & 0o077:
+        raise MasterKeyError(f"master key file {path} is readable by others (chmod 600 it)")
+    return decode_master_key(path.read_text(encoding="ascii"))
