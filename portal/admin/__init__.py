@@ -1,0 +1,1 @@
+"""Administration of organisations, users and the audit trail."""

@@ -1,0 +1,37 @@
+"""Forms for signing in and managing one's own credentials."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from portal.services.passwords import MAX_LENGTH
+
+
+class LoginForm(FlaskForm):  # type: ignore[misc]
+    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH * 4)])
+
+
+class CodeForm(FlaskForm):  # type: ignore[misc]
+    code = StringField(
+        "Six-digit code from your authenticator app",
+        validators=[DataRequired(), Length(min=6, max=7)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class ChangePasswordForm(FlaskForm):  # type: ignore[misc]
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=MAX_LENGTH * 4)]
+    )
+    new_password = PasswordField(
+        "New password (12 to 128 characters; a passphrase is best)",
+        validators=[DataRequired(), Length(max=MAX_LENGTH * 4)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class LogoutForm(FlaskForm):  # type: ignore[misc]
+    """Only the CSRF token: logging out is a state change."""

@@ -1,0 +1,150 @@
+"""Sign-in (password, then TOTP), enrolment, sign-out and password change."""
+
+from __future__ import annotations
+
+import time
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from portal.access import public, signed_in
+from portal.auth.forms import ChangePasswordForm, CodeForm, LoginForm
+from portal.extensions import db, limiter
+from portal.models import User
+from portal.principal import Principal
+from portal.services import authentication, mfa
+from portal.services.audit import Actor
+from portal.services.errors import InvalidInput, LoginRefused
+
+blueprint = Blueprint("auth", __name__)
+PENDING = "pending_login"
+PENDING_SECONDS = 300
+
+
+def _login_ip_limit() -> str:
+    return str(current_app.config["RATELIMIT_LOGIN_PER_IP"])
+
+
+def _pending_user() -> User | None:
+    pending = session.get(PENDING)
+    if not pending or time.time() - pending["at"] > PENDING_SECONDS:
+        session.pop(PENDING, None)
+        return None
+    user = db.session.get(User, pending["user_id"])
+    return user if user is not None and user.active else None
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_ip_limit, methods=["POST"])
+@public
+def login() -> str | Response:
+    """First factor: e-mail address and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = authentication.check_password(
+                form.email.data, form.password.data, request.remote_addr
+            )
+        except LoginRefused as refused:
+            form.password.errors.append(refused.message)
+        else:
+            session.clear()  # a fresh session: nothing from before sign-in survives
+            session[PENDING] = {"user_id": user.id, "at": time.time()}
+            target = "auth.verify" if user.totp_confirmed else "auth.enrol"
+            return redirect(url_for(target))
+    return render_template("auth/login.html", form=form)
+
+
+def _finish_login(user: User, form: CodeForm) -> Response | None:
+    try:
+        started = authentication.check_second_factor(
+            user.id, form.code.data, request.remote_addr, request.user_agent.string
+        )
+    except InvalidInput as refused:
+        form.code.errors.append(refused.message)
+        return None
+    session.clear()
+    login_user(Principal(started.user, started.record, started.token))
+    return redirect(url_for("dashboard.index"))
+
+
+@blueprint.route("/login/verify", methods=["GET", "POST"])
+@limiter.limit(_login_ip_limit, methods=["POST"])
+@public
+def verify() -> str | Response:
+    """Second factor for a user who has enrolled."""
+    user = _pending_user()
+    if user is None or not user.totp_confirmed:
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit() and (done := _finish_login(user, form)) is not None:
+        return done
+    demo_code = mfa.current_code(user) if current_app.config["DEMO"] and user.demo else None
+    return render_template("auth/verify.html", form=form, demo_code=demo_code)
+
+
+@blueprint.route("/login/enrol", methods=["GET", "POST"])
+@limiter.limit(_login_ip_limit, methods=["POST"])
+@public
+def enrol() -> str | Response:
+    """First sign-in: scan the QR code, then confirm with a code."""
+    user = _pending_user()
+    if user is None or user.totp_confirmed:
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if request.method == "GET" or user.totp_secret_sealed is None:
+        user = authentication.prepare_enrolment(user.id)
+    elif form.validate_on_submit() and (done := _finish_login(user, form)) is not None:
+        return done
+    return render_template(
+        "auth/enrol.html", form=form, qr_svg=mfa.qr_svg(user), secret=mfa.secret(user)
+    )
+
+
+@blueprint.route("/logout", methods=["POST"])
+@signed_in
+def logout() -> Response:
+    """End the session on the server, then in the browser."""
+    authentication.end_session(
+        current_user.session_record.id, "logout", Actor.of(current_user.user, request.remote_addr)
+    )
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    response = redirect(url_for("auth.login"))
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+@signed_in
+def change_password() -> str | Response:
+    """Change one's own password (required after an administrator set a temporary one)."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            authentication.change_password(
+                current_user.id,
+                form.current_password.data,
+                form.new_password.data,
+                request.remote_addr,
+                keep_session_id=current_user.session_record.id,
+            )
+        except InvalidInput as refused:
+            getattr(form, refused.field or "new_password").errors.append(refused.message)
+        else:
+            flash("Your password was changed. Your other sessions were ended.", "success")
+            return redirect(url_for("dashboard.index"))
+    return render_template("auth/change_password.html", form=form)

@@ -1,0 +1,127 @@
+"""Configuration: the only module that reads the environment.
+
+Every setting has an embedded default, so a fresh checkout runs with no environment at all:
+a SQLite file, a secret key and a master key generated under ``instance/`` with 0600 rights.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ENV_DATABASE_URL = "DATABASE_URL"
+ENV_SECRET_KEY = "SECRET_KEY"  # noqa: S105  (the variable's name, not a secret)
+ENV_MASTER_KEY_FILE = "ISCHIA_MASTER_KEY_FILE"
+ENV_MASTER_KEY = "ISCHIA_MASTER_KEY"
+ENV_REDIS_URL = "REDIS_URL"
+ENV_PRODUCTION = "ISCHIA_PRODUCTION"
+ENV_DEMO = "ISCHIA_DEMO"
+
+
+class ConfigError(Exception):
+    """A setting is missing or contradicts another one."""
+
+
+def defaults(instance_path: Path) -> dict[str, Any]:
+    """Settings shared by every deployment, before the environment or a test overrides them."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'ischia.db'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "MASTER_KEY_FILE": str(instance_path / "master.key"),
+        "MASTER_KEY": None,
+        "REDIS_URL": None,
+        "PRODUCTION": False,
+        "DEMO": False,
+        # Sessions: idle and absolute limits are enforced on the server-side session record.
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=15),
+        "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=12),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "SESSION_COOKIE_NAME": "ischia_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        # Argon2id, tuned to about 100-200 ms here; never below OWASP's m=19 MiB, t=2, p=1.
+        "ARGON2_TIME_COST": 2,
+        "ARGON2_MEMORY_COST_KIB": 65536,
+        "ARGON2_PARALLELISM": 1,
+        "LOGIN_FAILURE_LIMIT": 10,
+        "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
+        "RATELIMIT_LOGIN_PER_IP": "100 per 15 minutes",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session it is bound to
+        "AUDIT_PAGE_SIZE": 50,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    }
+
+
+def database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain ``postgres(ql)://`` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _instance_secret_key(instance_path: Path) -> str:
+    """A secret key generated once and kept in ``instance/secret_key`` with 0600 rights."""
+    path = instance_path / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        key = secrets.token_urlsafe(48)
+        handle.write(key + "\n")
+    return key
+
+
+def from_environment(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
+    """Settings from the process environment, over the embedded defaults."""
+    instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    config = defaults(instance_path)
+    if environ.get(ENV_DATABASE_URL):
+        config["SQLALCHEMY_DATABASE_URI"] = environ[ENV_DATABASE_URL]
+    config["PRODUCTION"] = _truthy(environ.get(ENV_PRODUCTION))
+    config["DEMO"] = _truthy(environ.get(ENV_DEMO))
+    if environ.get(ENV_SECRET_KEY):
+        config["SECRET_KEY"] = environ[ENV_SECRET_KEY]
+    elif config["PRODUCTION"]:
+        raise ConfigError(f"{ENV_SECRET_KEY} must be set when {ENV_PRODUCTION} is on")
+    else:
+        config["SECRET_KEY"] = _instance_secret_key(instance_path)
+    if environ.get(ENV_MASTER_KEY_FILE):
+        config["MASTER_KEY_FILE"] = environ[ENV_MASTER_KEY_FILE]
+    if environ.get(ENV_MASTER_KEY):
+        config["MASTER_KEY"] = environ[ENV_MASTER_KEY]
+    if environ.get(ENV_REDIS_URL):
+        config["REDIS_URL"] = environ[ENV_REDIS_URL]
+    return config
+
+
+def finalise(config: dict[str, Any]) -> None:
+    """Derive dependent settings and refuse contradictory ones (run after any override)."""
+    if not config.get("SECRET_KEY"):
+        raise ConfigError("SECRET_KEY is empty")
+    if config["PRODUCTION"] and config["DEMO"]:
+        raise ConfigError(f"{ENV_DEMO} cannot be on in production: demo mode reveals TOTP codes")
+    config["SQLALCHEMY_DATABASE_URI"] = database_url(config["SQLALCHEMY_DATABASE_URI"])
+    if config["REDIS_URL"]:
+        config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
+    if config["PRODUCTION"]:
+        # Browsers only accept __Host- cookies that are Secure, host-only and for path /.
+        config["SESSION_COOKIE_NAME"] = "__Host-ischia_session"
+        config["SESSION_COOKIE_SECURE"] = True
+        config["SESSION_COOKIE_DOMAIN"] = None
+        config["SESSION_COOKIE_PATH"] = "/"
+    if config["ARGON2_MEMORY_COST_KIB"] < 19456 or config["ARGON2_TIME_COST"] < 2:
+        raise ConfigError("Argon2id parameters below m=19 MiB, t=2 are not allowed")

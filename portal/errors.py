@@ -1,0 +1,48 @@
+"""Error pages: a clear message for the person, and never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.extensions import db
+from portal.services.errors import ServiceError
+
+MESSAGES = {
+    400: "The request could not be understood. Go back and try again.",
+    401: "Please sign in.",
+    403: "Your roles do not allow you to see this page.",
+    404: "There is nothing here, or it is not shared with your organisation.",
+    405: "This page cannot be used that way.",
+    413: "What you sent is too large.",
+    429: "Too many attempts. Wait a few minutes, then try again.",
+    500: "Something went wrong on our side. Nothing you sent was saved. Try again later.",
+}
+
+
+def _page(status: int, message: str | None = None) -> tuple[str, int]:
+    text = message or MESSAGES.get(status, MESSAGES[400])
+    return render_template("errors/error.html", status=status, message=text), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        return _page(
+            400, "The form expired or did not come from this portal. Reload it and try again."
+        )
+
+    @app.errorhandler(ServiceError)
+    def service_error(error: ServiceError) -> tuple[str, int]:
+        return _page(error.status, error.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        return _page(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception) -> tuple[str, int]:
+        app.logger.exception("unhandled error", exc_info=error)
+        db.session.rollback()
+        return _page(InternalServerError.code)

@@ -1,0 +1,1 @@
+"""Domain operations: transactions, audit and calls into crypto/ and graph/. No HTTP here."""

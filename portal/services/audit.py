@@ -1,0 +1,198 @@
+"""Appending to, reading and verifying the tamper-evident audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from crypto.chain import (
+    GENESIS_HASH,
+    ChainBreak,
+    ChainEntry,
+    Checkpoint,
+    CheckpointError,
+    find_break,
+    link,
+    verify_checkpoint,
+)
+from portal import vault
+from portal.extensions import db
+from portal.models import AuditHead, AuditRecord, Organisation, User, utcnow
+from portal.services.errors import InvalidInput, NotFound
+
+HEAD_ID = 1
+Scalar = str | int | bool | None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something, as plain values: a user, or the command line (no user)."""
+
+    user_id: int | None = None
+    email: str | None = None
+    org_id: int | None = None
+    ip: str | None = None
+
+    @classmethod
+    def of(cls, user: User | None, ip: str | None = None) -> Actor:
+        if user is None:
+            return cls(ip=ip)
+        return cls(user.id, user.email, user.organisation_id, ip)
+
+
+CLI = Actor()
+
+
+def record(
+    session: Session,
+    event: str,
+    actor: Actor,
+    *,
+    outcome: str = "success",
+    subject_user: User | None = None,
+    subject_org: Organisation | int | None = None,
+    details: Mapping[str, Scalar | list[Scalar]] | None = None,
+    actor_email: str | None = None,
+) -> AuditRecord:
+    """Append one event to the chain inside the caller's transaction.
+
+    The head row is updated first: that statement takes the lock (a row lock on PostgreSQL,
+    the write lock on SQLite) that serialises concurrent appends.
+    """
+    seq, prev_hash = session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == HEAD_ID)
+        .values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.hash)
+    ).one()
+    if isinstance(subject_org, Organisation):
+        subject_org_id: int | None = subject_org.id
+    elif subject_org is None and subject_user is not None:
+        subject_org_id = subject_user.organisation_id
+    else:
+        subject_org_id = subject_org
+    entry = AuditRecord(
+        seq=seq,
+        at=utcnow(),
+        event=event,
+        outcome=outcome,
+        actor_user_id=actor.user_id,
+        actor_email=actor.email or actor_email,
+        actor_org_id=actor.org_id,
+        subject_user_id=subject_user.id if subject_user is not None else None,
+        subject_org_id=subject_org_id,
+        ip=actor.ip,
+        details=dict(details or {}),
+        prev_hash=prev_hash,
+    )
+    entry.hash = link(prev_hash, entry.chain_fields())
+    session.add(entry)
+    session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(hash=entry.hash))
+    return entry
+
+
+def _entries(session: Session) -> Iterator[ChainEntry]:
+    rows = session.execute(
+        select(AuditRecord).order_by(AuditRecord.seq).execution_options(yield_per=1000)
+    ).scalars()
+    for row in rows:
+        yield ChainEntry(row.seq, row.prev_hash, row.hash, row.chain_fields())
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The outcome of a full verification: how many records, the head, and the first break."""
+
+    count: int
+    head_seq: int
+    head_hash: bytes
+    problem: ChainBreak | None
+
+
+def verify_chain() -> ChainReport:
+    """Check every record, in order, and that the head row agrees with the last record."""
+    session = db.session()
+    head = session.get(AuditHead, HEAD_ID)
+    if head is None:
+        return ChainReport(0, 0, GENESIS_HASH, ChainBreak(0, "deleted", "the chain head is gone"))
+    count = session.scalar(select(func.count()).select_from(AuditRecord)) or 0
+    problem = find_break(_entries(session))
+    if problem is None:
+        last = session.scalar(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(1))
+        last_seq, last_hash = (last.seq, last.hash) if last else (0, GENESIS_HASH)
+        if last_seq < head.seq:
+            problem = ChainBreak(last_seq + 1, "deleted", f"entry #{last_seq + 1} was deleted")
+        elif (last_seq, last_hash) != (head.seq, head.hash):
+            problem = ChainBreak(last_seq, "edited", "the chain head does not match its last entry")
+    return ChainReport(count, head.seq, head.hash, problem)
+
+
+def checkpoint() -> Checkpoint:
+    """Sign the current head with the checkpoint keys (derived from the master key)."""
+    session = db.session()
+    head = session.get(AuditHead, HEAD_ID)
+    if head is None:
+        raise NotFound("The audit chain has no head.")
+    return vault.checkpoint_signer().sign(head.seq, head.hash, utcnow().isoformat())
+
+
+def check_against_checkpoint(text: str) -> str | None:
+    """Return a problem if the log no longer holds what a signed checkpoint vouched for."""
+    try:
+        point = Checkpoint.from_json(text)
+        verify_checkpoint(point, vault.checkpoint_signer().public_keys)
+    except CheckpointError as exc:
+        raise InvalidInput(str(exc), field="checkpoint") from exc
+    entry = db.session().get(AuditRecord, point.seq)
+    if entry is None:
+        return f"entry #{point.seq}, vouched for by the checkpoint of {point.at}, is gone"
+    if entry.hash != point.head:
+        return (
+            f"entry #{point.seq} differs from the checkpoint of {point.at}: "
+            "the log was rewritten from that point or earlier"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    event: str | None = None
+    email: str | None = None
+    outcome: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def organisation_trail(
+    org_id: int, filters: AuditFilter, page: int, size: int
+) -> list[AuditRecord]:
+    """Records about an organisation's users, newest first: what its org_admin may see."""
+    query: Select[tuple[AuditRecord]] = select(AuditRecord).where(
+        or_(AuditRecord.actor_org_id == org_id, AuditRecord.subject_org_id == org_id)
+    )
+    if filters.event:
+        query = query.where(AuditRecord.event == filters.event)
+    if filters.outcome:
+        query = query.where(AuditRecord.outcome == filters.outcome)
+    if filters.email:
+        subject_ids = select(User.id).where(User.email == filters.email.strip().lower())
+        query = query.where(
+            or_(
+                AuditRecord.actor_email == filters.email.strip().lower(),
+                AuditRecord.subject_user_id.in_(subject_ids),
+            )
+        )
+    if filters.since:
+        query = query.where(AuditRecord.at >= filters.since)
+    if filters.until:
+        query = query.where(AuditRecord.at < filters.until)
+    query = query.order_by(AuditRecord.seq.desc()).offset((page - 1) * size).limit(size + 1)
+    return list(db.session().scalars(query))
+
+
+def event_names() -> list[str]:
+    return list(db.session().scalars(select(AuditRecord.event).distinct().order_by("event")))

@@ -1,0 +1,48 @@
+"""The factory's steps, one function each."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from portal import access, errors, vault
+from portal.extensions import csrf, db, limiter, login_manager
+from portal.security import set_security_headers
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    vault.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see this page."
+    login_manager.login_message_category = "info"
+    import portal.principal  # noqa: F401  (registers the user loader)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.admin.views import blueprint as admin
+    from portal.auth.views import blueprint as auth
+    from portal.dashboard.views import blueprint as dashboard
+
+    for blueprint in (auth, dashboard, admin):
+        app.register_blueprint(blueprint)
+    access.allow_public_endpoint(app, "static")
+
+
+def register_request_hooks(app: Flask) -> None:
+    app.before_request(access.enforce)
+    app.after_request(set_security_headers)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    errors.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from portal.cli import commands
+
+    for command in commands:
+        app.cli.add_command(command)
