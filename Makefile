@@ -1,0 +1,53 @@
+# Ischia: the two quick-start commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FLASK := $(BIN)/flask --app wsgi
+# Debian packages the browser tests and PDF briefings need (installed when missing).
+DEBIAN_PACKAGES := chromium fonts-noto-core fonts-noto-cjk
+
+.PHONY: demo test test-fast lint system-packages clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: install, migrate, seed the demo data and serve on http://127.0.0.1:5000
+demo: $(STAMP)
+	$(FLASK) db upgrade
+	ISCHIA_DEMO=1 $(FLASK) seed-demo
+	@ISCHIA_DEMO=1 $(FLASK) demo logins
+	@echo "Second-factor codes: shown on the sign-in page in demo mode, or"
+	@echo "  ISCHIA_DEMO=1 $(FLASK) demo totp EMAIL"
+	@echo "Serving Ischia on http://127.0.0.1:5000 (Ctrl-C to stop)"
+	ISCHIA_DEMO=1 $(FLASK) run --host 127.0.0.1 --port 5000
+
+## system-packages: Chromium and fonts from Debian, when they are missing
+system-packages:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO=sudo; \
+	  else echo "Missing Debian packages:$$missing (install them as root)"; exit 1; fi; \
+	  echo "Installing Debian packages:$$missing"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+## test: install everything the suite needs, then run all of it (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)
+test: $(STAMP) system-packages
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+## test-fast: the suite without the browser tests
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not e2e"
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis
