@@ -1,0 +1,119 @@
+"""Portal fixtures: organisations, users, and signing in through the real forms."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pyotp
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from portal.extensions import db
+from portal.models import User
+from portal.services import accounts, mfa
+from portal.services.audit import CLI
+
+PASSWORD = "correct horse battery staple"
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+@dataclass
+class People:
+    """Creates organisations and users through the services, as the CLI would."""
+
+    app: Flask
+
+    def org(self, code: str = "FR-MININT", kind: str = "member") -> int:
+        with self.app.app_context():
+            try:
+                return accounts.organisation_by_code(code).id
+            except Exception:  # noqa: BLE001
+                return accounts.create_organisation(CLI, code=code, name=f"{code} ministry", kind=kind).id
+
+    def user(
+        self,
+        email: str,
+        *roles: str,
+        org: str = "FR-MININT",
+        kind: str = "member",
+        enrolled: bool = True,
+        must_change_password: bool = False,
+        password: str = PASSWORD,
+    ) -> int:
+        self.org(org, kind)
+        with self.app.app_context():
+            return accounts.create_user(
+                CLI,
+                org_code=org,
+                email=email,
+                name=email.split("@")[0].title(),
+                roles=roles or ("analyst",),
+                password=password,
+                must_change_password=must_change_password,
+                enrol_totp=enrolled,
+            ).id
+
+    def next_code(self, user_id: int) -> str:
+        """A valid code that has not been used yet (each code is accepted once)."""
+        with self.app.app_context():
+            user = db.session.get(User, user_id)
+            assert user is not None
+            totp = pyotp.TOTP(mfa.secret(user))
+            now_step = int(time.time()) // 30
+            step = max(now_step - 1, user.totp_last_step + 1)
+            assert step <= now_step + 1, "this user signed in too often within 30 seconds"
+            return totp.at(step * 30)
+
+
+@pytest.fixture
+def people(app: Flask) -> People:
+    return People(app)
+
+
+class Auth:
+    """Signs in through /login and /login/verify with real CSRF tokens."""
+
+    def __init__(self, client: FlaskClient, people: People) -> None:
+        self.client = client
+        self.people = people
+
+    def password_step(self, email: str, password: str = PASSWORD) -> Any:
+        page = self.client.get("/login")
+        return self.client.post(
+            "/login",
+            data={"email": email, "password": password, "csrf_token": csrf_token(page.text)},
+        )
+
+    def code_step(self, code: str) -> Any:
+        page = self.client.get("/login/verify")
+        return self.client.post(
+            "/login/verify", data={"code": code, "csrf_token": csrf_token(page.text)}
+        )
+
+    def login(self, email: str, password: str = PASSWORD) -> Any:
+        first = self.password_step(email, password)
+        assert first.status_code == 302 and first.location.endswith("/login/verify"), first.text
+        with self.people.app.app_context():
+            user_id = accounts.user_by_email(email).id
+        done = self.code_step(self.people.next_code(user_id))
+        assert done.status_code == 302 and done.location.endswith("/"), done.text
+        return done
+
+    def logout(self) -> Any:
+        page = self.client.get("/")
+        return self.client.post("/logout", data={"csrf_token": csrf_token(page.text)})
+
+
+@pytest.fixture
+def auth(client: FlaskClient, people: People) -> Auth:
+    return Auth(client, people)
