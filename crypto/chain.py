@@ -79,6 +79,7 @@ def find_break(
     reordering from an entry edited and re-hashed.
     """
     expected_seq, expected_prev = first_seq, first_prev
+    before_previous: bytes | None = None  # what the previous entry claimed to follow
     iterator: Iterator[ChainEntry] = iter(entries)
     for entry in iterator:
         if entry.seq > expected_seq:
@@ -93,7 +94,11 @@ def find_break(
         if not hmac.compare_digest(link(entry.prev_hash, entry.fields), entry.hash):
             return ChainBreak(entry.seq, "edited", f"entry #{entry.seq} was edited")
         if not hmac.compare_digest(entry.prev_hash, expected_prev):
+            if before_previous is not None and entry.prev_hash == before_previous:
+                seq = entry.seq - 1
+                return ChainBreak(seq, "inserted", f"entry #{seq} was inserted into the chain")
             return _classify_broken_link(entry, list(iterator), expected_prev)
+        before_previous = entry.prev_hash
         expected_seq, expected_prev = entry.seq + 1, entry.hash
     return None
 
@@ -102,16 +107,19 @@ def _classify_broken_link(
     entry: ChainEntry, rest: list[ChainEntry], expected_prev: bytes
 ) -> ChainBreak:
     seq = entry.seq
+    later_hashes = {later.hash for later in rest}
+    if entry.prev_hash in later_hashes:
+        return ChainBreak(seq, "reordered", f"entry #{seq} is out of order")
     if rest and rest[0].prev_hash == expected_prev:
         return ChainBreak(seq, "inserted", f"entry #{seq} was inserted into the chain")
-    later_hashes = {later.hash for later in rest}
-    if entry.prev_hash in later_hashes or any(x.prev_hash == expected_prev for x in rest):
+    if any(later.prev_hash == expected_prev for later in rest):
         return ChainBreak(seq, "reordered", f"entry #{seq} is out of order")
+    previous = max(seq - 1, 0)
     return ChainBreak(
-        seq,
+        previous,
         "unlinked",
-        f"entry #{seq} does not follow its predecessor: the entry before it was edited and "
-        "re-hashed, or removed and the positions renumbered",
+        f"entry #{seq} does not follow entry #{previous}: #{previous} was edited and re-hashed, "
+        f"or #{seq} was re-linked, or entries between them were removed and renumbered",
     )
 
 

@@ -1,4 +1,4 @@
-"""Sealing of small secrets (TOTP seeds, private key bundles) under a key derived from the master key.
+"""Sealing of small secrets (TOTP seeds, private keys) under keys derived from the master key.
 
 Security property: each purpose gets its own AES-256-GCM key derived with HKDF-SHA256 from the
 master key, and the caller's context (for example ``b"totp:user:42"``) is bound as associated

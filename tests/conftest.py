@@ -27,7 +27,11 @@ def _postgres_admin_url() -> str:
 def new_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """A factory of empty databases: ``new_database(backend)`` returns a URL; all are dropped."""
     created: list[str] = []
-    admin = make_engine(_postgres_admin_url(), isolation_level="AUTOCOMMIT") if len(BACKENDS) > 1 else None
+    admin = (
+        make_engine(_postgres_admin_url(), isolation_level="AUTOCOMMIT")
+        if len(BACKENDS) > 1
+        else None
+    )
 
     def make(backend: str) -> str:
         if backend == "sqlite":
@@ -37,8 +41,8 @@ def new_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
         created.append(name)
-        return make_url(_postgres_admin_url()).set(database=name).render_as_string(
-            hide_password=False
+        return (
+            make_url(_postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
         )
 
     yield make
@@ -64,7 +68,9 @@ def master_key() -> bytes:
     return secrets.token_bytes(32)
 
 
-def test_config(database_url: str, master_key: bytes, tmp_path: Path, **overrides: object) -> dict[str, object]:
+def test_config(
+    database_url: str, master_key: bytes, tmp_path: Path, **overrides: object
+) -> dict[str, object]:
     config: dict[str, object] = {
         "TESTING": True,
         "SECRET_KEY": secrets.token_urlsafe(32),

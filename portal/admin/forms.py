@@ -11,6 +11,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -22,8 +23,14 @@ class CheckboxList(SelectMultipleField):  # type: ignore[misc]
     option_widget = CheckboxInput()
 
 
-def role_choices(include_sysadmin: bool) -> list[tuple[str, str]]:
-    return [(r.value, r.label) for r in Role if include_sysadmin or r is not Role.SYSADMIN]
+def role_choices(include_sysadmin: bool) -> list[SelectChoice]:
+    return [
+        SelectChoice(r.value, r.label) for r in Role if include_sysadmin or r is not Role.SYSADMIN
+    ]
+
+
+def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class OrganisationForm(FlaskForm):  # type: ignore[misc]
@@ -32,7 +39,9 @@ class OrganisationForm(FlaskForm):  # type: ignore[misc]
     country = StringField(
         "Country (ISO 3166 two-letter code, if any)", validators=[Optional(), Length(max=2)]
     )
-    kind = SelectField("Kind", choices=[(k.value, k.value.capitalize()) for k in OrgKind])
+    kind = SelectField(
+        "Kind", choices=[SelectChoice(k.value, k.value.capitalize()) for k in OrgKind]
+    )
     admin_email = EmailField(
         "First administrator's e-mail", validators=[DataRequired(), Length(max=254)]
     )
@@ -77,11 +86,11 @@ class AuditFilterForm(FlaskForm):  # type: ignore[misc]
     class Meta:
         csrf = False  # a GET search form changes nothing
 
-    event = SelectField("Event", validators=[Optional()], validate_choice=False)
+    event = SelectField("Event", choices=[], validators=[Optional()], validate_choice=False)
     email = StringField("User e-mail", validators=[Optional(), Length(max=254)])
     outcome = SelectField(
         "Outcome",
-        choices=[("", "Any"), ("success", "Success"), ("failure", "Failure")],
+        choices=choices([("", "Any"), ("success", "Success"), ("failure", "Failure")]),
         validators=[Optional()],
     )
     since = DateField("From", validators=[Optional()])

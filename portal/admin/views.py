@@ -16,12 +16,13 @@ from portal.admin.forms import (
     PasswordResetForm,
     RolesForm,
     UserForm,
+    choices,
     role_choices,
 )
 from portal.models import Role
 from portal.services import accounts, audit
 from portal.services.audit import Actor
-from portal.services.errors import ServiceError
+from portal.services.errors import InvalidInput, ServiceError
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 ADMINS = (Role.ORG_ADMIN, Role.SYSADMIN)
@@ -161,7 +162,7 @@ def user_password(user_id: int) -> str | Response:
     if form.validate_on_submit():
         try:
             accounts.reset_password(_actor(), user_id, form.password.data)
-        except ServiceError as error:
+        except InvalidInput as error:
             flash(error.message, "error")
         else:
             flash("Temporary password set; the user's sessions ended.", "success")
@@ -182,7 +183,7 @@ def audit_trail() -> str:
     """The audit trail of the organisation's users, newest first, with filters."""
     org_id = _org_in_scope()
     form = AuditFilterForm(request.args)
-    form.event.choices = [("", "Any"), *[(e, e) for e in audit.event_names()]]
+    form.event.choices = choices([("", "Any"), *[(e, e) for e in audit.event_names()]])
     page = max(request.args.get("page", 1, type=int), 1)
     size = current_app.config["AUDIT_PAGE_SIZE"]
     records: list[object] = []

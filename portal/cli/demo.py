@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from portal.cli.errors import reported
 from portal.services import accounts, demo, mfa
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Create the demo organisations and one demo user per role (idempotent)."""
     if current_app.config["PRODUCTION"]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -95,12 +95,17 @@ def record(
     return entry
 
 
-def _entries(session: Session) -> Iterator[ChainEntry]:
+def _first_break(session: Session) -> ChainBreak | None:
+    """Stream the records in order (a server-side cursor on PostgreSQL) into the chain check."""
     rows = session.execute(
         select(AuditRecord).order_by(AuditRecord.seq).execution_options(yield_per=1000)
     ).scalars()
-    for row in rows:
-        yield ChainEntry(row.seq, row.prev_hash, row.hash, row.chain_fields())
+    try:
+        return find_break(
+            ChainEntry(row.seq, row.prev_hash, row.hash, row.chain_fields()) for row in rows
+        )
+    finally:
+        rows.close()
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,7 @@ def verify_chain() -> ChainReport:
     if head is None:
         return ChainReport(0, 0, GENESIS_HASH, ChainBreak(0, "deleted", "the chain head is gone"))
     count = session.scalar(select(func.count()).select_from(AuditRecord)) or 0
-    problem = find_break(_entries(session))
+    problem = _first_break(session)
     if problem is None:
         last = session.scalar(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(1))
         last_seq, last_hash = (last.seq, last.hash) if last else (0, GENESIS_HASH)

@@ -18,7 +18,7 @@ from portal.services import accounts, mfa
 from portal.services.audit import CLI
 
 PASSWORD = "correct horse battery staple"
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def csrf_token(html: str) -> str:
@@ -37,8 +37,10 @@ class People:
         with self.app.app_context():
             try:
                 return accounts.organisation_by_code(code).id
-            except Exception:  # noqa: BLE001
-                return accounts.create_organisation(CLI, code=code, name=f"{code} ministry", kind=kind).id
+            except Exception:
+                return accounts.create_organisation(
+                    CLI, code=code, name=f"{code} ministry", kind=kind
+                ).id
 
     def user(
         self,

@@ -1,0 +1,283 @@
+"""Signing in: password, TOTP, limits, sessions and their end."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pyotp
+import pytest
+from sqlalchemy import func, select, update
+
+from portal.extensions import db
+from portal.models import AuditRecord, LoginSession, User, utcnow
+from portal.services import accounts, mfa
+from portal.services.audit import CLI
+from tests.portal.conftest import PASSWORD, csrf_token
+
+EMAIL = "ana@fr.example.org"
+
+
+def audit_events(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditRecord.event).order_by(AuditRecord.seq)))
+
+
+def test_full_sign_in_reaches_dashboard_and_is_audited(app, client, auth, people):
+    people.user(EMAIL, "analyst")
+    auth.login(EMAIL)
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Welcome, Ana" in page.text
+    assert "login.success" in audit_events(app)
+
+
+def test_unknown_user_and_wrong_password_get_the_same_answer(client, auth, people):
+    people.user(EMAIL, "analyst")
+    unknown = auth.password_step("nobody@fr.example.org")
+    wrong = auth.password_step(EMAIL, "not the right password")
+    assert unknown.status_code == wrong.status_code == 200
+    assert "The e-mail address or password is incorrect." in unknown.text
+    assert "The e-mail address or password is incorrect." in wrong.text
+
+
+def test_password_alone_does_not_sign_in(client, auth, people):
+    people.user(EMAIL, "analyst")
+    response = auth.password_step(EMAIL)
+    assert response.location.endswith("/login/verify")
+    assert client.get("/").status_code == 302
+
+
+def test_eleventh_failed_login_is_refused_even_with_the_right_password(app, auth, people):
+    people.user(EMAIL, "analyst")
+    for _ in range(10):
+        assert auth.password_step(EMAIL, "wrong password, again").status_code == 200
+    locked = auth.password_step(EMAIL, PASSWORD)
+    assert locked.status_code == 429
+    assert "Too many failed attempts" in locked.text
+    events = audit_events(app)
+    assert events.count("login.failed") == 10
+    assert "login.lockout" in events and "login.locked" in events
+
+
+def test_failures_older_than_the_window_no_longer_count(app, auth, people):
+    user_id = people.user(EMAIL, "analyst")
+    for _ in range(10):
+        auth.password_step(EMAIL, "wrong password, again")
+    from portal.models import LoginFailure
+
+    with app.app_context(), db.write() as session:
+        session.execute(
+            update(LoginFailure)
+            .where(LoginFailure.user_id == user_id)
+            .values(at=utcnow() - timedelta(minutes=16))
+        )
+    assert auth.password_step(EMAIL).status_code == 302
+
+
+def test_wrong_codes_count_towards_the_account_limit(client, auth, people):
+    people.user(EMAIL, "analyst")
+    auth.password_step(EMAIL)
+    for _ in range(10):
+        response = auth.code_step("000000")
+        assert response.status_code == 200
+        assert "incorrect or was already used" in response.text
+    assert auth.code_step("123456").status_code == 429
+
+
+def test_a_totp_code_is_accepted_once_only(app, client, auth, people):
+    user_id = people.user(EMAIL, "analyst")
+    code = people.next_code(user_id)
+    auth.password_step(EMAIL)
+    assert auth.code_step(code).status_code == 302
+    auth.logout()
+    auth.password_step(EMAIL)
+    replay = auth.code_step(code)
+    assert replay.status_code == 200
+    assert "already used" in replay.text
+    assert "login.mfa_failed" in audit_events(app)
+
+
+def test_codes_too_old_or_malformed_are_refused(app, people):
+    user_id = people.user(EMAIL, "analyst")
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        totp = pyotp.TOTP(mfa.secret(user))
+        now = 1_900_000_000
+        assert not mfa.accept_code(user, totp.at(now - 90), at=now)
+        assert not mfa.accept_code(user, "12345", at=now)
+        assert not mfa.accept_code(user, "abcdef", at=now)
+        assert mfa.accept_code(user, totp.at(now - 30), at=now)
+        # an earlier step than the one just accepted is now a replay
+        assert not mfa.accept_code(user, totp.at(now - 30), at=now)
+
+
+def test_first_sign_in_enrols_the_second_factor_with_a_qr_code(app, client, auth, people):
+    people.user(EMAIL, "analyst", enrolled=False)
+    first = auth.password_step(EMAIL)
+    assert first.location.endswith("/login/enrol")
+    page = client.get("/login/enrol")
+    assert "<svg" in page.text and "data-totp-secret" in page.text
+    secret = page.text.split("data-totp-secret>")[1].split("<")[0]
+    wrong = client.post(
+        "/login/enrol", data={"code": "000000", "csrf_token": csrf_token(page.text)}
+    )
+    assert wrong.status_code == 200 and "incorrect" in wrong.text
+    done = client.post(
+        "/login/enrol",
+        data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_token(wrong.text)},
+    )
+    assert done.status_code == 302
+    assert client.get("/").status_code == 200
+    with app.app_context():
+        assert accounts.user_by_email(EMAIL).totp_confirmed
+    assert "mfa.enrolled" in audit_events(app)
+
+
+def test_the_totp_seed_is_sealed_under_the_master_key(app, people):
+    user_id = people.user(EMAIL, "analyst")
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        secret = mfa.secret(user).encode()
+        assert secret not in user.totp_secret_sealed
+        assert len(secret) >= 32  # 160 bits, base32
+
+
+def test_sign_in_starts_a_new_session(client, auth, people):
+    people.user(EMAIL, "analyst")
+    client.get("/login")
+    client.set_cookie("ischia_session", "planted-by-an-attacker")
+    auth.login(EMAIL)
+    cookie = client.get_cookie("ischia_session")
+    assert cookie is not None and cookie.value != "planted-by-an-attacker"
+    assert cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_logout_ends_the_session_so_a_copied_cookie_no_longer_works(app, client, auth, people):
+    people.user(EMAIL, "analyst")
+    auth.login(EMAIL)
+    stolen = client.get_cookie("ischia_session").value
+    response = auth.logout()
+    assert response.status_code == 302
+    assert "cache" in response.headers["Clear-Site-Data"]
+    thief = app.test_client()
+    thief.set_cookie("ischia_session", stolen)
+    assert thief.get("/").status_code == 302
+    assert "logout" in audit_events(app)
+
+
+@pytest.mark.parametrize(
+    ("field", "age"),
+    [("last_seen_at", timedelta(minutes=16)), ("created_at", timedelta(hours=12, minutes=1))],
+)
+def test_idle_and_absolute_timeouts_end_the_session(app, client, auth, people, field, age):
+    people.user(EMAIL, "analyst")
+    auth.login(EMAIL)
+    assert client.get("/").status_code == 200
+    with app.app_context(), db.write() as session:
+        session.execute(update(LoginSession).values({field: utcnow() - age}))
+    assert client.get("/").status_code == 302
+    with app.app_context():
+        record = db.session.scalar(select(LoginSession))
+        assert record.ended_at is not None
+        assert record.end_reason.endswith("timeout")
+
+
+def test_activity_keeps_the_session_alive(app, client, auth, people):
+    people.user(EMAIL, "analyst")
+    auth.login(EMAIL)
+    with app.app_context(), db.write() as session:
+        session.execute(update(LoginSession).values(last_seen_at=utcnow() - timedelta(minutes=14)))
+    assert client.get("/").status_code == 200
+    with app.app_context():
+        seen = db.session.scalar(select(LoginSession.last_seen_at))
+        assert utcnow() - seen < timedelta(minutes=1)
+
+
+def test_disabling_a_user_ends_their_sessions_at_once(app, client, auth, people):
+    user_id = people.user(EMAIL, "analyst")
+    auth.login(EMAIL)
+    with app.app_context():
+        accounts.set_active(CLI, user_id, False)
+    assert client.get("/").status_code == 302
+    assert auth.password_step(EMAIL).status_code == 200  # refused like a wrong password
+
+
+def test_temporary_password_must_be_changed_first(app, client, auth, people):
+    people.user(EMAIL, "analyst", must_change_password=True)
+    auth.login(EMAIL)
+    assert client.get("/").location.endswith("/account/password")
+    page = client.get("/account/password")
+    weak = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "password1234",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
+    assert "too common" in weak.text
+    done = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "une phrase de passe bien longue",
+            "csrf_token": csrf_token(weak.text),
+        },
+    )
+    assert done.status_code == 302
+    assert client.get("/").status_code == 200
+    assert "password.changed" in audit_events(app)
+
+
+def test_changing_the_password_ends_other_sessions(app, client, auth, people):
+    people.user(EMAIL, "analyst")
+    other = app.test_client()
+    other_auth = type(auth)(other, people)
+    other_auth.login(EMAIL)
+    auth.login(EMAIL)
+    page = client.get("/account/password")
+    client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "another long passphrase here",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
+    assert client.get("/").status_code == 200
+    assert other.get("/").status_code == 302
+
+
+def test_per_address_limit_answers_429_with_a_clear_page(
+    app, client, people, database_url, master_key, tmp_path
+):
+    from portal import create_app
+    from tests.conftest import test_config
+
+    limited = create_app(
+        test_config(database_url, master_key, tmp_path, RATELIMIT_LOGIN_PER_IP="3 per minute")
+    )
+    browser = limited.test_client()
+    for _ in range(3):
+        page = browser.get("/login")
+        browser.post(
+            "/login",
+            data={"email": "x@y.org", "password": "p" * 12, "csrf_token": csrf_token(page.text)},
+        )
+    page = browser.get("/login")
+    response = browser.post(
+        "/login",
+        data={"email": "x@y.org", "password": "p" * 12, "csrf_token": csrf_token(page.text)},
+    )
+    assert response.status_code == 429
+    assert "Too many attempts" in response.text
+    limited.extensions["ischia.engine"].dispose()
+
+
+def test_failed_logins_for_unknown_users_are_audited_without_a_user(app, auth):
+    auth.password_step("ghost@fr.example.org")
+    with app.app_context():
+        record = db.session.scalar(select(AuditRecord).where(AuditRecord.event == "login.failed"))
+        assert record.actor_user_id is None
+        assert record.actor_email == "ghost@fr.example.org"
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
