@@ -6,10 +6,11 @@ from flask import Flask
 
 from portal import access, errors, vault
 from portal.extensions import csrf, db, limiter, login_manager
-from portal.security import set_security_headers
+from portal.security import SessionCookies, set_security_headers
 
 
 def register_extensions(app: Flask) -> None:
+    app.session_interface = SessionCookies()
     db.init_app(app)
     vault.init_app(app)
     csrf.init_app(app)

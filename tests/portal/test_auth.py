@@ -281,3 +281,51 @@ def test_failed_logins_for_unknown_users_are_audited_without_a_user(app, auth):
         assert record.actor_user_id is None
         assert record.actor_email == "ghost@fr.example.org"
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_cookies_are_secure_over_https(client, auth, people):
+    people.user(EMAIL, "analyst")
+    client.get("/login", base_url="https://localhost")
+    cookie = client.get_cookie("ischia_session", domain="localhost")
+    assert cookie is not None and cookie.secure
+
+
+def test_the_per_address_limit_is_shared_through_redis_when_configured(
+    database_url, master_key, tmp_path
+):
+    """Two app instances (two workers) count the same address together when REDIS_URL is set."""
+    import os
+    import secrets as random
+
+    from portal import create_app
+    from tests.conftest import test_config
+
+    redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    # A fresh loopback address per run, so counters left in Redis by an earlier run do not count.
+    address = "127." + ".".join(str(random.randbelow(254) + 1) for _ in range(3))
+    workers = [
+        create_app(
+            test_config(
+                database_url,
+                master_key,
+                tmp_path,
+                REDIS_URL=redis_url,
+                RATELIMIT_LOGIN_PER_IP="3 per minute",
+            )
+        )
+        for _ in range(2)
+    ]
+    statuses = []
+    for attempt in range(4):
+        browser = workers[attempt % 2].test_client()
+        page = browser.get("/login", environ_base={"REMOTE_ADDR": address})
+        response = browser.post(
+            "/login",
+            data={"email": "x@y.org", "password": "p" * 12, "csrf_token": csrf_token(page.text)},
+            environ_base={"REMOTE_ADDR": address},
+        )
+        statuses.append(response.status_code)
+    assert statuses == [200, 200, 200, 429]
+    for worker in workers:
+        assert worker.config["RATELIMIT_STORAGE_URI"] == redis_url
+        worker.extensions["ischia.engine"].dispose()
