@@ -104,7 +104,8 @@ def enrol() -> str | Response:
     if user is None or user.totp_confirmed:
         return redirect(url_for("auth.login"))
     form = CodeForm()
-    if request.method == "GET" or user.totp_secret_sealed is None:
+    if user.totp_secret_sealed is None:
+        # A reload shows the same key, so a code from an app that scanned it still works.
         user = authentication.prepare_enrolment(user.id)
     elif form.validate_on_submit() and (done := _finish_login(user, form)) is not None:
         return done

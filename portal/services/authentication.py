@@ -93,7 +93,7 @@ def prepare_enrolment(user_id: int) -> User:
         user = session.get(User, user_id)
         if user is None or not user.active:
             raise LoginRefused(LOGIN_REFUSED)
-        if not user.totp_confirmed:
+        if not user.totp_confirmed and user.totp_secret_sealed is None:
             mfa.new_secret(user)
     return user
 

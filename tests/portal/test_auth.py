@@ -329,3 +329,11 @@ def test_the_per_address_limit_is_shared_through_redis_when_configured(
     for worker in workers:
         assert worker.config["RATELIMIT_STORAGE_URI"] == redis_url
         worker.extensions["ischia.engine"].dispose()
+
+
+def test_reloading_the_enrolment_page_keeps_the_same_key(client, auth, people):
+    people.user(EMAIL, "analyst", enrolled=False)
+    auth.password_step(EMAIL)
+    first = client.get("/login/enrol").text.split("data-totp-secret>")[1].split("<")[0]
+    second = client.get("/login/enrol").text.split("data-totp-secret>")[1].split("<")[0]
+    assert first == second and len(first) >= 32
