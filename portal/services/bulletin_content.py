@@ -1,0 +1,356 @@
+"""What a bulletin says: the plaintext that goes into the sealed envelope, and its validation.
+
+Everything here is encrypted as one payload; nothing in it is stored in clear. Validation
+errors name the field with its path (``entities[2].number``) so the form and the API can show
+the error where it belongs.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from portal.services.errors import InvalidInput
+
+FORMAT = "ischia.bulletin/1"
+MAX_TITLE = 200
+MAX_SUMMARY = 1000
+MAX_BODY = 100_000
+MAX_ENTITIES = 500
+MAX_RELATIONS = 1000
+MAX_TEXT = 500
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+class Category(enum.StrEnum):
+    RECRUITMENT = "recruitment"
+    INCITEMENT = "incitement_to_violence"
+    ATTACK_INSTRUCTIONS = "attack_instructions"
+    EXPLOSIVES = "explosive_device_manuals"
+    PROPAGANDA = "propaganda_promotion"
+    TRAVEL = "foreign_fighter_travel"
+    FINANCING = "financing"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Marking(enum.StrEnum):
+    """Traffic Light Protocol 2.0, exactly."""
+
+    CLEAR = "TLP:CLEAR"
+    GREEN = "TLP:GREEN"
+    AMBER = "TLP:AMBER"
+    AMBER_STRICT = "TLP:AMBER+STRICT"
+    RED = "TLP:RED"
+
+    @property
+    def css(self) -> str:
+        return "tlp-" + self.value.split(":")[1].lower().replace("+", "-")
+
+    @property
+    def rank(self) -> int:
+        return list(Marking).index(self)
+
+
+class EntityType(enum.StrEnum):
+    PERSON = "person"
+    ACCOUNT = "account"
+    GROUP = "group"
+    PHONE = "phone"
+    EMAIL = "email"
+    URL = "url"
+    LOCATION = "location"
+    TRAVEL = "travel"
+
+
+class PersonRole(enum.StrEnum):
+    RECRUITER = "recruiter"
+    FACILITATOR = "facilitator"
+    FOREIGN_FIGHTER = "foreign_fighter"
+    FINANCIER = "financier"
+    PROPAGANDIST = "propagandist"
+    OTHER = "other"
+
+
+class Platform(enum.StrEnum):
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    X = "x"
+    YOUTUBE = "youtube"
+    TELEGRAM = "telegram"
+    TIKTOK = "tiktok"
+    WHATSAPP = "whatsapp"
+    VK = "vk"
+    OTHER = "other"
+
+
+class RelationType(enum.StrEnum):
+    USES_ACCOUNT = "uses_account"
+    MEMBER_OF = "member_of"
+    RECRUITED = "recruited"
+    CONTACTED = "contacted"
+    TRAVELLED_TO = "travelled_to"
+    FINANCED = "financed"
+    SAME_AS = "same_as"
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One entity named in a bulletin. ``ref`` identifies it within the bulletin only.
+
+    ``value`` is the entity's main text: a person's or group's name, an account's handle or URL,
+    a phone number, an e-mail address, a URL, a place name; for a travel event, a description.
+    """
+
+    ref: str
+    type: EntityType
+    value: str
+    aliases: tuple[str, ...] = ()
+    platform: Platform | None = None
+    nationality: str | None = None
+    date_of_birth: date | None = None
+    role: PersonRole | None = None
+    country: str | None = None
+    traveller: str | None = None  # ref of the person who travelled
+    origin: str | None = None
+    via: tuple[str, ...] = ()
+    destination: str | None = None
+    on: date | None = None
+
+
+@dataclass(frozen=True)
+class Relation:
+    source: str
+    type: RelationType
+    target: str
+    on: date | None = None
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    """What the envelope says about an attachment; its bytes are sealed separately."""
+
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class BulletinContent:
+    title: str
+    summary: str
+    body: str
+    entities: tuple[Entity, ...] = ()
+    relations: tuple[Relation, ...] = ()
+    attachments: tuple[AttachmentInfo, ...] = field(default=())
+
+    def to_json(self) -> bytes:
+        document = {"format": FORMAT, **asdict(self)}
+        return json.dumps(document, ensure_ascii=False, sort_keys=True, default=str).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> BulletinContent:
+        document = json.loads(data)
+        if document.get("format") != FORMAT:
+            raise ValueError(f"unknown bulletin format {document.get('format')!r}")
+        return parse(document)
+
+
+def _text(raw: Any, path: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
+    if raw is None:
+        raw = ""
+    if not isinstance(raw, str):
+        raise InvalidInput("Must be text.", field=path)
+    value = raw.strip()
+    if required and not value:
+        raise InvalidInput("This field is required.", field=path)
+    if len(value) > limit:
+        raise InvalidInput(f"At most {limit} characters.", field=path)
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
+        raise InvalidInput("Control characters are not allowed.", field=path)
+    return value
+
+
+def _optional(raw: Any, path: str) -> str | None:
+    return _text(raw, path, required=False) or None
+
+
+def _choice(kind: type[enum.StrEnum], raw: Any, path: str, *, required: bool = True) -> Any:
+    if raw in (None, "") and not required:
+        return None
+    try:
+        return kind(raw)
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise InvalidInput(f"Choose one of: {allowed}.", field=path) from None
+
+
+def _date(raw: Any, path: str) -> date | None:
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise InvalidInput("A date as YYYY-MM-DD.", field=path) from None
+
+
+def _country(raw: Any, path: str) -> str | None:
+    value = _optional(raw, path)
+    if value is None:
+        return None
+    value = value.upper()
+    if not COUNTRY.match(value):
+        raise InvalidInput("A two-letter ISO 3166 country code, such as SY.", field=path)
+    return value
+
+
+def _list(raw: Any, path: str) -> tuple[str, ...]:
+    if raw in (None, ""):
+        return ()
+    items = raw.split(";") if isinstance(raw, str) else raw
+    if not isinstance(items, list | tuple):
+        raise InvalidInput("A list of names.", field=path)
+    values = tuple(
+        v for i, item in enumerate(items) if (v := _text(item, f"{path}[{i}]", required=False))
+    )
+    if len(values) > 50:
+        raise InvalidInput("At most 50 entries.", field=path)
+    return values
+
+
+def _check_value(kind: EntityType, value: str, path: str) -> str:
+    if kind is EntityType.PHONE:
+        try:
+            number = phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException:
+            raise InvalidInput(
+                "A phone number in international form, starting with + and the country code.",
+                field=path,
+            ) from None
+        if not phonenumbers.is_possible_number(number):
+            raise InvalidInput("This is not a possible phone number.", field=path)
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if kind is EntityType.EMAIL:
+        try:
+            return validate_email(value, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise InvalidInput(f"Not a valid e-mail address: {exc}", field=path) from None
+    if kind is EntityType.URL and not re.match(r"^[a-z][a-z0-9+.-]*://\S+$", value, re.IGNORECASE):
+        raise InvalidInput("A full address such as https://example.org/page.", field=path)
+    return value
+
+
+def _entity(raw: Any, index: int) -> Entity:
+    path = f"entities[{index}]"
+    if not isinstance(raw, dict):
+        raise InvalidInput("Each entity must be an object.", field=path)
+    kind = _choice(EntityType, raw.get("type"), f"{path}.type")
+    ref = _text(raw.get("ref") or f"e{index + 1}", f"{path}.ref", limit=40)
+    travel = kind is EntityType.TRAVEL
+    value = _text(raw.get("value"), f"{path}.value", required=not travel)
+    if travel and not value:
+        places = [raw.get("origin"), *(raw.get("via") or []), raw.get("destination")]
+        value = " → ".join(str(p).strip() for p in places if isinstance(p, str) and p.strip())
+    value = _check_value(kind, value, f"{path}.value")
+    entity = Entity(
+        ref=ref,
+        type=kind,
+        value=value,
+        aliases=_list(raw.get("aliases"), f"{path}.aliases"),
+        platform=_choice(Platform, raw.get("platform"), f"{path}.platform", required=False),
+        nationality=_country(raw.get("nationality"), f"{path}.nationality"),
+        date_of_birth=_date(raw.get("date_of_birth"), f"{path}.date_of_birth"),
+        role=_choice(PersonRole, raw.get("role"), f"{path}.role", required=False),
+        country=_country(raw.get("country"), f"{path}.country"),
+        traveller=_optional(raw.get("traveller"), f"{path}.traveller"),
+        origin=_optional(raw.get("origin"), f"{path}.origin"),
+        via=_list(raw.get("via"), f"{path}.via"),
+        destination=_optional(raw.get("destination"), f"{path}.destination"),
+        on=_date(raw.get("on"), f"{path}.on"),
+    )
+    if kind is EntityType.ACCOUNT and entity.platform is None:
+        raise InvalidInput("Choose the platform of the account.", field=f"{path}.platform")
+    if kind is EntityType.TRAVEL and not (entity.origin or entity.destination):
+        raise InvalidInput(
+            "A travel event needs a place of origin or destination.", field=f"{path}.destination"
+        )
+    return entity
+
+
+def _relation(raw: Any, index: int, refs: set[str]) -> Relation:
+    path = f"relations[{index}]"
+    if not isinstance(raw, dict):
+        raise InvalidInput("Each relation must be an object.", field=path)
+    source = _text(raw.get("source"), f"{path}.source", limit=40)
+    target = _text(raw.get("target"), f"{path}.target", limit=40)
+    for end, name in ((source, "source"), (target, "target")):
+        if end not in refs:
+            raise InvalidInput(f"No entity {end!r} in this bulletin.", field=f"{path}.{name}")
+    if source == target:
+        raise InvalidInput("A relation links two different entities.", field=f"{path}.target")
+    kind = _choice(RelationType, raw.get("type"), f"{path}.type")
+    return Relation(source=source, type=kind, target=target, on=_date(raw.get("on"), f"{path}.on"))
+
+
+def _attachment(raw: Any, index: int) -> AttachmentInfo:
+    path = f"attachments[{index}]"
+    if not isinstance(raw, dict):
+        raise InvalidInput("Each attachment must be an object.", field=path)
+    return AttachmentInfo(
+        id=_text(raw.get("id"), f"{path}.id", limit=64),
+        filename=_text(raw.get("filename"), f"{path}.filename", limit=255),
+        content_type=_text(raw.get("content_type"), f"{path}.content_type", limit=100),
+        size=int(raw.get("size", 0)),
+        sha256=_text(raw.get("sha256"), f"{path}.sha256", limit=64),
+    )
+
+
+def parse(document: dict[str, Any]) -> BulletinContent:
+    """Validate and normalise what an officer submitted (from the form, the API or an import)."""
+    title = _text(document.get("title"), "title", limit=MAX_TITLE)
+    summary = _text(document.get("summary"), "summary", required=False, limit=MAX_SUMMARY)
+    body = _text(document.get("body"), "body", required=False, limit=MAX_BODY)
+    entities_raw = document.get("entities") or []
+    relations_raw = document.get("relations") or []
+    if not isinstance(entities_raw, list) or len(entities_raw) > MAX_ENTITIES:
+        raise InvalidInput(f"At most {MAX_ENTITIES} entities.", field="entities")
+    if not isinstance(relations_raw, list) or len(relations_raw) > MAX_RELATIONS:
+        raise InvalidInput(f"At most {MAX_RELATIONS} relations.", field="relations")
+    entities = tuple(_entity(raw, i) for i, raw in enumerate(entities_raw))
+    refs = [e.ref for e in entities]
+    duplicates = {r for r in refs if refs.count(r) > 1}
+    if duplicates:
+        raise InvalidInput(
+            f"Entity reference {sorted(duplicates)[0]!r} is used twice.", field="entities"
+        )
+    for i, entity in enumerate(entities):
+        if entity.traveller is not None and entity.traveller not in refs:
+            raise InvalidInput(
+                f"No entity {entity.traveller!r} in this bulletin.",
+                field=f"entities[{i}].traveller",
+            )
+    relations = tuple(_relation(raw, i, set(refs)) for i, raw in enumerate(relations_raw))
+    return BulletinContent(
+        title=title,
+        summary=summary,
+        body=body,
+        entities=entities,
+        relations=relations,
+        attachments=tuple(
+            _attachment(raw, i) for i, raw in enumerate(document.get("attachments") or [])
+        ),
+    )
