@@ -1,0 +1,1 @@
+"""Ischia's link graphs: a pure library over NetworkX (no Flask, no SQLAlchemy)."""
