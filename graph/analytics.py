@@ -1,0 +1,218 @@
+"""Whole-graph analytics: components, brokers, influence and cells (communities).
+
+All of them measure the *entity graph* (bulletin nodes left out) as a simple
+undirected graph: who is connected to whom, whatever the direction of the
+relation and however many bulletins state it. Pass a readable subgraph, or a
+filtered view of one (:func:`graph.views.filtered`), to measure that part only.
+
+Backends: ``"networkx"`` computes on :func:`graph.views.undirected_simple`, and
+is the reference; ``"igraph"`` computes on the cached igraph copy
+(:mod:`graph.accelerate`); ``"auto"`` (the default) takes igraph for graphs of
+more than :data:`ACCELERATE_ABOVE_EDGES` edges. The tests check that both give
+the same answers. Whole-graph results on a graph of millions of edges take
+seconds: run them as background work and cache them by
+:func:`graph.build.graph_version`.
+
+Examples
+--------
+>>> import networkx as nx
+>>> g = nx.MultiDiGraph([("a", "b"), ("b", "c"), ("x", "y")])
+>>> [sorted(c) for c in components(g)]
+[['a', 'b', 'c'], ['x', 'y']]
+>>> brokers(g)[0][0]
+'b'
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Final, Literal
+
+import networkx as nx  # type: ignore[import-untyped]
+
+from graph.accelerate import igraph_mirror, seeded_igraph
+from graph.views import undirected_simple
+
+__all__ = [
+    "ACCELERATE_ABOVE_EDGES",
+    "Backend",
+    "betweenness",
+    "brokers",
+    "communities",
+    "components",
+    "influence",
+    "modularity",
+    "pagerank",
+]
+
+Backend = Literal["auto", "networkx", "igraph"]
+"""Which library computes a whole-graph measure."""
+
+ACCELERATE_ABOVE_EDGES: Final[int] = 20_000
+"""Above this many edges, ``backend="auto"`` computes with igraph."""
+
+
+def _use_igraph(g: Any, backend: Backend) -> bool:
+    if backend not in ("auto", "networkx", "igraph"):
+        raise ValueError(f"unknown backend {backend!r}")
+    if backend == "auto":
+        return bool(g.number_of_edges() > ACCELERATE_ABOVE_EDGES)
+    return backend == "igraph"
+
+
+def _ranked(scores: dict[str, float], top: int | None) -> list[tuple[str, float]]:
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return ranked if top is None else ranked[:top]
+
+
+def components(g: Any, *, backend: Backend = "auto") -> list[set[str]]:
+    """Connected components (ignoring direction), largest first, ties by smallest node.
+
+    Returns
+    -------
+    list of set of str
+    """
+    if _use_igraph(g, backend):
+        mirror = igraph_mirror(g)
+        found = [set(mirror.names(c)) for c in mirror.graph.connected_components()]
+    else:
+        found = [set(c) for c in nx.connected_components(undirected_simple(g))]
+    return sorted(found, key=lambda c: (-len(c), min(c)))
+
+
+def _sources(nodes: list[str], k: int | None, seed: int) -> list[str] | None:
+    if k is None or k >= len(nodes):
+        return None
+    return random.Random(seed).sample(sorted(nodes), k)  # noqa: S311 - sampling, not secrets
+
+
+def betweenness(
+    g: Any, *, k: int | None = None, seed: int = 0, backend: Backend = "auto"
+) -> dict[str, float]:
+    """Normalised betweenness centrality, exact or estimated from ``k`` sampled sources.
+
+    Parameters
+    ----------
+    k : int, optional
+        Number of source nodes to sample (the estimate of Brandes and Pich);
+        exact when ``None`` or at least the number of nodes. Use 256 or so on
+        graphs of more than some ten thousand nodes.
+    seed : int
+        Seed of the sample: the same seed gives the same sources, so the same
+        answer, with either backend.
+
+    Returns
+    -------
+    dict
+        Node id → betweenness, normalised as :func:`networkx.betweenness_centrality`
+        normalises it (so ``k=None`` matches it exactly).
+    """
+    if _use_igraph(g, backend):
+        mirror = igraph_mirror(g)
+        nodes = list(mirror.nodes)
+    else:
+        simple = undirected_simple(g)
+        nodes = list(simple)
+    n = len(nodes)
+    sources = _sources(nodes, k, seed)
+    if _use_igraph(g, backend):
+        if sources is None:
+            raw = mirror.graph.betweenness(directed=False)
+        else:
+            index = {node: i for i, node in enumerate(nodes)}
+            raw = mirror.graph.betweenness(directed=False, sources=[index[s] for s in sources])
+            # igraph counts each sampled source's paths once; the estimate extrapolates to n.
+            raw = [value * n / len(sources) / 2 for value in raw]
+        scores = dict(zip(nodes, raw, strict=True))
+    elif sources is None:
+        scores = nx.betweenness_centrality(simple, normalized=False)
+    else:
+        raw = nx.betweenness_centrality_subset(simple, sources, nodes, normalized=False)
+        scores = {node: value * n / len(sources) for node, value in raw.items()}
+    scale = 2.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0
+    return {node: float(value) * scale for node, value in scores.items()}
+
+
+def brokers(
+    g: Any,
+    *,
+    top: int | None = 20,
+    k: int | None = None,
+    seed: int = 0,
+    backend: Backend = "auto",
+) -> list[tuple[str, float]]:
+    """The nodes that most often lie between others: highest betweenness first.
+
+    See :func:`betweenness` for ``k``, ``seed`` and ``backend``.
+
+    Returns
+    -------
+    list of (str, float)
+        ``(node, betweenness)``, highest first, ties by node id; ``top`` of them.
+    """
+    return _ranked(betweenness(g, k=k, seed=seed, backend=backend), top)
+
+
+def pagerank(g: Any, *, damping: float = 0.85, backend: Backend = "auto") -> dict[str, float]:
+    """PageRank of every node of the undirected entity graph (sums to 1).
+
+    Returns
+    -------
+    dict
+        Node id → PageRank.
+    """
+    if _use_igraph(g, backend):
+        mirror = igraph_mirror(g)
+        values = mirror.graph.pagerank(directed=False, damping=damping)
+        return dict(zip(mirror.nodes, (float(v) for v in values), strict=True))
+    simple = undirected_simple(g)
+    return {
+        n: float(v) for n, v in nx.pagerank(simple, alpha=damping, tol=1e-10, max_iter=1000).items()
+    }
+
+
+def influence(
+    g: Any, *, top: int | None = 20, damping: float = 0.85, backend: Backend = "auto"
+) -> list[tuple[str, float]]:
+    """The most influential nodes by PageRank, highest first, ties by node id."""
+    return _ranked(pagerank(g, damping=damping, backend=backend), top)
+
+
+def communities(
+    g: Any, *, seed: int = 0, resolution: float = 1.0, backend: Backend = "auto"
+) -> list[set[str]]:
+    """Cells: Louvain communities of the undirected entity graph, with a fixed seed.
+
+    Parameters
+    ----------
+    seed : int
+        The same seed on the same graph gives the same cells.
+    resolution : float
+        Above 1, smaller cells; below 1, larger ones.
+
+    Returns
+    -------
+    list of set of str
+        Largest first, ties by smallest node id; isolated nodes are cells of one.
+    """
+    if _use_igraph(g, backend):
+        mirror = igraph_mirror(g)
+
+        def run() -> Any:
+            return mirror.graph.community_multilevel(resolution=resolution)
+
+        clustering = seeded_igraph(seed, run)
+        found = [set(mirror.names(members)) for members in clustering]
+    else:
+        simple = undirected_simple(g)
+        found = [
+            set(c)
+            for c in nx.community.louvain_communities(simple, resolution=resolution, seed=seed)
+        ]
+    return sorted(found, key=lambda c: (-len(c), min(c)))
+
+
+def modularity(g: Any, cells: list[set[str]]) -> float:
+    """Modularity of a partition of the entity graph (to compare partitions)."""
+    simple = undirected_simple(g)
+    return float(nx.community.modularity(simple, cells))

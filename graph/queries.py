@@ -1,0 +1,262 @@
+"""Interactive queries: the neighbourhood of an entity and the paths between two.
+
+These answer while the analyst waits, so they touch only the part of the graph
+they need: a breadth-first search from the centre for an ego network, and a
+breadth-first search from both ends for shortest paths (on a graph of five
+million edges, milliseconds). Direction is ignored — a recruiter and a recruit
+are connected either way — and bulletin nodes are not crossed.
+
+Examples
+--------
+>>> import networkx as nx
+>>> g = nx.MultiDiGraph([("a", "b"), ("c", "b"), ("a", "d"), ("d", "c")])
+>>> shortest_paths(g, "a", "c")
+[['a', 'b', 'c'], ['a', 'd', 'c']]
+>>> sorted(ego_network(g, "a", radius=1))
+['a', 'b', 'd']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Iterator
+from datetime import date
+from itertools import islice
+from typing import Any
+
+import networkx as nx  # type: ignore[import-untyped]
+
+from graph.accelerate import igraph_mirror
+from graph.analytics import Backend, _use_igraph
+from graph.views import entity_graph, filtered, undirected_simple
+
+__all__ = ["NoSuchNode", "ego_network", "k_shortest_paths", "shortest_path", "shortest_paths"]
+
+
+class NoSuchNode(KeyError):
+    """The node asked for is not in the graph (or not in the readable part of it)."""
+
+
+def _neighbours(g: Any, include_bulletins: bool = False) -> Callable[[str], Iterable[str]]:
+    """A function giving the undirected neighbours of a node, fast on plain graphs."""
+    if type(getattr(g, "_succ", None)) is dict and type(getattr(g, "_pred", None)) is dict:
+        succ, pred = g._succ, g._pred
+        if include_bulletins or not g.graph.get("bulletin_nodes", False):
+
+            def around(node: str) -> Iterable[str]:
+                yield from succ[node]
+                yield from pred[node]
+
+            return around
+
+        def around_entities(node: str) -> Iterable[str]:
+            # Bulletin nodes are the only ids with this prefix (keys start with their type).
+            for other in succ[node]:
+                if not other.startswith("bulletin:"):
+                    yield other
+            for other in pred[node]:
+                if not other.startswith("bulletin:"):
+                    yield other
+
+        return around_entities
+    view = g if include_bulletins else entity_graph(g)
+    if view.is_directed():
+        return lambda node: [*view.successors(node), *view.predecessors(node)]
+    return lambda node: list(view.neighbors(node))
+
+
+def _require(g: Any, *nodes: str) -> None:
+    for node in nodes:
+        if node not in g:
+            raise NoSuchNode(node)
+
+
+def ego_network(
+    g: Any,
+    center: str,
+    radius: int = 2,
+    *,
+    node_types: Collection[str] | None = None,
+    relation_types: Collection[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    organisations: Collection[str] | None = None,
+    markings: Collection[str] | None = None,
+    include_bulletins: bool = False,
+    max_nodes: int | None = None,
+) -> Any:
+    """The neighbourhood of ``center`` up to ``radius`` hops, through the filters given.
+
+    Parameters
+    ----------
+    g : networkx.MultiDiGraph
+        A readable subgraph (or a view of one).
+    center : str
+        Node id (see :func:`graph.build.node_of` for keys and mention ids).
+    radius : int
+        Hops, ignoring direction.
+    node_types, relation_types, since, until, organisations, markings
+        As in :func:`graph.views.filtered`; the centre is kept whatever its type.
+    include_bulletins : bool
+        Also cross and return bulletin nodes.
+    max_nodes : int, optional
+        Stop growing when the next ring would exceed this; the last ring is cut
+        to its highest-degree nodes (ties by id), so a hub stays drawable.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        A read-only view of ``g`` induced by the nodes reached.
+
+    Raises
+    ------
+    NoSuchNode
+        When ``center`` is not in ``g``.
+    """
+    _require(g, center)
+    if radius < 0:
+        raise ValueError("radius must be at least 0")
+    any_filter = any(
+        f is not None for f in (node_types, relation_types, since, until, organisations, markings)
+    )
+    view = g
+    if any_filter:
+        view = filtered(
+            g,
+            node_types=node_types,
+            relation_types=relation_types,
+            since=since,
+            until=until,
+            organisations=organisations,
+            markings=markings,
+            keep=(center,),
+        )
+    around = _neighbours(view, include_bulletins)
+    seen = {center}
+    ring = [center]
+    for _ in range(radius):
+        found: dict[str, None] = {}
+        for node in ring:
+            for other in around(node):
+                if other not in seen and other not in found:
+                    found[other] = None
+        if not found:
+            break
+        if max_nodes is not None and len(seen) + len(found) > max_nodes:
+            room = max(max_nodes - len(seen), 0)
+            best = sorted(found, key=lambda n: (-view.degree(n), n))[:room]
+            seen.update(best)
+            break
+        seen.update(found)
+        ring = list(found)
+    return view.subgraph(seen)
+
+
+def _layers_meet(
+    around: Callable[[str], Iterable[str]], source: str, target: str
+) -> tuple[dict[str, list[str]], dict[str, list[str]], list[str]]:
+    """Bidirectional breadth-first search, one whole layer at a time, until the sides meet.
+
+    Returns each side's predecessors (every shortest way back to its end) and the
+    nodes where the sides met, which lie on every shortest path.
+    """
+    pred_s: dict[str, list[str]] = {source: []}
+    pred_t: dict[str, list[str]] = {target: []}
+    front_s, front_t = [source], [target]
+    while front_s and front_t:
+        grow_source = len(front_s) <= len(front_t)
+        front, mine, theirs = (
+            (front_s, pred_s, pred_t) if grow_source else (front_t, pred_t, pred_s)
+        )
+        layer: dict[str, list[str]] = {}
+        for node in front:
+            for other in around(node):
+                if other in mine:
+                    continue
+                back = layer.get(other)
+                if back is None:
+                    layer[other] = [node]
+                elif back[-1] != node:
+                    back.append(node)
+        mine.update(layer)
+        meet = sorted(node for node in layer if node in theirs)
+        if grow_source:
+            front_s = list(layer)
+        else:
+            front_t = list(layer)
+        if meet:
+            return pred_s, pred_t, meet
+    return pred_s, pred_t, []
+
+
+def _walks(pred: dict[str, list[str]], node: str) -> Iterator[list[str]]:
+    """Every shortest walk from the BFS root to ``node``, root first."""
+    back = pred[node]
+    if not back:
+        yield [node]
+        return
+    for previous in sorted(set(back)):
+        for walk in _walks(pred, previous):
+            yield [*walk, node]
+
+
+def shortest_paths(g: Any, source: str, target: str, *, limit: int | None = 100) -> list[list[str]]:
+    """All shortest paths between two nodes (ignoring direction), up to ``limit``.
+
+    Returns
+    -------
+    list of list of str
+        Paths as node lists from ``source`` to ``target``, in a fixed order
+        (lexicographic by node id); empty if the nodes are not connected.
+
+    Raises
+    ------
+    NoSuchNode
+        When either node is not in ``g``.
+    """
+    _require(g, source, target)
+    if source == target:
+        return [[source]]
+    pred_s, pred_t, meet = _layers_meet(_neighbours(g), source, target)
+
+    def every() -> Iterator[list[str]]:
+        for middle in meet:
+            for left in _walks(pred_s, middle):
+                for right in _walks(pred_t, middle):
+                    yield left + right[-2::-1]
+
+    found = sorted(islice(every(), limit) if limit is not None else every())
+    return found
+
+
+def shortest_path(g: Any, source: str, target: str) -> list[str] | None:
+    """One shortest path (the first of :func:`shortest_paths`), or ``None``."""
+    paths = shortest_paths(g, source, target, limit=1)
+    return paths[0] if paths else None
+
+
+def k_shortest_paths(
+    g: Any, source: str, target: str, k: int = 5, *, backend: Backend = "auto"
+) -> list[list[str]]:
+    """The ``k`` shortest simple paths between two nodes, shortest first (Yen's algorithm).
+
+    Ignores direction and bulletin nodes. Among paths of equal length the
+    order is the backend's, so compare lengths, not positions, across backends.
+
+    Raises
+    ------
+    NoSuchNode
+        When either node is not in ``g``.
+    """
+    _require(g, source, target)
+    if k < 1:
+        return []
+    if _use_igraph(g, backend):
+        mirror = igraph_mirror(g)
+        index = {node: i for i, node in enumerate(mirror.nodes)}
+        paths = mirror.graph.get_k_shortest_paths(index[source], to=index[target], k=k, mode="all")
+        return [mirror.names(p) for p in paths if p]
+    simple = undirected_simple(g)
+    try:
+        return [list(p) for p in islice(nx.shortest_simple_paths(simple, source, target), k)]
+    except nx.NetworkXNoPath:
+        return []
