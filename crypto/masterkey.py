@@ -39,18 +39,45 @@ def load_or_create_master_key(path: Path, *, create: bool = True) -> bytes:
     A key file that group or others may read is refused rather than used: that would mean the
     key has already been exposed to other accounts on the machine.
     """
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600) if create else -1
-    except FileExistsError:
-        fd = -1
-    if fd >= 0:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(base64.urlsafe_b64encode(secrets.token_bytes(MASTER_KEY_BYTES)).decode())
-            handle.write("\n")
+    if create and not path.exists():
+        _create_key_file(path)
     try:
         mode = path.stat().st_mode
     except FileNotFoundError as exc:
         raise MasterKeyError(f"master key file {path} does not exist") from exc
     if mode & 0o077:
         raise MasterKeyError(f"master key file {path} is readable by others (chmod 600 it)")
-    return decode_master_key(path.read_text(encoding="ascii"))
+    try:
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MasterKeyError(f"master key file {path} is unreadable or not ASCII text") from exc
+    return decode_master_key(text)
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new key beside ``path``, flush it to disk, then link it into place.
+
+    The key file only ever appears complete: another process starting at the same moment reads
+    either no file or the whole key (never an empty one), and a crash right after creation cannot
+    leave an empty file behind while blobs sealed under the key are already stored. If two
+    processes race, the first link wins and the other uses that key.
+    """
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(base64.urlsafe_b64encode(secrets.token_bytes(MASTER_KEY_BYTES)).decode())
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    finally:
+        temporary.unlink(missing_ok=True)
