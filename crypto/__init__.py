@@ -2,16 +2,19 @@
 
 What the portal calls::
 
-    from crypto import seal, open_envelope, grant, shred
+    from crypto import Keystore, seal, open_envelope, grant, shred
 
-    envelope = seal(payload, sender=fr_private_bundle,
+    keystore = Keystore(storage, master_key)              # storage: a BlobStorage
+    envelope = seal(payload, sender=keystore.private_bundle("FR"),
                     recipients=[directory.latest("DE")], marking="TLP:AMBER", now=now)
-    opened = open_envelope(envelope, recipient=de_private_bundle, directory=directory, now=now)
+    opened = open_envelope(envelope, recipient=keystore.private_bundles("DE"),
+                           directory=directory, now=now)
 
 Modules, one concept each: :mod:`~crypto.keys` (bundles, fingerprints, directories),
 :mod:`~crypto.header`, :mod:`~crypto.document` and :mod:`~crypto.records` (what an envelope
 holds), :mod:`~crypto.envelope` (seal, open), :mod:`~crypto.verify` (offline checks),
 :mod:`~crypto.release` (grant, re-wrap, shred), :mod:`~crypto.stream` (attachments),
+:mod:`~crypto.keystore` and :mod:`~crypto.storage` (keys at rest, rotations),
 :mod:`~crypto.errors`, :mod:`~crypto.canonical`, :mod:`~crypto.primitives` (the only new code
 that touches ``cryptography.hazmat``), and the portal's :mod:`~crypto.masterkey`,
 :mod:`~crypto.secretbox` and :mod:`~crypto.chain`.
@@ -33,19 +36,26 @@ from crypto.errors import (
 )
 from crypto.header import MARKINGS, SUITE_V1, Header
 from crypto.keys import Directory, PrivateBundle, PublicBundle, PublicKeys, format_fingerprint
+from crypto.keystore import Keystore
 from crypto.release import grant, rewrap, shred
+from crypto.storage import BlobStorage, EnvelopeRepository, MemoryEnvelopes, MemoryStorage
 from crypto.verify import Verification, verify_envelope
 
 __all__ = [
     "MARKINGS",
     "SUITE_V1",
     "BadSignature",
+    "BlobStorage",
     "Directory",
     "Envelope",
     "EnvelopeError",
     "EnvelopeExpired",
+    "EnvelopeRepository",
     "Header",
+    "Keystore",
     "KeystoreError",
+    "MemoryEnvelopes",
+    "MemoryStorage",
     "NotARecipient",
     "NotTheOriginator",
     "Opened",
