@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from crypto.canonical import canonical_json, format_time, parse_time
+from crypto.canonical import format_time, parse_time
 from crypto.document import HEADER_DOMAIN, Envelope
 from crypto.errors import (
     EnvelopeExpired,
@@ -100,15 +100,11 @@ def keyring_of(bundles: Keyring) -> dict[int, PrivateBundle]:
 
 
 def _wrap_info(suite: str, envelope_id: str, org: str, version: int, fingerprint: bytes) -> bytes:
-    return _WRAP_DOMAIN + canonical_json(
-        {
-            "suite": suite,
-            "envelope_id": envelope_id,
-            "org": org,
-            "key_version": version,
-            "fingerprint": fingerprint.hex(),
-        }
-    )
+    # Every part is ASCII without NUL (the suite is a registered constant, the id and the
+    # fingerprint hexadecimal, the organisation matches ORG_PATTERN), so NUL separators make the
+    # encoding unambiguous; it is built per recipient, where RFC 8785 would cost 10x more.
+    parts = (suite, envelope_id, org, str(version), fingerprint.hex())
+    return _WRAP_DOMAIN + "\x00".join(parts).encode("ascii")
 
 
 def _body_key(content_key: bytes, envelope_id: str) -> bytes:
