@@ -15,7 +15,6 @@ under another ``info`` anyway; an altered suite string is refused, never reinter
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from crypto.errors import (
 )
 from crypto.header import (
     ATTACHMENT_CHUNK_SIZE,
+    ENVELOPE_ID,
     MARKINGS,
     SUITE_V1,
     AttachmentEntry,
@@ -50,7 +50,6 @@ from crypto.verify import Verification, WithOwnKeys, verify_envelope
 __all__ = ["Envelope", "Keyring", "Opened", "open_envelope", "seal"]
 
 _WRAP_DOMAIN = b"ischia/content-key/v1\x00"
-_ENVELOPE_ID = re.compile(r"[0-9a-f]{32}")
 Keyring = PrivateBundle | Iterable[PrivateBundle]
 
 
@@ -173,7 +172,7 @@ def _seal(
 ) -> Envelope:
     if marking not in MARKINGS:
         raise ValueError(f"marking must be one of {', '.join(MARKINGS)}")
-    if not _ENVELOPE_ID.fullmatch(envelope_id):
+    if not ENVELOPE_ID.fullmatch(envelope_id):
         raise ValueError("envelope_id must be 32 lowercase hexadecimal digits")
     created_at = parse_time(format_time(now), "now")
     if expires_at is not None and expires_at <= created_at:
@@ -216,10 +215,20 @@ def _seal(
 
 
 def unwrap_content_key(
-    envelope: Envelope, keyring: dict[int, PrivateBundle], directory: PublicKeys
+    envelope: Envelope,
+    keyring: dict[int, PrivateBundle],
+    directory: PublicKeys,
+    *,
+    now: datetime | None,
 ) -> tuple[Verification, bytes]:
+    """Verify ``envelope``, then unwrap the key ring's organisation's copy of the content key.
+
+    With ``now``, an expired envelope is refused before anything is unwrapped.
+    """
     own = (bundle.public for bundle in keyring.values())
     verification = verify_envelope(envelope, WithOwnKeys(directory, own))
+    if now is not None and verification.is_expired(now):
+        raise EnvelopeExpired(f"envelope {envelope.id} expired; it can no longer be opened")
     org = next(iter(keyring.values())).org
     if verification.shredded:
         raise Shredded(f"envelope {envelope.id} was shredded: no content key remains")
@@ -262,9 +271,9 @@ def open_envelope(
     Raises NotARecipient, Shredded, UnknownKeyVersion, BadSignature, TamperedEnvelope,
     UnsupportedSuite or EnvelopeExpired; nothing is decrypted unless both signatures verify.
     """
-    verification, content_key = unwrap_content_key(envelope, keyring_of(recipient), directory)
-    if verification.is_expired(now):
-        raise EnvelopeExpired(f"envelope {envelope.id} expired; it can no longer be opened")
+    verification, content_key = unwrap_content_key(
+        envelope, keyring_of(recipient), directory, now=now
+    )
     aead = Aes256Gcm(_body_key(content_key, envelope.id))
     try:
         payload = aead.decrypt(

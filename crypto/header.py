@@ -39,6 +39,9 @@ from crypto.errors import TamperedEnvelope, UnsupportedSuite
 from crypto.keys import ORG_PATTERN
 
 __all__ = [
+    "ATTACHMENT_CHUNK_SIZE",
+    "DIGEST_HEX",
+    "ENVELOPE_ID",
     "FORMAT",
     "MARKINGS",
     "SUITE_V1",
@@ -60,8 +63,8 @@ MARKINGS = ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED"
 ATTACHMENT_CHUNK_SIZE = 1 << 20
 Scalar = str | int | bool | None
 
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-_ENVELOPE_ID = re.compile(r"[0-9a-f]{32}")
+DIGEST_HEX = re.compile(r"[0-9a-f]{64}")
+ENVELOPE_ID = re.compile(r"[0-9a-f]{32}")
 _FIELD_NAME = re.compile(r"[^\x00-\x1f]{1,64}")
 _HEADER_FIELDS = frozenset(
     {
@@ -84,7 +87,7 @@ _ATTACHMENT_FIELDS = frozenset({"length", "chunk_size", "chunks", "sha256"})
 
 
 def _digest(value: object, what: str) -> bytes:
-    return bytes.fromhex(expect_str(value, what, pattern=_HEX64))
+    return bytes.fromhex(expect_str(value, what, pattern=DIGEST_HEX))
 
 
 def check_fields(fields: Mapping[str, Scalar]) -> Mapping[str, Scalar]:
@@ -223,7 +226,7 @@ class Header:
         return cls(
             format=FORMAT,
             suite=suite,
-            envelope_id=expect_str(top["envelope_id"], "envelope_id", pattern=_ENVELOPE_ID),
+            envelope_id=expect_str(top["envelope_id"], "envelope_id", pattern=ENVELOPE_ID),
             sender=_parse_sender(top["sender"]),
             recipients=_parse_recipients(top["recipients"]),
             marking=_parse_marking(top["marking"]),

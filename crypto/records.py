@@ -16,7 +16,6 @@ authorises. Both signatures (Ed25519 and ML-DSA-65) must verify.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
@@ -33,7 +32,7 @@ from crypto.canonical import (
     parse_time,
 )
 from crypto.errors import BadSignature, TamperedEnvelope
-from crypto.header import SenderEntry
+from crypto.header import DIGEST_HEX, ENVELOPE_ID, SenderEntry
 from crypto.keys import ORG_PATTERN, PrivateBundle, PublicBundle
 from crypto.primitives import SignatureRejected
 
@@ -41,8 +40,6 @@ __all__ = ["KeyRecord", "RecordKind", "SignaturePair", "WrappedKey"]
 
 RecordKind = Literal["grant", "rewrap"]
 _RECORD_DOMAIN = b"ischia/key-record/v1\x00"
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-_ENVELOPE_ID = re.compile(r"[0-9a-f]{32}")
 _WRAPPED_FIELDS = frozenset({"org", "key_version", "enc"})
 _SIGNATURE_FIELDS = ("ed25519", "ml_dsa_65")
 _RECORD_FIELDS = frozenset(
@@ -200,11 +197,11 @@ class KeyRecord:
         )
 
         def digest(item: object, name: str) -> bytes:
-            return bytes.fromhex(expect_str(item, f"{what} {name}", pattern=_HEX64))
+            return bytes.fromhex(expect_str(item, f"{what} {name}", pattern=DIGEST_HEX))
 
         return cls(
             kind=doc["kind"],
-            envelope_id=expect_str(doc["envelope_id"], f"{what} envelope_id", pattern=_ENVELOPE_ID),
+            envelope_id=expect_str(doc["envelope_id"], f"{what} envelope_id", pattern=ENVELOPE_ID),
             header_sha256=digest(doc["header_sha256"], "header_sha256"),
             org=expect_str(doc["org"], f"{what} org", pattern=ORG_PATTERN),
             key_version=expect_int(doc["key_version"], f"{what} key_version", minimum=1),

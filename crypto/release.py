@@ -14,7 +14,7 @@ from datetime import datetime
 
 from crypto.document import Envelope
 from crypto.envelope import Keyring, keyring_of, unwrap_content_key, wrap_content_key
-from crypto.errors import EnvelopeExpired, NotTheOriginator
+from crypto.errors import NotTheOriginator
 from crypto.keys import PrivateBundle, PublicBundle, PublicKeys
 from crypto.records import KeyRecord, WrappedKey
 from crypto.verify import WithOwnKeys
@@ -47,9 +47,7 @@ def grant(
         (w.org, w.key_version) == (recipient.org, recipient.version) for w in envelope.wrapped_keys
     ):
         return envelope
-    verification, content_key = unwrap_content_key(envelope, keyring, directory)
-    if verification.is_expired(now):
-        raise EnvelopeExpired(f"envelope {envelope.id} expired; it can no longer be released")
+    _, content_key = unwrap_content_key(envelope, keyring, directory, now=now)
     wrapped = wrap_content_key(content_key, envelope.header.suite, envelope.id, recipient)
     record = KeyRecord.create(
         "grant",
@@ -78,8 +76,10 @@ def rewrap(
     """
     if old.org != new.org or old.version == new.version:
         raise ValueError("rewrap moves one organisation's key between two different versions")
+    # Expiry is not checked: an expired envelope awaits shredding, and the rotation job must
+    # still be able to move its key so that the old private key can be retired.
     _, content_key = unwrap_content_key(
-        envelope, {old.version: old}, WithOwnKeys(directory, [new.public])
+        envelope, {old.version: old}, WithOwnKeys(directory, [new.public]), now=None
     )
     wrapped = wrap_content_key(content_key, envelope.header.suite, envelope.id, new.public)
     record = KeyRecord.create(
