@@ -286,7 +286,7 @@ def _openssl() -> str:
 def table(title: str, runs: list[dict[str, float]], rows: list[tuple[str, str, str]]) -> str:
     """``rows``: (label, key, format) — one column per run, then the median of the runs."""
     header = "| | " + " | ".join(f"run {i + 1}" for i in range(len(runs))) + " | **median** |"
-    lines = [f"#### {title}", "", header, "|---" * (len(runs) + 2) + "|"]
+    lines = [f"### {title}", "", header, "|---" * (len(runs) + 2) + "|"]
     for label, key, fmt in rows:
         values = [run[key] for run in runs]
         cells = [fmt.format(v) for v in values]
