@@ -60,8 +60,10 @@ _rng_lock = threading.Lock()
 
 def _version(g: Any) -> object:
     version = g.graph.get("version")
-    # A graph without a version counter (one built by hand) is converted every time.
-    return object() if version is None else (version, g.number_of_nodes(), g.number_of_edges())
+    if version is None or not hasattr(g, "_succ") or type(g._succ) is not dict:
+        # A graph built by hand (no version counter) or a view is converted every time.
+        return object()
+    return version
 
 
 def _convert(g: Any) -> IgraphMirror:

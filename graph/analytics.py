@@ -8,7 +8,7 @@ filtered view of one (:func:`graph.views.filtered`), to measure that part only.
 Backends: ``"networkx"`` computes on :func:`graph.views.undirected_simple`, and
 is the reference; ``"igraph"`` computes on the cached igraph copy
 (:mod:`graph.accelerate`); ``"auto"`` (the default) takes igraph for graphs of
-more than :data:`ACCELERATE_ABOVE_EDGES` edges. The tests check that both give
+more than :data:`ACCELERATE_ABOVE_NODES` nodes. The tests check that both give
 the same answers. Whole-graph results on a graph of millions of edges take
 seconds: run them as background work and cache them by
 :func:`graph.build.graph_version`.
@@ -34,8 +34,9 @@ from graph.accelerate import igraph_mirror, seeded_igraph
 from graph.views import undirected_simple
 
 __all__ = [
-    "ACCELERATE_ABOVE_EDGES",
+    "ACCELERATE_ABOVE_NODES",
     "Backend",
+    "CommunityMethod",
     "betweenness",
     "brokers",
     "communities",
@@ -48,15 +49,19 @@ __all__ = [
 Backend = Literal["auto", "networkx", "igraph"]
 """Which library computes a whole-graph measure."""
 
-ACCELERATE_ABOVE_EDGES: Final[int] = 20_000
-"""Above this many edges, ``backend="auto"`` computes with igraph."""
+CommunityMethod = Literal["leiden", "louvain"]
+"""How :func:`communities` finds cells."""
+
+ACCELERATE_ABOVE_NODES: Final[int] = 5_000
+"""Above this many nodes, ``backend="auto"`` computes with igraph."""
 
 
 def _use_igraph(g: Any, backend: Backend) -> bool:
     if backend not in ("auto", "networkx", "igraph"):
         raise ValueError(f"unknown backend {backend!r}")
     if backend == "auto":
-        return bool(g.number_of_edges() > ACCELERATE_ABOVE_EDGES)
+        # len() of a graph is O(1); counting edges is O(nodes) in NetworkX.
+        return len(g) > ACCELERATE_ABOVE_NODES
     return backend == "igraph"
 
 
@@ -121,8 +126,8 @@ def betweenness(
         else:
             index = {node: i for i, node in enumerate(nodes)}
             raw = mirror.graph.betweenness(directed=False, sources=[index[s] for s in sources])
-            # igraph counts each sampled source's paths once; the estimate extrapolates to n.
-            raw = [value * n / len(sources) / 2 for value in raw]
+            # Paths from k sampled sources stand for paths from all n (Brandes and Pich).
+            raw = [value * n / len(sources) for value in raw]
         scores = dict(zip(nodes, raw, strict=True))
     elif sources is None:
         scores = nx.betweenness_centrality(simple, normalized=False)
@@ -179,9 +184,14 @@ def influence(
 
 
 def communities(
-    g: Any, *, seed: int = 0, resolution: float = 1.0, backend: Backend = "auto"
+    g: Any,
+    *,
+    seed: int = 0,
+    resolution: float = 1.0,
+    method: CommunityMethod = "leiden",
+    backend: Backend = "auto",
 ) -> list[set[str]]:
-    """Cells: Louvain communities of the undirected entity graph, with a fixed seed.
+    """Cells: communities of the undirected entity graph that maximise modularity, seeded.
 
     Parameters
     ----------
@@ -189,16 +199,37 @@ def communities(
         The same seed on the same graph gives the same cells.
     resolution : float
         Above 1, smaller cells; below 1, larger ones.
+    method : {"leiden", "louvain"}
+        ``"leiden"`` (the default) is Louvain with a refinement step (Traag,
+        Waltman and van Eck, 2019): its cells are always internally connected,
+        and on hub-dominated graphs it is one to two orders of magnitude faster
+        than igraph's Louvain. It runs in igraph only. ``"louvain"`` runs in
+        either backend; NetworkX's Louvain is the reference the tests compare with.
+    backend : {"auto", "networkx", "igraph"}
+        ``"auto"`` takes igraph for Leiden and for large graphs.
 
     Returns
     -------
     list of set of str
         Largest first, ties by smallest node id; isolated nodes are cells of one.
+
+    Raises
+    ------
+    ValueError
+        For Leiden with ``backend="networkx"``, or an unknown method.
     """
-    if _use_igraph(g, backend):
+    if method not in ("leiden", "louvain"):
+        raise ValueError(f"unknown community method {method!r}")
+    if method == "leiden" and backend == "networkx":
+        raise ValueError("Leiden runs in igraph only; use method='louvain' with NetworkX")
+    if method == "leiden" or _use_igraph(g, backend):
         mirror = igraph_mirror(g)
 
         def run() -> Any:
+            if method == "leiden":
+                return mirror.graph.community_leiden(
+                    objective_function="modularity", resolution=resolution, n_iterations=2
+                )
             return mirror.graph.community_multilevel(resolution=resolution)
 
         clustering = seeded_igraph(seed, run)

@@ -4,9 +4,11 @@ The graph is a plain :class:`networkx.MultiDiGraph`; the portal programs against
 
 Nodes
     ``type`` (``person``, ``account``, ``group``, ``phone``, ``email``, ``url``,
-    ``location``, ``bulletin``), ``label`` (for display) and ``mentions``, a
+    ``location``, ``bulletin``), ``label`` (for display), ``mentions``, a
     dict from bulletin id to the :class:`~graph.model.Entity` records of that
-    bulletin that became this node. Identifiers (accounts, phones, e-mails,
+    bulletin that became this node, and ``sources``, the sorted organisations
+    and markings of those bulletins (:func:`node_organisations`,
+    :func:`node_markings`). Identifiers (accounts, phones, e-mails,
     URLs) and groups and locations are keyed by their canonical key, so every
     bulletin that names them reaches the same node. A person is keyed by its
     mention id ``person:<bulletin>:<ref>`` unless an analyst confirmed a merge
@@ -16,10 +18,10 @@ Edges
     Keyed by relation type (``uses_account``, ``member_of``, ``recruited``,
     ``contacted``, ``travelled_to``, ``financed``, ``same_as``, and
     ``reported_in`` from an entity to its bulletin node), with ``type`` and
-    ``reports``, a dict from bulletin id to the date the bulletin gives (or
-    ``None``). Two bulletins stating the same relation make one edge with two
-    reports. Organisations and markings of an edge come from its bulletins
-    (:func:`edge_provenance`).
+    ``reports``, a tuple of ``(bulletin id, date or None)`` pairs sorted by
+    bulletin id (:func:`edge_reports` gives it as a dict). Two bulletins
+    stating the same relation make one edge with two reports. Organisations
+    and markings of an edge come from its bulletins (:func:`edge_provenance`).
 Graph attributes
     ``g.graph["bulletins"]`` maps bulletin ids to the :class:`~graph.model.Bulletin`
     records added, ``g.graph["version"]`` counts changes (use it as a cache key).
@@ -51,6 +53,7 @@ Examples
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -73,11 +76,14 @@ __all__ = [
     "apply_merges",
     "build_graph",
     "edge_provenance",
+    "edge_reports",
     "graph_version",
     "new_graph",
     "node_bulletins",
+    "node_markings",
     "node_of",
     "node_organisations",
+    "person_mentions",
     "readable_subgraph",
     "remove_bulletin",
 ]
@@ -86,6 +92,7 @@ REPORTED_IN: Final[str] = "reported_in"
 """Edge type from an entity to the node of a bulletin that names it."""
 
 _REGIONS: Final[frozenset[str]] = frozenset(phonenumbers.SUPPORTED_REGIONS)
+_NAMED_TYPES: Final[frozenset[str]] = frozenset({"person", "group", "location"})
 
 
 class DuplicateBulletin(ValueError):
@@ -168,8 +175,16 @@ def build_graph(
     networkx.MultiDiGraph
     """
     g = new_graph(merges=merges, bulletin_nodes=bulletin_nodes)
-    for bulletin in _ordered(bulletins):
-        add_bulletin(g, bulletin)
+    # Millions of new dicts would trigger the cycle collector over and over, each time
+    # scanning the whole graph built so far; nothing here creates cycles.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for bulletin in _ordered(bulletins):
+            add_bulletin(g, bulletin)
+    finally:
+        if collecting:
+            gc.enable()
     return g
 
 
@@ -206,7 +221,10 @@ def _node_key(entity: Entity, provenance: Provenance) -> str:
 def _person_node(g: Any, mention: str) -> str:
     """The node a person mention joins, relabelling its group's node if needed."""
     persons: dict[str, str] = g.graph["persons"]
-    group = g.graph["merges"].group_of(mention)
+    merges: PersonMerges = g.graph["merges"]
+    if not merges.involves(mention):
+        return mention
+    group = merges.group_of(mention)
     current = next((persons[m] for m in group if m in persons), None)
     if current is None:
         return mention
@@ -221,11 +239,24 @@ def _relabel_person(g: Any, old: str, new: str) -> None:
         return
     nx.relabel_nodes(g, {old: new}, copy=False)
     persons: dict[str, str] = g.graph["persons"]
-    for mention in g.nodes[new]["members"]:
+    for mention in person_mentions(g, new):
         persons[mention] = new
     touched: dict[str, frozenset[str]] = g.graph["touched"]
     for bid in g.nodes[new]["mentions"]:
         touched[bid] = (touched[bid] - {old}) | {new}
+
+
+_SOURCES: dict[
+    tuple[tuple[str, ...], tuple[str, ...]], tuple[tuple[str, ...], tuple[str, ...]]
+] = {}
+
+
+def _intern_sources(
+    organisations: Iterable[str], markings: Iterable[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """One shared ``(organisations, markings)`` tuple per combination: a pointer per node."""
+    key = (tuple(sorted(set(organisations))), tuple(sorted(set(markings))))
+    return _SOURCES.setdefault(key, key)
 
 
 def _mention_rank(bulletins: dict[str, Bulletin], bid: str) -> tuple[date, str]:
@@ -233,8 +264,9 @@ def _mention_rank(bulletins: dict[str, Bulletin], bid: str) -> tuple[date, str]:
 
 
 def _refresh_label(g: Any, node: str) -> None:
+    """Label a named node by the first name in its earliest bulletin, whatever the arrival order."""
     data = g.nodes[node]
-    if data["type"] not in ("person", "group", "location"):
+    if data["type"] not in _NAMED_TYPES:
         return
     bulletins: dict[str, Bulletin] = g.graph["bulletins"]
     mentions: dict[str, tuple[Entity, ...]] = data["mentions"]
@@ -242,48 +274,105 @@ def _refresh_label(g: Any, node: str) -> None:
         for entity in mentions[bid]:
             name = _name_of(entity)
             if name:
-                data["label"] = name
+                data["label"], data["label_from"] = name, bid
                 return
-    data["label"] = node
+    data["label"], data["label_from"] = node, None
+
+
+_Sources = tuple[tuple[str, ...], tuple[str, ...]]
+_SOURCE_STEPS: dict[tuple[_Sources, str, str], _Sources] = {}
+
+
+def _sources_with(sources: _Sources, provenance: Provenance) -> _Sources:
+    step = (sources, provenance.organisation, provenance.marking)
+    found = _SOURCE_STEPS.get(step)
+    if found is None:
+        organisations, markings = sources
+        found = _intern_sources(
+            (*organisations, provenance.organisation), (*markings, provenance.marking)
+        )
+        _SOURCE_STEPS[step] = found
+    return found
+
+
+def _new_node(g: Any, node: str, attributes: dict[str, Any]) -> None:
+    # What MultiDiGraph.add_node does for a new node, without its per-call checks:
+    # the builder adds hundreds of thousands of nodes per second.
+    g._node[node] = attributes
+    g._succ[node] = {}
+    g._pred[node] = {}
 
 
 def _add_entity(g: Any, entity: Entity, provenance: Provenance) -> str:
     bid = provenance.bulletin_id
-    if entity.type == "person":
+    kind = entity.type
+    named = kind in _NAMED_TYPES
+    if kind == "person":
         mention = person_mention_id(bid, entity.ref)
         node = _person_node(g, mention)
         g.graph["persons"][mention] = node
-        if node in g:
-            g.nodes[node]["members"].add(mention)
-        else:
-            g.add_node(node, members={mention})
     else:
         node = _node_key(entity, provenance)
     data = g._node.get(node)
-    if data is None or "type" not in data:
-        if entity.type in ("person", "group", "location"):
-            label = _name_of(entity) or node
+    if data is None:
+        attributes: dict[str, Any] = {
+            "type": kind,
+            "mentions": {bid: (entity,)},
+            "sources": _intern_sources((provenance.organisation,), (provenance.marking,)),
+        }
+        if named:
+            name = _name_of(entity)
+            attributes["label"] = name or node
+            attributes["label_from"] = bid if name else None
         else:
-            label = _identifier_label(node)
-        g.add_node(node, type=entity.type, label=label, mentions={bid: (entity,)})
+            attributes["label"] = _identifier_label(node)
+        _new_node(g, node, attributes)
         return node
     mentions = data["mentions"]
-    mentions[bid] = (*mentions.get(bid, ()), entity)
-    if len(mentions) > 1 and entity.type in ("person", "group", "location"):
-        _refresh_label(g, node)
+    previous = mentions.get(bid)
+    mentions[bid] = (entity,) if previous is None else (*previous, entity)
+    data["sources"] = _sources_with(data["sources"], provenance)
+    if named:
+        name = _name_of(entity)
+        current = data["label_from"]
+        if name and (
+            current is None
+            or _mention_rank(g.graph["bulletins"], bid)
+            < _mention_rank(g.graph["bulletins"], current)
+        ):
+            data["label"], data["label_from"] = name, bid
     return node
 
 
 def _add_report(
     g: Any, source: str, target: str, kind: str, bulletin_id: str, on: date | None
 ) -> None:
+    """Record that a bulletin states ``kind`` from ``source`` to ``target`` (both nodes exist)."""
     if source == target:
         return
-    data = g._succ[source].get(target, {}).get(kind)
+    around = g._succ[source]
+    keydict = around.get(target)
+    if keydict is None:
+        # What MultiDiGraph.add_edge does, without its per-call checks. One edge per
+        # (source, target, type); a sorted tuple of (bulletin, date) pairs is the smallest
+        # record of its reports, which matters at millions of edges.
+        keydict = {kind: {"type": kind, "reports": ((bulletin_id, on),)}}
+        around[target] = keydict
+        g._pred[target][source] = keydict
+        return
+    data = keydict.get(kind)
     if data is None:
-        g.add_edge(source, target, key=kind, type=kind, reports={bulletin_id: on})
-    elif bulletin_id not in data["reports"] or data["reports"][bulletin_id] is None:
-        data["reports"][bulletin_id] = on
+        keydict[kind] = {"type": kind, "reports": ((bulletin_id, on),)}
+        return
+    reports = dict(data["reports"])
+    if reports.get(bulletin_id) is None:
+        reports[bulletin_id] = on
+        data["reports"] = tuple(sorted(reports.items()))
+
+
+def edge_reports(data: dict[str, Any]) -> dict[str, date | None]:
+    """The reports of an edge, from its attribute dict: bulletin id → date given (or ``None``)."""
+    return dict(data["reports"])
 
 
 def add_bulletin(g: Any, bulletin: Bulletin) -> None:
@@ -300,11 +389,39 @@ def add_bulletin(g: Any, bulletin: Bulletin) -> None:
     if bid in bulletins:
         raise DuplicateBulletin(bid)
     bulletins[bid] = bulletin
-    nodes = {entity.ref: _add_entity(g, entity, provenance) for entity in bulletin.entities}
+    # The common case — an identifier already in the graph, a relation not yet in it — is
+    # inlined here with local names: this loop is most of the time of building a graph.
+    attributes_of = g._node
+    succ, pred = g._succ, g._pred
+    fresh = _intern_sources((provenance.organisation,), (provenance.marking,))
+    nodes: dict[str, str] = {}
+    for entity in bulletin.entities:
+        key = entity.key
+        data = None if key is None or entity.type in _NAMED_TYPES else attributes_of.get(key)
+        if data is None:
+            nodes[entity.ref] = _add_entity(g, entity, provenance)
+            continue
+        mentions = data["mentions"]
+        previous = mentions.get(bid)
+        mentions[bid] = (entity,) if previous is None else (*previous, entity)
+        if data["sources"] is not fresh:
+            data["sources"] = _sources_with(data["sources"], provenance)
+        nodes[entity.ref] = str(key)
+    # Relations of one bulletin with the same date share one (immutable) reports tuple.
+    shared: dict[date | None, tuple[tuple[str, date | None], ...]] = {}
     for relation in bulletin.relations:
-        _add_report(
-            g, nodes[relation.source], nodes[relation.target], relation.type, bid, relation.on
-        )
+        source, target = nodes[relation.source], nodes[relation.target]
+        kind: str = relation.type
+        around = succ[source]
+        if target not in around and source != target:
+            reports = shared.get(relation.on)
+            if reports is None:
+                reports = shared[relation.on] = ((bid, relation.on),)
+            keydict = {kind: {"type": kind, "reports": reports}}
+            around[target] = keydict
+            pred[target][source] = keydict
+        else:
+            _add_report(g, source, target, kind, bid, relation.on)
     journeys = []
     for travel in bulletin.travels:
         traveller = nodes[travel.traveller]
@@ -324,19 +441,28 @@ def add_bulletin(g: Any, bulletin: Bulletin) -> None:
         g.graph["journeys"][bid] = journeys
     if g.graph["bulletin_nodes"]:
         bulletin_node = f"bulletin:{bid}"
-        g.add_node(
+        _new_node(
+            g,
             bulletin_node,
-            type="bulletin",
-            label=bid,
-            mentions={},
-            organisation=provenance.organisation,
-            reported_on=provenance.reported_on,
-            marking=provenance.marking,
+            {
+                "type": "bulletin",
+                "label": bid,
+                "mentions": {},
+                "sources": _intern_sources((provenance.organisation,), (provenance.marking,)),
+                "organisation": provenance.organisation,
+                "reported_on": provenance.reported_on,
+                "marking": provenance.marking,
+            },
         )
+        reported = ((bid, provenance.reported_on),)
         for node in set(nodes.values()):
-            _add_report(g, node, bulletin_node, REPORTED_IN, bid, provenance.reported_on)
+            to_bulletin = {REPORTED_IN: {"type": REPORTED_IN, "reports": reported}}
+            succ[node][bulletin_node] = to_bulletin
+            pred[bulletin_node][node] = to_bulletin
     g.graph["touched"][bid] = frozenset(nodes.values())
     g.graph["version"] += 1
+    # NetworkX keeps converted copies for its dispatch backends; they are stale now.
+    nx.utils.misc._clear_cache(g)
 
 
 def remove_bulletin(g: Any, bulletin_id: str) -> None:
@@ -361,26 +487,31 @@ def remove_bulletin(g: Any, bulletin_id: str) -> None:
     for entity in bulletin.entities:
         if entity.type == "person":
             mention = person_mention_id(bulletin_id, entity.ref)
-            node = persons.pop(mention, None)
-            if node is not None:
-                g.nodes[node]["members"].discard(mention)
+            persons.pop(mention, None)
     if g.graph["bulletin_nodes"]:
         g.remove_node(f"bulletin:{bulletin_id}")
     for node in sorted(touched):
-        edges = [
-            *g.out_edges(node, keys=True, data="reports"),
-            *g.in_edges(node, keys=True, data="reports"),
-        ]
-        for source, target, kind, reports in edges:
-            if reports.pop(bulletin_id, "absent") != "absent" and not reports:
+        edges = [*g.out_edges(node, keys=True, data=True), *g.in_edges(node, keys=True, data=True)]
+        for source, target, kind, data in edges:
+            reports = data["reports"]
+            kept = tuple(report for report in reports if report[0] != bulletin_id)
+            if len(kept) == len(reports):
+                continue
+            if kept:
+                data["reports"] = kept
+            else:
                 g.remove_edge(source, target, key=kind)
         mentions = g.nodes[node]["mentions"]
         mentions.pop(bulletin_id, None)
         if not mentions:
             g.remove_node(node)
             continue
+        provenances = [bulletins[b].provenance for b in mentions]
+        g.nodes[node]["sources"] = _intern_sources(
+            (p.organisation for p in provenances), (p.marking for p in provenances)
+        )
         if g.nodes[node]["type"] == "person":
-            _relabel_person(g, node, min(g.nodes[node]["members"]))
+            _relabel_person(g, node, min(person_mentions(g, node)))
     del bulletins[bulletin_id]
     for node in {persons.get(n, n) for n in touched}:
         if node in g:
@@ -404,7 +535,7 @@ def apply_merges(g: Any, merges: PersonMerges) -> None:
                 continue
             node = persons[mention]
             wanted = {m for m in merges.group_of(mention) if m in persons}
-            if min(wanted) != node or wanted != g.nodes[node]["members"]:
+            if min(wanted) != node or wanted != person_mentions(g, node):
                 affected.add(bid)
     g.graph["merges"] = merges
     readd = [bulletins[bid] for bid in affected]
@@ -470,8 +601,18 @@ def node_bulletins(g: Any, node: str) -> frozenset[str]:
 
 def node_organisations(g: Any, node: str) -> frozenset[str]:
     """Codes of the organisations whose bulletins name ``node``."""
-    bulletins: dict[str, Bulletin] = g.graph["bulletins"]
-    return frozenset(bulletins[b].provenance.organisation for b in node_bulletins(g, node))
+    return frozenset(g.nodes[node]["sources"][0])
+
+
+def node_markings(g: Any, node: str) -> frozenset[str]:
+    """TLP markings of the bulletins that name ``node``."""
+    return frozenset(g.nodes[node]["sources"][1])
+
+
+def person_mentions(g: Any, node: str) -> frozenset[str]:
+    """Mention ids (``person:<bulletin>:<ref>``) that make up person node ``node``."""
+    mentions: dict[str, tuple[Entity, ...]] = g.nodes[node]["mentions"]
+    return frozenset(person_mention_id(bid, e.ref) for bid, ents in mentions.items() for e in ents)
 
 
 def edge_provenance(g: Any, source: str, target: str, kind: RelationType | str) -> EdgeProvenance:
@@ -482,7 +623,7 @@ def edge_provenance(g: Any, source: str, target: str, kind: RelationType | str) 
     KeyError
         When there is no such edge.
     """
-    reports: dict[str, date | None] = g.edges[source, target, kind]["reports"]
+    reports = edge_reports(g.edges[source, target, kind])
     bulletins: dict[str, Bulletin] = g.graph["bulletins"]
     provenances = [bulletins[b].provenance for b in sorted(reports)]
     return EdgeProvenance(

@@ -9,12 +9,13 @@ SVG drawing is in :mod:`graph.drawing`.
 The browser JSON is the Cytoscape.js elements format::
 
     {"elements": {"nodes": [{"data": {"id": ..., "label": ..., "type": ...,
-                                       "organisations": [...], "bulletins": [...],
+                                       "organisations": [...], "markings": [...],
+                                       "bulletins": [...], "bulletin_count": 3,
                                        "community": 0, "score": 0.12}}, ...],
                   "edges": [{"data": {"id": ..., "source": ..., "target": ...,
                                        "type": ..., "bulletins": [...],
-                                       "organisations": [...], "markings": [...],
-                                       "dates": [...]}}, ...]}}
+                                       "bulletin_count": 1, "organisations": [...],
+                                       "markings": [...], "dates": [...]}}, ...]}}
 
 Examples
 --------
@@ -35,9 +36,10 @@ Examples
 from __future__ import annotations
 
 import csv
+import heapq
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -48,28 +50,44 @@ from graph.model import Bulletin
 __all__ = ["to_csv", "to_cytoscape", "to_gexf", "to_graphml", "to_json"]
 
 
-def _provenance_of(g: Any, bulletin_ids: Iterable[str]) -> tuple[list[str], list[str], list[str]]:
+def _provenance_of(
+    g: Any,
+    bulletin_ids: Collection[str],
+    limit: int | None = None,
+    sources: tuple[tuple[str, ...], tuple[str, ...]] | None = None,
+) -> tuple[list[str], list[str], list[str]]:
+    """Bulletin ids (the first ``limit`` in order), and every organisation and marking."""
     bulletins: dict[str, Bulletin] = g.graph.get("bulletins", {})
-    ids = sorted(set(bulletin_ids))
-    provenances = [bulletins[b].provenance for b in ids if b in bulletins]
+    if limit is None or len(bulletin_ids) <= limit:
+        ids = sorted(bulletin_ids)
+    else:
+        ids = heapq.nsmallest(limit, bulletin_ids)
+    if sources is not None:
+        return ids, list(sources[0]), list(sources[1])
+    provenances = [bulletins[b].provenance for b in bulletin_ids if b in bulletins]
     organisations = sorted({p.organisation for p in provenances})
     markings: list[str] = sorted({p.marking for p in provenances})
     return ids, organisations, markings
 
 
-def _node_bulletins(data: Mapping[str, Any]) -> list[str]:
+def _node_bulletins(data: Mapping[str, Any]) -> Collection[str]:
     if data.get("type") == "bulletin":
-        return [str(data["label"])]
-    return sorted(data.get("mentions", {}))
+        return (str(data["label"]),)
+    mentions: dict[str, Any] = data.get("mentions", {})
+    return mentions.keys()
 
 
-def _node_record(g: Any, node: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    ids, organisations, markings = _provenance_of(g, _node_bulletins(data))
+def _node_record(
+    g: Any, node: str, data: Mapping[str, Any], limit: int | None = None
+) -> dict[str, Any]:
+    named_in = _node_bulletins(data)
+    ids, organisations, markings = _provenance_of(g, named_in, limit, data.get("sources"))
     record: dict[str, Any] = {
         "id": node,
         "label": str(data.get("label", node)),
         "type": str(data.get("type", "")),
         "bulletins": ids,
+        "bulletin_count": len(named_in),
         "organisations": organisations,
         "markings": markings,
     }
@@ -79,10 +97,10 @@ def _node_record(g: Any, node: str, data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _edge_record(
-    g: Any, source: str, target: str, key: str, data: Mapping[str, Any]
+    g: Any, source: str, target: str, key: str, data: Mapping[str, Any], limit: int | None = None
 ) -> dict[str, Any]:
-    reports: dict[str, date | None] = data.get("reports", {})
-    ids, organisations, markings = _provenance_of(g, reports)
+    reports: dict[str, date | None] = dict(data.get("reports", ()))
+    ids, organisations, markings = _provenance_of(g, reports.keys(), limit)
     return {
         "id": f"{source}|{target}|{key}",
         "source": source,
@@ -91,6 +109,7 @@ def _edge_record(
         "bulletins": ids,
         "organisations": organisations,
         "markings": markings,
+        "bulletin_count": len(reports),
         "dates": sorted({d.isoformat() for d in reports.values() if d is not None}),
     }
 
@@ -104,6 +123,7 @@ def to_cytoscape(
     *,
     communities: Iterable[Iterable[str]] | None = None,
     scores: Mapping[str, float] | None = None,
+    max_bulletins: int | None = 20,
 ) -> dict[str, Any]:
     """The graph as Cytoscape.js elements (see the module docstring for the shape).
 
@@ -114,6 +134,10 @@ def to_cytoscape(
         of its cell as ``community`` (for colour).
     scores : mapping, optional
         A centrality per node (PageRank, betweenness) stored as ``score`` (for size).
+    max_bulletins : int, optional
+        List at most this many bulletin ids per element (the first, by id);
+        ``bulletin_count`` always gives the total, and organisations and markings
+        are always complete. ``None`` lists all.
 
     Returns
     -------
@@ -123,13 +147,13 @@ def to_cytoscape(
     cell_of = {node: i for i, cell in enumerate(communities or ()) for node in cell}
     nodes = []
     for node in sorted(g.nodes):
-        record = _node_record(g, node, g.nodes[node])
+        record = _node_record(g, node, g.nodes[node], max_bulletins)
         if node in cell_of:
             record["community"] = cell_of[node]
         if scores is not None and node in scores:
             record["score"] = scores[node]
         nodes.append({"data": record})
-    edges = [{"data": _edge_record(g, *edge)} for edge in _sorted_edges(g)]
+    edges = [{"data": _edge_record(g, *edge, max_bulletins)} for edge in _sorted_edges(g)]
     return {"elements": {"nodes": nodes, "edges": edges}}
 
 

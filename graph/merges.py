@@ -114,8 +114,14 @@ class PersonMerges:
             if not self._links[a]:
                 del self._links[a]
 
+    def involves(self, mention: str) -> bool:
+        """Whether any confirmed merge names ``mention``."""
+        return mention in self._links
+
     def group_of(self, mention: str) -> frozenset[str]:
         """Every mention confirmed, directly or through others, to be ``mention``'s person."""
+        if mention not in self._links:
+            return frozenset((mention,))
         seen = {mention}
         stack = [mention]
         while stack:

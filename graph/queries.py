@@ -18,6 +18,8 @@ Examples
 
 from __future__ import annotations
 
+import heapq
+import warnings
 from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import date
 from itertools import islice
@@ -64,6 +66,13 @@ def _neighbours(g: Any, include_bulletins: bool = False) -> Callable[[str], Iter
     return lambda node: list(view.neighbors(node))
 
 
+def _reach(g: Any, node: str) -> int:
+    """How many nodes ``node`` touches (cheaper than NetworkX's multigraph degree)."""
+    if type(getattr(g, "_succ", None)) is dict:
+        return len(g._succ[node]) + len(g._pred[node])
+    return int(g.degree(node))
+
+
 def _require(g: Any, *nodes: str) -> None:
     for node in nodes:
         if node not in g:
@@ -105,7 +114,8 @@ def ego_network(
     Returns
     -------
     networkx.MultiDiGraph
-        A read-only view of ``g`` induced by the nodes reached.
+        The subgraph induced by the nodes reached: a new graph whose node and
+        edge attribute records are ``g``'s own (read them, do not change them).
 
     Raises
     ------
@@ -143,12 +153,38 @@ def ego_network(
             break
         if max_nodes is not None and len(seen) + len(found) > max_nodes:
             room = max(max_nodes - len(seen), 0)
-            best = sorted(found, key=lambda n: (-view.degree(n), n))[:room]
-            seen.update(best)
+            seen.update(heapq.nsmallest(room, found, key=lambda n: (-_reach(view, n), n)))
             break
         seen.update(found)
         ring = list(found)
-    return view.subgraph(seen)
+    if view is g and type(getattr(g, "_succ", None)) is dict:
+        return _induced(g, seen)
+    return view.subgraph(seen).copy()
+
+
+def _induced(g: Any, nodes: set[str]) -> Any:
+    """The subgraph of plain graph ``g`` induced by ``nodes``, as a new graph, quickly.
+
+    For a hub, scanning its thousands of neighbours would cost more than
+    checking the few selected nodes, so the shorter side is scanned.
+    """
+    sub = g.__class__()
+    sub.graph.update(g.graph)
+    for node in sorted(nodes):
+        sub.add_node(node)
+        sub._node[node] = g._node[node]
+    succ = g._succ
+    for u in sub:
+        around = succ[u]
+        if len(around) > len(nodes):
+            pairs = ((v, around[v]) for v in nodes if v in around)
+        else:
+            pairs = ((v, keys) for v, keys in around.items() if v in nodes)
+        for v, keys in pairs:
+            for key, data in keys.items():
+                sub.add_edge(u, v, key=key)
+                sub._succ[u][v][key] = data
+    return sub
 
 
 def _layers_meet(
@@ -250,10 +286,17 @@ def k_shortest_paths(
     _require(g, source, target)
     if k < 1:
         return []
+    if source != target and shortest_path(g, source, target) is None:
+        return []
     if _use_igraph(g, backend):
         mirror = igraph_mirror(g)
         index = {node: i for i, node in enumerate(mirror.nodes)}
-        paths = mirror.graph.get_k_shortest_paths(index[source], to=index[target], k=k, mode="all")
+        with warnings.catch_warnings():
+            # igraph warns when fewer than k paths exist; fewer paths is the answer then.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            paths = mirror.graph.get_k_shortest_paths(
+                index[source], to=index[target], k=k, mode="all"
+            )
         return [mirror.names(p) for p in paths if p]
     simple = undirected_simple(g)
     try:

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any, Final
 
+from graph.build import person_mentions
 from graph.model import Entity
 from graph.normalise import name_similarity, name_skeleton
 
@@ -181,8 +182,8 @@ def possible_same_person(
     refused = {frozenset(pair) for pair in rejected}
     found: list[PersonMatch] = []
     for first, second in _candidate_pairs(persons, person):
-        mentions_a = tuple(sorted(g.nodes[first]["members"]))
-        mentions_b = tuple(sorted(g.nodes[second]["members"]))
+        mentions_a = tuple(sorted(person_mentions(g, first)))
+        mentions_b = tuple(sorted(person_mentions(g, second)))
         if any(frozenset((x, y)) in refused for x in mentions_a for y in mentions_b):
             continue
         score, name_score, names, reasons = _score(g, first, second)

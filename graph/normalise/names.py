@@ -252,6 +252,8 @@ def name_key(text: str) -> str:
 def _word_similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
+    if min(len(a), len(b)) == 1 and a[0] == b[0]:
+        return 0.8  # an initial ("K. Benali") stands for a word that starts with it
     # Squared: two different words that share most letters ("hmd"/"mhmd", Ahmed/Mahmoud)
     # are different names far more often than spelling variants that survived folding.
     return SequenceMatcher(None, a, b, autojunk=False).ratio() ** 2

@@ -33,9 +33,7 @@ def _signature(g: nx.MultiDiGraph) -> tuple[object, ...]:
     nodes = sorted(
         (n, d["type"], d["label"], tuple(sorted(d["mentions"]))) for n, d in g.nodes(data=True)
     )
-    edges = sorted(
-        (u, v, k, tuple(sorted(r.items()))) for u, v, k, r in g.edges(keys=True, data="reports")
-    )
+    edges = sorted((u, v, k, r) for u, v, k, r in g.edges(keys=True, data="reports"))
     return (tuple(nodes), tuple(edges))
 
 
@@ -96,7 +94,7 @@ def test_the_same_relation_from_two_bulletins_is_one_edge_with_two_reports() -> 
     edges = list(g.edges("phone:+33612345678", keys=True, data="reports"))
     contacted = [e for e in edges if e[2] == "contacted"]
     assert len(contacted) == 1
-    assert contacted[0][3] == {"B-1": date(2024, 5, 1), "B-2": date(2024, 5, 2)}
+    assert contacted[0][3] == (("B-1", date(2024, 5, 1)), ("B-2", date(2024, 5, 2)))
 
 
 def test_travel_events_become_edges_to_stops_and_destination() -> None:
@@ -208,3 +206,21 @@ def test_invalid_bulletins_are_refused() -> None:
         Provenance("B", "FR", date(2025, 1, 1), "TLP:PURPLE")  # type: ignore[arg-type]
     with pytest.raises(InvalidBulletin):
         Entity("a", "vehicle")  # type: ignore[arg-type]
+
+
+def test_adjacency_written_by_the_builder_is_what_networkx_expects() -> None:
+    g = build_graph(scenario.ALL)
+    add_bulletin(g, Bulletin(Provenance("IT-3", "IT", date(2025, 4, 4), "TLP:CLEAR")))
+    remove_bulletin(g, "UK-1")
+    assert set(g._succ) == set(g._pred) == set(g._node)
+    for source, around in g._succ.items():
+        for target, keys in around.items():
+            assert g._pred[target][source] is keys
+    for target, around in g._pred.items():
+        for source, keys in around.items():
+            assert g._succ[source][target] is keys
+    copy = nx.MultiDiGraph(g)
+    assert sorted(copy.edges(keys=True)) == sorted(g.edges(keys=True))
+    assert (
+        sum(d for _, d in g.in_degree()) == sum(d for _, d in g.out_degree()) == g.number_of_edges()
+    )
