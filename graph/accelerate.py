@@ -30,15 +30,38 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 import igraph  # type: ignore[import-untyped]
 
 from graph.views import entity_graph
 
-__all__ = ["IgraphMirror", "igraph_mirror", "seeded_igraph"]
+__all__ = [
+    "ACCELERATE_ABOVE_NODES",
+    "Backend",
+    "IgraphMirror",
+    "igraph_mirror",
+    "seeded_igraph",
+    "use_igraph",
+]
 
 _T = TypeVar("_T")
+
+Backend = Literal["auto", "networkx", "igraph"]
+"""Which library computes a whole-graph measure."""
+
+ACCELERATE_ABOVE_NODES: Final[int] = 5_000
+"""Above this many nodes, ``backend="auto"`` computes with igraph."""
+
+
+def use_igraph(g: Any, backend: Backend) -> bool:
+    """Whether a whole-graph measure of ``g`` should run in igraph for ``backend``."""
+    if backend not in ("auto", "networkx", "igraph"):
+        raise ValueError(f"unknown backend {backend!r}")
+    if backend == "auto":
+        # len() of a graph is O(1); counting edges is O(nodes) in NetworkX.
+        return bool(len(g) > ACCELERATE_ABOVE_NODES)
+    return backend == "igraph"
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,43 +26,45 @@ Examples
 from __future__ import annotations
 
 import random
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 import networkx as nx  # type: ignore[import-untyped]
 
-from graph.accelerate import igraph_mirror, seeded_igraph
+from graph.accelerate import (
+    ACCELERATE_ABOVE_NODES,
+    Backend,
+    igraph_mirror,
+    seeded_igraph,
+    use_igraph,
+)
+from graph.findings import SharedEntity, TimelineEvent, shared_entities, timeline
+from graph.queries import NoSuchNode, ego_network, k_shortest_paths, shortest_path, shortest_paths
 from graph.views import undirected_simple
 
 __all__ = [
     "ACCELERATE_ABOVE_NODES",
     "Backend",
     "CommunityMethod",
+    "NoSuchNode",
+    "SharedEntity",
+    "TimelineEvent",
     "betweenness",
     "brokers",
     "communities",
     "components",
+    "ego_network",
     "influence",
+    "k_shortest_paths",
     "modularity",
     "pagerank",
+    "shared_entities",
+    "shortest_path",
+    "shortest_paths",
+    "timeline",
 ]
-
-Backend = Literal["auto", "networkx", "igraph"]
-"""Which library computes a whole-graph measure."""
 
 CommunityMethod = Literal["leiden", "louvain"]
 """How :func:`communities` finds cells."""
-
-ACCELERATE_ABOVE_NODES: Final[int] = 5_000
-"""Above this many nodes, ``backend="auto"`` computes with igraph."""
-
-
-def _use_igraph(g: Any, backend: Backend) -> bool:
-    if backend not in ("auto", "networkx", "igraph"):
-        raise ValueError(f"unknown backend {backend!r}")
-    if backend == "auto":
-        # len() of a graph is O(1); counting edges is O(nodes) in NetworkX.
-        return len(g) > ACCELERATE_ABOVE_NODES
-    return backend == "igraph"
 
 
 def _ranked(scores: dict[str, float], top: int | None) -> list[tuple[str, float]]:
@@ -77,7 +79,7 @@ def components(g: Any, *, backend: Backend = "auto") -> list[set[str]]:
     -------
     list of set of str
     """
-    if _use_igraph(g, backend):
+    if use_igraph(g, backend):
         mirror = igraph_mirror(g)
         found = [set(mirror.names(c)) for c in mirror.graph.connected_components()]
     else:
@@ -112,7 +114,7 @@ def betweenness(
         Node id → betweenness, normalised as :func:`networkx.betweenness_centrality`
         normalises it (so ``k=None`` matches it exactly).
     """
-    if _use_igraph(g, backend):
+    if use_igraph(g, backend):
         mirror = igraph_mirror(g)
         nodes = list(mirror.nodes)
     else:
@@ -120,7 +122,7 @@ def betweenness(
         nodes = list(simple)
     n = len(nodes)
     sources = _sources(nodes, k, seed)
-    if _use_igraph(g, backend):
+    if use_igraph(g, backend):
         if sources is None:
             raw = mirror.graph.betweenness(directed=False)
         else:
@@ -166,7 +168,7 @@ def pagerank(g: Any, *, damping: float = 0.85, backend: Backend = "auto") -> dic
     dict
         Node id → PageRank.
     """
-    if _use_igraph(g, backend):
+    if use_igraph(g, backend):
         mirror = igraph_mirror(g)
         values = mirror.graph.pagerank(directed=False, damping=damping)
         return dict(zip(mirror.nodes, (float(v) for v in values), strict=True))
@@ -222,7 +224,7 @@ def communities(
         raise ValueError(f"unknown community method {method!r}")
     if method == "leiden" and backend == "networkx":
         raise ValueError("Leiden runs in igraph only; use method='louvain' with NetworkX")
-    if method == "leiden" or _use_igraph(g, backend):
+    if method == "leiden" or use_igraph(g, backend):
         mirror = igraph_mirror(g)
 
         def run() -> Any:

@@ -27,8 +27,7 @@ from typing import Any
 
 import networkx as nx  # type: ignore[import-untyped]
 
-from graph.accelerate import igraph_mirror
-from graph.analytics import Backend, _use_igraph
+from graph.accelerate import Backend, igraph_mirror, use_igraph
 from graph.views import entity_graph, filtered, undirected_simple
 
 __all__ = ["NoSuchNode", "ego_network", "k_shortest_paths", "shortest_path", "shortest_paths"]
@@ -288,7 +287,7 @@ def k_shortest_paths(
         return []
     if source != target and shortest_path(g, source, target) is None:
         return []
-    if _use_igraph(g, backend):
+    if use_igraph(g, backend):
         mirror = igraph_mirror(g)
         index = {node: i for i, node in enumerate(mirror.nodes)}
         with warnings.catch_warnings():
