@@ -30,6 +30,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Final, Literal, TypeVar
 
 import igraph  # type: ignore[import-untyped]
@@ -73,7 +74,14 @@ class IgraphMirror:
 
     def names(self, indices: Any) -> list[str]:
         """Node ids of igraph vertex ``indices``."""
-        return [self.nodes[i] for i in indices]
+        nodes = self.nodes
+        return [nodes[i] for i in indices]
+
+    def name_set(self, indices: list[int]) -> set[str]:
+        """Node ids of igraph vertex ``indices``, as a set (fast for millions)."""
+        if len(indices) == 1:
+            return {self.nodes[indices[0]]}
+        return set(itemgetter(*indices)(self.nodes)) if indices else set()
 
 
 _cache: weakref.WeakKeyDictionary[Any, tuple[object, IgraphMirror]] = weakref.WeakKeyDictionary()

@@ -81,7 +81,7 @@ def components(g: Any, *, backend: Backend = "auto") -> list[set[str]]:
     """
     if use_igraph(g, backend):
         mirror = igraph_mirror(g)
-        found = [set(mirror.names(c)) for c in mirror.graph.connected_components()]
+        found = [mirror.name_set(c) for c in mirror.graph.connected_components()]
     else:
         found = [set(c) for c in nx.connected_components(undirected_simple(g))]
     return sorted(found, key=lambda c: (-len(c), min(c)))
@@ -235,7 +235,7 @@ def communities(
             return mirror.graph.community_multilevel(resolution=resolution)
 
         clustering = seeded_igraph(seed, run)
-        found = [set(mirror.names(members)) for members in clustering]
+        found = [mirror.name_set(members) for members in clustering]
     else:
         simple = undirected_simple(g)
         found = [

@@ -18,8 +18,10 @@ Edges
     Keyed by relation type (``uses_account``, ``member_of``, ``recruited``,
     ``contacted``, ``travelled_to``, ``financed``, ``same_as``, and
     ``reported_in`` from an entity to its bulletin node), with ``type`` and
-    ``reports``, a tuple of ``(bulletin id, date or None)`` pairs sorted by
-    bulletin id (:func:`edge_reports` gives it as a dict). Two bulletins
+    ``reports``, a flat tuple ``(bulletin id, date or None, bulletin id, date
+    or None, ...)`` sorted by bulletin id — flat because millions of edges each
+    saving a nested tuple is a quarter of a gigabyte; :func:`edge_reports`
+    gives it as a dict. Two bulletins
     stating the same relation make one edge with two reports. Organisations
     and markings of an edge come from its bulletins (:func:`edge_provenance`).
 Graph attributes
@@ -54,7 +56,7 @@ Examples
 from __future__ import annotations
 
 import gc
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
@@ -63,7 +65,7 @@ import networkx as nx  # type: ignore[import-untyped]
 import phonenumbers
 
 from graph.merges import PersonMerges, person_mention_id
-from graph.model import Bulletin, Entity, Provenance, RelationType
+from graph.model import Bulletin, Entity, InvalidBulletin, Provenance, RelationType
 from graph.normalise import NotNormalisable, entity_key
 
 __all__ = [
@@ -93,6 +95,7 @@ REPORTED_IN: Final[str] = "reported_in"
 
 _REGIONS: Final[frozenset[str]] = frozenset(phonenumbers.SUPPORTED_REGIONS)
 _NAMED_TYPES: Final[frozenset[str]] = frozenset({"person", "group", "location"})
+_ABSENT: Final[object] = object()
 
 
 class DuplicateBulletin(ValueError):
@@ -193,14 +196,6 @@ def graph_version(g: Any) -> int:
     return int(g.graph["version"])
 
 
-def _identifier_label(key: str) -> str:
-    kind, _, rest = key.partition(":")
-    if kind == "account":
-        platform, _, account = rest.partition(":")
-        return f"{platform}: {account}"
-    return rest
-
-
 def _name_of(entity: Entity) -> str | None:
     return entity.name or next(iter(entity.all_names), None)
 
@@ -214,7 +209,8 @@ def _node_key(entity: Entity, provenance: Provenance) -> str:
     except NotNormalisable:
         # Still shown, never merged: the analyst sees the identifier as written.
         return f"{entity.type}:{provenance.bulletin_id}:{entity.ref}"
-    assert key is not None  # noqa: S101 - persons are handled by the caller
+    if key is None:  # only persons have no key, and the caller handles them
+        raise InvalidBulletin(f"entity {entity.ref} of type {entity.type} has no key")
     return key
 
 
@@ -325,7 +321,7 @@ def _add_entity(g: Any, entity: Entity, provenance: Provenance) -> str:
             attributes["label"] = name or node
             attributes["label_from"] = bid if name else None
         else:
-            attributes["label"] = _identifier_label(node)
+            attributes["label"] = node  # the key names it best, and costs no new string
         _new_node(g, node, attributes)
         return node
     mentions = data["mentions"]
@@ -356,23 +352,28 @@ def _add_report(
         # What MultiDiGraph.add_edge does, without its per-call checks. One edge per
         # (source, target, type); a sorted tuple of (bulletin, date) pairs is the smallest
         # record of its reports, which matters at millions of edges.
-        keydict = {kind: {"type": kind, "reports": ((bulletin_id, on),)}}
+        keydict = {kind: {"type": kind, "reports": (bulletin_id, on)}}
         around[target] = keydict
         g._pred[target][source] = keydict
         return
     data = keydict.get(kind)
     if data is None:
-        keydict[kind] = {"type": kind, "reports": ((bulletin_id, on),)}
+        keydict[kind] = {"type": kind, "reports": (bulletin_id, on)}
         return
-    reports = dict(data["reports"])
+    reports = edge_reports(data)
     if reports.get(bulletin_id) is None:
         reports[bulletin_id] = on
-        data["reports"] = tuple(sorted(reports.items()))
+        data["reports"] = _flat_reports(reports)
 
 
-def edge_reports(data: dict[str, Any]) -> dict[str, date | None]:
+def edge_reports(data: Mapping[str, Any]) -> dict[str, date | None]:
     """The reports of an edge, from its attribute dict: bulletin id → date given (or ``None``)."""
-    return dict(data["reports"])
+    flat = data["reports"]
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
+def _flat_reports(reports: dict[str, date | None]) -> tuple[str | date | None, ...]:
+    return tuple(item for pair in sorted(reports.items()) for item in pair)
 
 
 def add_bulletin(g: Any, bulletin: Bulletin) -> None:
@@ -408,7 +409,7 @@ def add_bulletin(g: Any, bulletin: Bulletin) -> None:
             data["sources"] = _sources_with(data["sources"], provenance)
         nodes[entity.ref] = str(key)
     # Relations of one bulletin with the same date share one (immutable) reports tuple.
-    shared: dict[date | None, tuple[tuple[str, date | None], ...]] = {}
+    shared: dict[date | None, tuple[str, date | None]] = {}
     for relation in bulletin.relations:
         source, target = nodes[relation.source], nodes[relation.target]
         kind: str = relation.type
@@ -416,7 +417,7 @@ def add_bulletin(g: Any, bulletin: Bulletin) -> None:
         if target not in around and source != target:
             reports = shared.get(relation.on)
             if reports is None:
-                reports = shared[relation.on] = ((bid, relation.on),)
+                reports = shared[relation.on] = (bid, relation.on)
             keydict = {kind: {"type": kind, "reports": reports}}
             around[target] = keydict
             pred[target][source] = keydict
@@ -454,7 +455,7 @@ def add_bulletin(g: Any, bulletin: Bulletin) -> None:
                 "marking": provenance.marking,
             },
         )
-        reported = ((bid, provenance.reported_on),)
+        reported = (bid, provenance.reported_on)
         for node in set(nodes.values()):
             to_bulletin = {REPORTED_IN: {"type": REPORTED_IN, "reports": reported}}
             succ[node][bulletin_node] = to_bulletin
@@ -493,12 +494,11 @@ def remove_bulletin(g: Any, bulletin_id: str) -> None:
     for node in sorted(touched):
         edges = [*g.out_edges(node, keys=True, data=True), *g.in_edges(node, keys=True, data=True)]
         for source, target, kind, data in edges:
-            reports = data["reports"]
-            kept = tuple(report for report in reports if report[0] != bulletin_id)
-            if len(kept) == len(reports):
+            reports = edge_reports(data)
+            if reports.pop(bulletin_id, _ABSENT) is _ABSENT:
                 continue
-            if kept:
-                data["reports"] = kept
+            if reports:
+                data["reports"] = _flat_reports(reports)
             else:
                 g.remove_edge(source, target, key=kind)
         mentions = g.nodes[node]["mentions"]

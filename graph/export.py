@@ -40,11 +40,11 @@ import heapq
 import io
 import json
 from collections.abc import Collection, Iterable, Mapping
-from datetime import date
 from typing import Any
 
 import networkx as nx  # type: ignore[import-untyped]
 
+from graph.build import edge_reports
 from graph.model import Bulletin
 
 __all__ = ["to_csv", "to_cytoscape", "to_gexf", "to_graphml", "to_json"]
@@ -99,7 +99,7 @@ def _node_record(
 def _edge_record(
     g: Any, source: str, target: str, key: str, data: Mapping[str, Any], limit: int | None = None
 ) -> dict[str, Any]:
-    reports: dict[str, date | None] = dict(data.get("reports", ()))
+    reports = edge_reports(data) if "reports" in data else {}
     ids, organisations, markings = _provenance_of(g, reports.keys(), limit)
     return {
         "id": f"{source}|{target}|{key}",

@@ -143,7 +143,7 @@ def timeline(g: Any, nodes: Collection[str] | None = None) -> list[TimelineEvent
     for source, target, kind, reports in edges:
         if kind in (REPORTED_IN, "travelled_to"):
             continue
-        for bid, on in reports:
+        for bid, on in zip(reports[::2], reports[1::2], strict=True):
             add(on, kind, (source, target), bid)
     persons: dict[str, str] = g.graph["persons"]
     journeys: dict[str, list[Journey]] = g.graph["journeys"]

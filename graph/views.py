@@ -112,8 +112,8 @@ def filtered(
             return False
         if since is None and until is None and not by_source:
             return True
-        reports: tuple[tuple[str, date | None], ...] = g._succ[source][target][key]["reports"]
-        for bid, on in reports:
+        reports: tuple[Any, ...] = g._succ[source][target][key]["reports"]
+        for bid, on in zip(reports[::2], reports[1::2], strict=True):
             when = on or bulletins[bid].provenance.reported_on
             if since is not None and when < since:
                 continue

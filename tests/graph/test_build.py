@@ -13,6 +13,7 @@ from graph.build import (
     add_bulletin,
     build_graph,
     edge_provenance,
+    edge_reports,
     graph_version,
     new_graph,
     node_bulletins,
@@ -94,7 +95,11 @@ def test_the_same_relation_from_two_bulletins_is_one_edge_with_two_reports() -> 
     edges = list(g.edges("phone:+33612345678", keys=True, data="reports"))
     contacted = [e for e in edges if e[2] == "contacted"]
     assert len(contacted) == 1
-    assert contacted[0][3] == (("B-1", date(2024, 5, 1)), ("B-2", date(2024, 5, 2)))
+    assert contacted[0][3] == ("B-1", date(2024, 5, 1), "B-2", date(2024, 5, 2))
+    assert edge_reports(g.edges[contacted[0][:3]]) == {
+        "B-1": date(2024, 5, 1),
+        "B-2": date(2024, 5, 2),
+    }
 
 
 def test_travel_events_become_edges_to_stops_and_destination() -> None:
@@ -171,7 +176,7 @@ def test_unresolvable_identifiers_stay_as_written_and_unmerged() -> None:
     )
     g = build_graph([bulletin])
     assert "phone:IT-1:p" in g
-    assert g.nodes["phone:IT-1:p"]["label"] == "IT-1:p"
+    assert g.nodes["phone:IT-1:p"]["label"] == "phone:IT-1:p"
 
 
 def test_precomputed_keys_are_trusted() -> None:
