@@ -276,11 +276,12 @@ def _refresh_label(g: Any, node: str) -> None:
 
 
 _Sources = tuple[tuple[str, ...], tuple[str, ...]]
-_SOURCE_STEPS: dict[tuple[_Sources, str, str], _Sources] = {}
+_SOURCE_STEPS: dict[tuple[int, str, str], _Sources] = {}
 
 
 def _sources_with(sources: _Sources, provenance: Provenance) -> _Sources:
-    step = (sources, provenance.organisation, provenance.marking)
+    # Interned tuples live as long as the module, so their id() is a stable, cheap key.
+    step = (id(sources), provenance.organisation, provenance.marking)
     found = _SOURCE_STEPS.get(step)
     if found is None:
         organisations, markings = sources
@@ -396,8 +397,28 @@ def add_bulletin(g: Any, bulletin: Bulletin) -> None:
     succ, pred = g._succ, g._pred
     fresh = _intern_sources((provenance.organisation,), (provenance.marking,))
     nodes: dict[str, str] = {}
+    persons: dict[str, str] = g.graph["persons"]
+    merges: PersonMerges = g.graph["merges"]
+    steps: dict[int, _Sources] = {}  # this bulletin's source added to each combination seen
     for entity in bulletin.entities:
         key = entity.key
+        if entity.type == "person" and not merges:
+            # A person mention with no confirmed merge is a node of its own.
+            mention = f"person:{bid}:{entity.ref}"
+            if mention not in attributes_of:
+                persons[mention] = mention
+                name = _name_of(entity)
+                attributes_of[mention] = {
+                    "type": "person",
+                    "mentions": {bid: (entity,)},
+                    "sources": fresh,
+                    "label": name or mention,
+                    "label_from": bid if name else None,
+                }
+                succ[mention] = {}
+                pred[mention] = {}
+                nodes[entity.ref] = mention
+                continue
         data = None if key is None or entity.type in _NAMED_TYPES else attributes_of.get(key)
         if data is None:
             nodes[entity.ref] = _add_entity(g, entity, provenance)
@@ -405,8 +426,12 @@ def add_bulletin(g: Any, bulletin: Bulletin) -> None:
         mentions = data["mentions"]
         previous = mentions.get(bid)
         mentions[bid] = (entity,) if previous is None else (*previous, entity)
-        if data["sources"] is not fresh:
-            data["sources"] = _sources_with(data["sources"], provenance)
+        sources = data["sources"]
+        if sources is not fresh:
+            grown = steps.get(id(sources))
+            if grown is None:
+                grown = steps[id(sources)] = _sources_with(sources, provenance)
+            data["sources"] = grown
         nodes[entity.ref] = str(key)
     # Relations of one bulletin with the same date share one (immutable) reports tuple.
     shared: dict[date | None, tuple[str, date | None]] = {}

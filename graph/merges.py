@@ -95,6 +95,9 @@ class PersonMerges:
     def __len__(self) -> int:
         return len(self._decisions)
 
+    def __bool__(self) -> bool:
+        return bool(self._decisions)
+
     def __repr__(self) -> str:
         pairs = sorted(tuple(sorted(pair)) for pair in self._decisions)
         return f"PersonMerges({pairs})"
