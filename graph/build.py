@@ -85,6 +85,7 @@ __all__ = [
     "node_markings",
     "node_of",
     "node_organisations",
+    "node_provenance",
     "person_mentions",
     "readable_subgraph",
     "remove_bulletin",
@@ -622,6 +623,16 @@ def node_bulletins(g: Any, node: str) -> frozenset[str]:
     if data["type"] == "bulletin":
         return frozenset((str(data["label"]),))
     return frozenset(data["mentions"])
+
+
+def node_provenance(g: Any, node: str) -> tuple[Provenance, ...]:
+    """The bulletins behind ``node`` (who, when, which marking), oldest first.
+
+    What the analyst opens from a node; for an edge, see :func:`edge_provenance`.
+    """
+    bulletins: dict[str, Bulletin] = g.graph["bulletins"]
+    found = [bulletins[bid].provenance for bid in node_bulletins(g, node)]
+    return tuple(sorted(found, key=lambda p: (p.reported_on, p.bulletin_id)))
 
 
 def node_organisations(g: Any, node: str) -> frozenset[str]:

@@ -19,6 +19,7 @@ from graph.build import (
     node_bulletins,
     node_of,
     node_organisations,
+    node_provenance,
     readable_subgraph,
     remove_bulletin,
 )
@@ -40,6 +41,8 @@ def _signature(g: nx.MultiDiGraph) -> tuple[object, ...]:
 
 def test_identifiers_from_different_bulletins_are_one_node() -> None:
     g = build_graph(scenario.ALL)
+    assert [p.bulletin_id for p in node_provenance(g, TG)] == ["FR-1", "DE-1"]
+    assert node_provenance(g, TG)[1].marking == "TLP:RED"
     assert node_bulletins(g, TG) == {"FR-1", "DE-1"}
     assert node_organisations(g, TG) == {"FR", "DE"}
     # The FR bulletin's national number and the UK bulletin's international one meet.
