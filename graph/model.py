@@ -144,7 +144,10 @@ class Entity:
     url : str, optional
         Profile URL of an account.
     value : str, optional
-        The phone number, e-mail address or URL for those types.
+        The phone number, e-mail address or URL for those types; for an account,
+        its URL or handle when ``url`` and ``handle`` are not given; for a person,
+        group or location, its name when ``name`` is not given (the portal's
+        bulletin content keeps every entity's main text in one ``value``).
     key : str, optional
         Canonical key computed at intake by :func:`graph.normalise.entity_key`;
         when given, the builder trusts it instead of normalising again.
@@ -172,8 +175,14 @@ class Entity:
 
     @property
     def all_names(self) -> tuple[str, ...]:
-        """The name, aliases and transliterations, in that order, without blanks."""
-        names = (self.name, *self.aliases, *self.transliterations)
+        """The name, aliases and transliterations, in that order, without blanks.
+
+        A person, group or location given only a ``value`` is named by it.
+        """
+        first = self.name
+        if first is None and self.type in ("person", "group", "location"):
+            first = self.value
+        names = (first, *self.aliases, *self.transliterations)
         return tuple(n for n in names if n)
 
 

@@ -86,11 +86,11 @@ def entity_key(entity: Entity, default_region: str | None = None) -> str | None:
     if entity.type == "account":
         if entity.url:
             return account_key(entity.url)
-        if entity.handle:
-            return account_key(entity.handle, entity.platform)
-        raise NotNormalisable(f"account {entity.ref} has neither url nor handle")
+        if entity.handle or entity.value:
+            return account_key(entity.handle or entity.value or "", entity.platform)
+        raise NotNormalisable(f"account {entity.ref} has no url, handle or value")
     if entity.type in ("group", "location"):
-        return label_key(entity.type, entity.name or "")
+        return label_key(entity.type, entity.name or entity.value or "")
     value = entity.value or (entity.url if entity.type == "url" else None)
     if not value:
         raise NotNormalisable(f"{entity.type} {entity.ref} has no value")

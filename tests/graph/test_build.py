@@ -232,3 +232,19 @@ def test_adjacency_written_by_the_builder_is_what_networkx_expects() -> None:
     assert (
         sum(d for _, d in g.in_degree()) == sum(d for _, d in g.out_degree()) == g.number_of_edges()
     )
+
+
+def test_entities_described_by_value_alone_are_named_by_it() -> None:
+    bulletin = Bulletin(
+        Provenance("FR-9", "FR", date(2025, 5, 5), "TLP:AMBER"),
+        (
+            Entity("p", "person", value="Abu Bakr al-Baghdadi"),
+            Entity("a", "account", value="https://t.me/Baghdadi_Media"),
+            Entity("l", "location", value="Mosul"),
+        ),
+        (Relation("uses_account", "p", "a"), Relation("travelled_to", "p", "l")),
+    )
+    g = build_graph([bulletin])
+    assert g.nodes["person:FR-9:p"]["label"] == "Abu Bakr al-Baghdadi"
+    assert g.has_edge("person:FR-9:p", "account:telegram:baghdadi_media", key="uses_account")
+    assert g.nodes["location:mosul"]["label"] == "Mosul"

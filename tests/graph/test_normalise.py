@@ -388,6 +388,16 @@ def test_entity_key_dispatches_on_type() -> None:
     assert entity_key(Entity("u", "url", url="http://b.example/")) == "url:https://b.example/"
     assert entity_key(Entity("g", "group", name="Amaq")) == "group:amaq"
     assert entity_key(Entity("p", "person", name="Amaq")) is None
+    # The portal's bulletin content keeps an entity's main text in ``value``.
+    assert (
+        entity_key(Entity("a", "account", value="https://t.me/x_y_z")) == "account:telegram:x_y_z"
+    )
+    assert entity_key(Entity("a", "account", value="@x_y_z", platform="x")) == "account:x:x_y_z"
+    assert entity_key(Entity("l", "location", value="Raqqa")) == "location:raqqa"
+    assert Entity("p", "person", value="Abu Bakr", aliases=("Ibrahim",)).all_names == (
+        "Abu Bakr",
+        "Ibrahim",
+    )
     with pytest.raises(NotNormalisable):
         entity_key(Entity("a", "account"))
     with pytest.raises(NotNormalisable):
