@@ -88,7 +88,8 @@ def test_config(
 test_config.__test__ = False  # type: ignore[attr-defined]
 
 
-def _empty(engine: sa.Engine) -> None:
+def empty_database(engine: sa.Engine) -> None:
+    """Delete every row and reset the audit head: each test starts from an empty schema."""
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
@@ -103,7 +104,7 @@ def _empty(engine: sa.Engine) -> None:
 def app(database_url: str, master_key: bytes, tmp_path: Path) -> Iterator[object]:
     application = create_app(test_config(database_url, master_key, tmp_path))
     engine = application.extensions["ischia.engine"]
-    _empty(engine)
+    empty_database(engine)
     yield application
     engine.dispose()
 

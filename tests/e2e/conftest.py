@@ -25,7 +25,7 @@ from portal.models import User
 from portal.services import accounts, mfa
 from portal.services.audit import CLI
 from portal.services.errors import NotFound
-from tests.conftest import _empty, test_config
+from tests.conftest import empty_database, test_config
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -96,7 +96,7 @@ def live_portal(database_url: str, master_key: bytes, tmp_path: Path) -> Iterato
     """The portal on an ephemeral port of 127.0.0.1, served by threads, on an emptied database."""
     app = create_app(test_config(database_url, master_key, tmp_path, DEMO=True))
     engine = app.extensions["ischia.engine"]
-    _empty(engine)
+    empty_database(engine)
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-portal", daemon=True)
     thread.start()
@@ -136,16 +136,11 @@ class Watch:
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     requested: list[str] = field(default_factory=list)
-    missing_icon: int = 0
 
     def on_console(self, message: ConsoleMessage) -> None:
         if message.type != "error":
             return
         where = message.location.get("url", "")
-        # The portal has no icon yet and Chromium asks for one on every page: not a page error.
-        if where.endswith("/favicon.ico") and "404" in message.text:
-            self.missing_icon += 1
-            return
         self.console_errors.append(f"{message.text} at {where}")
 
     def outside_requests(self) -> list[str]:
