@@ -30,13 +30,6 @@ class Rule:
     public: bool = False
     roles: frozenset[Role] = frozenset()
 
-    def describe(self) -> str:
-        if self.public:
-            return "public"
-        if not self.roles:
-            return "any signed-in user"
-        return "roles: " + ", ".join(sorted(r.value for r in self.roles))
-
 
 def _attach(rule: Rule) -> Callable[[View], View]:
     def decorate(view: View) -> View:
