@@ -1,20 +1,52 @@
 """SQLAlchemy models, one module per aggregate."""
 
+from portal.models.attachment import Attachment, AttachmentChunk
 from portal.models.audit import AuditHead, AuditRecord
 from portal.models.base import Base, utcnow
+from portal.models.bulletin import (
+    Bulletin,
+    BulletinKey,
+    BulletinRecipient,
+    BulletinState,
+    BulletinToken,
+    RecipientVia,
+)
+from portal.models.bulletin_activity import (
+    AccessRequest,
+    AccessRequestState,
+    Acknowledgement,
+    ReadReceipt,
+)
+from portal.models.key_blob import KeyBlob
 from portal.models.login import LoginFailure, LoginSession
 from portal.models.organisation import Organisation, OrgKind
+from portal.models.sharing_group import SharingGroup, SharingGroupMember
 from portal.models.user import Role, User, UserRole
 
 __all__ = [
+    "AccessRequest",
+    "AccessRequestState",
+    "Acknowledgement",
+    "Attachment",
+    "AttachmentChunk",
     "AuditHead",
     "AuditRecord",
     "Base",
+    "Bulletin",
+    "BulletinKey",
+    "BulletinRecipient",
+    "BulletinState",
+    "BulletinToken",
+    "KeyBlob",
     "LoginFailure",
     "LoginSession",
     "OrgKind",
     "Organisation",
+    "ReadReceipt",
+    "RecipientVia",
     "Role",
+    "SharingGroup",
+    "SharingGroupMember",
     "User",
     "UserRole",
     "utcnow",

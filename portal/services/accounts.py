@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
-from portal.models import Organisation, OrgKind, Role, User, UserRole
-from portal.services import audit, mfa, passwords
+from portal.models import Organisation, OrgKind, Role, User, UserRole, utcnow
+from portal.services import audit, mfa, org_keys, passwords
 from portal.services.audit import Actor
 from portal.services.authentication import end_all_sessions, normalise_email
 from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -95,6 +95,8 @@ def _add_organisation(
     org = Organisation(code=code, name=name, kind=kind, country=country)
     session.add(org)
     session.flush()
+    if kind is not OrgKind.PLATFORM:
+        org_keys.ensure_keys(session, code, now=utcnow())
     audit.record(
         session, "org.created", actor, subject_org=org, details={"code": code, "kind": kind.value}
     )

@@ -116,6 +116,7 @@ class Entity:
     type: EntityType
     value: str
     aliases: tuple[str, ...] = ()
+    transliterations: tuple[str, ...] = ()
     platform: Platform | None = None
     nationality: str | None = None
     date_of_birth: date | None = None
@@ -271,6 +272,7 @@ def _entity(raw: Any, index: int) -> Entity:
         type=kind,
         value=value,
         aliases=_list(raw.get("aliases"), f"{path}.aliases"),
+        transliterations=_list(raw.get("transliterations"), f"{path}.transliterations"),
         platform=_choice(Platform, raw.get("platform"), f"{path}.platform", required=False),
         nationality=_country(raw.get("nationality"), f"{path}.nationality"),
         date_of_birth=_date(raw.get("date_of_birth"), f"{path}.date_of_birth"),

@@ -1,0 +1,66 @@
+"""From what a bulletin says to what ``graph/`` works with: graph entities, and the canonical
+identifier keys that become blind-index tokens.
+
+Persons are never merged by name; their name keys are still indexed, so a search for a name in
+any script can say that it also appears in bulletins the asker cannot read.
+"""
+
+from __future__ import annotations
+
+import graph
+from portal.services.bulletin_content import BulletinContent, Entity, EntityType
+
+
+def graph_entity(entity: Entity) -> graph.Entity | None:
+    """The graph's view of ``entity``; None for a travel event (it becomes a journey)."""
+    if entity.type is EntityType.TRAVEL:
+        return None
+    return graph.Entity(
+        ref=entity.ref,
+        type=entity.type.value,
+        value=entity.value,
+        aliases=entity.aliases,
+        transliterations=entity.transliterations,
+        nationality=entity.nationality,
+        date_of_birth=entity.date_of_birth,
+        role=entity.role.value if entity.role else None,
+        platform=entity.platform.value if entity.platform else None,
+    )
+
+
+def _place_keys(entity: Entity) -> set[str]:
+    places = [entity.origin, *entity.via, entity.destination]
+    keys = set()
+    for place in places:
+        if place:
+            key = graph.entity_key(graph.Entity(ref="place", type="location", value=place))
+            if key:
+                keys.add(key)
+    return keys
+
+
+def name_keys(names: tuple[str, ...]) -> set[str]:
+    return {f"name:{key}" for name in names if (key := graph.name_key(name))}
+
+
+def identifier_keys(entity: Entity, default_region: str | None = None) -> set[str]:
+    """Canonical keys of one entity: its identifier, a person's name keys, a journey's places."""
+    if entity.type is EntityType.TRAVEL:
+        return _place_keys(entity)
+    node = graph_entity(entity)
+    if node is None:
+        return set()
+    if entity.type is EntityType.PERSON:
+        return name_keys(node.all_names)
+    try:
+        key = graph.entity_key(node, default_region=default_region)
+    except graph.NotNormalisable:
+        return set()
+    return {key} if key else set()
+
+
+def content_keys(content: BulletinContent, default_region: str | None = None) -> set[str]:
+    keys: set[str] = set()
+    for entity in content.entities:
+        keys |= identifier_keys(entity, default_region)
+    return keys

@@ -1,0 +1,77 @@
+"""A sealed envelope in database rows and back: the bulletin row holds header, signature,
+content and key records; each wrapped key is a :class:`BulletinKey` row.
+
+Rebuilding the envelope from rows means a byte changed in any of them is caught by the
+envelope's own checks (signatures over header and content digest, wrapped-key digests).
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from crypto import Envelope
+from crypto.records import KeyRecord, SignaturePair, WrappedKey
+from portal.models import Attachment, AttachmentChunk, Bulletin, BulletinKey
+
+
+def signature_text(envelope: Envelope) -> str:
+    return json.dumps(envelope.signature.to_dict(), sort_keys=True)
+
+
+def records_text(envelope: Envelope) -> str:
+    return json.dumps([r.to_dict() for r in envelope.key_records], sort_keys=True)
+
+
+def envelope_of(session: Session, bulletin: Bulletin) -> Envelope:
+    """The envelope as stored. Raises an EnvelopeError (or ValueError) if a part is malformed."""
+    keys = session.scalars(
+        select(BulletinKey)
+        .where(BulletinKey.bulletin_id == bulletin.id)
+        .order_by(BulletinKey.org_code, BulletinKey.key_version)
+    )
+    return Envelope(
+        header_bytes=bulletin.header,
+        signature=SignaturePair.from_dict(json.loads(bulletin.signature), "the envelope header"),
+        content=bulletin.content or b"",
+        wrapped_keys=tuple(WrappedKey(k.org_code, k.key_version, k.enc) for k in keys),
+        key_records=tuple(
+            KeyRecord.from_dict(item, i) for i, item in enumerate(json.loads(bulletin.key_records))
+        ),
+    )
+
+
+def add_keys(session: Session, bulletin_id: str, envelope: Envelope) -> None:
+    for wrapped in envelope.wrapped_keys:
+        session.add(
+            BulletinKey(
+                bulletin_id=bulletin_id,
+                org_code=wrapped.org,
+                key_version=wrapped.key_version,
+                enc=wrapped.enc,
+            )
+        )
+
+
+def replace_keys(session: Session, bulletin: Bulletin, envelope: Envelope) -> None:
+    """Store ``envelope``'s wrapped keys and key records in place of the bulletin's."""
+    session.execute(delete(BulletinKey).where(BulletinKey.bulletin_id == bulletin.id))
+    session.flush()
+    add_keys(session, bulletin.id, envelope)
+    bulletin.key_records = records_text(envelope)
+
+
+def destroy_content(session: Session, bulletin: Bulletin) -> int:
+    """Crypto-shred: delete every wrapped key and the ciphertexts. Returns keys destroyed."""
+    destroyed = session.execute(
+        delete(BulletinKey).where(BulletinKey.bulletin_id == bulletin.id)
+    ).rowcount
+
+    attachment_ids = select(Attachment.id).where(Attachment.bulletin_id == bulletin.id)
+    session.execute(
+        delete(AttachmentChunk).where(AttachmentChunk.attachment_id.in_(attachment_ids))
+    )
+    bulletin.content = None
+    return int(destroyed or 0)

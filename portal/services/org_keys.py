@@ -1,0 +1,128 @@
+"""Organisations' encryption and signing keys: the keystore kept in the database, sealed under
+the master key, and the public directory that verification looks keys up in.
+
+Private bundles are cached per process by (organisation, version): a version's keys never
+change, and loading one costs about a millisecond. Which version is current is read from the
+database each time, so a rotation made by another process is seen at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from crypto import Keystore, PrivateBundle, PublicBundle, UnknownKeyVersion
+from crypto.blindindex import BlindIndex
+from crypto.secretbox import derive_key
+from portal import vault
+from portal.extensions import db
+from portal.models import KeyBlob
+
+_PRIVATE = "ischia.private_bundles"
+_PUBLIC = "ischia.public_bundles"
+
+
+class DatabaseBlobs:
+    """:class:`crypto.BlobStorage` over the ``key_blobs`` table, inside the caller's transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, name: str) -> bytes | None:
+        return self._session.scalar(select(KeyBlob.blob).where(KeyBlob.name == name))
+
+    def put(self, name: str, blob: bytes) -> None:
+        row = self._session.get(KeyBlob, name)
+        if row is None:
+            self._session.add(KeyBlob(name=name, blob=blob))
+        else:
+            row.blob = blob
+        self._session.flush()
+
+    def delete(self, name: str) -> None:
+        self._session.execute(delete(KeyBlob).where(KeyBlob.name == name))
+
+    def names(self, prefix: str = "") -> list[str]:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = select(KeyBlob.name).where(KeyBlob.name.like(escaped + "%", escape="\\"))
+        return sorted(self._session.scalars(query))
+
+
+def _private_cache() -> dict[tuple[str, int], PrivateBundle]:
+    return current_app.extensions.setdefault(_PRIVATE, {})  # type: ignore[no-any-return]
+
+
+def _public_cache() -> dict[tuple[str, int], PublicBundle]:
+    return current_app.extensions.setdefault(_PUBLIC, {})  # type: ignore[no-any-return]
+
+
+def keystore(session: Session | None = None) -> Keystore:
+    return Keystore(DatabaseBlobs(session or db.session()), vault.master_key())
+
+
+def ensure_keys(session: Session, org_code: str, *, now: datetime) -> PublicBundle:
+    """``org_code``'s current public bundle, generating version 1 if it has no keys yet."""
+    store = keystore(session)
+    try:
+        version = store.current_version(org_code)
+    except UnknownKeyVersion:
+        return store.create_organisation(org_code, now=now)
+    return store.public_bundle(org_code, version)
+
+
+def has_keys(org_code: str) -> bool:
+    try:
+        keystore().current_version(org_code)
+    except UnknownKeyVersion:
+        return False
+    return True
+
+
+def private_bundle(org_code: str, version: int | None = None) -> PrivateBundle:
+    """The private bundle to seal or sign with (current version unless one is asked for)."""
+    store = keystore()
+    version = store.current_version(org_code) if version is None else version
+    cache = _private_cache()
+    bundle = cache.get((org_code, version))
+    if bundle is None:
+        bundle = cache[org_code, version] = store.private_bundle(org_code, version)
+    return bundle
+
+
+def keyring(org_code: str) -> list[PrivateBundle]:
+    """Every private bundle still held for ``org_code``, newest first: what opens its envelopes."""
+    versions = sorted(
+        {int(name.split("/")[3]) for name in store_names(org_code) if name.endswith("/private")},
+        reverse=True,
+    )
+    return [private_bundle(org_code, version) for version in versions]
+
+
+def store_names(org_code: str) -> list[str]:
+    return DatabaseBlobs(db.session()).names(f"orgs/{org_code}/keys/")
+
+
+class PortalDirectory:
+    """:class:`crypto.PublicKeys` for verification: public halves of the bundles held here."""
+
+    def public_bundle(self, org: str, version: int) -> PublicBundle:
+        cache = _public_cache()
+        bundle = cache.get((org, version))
+        if bundle is None:
+            bundle = cache[org, version] = keystore().public_bundle(org, version)
+        return bundle
+
+    def latest(self, org: str) -> PublicBundle:
+        """The bundle new envelopes are sealed to. Raises UnknownKeyVersion if ``org`` has none."""
+        return self.public_bundle(org, keystore().current_version(org))
+
+
+def directory() -> PortalDirectory:
+    return PortalDirectory()
+
+
+def blind_index() -> BlindIndex:
+    return BlindIndex(derive_key(vault.master_key(), b"blind-index", 32))
