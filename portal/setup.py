@@ -26,9 +26,10 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.admin.views import blueprint as admin
     from portal.auth.views import blueprint as auth
+    from portal.bulletins.blueprint import load_views
     from portal.dashboard.views import blueprint as dashboard
 
-    for blueprint in (auth, dashboard, admin):
+    for blueprint in (auth, dashboard, load_views(), admin):
         app.register_blueprint(blueprint)
     access.allow_public_endpoint(app, "static")
 
