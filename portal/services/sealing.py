@@ -243,7 +243,13 @@ def seal_and_store(
         with db.write() as session:
             bulletin = _bulletin_row(reader, checked, envelope, content, now, version, series)
             if series is not None:
-                previous = session.get(Bulletin, series.id)
+                # Locked so that two concurrent amendments of one version cannot both win.
+                previous = session.scalar(
+                    select(Bulletin)
+                    .where(Bulletin.id == series.id)
+                    .with_for_update()
+                    .execution_options(populate_existing=True)
+                )
                 if previous is None or previous.state != BulletinState.ACTIVE.value:
                     raise InvalidInput("Only the current version of a bulletin can be amended.")
                 previous.state = BulletinState.SUPERSEDED.value
