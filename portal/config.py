@@ -56,7 +56,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_HEADERS_ENABLED": False,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session it is bound to
         "AUDIT_PAGE_SIZE": 50,
-        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # Above the attachment service's 50 MB total, so a bulletin with its files fits.
+        "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
     }
 
 

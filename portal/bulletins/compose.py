@@ -1,14 +1,176 @@
-"""Bulletin views: compose and amend (being written)."""
+"""Bulletin views: compose a new bulletin, and amend one of your organisation's.
+
+The sender is always the signed-in officer's organisation and the author the officer: the form
+has no field for either, and request fields that try to set them are never read.
+"""
 
 from __future__ import annotations
 
-from portal.access import roles_required
+from collections.abc import Callable
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.access import roles_required, signed_in
 from portal.bulletins.blueprint import blueprint
-from portal.models import Role
+from portal.bulletins.entity_forms import (
+    ENTITY_LABELS,
+    FIELD_TYPES,
+    VALUE_LABELS,
+    entity_row_data,
+    relation_row_data,
+)
+from portal.bulletins.forms import ATTACHMENTS_HINT, ComposeForm, Problem
+from portal.models import Bulletin, Role, utcnow
+from portal.safe_markdown import render
+from portal.services import amendments, sealing, sharing_groups
+from portal.services.amendments import CurrentVersion
+from portal.services.audit import Actor
+from portal.services.bulletin_access import Reader
+from portal.services.bulletin_content import Marking
+from portal.services.errors import InvalidInput
+
+Page = tuple[str, int]
+MARKING_MEANINGS = {
+    Marking.CLEAR.value: "no limit on disclosure",
+    Marking.GREEN.value: "the community, not public channels",
+    Marking.AMBER.value: "recipient organisations and their clients, on a need-to-know basis",
+    Marking.AMBER_STRICT.value: "recipient organisations only",
+    Marking.RED.value: "named recipients only; no sharing groups",
+}
 
 
-@blueprint.route("/new")
+def _reader() -> Reader:
+    return Reader.of(current_user.user)
+
+
+def _actor() -> Actor:
+    return Actor.of(current_user.user, request.remote_addr)
+
+
+def _form(reader: Reader, data: dict[str, object] | None = None) -> ComposeForm:
+    form = ComposeForm(data=data) if data is not None else ComposeForm()
+    form.offer(sharing_groups.recipient_organisations(reader), sharing_groups.groups_of(reader))
+    form.assign_refs()
+    return form
+
+
+def _bulletin_url(bulletin_id: str) -> str:
+    # The reading page is another view module's; until it exists, land in the inbox.
+    if "bulletins.read" in current_app.view_functions:
+        return url_for("bulletins.read", bulletin_id=bulletin_id)
+    return url_for("bulletins.inbox")
+
+
+def _page(
+    form: ComposeForm,
+    status: int,
+    *,
+    problems: list[Problem] | None = None,
+    preview: object = None,
+    current: CurrentVersion | None = None,
+) -> Page:
+    groups = sharing_groups.groups_of(_reader())
+    html = render_template(
+        "bulletins/compose.html",
+        form=form,
+        problems=problems or [],
+        preview=preview,
+        current=current,
+        back_url=_bulletin_url(current.bulletin.id) if current else None,
+        group_members={g.id: ", ".join(g.member_codes) for g in groups},
+        markings={m.value: m for m in Marking},
+        marking_meanings=MARKING_MEANINGS,
+        entity_labels={t.value: label for t, label in ENTITY_LABELS.items()},
+        value_labels={t.value: label for t, label in VALUE_LABELS.items()},
+        field_types=FIELD_TYPES,
+        attachments_hint=ATTACHMENTS_HINT,
+        files_dropped=request.method == "POST" and bool(form.uploads()),
+    )
+    return html, status
+
+
+def _submitted(
+    form: ComposeForm,
+    save: Callable[[sealing.Draft], Bulletin],
+    done: Callable[[Bulletin], str],
+    current: CurrentVersion | None = None,
+) -> Page | Response:
+    """A POST: an intermediate step (add a row, preview), or the bulletin to seal."""
+    if "add_entity" in request.form:
+        form.entities.append_entry()
+        form.assign_refs()
+        return _page(form, 200, current=current)
+    if "add_relation" in request.form:
+        form.relations.append_entry()
+        return _page(form, 200, current=current)
+    if "preview" in request.form:
+        return _page(form, 200, preview=render(form.body.data or ""), current=current)
+    if not form.validate():
+        return _page(form, 400, problems=form.problems(), current=current)
+    draft, layout = form.draft()
+    try:
+        bulletin = save(draft)
+    except InvalidInput as error:
+        return _page(form, 400, problems=[form.show_error(error, layout)], current=current)
+    flash(done(bulletin), "success")
+    return redirect(_bulletin_url(bulletin.id))
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
 @roles_required(Role.LIAISON)
-def compose() -> str:
-    """Write a new bulletin."""
-    return "Compose"
+def compose() -> Page | Response:
+    """Write a bulletin, seal it and send it to the chosen organisations."""
+    reader = _reader()
+    form = _form(reader)
+    if request.method == "GET":
+        form.prefill(
+            marking=Marking.AMBER.value,
+            retain_until=(utcnow() + sealing.DEFAULT_RETENTION).date(),
+        )
+        return _page(form, 200)
+    return _submitted(
+        form,
+        lambda draft: sealing.post_bulletin(reader, _actor(), draft),
+        lambda _: "The bulletin was sealed, signed and sent.",
+    )
+
+
+def _amend_data(current: CurrentVersion) -> dict[str, object]:
+    content, bulletin = current.content, current.bulletin
+    return {
+        "title": content.title,
+        "summary": content.summary,
+        "body": content.body,
+        "category": bulletin.category,
+        "marking": bulletin.marking,
+        "recipients": list(current.recipients),
+        "retain_until": bulletin.expires_at.date(),
+        "entities": [entity_row_data(e) for e in content.entities],
+        "relations": [relation_row_data(r) for r in content.relations],
+        "keep_attachments": True,
+    }
+
+
+@blueprint.route("/<bulletin_id>/amend", methods=["GET", "POST"])
+@signed_in
+def amend(bulletin_id: str) -> Page | Response:
+    """Replace one of your organisation's bulletins with a new, separately signed version."""
+    reader = _reader()
+    # Visibility and ownership first: anyone else gets 404, whatever their roles.
+    current = amendments.current_version(reader, bulletin_id)
+    if request.method == "GET":
+        return _page(_form(reader, _amend_data(current)), 200, current=current)
+    form = _form(reader)
+    return _submitted(
+        form,
+        lambda draft: amendments.amend(
+            reader, _actor(), bulletin_id, draft, keep_attachments=bool(form.keep_attachments.data)
+        ),
+        lambda new: (
+            f"Version {new.version} was sealed and sent; version {new.version - 1} "
+            "is kept, marked superseded."
+        ),
+        current,
+    )

@@ -1,0 +1,164 @@
+"""Rows of the compose form for entities and relations, so officers never write JSON.
+
+Each entity row carries every field any entity type can have; :data:`TYPE_FIELDS` says which
+ones belong to which type. Only those are sent to the service (a value typed under another type
+and then hidden is not sealed), and compose.js shows only them. Entity refs (``e1``, ``e2``...)
+travel in a hidden field so they stay the same when rows are added, removed or re-numbered.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from wtforms import Form, HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import DateInput
+
+from portal.services.bulletin_content import (
+    Entity,
+    EntityType,
+    PersonRole,
+    Platform,
+    Relation,
+    RelationType,
+)
+
+ENTITY_LABELS = {
+    EntityType.PERSON: "Person",
+    EntityType.ACCOUNT: "Online account",
+    EntityType.GROUP: "Group",
+    EntityType.PHONE: "Phone number",
+    EntityType.EMAIL: "E-mail address",
+    EntityType.URL: "Web address (URL)",
+    EntityType.LOCATION: "Location",
+    EntityType.TRAVEL: "Travel",
+}
+# What the main text means for each type (compose.js swaps the label; without it all are named).
+VALUE_LABELS = {
+    EntityType.PERSON: "Name (any script)",
+    EntityType.ACCOUNT: "Handle or URL",
+    EntityType.GROUP: "Group name",
+    EntityType.PHONE: "Number, with + and country code",
+    EntityType.EMAIL: "E-mail address",
+    EntityType.URL: "Full address, such as https://example.org/page",
+    EntityType.LOCATION: "Place name",
+    EntityType.TRAVEL: "Description (optional)",
+}
+TYPE_FIELDS: dict[str, tuple[str, ...]] = {
+    EntityType.PERSON: (
+        "value",
+        "aliases",
+        "transliterations",
+        "nationality",
+        "date_of_birth",
+        "role",
+    ),
+    EntityType.ACCOUNT: ("platform", "value"),
+    EntityType.GROUP: ("value", "aliases"),
+    EntityType.PHONE: ("value",),
+    EntityType.EMAIL: ("value",),
+    EntityType.URL: ("value",),
+    EntityType.LOCATION: ("value", "country"),
+    EntityType.TRAVEL: ("traveller", "origin", "via", "destination", "on", "value"),
+}
+DETAIL_FIELDS = tuple(dict.fromkeys(name for names in TYPE_FIELDS.values() for name in names))
+# For the template: which types each field belongs to (data-types="person group").
+FIELD_TYPES = {
+    name: " ".join(t for t, names in TYPE_FIELDS.items() if name in names) for name in DETAIL_FIELDS
+}
+# Ref inputs suggest the refs of the rows above (a <datalist> the compose page keeps current).
+_REF_INPUT = {"list": "entity-refs", "autocomplete": "off", "maxlength": 40}
+
+
+def _choices(kind: Any, labels: dict[Any, str] | None = None, blank: str | None = None) -> list:
+    items = [SelectChoice("", blank)] if blank is not None else []
+    return items + [
+        SelectChoice(m.value, (labels or {}).get(m, m.value.replace("_", " ").capitalize()))
+        for m in kind
+    ]
+
+
+class EntityRowForm(Form):  # type: ignore[misc]
+    """One entity. Sub-form of the compose form (no CSRF token of its own)."""
+
+    ref = HiddenField()
+    type = SelectField("Type", choices=_choices(EntityType, ENTITY_LABELS), validate_choice=False)
+    value = StringField("Name, handle, number, address or place")
+    aliases = StringField("Aliases (separate with ;)")
+    transliterations = StringField("Transliterations (separate with ;)")
+    nationality = StringField("Nationality (two letters, such as SY)")
+    date_of_birth = StringField("Date of birth", widget=DateInput())
+    role = SelectField(
+        "Role", choices=_choices(PersonRole, blank="Not known"), validate_choice=False
+    )
+    platform = SelectField(
+        "Platform", choices=_choices(Platform, blank="Choose a platform"), validate_choice=False
+    )
+    country = StringField("Country (two letters, such as TR)")
+    traveller = StringField("Traveller (ref of a person, such as e1)", render_kw=_REF_INPUT)
+    origin = StringField("From")
+    via = StringField("Via (separate with ;)")
+    destination = StringField("To")
+    on = StringField("Date of travel", widget=DateInput())
+
+
+class RelationRowForm(Form):  # type: ignore[misc]
+    """One relation between two entity refs."""
+
+    source = StringField("From entity (ref, such as e1)", render_kw=_REF_INPUT)
+    type = SelectField("Relation", choices=_choices(RelationType), validate_choice=False)
+    target = StringField("To entity (ref, such as e2)", render_kw=_REF_INPUT)
+    on = StringField("Date", widget=DateInput())
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def entity_is_empty(row: EntityRowForm) -> bool:
+    """An untouched row: nothing typed in any detail field (its type select always has a value)."""
+    return all(_blank(row[name].data) for name in DETAIL_FIELDS)
+
+
+def relation_is_empty(row: RelationRowForm) -> bool:
+    return all(_blank(row[name].data) for name in ("source", "target", "on"))
+
+
+def entity_document(row: EntityRowForm) -> dict[str, Any]:
+    """The row as the service's entity dict: only the fields of the chosen type."""
+    kind = row.type.data or ""
+    document: dict[str, Any] = {"ref": (row.ref.data or "").strip(), "type": kind}
+    for name in TYPE_FIELDS.get(kind, ("value",)):
+        document[name] = row[name].data or ""
+    return document
+
+
+def relation_document(row: RelationRowForm) -> dict[str, Any]:
+    return {name: row[name].data or "" for name in ("source", "type", "target", "on")}
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, tuple | list):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(getattr(value, "value", value))
+
+
+def entity_row_data(entity: Entity) -> dict[str, str]:
+    """Form data that shows ``entity`` again (amending a bulletin)."""
+    data = {"ref": entity.ref, "type": entity.type.value}
+    data.update({name: _text(getattr(entity, name)) for name in DETAIL_FIELDS})
+    return data
+
+
+def relation_row_data(relation: Relation) -> dict[str, str]:
+    return {
+        "source": relation.source,
+        "type": relation.type.value,
+        "target": relation.target,
+        "on": _text(relation.on),
+    }

@@ -1,0 +1,248 @@
+"""Forms of the bulletins blueprint: compose/amend, and sharing groups.
+
+The compose form checks only what HTML needs (CSRF, a well-formed date, group ids that are
+numbers); the service validates the content, recipients and attachments, and names the field
+of any problem by its path (``entities[2].value``). :meth:`ComposeForm.show_error` puts that
+message next to the field the officer typed it in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import FileStorage
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FormField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.bulletins.entity_forms import (
+    EntityRowForm,
+    RelationRowForm,
+    entity_document,
+    entity_is_empty,
+    relation_document,
+    relation_is_empty,
+)
+from portal.models import Organisation, OrgKind
+from portal.services.attachments import (
+    MAX_ATTACHMENT_BYTES,
+    MAX_ATTACHMENTS,
+    MAX_TOTAL_BYTES,
+    Upload,
+)
+from portal.services.bulletin_content import MAX_SUMMARY, MAX_TITLE, Category, Marking
+from portal.services.errors import ServiceError
+from portal.services.sealing import Draft
+from portal.services.sharing_groups import MAX_NAME, GroupView
+
+_PATH = re.compile(r"^(entities|relations)\[(\d+)\](?:\.([a-z_]+))?")
+_TOP_FIELDS = (
+    "title",
+    "summary",
+    "body",
+    "category",
+    "marking",
+    "recipients",
+    "groups",
+    "retain_until",
+    "attachments",
+)
+
+
+class CheckboxList(SelectMultipleField):  # type: ignore[misc]
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+@dataclass
+class Problem:
+    """A message for the error summary at the top, linking to the field it is about."""
+
+    anchor: str
+    message: str
+
+
+@dataclass
+class Layout:
+    """Which form row each entity and relation the service saw came from (empty rows skipped)."""
+
+    entity_rows: list[int] = field(default_factory=list)
+    relation_rows: list[int] = field(default_factory=list)
+
+
+def organisation_label(org: Organisation) -> str:
+    observer = " (observer)" if org.kind is OrgKind.OBSERVER else ""
+    return f"{org.code} · {org.name}{observer}"
+
+
+class ComposeForm(FlaskForm):  # type: ignore[misc]
+    """A bulletin as an officer writes it. Sender and author are never fields: see the view."""
+
+    title = StringField("Title", render_kw={"maxlength": MAX_TITLE})
+    summary = TextAreaField("Summary", render_kw={"maxlength": MAX_SUMMARY, "rows": 3})
+    body = TextAreaField("Body (Markdown)", render_kw={"rows": 12})
+    category = SelectField(
+        "Category",
+        choices=[SelectChoice("", "Choose a category")]
+        + [SelectChoice(c.value, c.label) for c in Category],
+        validate_choice=False,
+    )
+    marking = RadioField(
+        "TLP marking",
+        choices=[SelectChoice(m.value, m.value) for m in Marking],
+        validate_choice=False,
+    )
+    recipients = CheckboxList("Recipient organisations", validate_choice=False)
+    groups = CheckboxList("Sharing groups", coerce=int, validate_choice=False)
+    retain_until = DateField(
+        "Keep until",
+        validators=[Optional()],
+        format="%Y-%m-%d",
+        description="After this date every copy is destroyed (crypto-shredded).",
+    )
+    entities = FieldList(FormField(EntityRowForm), min_entries=1)
+    relations = FieldList(FormField(RelationRowForm), min_entries=1)
+    attachments = MultipleFileField(
+        "Attachments (images or PDF)",
+        render_kw={"accept": "image/png,image/jpeg,image/gif,image/webp,application/pdf"},
+    )
+    keep_attachments = BooleanField("Keep the attachments of the current version")
+
+    def offer(self, organisations: list[Organisation], groups: list[GroupView]) -> None:
+        """The recipients and sharing groups this officer may choose from."""
+        self.recipients.choices = [
+            SelectChoice(o.code, organisation_label(o)) for o in organisations
+        ]
+        self.groups.choices = [SelectChoice(g.id, g.name) for g in groups]
+
+    def prefill(self, *, marking: str, retain_until: date) -> None:
+        """Defaults of a new bulletin (set on GET only, so a POST never gets one silently)."""
+        self.marking.data = marking
+        self.retain_until.data = retain_until
+
+    def assign_refs(self) -> None:
+        """Give rows without a ref the smallest free ``eN``; refs already shown stay."""
+        used = {(row.form.ref.data or "").strip() for row in self.entities}
+        number = 1
+        for row in self.entities:
+            if (row.form.ref.data or "").strip():
+                continue
+            while f"e{number}" in used:
+                number += 1
+            row.form.ref.data = f"e{number}"
+            used.add(f"e{number}")
+
+    def uploads(self) -> list[Upload]:
+        files = self.attachments.data or []
+        return [
+            Upload(f.filename or "", f.stream)
+            for f in files
+            if isinstance(f, FileStorage) and (f.filename or f.content_length)
+        ]
+
+    def draft(self) -> tuple[Draft, Layout]:
+        """The service's draft, and where each of its entities and relations came from."""
+        layout = Layout()
+        entities = []
+        for index, row in enumerate(self.entities):
+            if not entity_is_empty(row.form):
+                layout.entity_rows.append(index)
+                entities.append(entity_document(row.form))
+        relations = []
+        for index, row in enumerate(self.relations):
+            if not relation_is_empty(row.form):
+                layout.relation_rows.append(index)
+                relations.append(relation_document(row.form))
+        document = {
+            "title": self.title.data or "",
+            "summary": self.summary.data or "",
+            "body": self.body.data or "",
+            "entities": entities,
+            "relations": relations,
+        }
+        draft = Draft(
+            document=document,
+            category=self.category.data or "",
+            marking=self.marking.data or "",
+            recipients=list(self.recipients.data or []),
+            groups=list(self.groups.data or []),
+            retain_until=self.retain_until.data,
+            uploads=self.uploads(),
+        )
+        return draft, layout
+
+    def show_error(self, error: ServiceError, layout: Layout) -> Problem:
+        """Put the service's message next to the field its path names; return it for the summary."""
+        path = error.field or ""
+        match = _PATH.match(path)
+        if match:
+            section, position, name = match[1], int(match[2]), match[3]
+            rows = layout.entity_rows if section == "entities" else layout.relation_rows
+            entries = self.entities if section == "entities" else self.relations
+            if position < len(rows):
+                row = entries[rows[position]].form
+                target = row[name] if name in row and name != "ref" else row["type"]
+                return _add(target, error.message)
+        top = path.split("[", 1)[0].split(".", 1)[0]
+        if top in ("entities", "relations"):
+            return _add(self[top][0].form["type"], error.message)
+        if top in _TOP_FIELDS:
+            return _add(self[top], error.message)
+        return Problem("", error.message)  # about the bulletin as a whole: the summary says it
+
+    def problems(self) -> list[Problem]:
+        """The form's own errors (bad date, CSRF) for the summary."""
+        found = []
+        for name in _TOP_FIELDS:
+            for message in self[name].errors:
+                found.append(Problem(self[name].id, str(message)))
+        return found
+
+
+# The service lists the allowed codes (right for the API); a form offers them as options.
+_CHOOSE = {
+    "category": "Choose a category.",
+    "marking": "Choose a TLP marking.",
+    "type": "Choose a type from the list.",
+    "role": "Choose a role from the list.",
+    "platform": "Choose a platform from the list.",
+}
+
+
+def _add(target: object, message: str) -> Problem:
+    if message.startswith("Choose one of:"):
+        message = _CHOOSE.get(getattr(target, "short_name", ""), message)
+    errors = list(getattr(target, "errors", ()) or ())
+    target.errors = [*errors, message]  # type: ignore[attr-defined]
+    return Problem(target.id, message)  # type: ignore[attr-defined]
+
+
+ATTACHMENTS_HINT = (
+    f"Up to {MAX_ATTACHMENTS} files of at most {MAX_ATTACHMENT_BYTES // 2**20} MB each, "
+    f"{MAX_TOTAL_BYTES // 2**20} MB together: images (PNG, JPEG, GIF, WebP) or PDF. "
+    "The file's content decides its type, not its name."
+)
+
+
+class GroupForm(FlaskForm):  # type: ignore[misc]
+    name = StringField("Name", render_kw={"maxlength": MAX_NAME})
+    members = CheckboxList("Member organisations", validate_choice=False)
+
+
+class ActionForm(FlaskForm):  # type: ignore[misc]
+    """A button that changes state: only the CSRF token."""
