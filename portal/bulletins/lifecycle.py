@@ -1,7 +1,279 @@
-"""Bulletin views: lifecycle (being written)."""
+"""Bulletin views: release, retraction, identifier search with hit/no-hit discovery, access
+requests and their answers, and retention expiry on demand.
+
+The read page (:mod:`.views`) includes ``_originator_actions.html`` and ``_discovery.html``;
+the context processor below gives those partials their data, so the read view stays one call.
+Release and retraction answer 404 to anyone but the originating organisation, like every route
+that names a bulletin its user may not act on.
+"""
 
 from __future__ import annotations
 
-from portal.bulletins.blueprint import blueprint
+from typing import Any
 
-__all__ = ["blueprint"]
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from portal.access import roles_required, signed_in
+from portal.bulletins.blueprint import blueprint
+from portal.bulletins.lifecycle_forms import (
+    AccessRequestForm,
+    DecisionForm,
+    ExpireForm,
+    ReleaseForm,
+    RetractForm,
+    SearchForm,
+)
+from portal.models import Role
+from portal.services import access_requests, discovery, lifecycle, lifecycle_panel
+from portal.services.audit import Actor
+from portal.services.bulletin_access import Reader, visible_bulletin
+from portal.services.errors import NotFound, ServiceError
+from portal.services.reading import ReadResult
+
+Page = str | tuple[str, int] | Response
+
+
+def _reader() -> Reader:
+    return Reader.of(current_user.user)
+
+
+def _actor() -> Actor:
+    return Actor.of(current_user.user, request.remote_addr)
+
+
+def _show_error(form: Any, error: ServiceError, default_field: str) -> int:
+    field = getattr(form, error.field or "", None) or getattr(form, default_field)
+    field.errors = [*field.errors, error.message]
+    return error.status
+
+
+def _originator_panel(result: ReadResult, reader: Reader) -> lifecycle_panel.OriginatorPanel | None:
+    return lifecycle_panel.originator_panel(reader, result.bulletin)
+
+
+def _discovery_panel(result: ReadResult, reader: Reader) -> discovery.BulletinDiscovery | None:
+    if result.content is None or not reader.sees_bulletins:
+        return None  # tampered or ended: there is nothing to look for
+    return discovery.for_bulletin(reader, result.sender, result.content)
+
+
+@blueprint.context_processor
+def lifecycle_partials() -> dict[str, Any]:
+    """What the read page's lifecycle partials call (lazily: only the read page uses them)."""
+    return {
+        "originator_panel": _originator_panel,
+        "discovery_panel": _discovery_panel,
+        "red_not_discoverable": discovery.RED_EXCLUDED,
+    }
+
+
+@blueprint.route("/<bulletin_id>/release", methods=["GET", "POST"])
+@signed_in
+def release(bulletin_id: str) -> Page:
+    """Release a bulletin to one more ministry or observer (the originator's liaison officers)."""
+    reader = _reader()
+    panel = lifecycle_panel.panel_for(reader, bulletin_id)
+    form = ReleaseForm()
+    form.org.choices = [SelectChoice("", "Choose an organisation")] + [
+        SelectChoice(c.code, f"{c.code} · {c.name}") for c in panel.choices
+    ]
+    status = 200
+    if request.method == "POST":
+        try:
+            org = lifecycle.release_to(
+                reader,
+                _actor(),
+                bulletin_id,
+                form.org.data or "",
+                confirm_red=bool(form.confirm_red.data),
+            )
+        except NotFound:
+            raise
+        except ServiceError as error:
+            status = _show_error(form, error, "org")
+        else:
+            flash(f"Released to {org.code}: it can now read this bulletin.", "success")
+            return redirect(url_for("bulletins.read", bulletin_id=bulletin_id))
+    return render_template("bulletins/release.html", panel=panel, form=form), status
+
+
+@blueprint.route("/<bulletin_id>/retract", methods=["GET", "POST"])
+@signed_in
+def retract(bulletin_id: str) -> Page:
+    """Retract a bulletin: shred every version for every organisation (originator only)."""
+    reader = _reader()
+    panel = lifecycle_panel.panel_for(reader, bulletin_id)
+    form = RetractForm()
+    status = 200
+    if request.method == "POST":
+        try:
+            shredded = lifecycle.retract(
+                reader, _actor(), bulletin_id, confirmed=bool(form.confirm.data)
+            )
+        except NotFound:
+            raise
+        except ServiceError as error:
+            status = _show_error(form, error, "confirm")
+        else:
+            versions = "version" if len(shredded) == 1 else f"{len(shredded)} versions"
+            flash(f"Retracted: the content of {versions} was destroyed everywhere.", "success")
+            return redirect(url_for("bulletins.read", bulletin_id=bulletin_id))
+    return render_template("bulletins/retract.html", panel=panel, form=form), status
+
+
+@blueprint.route("/search")
+@signed_in
+def search() -> Page:
+    """Look for an identifier or a name: bulletins you can read, and hit/no-hit for the rest."""
+    reader = _reader()
+    requests = access_requests.own_requests(reader)  # NotFound for a platform partner
+    form = SearchForm(request.args)
+    result = None
+    status = 200
+    if request.args.get("q"):
+        if not form.validate():
+            status = 400
+        else:
+            try:
+                result = discovery.search(reader, form.q.data, form.platform.data or None)
+            except ServiceError as error:
+                status = _show_error(form, error, "q")
+    return render_template(
+        "bulletins/search.html",
+        form=form,
+        result=result,
+        requests=requests,
+        red_note=discovery.RED_EXCLUDED,
+    ), status
+
+
+def _ask_page(form: AccessRequestForm, status: int, **context: Any) -> tuple[str, int]:
+    return render_template("bulletins/ask.html", form=form, **context), status
+
+
+@blueprint.route("/search/ask", methods=["GET", "POST"])
+@signed_in
+def ask() -> Page:
+    """Ask an organisation for the bulletins it sent that name a searched identifier."""
+    reader = _reader()
+    if not reader.sees_bulletins:
+        raise NotFound()
+    form = AccessRequestForm() if request.method == "POST" else AccessRequestForm(request.args)
+    back = url_for("bulletins.search", q=form.q.data, platform=form.platform.data or None)
+    if request.method == "GET":
+        return _ask_page(form, 200, back=back, subject=form.q.data)
+    if not form.validate_on_submit():
+        return _ask_page(form, 400, back=back, subject=form.q.data)
+    try:
+        made = access_requests.ask_about_query(
+            reader,
+            _actor(),
+            form.q.data or "",
+            form.platform.data or None,
+            form.org.data or "",
+            form.reason.data,
+        )
+    except NotFound:
+        raise
+    except ServiceError as error:
+        status = _show_error(form, error, "org")
+        return _ask_page(form, status, back=back, subject=form.q.data)
+    flash(_asked(form.org.data, made), "success")
+    return redirect(back)
+
+
+@blueprint.route("/<bulletin_id>/ask", methods=["GET", "POST"])
+@signed_in
+def ask_about(bulletin_id: str) -> Page:
+    """Ask an organisation for the bulletins it sent that name an entity of this bulletin."""
+    reader = _reader()
+    visible_bulletin(reader, bulletin_id)  # 404 before anything else
+    form = AccessRequestForm() if request.method == "POST" else AccessRequestForm(request.args)
+    back = url_for("bulletins.read", bulletin_id=bulletin_id)
+    if request.method == "GET":
+        return _ask_page(form, 200, back=back, subject=None)
+    if not form.validate_on_submit():
+        return _ask_page(form, 400, back=back, subject=None)
+    try:
+        made = access_requests.ask_about_entity(
+            reader,
+            _actor(),
+            bulletin_id,
+            form.entity.data or "",
+            form.org.data or "",
+            form.reason.data,
+        )
+    except NotFound:
+        raise
+    except ServiceError as error:
+        status = _show_error(form, error, "org")
+        return _ask_page(form, status, back=back, subject=None)
+    flash(_asked(form.org.data, made), "success")
+    return redirect(back)
+
+
+def _asked(org_code: str | None, made: int) -> str:
+    bulletins = "1 bulletin" if made == 1 else f"{made} bulletins"
+    return (
+        f"Asked {(org_code or '').upper()} for access to {bulletins}. "
+        "The answer appears under your organisation's access requests on the search page."
+    )
+
+
+def _requests_page(status: int = 200) -> tuple[str, int]:
+    pending, decided = access_requests.incoming(_reader())
+    return render_template(
+        "bulletins/requests.html", pending=pending, decided=decided, form=DecisionForm()
+    ), status
+
+
+@blueprint.route("/requests")
+@roles_required(Role.LIAISON)
+def requests() -> Page:
+    """Access requests for the organisation's bulletins, to approve or decline."""
+    return _requests_page()
+
+
+@blueprint.route("/requests/<int:request_id>/approve", methods=["POST"])
+@roles_required(Role.LIAISON)
+def approve_request(request_id: int) -> Page:
+    """Approve an access request: release the bulletin to the requesting organisation."""
+    try:
+        answered = access_requests.approve(_reader(), _actor(), request_id)
+    except NotFound:
+        raise
+    except ServiceError as error:
+        flash(error.message, "error")
+        return _requests_page(error.status)
+    flash(f"Approved request #{answered.id}: the bulletin was released.", "success")
+    return redirect(url_for("bulletins.requests"))
+
+
+@blueprint.route("/requests/<int:request_id>/decline", methods=["POST"])
+@roles_required(Role.LIAISON)
+def decline_request(request_id: int) -> Page:
+    """Decline an access request; the requester learns nothing more about the bulletin."""
+    try:
+        answered = access_requests.decline(_reader(), _actor(), request_id)
+    except NotFound:
+        raise
+    except ServiceError as error:
+        flash(error.message, "error")
+        return _requests_page(error.status)
+    flash(f"Declined request #{answered.id}.", "success")
+    return redirect(url_for("bulletins.requests"))
+
+
+@blueprint.route("/retention", methods=["GET", "POST"])
+@roles_required(Role.SYSADMIN)
+def retention() -> Page:
+    """Bulletins past their retention date, and a button to shred them now."""
+    form = ExpireForm()
+    if form.validate_on_submit():
+        expired = lifecycle.expire_due(actor=_actor())
+        flash(f"Retention expiry: {expired} bulletin(s) shredded.", "success")
+        return redirect(url_for("bulletins.retention"))
+    return render_template("bulletins/retention.html", form=form, due=lifecycle.due_count())

@@ -1,9 +1,10 @@
 """Command-line administration: ``flask --app wsgi <command>``."""
 
 from portal.cli.audit import audit_group
+from portal.cli.bulletins import bulletins_group
 from portal.cli.database import db_group
 from portal.cli.demo import demo_group, seed_demo
 from portal.cli.orgs import orgs_group
 from portal.cli.users import users_group
 
-commands = [audit_group, db_group, demo_group, orgs_group, seed_demo, users_group]
+commands = [audit_group, bulletins_group, db_group, demo_group, orgs_group, seed_demo, users_group]

@@ -1,0 +1,80 @@
+"""Forms of the bulletin lifecycle: release, retract, identifier search, access requests.
+
+Choices that depend on the database (the organisations a bulletin may be released to) are not
+enforced by the form: the service checks them and its error is shown next to the field, so a
+forged value gets the same clear message as a stale page.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from portal.services.access_requests import MAX_REASON
+from portal.services.bulletin_content import Platform
+from portal.services.discovery import MAX_QUERY, platform_label
+
+
+class ReleaseForm(FlaskForm):  # type: ignore[misc]
+    org = SelectField("Release to", choices=[], validate_choice=False)
+    confirm_red = BooleanField(
+        "I confirm this release of a TLP:RED bulletin: TLP:RED is for named recipients only, "
+        "and this organisation will be able to read it."
+    )
+
+
+class RetractForm(FlaskForm):  # type: ignore[misc]
+    confirm = BooleanField(
+        "I understand that every version of this bulletin is destroyed for every organisation, "
+        "ours included, and that this cannot be undone."
+    )
+
+
+def platform_choices() -> list[SelectChoice]:
+    return [SelectChoice("", "Any / not an account")] + [
+        SelectChoice(p.value, platform_label(p.value)) for p in Platform if p is not Platform.OTHER
+    ]
+
+
+class SearchForm(FlaskForm):  # type: ignore[misc]
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    q = StringField(
+        "Identifier or name",
+        validators=[
+            Optional(),
+            Length(max=MAX_QUERY, message=f"Type at most {MAX_QUERY} characters."),
+        ],
+    )
+    # The service checks the platform, so a forged one gets its clear message.
+    platform = SelectField(
+        "Platform (for a handle)", choices=platform_choices(), validate_choice=False
+    )
+
+
+class AccessRequestForm(FlaskForm):  # type: ignore[misc]
+    """Ask an originator for access. ``q``/``platform`` (search) or ``entity`` (read page) say
+    which identifier; the bulletins are found again on the server."""
+
+    org = HiddenField()
+    q = HiddenField()
+    platform = HiddenField()
+    entity = HiddenField()
+    reason = TextAreaField(
+        "Why your organisation needs it (optional)",
+        validators=[
+            Optional(),
+            Length(max=MAX_REASON, message=f"Write at most {MAX_REASON} characters."),
+        ],
+    )
+
+
+class DecisionForm(FlaskForm):  # type: ignore[misc]
+    """Approve or decline: only the CSRF token."""
+
+
+class ExpireForm(FlaskForm):  # type: ignore[misc]
+    """Run retention expiry now: only the CSRF token."""
