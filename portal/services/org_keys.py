@@ -8,18 +8,19 @@ database each time, so a rotation made by another process is seen at once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from crypto import Keystore, PrivateBundle, PublicBundle, UnknownKeyVersion
+from crypto import Keystore, PrivateBundle, PublicBundle, UnknownKeyVersion, format_fingerprint
 from crypto.blindindex import BlindIndex
 from crypto.secretbox import derive_key
 from portal import vault
 from portal.extensions import db
-from portal.models import KeyBlob
+from portal.models import KeyBlob, Organisation
 
 _PRIVATE = "ischia.private_bundles"
 _PUBLIC = "ischia.public_bundles"
@@ -126,3 +127,36 @@ def directory() -> PortalDirectory:
 
 def blind_index() -> BlindIndex:
     return BlindIndex(derive_key(vault.master_key(), b"blind-index", 32))
+
+
+@dataclass(frozen=True)
+class KeyCard:
+    """What people compare out of band: an organisation's current key version and fingerprint."""
+
+    org_code: str
+    org_name: str
+    version: int
+    fingerprint: str
+    created_at: datetime
+
+
+def key_cards() -> list[KeyCard]:
+    """Current public keys of every organisation that has keys, by organisation code."""
+    cards = []
+    store = keystore()
+    for org in db.session().scalars(select(Organisation).order_by(Organisation.code)):
+        try:
+            version = store.current_version(org.code)
+        except UnknownKeyVersion:
+            continue
+        bundle = PortalDirectory().public_bundle(org.code, version)
+        cards.append(
+            KeyCard(
+                org.code,
+                org.name,
+                version,
+                format_fingerprint(bundle.fingerprint),
+                bundle.created_at,
+            )
+        )
+    return cards
