@@ -119,7 +119,10 @@ def parse_url(text: str) -> ParsedUrl:
         text = "https:" + text
     elif not _HAS_SCHEME.match(text):
         text = "https://" + text
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)  # raises ValueError for a bracketed host that is no IPv6 address
+    except ValueError as exc:
+        raise NotNormalisable(f"not a URL: {text!r}") from exc
     scheme = parts.scheme.lower()
     if scheme == "http":
         scheme = "https"

@@ -76,10 +76,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("bulletins", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_bulletins_sender_created", ["sender_org_id", "created_at"], unique=False
+            "ix_bulletins_sender_created", ["sender_org_id", "created_at", "id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_bulletins_series_id"), ["series_id"], unique=False)
-        batch_op.create_index("ix_bulletins_state_expires", ["state", "expires_at"], unique=False)
+        batch_op.create_index(
+            "ix_bulletins_state_expires", ["state", "expires_at", "id"], unique=False
+        )
+        batch_op.create_index("ix_bulletins_category", ["category", "id"], unique=False)
+        batch_op.create_index("ix_bulletins_marking", ["marking", "id"], unique=False)
 
     op.create_table(
         "sharing_group_members",
@@ -222,7 +226,7 @@ def upgrade() -> None:
     with op.batch_alter_table("bulletin_recipients", schema=None) as batch_op:
         batch_op.create_index(
             "ix_bulletin_recipients_org_created",
-            ["org_id", "created_at", "bulletin_id"],
+            ["org_id", "created_at", "bulletin_id", "via"],
             unique=False,
         )
 
@@ -263,6 +267,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("bulletin_id", "user_id", name=op.f("pk_read_receipts")),
     )
+    with op.batch_alter_table("read_receipts", schema=None) as batch_op:
+        batch_op.create_index("ix_read_receipts_user", ["user_id", "bulletin_id"], unique=False)
     op.create_table(
         "attachment_chunks",
         sa.Column("attachment_id", sa.Integer(), nullable=False),

@@ -1,13 +1,141 @@
-"""Bulletin views: inbox, reading, acknowledging, attachments (being written)."""
+"""Bulletin views: the inbox, reading with verification, acknowledging, attachments.
+
+Every route that names a bulletin goes through a service that calls ``visible_bulletin``
+first, so a bulletin the user's organisation may not read is a plain 404 on every route.
+"""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal import safe_markdown
 from portal.access import signed_in
 from portal.bulletins.blueprint import blueprint
+from portal.bulletins.inbox_forms import AcknowledgeForm, InboxFilterForm
+from portal.services import acknowledgements, attachment_download, inbox, reading
+from portal.services.audit import Actor
+from portal.services.bulletin_access import Reader, is_originator
+from portal.services.bulletin_content import Category, Marking
+from portal.services.errors import InvalidInput, NotFound, ServiceError
 
 
-@blueprint.route("/")
+def _reader() -> Reader:
+    return Reader.of(current_user.user)
+
+
+def _actor() -> Actor:
+    return Actor.of(current_user.user, request.remote_addr)
+
+
+@blueprint.app_template_filter("tlp_class")
+def tlp_class(marking: str) -> str:
+    """The CSS class of a marking; an unknown value (a tampered column) gets none of the colours."""
+    try:
+        return Marking(marking).css
+    except ValueError:
+        return "tlp-unknown"
+
+
+@blueprint.app_template_filter("category_label")
+def category_label(category: str) -> str:
+    try:
+        return Category(category).label
+    except ValueError:
+        return "Unknown category"
+
+
+@blueprint.app_template_filter("file_size")
+def file_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+@blueprint.route("/", endpoint="inbox")
 @signed_in
-def inbox() -> str:
-    """The organisation's inbox."""
-    return "Inbox"
+def inbox_view() -> str | tuple[str, int]:
+    """The organisation's inbox: filters, sorting, pages, unread markers and counts."""
+    reader = _reader()
+    if not reader.sees_bulletins:
+        return render_template("bulletins/inbox.html", platform=True, form=None, page=None)
+    form = InboxFilterForm(request.args, senders=inbox.sender_choices())
+    if form.validate():
+        try:
+            page = inbox.inbox_page(reader, form.query())
+        except InvalidInput as error:
+            field = getattr(form, error.field or "", None) or form.entity
+            field.errors = [*field.errors, error.message]
+        else:
+            args = {k: v for k, v in request.args.items() if k != "page"}
+            return render_template(
+                "bulletins/inbox.html", platform=False, form=form, page=page, args=args
+            )
+    return render_template(
+        "bulletins/inbox.html", platform=False, form=form, page=None, args={}
+    ), 400
+
+
+@blueprint.route("/<bulletin_id>")
+@signed_in
+def read(bulletin_id: str) -> str:
+    """One bulletin, opened and verified, or the tamper warning with no content."""
+    reader = _reader()
+    result = reading.read_bulletin(reader, _actor(), bulletin_id)
+    return _read_page(reader, result)
+
+
+def _read_page(reader: Reader, result: reading.ReadResult) -> str:
+    content = result.content
+    return render_template(
+        "bulletins/read.html",
+        result=result,
+        content=content,
+        entity_names={e.ref: e.value for e in content.entities} if content is not None else {},
+        reader=reader,
+        bulletin=result.bulletin,
+        originator=is_originator(reader, result.bulletin),
+        versions=inbox.versions_of(reader, result.bulletin),
+        activity=acknowledgements.activity(reader, result.bulletin),
+        body=safe_markdown.render(content.body) if content is not None else None,
+        acknowledge_form=AcknowledgeForm(),
+    )
+
+
+@blueprint.route("/<bulletin_id>/acknowledge", methods=["POST"])
+@signed_in
+def acknowledge(bulletin_id: str) -> Response:
+    """Record "received and actioned" for the user's organisation, once."""
+    try:
+        receipt = acknowledgements.acknowledge(_reader(), _actor(), bulletin_id)
+    except NotFound:
+        raise
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"Acknowledged: received and actioned by {receipt.org}.", "success")
+    return redirect(url_for("bulletins.read", bulletin_id=bulletin_id))
+
+
+@blueprint.route("/<bulletin_id>/attachments/<int:index>")
+@signed_in
+def attachment(bulletin_id: str, index: int) -> Response | tuple[str, int]:
+    """Download one attachment, verified and decrypted, or the tamper warning."""
+    reader = _reader()
+    try:
+        download = attachment_download.download(reader, _actor(), bulletin_id, index)
+    except attachment_download.AttachmentTampered as error:
+        return _read_page(reader, error.result), 409
+    ascii_name = download.filename.encode("ascii", "replace").decode().replace('"', "_")
+    response = Response(download.data, mimetype=download.content_type)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(download.filename)}"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response

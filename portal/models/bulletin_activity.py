@@ -15,6 +15,8 @@ class ReadReceipt(Base):
     """The first time a user opened a bulletin: the unread marker and the sender's receipt."""
 
     __tablename__ = "read_receipts"
+    # A user's receipts, for the inbox's unread marker and counts.
+    __table_args__ = (Index("ix_read_receipts_user", "user_id", "bulletin_id"),)
 
     bulletin_id: Mapped[str] = mapped_column(
         ForeignKey("bulletins.id", ondelete="CASCADE"), primary_key=True

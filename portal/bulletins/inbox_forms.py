@@ -1,0 +1,133 @@
+"""Forms of the inbox and the read page: the inbox's filters (a GET form) and the button that
+acknowledges a bulletin.
+
+Every choice is checked against an allow-list here, so a value that is not offered gives a
+message next to its field (and a 400), never a query: sorting in particular only ever names
+one of the columns of :class:`portal.services.inbox.SortKey`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
+
+from portal.services.bulletin_content import Category, Marking
+from portal.services.inbox import MAX_IDENTIFIER, MAX_PAGE, Box, InboxQuery, Order, SortKey
+
+_TRUE = {"y", "yes", "on", "1", "true"}
+_FALSE = {"", "n", "no", "off", "0", "false"}
+
+
+def _choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class ChoiceField(SelectField):  # type: ignore[misc]
+    """A select whose empty value means its default, with a message listing what is allowed."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        given = valuelist[0] if valuelist else ""
+        self.data = given or (self.default or "")
+
+    def pre_validate(self, form: Any) -> None:
+        values = [str(choice[0]) for choice in self.iter_choices()]
+        if self.data not in values:
+            allowed = ", ".join(value for value in values if value)
+            empty = " (or leave it empty)" if "" in values else ""
+            raise ValidationError(f"Choose one of: {allowed}{empty}.")
+
+
+class Tick(BooleanField):  # type: ignore[misc]
+    """A checkbox that refuses values no checkbox sends, rather than reading them as ticked."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.raw = valuelist[0] if valuelist else ""
+        self.data = self.raw.strip().lower() in _TRUE
+
+    def pre_validate(self, form: Any) -> None:
+        if getattr(self, "raw", "").strip().lower() not in _TRUE | _FALSE:
+            raise ValidationError("Tick or untick the box.")
+
+
+class InboxFilterForm(FlaskForm):  # type: ignore[misc]
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    box = ChoiceField(
+        "Show",
+        choices=_choices(
+            [(Box.ALL.value, "All"), (Box.RECEIVED.value, "Received"), (Box.SENT.value, "Sent")]
+        ),
+        default=Box.ALL.value,
+    )
+    category = ChoiceField(
+        "Category", choices=_choices([("", "Any"), *((c.value, c.label) for c in Category)])
+    )
+    marking = ChoiceField(
+        "Marking", choices=_choices([("", "Any"), *((m.value, m.value) for m in Marking)])
+    )
+    sender = ChoiceField("Sender", choices=[])
+    since = DateField("From", validators=[Optional()], render_kw={"placeholder": "YYYY-MM-DD"})
+    until = DateField(
+        "To (inclusive)", validators=[Optional()], render_kw={"placeholder": "YYYY-MM-DD"}
+    )
+    entity = StringField("Names an entity", validators=[Optional(), Length(max=MAX_IDENTIFIER)])
+    unread = Tick("Unread only")
+    versions = Tick("Show replaced versions")
+    sort = ChoiceField(
+        "Sort by",
+        choices=_choices([(k.value, k.value.capitalize()) for k in SortKey]),
+        default=SortKey.DATE.value,
+    )
+    order = ChoiceField(
+        "Order",
+        choices=_choices([(Order.DESC.value, "Descending"), (Order.ASC.value, "Ascending")]),
+        default=Order.DESC.value,
+    )
+    page = IntegerField(
+        "Page",
+        default=1,
+        validators=[
+            Optional(),
+            NumberRange(1, MAX_PAGE, message=f"A page number from 1 to {MAX_PAGE}."),
+        ],
+    )
+
+    def __init__(self, *args: Any, senders: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sender.choices = _choices([("", "Any"), *((code, code) for code in senders)])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid: bool = super().validate(extra_validators)
+        # WTForms' own parse messages ("Not a valid date value.") are replaced by clearer ones.
+        for field in (self.since, self.until):
+            if field.errors:
+                field.errors = ["A date as YYYY-MM-DD."]
+        if self.page.errors:
+            self.page.errors = [f"A page number from 1 to {MAX_PAGE}."]
+        return valid
+
+    def query(self) -> InboxQuery:
+        """The checked values as the service's query (call after :meth:`validate`)."""
+        return InboxQuery(
+            box=Box(self.box.data),
+            category=Category(self.category.data) if self.category.data else None,
+            marking=Marking(self.marking.data) if self.marking.data else None,
+            sender=self.sender.data or None,
+            since=self.since.data,
+            until=self.until.data,
+            entity=(self.entity.data or "").strip() or None,
+            unread=bool(self.unread.data),
+            versions=bool(self.versions.data),
+            sort=SortKey(self.sort.data),
+            order=Order(self.order.data),
+            page=self.page.data or 1,
+        )
+
+
+class AcknowledgeForm(FlaskForm):  # type: ignore[misc]
+    """The "received and actioned" button: only the CSRF token."""
