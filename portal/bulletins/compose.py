@@ -159,7 +159,9 @@ def amend(bulletin_id: str) -> Page | Response:
     """Replace one of your organisation's bulletins with a new, separately signed version."""
     reader = _reader()
     # Visibility and ownership first: anyone else gets 404, whatever their roles.
-    current = amendments.current_version(reader, bulletin_id)
+    current = amendments.current_version(
+        reader, bulletin_id, _actor() if request.method == "GET" else None
+    )
     if request.method == "GET":
         return _page(_form(reader, _amend_data(current)), 200, current=current)
     form = _form(reader)

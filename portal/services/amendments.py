@@ -31,7 +31,7 @@ from portal.models import (
     Role,
     utcnow,
 )
-from portal.services import sealing
+from portal.services import audit, sealing
 from portal.services.attachments import Upload
 from portal.services.audit import Actor
 from portal.services.bulletin_access import Reader, is_originator, visible_bulletin
@@ -77,11 +77,23 @@ def _open(session: Session, reader: Reader, bulletin: Bulletin) -> tuple[Bulleti
         raise Conflict(UNOPENABLE) from None
 
 
-def current_version(reader: Reader, bulletin_id: str) -> CurrentVersion:
-    """Decrypt the current version for the amend form (the originator holds a key to it)."""
+def current_version(reader: Reader, bulletin_id: str, actor: Actor | None = None) -> CurrentVersion:
+    """Decrypt the current version for the amend form (the originator holds a key to it).
+
+    With ``actor``, the decryption is audited as a read made to amend (the form shows it all).
+    """
     session = db.session()
     bulletin = amendable(reader, bulletin_id, session)
     content, _ = _open(session, reader, bulletin)
+    if actor is not None:
+        with db.write() as writing:
+            audit.record(
+                writing,
+                "bulletin.read",
+                actor,
+                subject_org=bulletin.sender_org_id,
+                details={"bulletin": bulletin.id, "result": "success", "purpose": "amend"},
+            )
     codes = session.scalars(
         select(Organisation.code)
         .join(BulletinRecipient, BulletinRecipient.org_id == Organisation.id)

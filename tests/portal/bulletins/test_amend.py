@@ -102,3 +102,22 @@ def test_amend_of_an_unknown_id_is_not_found(app, client, auth, desk):
     auth.login("officer@it.example")
     assert _amend_page(client, "0" * 32).status_code == 404
     assert _amend_page(client, "not-an-id").status_code == 404
+
+
+def test_the_read_page_offers_amend_and_opening_the_form_is_audited(app, client, auth, desk):
+    first = desk.post()
+    auth.login("officer@it.example")
+    assert f"/bulletins/{first}/amend" in client.get(f"/bulletins/{first}").text
+    assert _amend_page(client, first).status_code == 200
+    with app.app_context():
+        reads = db.session.scalars(
+            select(AuditRecord).where(AuditRecord.event == "bulletin.read")
+        ).all()
+    assert [r.details.get("purpose") for r in reads] == [None, "amend"]
+    assert all(r.details["bulletin"] == first for r in reads)
+
+
+def test_recipients_are_not_offered_amend(client, auth, desk):
+    first = desk.post()
+    auth.login("analyst@fr.example")
+    assert "/amend" not in client.get(f"/bulletins/{first}").text
