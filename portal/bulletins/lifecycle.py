@@ -9,6 +9,7 @@ that names a bulletin its user may not act on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -26,7 +27,7 @@ from portal.bulletins.lifecycle_forms import (
     RetractForm,
     SearchForm,
 )
-from portal.models import Role
+from portal.models import AccessRequest, Role
 from portal.services import access_requests, discovery, lifecycle, lifecycle_panel
 from portal.services.audit import Actor
 from portal.services.bulletin_access import Reader, visible_bulletin
@@ -241,29 +242,30 @@ def requests() -> Page:
 @roles_required(Role.LIAISON)
 def approve_request(request_id: int) -> Page:
     """Approve an access request: release the bulletin to the requesting organisation."""
-    try:
-        answered = access_requests.approve(_reader(), _actor(), request_id)
-    except NotFound:
-        raise
-    except ServiceError as error:
-        flash(error.message, "error")
-        return _requests_page(error.status)
-    flash(f"Approved request #{answered.id}: the bulletin was released.", "success")
-    return redirect(url_for("bulletins.requests"))
+    return _answer(
+        access_requests.approve, request_id, "Approved request #{}: the bulletin was released."
+    )
 
 
 @blueprint.route("/requests/<int:request_id>/decline", methods=["POST"])
 @roles_required(Role.LIAISON)
 def decline_request(request_id: int) -> Page:
     """Decline an access request; the requester learns nothing more about the bulletin."""
+    return _answer(access_requests.decline, request_id, "Declined request #{}.")
+
+
+def _answer(
+    decide: Callable[[Reader, Actor, int], AccessRequest], request_id: int, done: str
+) -> Page:
+    """Approve or decline; NotFound propagates (a 404), other refusals re-show the list."""
     try:
-        answered = access_requests.decline(_reader(), _actor(), request_id)
+        answered = decide(_reader(), _actor(), request_id)
     except NotFound:
         raise
     except ServiceError as error:
         flash(error.message, "error")
         return _requests_page(error.status)
-    flash(f"Declined request #{answered.id}.", "success")
+    flash(done.format(answered.id), "success")
     return redirect(url_for("bulletins.requests"))
 
 

@@ -105,41 +105,38 @@ class ReadableHit:
     version: int
 
 
+class _HiddenSummary:
+    """The one thing said of bulletins the reader cannot read: how many, and who sent them."""
+
+    hidden: tuple[HiddenGroup, ...]
+
+    @property
+    def hidden_total(self) -> int:
+        return sum(group.count for group in self.hidden)
+
+    @property
+    def hidden_senders(self) -> str:
+        """Who sent the hidden bulletins, as in "FR-MININT and DE-BMI"."""
+        return _sentence(self.hidden) if self.hidden else ""
+
+
 @dataclass(frozen=True)
-class SearchResult:
+class SearchResult(_HiddenSummary):
     query: str
     interpretations: tuple[Interpretation, ...]
     readable: tuple[ReadableHit, ...]
     readable_total: int
     hidden: tuple[HiddenGroup, ...]
 
-    @property
-    def hidden_total(self) -> int:
-        return sum(group.count for group in self.hidden)
-
-    @property
-    def hidden_senders(self) -> str:
-        """Who sent the hidden bulletins, as in "FR-MININT and DE-BMI"."""
-        return _sentence(self.hidden) if self.hidden else ""
-
 
 @dataclass(frozen=True)
-class EntityHits:
+class EntityHits(_HiddenSummary):
     """An entity of the bulletin being read that also appears in bulletins the reader cannot."""
 
     ref: str
     type: str
     value: str
     hidden: tuple[HiddenGroup, ...]
-
-    @property
-    def hidden_total(self) -> int:
-        return sum(group.count for group in self.hidden)
-
-    @property
-    def hidden_senders(self) -> str:
-        """Who sent the hidden bulletins, as in "FR-MININT and DE-BMI"."""
-        return _sentence(self.hidden) if self.hidden else ""
 
 
 @dataclass(frozen=True)
