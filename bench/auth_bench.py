@@ -4,7 +4,9 @@
 2. Dashboard latency in-process (Flask test client, signed-in user), p50 and p95, on SQLite and
    PostgreSQL (target p50 < 10 ms).
 3. Requests/s of the authenticated dashboard under gunicorn (2 workers, 127.0.0.1) against a bare
-   Flask "hello" app served the same way in the same run, measured with wrk (target >= 50%).
+   Flask "hello" app served the same way in the same run, measured with wrk (target >= 50%), with
+   the CPU time the gunicorn workers spent per request (from /proc) and the load average, since
+   the machine may be shared.
 
 Run from the repository root (needs ``wrk``; PostgreSQL on 127.0.0.1:5432 unless --no-postgres)::
 
@@ -63,6 +65,10 @@ function done(summary, latency, requests)
   io.write(string.format("NOT_200 %d\\n", total))
 end
 """
+
+
+def load() -> str:
+    return "load " + " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def milliseconds(seconds: float) -> str:
@@ -222,8 +228,20 @@ def fetch(port: int, headers: dict[str, str]) -> tuple[int, str]:
         connection.close()
 
 
+def workers_cpu_seconds(master: int) -> float:
+    """User + system CPU time of the gunicorn master's children (its workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    total = 0
+    for pid in children:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 @contextlib.contextmanager
-def gunicorn(app_spec: str, env: dict[str, str], cwd: Path) -> Iterator[int]:
+def gunicorn(app_spec: str, env: dict[str, str], cwd: Path) -> Iterator[tuple[int, int]]:
     port = free_port()
     command = [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level"]
     server = subprocess.Popen([*command, "warning", app_spec], cwd=cwd, env=env)
@@ -235,7 +253,7 @@ def gunicorn(app_spec: str, env: dict[str, str], cwd: Path) -> Iterator[int]:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn for {app_spec} did not start")
             time.sleep(0.2)
-        yield port
+        yield port, server.pid
     finally:
         server.terminate()
         try:
@@ -245,7 +263,8 @@ def gunicorn(app_spec: str, env: dict[str, str], cwd: Path) -> Iterator[int]:
             server.wait(timeout=5)
 
 
-def wrk(port: int, headers: dict[str, str], seconds: int, script: Path) -> float:
+def wrk(port: int, headers: dict[str, str], seconds: int, script: Path) -> tuple[float, int]:
+    """Requests/s and the number of requests answered."""
     command = ["wrk", "-t", "2", "-c", "8", "-d", f"{seconds}s", "-s", str(script)]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
@@ -257,10 +276,11 @@ def wrk(port: int, headers: dict[str, str], seconds: int, script: Path) -> float
         timeout=seconds + 30,
     ).stdout
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    done = re.search(r"(\d+) requests in", output)
     not_ok = re.search(r"NOT_200 (\d+)", output)
-    assert rate and not_ok, output
+    assert rate and done and not_ok, output
     assert int(not_ok.group(1)) == 0, f"{not_ok.group(1)} answers were not 200:\n{output}"
-    return float(rate.group(1))
+    return float(rate.group(1)), int(done.group(1))
 
 
 def throughput(workdir: Path, rounds: int, seconds: int, master_key: bytes) -> dict[str, Any]:
@@ -287,22 +307,31 @@ def throughput(workdir: Path, rounds: int, seconds: int, master_key: bytes) -> d
     script = workdir / "count.lua"
     script.write_text(WRK_SCRIPT)
     rates: dict[str, list[float]] = {"portal": [], "hello": []}
+    cpu: dict[str, list[float]] = {"portal": [], "hello": []}
     with (
-        gunicorn("wsgi:app", portal_env, REPOSITORY) as portal_port,
-        gunicorn("hello_app:app", env, REPOSITORY / "bench") as hello_port,
+        gunicorn("wsgi:app", portal_env, REPOSITORY) as (portal_port, portal_master),
+        gunicorn("hello_app:app", env, REPOSITORY / "bench") as (hello_port, hello_master),
     ):
         status, body = fetch(portal_port, headers)
         assert status == 200 and "Welcome, Bench Analyst" in body, (status, body[:300])
         assert fetch(hello_port, {})[0] == 200
-        targets = {"portal": (portal_port, headers), "hello": (hello_port, {})}
+        targets = {
+            "portal": (portal_port, portal_master, headers),
+            "hello": (hello_port, hello_master, {}),
+        }
         for round_ in range(rounds):
             order = ["hello", "portal"] if round_ % 2 == 0 else ["portal", "hello"]
             for name in order:
-                port, extra = targets[name]
-                rates[name].append(wrk(port, extra, seconds, script))
+                port, master, extra = targets[name]
+                before = workers_cpu_seconds(master)
+                rate, answered = wrk(port, extra, seconds, script)
+                rates[name].append(rate)
+                cpu[name].append((workers_cpu_seconds(master) - before) / answered)
             print(
-                f"  round {round_ + 1}: hello {rates['hello'][-1]:.0f} req/s,"
+                f"  round {round_ + 1}: hello {rates['hello'][-1]:.0f} req/s"
+                f" ({cpu['hello'][-1] * 1000:.2f} ms worker CPU/request),"
                 f" dashboard {rates['portal'][-1]:.0f} req/s"
+                f" ({cpu['portal'][-1] * 1000:.2f} ms), {load()}"
             )
         status, body = fetch(portal_port, headers)
         assert status == 200 and "Welcome, Bench Analyst" in body, "the session did not survive"
@@ -311,7 +340,11 @@ def throughput(workdir: Path, rounds: int, seconds: int, master_key: bytes) -> d
         f"  median: hello {hello:.0f} req/s, authenticated dashboard {portal:.0f} req/s,"
         f" ratio {portal / hello:.0%}  (target >= 50%)"
     )
-    return {"hello": hello, "portal": portal, "ratio": portal / hello, "rates": rates}
+    print(
+        f"  median worker CPU per request: hello {statistics.median(cpu['hello']) * 1000:.2f} ms,"
+        f" dashboard {statistics.median(cpu['portal']) * 1000:.2f} ms"
+    )
+    return {"hello": hello, "portal": portal, "ratio": portal / hello, "rates": rates, "cpu": cpu}
 
 
 def main() -> None:
@@ -323,6 +356,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="duration of one wrk round")
     args = parser.parse_args()
     print(f"Ischia auth bench · {platform.node()} · {os.cpu_count()} CPUs · Python {sys.version}")
+    print(f"Start: {load()}")
     master_key = secrets.token_bytes(32)
     with tempfile.TemporaryDirectory(prefix="ischia-bench-") as directory:
         workdir = Path(directory)
@@ -345,7 +379,8 @@ def main() -> None:
         hello_latency(args.requests)
 
         print(
-            f"\n3. gunicorn -w 2 on 127.0.0.1, wrk -t 2 -c 8, {args.rounds} x {args.seconds} s each"
+            f"\n3. gunicorn -w 2 on 127.0.0.1, wrk -t 2 -c 8,"
+            f" {args.rounds} x {args.seconds} s each, {load()}"
         )
         throughput(workdir, args.rounds, args.seconds, master_key)
 

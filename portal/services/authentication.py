@@ -5,14 +5,23 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
-from portal.models import LoginFailure, LoginSession, User, utcnow
+from portal.models import (
+    LoginFailure,
+    LoginSession,
+    Organisation,
+    OrgKind,
+    Role,
+    User,
+    UserRole,
+    utcnow,
+)
 from portal.services import audit, mfa, passwords
 from portal.services.audit import Actor
 from portal.services.errors import InvalidInput, LoginRefused, TooManyAttempts
@@ -98,11 +107,58 @@ def prepare_enrolment(user_id: int) -> User:
     return user
 
 
+@dataclass(frozen=True, slots=True)
+class OrganisationSummary:
+    """The facts about the signed-in user's organisation that pages show and checks use."""
+
+    id: int
+    code: str
+    name: str
+    kind: OrgKind
+    country: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSession:
+    """A server-side session found live, with what a request needs to know about its user.
+
+    Plain values read in one query, not models: the ``User`` is loaded only by the few views
+    that need it (see ``Principal.user``).
+    """
+
+    id: int
+    created_at: datetime
+    last_seen_at: datetime
+    ip: str | None
+    user_id: int
+    email: str
+    name: str
+    must_change_password: bool
+    organisation: OrganisationSummary
+    roles: frozenset[Role]
+
+    @classmethod
+    def of(cls, record: LoginSession, user: User) -> LiveSession:
+        org = user.organisation
+        return cls(
+            id=record.id,
+            created_at=record.created_at,
+            last_seen_at=record.last_seen_at,
+            ip=record.ip,
+            user_id=user.id,
+            email=user.email,
+            name=user.name,
+            must_change_password=user.must_change_password,
+            organisation=OrganisationSummary(org.id, org.code, org.name, org.kind, org.country),
+            roles=user.roles,
+        )
+
+
 @dataclass(frozen=True)
 class NewSession:
     token: str
     user: User
-    record: LoginSession
+    record: LiveSession
 
 
 def _token_hash(token: str) -> bytes:
@@ -139,41 +195,96 @@ def check_second_factor(
             )
             session.add(record)
             audit.record(session, "login.success", Actor.of(user, ip), subject_user=user)
+            session.flush()
+            live = LiveSession.of(record, user)
     if outcome is TooManyAttempts:
         raise TooManyAttempts(LOCKED)
     if outcome is InvalidInput:
         raise InvalidInput(CODE_REFUSED, field="code")
-    return NewSession(token, user, record)
+    return NewSession(token, user, live)
 
 
-def resume_session(token: str) -> LoginSession | None:
-    """The live session for a cookie's token, or None if it ended, timed out or is unknown."""
-    session = db.session()
-    record = session.scalar(
-        select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
+_sessions = LoginSession.__table__
+_users = User.__table__
+_organisations = Organisation.__table__
+_user_roles = UserRole.__table__
+# Everything a request needs to know about its session, its user, their organisation and
+# roles in one round trip: one row per role (a user has a handful), Core rows rather than
+# ORM entities. Built once, so SQLAlchemy's statement cache key is computed once as well.
+_RESUME = (
+    select(
+        _sessions.c.id,
+        _sessions.c.created_at,
+        _sessions.c.last_seen_at,
+        _sessions.c.ended_at,
+        _sessions.c.ip,
+        _users.c.id.label("user_id"),
+        _users.c.email,
+        _users.c.name,
+        _users.c.active,
+        _users.c.must_change_password,
+        _organisations.c.id.label("org_id"),
+        _organisations.c.code.label("org_code"),
+        _organisations.c.name.label("org_name"),
+        _organisations.c.kind.label("org_kind"),
+        _organisations.c.country.label("org_country"),
+        _user_roles.c.role,
     )
-    if record is None or record.ended_at is not None:
+    .select_from(
+        _sessions.join(_users, _users.c.id == _sessions.c.user_id)
+        .join(_organisations, _organisations.c.id == _users.c.organisation_id)
+        .outerjoin(_user_roles, _user_roles.c.user_id == _users.c.id)
+    )
+    .where(_sessions.c.token_hash == bindparam("token_hash"))
+)
+
+
+def resume_session(token: str) -> LiveSession | None:
+    """The live session for a cookie's token, or None if it ended, timed out or is unknown.
+
+    Read from the database on every request, never cached in the process: a logout, a disabled
+    account or a change of roles takes effect on the next request, in every worker.
+    """
+    rows = db.session().connection().execute(_RESUME, {"token_hash": _token_hash(token)}).all()
+    if not rows:
+        return None
+    row = rows[0]
+    if row.ended_at is not None:
         return None
     now = utcnow()
     config = current_app.config
-    if not record.user.active:
+    if not row.active:
         reason: str | None = "user_disabled"
-    elif now - record.created_at > config["SESSION_ABSOLUTE_TIMEOUT"]:
+    elif now - row.created_at > config["SESSION_ABSOLUTE_TIMEOUT"]:
         reason = "absolute_timeout"
-    elif now - record.last_seen_at > config["SESSION_IDLE_TIMEOUT"]:
+    elif now - row.last_seen_at > config["SESSION_IDLE_TIMEOUT"]:
         reason = "idle_timeout"
     else:
         reason = None
     if reason is not None:
-        end_session(record.id, reason, Actor.of(record.user, record.ip))
+        end_session(row.id, reason, Actor(row.user_id, row.email, row.org_id, row.ip))
         return None
-    if now - record.last_seen_at > LAST_SEEN_GRANULARITY:
+    last_seen_at = row.last_seen_at
+    if now - last_seen_at > LAST_SEEN_GRANULARITY:
         with db.write() as write:
             write.execute(
-                update(LoginSession).where(LoginSession.id == record.id).values(last_seen_at=now)
+                update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now)
             )
-        record.last_seen_at = now
-    return record
+        last_seen_at = now
+    return LiveSession(
+        id=row.id,
+        created_at=row.created_at,
+        last_seen_at=last_seen_at,
+        ip=row.ip,
+        user_id=row.user_id,
+        email=row.email,
+        name=row.name,
+        must_change_password=row.must_change_password,
+        organisation=OrganisationSummary(
+            row.org_id, row.org_code, row.org_name, row.org_kind, row.org_country
+        ),
+        roles=frozenset(r.role for r in rows if r.role is not None),
+    )
 
 
 def end_session(session_id: int, reason: str, actor: Actor) -> None:
