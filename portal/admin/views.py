@@ -29,7 +29,7 @@ ADMINS = (Role.ORG_ADMIN, Role.SYSADMIN)
 
 
 def _actor() -> Actor:
-    return Actor.of(current_user.user, request.remote_addr)
+    return current_user.actor(request.remote_addr)
 
 
 def _is_sysadmin() -> bool:

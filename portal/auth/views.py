@@ -23,7 +23,6 @@ from portal.extensions import db, limiter
 from portal.models import User
 from portal.principal import Principal
 from portal.services import authentication, mfa
-from portal.services.audit import Actor
 from portal.services.errors import InvalidInput, LoginRefused
 
 blueprint = Blueprint("auth", __name__)
@@ -119,7 +118,7 @@ def enrol() -> str | Response:
 def logout() -> Response:
     """End the session on the server, then in the browser."""
     authentication.end_session(
-        current_user.session_record.id, "logout", Actor.of(current_user.user, request.remote_addr)
+        current_user.session_record.id, "logout", current_user.actor(request.remote_addr)
     )
     logout_user()
     session.clear()

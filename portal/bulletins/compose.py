@@ -42,11 +42,11 @@ MARKING_MEANINGS = {
 
 
 def _reader() -> Reader:
-    return Reader.of(current_user.user)
+    return current_user.reader()
 
 
 def _actor() -> Actor:
-    return Actor.of(current_user.user, request.remote_addr)
+    return current_user.actor(request.remote_addr)
 
 
 def _form(reader: Reader, data: dict[str, object] | None = None) -> ComposeForm:

@@ -24,14 +24,14 @@ Page = tuple[str, int]
 
 
 def _reader() -> Reader:
-    reader = Reader.of(current_user.user)
+    reader = current_user.reader()
     if not reader.sees_bulletins:
         abort(404)  # a platform partner has no bulletins to address
     return reader
 
 
 def _actor() -> Actor:
-    return Actor.of(current_user.user, request.remote_addr)
+    return current_user.actor(request.remote_addr)
 
 
 def _group_form(reader: Reader, prefix: str, group: GroupView | None = None) -> GroupForm:

@@ -38,11 +38,11 @@ Page = str | tuple[str, int] | Response
 
 
 def _reader() -> Reader:
-    return Reader.of(current_user.user)
+    return current_user.reader()
 
 
 def _actor() -> Actor:
-    return Actor.of(current_user.user, request.remote_addr)
+    return current_user.actor(request.remote_addr)
 
 
 def _show_error(form: Any, error: ServiceError, default_field: str) -> int:

@@ -24,11 +24,11 @@ from portal.services.errors import InvalidInput, NotFound, ServiceError
 
 
 def _reader() -> Reader:
-    return Reader.of(current_user.user)
+    return current_user.reader()
 
 
 def _actor() -> Actor:
-    return Actor.of(current_user.user, request.remote_addr)
+    return current_user.actor(request.remote_addr)
 
 
 @blueprint.app_template_filter("tlp_class")
