@@ -7,17 +7,51 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from portal.cli.errors import reported
-from portal.services import accounts, demo, mfa
+from portal.services import accounts, demo, demo_bulletins, mfa
 
 
 @click.command("seed-demo")
+@click.option(
+    "--bulletins",
+    type=click.IntRange(min=0),
+    default=300,
+    show_default=True,
+    help="How many synthetic bulletins to seal and post (none if demo bulletins exist).",
+)
 @with_appcontext
-def seed_demo() -> None:
-    """Create the demo organisations and one demo user per role (idempotent)."""
+def seed_demo(bulletins: int) -> None:
+    """Create the demo organisations, one demo user per role and demo bulletins (idempotent)."""
     if current_app.config["PRODUCTION"]:
         raise click.ClickException("seed-demo is refused in production (ISCHIA_PRODUCTION is on)")
     orgs, users = demo.seed()
     click.echo(f"demo data: {orgs} organisations and {users} users created")
+    with reported():
+        report = demo_bulletins.seed_bulletins(bulletins, progress=_Progress())
+    if report.skipped:
+        click.echo("demo bulletins: some exist already, none added")
+    elif bulletins:
+        click.echo(
+            f"demo bulletins: {report.bulletins} sealed and posted "
+            f"({report.amendments} amended versions), {report.entities} entity mentions, "
+            f"{report.identifiers} distinct identifiers, {report.read_receipts} read receipts, "
+            f"{report.acknowledgements} acknowledgements in {report.seconds:.1f} s "
+            f"({report.per_second:.0f} bulletins/s)"
+        )
+
+
+class _Progress:
+    """Prints how far seeding is, every few seconds and at the end."""
+
+    def __init__(self, every: float = 5.0) -> None:
+        self.every = every
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int, seconds: float) -> None:
+        if done < total and seconds - self.last < self.every:
+            return
+        self.last = seconds
+        rate = done / seconds if seconds else 0.0
+        click.echo(f"  {done}/{total} bulletins sealed and posted ({rate:.0f}/s)")
 
 
 demo_group = AppGroup("demo", help="Helpers for the demo data.")

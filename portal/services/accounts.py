@@ -175,7 +175,14 @@ class _NewUser:
     password_hash: str
 
     @classmethod
-    def checked(cls, email: str, name: str, roles: Iterable[str], password: str) -> _NewUser:
+    def checked(
+        cls,
+        email: str,
+        name: str,
+        roles: Iterable[str],
+        password: str,
+        password_hash: str | None = None,
+    ) -> _NewUser:
         """Validate everything before any transaction starts (hashing takes ~100 ms)."""
         role_set = parse_roles(roles)
         email = _clean_email(email)
@@ -183,7 +190,7 @@ class _NewUser:
         if not name or len(name) > 200:
             raise InvalidInput("Name must have 1-200 characters.", field="name")
         password = passwords.check_policy(password, email=email)
-        return cls(email, name, role_set, passwords.hash_password(password))
+        return cls(email, name, role_set, password_hash or passwords.hash_password(password))
 
 
 def _add_user(
@@ -236,9 +243,14 @@ def create_user(
     must_change_password: bool = True,
     enrol_totp: bool = False,
     demo: bool = False,
+    password_hash: str | None = None,
 ) -> User:
-    """Create a user; with ``enrol_totp`` the second factor is set up now (scripted set-up)."""
-    new = _NewUser.checked(email, name, roles, password)
+    """Create a user; with ``enrol_totp`` the second factor is set up now (scripted set-up).
+
+    ``password_hash``, when given, is the caller's own hash of ``password`` (demo seeding hashes
+    the shared demo password once); the password is still checked against the policy.
+    """
+    new = _NewUser.checked(email, name, roles, password, password_hash)
     with db.write() as session:
         if org_id is not None:
             org = session.get(Organisation, org_id)

@@ -167,7 +167,7 @@ def test_seed_demo_creates_the_g7_observers_and_platforms_once(app, runner):
 
 
 def test_demo_codes_only_in_demo_mode_and_only_for_demo_users(app, runner, people):
-    runner.invoke(args=["seed-demo"])
+    runner.invoke(args=["seed-demo", "--bulletins", "0"])
     email = demo.demo_email(Role.ANALYST, "FR-MININT")
     refused = runner.invoke(args=["demo", "totp", email])
     assert refused.exit_code != 0 and "demo mode" in refused.output
@@ -189,7 +189,7 @@ def test_seed_demo_is_refused_in_production(app, runner):
 
 
 def test_demo_mode_shows_the_code_on_the_verify_page(app, client, auth, runner):
-    runner.invoke(args=["seed-demo"])
+    runner.invoke(args=["seed-demo", "--bulletins", "0"])
     app.config["DEMO"] = True
     auth.password_step(demo.demo_email(Role.ANALYST, "FR-MININT"), demo.DEMO_PASSWORD)
     page = client.get("/login/verify")
