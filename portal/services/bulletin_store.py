@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from crypto import Envelope
@@ -44,14 +44,19 @@ def envelope_of(session: Session, bulletin: Bulletin) -> Envelope:
 
 
 def add_keys(session: Session, bulletin_id: str, envelope: Envelope) -> None:
-    for wrapped in envelope.wrapped_keys:
-        session.add(
-            BulletinKey(
-                bulletin_id=bulletin_id,
-                org_code=wrapped.org,
-                key_version=wrapped.key_version,
-                enc=wrapped.enc,
-            )
+    """Insert the envelope's wrapped keys in one statement (the bulletin row must exist)."""
+    if envelope.wrapped_keys:
+        session.execute(
+            insert(BulletinKey),
+            [
+                {
+                    "bulletin_id": bulletin_id,
+                    "org_code": w.org,
+                    "key_version": w.key_version,
+                    "enc": w.enc,
+                }
+                for w in envelope.wrapped_keys
+            ],
         )
 
 

@@ -252,14 +252,16 @@ def _post_batch(desk: _Desk, batch: list[Planned], report: SeedReport) -> list[s
         sealed.append((planned, reader, checked, envelope))
     posted = []
     with db.write() as session, session.no_autoflush:
-        # Without autoflush the rows of the whole batch are inserted together at commit.
+        # Without autoflush each batch's rows are inserted together, table by table.
         index = org_keys.blind_index()
         trail = _AuditBatch(session)
-        for planned, reader, checked, envelope in sealed:
-            bulletin = sealing._bulletin_row(
-                reader, checked, envelope, checked.content, planned.at, 1, None
-            )
-            session.add(bulletin)
+        rows = [
+            sealing._bulletin_row(reader, checked, envelope, checked.content, planned.at, 1, None)
+            for planned, reader, checked, envelope in sealed
+        ]
+        session.add_all(rows)
+        session.flush()  # the bulletins first: keys, recipients and tokens are bulk inserts
+        for (planned, reader, checked, envelope), bulletin in zip(sealed, rows, strict=True):
             add_keys(session, bulletin.id, envelope)
             sealing._add_recipients(session, reader, bulletin, checked.recipients, planned.at)
             for key in sorted(content_keys(checked.content, reader.country)):

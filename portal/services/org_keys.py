@@ -8,6 +8,7 @@ database each time, so a rotation made by another process is seen at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,10 +30,13 @@ _PUBLIC = "ischia.public_bundles"
 class DatabaseBlobs:
     """:class:`crypto.BlobStorage` over the ``key_blobs`` table, inside the caller's transaction."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, prefetched: dict[str, bytes | None] | None = None) -> None:
         self._session = session
+        self._prefetched = prefetched or {}
 
     def get(self, name: str) -> bytes | None:
+        if name in self._prefetched:
+            return self._prefetched[name]
         return self._session.scalar(select(KeyBlob.blob).where(KeyBlob.name == name))
 
     def put(self, name: str, blob: bytes) -> None:
@@ -72,6 +76,23 @@ def ensure_keys(session: Session, org_code: str, *, now: datetime) -> PublicBund
     except UnknownKeyVersion:
         return store.create_organisation(org_code, now=now)
     return store.public_bundle(org_code, version)
+
+
+def current_versions(org_codes: Iterable[str]) -> dict[str, int]:
+    """The current key version of each organisation that has keys, read in one query."""
+    names = {code: f"orgs/{code}/current" for code in set(org_codes)}
+    session = db.session()
+    query = select(KeyBlob.name, KeyBlob.blob).where(KeyBlob.name.in_(names.values()))
+    rows: dict[str, bytes] = {name: blob for name, blob in session.execute(query)}
+    prefetched = {name: rows.get(name) for name in names.values()}
+    store = Keystore(DatabaseBlobs(session, prefetched), vault.master_key())
+    versions = {}
+    for code in names:
+        try:
+            versions[code] = store.current_version(code)
+        except UnknownKeyVersion:
+            continue
+    return versions
 
 
 def has_keys(org_code: str) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from crypto import Envelope, seal
@@ -152,7 +152,13 @@ class _ChunkSpool:
 
 
 def _seal(
-    reader: Reader, checked: _Checked, now: datetime, *, version: int, supersedes: str | None
+    reader: Reader,
+    checked: _Checked,
+    now: datetime,
+    key_versions: dict[str, int],
+    *,
+    version: int,
+    supersedes: str | None,
 ) -> tuple[Envelope, BulletinContent, list[_ChunkSpool]]:
     infos = tuple(
         AttachmentInfo(
@@ -176,8 +182,10 @@ def _seal(
     spools = [_ChunkSpool() for _ in checked.uploads]
     envelope = seal(
         content.to_json(),
-        sender=org_keys.private_bundle(reader.org_code),
-        recipients=[directory.latest(org.code) for org in checked.recipients],
+        sender=org_keys.private_bundle(reader.org_code, key_versions[reader.org_code]),
+        recipients=[
+            directory.public_bundle(org.code, key_versions[org.code]) for org in checked.recipients
+        ],
         marking=checked.marking.value,
         now=now,
         expires_at=checked.expires_at,
@@ -212,14 +220,18 @@ def _store_attachments(
             seq += 1
 
 
-def _ensure_recipient_keys(reader: Reader, recipients: list[Organisation], now: datetime) -> None:
-    missing = [o.code for o in [*recipients] if not org_keys.has_keys(o.code)]
-    if not org_keys.has_keys(reader.org_code):
-        missing.append(reader.org_code)
+def _recipient_keys(
+    reader: Reader, recipients: list[Organisation], now: datetime
+) -> dict[str, int]:
+    """Every party's current key version (one query), generating keys for any that has none."""
+    codes = [org.code for org in recipients] + [reader.org_code]
+    versions = org_keys.current_versions(codes)
+    missing = [code for code in codes if code not in versions]
     if missing:
         with db.write() as session:
             for code in missing:
-                org_keys.ensure_keys(session, code, now=now)
+                versions[code] = org_keys.ensure_keys(session, code, now=now).version
+    return versions
 
 
 def seal_and_store(
@@ -234,10 +246,15 @@ def seal_and_store(
     """Check ``draft``, seal it and store everything in one transaction (see module doc)."""
     now = now or utcnow()
     checked = check_draft(db.session(), reader, draft, now)
-    _ensure_recipient_keys(reader, checked.recipients, now)
+    versions = _recipient_keys(reader, checked.recipients, now)
     version = 1 if series is None else series.version + 1
     envelope, content, spools = _seal(
-        reader, checked, now, version=version, supersedes=series.id if series else None
+        reader,
+        checked,
+        now,
+        versions,
+        version=version,
+        supersedes=series.id if series else None,
     )
     try:
         with db.write() as session:
@@ -259,8 +276,12 @@ def seal_and_store(
             add_keys(session, bulletin.id, envelope)
             _add_recipients(session, reader, bulletin, checked.recipients, now)
             index = org_keys.blind_index()
-            for key in sorted(content_keys(checked.content, reader.country)):
-                session.add(BulletinToken(token=index.token(key), bulletin_id=bulletin.id))
+            tokens = sorted(content_keys(checked.content, reader.country))
+            if tokens:
+                session.execute(
+                    insert(BulletinToken),
+                    [{"token": index.token(key), "bulletin_id": bulletin.id} for key in tokens],
+                )
             _store_attachments(session, bulletin.id, checked, spools)
             audit.record(
                 session,
@@ -326,17 +347,20 @@ def _add_recipients(
     rows = [(reader.org_id, RecipientVia.SENDER)] + [
         (o.id, RecipientVia.SEALED) for o in recipients
     ]
-    for org_id, via in rows:
-        session.add(
-            BulletinRecipient(
-                bulletin_id=bulletin.id,
-                org_id=org_id,
-                via=via.value,
-                created_at=bulletin.created_at,
-                added_at=now,
-                added_by_id=reader.user_id,
-            )
-        )
+    session.execute(
+        insert(BulletinRecipient),
+        [
+            {
+                "bulletin_id": bulletin.id,
+                "org_id": org_id,
+                "via": via.value,
+                "created_at": bulletin.created_at,
+                "added_at": now,
+                "added_by_id": reader.user_id,
+            }
+            for org_id, via in rows
+        ],
+    )
 
 
 def post_bulletin(
