@@ -41,10 +41,12 @@ from portal.services.errors import InvalidInput
 from portal.services.inbox_titles import RowTitle, titles_for
 
 PAGE_SIZE = 50
+COUNT_CAP = 1_000  # counts stop here ("1,000+"), beyond the current page at least
 MAX_PAGE = 100_000
 MAX_IDENTIFIER = 500
 
 __all__ = [
+    "COUNT_CAP",
     "MAX_PAGE",
     "PAGE_SIZE",
     "Box",
@@ -128,6 +130,8 @@ class InboxPage:
     unread: int
     page: int
     pages: int
+    total_capped: bool = False  # more than ``total`` match (counting stopped there)
+    unread_capped: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,34 +201,35 @@ def _bulletin_ids(*criteria: ColumnElement[bool]) -> Select[tuple[str]]:
     return select(Bulletin.id).where(*criteria)
 
 
-def _opened_by(reader: Reader) -> Select[tuple[str]]:
-    return select(ReadReceipt.bulletin_id).where(ReadReceipt.user_id == reader.user_id)
+def _replaced(reader: Reader) -> ColumnElement[bool]:
+    """This row's version has a successor that this organisation may also read (it is listed).
 
-
-def _tombstones() -> Select[tuple[str]]:
-    ended = [state.value for state in BulletinState if not state.readable]
-    return _bulletin_ids(Bulletin.state.in_(ended))
-
-
-def _replaced_for(reader: Reader) -> Select[tuple[str]]:
-    """Versions whose successor this organisation may also read: the successor is listed.
-
-    Driven from the amendments (a few), never from the inbox's rows: ``supersedes_id > ''``
-    (every id is 32 hexadecimal digits) is a range on its unique index, which both databases
-    use, where ``IS NOT NULL`` let SQLite scan every bulletin.
+    Correlated with the inbox's row and answered by two primary-key probes (the successor
+    through the unique ``supersedes_id``, then its recipient row), so a page or a capped count
+    costs one probe per row it looks at, never a pass over every recipient row.
     """
     newer = aliased(Bulletin)
-    holder = aliased(BulletinRecipient)  # not the inbox's own rows: no correlation to them
-    successor_visible = exists().where(
-        holder.bulletin_id == newer.id, holder.org_id == reader.org_id
+    holder = aliased(BulletinRecipient)
+    return (
+        exists()
+        .where(newer.supersedes_id == BulletinRecipient.bulletin_id)
+        .where(holder.bulletin_id == newer.id, holder.org_id == reader.org_id)
     )
-    return select(newer.supersedes_id).where(newer.supersedes_id > "", successor_visible)
 
 
 def _unread(reader: Reader) -> ColumnElement[bool]:
-    """Never opened by this user, and readable (a tombstone cannot be read, so is never unread)."""
+    """Never opened by this user, and readable (a tombstone cannot be read, so is never unread).
+
+    Correlated with the inbox's row (a primary-key probe each), so that a capped count stops
+    early instead of first building the set of every receipt and every tombstone.
+    """
     recipient = BulletinRecipient.bulletin_id
-    return and_(recipient.not_in(_opened_by(reader)), recipient.not_in(_tombstones()))
+    opened = exists().where(
+        ReadReceipt.bulletin_id == recipient, ReadReceipt.user_id == reader.user_id
+    )
+    ended = [state.value for state in BulletinState if not state.readable]
+    tombstone = exists().where(Bulletin.id == recipient, Bulletin.state.in_(ended))
+    return and_(~opened, ~tombstone)
 
 
 def _conditions(session: Session, reader: Reader, query: InboxQuery) -> list[ColumnElement[bool]]:
@@ -263,7 +268,7 @@ def _conditions(session: Session, reader: Reader, query: InboxQuery) -> list[Col
     if query.unread:
         where.append(_unread(reader))
     if not query.versions:
-        where.append(recipient.not_in(_replaced_for(reader)))
+        where.append(~_replaced(reader))
     return where
 
 
@@ -310,16 +315,22 @@ def inbox_page(reader: Reader, query: InboxQuery, *, now: datetime | None = None
         return InboxPage([], 0, 0, query.page, 0)
     session = db.session()
     where = _conditions(session, reader, query)
-    # With "unread only", every row counted is unread: no second test per row.
-    unread_flag = 1 if query.unread else case((_unread(reader), 1), else_=0)
-    total, unread = session.execute(
-        select(func.count(), func.coalesce(func.sum(unread_flag), 0))
-        .select_from(BulletinRecipient)
-        .where(*where)
-    ).one()
+    # Counting every visible row on every page view costs a pass over tens of thousands of
+    # rows: count up to a cap (at least past this page, so "Next" is known) and say "1,000+".
+    cap = max(COUNT_CAP, query.page * PAGE_SIZE)
+    total = _capped_count(session, where, cap)
+    unread = total if query.unread else _capped_count(session, [*where, _unread(reader)], cap)
     rows = _rows(session, reader, _page_ids(session, query, where), now or utcnow())
-    pages = max(1, -(-int(total) // PAGE_SIZE))
-    return InboxPage(rows, int(total), int(unread), query.page, pages)
+    pages = max(1, -(-min(total, cap) // PAGE_SIZE))
+    return InboxPage(
+        rows, min(total, cap), min(unread, cap), query.page, pages, total > cap, unread > cap
+    )
+
+
+def _capped_count(session: Session, where: list[ColumnElement[bool]], cap: int) -> int:
+    """How many recipient rows match, counting no further than ``cap + 1``."""
+    matching = select(BulletinRecipient.bulletin_id).where(*where).limit(cap + 1).subquery()
+    return int(session.scalar(select(func.count()).select_from(matching)) or 0)
 
 
 def _rows(session: Session, reader: Reader, ids: list[str], now: datetime) -> list[InboxRow]:
@@ -343,7 +354,9 @@ def _rows(session: Session, reader: Reader, ids: list[str], now: datetime) -> li
     keys: dict[str, list[BulletinKey]] = {}
     for key in session.scalars(
         select(BulletinKey)
-        .where(BulletinKey.bulletin_id.in_(ids), BulletinKey.org_code == reader.org_code)
+        # ``|| ''``: only the primary key (bulletin_id first) fits, where SQLite without
+        # statistics took the org_code index and walked all of the organisation's keys.
+        .where(BulletinKey.bulletin_id.in_(ids), BulletinKey.org_code + "" == reader.org_code)
         .order_by(BulletinKey.key_version)
     ):
         keys.setdefault(key.bulletin_id, []).append(key)

@@ -168,6 +168,25 @@ def test_pages_of_fifty_with_counts(app, desk, clients):
     assert "category=recruitment" in re.search(r'href="([^"]*page=2[^"]*)"', filtered).group(1)
 
 
+def test_counts_stop_at_the_cap_and_paging_goes_on(desk, clients, monkeypatch):
+    monkeypatch.setattr(inbox, "COUNT_CAP", 2)
+    monkeypatch.setattr(inbox, "PAGE_SIZE", 1)
+    for i in range(4):
+        desk.post(title=f"Capped {i}")
+    fr = clients["fr.analyst"]
+    first = fr.get("/bulletins/").text
+    assert "<strong>2+</strong> bulletins match · <strong>2+</strong> unread" in first
+    assert "Page 1 of 2+" in first and "page=2" in first
+    # Past the cap, counting goes one page further, so "Next" stays right to the end.
+    third = fr.get("/bulletins/?page=3").text
+    assert "<strong>3+</strong>" in third and "page=4" in third
+    last = fr.get("/bulletins/?page=4").text
+    assert "<strong>4</strong> bulletins match" in last and "Page 4 of 4" in last
+    assert "page=5" not in last
+    only_unread = fr.get("/bulletins/?unread=y").text
+    assert "<strong>2+</strong> bulletins match · <strong>2+</strong> unread" in only_unread
+
+
 def test_unread_marker_is_per_user(desk, clients):
     first = desk.post(title="First")
     desk.post(title="Second")
