@@ -49,9 +49,9 @@ def _actor() -> Actor:
     return current_user.actor(request.remote_addr)
 
 
-def _form(reader: Reader, data: dict[str, object] | None = None) -> ComposeForm:
+def _form(data: dict[str, object] | None = None) -> ComposeForm:
+    # The choices are offered when the page is drawn (_page): checking a POST needs none.
     form = ComposeForm(data=data) if data is not None else ComposeForm()
-    form.offer(sharing_groups.recipient_organisations(reader), sharing_groups.groups_of(reader))
     form.assign_refs()
     return form
 
@@ -71,7 +71,9 @@ def _page(
     preview: object = None,
     current: CurrentVersion | None = None,
 ) -> Page:
-    groups = sharing_groups.groups_of(_reader())
+    reader = _reader()
+    groups = sharing_groups.groups_of(reader)
+    form.offer(sharing_groups.recipient_organisations(reader), groups)
     html = render_template(
         "bulletins/compose.html",
         form=form,
@@ -123,7 +125,7 @@ def _submitted(
 def compose() -> Page | Response:
     """Write a bulletin, seal it and send it to the chosen organisations."""
     reader = _reader()
-    form = _form(reader)
+    form = _form()
     if request.method == "GET":
         form.prefill(
             marking=Marking.AMBER.value,
@@ -163,8 +165,8 @@ def amend(bulletin_id: str) -> Page | Response:
         reader, bulletin_id, _actor() if request.method == "GET" else None
     )
     if request.method == "GET":
-        return _page(_form(reader, _amend_data(current)), 200, current=current)
-    form = _form(reader)
+        return _page(_form(_amend_data(current)), 200, current=current)
+    form = _form()
     return _submitted(
         form,
         lambda draft: amendments.amend(

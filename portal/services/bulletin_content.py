@@ -263,8 +263,9 @@ def _entity(raw: Any, index: int) -> Entity:
     ref = _text(raw.get("ref") or f"e{index + 1}", f"{path}.ref", limit=40)
     travel = kind is EntityType.TRAVEL
     value = _text(raw.get("value"), f"{path}.value", required=not travel)
+    via = _list(raw.get("via"), f"{path}.via")
     if travel and not value:
-        places = [raw.get("origin"), *(raw.get("via") or []), raw.get("destination")]
+        places = [raw.get("origin"), *via, raw.get("destination")]
         value = " → ".join(str(p).strip() for p in places if isinstance(p, str) and p.strip())
     value = _check_value(kind, value, f"{path}.value")
     entity = Entity(
@@ -280,7 +281,7 @@ def _entity(raw: Any, index: int) -> Entity:
         country=_country(raw.get("country"), f"{path}.country"),
         traveller=_optional(raw.get("traveller"), f"{path}.traveller"),
         origin=_optional(raw.get("origin"), f"{path}.origin"),
-        via=_list(raw.get("via"), f"{path}.via"),
+        via=via,
         destination=_optional(raw.get("destination"), f"{path}.destination"),
         on=_date(raw.get("on"), f"{path}.on"),
     )

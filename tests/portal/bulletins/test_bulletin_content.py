@@ -142,3 +142,18 @@ def test_bad_input_names_the_field(changes, field, message):
         parse(document(**changes))
     assert caught.value.field == field
     assert message in caught.value.message
+
+
+def test_a_journey_named_by_its_places_lists_each_stop_once():
+    content = parse(
+        {
+            "title": "Journey",
+            "entities": [
+                {"type": "travel", "origin": "Lyon", "via": "Istanbul; Gaziantep", "to": "x"},
+                {"type": "travel", "origin": "Paris", "via": ["Sofia"], "destination": "Idlib"},
+            ],
+        }
+    )
+    assert content.entities[0].value == "Lyon → Istanbul → Gaziantep"
+    assert content.entities[0].via == ("Istanbul", "Gaziantep")
+    assert content.entities[1].value == "Paris → Sofia → Idlib"
