@@ -88,10 +88,20 @@ class Database:
     def write(self) -> Iterator[Session]:
         """One write transaction: commits on success, rolls back everything on error.
 
-        Any read-only transaction still open is ended first, so that on SQLite the write lock
-        is taken at BEGIN and the data read inside is current.
+        On SQLite any read-only transaction still open is ended first, so that the write lock
+        is taken at BEGIN and the data read inside is current; on PostgreSQL it goes on.
         """
         session = self.session()
+        if session.in_transaction() and self.engine.dialect.name != "sqlite":
+            # PostgreSQL (READ COMMITTED) lets the open transaction go on writing: each statement
+            # sees what is committed, and ending it first would cost a commit and a checkout.
+            try:
+                yield session
+            except BaseException:
+                session.rollback()
+                raise
+            session.commit()
+            return
         if session.in_transaction():
             session.commit()
         with session.begin():
