@@ -9,8 +9,7 @@ without storing the identifier.
 
 from __future__ import annotations
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.hmac import HMAC
+from crypto.primitives import hmac_sha256
 
 __all__ = ["BlindIndex"]
 
@@ -27,6 +26,4 @@ class BlindIndex:
 
     def token(self, canonical_key: str) -> bytes:
         """The 32-byte token of ``canonical_key`` (already normalised by the caller)."""
-        mac = HMAC(self._key, hashes.SHA256())
-        mac.update(_DOMAIN + canonical_key.encode("utf-8"))
-        return mac.finalize()
+        return hmac_sha256(self._key, _DOMAIN + canonical_key.encode("utf-8"))

@@ -2,9 +2,9 @@
 
 Everything here is a thin, typed layer over primitives that ``cryptography`` implements: HPKE
 (RFC 9180) with the hybrid ML-KEM-768 + X25519 KEM, HKDF-SHA256 and AES-256-GCM; Ed25519 and
-ML-DSA-65 signatures; AES-256-GCM; HKDF-SHA256. Nothing is implemented by hand. The other modules
-see only bytes in, bytes out, and two exceptions: :class:`AuthenticationFailed` when a ciphertext
-does not open and :class:`SignatureRejected` when a signature does not verify.
+ML-DSA-65 signatures; AES-256-GCM; HKDF-SHA256; HMAC-SHA256. Nothing is implemented by hand. The
+other modules see only bytes in, bytes out, and two exceptions: :class:`AuthenticationFailed`
+when a ciphertext does not open and :class:`SignatureRejected` when a signature does not verify.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, hpke
 from cryptography.hazmat.primitives.asymmetric import ed25519, mldsa, mlkem, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hmac import HMAC
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "KemPublicKey",
     "SignatureRejected",
     "hkdf_sha256",
+    "hmac_sha256",
 ]
 
 AES_KEY_BYTES = 32
@@ -51,6 +53,13 @@ class SignatureRejected(Exception):
 def hkdf_sha256(key: bytes, info: bytes, length: int = 32) -> bytes:
     """HKDF-SHA256 (RFC 5869) with an empty salt: an independent key for each ``info``."""
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(key)
+
+
+def hmac_sha256(key: bytes, message: bytes) -> bytes:
+    """HMAC-SHA256 (RFC 2104) of ``message`` under ``key``."""
+    mac = HMAC(key, hashes.SHA256())
+    mac.update(message)
+    return mac.finalize()
 
 
 class Aes256Gcm:
