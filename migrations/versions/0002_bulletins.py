@@ -1,5 +1,6 @@
 """Bulletins: sealed envelopes in parts, recipients, wrapped keys, blind-index tokens,
-attachments, reading activity, access requests, sharing groups and the keystore's blobs.
+attachments, reading activity, access requests, sharing groups, the keystore's blobs, and an
+index for a user's own audit records (the dashboard lists their recent sign-ins).
 
 Revision ID: 0002_bulletins
 Revises: 0001_foundation
@@ -282,9 +283,15 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("attachment_id", "seq", name=op.f("pk_attachment_chunks")),
     )
+    with op.batch_alter_table("audit_records", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_audit_records_subject_user_seq", ["subject_user_id", "seq"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("audit_records", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_records_subject_user_seq")
     for table in (
         "attachment_chunks",
         "read_receipts",

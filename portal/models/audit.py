@@ -20,6 +20,8 @@ class AuditRecord(Base):
     __table_args__ = (
         Index("ix_audit_records_actor_org_at", "actor_org_id", "at"),
         Index("ix_audit_records_subject_org_at", "subject_org_id", "at"),
+        # A user's own recent sign-ins (the dashboard): that user's records, newest first.
+        Index("ix_audit_records_subject_user_seq", "subject_user_id", "seq"),
     )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

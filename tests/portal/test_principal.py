@@ -9,10 +9,11 @@ from flask import Flask
 from flask_login import current_user
 from sqlalchemy import event, select, update
 
-from portal import create_app
+from portal import create_app, schema
+from portal.database import make_engine
 from portal.extensions import db
 from portal.models import AuditRecord, LoginSession, OrgKind, Role, User
-from portal.services import accounts
+from portal.services import accounts, activity
 from portal.services.audit import CLI
 from tests.conftest import test_config
 
@@ -125,3 +126,21 @@ def test_an_account_disabled_in_the_database_is_refused_on_the_next_request(
         ended = db.session.scalar(select(AuditRecord).where(AuditRecord.event == "session.ended"))
         assert ended.actor_user_id == user_id and ended.subject_user_id == user_id
         assert ended.actor_email == EMAIL and ended.details == {"reason": "user_disabled"}
+
+
+def test_recent_sign_ins_read_only_the_users_own_records_through_an_index(tmp_path):
+    """The dashboard's list must not scan the whole audit log as it grows."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'plan.db'}")
+    try:
+        schema.upgrade(engine)
+        with engine.connect() as connection:
+            compiled = activity._RECENT_SIGN_INS.compile(dialect=engine.dialect)
+            values = compiled.construct_params({"user_id": 1, "limit": 8})
+            arguments = tuple(values[name] for name in compiled.positiontup or ())
+            plan = connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + str(compiled), arguments
+            ).fetchall()
+        details = " ".join(str(row[-1]) for row in plan)
+        assert "ix_audit_records_subject_user_seq" in details, details
+    finally:
+        engine.dispose()
