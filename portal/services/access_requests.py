@@ -186,7 +186,7 @@ def ask_about_entity(
         raise Conflict("This bulletin's content is destroyed: nothing in it can be looked for.")
     try:
         content, _opened = open_content(session, reader.org_code, bulletin, sender, now)
-    except (EnvelopeError, ValueError, KeyError):
+    except EnvelopeError:
         # The read page shows the tamper warning; nothing here may be looked for.
         raise Conflict("This bulletin cannot be opened, so its entities cannot be used.") from None
     by_org = discovery.hidden_for_entity(session, reader, content, sender, entity_ref)

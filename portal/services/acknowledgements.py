@@ -27,7 +27,7 @@ from portal.models import (
 from portal.services import audit, reading
 from portal.services.audit import Actor
 from portal.services.bulletin_access import Reader, is_originator, visible_bulletin
-from portal.services.errors import Conflict, InvalidInput, ServiceError
+from portal.services.errors import Conflict, InvalidInput
 
 __all__ = [
     "Activity",
@@ -83,7 +83,7 @@ def _refuse_unverified(reader: Reader, bulletin: Bulletin, now: datetime) -> Non
         reading.open_content(session, reader.org_code, bulletin, sender, now)
     except (EnvelopeExpired, Shredded):
         raise InvalidInput("This bulletin expired; it can no longer be acknowledged.") from None
-    except (EnvelopeError, ValueError, KeyError, ServiceError):
+    except EnvelopeError:
         raise Conflict(reading.TAMPERED) from None
 
 

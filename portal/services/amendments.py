@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,7 +72,7 @@ def _open(session: Session, reader: Reader, bulletin: Bulletin) -> tuple[Bulleti
     sender = session.get_one(Organisation, bulletin.sender_org_id)
     try:
         return open_content(session, reader.org_code, bulletin, sender, utcnow())
-    except (EnvelopeError, ValueError, KeyError, json.JSONDecodeError):
+    except EnvelopeError:
         raise Conflict(UNOPENABLE) from None
 
 

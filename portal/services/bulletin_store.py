@@ -12,7 +12,7 @@ import json
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from crypto import Envelope
+from crypto import Envelope, TamperedEnvelope
 from crypto.records import KeyRecord, SignaturePair, WrappedKey
 from portal.models import Attachment, AttachmentChunk, Bulletin, BulletinKey
 
@@ -26,7 +26,17 @@ def records_text(envelope: Envelope) -> str:
 
 
 def envelope_of(session: Session, bulletin: Bulletin) -> Envelope:
-    """The envelope as stored. Raises an EnvelopeError (or ValueError) if a part is malformed."""
+    """The envelope as stored. Raises TamperedEnvelope (an EnvelopeError) if a part is malformed.
+
+    Every caller then has one kind of error for "does not open", whichever stored part broke.
+    """
+    try:
+        return _envelope_of(session, bulletin)
+    except (ValueError, KeyError, TypeError) as error:  # JSON and base64 errors are ValueErrors
+        raise TamperedEnvelope(f"a stored part of bulletin {bulletin.id} is malformed") from error
+
+
+def _envelope_of(session: Session, bulletin: Bulletin) -> Envelope:
     keys = session.scalars(
         select(BulletinKey)
         .where(BulletinKey.bulletin_id == bulletin.id)

@@ -17,7 +17,6 @@ are for the organisations named on them only, and even their existence stays inv
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -350,7 +349,7 @@ def title_for(
         return None
     try:
         content, _opened = open_content(session, org_code, bulletin, sender, now)
-    except (EnvelopeError, ValueError, KeyError, json.JSONDecodeError):
+    except EnvelopeError:
         return None  # the read page shows why (tamper warning, expiry)
     return content.title
 

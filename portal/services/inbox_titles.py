@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from crypto import EnvelopeError, EnvelopeExpired, Shredded
 from portal.models import Bulletin, BulletinKey, BulletinState, Organisation
 from portal.services import reading
-from portal.services.errors import ServiceError
 
 CACHE_SIZE = 4096
 _EXTENSION = "ischia.inbox_titles"
@@ -110,7 +109,7 @@ def _open(
         return RowTitle(None, "expired"), None
     except Shredded:
         return RowTitle(None, "ended"), None
-    except (EnvelopeError, ValueError, KeyError, ServiceError):  # JSON errors are ValueErrors
+    except EnvelopeError:
         return RowTitle(None, "failed"), None
     verified = _Verified(content.title, opened.header.expires_at)
     return RowTitle(content.title, "verified"), verified

@@ -140,7 +140,7 @@ def grant_access(
         )
     except EnvelopeExpired:
         raise Conflict(ENDED) from None
-    except (EnvelopeError, ValueError, KeyError):
+    except EnvelopeError:
         raise Conflict(
             "This bulletin failed verification, so it cannot be released. "
             "Report this to your security officer."

@@ -7,7 +7,6 @@ the view shows the tamper warning instead of the bulletin.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +18,7 @@ from crypto import (
     EnvelopeExpired,
     Opened,
     Shredded,
+    TamperedEnvelope,
     format_fingerprint,
     open_envelope,
 )
@@ -30,6 +30,7 @@ from portal.services.audit import Actor
 from portal.services.bulletin_access import Reader, visible_bulletin
 from portal.services.bulletin_content import BulletinContent
 from portal.services.bulletin_store import envelope_of
+from portal.services.errors import ServiceError
 
 TAMPERED = (
     "This bulletin failed verification: its signatures, keys or encrypted content do not match "
@@ -103,13 +104,21 @@ def _check_listing(bulletin: Bulletin, sender: Organisation, opened: Opened) -> 
 def open_content(
     session: Session, org_code: str, bulletin: Bulletin, sender: Organisation, now: datetime
 ) -> tuple[BulletinContent, Opened]:
-    """Decrypt and verify ``bulletin`` for ``org_code``. Raises EnvelopeError (or ValueError)."""
+    """Decrypt and verify ``bulletin`` for ``org_code``.
+
+    Raises an EnvelopeError for anything that keeps it from opening: EnvelopeExpired, Shredded,
+    or TamperedEnvelope (and the other verification errors) for a stored part or a payload
+    that is not what was sealed.
+    """
     envelope = envelope_of(session, bulletin)
     opened = open_envelope(
         envelope, recipient=org_keys.keyring(org_code), directory=org_keys.directory(), now=now
     )
     _check_listing(bulletin, sender, opened)
-    return BulletinContent.from_json(opened.payload), opened
+    try:
+        return BulletinContent.from_json(opened.payload), opened
+    except (ValueError, KeyError, TypeError, ServiceError) as error:
+        raise TamperedEnvelope(f"the content of bulletin {bulletin.id} is malformed") from error
 
 
 def read_bulletin(
@@ -129,7 +138,7 @@ def read_bulletin(
             outcome = "expired"
         except Shredded:
             outcome = "shredded"
-        except (EnvelopeError, ValueError, KeyError, json.JSONDecodeError):
+        except EnvelopeError:
             outcome = "tampered"
             result = ReadResult(bulletin, sender, problem=TAMPERED)
         else:
