@@ -256,14 +256,14 @@ def _post_batch(desk: _Desk, batch: list[Planned], report: SeedReport) -> list[s
         index = org_keys.blind_index()
         trail = _AuditBatch(session)
         rows = [
-            sealing._bulletin_row(reader, checked, envelope, checked.content, planned.at, 1, None)
+            sealing.bulletin_row(reader, checked, envelope, checked.content, planned.at, 1, None)
             for planned, reader, checked, envelope in sealed
         ]
         session.add_all(rows)
         session.flush()  # the bulletins first: keys, recipients and tokens are bulk inserts
         for (planned, reader, checked, envelope), bulletin in zip(sealed, rows, strict=True):
             add_keys(session, bulletin.id, envelope)
-            sealing._add_recipients(session, reader, bulletin, checked.recipients, planned.at)
+            sealing.add_recipients(session, reader, bulletin, checked.recipients, planned.at)
             for key in sorted(content_keys(checked.content, reader.country)):
                 session.add(BulletinToken(token=index.token(key), bulletin_id=bulletin.id))
             trail.record(

@@ -258,7 +258,7 @@ def seal_and_store(
     )
     try:
         with db.write() as session:
-            bulletin = _bulletin_row(reader, checked, envelope, content, now, version, series)
+            bulletin = bulletin_row(reader, checked, envelope, content, now, version, series)
             if series is not None:
                 # Locked so that two concurrent amendments of one version cannot both win.
                 previous = session.scalar(
@@ -274,7 +274,7 @@ def seal_and_store(
             session.add(bulletin)
             session.flush()
             add_keys(session, bulletin.id, envelope)
-            _add_recipients(session, reader, bulletin, checked.recipients, now)
+            add_recipients(session, reader, bulletin, checked.recipients, now)
             index = org_keys.blind_index()
             tokens = sorted(content_keys(checked.content, reader.country))
             if tokens:
@@ -305,7 +305,7 @@ def seal_and_store(
     return bulletin
 
 
-def _bulletin_row(
+def bulletin_row(
     reader: Reader,
     checked: _Checked,
     envelope: Envelope,
@@ -314,6 +314,7 @@ def _bulletin_row(
     version: int,
     series: Bulletin | None,
 ) -> Bulletin:
+    """The bulletin row for a sealed envelope: clear listing columns and the envelope's parts."""
     return Bulletin(
         id=envelope.id,
         sender_org_id=reader.org_id,
@@ -337,13 +338,14 @@ def _bulletin_row(
     )
 
 
-def _add_recipients(
+def add_recipients(
     session: Session,
     reader: Reader,
     bulletin: Bulletin,
     recipients: list[Organisation],
     now: datetime,
 ) -> None:
+    """One recipient row per organisation that may read it: the sender, then each recipient."""
     rows = [(reader.org_id, RecipientVia.SENDER)] + [
         (o.id, RecipientVia.SEALED) for o in recipients
     ]
