@@ -1,0 +1,84 @@
+"""Signed statements: both signatures, the domain and the signer's key all bind."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from crypto import BadSignature, Directory, TamperedEnvelope, UnknownKeyVersion
+from crypto.keys import PrivateBundle
+from crypto.statement import SignedStatement, sign_statement, verify_statement
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+DOMAIN = "ischia/briefing/v1"
+
+
+@pytest.fixture(scope="module")
+def fr() -> PrivateBundle:
+    return PrivateBundle.generate("FR", now=NOW)
+
+
+@pytest.fixture(scope="module")
+def signed(fr):
+    return sign_statement(DOMAIN, {"copy": "a1b2", "pages": 3, "for": "Amélie"}, fr)
+
+
+def _edited(signed: SignedStatement, **changes) -> SignedStatement:
+    doc = json.loads(signed.to_json())
+    doc.update(changes)
+    return SignedStatement.from_json(json.dumps(doc))
+
+
+def test_round_trip_verifies_and_returns_the_claims(fr, signed):
+    parsed = SignedStatement.from_json(signed.to_json())
+    assert verify_statement(parsed, DOMAIN, Directory([fr.public])) == {
+        "copy": "a1b2",
+        "pages": 3,
+        "for": "Amélie",
+    }
+
+
+def test_a_changed_claim_fails(fr, signed):
+    forged = _edited(signed, claims={**signed.claims, "pages": 4})
+    with pytest.raises(BadSignature):
+        verify_statement(forged, DOMAIN, fr.public)
+
+
+def test_another_domain_fails(fr, signed):
+    with pytest.raises(BadSignature, match="not"):
+        verify_statement(signed, "ischia/other/v1", fr.public)
+    relabelled = _edited(signed, domain="ischia/other/v1")
+    with pytest.raises(BadSignature):
+        verify_statement(relabelled, "ischia/other/v1", fr.public)
+
+
+def test_another_organisations_key_fails(signed):
+    de = PrivateBundle.generate("DE", now=NOW)
+    claimed_by_de = _edited(signed, org="DE")
+    with pytest.raises(BadSignature):
+        verify_statement(claimed_by_de, DOMAIN, de.public)
+
+
+def test_a_missing_key_version_is_named(fr, signed):
+    with pytest.raises(UnknownKeyVersion):
+        verify_statement(_edited(signed, key_version=2), DOMAIN, fr.public)
+
+
+def test_one_flipped_signature_byte_fails(fr, signed):
+    for name in ("ed25519", "ml_dsa_65"):
+        raw = bytearray(getattr(signed, name))
+        raw[5] ^= 1
+        broken = SignedStatement(**{**signed.__dict__, name: bytes(raw)})
+        with pytest.raises(BadSignature):
+            verify_statement(broken, DOMAIN, fr.public)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "[]", '{"kind": "x"}', '{"kind": "ischia-signed-statement/v1", "claims": 1}', "1e999"],
+)
+def test_malformed_documents_are_refused(text):
+    with pytest.raises(TamperedEnvelope):
+        SignedStatement.from_json(text)
