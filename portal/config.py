@@ -58,6 +58,13 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "AUDIT_PAGE_SIZE": 50,
         # Above the attachment service's 50 MB total, so a bulletin with its files fits.
         "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
+        # Briefings render in a child process under these limits. With REDIS_URL set, a
+        # briefing of more than BRIEFING_QUEUE_ABOVE bulletins goes to the job queue instead.
+        "BRIEFING_MEMORY_MB": 512,
+        "BRIEFING_TIMEOUT_S": 30.0,
+        "BRIEFING_QUEUE_ABOVE": 40,
+        "BRIEFING_QUEUE_TIMEOUT_S": 600,
+        "BRIEFING_RESULT_TTL_S": 3600,  # an encrypted, queued PDF waits this long
     }
 
 

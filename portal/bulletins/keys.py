@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, render_template
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from portal.access import signed_in
 from portal.bulletins.blueprint import blueprint
@@ -20,3 +21,14 @@ def keys() -> str:
     return render_template(
         "bulletins/keys.html", cards=org_keys.key_cards(), own=current_user.organisation.code
     )
+
+
+@blueprint.route("/keys.json")
+@signed_in
+def keys_json() -> Response:
+    """Every organisation's public keys (all versions), for offline verification tools."""
+    if current_user.organisation.kind is OrgKind.PLATFORM:
+        abort(404)
+    response = Response(org_keys.public_directory().to_json(), mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="ischia-public-keys.json"'
+    return response

@@ -3,6 +3,7 @@
 from portal.models.attachment import Attachment, AttachmentChunk
 from portal.models.audit import AuditHead, AuditRecord
 from portal.models.base import Base, utcnow
+from portal.models.briefing import BriefingCopy, BriefingState
 from portal.models.bulletin import (
     Bulletin,
     BulletinKey,
@@ -32,6 +33,8 @@ __all__ = [
     "AuditHead",
     "AuditRecord",
     "Base",
+    "BriefingCopy",
+    "BriefingState",
     "Bulletin",
     "BulletinKey",
     "BulletinRecipient",

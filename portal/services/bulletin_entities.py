@@ -7,6 +7,8 @@ any script can say that it also appears in bulletins the asker cannot read.
 
 from __future__ import annotations
 
+from datetime import date
+
 import graph
 from portal.services.bulletin_content import BulletinContent, Entity, EntityType
 
@@ -64,3 +66,43 @@ def content_keys(content: BulletinContent, default_region: str | None = None) ->
     for entity in content.entities:
         keys |= identifier_keys(entity, default_region)
     return keys
+
+
+def graph_bulletin(
+    bulletin_id: str, org_code: str, reported_on: date, marking: str, content: BulletinContent
+) -> graph.Bulletin:
+    """What ``graph/`` builds from one opened bulletin.
+
+    A travel event names its places in words; each place becomes a location entity of the
+    bulletin (the graph merges equal places across bulletins by their canonical key).
+    """
+    entities = [node for e in content.entities if (node := graph_entity(e)) is not None]
+    travels = []
+    for entity in content.entities:
+        if entity.type is not EntityType.TRAVEL or not entity.traveller or not entity.destination:
+            continue
+        stops: dict[str, str] = {}
+        places = [("origin", entity.origin), *((f"via{i}", p) for i, p in enumerate(entity.via))]
+        for name, place in [*places, ("destination", entity.destination)]:
+            if place:
+                ref = f"{entity.ref}:{name}"
+                stops[name] = ref
+                entities.append(graph.Entity(ref=ref, type="location", value=place))
+        travels.append(
+            graph.TravelEvent(
+                traveller=entity.traveller,
+                destination=stops["destination"],
+                origin=stops.get("origin"),
+                via=tuple(ref for name, ref in stops.items() if name.startswith("via")),
+                on=entity.on,
+            )
+        )
+    return graph.Bulletin(
+        provenance=graph.Provenance(bulletin_id, org_code, reported_on, marking),  # type: ignore[arg-type]
+        entities=tuple(entities),
+        relations=tuple(
+            graph.Relation(r.type.value, r.source, r.target, r.on)  # type: ignore[arg-type]
+            for r in content.relations
+        ),
+        travels=tuple(travels),
+    )

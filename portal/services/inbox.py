@@ -57,6 +57,7 @@ __all__ = [
     "SortKey",
     "VersionLink",
     "inbox_page",
+    "matching_ids",
     "search_keys",
     "sender_choices",
     "versions_of",
@@ -325,6 +326,21 @@ def inbox_page(reader: Reader, query: InboxQuery, *, now: datetime | None = None
     return InboxPage(
         rows, min(total, cap), min(unread, cap), query.page, pages, total > cap, unread > cap
     )
+
+
+def matching_ids(reader: Reader, query: InboxQuery, limit: int) -> list[str]:
+    """Up to ``limit`` ids of the bulletins ``query`` shows, newest first, ended ones left out
+    (a briefing of a filter takes what can still be opened)."""
+    if not reader.sees_bulletins:
+        return []
+    session = db.session()
+    where = _conditions(session, reader, query)
+    readable = select(Bulletin.id).where(Bulletin.state.in_(_READABLE))
+    ids = select(BulletinRecipient.bulletin_id).where(
+        *where, BulletinRecipient.bulletin_id.in_(readable)
+    )
+    order = (BulletinRecipient.created_at.desc(), BulletinRecipient.bulletin_id.desc())
+    return list(session.scalars(ids.order_by(*order).limit(limit)))
 
 
 def _capped_count(session: Session, where: list[ColumnElement[bool]], cap: int) -> int:

@@ -16,7 +16,14 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from crypto import Keystore, PrivateBundle, PublicBundle, UnknownKeyVersion, format_fingerprint
+from crypto import (
+    Directory,
+    Keystore,
+    PrivateBundle,
+    PublicBundle,
+    UnknownKeyVersion,
+    format_fingerprint,
+)
 from crypto.blindindex import BlindIndex
 from crypto.secretbox import derive_key
 from portal import vault
@@ -181,3 +188,20 @@ def key_cards() -> list[KeyCard]:
             )
         )
     return cards
+
+
+def public_directory() -> Directory:
+    """Every organisation's public keys, all versions: what offline verifiers are given."""
+    bundles = []
+    store = keystore()
+    for code in db.session().scalars(select(Organisation.code).order_by(Organisation.code)):
+        try:
+            current = store.current_version(code)
+        except UnknownKeyVersion:
+            continue
+        for version in range(1, current + 1):
+            try:
+                bundles.append(PortalDirectory().public_bundle(code, version))
+            except UnknownKeyVersion:
+                continue  # a version retired from the store
+    return Directory(bundles)

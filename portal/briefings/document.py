@@ -1,0 +1,113 @@
+"""The briefing's HTML, from opened bulletins: cover, contents, summary charts, link graph,
+bulletins with their entities, and the appendix with the verification data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import render_template
+from markupsafe import Markup
+
+from portal import safe_markdown
+from portal.briefings.charts import bar_chart
+from portal.services.briefings.contents import BriefingContents
+from portal.services.bulletin_content import Category
+
+
+@dataclass(frozen=True)
+class Tlp:
+    colour: str
+    rule: str
+
+
+# TLP 2.0 (FIRST): the label colours on black, and what the recipient may do.
+TLP = {
+    "TLP:CLEAR": Tlp("#FFFFFF", "TLP:CLEAR: disclosure is not limited."),
+    "TLP:GREEN": Tlp(
+        "#33FF00",
+        "TLP:GREEN: limited disclosure; recipients may share it within their community, "
+        "not through publicly accessible channels.",
+    ),
+    "TLP:AMBER": Tlp(
+        "#FFC000",
+        "TLP:AMBER: limited disclosure; recipients may share it on a need-to-know basis "
+        "within their organisation and its clients only.",
+    ),
+    "TLP:AMBER+STRICT": Tlp(
+        "#FFC000",
+        "TLP:AMBER+STRICT: limited disclosure; recipients may share it on a need-to-know "
+        "basis within their organisation only.",
+    ),
+    "TLP:RED": Tlp(
+        "#FF2B2B",
+        "TLP:RED: for the eyes and ears of individual recipients only; no further disclosure.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Cover:
+    copy_id: str
+    title: str
+    cover_note: str
+    marking: str
+    prepared_for: str
+    org_code: str
+    org_name: str
+    created_at: datetime
+    content_sha256: str
+    signing_key_version: int
+    signing_key_fingerprint: str
+
+
+def _category(value: str) -> str:
+    try:
+        return Category(value).label
+    except ValueError:
+        return "Unknown category"
+
+
+def briefing_html(cover: Cover, contents: BriefingContents) -> str:
+    """The complete HTML document WeasyPrint renders."""
+    bulletins = contents.bulletins
+    charts = {
+        "category": bar_chart(
+            "Bulletins by category",
+            [(_category(c), n) for c, n in sorted(contents.by_category.items())],
+        ),
+        "sender": bar_chart("Bulletins by sender", sorted(contents.by_sender.items())),
+        "month": bar_chart("Bulletins by month", sorted(contents.by_month.items())),
+    }
+    bodies = {
+        b.id: safe_markdown.render(b.content.body) for b in bulletins if b.content is not None
+    }
+    names = {
+        b.id: {e.ref: e.value for e in b.content.entities}
+        for b in bulletins
+        if b.content is not None
+    }
+    return render_template(
+        "briefings/briefing.html",
+        title=cover.title,
+        cover_note=cover.cover_note,
+        marking=cover.marking,
+        tlp=TLP[cover.marking],
+        prepared_for=cover.prepared_for,
+        org={"code": cover.org_code, "name": cover.org_name},
+        created_at=cover.created_at,
+        copy_id=cover.copy_id,
+        content_sha256=cover.content_sha256,
+        signing_key={
+            "version": cover.signing_key_version,
+            "fingerprint": cover.signing_key_fingerprint,
+        },
+        contents=contents,
+        first_date=bulletins[0].created_at,
+        last_date=bulletins[-1].created_at,
+        charts=charts,
+        # graph.to_svg escapes every label and draws no external resource.
+        figure=Markup(contents.figure_svg or ""),  # noqa: S704
+        bodies=bodies,
+        names=names,
+    )

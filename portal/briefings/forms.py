@@ -1,0 +1,93 @@
+"""Forms of the briefings blueprint: what goes into a briefing, and a PDF to verify.
+
+The form checks the shape of what was sent (CSRF, choices, dates, lengths); the briefing
+service decides which bulletins may go in, and names the field of any problem.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from portal.services.briefings.selection import (
+    MAX_BULLETINS,
+    MAX_NOTE,
+    MAX_TITLE,
+    BriefingRequest,
+    Source,
+)
+from portal.services.bulletin_content import Category
+from portal.services.inbox import MAX_IDENTIFIER, InboxQuery
+
+SOURCE_LABELS = {
+    Source.SELECTION: "The bulletins I tick below",
+    Source.FILTER: "Every bulletin matching the filter (category, sender, period)",
+    Source.ENTITY: "Every bulletin naming an account, phone, e-mail, person or group",
+}
+
+
+class BriefingForm(FlaskForm):  # type: ignore[misc]
+    title = StringField("Title", validators=[DataRequired(), Length(max=MAX_TITLE)])
+    cover_note = TextAreaField("Cover note (optional)", validators=[Length(max=MAX_NOTE)])
+    source = RadioField(
+        "Include",
+        choices=[SelectChoice(s.value, label) for s, label in SOURCE_LABELS.items()],
+        default=Source.SELECTION.value,
+    )
+    bulletin_ids = SelectMultipleField("Bulletins", validate_choice=False)
+    category = SelectField(
+        "Category",
+        choices=[
+            SelectChoice("", "Any category"),
+            *(SelectChoice(c.value, c.label) for c in Category),
+        ],
+        default="",
+    )
+    sender = SelectField("Sender", choices=[SelectChoice("", "Any sender")], default="")
+    since = DateField("From", validators=[Optional()])
+    until = DateField("To", validators=[Optional()])
+    entity = StringField("Identifier or name", validators=[Length(max=MAX_IDENTIFIER)])
+
+    def __init__(self, *args: object, senders: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.sender.choices = [
+            SelectChoice("", "Any sender"),
+            *(SelectChoice(code, code) for code in senders),
+        ]
+
+    def validate_bulletin_ids(self, field: SelectMultipleField) -> None:
+        if len(field.data or []) > MAX_BULLETINS:
+            raise ValueError(f"A briefing holds at most {MAX_BULLETINS} bulletins.")
+
+    def inbox_query(self) -> InboxQuery:
+        return InboxQuery(
+            category=Category(self.category.data) if self.category.data else None,
+            sender=self.sender.data or None,
+            since=self.since.data,
+            until=self.until.data,
+            entity=(self.entity.data or "").strip() or None,
+        )
+
+    def briefing_request(self) -> BriefingRequest:
+        return BriefingRequest(
+            title=self.title.data.strip(),
+            source=Source(self.source.data),
+            cover_note=(self.cover_note.data or "").strip(),
+            bulletin_ids=tuple(self.bulletin_ids.data or ()),
+            inbox=self.inbox_query(),
+            entity=(self.entity.data or "").strip(),
+        )
+
+
+class VerifyForm(FlaskForm):  # type: ignore[misc]
+    pdf = FileField("Briefing PDF", validators=[FileRequired("Choose a PDF file.")])

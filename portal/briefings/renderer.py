@@ -1,0 +1,158 @@
+"""WeasyPrint in a child process with a memory limit and a timeout.
+
+A hostile or merely huge document must not take the portal down, so the portal never renders
+in its own process: one child per portal process imports WeasyPrint once, renders one
+document at a time under ``RLIMIT_AS``, and is killed when it overruns its time. The next
+render starts a fresh child. The child is started with ``spawn``, so it inherits no database
+connection, lock or key from the portal.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import resource
+import threading
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+ASSETS = Path(__file__).resolve().parent.parent / "static" / "briefing"
+
+
+class RenderFailed(Exception):
+    """The document could not be rendered; ``message`` says why, for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RenderLimits:
+    memory_mb: int = 512
+    timeout_s: float = 30.0
+    max_html_bytes: int = 40 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    pdf: bytes
+    pages: int
+    refused: tuple[str, ...]  # URLs the document asked for and did not get
+    seconds: float  # inside WeasyPrint
+
+
+def _render_one(html: str, assets: Path) -> tuple[bytes, int, list[str], float]:
+    import time
+
+    from weasyprint import HTML
+
+    from portal.briefings.fetcher import BriefingFetcher
+
+    started = time.perf_counter()
+    fetcher = BriefingFetcher(assets)
+    document = HTML(string=html, url_fetcher=fetcher, base_url=None).render()
+    # No embedded files, whatever the HTML says, and no link that leaves the document.
+    document.metadata.attachments = []
+    for page in document.pages:
+        page.links = [link for link in page.links if link[0] == "internal"]
+    pdf = document.write_pdf()
+    return pdf, len(document.pages), fetcher.refused, time.perf_counter() - started
+
+
+def _serve(connection: Connection, assets: str, memory_bytes: int) -> None:
+    """The child's loop: one HTML document in, one PDF (or an error kind) out."""
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    import weasyprint  # noqa: F401  (imported once, before the first document)
+
+    while True:
+        try:
+            html = connection.recv()
+        except EOFError:
+            return
+        try:
+            connection.send(("ok", *_render_one(html, Path(assets))))
+        except MemoryError:
+            # A process that ran out of memory is not trusted with the next document: it
+            # leaves at once, and the parent reads the closed pipe as "out of memory".
+            os._exit(3)
+        except RecursionError:
+            connection.send(("complex", None, 0, [], 0.0))
+        except Exception as error:  # reported to the parent, which decides
+            connection.send(("error", type(error).__name__, 0, [], 0.0))
+
+
+class Renderer:
+    """One rendering child, started on first use, shared by the threads of this process."""
+
+    def __init__(self, limits: RenderLimits | None = None, assets: Path = ASSETS) -> None:
+        self.limits = limits or RenderLimits()
+        self.assets = assets
+        self._lock = threading.Lock()
+        self._child: Any = None
+        self._connection: Connection | None = None
+        atexit.register(self.close)
+
+    def _start(self) -> Connection:
+        if self._child is not None and self._child.is_alive() and self._connection is not None:
+            return self._connection
+        self.close()
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        memory = self.limits.memory_mb * 1024 * 1024
+        self._child = context.Process(
+            target=_serve, args=(child, str(self.assets), memory), daemon=True
+        )
+        self._child.start()
+        child.close()
+        self._connection = parent
+        return parent
+
+    def warm_up(self) -> None:
+        """Start the child now (WeasyPrint's import takes about half a second)."""
+        with self._lock:
+            self._start()
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        if self._child is not None:
+            if self._child.is_alive():
+                self._child.kill()
+            self._child.join(timeout=5)
+            self._child = None
+
+    def render(self, html: str) -> RenderedPdf:
+        """The PDF of ``html``; :class:`RenderFailed` when it is too big, too slow or broken."""
+        if len(html.encode("utf-8")) > self.limits.max_html_bytes:
+            raise RenderFailed("This briefing is too large to render: choose fewer bulletins.")
+        with self._lock:
+            connection = self._start()
+            try:
+                connection.send(html)
+                if not connection.poll(self.limits.timeout_s):
+                    self.close()
+                    raise RenderFailed(
+                        f"Rendering took longer than {self.limits.timeout_s:g} seconds and was "
+                        "stopped: choose fewer bulletins."
+                    )
+                status, pdf, pages, refused, seconds = connection.recv()
+            except (EOFError, OSError, BrokenPipeError):
+                self.close()
+                raise RenderFailed(
+                    "Rendering stopped: the document needed more memory than a briefing may use."
+                ) from None
+        if status == "ok":
+            return RenderedPdf(pdf, pages, tuple(refused), seconds)
+        if status == "memory":
+            self.close()
+            raise RenderFailed(
+                "Rendering stopped: the document needed more memory than a briefing may use."
+            )
+        if status == "complex":
+            raise RenderFailed("Rendering stopped: the document is nested too deeply.")
+        raise RenderFailed(f"Rendering failed ({pdf}).")

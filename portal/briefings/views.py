@@ -1,0 +1,153 @@
+"""Briefing views: compose and download, the queue's status page, and verification.
+
+A briefing that names a bulletin the organisation may not read is a plain 404 (the services
+raise NotFound); a copy is only ever shown or sent to the user it was made for.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal.access import roles_required, signed_in
+from portal.briefings import delivery
+from portal.briefings.blueprint import blueprint
+from portal.briefings.forms import BriefingForm, VerifyForm
+from portal.briefings.making import filename, make_briefing
+from portal.briefings.renderer import RenderFailed
+from portal.models import BriefingState, Role
+from portal.services import inbox
+from portal.services.briefings import copies, signing
+from portal.services.briefings.selection import chosen_bulletins, highest_marking
+from portal.services.bulletin_access import Reader
+from portal.services.errors import InvalidInput, NotFound, ServiceError
+
+BRIEFERS = (Role.OFFICIAL, Role.ANALYST)
+
+
+def _reader() -> Reader:
+    return current_user.reader()
+
+
+def _pdf_response(pdf: bytes, name: str) -> Response:
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _candidates(reader: Reader, form: BriefingForm) -> inbox.InboxPage | None:
+    try:
+        return inbox.inbox_page(reader, form.inbox_query())
+    except InvalidInput:
+        return None
+
+
+def _compose_page(form: BriefingForm, status: int = 200) -> tuple[str, int]:
+    reader = _reader()
+    return render_template(
+        "briefings/new.html",
+        form=form,
+        page=_candidates(reader, form) if reader.sees_bulletins else None,
+        chosen=set(form.bulletin_ids.data or ()),
+        recent=copies.recent_copies(reader),
+    ), status
+
+
+@blueprint.route("/", endpoint="index", methods=["GET"])
+@roles_required(*BRIEFERS)
+def index() -> tuple[str, int]:
+    """Compose a briefing: pick bulletins, a filter or an entity; the user's recent copies."""
+    form = BriefingForm(request.args, meta={"csrf": False}, senders=inbox.sender_choices())
+    form.bulletin_ids.data = request.args.getlist("bulletin")
+    return _compose_page(form)
+
+
+@blueprint.route("/", methods=["POST"])
+@roles_required(*BRIEFERS)
+def create() -> Response | tuple[str, int]:
+    """Make the briefing: render and download it now, or queue it and show its progress."""
+    form = BriefingForm(senders=inbox.sender_choices())
+    if not form.validate():
+        return _compose_page(form, 400)
+    reader = _reader()
+    actor = current_user.actor(request.remote_addr)
+    briefing = form.briefing_request()
+    try:
+        bulletins = chosen_bulletins(reader, briefing)
+    except NotFound:
+        raise
+    except ServiceError as error:
+        field = getattr(form, error.field or "", None) or form.title
+        field.errors = [*field.errors, error.message]
+        return _compose_page(form, error.status)
+    marking = highest_marking(bulletins).value
+    if delivery.uses_queue(len(bulletins)):
+        copy = copies.start_copy(reader, actor, bulletins, marking, state=BriefingState.QUEUED)
+        delivery.enqueue(copy, briefing)
+        return redirect(url_for("briefings.status", copy_id=copy.id))
+    copy = copies.start_copy(reader, actor, bulletins, marking, state=BriefingState.RENDERING)
+    user = current_user.user
+    try:
+        made = make_briefing(
+            reader,
+            actor,
+            briefing,
+            copy,
+            user.organisation,
+            delivery.prepared_for(user),
+            delivery.renderer(),
+            delivered=True,
+        )
+    except (RenderFailed, ServiceError) as error:
+        return render_template("briefings/failed.html", copy=copy, message=error.message), 422
+    return _pdf_response(made.pdf, filename(copy))
+
+
+@blueprint.route("/<copy_id>")
+@roles_required(*BRIEFERS)
+def status(copy_id: str) -> str:
+    """A queued briefing's progress, and its download link once it is ready."""
+    copy = copies.own_copy(_reader(), copy_id)
+    pending = copy.state in {BriefingState.QUEUED.value, BriefingState.RENDERING.value}
+    return render_template("briefings/status.html", copy=copy, pending=pending)
+
+
+@blueprint.route("/<copy_id>/download")
+@roles_required(*BRIEFERS)
+def download(copy_id: str) -> Response:
+    """Send a briefing the queue made (decrypted from the queue's store) and audit it."""
+    copy = copies.own_copy(_reader(), copy_id)
+    if copy.state not in {BriefingState.READY.value, BriefingState.DELIVERED.value}:
+        raise NotFound()
+    pdf = delivery.queued_pdf(copy) if delivery.queue_enabled() else None
+    if pdf is None:
+        flash("This briefing is no longer kept: make it again.", "error")
+        return redirect(url_for("briefings.index"))
+    copies.record_download(copy, current_user.actor(request.remote_addr))
+    return _pdf_response(pdf, filename(copy))
+
+
+@blueprint.route("/verify", methods=["GET", "POST"])
+@signed_in
+def verify() -> tuple[str, int]:
+    """Check that a PDF is an unaltered briefing of this portal, and for whom it was made."""
+    form = VerifyForm()
+    verdict = problem = record = None
+    if request.method == "POST":
+        if not form.validate():
+            return render_template("briefings/verify.html", form=form), 400
+        data = form.pdf.data.read(signing.MAX_FILE + 1)
+        try:
+            verdict = signing.verify_with_portal_keys(data)
+        except signing.NotVerified as error:
+            problem = str(error)
+        else:
+            record = copies.find_copy(verdict.copy_id)
+    status_code = 422 if problem else 200
+    current_app.logger.info("briefing verification: %s", "failed" if problem else "verified")
+    return render_template(
+        "briefings/verify.html", form=form, verdict=verdict, problem=problem, record=record
+    ), status_code

@@ -1,0 +1,163 @@
+"""Opening a briefing's bulletins for the reader's organisation, and its link graph.
+
+Each bulletin is decrypted with the organisation's key ring and both signatures verified, as
+on the read page. A bulletin that fails verification stays in the briefing as a warning with
+no content, never as text that nobody vouched for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+import graph
+from crypto import EnvelopeError
+from crypto.canonical import canonical_json
+from portal.extensions import db
+from portal.models import Bulletin, Organisation
+from portal.services.bulletin_access import Reader
+from portal.services.bulletin_content import BulletinContent
+from portal.services.bulletin_entities import graph_bulletin
+from portal.services.reading import TAMPERED, SealCheck, open_content
+
+MAX_FIGURE_NODES = 120  # beyond this a printed figure is ink, not information
+
+
+@dataclass(frozen=True)
+class BriefedBulletin:
+    """One bulletin as the briefing shows it: opened and verified, or a warning."""
+
+    id: str
+    version: int
+    sender_code: str
+    sender_name: str
+    category: str
+    marking: str
+    created_at: datetime
+    expires_at: datetime | None
+    content: BulletinContent | None = None
+    seal: SealCheck | None = None
+    problem: str | None = None
+    payload_sha256: str | None = None  # of the verified plaintext, for the appendix
+
+    @property
+    def title(self) -> str:
+        return self.content.title if self.content is not None else f"Bulletin {self.id}"
+
+
+@dataclass(frozen=True)
+class BriefingContents:
+    bulletins: list[BriefedBulletin]
+    figure_svg: str | None  # the link graph of the briefing's entities
+    figure_nodes: int = 0
+    figure_total_nodes: int = 0
+    by_category: Counter[str] = field(default_factory=Counter)
+    by_sender: Counter[str] = field(default_factory=Counter)
+    by_month: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def verified(self) -> int:
+        return sum(1 for b in self.bulletins if b.content is not None)
+
+
+def _open(
+    org_code: str, bulletin: Bulletin, sender: Organisation, now: datetime
+) -> BriefedBulletin:
+    base = {
+        "id": bulletin.id,
+        "version": bulletin.version,
+        "sender_code": sender.code,
+        "sender_name": sender.name,
+        "category": bulletin.category,
+        "marking": bulletin.marking,
+        "created_at": bulletin.created_at,
+        "expires_at": bulletin.expires_at,
+    }
+    try:
+        content, opened = open_content(db.session(), org_code, bulletin, sender, now)
+    except EnvelopeError:
+        return BriefedBulletin(**base, problem=TAMPERED)
+    digest = hashlib.sha256(opened.payload).hexdigest()
+    seal = SealCheck.of(opened.verification)
+    return BriefedBulletin(**base, content=content, seal=seal, payload_sha256=digest)
+
+
+def _figure(bulletins: list[BriefedBulletin]) -> tuple[str | None, int, int]:
+    parts = [
+        graph_bulletin(b.id, b.sender_code, b.created_at.date(), b.marking, b.content)
+        for b in bulletins
+        if b.content is not None and b.content.entities
+    ]
+    if not parts:
+        return None, 0, 0
+    g = graph.build_graph(parts, bulletin_nodes=False)
+    total = g.number_of_nodes()
+    if total == 0:
+        return None, 0, 0
+    if total > MAX_FIGURE_NODES:
+        # The most connected entities tell the story; the tables list every one.
+        ranked = sorted(g.degree(), key=lambda pair: (-pair[1], str(pair[0])))
+        g = g.subgraph(node for node, _ in ranked[:MAX_FIGURE_NODES]).copy()
+    svg = graph.to_svg(g, width=900, height=640, seed=7)
+    return svg, g.number_of_nodes(), total
+
+
+def open_bulletins(reader: Reader, bulletins: list[Bulletin], now: datetime) -> BriefingContents:
+    """Open, verify and summarise ``bulletins`` (already checked readable by the reader)."""
+    session = db.session()
+    sender_ids = {b.sender_org_id for b in bulletins}
+    rows = session.scalars(select(Organisation).where(Organisation.id.in_(sender_ids)))
+    senders = {org.id: org for org in rows}
+    opened = [_open(reader.org_code, b, senders[b.sender_org_id], now) for b in bulletins]
+    svg, drawn, total = _figure(opened)
+    return BriefingContents(
+        bulletins=opened,
+        figure_svg=svg,
+        figure_nodes=drawn,
+        figure_total_nodes=total,
+        by_category=Counter(b.category for b in opened),
+        by_sender=Counter(b.sender_code for b in opened),
+        by_month=Counter(b.created_at.strftime("%Y-%m") for b in opened),
+    )
+
+
+def content_digest(manifest: dict[str, object]) -> str:
+    """SHA-256 of the RFC 8785 encoding of what the briefing says and for whom."""
+    return hashlib.sha256(canonical_json(manifest)).hexdigest()
+
+
+def manifest(
+    contents: BriefingContents,
+    *,
+    copy_id: str,
+    title: str,
+    cover_note: str,
+    marking: str,
+    prepared_for: str,
+    org_code: str,
+    created_at: datetime,
+) -> dict[str, object]:
+    """Everything the briefing states, as JSON: its digest is printed in the appendix."""
+    return {
+        "copy": copy_id,
+        "title": title,
+        "cover_note": cover_note,
+        "marking": marking,
+        "prepared_for": prepared_for,
+        "org": org_code,
+        "created_at": created_at.isoformat(),
+        "bulletins": [
+            {
+                "id": b.id,
+                "sender": b.sender_code,
+                "marking": b.marking,
+                "verified": b.content is not None,
+                "payload_sha256": b.payload_sha256,
+            }
+            for b in contents.bulletins
+        ],
+    }

@@ -1,0 +1,157 @@
+"""Briefing copies: the record of each PDF made, its delivery, and the audit trail of both.
+
+Every copy gets a short random id that is printed on every page, so a copy found where it
+should not be names the user, the organisation and the moment it was made.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from portal.extensions import db
+from portal.models import BriefingCopy, BriefingState, Bulletin, utcnow
+from portal.services import audit
+from portal.services.audit import Actor
+from portal.services.bulletin_access import Reader
+from portal.services.errors import NotFound
+
+COPY_ID_LENGTH = 12  # hex characters: 48 random bits, short enough to read off a page
+
+
+def new_copy_id() -> str:
+    return secrets.token_hex(COPY_ID_LENGTH // 2)
+
+
+def start_copy(
+    reader: Reader,
+    actor: Actor,
+    bulletins: Sequence[Bulletin],
+    marking: str,
+    *,
+    state: BriefingState,
+    now: datetime | None = None,
+) -> BriefingCopy:
+    """Record a new copy (rendering now, or queued) and audit the request."""
+    copy = BriefingCopy(
+        id=new_copy_id(),
+        org_id=reader.org_id,
+        user_id=reader.user_id,
+        created_at=now or utcnow(),
+        state=state.value,
+        marking=marking,
+        bulletin_ids=[b.id for b in bulletins],
+    )
+    with db.write() as session:
+        session.add(copy)
+        audit.record(
+            session,
+            "briefing.requested",
+            actor,
+            subject_org=reader.org_id,
+            details={
+                "copy": copy.id,
+                "marking": marking,
+                "bulletins": [b.id for b in bulletins],
+                "queued": state is BriefingState.QUEUED,
+            },
+        )
+    return copy
+
+
+def set_state(copy_id: str, state: BriefingState) -> None:
+    with db.write() as session:
+        session.execute(
+            update(BriefingCopy).where(BriefingCopy.id == copy_id).values(state=state.value)
+        )
+
+
+def finish_copy(
+    copy_id: str,
+    actor: Actor,
+    *,
+    pages: int,
+    size: int,
+    content_sha256: str,
+    pdf_sha256: str,
+    delivered: bool,
+) -> None:
+    """The copy is rendered and signed: ready in the queue, or delivered in this request."""
+    now = utcnow()
+    with db.write() as session:
+        copy = session.get_one(BriefingCopy, copy_id)
+        copy.state = (BriefingState.DELIVERED if delivered else BriefingState.READY).value
+        copy.finished_at = now
+        copy.page_count = pages
+        copy.size = size
+        copy.content_sha256 = content_sha256
+        copy.pdf_sha256 = pdf_sha256
+        details = {"copy": copy_id, "pages": pages, "pdf_sha256": pdf_sha256}
+        audit.record(session, "briefing.rendered", actor, subject_org=copy.org_id, details=details)
+        if delivered:
+            audit.record(
+                session, "briefing.downloaded", actor, subject_org=copy.org_id, details=details
+            )
+
+
+def fail_copy(copy_id: str, actor: Actor, reason: str) -> None:
+    with db.write() as session:
+        copy = session.get_one(BriefingCopy, copy_id)
+        copy.state = BriefingState.FAILED.value
+        copy.finished_at = utcnow()
+        copy.error = reason[:300]
+        audit.record(
+            session,
+            "briefing.rendered",
+            actor,
+            outcome="failed",
+            subject_org=copy.org_id,
+            details={"copy": copy_id, "reason": reason[:300]},
+        )
+
+
+def record_download(copy: BriefingCopy, actor: Actor) -> None:
+    with db.write() as session:
+        session.execute(
+            update(BriefingCopy)
+            .where(BriefingCopy.id == copy.id)
+            .values(state=BriefingState.DELIVERED.value)
+        )
+        audit.record(
+            session,
+            "briefing.downloaded",
+            actor,
+            subject_org=copy.org_id,
+            details={"copy": copy.id, "pages": copy.page_count, "pdf_sha256": copy.pdf_sha256},
+        )
+
+
+def own_copy(reader: Reader, copy_id: str) -> BriefingCopy:
+    """A copy the reader asked for; NotFound for anyone else's, whatever the organisation."""
+    copy = db.session().scalar(
+        select(BriefingCopy).where(
+            BriefingCopy.id == copy_id, BriefingCopy.user_id == reader.user_id
+        )
+    )
+    if copy is None or len(copy_id) != COPY_ID_LENGTH:
+        raise NotFound()
+    return copy
+
+
+def recent_copies(reader: Reader, limit: int = 20) -> list[BriefingCopy]:
+    return list(
+        db.session().scalars(
+            select(BriefingCopy)
+            .where(BriefingCopy.user_id == reader.user_id)
+            .order_by(BriefingCopy.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def find_copy(copy_id: str) -> BriefingCopy | None:
+    """Any copy by id, for verification: says for whom a found copy was made."""
+    return db.session().get(BriefingCopy, copy_id)

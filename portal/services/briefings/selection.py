@@ -1,0 +1,97 @@
+"""Which bulletins go into a briefing: a selection, an inbox filter or an entity.
+
+Only bulletins the user's organisation may read can be included. A selection that names any
+other id is refused as a whole with :class:`NotFound`, the same answer as for an id that does
+not exist, so a briefing request reveals nothing about bulletins it cannot read.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Bulletin, BulletinState
+from portal.services.bulletin_access import Reader, visible_bulletin
+from portal.services.bulletin_content import Marking
+from portal.services.errors import InvalidInput, NotFound
+from portal.services.inbox import InboxQuery, matching_ids
+
+MAX_BULLETINS = 300  # about 200 pages: what the job queue is there for
+MAX_TITLE = 200
+MAX_NOTE = 4_000
+
+
+class Source(enum.StrEnum):
+    SELECTION = "selection"
+    FILTER = "filter"
+    ENTITY = "entity"
+
+
+@dataclass(frozen=True)
+class BriefingRequest:
+    """What the user asked for, as plain values."""
+
+    title: str
+    source: Source
+    cover_note: str = ""
+    bulletin_ids: tuple[str, ...] = ()
+    inbox: InboxQuery = field(default_factory=InboxQuery)
+    entity: str = ""
+
+
+def check(request: BriefingRequest) -> None:
+    """The request's own fields, before any bulletin is looked at."""
+    if not request.title.strip():
+        raise InvalidInput("Give the briefing a title.", field="title")
+    if len(request.title) > MAX_TITLE:
+        raise InvalidInput(f"A title of at most {MAX_TITLE} characters.", field="title")
+    if len(request.cover_note) > MAX_NOTE:
+        raise InvalidInput(f"A cover note of at most {MAX_NOTE} characters.", field="cover_note")
+    if request.source is Source.SELECTION and not request.bulletin_ids:
+        raise InvalidInput("Select at least one bulletin.", field="bulletin_ids")
+    if len(request.bulletin_ids) > MAX_BULLETINS:
+        raise InvalidInput(
+            f"A briefing holds at most {MAX_BULLETINS} bulletins.", field="bulletin_ids"
+        )
+    if request.source is Source.ENTITY and not request.entity.strip():
+        raise InvalidInput("Name the account, phone, person or group.", field="entity")
+
+
+def chosen_bulletins(reader: Reader, request: BriefingRequest) -> list[Bulletin]:
+    """The bulletins of the briefing, oldest first; NotFound if any named one is not readable."""
+    check(request)
+    if not reader.sees_bulletins:
+        raise NotFound()
+    session = db.session()
+    if request.source is Source.SELECTION:
+        unique = dict.fromkeys(request.bulletin_ids)
+        bulletins = [visible_bulletin(reader, bid, session) for bid in unique]
+        for bulletin in bulletins:
+            if not BulletinState(bulletin.state).readable:
+                raise InvalidInput(
+                    f"Bulletin {bulletin.id} is {bulletin.state}"
+                    ": its content can no longer be opened.",
+                    field="bulletin_ids",
+                )
+    else:
+        query = request.inbox
+        if request.source is Source.ENTITY:
+            query = InboxQuery(entity=request.entity.strip())
+        ids = matching_ids(reader, query, MAX_BULLETINS + 1)
+        if not ids:
+            raise InvalidInput("No bulletin you can read matches.", field=request.source.value)
+        if len(ids) > MAX_BULLETINS:
+            raise InvalidInput(
+                f"More than {MAX_BULLETINS} bulletins match: narrow the period or the filter.",
+                field=request.source.value,
+            )
+        bulletins = list(session.scalars(select(Bulletin).where(Bulletin.id.in_(ids))))
+    return sorted(bulletins, key=lambda b: (b.created_at, b.id))
+
+
+def highest_marking(bulletins: list[Bulletin]) -> Marking:
+    """The briefing's marking: the most restrictive TLP among its bulletins."""
+    return max((Marking(b.marking) for b in bulletins), key=lambda m: m.rank)

@@ -1,0 +1,226 @@
+"""Briefings through HTTP: the PDF's marks on every page, its signature, access, bad input, and
+the audit trail."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.briefings.__main__ import main as verify_main
+from portal.extensions import db
+from portal.models import AuditRecord, BriefingCopy
+from tests.portal.briefings.pdf_text import inked_share, page_count, page_texts
+
+ARABIC = "أبو محمد الشامي"
+
+
+def _make(clients, who: str, **fields):
+    data = {"csrf_token": clients.token(who), "title": "Weekly brief", "source": "selection"}
+    data.update(fields)
+    return clients[who].post("/briefings/", data=data)
+
+
+def _copies(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(BriefingCopy))
+
+
+@pytest.fixture
+def briefing(desk, clients, tmp_path):
+    """A briefing of three bulletins (one TLP:RED) made by the FR analyst, saved to a file."""
+    ids = [
+        desk.post(title=f"{ARABIC} recruits in Lyon", marking="TLP:GREEN"),
+        desk.post(title="Facilitator moved funds", category="financing", marking="TLP:RED"),
+        desk.post(who="de.officer", recipients=("FR-MININT",), title="Channel relaunched"),
+    ]
+    response = _make(clients, "fr.analyst", bulletin_ids=ids, cover_note="For the Tuesday meeting.")
+    assert response.status_code == 200, response.text
+    path = tmp_path / "briefing.pdf"
+    path.write_bytes(response.data)
+    return response, path, ids
+
+
+def test_download_is_an_attachment_never_cached(briefing):
+    response, _, _ = briefing
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.data.startswith(b"%PDF-")
+
+
+def test_every_page_has_marking_watermark_and_page_x_of_y(app, briefing):
+    _, path, _ = briefing
+    with app.app_context():
+        copy = db.session.scalars(select(BriefingCopy)).one()
+    texts = page_texts(path)
+    pages = page_count(path)
+    assert pages == len(texts) >= 6  # cover, contents, summary, graph, 3 bulletins, appendix
+    assert copy.page_count == pages
+    for number, text in enumerate(texts, start=1):
+        # The highest marking of the three bulletins, in the header and the footer.
+        assert text.count("TLP:RED") >= 2, f"page {number}"
+        assert f"Page {number} of {pages}" in text
+        assert f"Copy {copy.id}" in text and "analyst@fr.example" in text, f"page {number}"
+        assert "FR-MININT" in text
+    assert ARABIC in "".join(texts)
+    assert "For the Tuesday meeting." in texts[0]
+
+
+def test_contents_list_page_numbers_that_exist(briefing):
+    _, path, _ = briefing
+    texts = page_texts(path)
+    contents = texts[1]
+    assert "Contents" in contents
+    for line in contents.splitlines():
+        if "Facilitator moved funds" in line:
+            target = int(line.rstrip().rsplit(" ", 1)[1].strip("."))
+            assert "Facilitator moved funds" in texts[target - 1]
+            break
+    else:
+        pytest.fail("the contents do not list the bulletin")
+
+
+def test_pages_are_not_blank(briefing, tmp_path):
+    _, path, _ = briefing
+    shares = inked_share(path, tmp_path)
+    assert len(shares) == page_count(path)
+    assert all(share > 0.005 for share in shares), shares
+
+
+def test_signature_verifies_offline_and_any_edit_fails(briefing, clients, tmp_path, capsys):
+    _, path, _ = briefing
+    keys = tmp_path / "keys.json"
+    keys_response = clients["fr.analyst"].get("/bulletins/keys.json")
+    assert keys_response.status_code == 200
+    keys.write_bytes(keys_response.data)
+    assert verify_main(["verify", str(path), "--keys", str(keys)]) == 0
+    report = capsys.readouterr().out
+    assert "VERIFIED" in report and "analyst@fr.example" in report and "FR-MININT" in report
+
+    data = path.read_bytes()
+    edited = tmp_path / "edited.pdf"
+    edited.write_bytes(data[:200] + bytes([data[200] ^ 1]) + data[201:])
+    assert verify_main(["verify", str(edited), "--keys", str(keys)]) == 1
+    appended = tmp_path / "appended.pdf"
+    appended.write_bytes(data + b"\n% an incremental update\n")
+    assert verify_main(["verify", str(appended), "--keys", str(keys)]) == 1
+    assert capsys.readouterr().out.count("NOT VERIFIED") == 2
+
+
+def test_verification_page_says_for_whom(briefing, clients):
+    _, path, _ = briefing
+    client = clients["de.analyst"]
+
+    def upload(data: bytes):
+        return client.post(
+            "/briefings/verify",
+            data={"csrf_token": clients.token("de.analyst"), "pdf": (io.BytesIO(data), "b.pdf")},
+            content_type="multipart/form-data",
+        )
+
+    page = upload(path.read_bytes())
+    assert page.status_code == 200
+    assert "unaltered briefing" in page.text and "analyst@fr.example" in page.text
+    forged = upload(path.read_bytes().replace(b"Weekly brief", b"Weekly BRIEF"))
+    assert forged.status_code == 422 and "Not verified" in forged.text
+    assert upload(b"%PDF-1.7 not really").status_code == 422
+
+
+def test_request_render_and_download_are_audited(app, briefing):
+    _, _, ids = briefing
+    with app.app_context():
+        events = {r.event: r for r in db.session.scalars(select(AuditRecord))}
+        copy = db.session.scalars(select(BriefingCopy)).one()
+    assert {"briefing.requested", "briefing.rendered", "briefing.downloaded"} <= set(events)
+    requested = events["briefing.requested"].details
+    assert requested["copy"] == copy.id and sorted(requested["bulletins"]) == sorted(ids)
+    assert events["briefing.downloaded"].details["pdf_sha256"] == copy.pdf_sha256
+    assert copy.state == "delivered" and copy.marking == "TLP:RED"
+
+
+def test_a_bulletin_the_organisation_cannot_read_is_404_and_reveals_nothing(app, desk, clients):
+    readable = desk.post(title="Shared with FR")
+    hidden = desk.post(title="Secret Italian lead", recipients=("DE-BMI",))
+    before = _copies(app)
+    response = _make(clients, "fr.analyst", bulletin_ids=[readable, hidden])
+    assert response.status_code == 404
+    assert "Secret Italian lead" not in response.text and hidden not in response.text
+    missing = _make(clients, "fr.analyst", bulletin_ids=["0" * 32])
+    assert missing.status_code == 404 and missing.text == response.text
+    assert _copies(app) == before
+
+
+def test_liaison_and_platform_users_cannot_make_briefings(desk, clients):
+    bid = desk.post()
+    for who in ("fr.officer", "platform"):
+        data = {"csrf_token": clients.token(who), "title": "x", "bulletin_ids": [bid]}
+        response = clients[who].post("/briefings/", data=data)
+        assert response.status_code in (403, 404)
+        assert clients[who].get("/briefings/").status_code in (403, 404)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"title": ""}, "This field is required."),
+        ({"title": "x" * 201}, "200"),
+        ({"source": "everything"}, "Not a valid choice"),
+        ({"bulletin_ids": []}, "Select at least one bulletin."),
+        ({"source": "entity", "entity": ""}, "Name the account"),
+        ({"since": "2026-13-45"}, "Not a valid date value"),
+        ({"source": "filter", "since": "2026-05-01", "until": "2026-04-01"}, "before the start"),
+        ({"bulletin_ids": ["not-an-id"]}, None),
+    ],
+)
+def test_bad_input_gets_a_clear_error_and_writes_nothing(app, desk, clients, fields, message):
+    bid = desk.post()
+    before = _copies(app)
+    response = _make(clients, "fr.analyst", **({"bulletin_ids": [bid]} | fields))
+    if message is None:
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 400, response.text
+        assert message in response.text
+    assert _copies(app) == before
+
+
+def test_briefing_by_entity_takes_every_bulletin_naming_it(desk, clients, tmp_path):
+    desk.post(title="First mention")
+    desk.post(title="Second mention", recipients=("FR-MININT",))
+    desk.post(title="Not about it", recipients=("FR-MININT",), entities=[], relations=[])
+    response = _make(clients, "fr.analyst", source="entity", entity="t.me/example_media")
+    assert response.status_code == 200, response.text
+    path = tmp_path / "entity.pdf"
+    path.write_bytes(response.data)
+    text = "".join(page_texts(path))
+    assert "First mention" in text and "Second mention" in text
+    assert "Not about it" not in text
+
+
+def test_compose_page_lists_readable_bulletins_with_titles(desk, clients):
+    bid = desk.post(title="Listed for the analyst")
+    desk.post(title="Not for France", recipients=("DE-BMI",))
+    page = clients["fr.analyst"].get(f"/briefings/?bulletin={bid}")
+    assert page.status_code == 200
+    assert "Listed for the analyst" in page.text and "Not for France" not in page.text
+    assert f'value="{bid}" id="b-{bid}" checked' in page.text
+
+
+def test_copies_are_shown_to_their_own_user_only(app, briefing, clients):
+    with app.app_context():
+        copy_id = db.session.scalars(select(BriefingCopy.id)).one()
+    assert clients["fr.analyst"].get(f"/briefings/{copy_id}").status_code == 200
+    assert clients["de.analyst"].get(f"/briefings/{copy_id}").status_code == 404
+    assert clients["de.analyst"].get(f"/briefings/{copy_id}/download").status_code == 404
+
+
+def test_manifest_lists_what_was_briefed(app, briefing):
+    _, path, ids = briefing
+    with app.app_context():
+        copy = db.session.scalars(select(BriefingCopy)).one()
+    assert copy.bulletin_ids and sorted(copy.bulletin_ids) == sorted(ids)
+    assert copy.content_sha256 in "".join(page_texts(path)).replace("\n", "").replace(" ", "")
+    json.dumps(copy.bulletin_ids)  # stored as JSON on both databases
