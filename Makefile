@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app wsgi
-# Debian packages the browser tests and PDF briefings need (installed when missing).
-DEBIAN_PACKAGES := chromium fonts-noto-core fonts-noto-cjk
+# Debian packages the browser tests and PDF briefings need (installed when missing);
+# poppler-utils reads briefings back in the tests (pdftotext, pdftoppm).
+DEBIAN_PACKAGES := chromium fonts-noto-core fonts-noto-cjk poppler-utils
 
 .PHONY: demo test test-fast lint system-packages clean
 

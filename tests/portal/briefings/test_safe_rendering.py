@@ -1,0 +1,149 @@
+"""Rendering hostile content: nothing is fetched, no local file leaks, limits stop monsters."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from portal.briefings.renderer import Renderer, RenderFailed, RenderLimits
+from tests.portal.briefings.pdf_text import page_texts
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that records every connection made to it."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(0.2)
+        self.port = self.server.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.server.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.server.close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    listening = Listener()
+    yield listening
+    listening.close()
+
+
+def hostile(port: int) -> str:
+    base = f"http://127.0.0.1:{port}"
+    return f"""
+- <img src="file:///etc/passwd">
+- <img src="{base}/pixel.png">
+- <style>@import url("{base}/import.css"); body {{ background: url("{base}/bg.png") }}</style>
+- <svg xmlns="http://www.w3.org/2000/svg"><image href="{base}/svg.png" width="9" height="9"/></svg>
+- <link rel="attachment" href="file:///etc/passwd">
+- <a rel="attachment" href="file:///etc/passwd">passwd</a>
+- <iframe src="{base}/frame"></iframe>
+- [a link to the listener]({base}/link) and ![image]({base}/md.png)
+- <object data="file:///etc/passwd"></object>
+"""
+
+
+def test_hostile_bulletin_content_fetches_nothing(desk, clients, listener, tmp_path):
+    body = hostile(listener.port)
+    bid = desk.post(title="<img src=file:///etc/passwd>", body=body, summary=body[:400])
+    data = {"csrf_token": clients.token("fr.analyst"), "title": "Hostile", "source": "selection"}
+    response = clients["fr.analyst"].post("/briefings/", data=data | {"bulletin_ids": [bid]})
+    assert response.status_code == 200, response.text
+    path = tmp_path / "hostile.pdf"
+    path.write_bytes(response.data)
+    text = "".join(page_texts(path))
+    assert "root:x:0:0" not in text and b"root:x:0:0" not in response.data
+    assert b"/EmbeddedFile" not in response.data and b"/URI" not in response.data
+    assert listener.connections == 0
+
+
+def test_the_renderer_refuses_every_url_even_in_raw_html(listener, tmp_path):
+    """Defence in depth: the same content straight into WeasyPrint, unsanitised."""
+    renderer = Renderer(RenderLimits(timeout_s=30))
+    try:
+        html = "<html><head><link rel=stylesheet href='file:///etc/passwd'></head><body>"
+        html += hostile(listener.port).replace("\n- ", "<p>") + "<p>still here</p></body></html>"
+        rendered = renderer.render(html)
+    finally:
+        renderer.close()
+    path = tmp_path / "raw.pdf"
+    path.write_bytes(rendered.pdf)
+    assert "still here" in "".join(page_texts(path))
+    assert b"root:x:0:0" not in rendered.pdf and b"/EmbeddedFile" not in rendered.pdf
+    assert listener.connections == 0
+    assert any(url.startswith("file:") for url in rendered.refused)
+    assert any(f":{listener.port}/" in url for url in rendered.refused)
+
+
+def test_assets_outside_the_briefing_folder_are_refused(tmp_path):
+    renderer = Renderer()
+    try:
+        html = (
+            "<link rel=stylesheet href='ischia-asset:../css/portal.css'>"
+            "<link rel=stylesheet href='ischia-asset:briefing.css'><p>x</p>"
+        )
+        rendered = renderer.render(html)
+    finally:
+        renderer.close()
+    assert rendered.refused == ("ischia-asset:../css/portal.css",)
+
+
+def test_a_deeply_nested_document_is_stopped_and_the_next_one_renders():
+    renderer = Renderer(RenderLimits(timeout_s=3, memory_mb=512))
+    try:
+        with pytest.raises(RenderFailed, match="stopped"):
+            renderer.render("<div>" * 60_000 + "deep" + "</div>" * 60_000)
+        assert renderer.render("<p>after</p>").pages == 1
+    finally:
+        renderer.close()
+
+
+def test_a_huge_document_runs_out_of_its_memory_limit_not_the_portals():
+    renderer = Renderer(RenderLimits(timeout_s=60, memory_mb=400))
+    try:
+        rows = "<tr><td>cell</td><td>cell</td></tr>" * 250_000
+        with pytest.raises(RenderFailed, match=r"memory|longer"):
+            renderer.render(f"<table>{rows}</table>")
+        assert renderer.render("<p>after</p>").pages == 1
+    finally:
+        renderer.close()
+
+
+def test_a_render_failure_in_the_portal_is_a_clear_page_and_the_portal_keeps_serving(
+    app, desk, clients
+):
+    bid = desk.post()
+    app.config["BRIEFING_TIMEOUT_S"] = 0.001
+    data = {"csrf_token": clients.token("fr.analyst"), "title": "Too slow", "source": "selection"}
+    response = clients["fr.analyst"].post("/briefings/", data=data | {"bulletin_ids": [bid]})
+    assert response.status_code == 422
+    assert "took longer than" in response.text and "Traceback" not in response.text
+    app.config["BRIEFING_TIMEOUT_S"] = 30.0
+    assert clients["fr.analyst"].get("/briefings/").status_code == 200
+    again = clients["fr.analyst"].post("/briefings/", data=data | {"bulletin_ids": [bid]})
+    assert again.status_code == 200 and again.data.startswith(b"%PDF")
+
+
+def test_large_html_is_refused_before_rendering():
+    renderer = Renderer(RenderLimits(max_html_bytes=1000))
+    with pytest.raises(RenderFailed, match="too large"):
+        renderer.render("<p>" + "x" * 2000)
+    assert renderer._child is None  # nothing was started for it
