@@ -6,5 +6,15 @@ from portal.cli.database import db_group
 from portal.cli.demo import demo_group, seed_demo
 from portal.cli.orgs import orgs_group
 from portal.cli.users import users_group
+from portal.cli.worker import worker
 
-commands = [audit_group, bulletins_group, db_group, demo_group, orgs_group, seed_demo, users_group]
+commands = [
+    audit_group,
+    bulletins_group,
+    db_group,
+    demo_group,
+    orgs_group,
+    seed_demo,
+    users_group,
+    worker,
+]

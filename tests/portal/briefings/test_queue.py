@@ -1,0 +1,88 @@
+"""With REDIS_URL set, large briefings go through RQ: a status page, an encrypted result, a
+download that is audited. Runs against the real Redis on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from redis import Redis
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import AuditRecord, BriefingCopy
+from portal.services.briefings.signing import verify_with_portal_keys
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def queued_app(app):
+    app.config.update(REDIS_URL=REDIS_URL, BRIEFING_QUEUE_ABOVE=1)
+    Redis.from_url(REDIS_URL).flushdb()
+    yield app
+    Redis.from_url(REDIS_URL).flushdb()
+
+
+def _everything_in_redis() -> bytes:
+    redis = Redis.from_url(REDIS_URL)
+    blobs = []
+    for key in redis.scan_iter():
+        kind = redis.type(key)
+        if kind == b"string":
+            blobs.append(redis.get(key) or b"")
+        elif kind == b"hash":
+            blobs.extend(v for v in redis.hgetall(key).values())
+        elif kind == b"list":
+            blobs.extend(redis.lrange(key, 0, -1))
+    return b"".join(blobs)
+
+
+def test_a_large_briefing_is_queued_made_by_the_worker_and_downloaded(queued_app, desk, clients):
+    ids = [desk.post(title=f"Queued title {i}") for i in range(3)]
+    client = clients["fr.analyst"]
+    data = {
+        "csrf_token": clients.token("fr.analyst"),
+        "title": "Secret cover title",
+        "source": "selection",
+        "bulletin_ids": ids,
+    }
+    response = client.post("/briefings/", data=data)
+    assert response.status_code == 302
+    status_url = response.headers["Location"]
+    copy_id = status_url.rstrip("/").rsplit("/", 1)[1]
+    waiting = client.get(status_url)
+    assert "Waiting for a worker" in waiting.text and 'http-equiv="refresh"' in waiting.text
+    assert client.get(f"/briefings/{copy_id}/download").status_code == 404
+    assert b"Secret cover title" not in _everything_in_redis()
+
+    result = queued_app.test_cli_runner().invoke(args=["worker", "--burst"])
+    assert result.exit_code == 0, result.output
+
+    ready = client.get(status_url)
+    assert "Ready" in ready.text and "Download the PDF" in ready.text
+    stored = _everything_in_redis()
+    assert b"%PDF" not in stored and b"Secret cover title" not in stored
+    pdf = client.get(f"/briefings/{copy_id}/download")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert pdf.headers["Cache-Control"] == "no-store"
+    with queued_app.app_context():
+        verdict = verify_with_portal_keys(pdf.data)
+        assert verdict.copy_id == copy_id
+        copy = db.session.get(BriefingCopy, copy_id)
+        assert copy is not None and copy.state == "delivered" and copy.page_count
+        events = [r.event for r in db.session.scalars(select(AuditRecord))]
+    assert events.count("briefing.downloaded") == 1
+    assert clients["de.analyst"].get(f"/briefings/{copy_id}/download").status_code == 404
+
+
+def test_the_worker_refuses_to_run_without_redis(app):
+    result = app.test_cli_runner().invoke(args=["worker", "--burst"])
+    assert result.exit_code != 0 and "REDIS_URL is not set" in result.output
+
+
+def test_a_small_briefing_still_renders_in_the_request(queued_app, desk, clients):
+    bid = desk.post()
+    data = {"csrf_token": clients.token("fr.analyst"), "title": "Small", "bulletin_ids": [bid]}
+    response = clients["fr.analyst"].post("/briefings/", data=data | {"source": "selection"})
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
