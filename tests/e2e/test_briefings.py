@@ -1,0 +1,64 @@
+"""An official makes a briefing in Chromium and downloads the PDF through the browser."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import User
+from portal.services import sealing
+from portal.services.audit import Actor
+from portal.services.briefings.signing import verify_with_portal_keys
+from portal.services.bulletin_access import Reader
+from tests.e2e.conftest import LivePortal, Watch, sign_in
+
+pytestmark = pytest.mark.e2e
+
+OFFICIAL = "claire.official@fr.example.org"
+TITLE = "Recruiter relaunches a channel"
+
+
+def _post_bulletin(portal: LivePortal) -> str:
+    portal.user("marco@it.example.org", "liaison", org="IT-MININT")
+    with portal.app.app_context():
+        officer = db.session.scalars(select(User).where(User.email == "marco@it.example.org")).one()
+        reader = Reader.of(officer)
+        draft = sealing.Draft(
+            document={
+                "title": TITLE,
+                "summary": "The channel is back.",
+                "body": "Seen on **Telegram**.",
+                "entities": [
+                    {"ref": "p1", "type": "person", "value": "أبو محمد الحلبي"},
+                    {"ref": "a1", "type": "account", "platform": "telegram", "value": "@relaunch"},
+                ],
+                "relations": [{"source": "p1", "type": "uses_account", "target": "a1"}],
+            },
+            category="recruitment",
+            marking="TLP:AMBER",
+            recipients=["FR-MININT"],
+            uploads=[],
+        )
+        return sealing.post_bulletin(reader, Actor(reader.user_id), draft).id
+
+
+def test_official_downloads_a_briefing(page: Page, live_portal: LivePortal, watch: Watch) -> None:
+    live_portal.user(OFFICIAL, "official", org="FR-MININT")
+    bulletin_id = _post_bulletin(live_portal)
+    sign_in(page, live_portal, OFFICIAL)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Briefings").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Make a briefing")
+    page.get_by_label(TITLE).check()
+    page.get_by_label("Title", exact=True).fill("Tuesday meeting")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Make the PDF briefing").click()
+    assert download.value.suggested_filename.startswith("ischia-briefing-")
+    pdf = download.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    with live_portal.app.app_context():
+        verdict = verify_with_portal_keys(pdf)
+    assert verdict.claims["prepared_for"].endswith(f"<{OFFICIAL}>")
+    assert verdict.claims["bulletins"] == 1 and bulletin_id
+    assert not watch.page_errors
