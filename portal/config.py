@@ -63,6 +63,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "BRIEFING_MEMORY_MB": 512,
         "BRIEFING_TIMEOUT_S": 30.0,
         "BRIEFING_QUEUE_ABOVE": 40,
+        "BRIEFING_QUEUE_MEMORY_MB": 2048,  # a 200-page briefing needs about 700 MB
         "BRIEFING_QUEUE_TIMEOUT_S": 600,
         "BRIEFING_RESULT_TTL_S": 3600,  # an encrypted, queued PDF waits this long
     }

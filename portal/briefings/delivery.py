@@ -38,14 +38,16 @@ _RENDERERS: dict[RenderLimits, Renderer] = {}
 _RENDERERS_LOCK = threading.Lock()
 
 
-def renderer() -> Renderer:
+def renderer(*, queued: bool = False) -> Renderer:
     """This process's rendering child for the app's limits (started on first use).
 
-    One per process, not per app: WeasyPrint is imported once per worker.
+    One per process, not per app: WeasyPrint is imported once per worker. A queue worker
+    renders the large briefings, under the larger queue limits.
     """
+    config = current_app.config
     limits = RenderLimits(
-        memory_mb=current_app.config["BRIEFING_MEMORY_MB"],
-        timeout_s=current_app.config["BRIEFING_TIMEOUT_S"],
+        memory_mb=config["BRIEFING_QUEUE_MEMORY_MB" if queued else "BRIEFING_MEMORY_MB"],
+        timeout_s=config["BRIEFING_QUEUE_TIMEOUT_S" if queued else "BRIEFING_TIMEOUT_S"],
     )
     with _RENDERERS_LOCK:
         existing = _RENDERERS.get(limits)
@@ -110,7 +112,7 @@ def enqueue(copy: BriefingCopy, request: BriefingRequest) -> None:
         copy.id,
         sealed.hex(),
         job_id=f"briefing-{copy.id}",
-        job_timeout=current_app.config["BRIEFING_QUEUE_TIMEOUT_S"],
+        job_timeout=current_app.config["BRIEFING_QUEUE_TIMEOUT_S"] + 120,
         result_ttl=0,
         failure_ttl=current_app.config["BRIEFING_RESULT_TTL_S"],
     )
@@ -143,7 +145,7 @@ def run_job(copy_id: str, sealed_request: str) -> None:
             copy,
             org,
             prepared_for(user),
-            renderer(),
+            renderer(queued=True),
             delivered=False,
         )
     except (RenderFailed, ServiceError):
