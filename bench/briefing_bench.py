@@ -114,19 +114,16 @@ def _final_html(user: User, ids: list[str]) -> str:
     bulletins = chosen_bulletins(reader, request)
     contents = briefing_contents.open_bulletins(reader, bulletins, utcnow())
     version, fingerprint = signing.signing_key(user.organisation.code)
-    cover = Cover(
-        copy_id=copies.new_copy_id(),
-        title=request.title,
-        cover_note="",
-        marking="TLP:AMBER",
-        prepared_for=prepared_for(user),
-        org_code=user.organisation.code,
-        org_name=user.organisation.name,
-        created_at=utcnow(),
-        content_sha256="0" * 64,
-        signing_key_version=version,
-        signing_key_fingerprint=fingerprint,
+    heading = briefing_contents.Heading(
+        copies.new_copy_id(),
+        request.title,
+        "",
+        "TLP:AMBER",
+        prepared_for(user),
+        user.organisation.code,
+        utcnow(),
     )
+    cover = Cover(heading, user.organisation.name, "0" * 64, version, fingerprint)
     return briefing_html(cover, contents)
 
 

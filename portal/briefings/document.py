@@ -4,14 +4,13 @@ bulletins with their entities, and the appendix with the verification data."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from flask import render_template
 from markupsafe import Markup
 
 from portal import safe_markdown
 from portal.briefings.charts import bar_chart
-from portal.services.briefings.contents import BriefingContents
+from portal.services.briefings.contents import BriefingContents, Heading
 from portal.services.bulletin_content import Category
 
 
@@ -48,14 +47,8 @@ TLP = {
 
 @dataclass(frozen=True)
 class Cover:
-    copy_id: str
-    title: str
-    cover_note: str
-    marking: str
-    prepared_for: str
-    org_code: str
+    heading: Heading
     org_name: str
-    created_at: datetime
     content_sha256: str
     signing_key_version: int
     signing_key_fingerprint: str
@@ -71,6 +64,7 @@ def _category(value: str) -> str:
 def briefing_html(cover: Cover, contents: BriefingContents) -> str:
     """The complete HTML document WeasyPrint renders."""
     bulletins = contents.bulletins
+    heading = cover.heading
     charts = {
         "category": bar_chart(
             "Bulletins by category",
@@ -89,14 +83,14 @@ def briefing_html(cover: Cover, contents: BriefingContents) -> str:
     }
     return render_template(
         "briefings/briefing.html",
-        title=cover.title,
-        cover_note=cover.cover_note,
-        marking=cover.marking,
-        tlp=TLP[cover.marking],
-        prepared_for=cover.prepared_for,
-        org={"code": cover.org_code, "name": cover.org_name},
-        created_at=cover.created_at,
-        copy_id=cover.copy_id,
+        title=heading.title,
+        cover_note=heading.cover_note,
+        marking=heading.marking,
+        tlp=TLP[heading.marking],
+        prepared_for=heading.prepared_for,
+        org={"code": heading.org_code, "name": cover.org_name},
+        created_at=heading.created_at,
+        copy_id=heading.copy_id,
         content_sha256=cover.content_sha256,
         signing_key={
             "version": cover.signing_key_version,

@@ -48,8 +48,7 @@ def make_briefing(
         bulletins = chosen_bulletins(reader, request)
         now = utcnow()
         contents = briefing_contents.open_bulletins(reader, bulletins, now)
-        manifest = briefing_contents.manifest(
-            contents,
+        heading = briefing_contents.Heading(
             copy_id=copy.id,
             title=request.title,
             cover_note=request.cover_note,
@@ -58,21 +57,9 @@ def make_briefing(
             org_code=org.code,
             created_at=copy.created_at,
         )
-        digest = briefing_contents.content_digest(manifest)
+        digest = briefing_contents.content_digest(briefing_contents.manifest(contents, heading))
         key_version, fingerprint = signing.signing_key(org.code)
-        cover = Cover(
-            copy_id=copy.id,
-            title=request.title,
-            cover_note=request.cover_note,
-            marking=copy.marking,
-            prepared_for=prepared_for,
-            org_code=org.code,
-            org_name=org.name,
-            created_at=copy.created_at,
-            content_sha256=digest,
-            signing_key_version=key_version,
-            signing_key_fingerprint=fingerprint,
-        )
+        cover = Cover(heading, org.name, digest, key_version, fingerprint)
         rendered = renderer.render(briefing_html(cover, contents))
     except (RenderFailed, ServiceError) as error:
         copies.fail_copy(copy.id, actor, error.message)

@@ -130,26 +130,29 @@ def content_digest(manifest: dict[str, object]) -> str:
     return hashlib.sha256(canonical_json(manifest)).hexdigest()
 
 
-def manifest(
-    contents: BriefingContents,
-    *,
-    copy_id: str,
-    title: str,
-    cover_note: str,
-    marking: str,
-    prepared_for: str,
-    org_code: str,
-    created_at: datetime,
-) -> dict[str, object]:
+@dataclass(frozen=True)
+class Heading:
+    """What a copy says about itself: which copy, its title and note, marking, for whom, when."""
+
+    copy_id: str
+    title: str
+    cover_note: str
+    marking: str
+    prepared_for: str
+    org_code: str
+    created_at: datetime
+
+
+def manifest(contents: BriefingContents, heading: Heading) -> dict[str, object]:
     """Everything the briefing states, as JSON: its digest is printed in the appendix."""
     return {
-        "copy": copy_id,
-        "title": title,
-        "cover_note": cover_note,
-        "marking": marking,
-        "prepared_for": prepared_for,
-        "org": org_code,
-        "created_at": created_at.isoformat(),
+        "copy": heading.copy_id,
+        "title": heading.title,
+        "cover_note": heading.cover_note,
+        "marking": heading.marking,
+        "prepared_for": heading.prepared_for,
+        "org": heading.org_code,
+        "created_at": heading.created_at.isoformat(),
         "bulletins": [
             {
                 "id": b.id,
