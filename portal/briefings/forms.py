@@ -26,8 +26,8 @@ from portal.services.briefings.selection import (
     BriefingRequest,
     Source,
 )
-from portal.services.bulletin_content import Category
-from portal.services.inbox import MAX_IDENTIFIER, InboxQuery
+from portal.services.bulletin_content import Category, Marking
+from portal.services.inbox import MAX_IDENTIFIER, Box, InboxQuery
 
 SOURCE_LABELS = {
     Source.SELECTION: "The bulletins I tick below",
@@ -53,6 +53,23 @@ class BriefingForm(FlaskForm):  # type: ignore[misc]
         ],
         default="",
     )
+    marking = SelectField(
+        "Marking",
+        choices=[
+            SelectChoice("", "Any marking"),
+            *(SelectChoice(m.value, m.value) for m in Marking),
+        ],
+        default="",
+    )
+    box = SelectField(
+        "Bulletins",
+        choices=[
+            SelectChoice("all", "Received and sent"),
+            SelectChoice("received", "Received"),
+            SelectChoice("sent", "Sent by my organisation"),
+        ],
+        default="all",
+    )
     sender = SelectField("Sender", choices=[SelectChoice("", "Any sender")], default="")
     since = DateField("From", validators=[Optional()])
     until = DateField("To", validators=[Optional()])
@@ -65,13 +82,25 @@ class BriefingForm(FlaskForm):  # type: ignore[misc]
             *(SelectChoice(code, code) for code in senders),
         ]
 
+    def apply(self, query: InboxQuery) -> None:
+        """Fill the filter fields from a saved filter, and choose "every bulletin matching"."""
+        self.box.data = query.box.value
+        self.category.data = query.category.value if query.category else ""
+        self.marking.data = query.marking.value if query.marking else ""
+        self.sender.data = query.sender or ""
+        self.since.data = query.since
+        self.until.data = query.until
+        self.source.data = Source.FILTER.value
+
     def validate_bulletin_ids(self, field: SelectMultipleField) -> None:
         if len(field.data or []) > MAX_BULLETINS:
             raise ValueError(f"A briefing holds at most {MAX_BULLETINS} bulletins.")
 
     def inbox_query(self) -> InboxQuery:
         return InboxQuery(
+            box=Box(self.box.data or "all"),
             category=Category(self.category.data) if self.category.data else None,
+            marking=Marking(self.marking.data) if self.marking.data else None,
             sender=self.sender.data or None,
             since=self.since.data,
             until=self.until.data,

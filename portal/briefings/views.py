@@ -17,7 +17,7 @@ from portal.briefings.forms import BriefingForm, VerifyForm
 from portal.briefings.making import filename, make_briefing
 from portal.briefings.renderer import RenderFailed
 from portal.models import BriefingState, Role
-from portal.services import inbox
+from portal.services import inbox, saved_filters
 from portal.services.briefings import copies, signing
 from portal.services.briefings.selection import chosen_bulletins, highest_marking
 from portal.services.bulletin_access import Reader
@@ -53,6 +53,7 @@ def _compose_page(form: BriefingForm, status: int = 200) -> tuple[str, int]:
         page=_candidates(reader, form) if reader.sees_bulletins else None,
         chosen=set(form.bulletin_ids.data or ()),
         recent=copies.recent_copies(reader),
+        saved=saved_filters.saved_filters(reader),
     ), status
 
 
@@ -62,6 +63,9 @@ def index() -> tuple[str, int]:
     """Compose a briefing: pick bulletins, a filter or an entity; the user's recent copies."""
     form = BriefingForm(request.args, meta={"csrf": False}, senders=inbox.sender_choices())
     form.bulletin_ids.data = request.args.getlist("bulletin")
+    saved = request.args.get("saved", type=int)
+    if saved is not None:
+        form.apply(saved_filters.saved_filter(_reader(), saved).query)
     return _compose_page(form)
 
 

@@ -16,7 +16,7 @@ from portal import safe_markdown
 from portal.access import signed_in
 from portal.bulletins.blueprint import blueprint
 from portal.bulletins.inbox_forms import AcknowledgeForm, InboxFilterForm
-from portal.services import acknowledgements, attachment_download, inbox, reading
+from portal.services import acknowledgements, attachment_download, inbox, reading, saved_filters
 from portal.services.audit import Actor
 from portal.services.bulletin_access import Reader, is_originator
 from portal.services.bulletin_content import Category, Marking
@@ -74,10 +74,15 @@ def inbox_view() -> str | tuple[str, int]:
         else:
             args = {k: v for k, v in request.args.items() if k != "page"}
             return render_template(
-                "bulletins/inbox.html", platform=False, form=form, page=page, args=args
+                "bulletins/inbox.html",
+                platform=False,
+                form=form,
+                page=page,
+                args=args,
+                saved=saved_filters.saved_filters(reader),
             )
     return render_template(
-        "bulletins/inbox.html", platform=False, form=form, page=None, args={}
+        "bulletins/inbox.html", platform=False, form=form, page=None, args={}, saved=[]
     ), 400
 
 

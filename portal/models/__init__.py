@@ -21,6 +21,7 @@ from portal.models.bulletin_activity import (
 from portal.models.key_blob import KeyBlob
 from portal.models.login import LoginFailure, LoginSession
 from portal.models.organisation import Organisation, OrgKind
+from portal.models.saved_filter import SavedFilter
 from portal.models.sharing_group import SharingGroup, SharingGroupMember
 from portal.models.user import Role, User, UserRole
 
@@ -48,6 +49,7 @@ __all__ = [
     "ReadReceipt",
     "RecipientVia",
     "Role",
+    "SavedFilter",
     "SharingGroup",
     "SharingGroupMember",
     "User",
