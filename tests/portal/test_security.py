@@ -10,7 +10,14 @@ from portal.extensions import db
 from portal.models import AuditRecord, LoginSession, Organisation, User
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
-SAMPLE_ARGS = {"user_id": 1, "action": "disable", "group_id": 1, "index": 0, "request_id": 1}
+SAMPLE_ARGS = {
+    "user_id": 1,
+    "action": "disable",
+    "group_id": 1,
+    "index": 0,
+    "request_id": 1,
+    "filter_id": 1,
+}
 
 
 def routes(app, methods=None):
