@@ -8,7 +8,8 @@ In one run, on demo data (``seed-demo``'s own sealed bulletins in a temporary SQ
    limited child process, sign, record), and, on the same final HTML, WeasyPrint alone in this
    process. Prints the ratio (target at most 1.3), pages/s, the share of our own code, and
    the peak RSS of the portal process and of the rendering child (target under 300 MB).
-2. A briefing of about 300 bulletins (about 200 pages): its time and the child's memory.
+2. A briefing of about 90 demo bulletins (about 200 pages) through the job queue (RQ on the
+   Redis at --redis, a worker in this process): its time and the rendering child's memory.
 
     .venv/bin/python bench/briefing_bench.py [--runs 5]
 
@@ -30,10 +31,12 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
+from rq import SimpleWorker  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 
 from portal import create_app, schema  # noqa: E402
+from portal.briefings import delivery  # noqa: E402
 from portal.briefings.delivery import prepared_for  # noqa: E402
 from portal.briefings.document import Cover, briefing_html  # noqa: E402
 from portal.briefings.fetcher import BriefingFetcher  # noqa: E402
@@ -41,7 +44,7 @@ from portal.briefings.making import make_briefing  # noqa: E402
 from portal.briefings.renderer import ASSETS, Renderer, RenderLimits  # noqa: E402
 from portal.database import make_engine  # noqa: E402
 from portal.extensions import db  # noqa: E402
-from portal.models import BriefingState, Role, User, utcnow  # noqa: E402
+from portal.models import BriefingCopy, BriefingState, Role, User, utcnow  # noqa: E402
 from portal.services import demo, demo_bulletins  # noqa: E402
 from portal.services.audit import Actor  # noqa: E402
 from portal.services.briefings import contents as briefing_contents  # noqa: E402
@@ -137,8 +140,9 @@ def _weasyprint_alone(html: str) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--bulletins", type=int, default=30)
-    parser.add_argument("--large", type=int, default=300)
+    parser.add_argument("--bulletins", type=int, default=9)
+    parser.add_argument("--large", type=int, default=90)
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     args = parser.parse_args()
     print(
         f"machine: {platform.node()} {platform.processor() or platform.machine()}, "
@@ -177,14 +181,38 @@ def main() -> None:
             print(f"  peak RSS of the rendering child: {_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB")
 
             large = newest[: args.large]
-            big = Renderer(RenderLimits(timeout_s=900, memory_mb=2048))
-            seconds, pages, _ = _make(user, large, big)
-            big.close()
-            print(
-                f"briefing of {len(large)} bulletins: {pages} pages in {seconds:.1f} s "
-                f"({pages / seconds:.1f} pages/s); children's peak RSS "
-                f"{_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB"
-            )
+            app.config.update(REDIS_URL=args.redis, BRIEFING_QUEUE_ABOVE=0)
+            _through_the_queue(user, large)
+
+
+def _through_the_queue(user: User, ids: list[str]) -> None:
+    """Queue the briefing as the portal does, run the worker, time it to the stored PDF."""
+    reader = Reader.of(user)
+    request = BriefingRequest(
+        title="Large briefing", source=Source.SELECTION, bulletin_ids=tuple(ids)
+    )
+    bulletins = chosen_bulletins(reader, request)
+    started = time.perf_counter()
+    copy = copies.start_copy(
+        reader,
+        Actor.of(user),
+        bulletins,
+        highest_marking(bulletins).value,
+        state=BriefingState.QUEUED,
+    )
+    delivery.enqueue(copy, request)
+    queue = delivery.queue()
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    seconds = time.perf_counter() - started
+    db.session.expire_all()
+    done = db.session.get_one(BriefingCopy, copy.id)
+    pdf = delivery.queued_pdf(done)
+    assert done.state == BriefingState.READY.value and pdf is not None, done.error
+    print(
+        f"briefing of {len(ids)} bulletins through RQ: {done.page_count} pages in "
+        f"{seconds:.1f} s ({done.page_count / seconds:.1f} pages/s), {len(pdf) / 1e6:.1f} MB; "
+        f"rendering children's peak RSS {_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB"
+    )
 
 
 if __name__ == "__main__":

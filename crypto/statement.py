@@ -87,6 +87,10 @@ class SignedStatement:
         claims = top["claims"]
         if not isinstance(claims, dict):
             raise TamperedEnvelope("signed statement claims must be an object")
+        try:
+            canonical_json(claims)  # what cannot be canonicalised cannot have been signed
+        except Exception as error:
+            raise TamperedEnvelope("signed statement claims are not canonical JSON") from error
         signatures = expect_object(top["signatures"], _SIGNATURE_FIELDS, "statement signatures")
         return cls(
             domain=expect_str(top["domain"], "statement domain"),

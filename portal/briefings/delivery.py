@@ -18,7 +18,7 @@ from flask import current_app
 from redis import Redis
 from rq import Queue
 
-from crypto.secretbox import SecretBox
+from crypto.secretbox import SecretBox, SecretBoxError
 from portal import vault
 from portal.briefings.making import make_briefing
 from portal.briefings.renderer import Renderer, RenderFailed, RenderLimits
@@ -123,7 +123,18 @@ def _result_key(copy_id: str) -> str:
 
 
 def run_job(copy_id: str, sealed_request: str) -> None:
-    """The worker's job: make the copy as its user, with that user's rights as they are now."""
+    """The worker's job: make the copy as its user, with that user's rights as they are now.
+
+    The worker keeps one app context for its life: each job ends its session, so the next
+    job reads the database as it is then, not a snapshot left open by this one.
+    """
+    try:
+        _run(copy_id, sealed_request)
+    finally:
+        db.session.remove()
+
+
+def _run(copy_id: str, sealed_request: str) -> None:
     copy = db.session.get(BriefingCopy, copy_id)
     if copy is None or copy.state != BriefingState.QUEUED.value:
         return
@@ -134,11 +145,20 @@ def run_job(copy_id: str, sealed_request: str) -> None:
             copy_id, actor, "The account lost its access before the briefing was made."
         )
         return
-    request = _request_from_json(_box().open(bytes.fromhex(sealed_request), copy_id.encode()))
+    try:
+        request = _request_from_json(_box().open(bytes.fromhex(sealed_request), copy_id.encode()))
+    except (ValueError, KeyError, SecretBoxError):
+        copies.fail_copy(copy_id, actor, "The queued request could not be read.")
+        return
     copies.set_state(copy_id, BriefingState.RENDERING)
     org = db.session.get_one(Organisation, user.organisation_id)
+    ttl = current_app.config["BRIEFING_RESULT_TTL_S"]
+
+    def keep(pdf: bytes) -> None:
+        _redis().set(_result_key(copy_id), _box().seal(pdf, copy_id.encode()), ex=ttl)
+
     try:
-        made = make_briefing(
+        make_briefing(
             Reader.of(user),
             actor,
             request,
@@ -147,11 +167,10 @@ def run_job(copy_id: str, sealed_request: str) -> None:
             prepared_for(user),
             renderer(queued=True),
             delivered=False,
+            keep=keep,
         )
     except (RenderFailed, ServiceError):
         return  # make_briefing marked the copy failed, with the reason for the user
-    ttl = current_app.config["BRIEFING_RESULT_TTL_S"]
-    _redis().set(_result_key(copy_id), _box().seal(made.pdf, copy_id.encode()), ex=ttl)
 
 
 def queued_pdf(copy: BriefingCopy) -> bytes | None:

@@ -7,7 +7,8 @@ through :func:`make_briefing`.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from portal.briefings.document import Cover, briefing_html
 from portal.briefings.renderer import Renderer, RenderFailed
@@ -15,7 +16,12 @@ from portal.models import BriefingCopy, Organisation, utcnow
 from portal.services.audit import Actor
 from portal.services.briefings import contents as briefing_contents
 from portal.services.briefings import copies, signing
-from portal.services.briefings.selection import BriefingRequest, chosen_bulletins
+from portal.services.briefings.selection import (
+    BriefingRequest,
+    Source,
+    chosen_bulletins,
+    highest_marking,
+)
 from portal.services.bulletin_access import Reader
 from portal.services.errors import ServiceError
 
@@ -42,28 +48,53 @@ def make_briefing(
     renderer: Renderer,
     *,
     delivered: bool,
+    keep: Callable[[bytes], None] | None = None,
 ) -> MadeBriefing:
-    """Render and sign ``copy``; on failure the copy is marked failed and RenderFailed raised."""
+    """Render and sign ``copy``: exactly the bulletins recorded on it, each checked again.
+
+    ``keep`` stores the signed PDF (the queue's store) before the copy is marked ready. On any
+    failure the copy is marked failed with a reason for the user, and the error raised again.
+    """
     try:
-        bulletins = chosen_bulletins(reader, request)
-        now = utcnow()
-        contents = briefing_contents.open_bulletins(reader, bulletins, now)
-        heading = briefing_contents.Heading(
-            copy_id=copy.id,
-            title=request.title,
-            cover_note=request.cover_note,
-            marking=copy.marking,
-            prepared_for=prepared_for,
-            org_code=org.code,
-            created_at=copy.created_at,
-        )
-        digest = briefing_contents.content_digest(briefing_contents.manifest(contents, heading))
-        key_version, fingerprint = signing.signing_key(org.code)
-        cover = Cover(heading, org.name, digest, key_version, fingerprint)
-        rendered = renderer.render(briefing_html(cover, contents))
+        return _make(reader, actor, request, copy, org, prepared_for, renderer, delivered, keep)
     except (RenderFailed, ServiceError) as error:
         copies.fail_copy(copy.id, actor, error.message)
         raise
+    except BaseException:
+        copies.fail_copy(copy.id, actor, "The briefing could not be made (an internal error).")
+        raise
+
+
+def _make(
+    reader: Reader,
+    actor: Actor,
+    request: BriefingRequest,
+    copy: BriefingCopy,
+    org: Organisation,
+    prepared_for: str,
+    renderer: Renderer,
+    delivered: bool,
+    keep: Callable[[bytes], None] | None,
+) -> MadeBriefing:
+    # The copy's own list, not the filter again: what was recorded (and marked) is what renders.
+    recorded = replace(request, source=Source.SELECTION, bulletin_ids=tuple(copy.bulletin_ids))
+    bulletins = chosen_bulletins(reader, recorded)
+    if highest_marking(bulletins).value != copy.marking:
+        raise ServiceError("The bulletins' markings changed: make the briefing again.")
+    contents = briefing_contents.open_bulletins(reader, bulletins, utcnow())
+    heading = briefing_contents.Heading(
+        copy_id=copy.id,
+        title=request.title,
+        cover_note=request.cover_note,
+        marking=copy.marking,
+        prepared_for=prepared_for,
+        org_code=org.code,
+        created_at=copy.created_at,
+    )
+    digest = briefing_contents.content_digest(briefing_contents.manifest(contents, heading))
+    key_version, fingerprint = signing.signing_key(org.code)
+    cover = Cover(heading, org.name, digest, key_version, fingerprint)
+    rendered = renderer.render(briefing_html(cover, contents))
     claims = {
         "copy": copy.id,
         "org": org.code,
@@ -76,6 +107,8 @@ def make_briefing(
         "content_sha256": digest,
     }
     pdf = signing.sign_for(org.code, rendered.pdf, claims)
+    if keep is not None:
+        keep(pdf)
     copies.finish_copy(
         copy.id,
         actor,

@@ -35,6 +35,7 @@ class RenderLimits:
     memory_mb: int = 512
     timeout_s: float = 30.0
     max_html_bytes: int = 40 * 1024 * 1024
+    queue_wait_s: float = 60.0  # how long a render waits for the child to be free
 
 
 @dataclass(frozen=True)
@@ -70,19 +71,19 @@ def _serve(connection: Connection, assets: str, memory_bytes: int) -> None:
 
     while True:
         try:
-            html = connection.recv()
+            number, html = connection.recv()
         except EOFError:
             return
         try:
-            connection.send(("ok", *_render_one(html, Path(assets))))
+            connection.send((number, "ok", *_render_one(html, Path(assets))))
         except MemoryError:
             # A process that ran out of memory is not trusted with the next document: it
             # leaves at once, and the parent reads the closed pipe as "out of memory".
             os._exit(3)
         except RecursionError:
-            connection.send(("complex", None, 0, [], 0.0))
+            connection.send((number, "complex", None, 0, [], 0.0))
         except Exception as error:  # reported to the parent, which decides
-            connection.send(("error", type(error).__name__, 0, [], 0.0))
+            connection.send((number, "error", type(error).__name__, 0, [], 0.0))
 
 
 class Renderer:
@@ -94,6 +95,7 @@ class Renderer:
         self._lock = threading.Lock()
         self._child: Any = None
         self._connection: Connection | None = None
+        self._sequence = 0
         atexit.register(self.close)
 
     def _start(self) -> Connection:
@@ -127,32 +129,53 @@ class Renderer:
             self._child = None
 
     def render(self, html: str) -> RenderedPdf:
-        """The PDF of ``html``; :class:`RenderFailed` when it is too big, too slow or broken."""
+        """The PDF of ``html``; :class:`RenderFailed` when it is too big, too slow or broken.
+
+        Each document goes out with a fresh number that the child sends back with its PDF; an
+        answer with another number (left over from an interrupted render) is never returned.
+        Anything that interrupts the wait kills the child, so no stale answer can survive.
+        """
         if len(html.encode("utf-8")) > self.limits.max_html_bytes:
             raise RenderFailed("This briefing is too large to render: choose fewer bulletins.")
-        with self._lock:
-            connection = self._start()
-            try:
-                connection.send(html)
-                if not connection.poll(self.limits.timeout_s):
-                    self.close()
-                    raise RenderFailed(
-                        f"Rendering took longer than {self.limits.timeout_s:g} seconds and was "
-                        "stopped: choose fewer bulletins."
-                    )
-                status, pdf, pages, refused, seconds = connection.recv()
-            except (EOFError, OSError, BrokenPipeError):
-                self.close()
-                raise RenderFailed(
-                    "Rendering stopped: the document needed more memory than a briefing may use."
-                ) from None
+        if not self._lock.acquire(timeout=self.limits.queue_wait_s):
+            raise RenderFailed("The briefing renderer is busy: try again in a minute.")
+        try:
+            status, pdf, pages, refused, seconds = self._exchange(html)
+        finally:
+            self._lock.release()
         if status == "ok":
             return RenderedPdf(pdf, pages, tuple(refused), seconds)
-        if status == "memory":
-            self.close()
-            raise RenderFailed(
-                "Rendering stopped: the document needed more memory than a briefing may use."
-            )
         if status == "complex":
             raise RenderFailed("Rendering stopped: the document is nested too deeply.")
         raise RenderFailed(f"Rendering failed ({pdf}).")
+
+    def _exchange(self, html: str) -> tuple[str, Any, int, list[str], float]:
+        connection = self._start()
+        self._sequence += 1
+        number = self._sequence
+        try:
+            connection.send((number, html))
+            while True:
+                if not connection.poll(self.limits.timeout_s):
+                    raise _Overrun()
+                answer_number, *answer = connection.recv()
+                if answer_number == number:
+                    return tuple(answer)  # type: ignore[return-value]
+        except _Overrun:
+            self.close()
+            raise RenderFailed(
+                f"Rendering took longer than {self.limits.timeout_s:g} seconds and was "
+                "stopped: choose fewer bulletins."
+            ) from None
+        except (EOFError, OSError):
+            self.close()
+            raise RenderFailed(
+                "Rendering stopped: the document needed more memory than a briefing may use."
+            ) from None
+        except BaseException:
+            self.close()  # interrupted (a job timeout, a signal): the child's answer is void
+            raise
+
+
+class _Overrun(Exception):
+    pass

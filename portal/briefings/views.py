@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from redis.exceptions import RedisError
 from werkzeug.wrappers import Response
 
 from portal.access import roles_required, signed_in
@@ -90,7 +91,12 @@ def create() -> Response | tuple[str, int]:
     marking = highest_marking(bulletins).value
     if delivery.uses_queue(len(bulletins)):
         copy = copies.start_copy(reader, actor, bulletins, marking, state=BriefingState.QUEUED)
-        delivery.enqueue(copy, briefing)
+        try:
+            delivery.enqueue(copy, briefing)
+        except RedisError:
+            message = "The job queue cannot be reached: try again later, or choose fewer bulletins."
+            copies.fail_copy(copy.id, actor, message)
+            return render_template("briefings/failed.html", copy=copy, message=message), 503
         return redirect(url_for("briefings.status", copy_id=copy.id))
     copy = copies.start_copy(reader, actor, bulletins, marking, state=BriefingState.RENDERING)
     user = current_user.user

@@ -61,6 +61,24 @@ def test_another_organisations_key_fails(signed):
         verify_statement(claimed_by_de, DOMAIN, de.public)
 
 
+def test_a_signature_by_another_key_does_not_pass_for_the_named_one(fr, signed):
+    de = PrivateBundle.generate("DE", now=NOW)
+    by_de = sign_statement(DOMAIN, dict(signed.claims), de)
+    # Relabelled as FR's, with FR's fingerprint: only the signature itself can tell.
+    forged = SignedStatement(
+        **{**by_de.__dict__, "org": "FR", "fingerprint": fr.public.fingerprint}
+    )
+    with pytest.raises(BadSignature, match="does not verify"):
+        verify_statement(forged, DOMAIN, fr.public)
+
+
+@pytest.mark.parametrize("claims", ['{"n": 18014398509481984}', '{"s": "\\ud800"}'])
+def test_claims_that_cannot_be_canonical_are_refused_as_malformed(signed, claims):
+    doc = signed.to_json().replace('"claims":{', '"claims":' + claims[:-1] + ",", 1)
+    with pytest.raises(TamperedEnvelope):
+        SignedStatement.from_json(doc)
+
+
 def test_a_missing_key_version_is_named(fr, signed):
     with pytest.raises(UnknownKeyVersion):
         verify_statement(_edited(signed, key_version=2), DOMAIN, fr.public)

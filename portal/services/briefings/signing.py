@@ -95,7 +95,11 @@ def verify_pdf(data: bytes, keys: PublicKeys) -> Verdict:
     signed_part = data[:length]
     if hashlib.sha256(signed_part).hexdigest() != claims.get("pdf_sha256"):
         raise NotVerified("The pages were altered after the portal signed them.")
-    if _with_statement(signed_part, text) != data:
+    try:
+        expected = _with_statement(signed_part, text)
+    except (PyPdfError, ValueError, KeyError, TypeError, RecursionError) as error:
+        raise NotVerified("The signed part of the file is not a readable PDF.") from error
+    if expected != data:
         raise NotVerified("Something was added to the file after the portal signed it.")
     return Verdict(
         claims=dict(claims),

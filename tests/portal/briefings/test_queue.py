@@ -4,14 +4,16 @@ download that is audited. Runs against the real Redis on 127.0.0.1."""
 from __future__ import annotations
 
 import os
+import zlib
 
 import pytest
 from redis import Redis
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import AuditRecord, BriefingCopy
+from portal.models import AuditRecord, BriefingCopy, User
 from portal.services.briefings.signing import verify_with_portal_keys
+from tests.portal.briefings.pdf_text import page_texts
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -35,7 +37,14 @@ def _everything_in_redis() -> bytes:
             blobs.extend(v for v in redis.hgetall(key).values())
         elif kind == b"list":
             blobs.extend(redis.lrange(key, 0, -1))
-    return b"".join(blobs)
+    # RQ compresses job data with zlib: look inside too, so a clear title cannot hide there.
+    opened = []
+    for blob in blobs:
+        try:
+            opened.append(zlib.decompress(blob))
+        except zlib.error:
+            opened.append(blob)
+    return b"".join(opened)
 
 
 def test_a_large_briefing_is_queued_made_by_the_worker_and_downloaded(queued_app, desk, clients):
@@ -86,3 +95,51 @@ def test_a_small_briefing_still_renders_in_the_request(queued_app, desk, clients
     data = {"csrf_token": clients.token("fr.analyst"), "title": "Small", "bulletin_ids": [bid]}
     response = clients["fr.analyst"].post("/briefings/", data=data | {"source": "selection"})
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+
+def _queue(clients, who, **fields):
+    data = {"csrf_token": clients.token(who), "title": "Queued", "source": "selection"} | fields
+    response = clients[who].post("/briefings/", data=data)
+    assert response.status_code == 302, response.text
+    return response.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+
+
+def test_the_worker_renders_what_was_recorded_not_what_the_filter_finds_later(
+    queued_app, desk, clients, tmp_path
+):
+    desk.post(title="Green one", category="financing", marking="TLP:GREEN")
+    desk.post(title="Green two", category="financing", marking="TLP:GREEN")
+    copy_id = _queue(clients, "fr.analyst", source="filter", category="financing", box="all")
+    desk.post(title="Red newcomer", category="financing", marking="TLP:RED")
+    assert queued_app.test_cli_runner().invoke(args=["worker", "--burst"]).exit_code == 0
+    pdf = clients["fr.analyst"].get(f"/briefings/{copy_id}/download")
+    path = tmp_path / "q.pdf"
+    path.write_bytes(pdf.data)
+    texts = page_texts(path)
+    assert "Green one" in "".join(texts) and "Red newcomer" not in "".join(texts)
+    assert all("TLP:GREEN" in text and "TLP:RED" not in text for text in texts)
+
+
+def test_one_skipped_job_does_not_stall_the_next(queued_app, desk, clients, people):
+    first = [desk.post(title=f"First {i}") for i in range(2)]
+    second = [desk.post(title=f"Second {i}", recipients=("DE-BMI",)) for i in range(2)]
+    skipped = _queue(clients, "fr.analyst", bulletin_ids=first)
+    made = _queue(clients, "de.analyst", bulletin_ids=second)
+    with queued_app.app_context():
+        user = db.session.get(User, desk.users["fr.analyst"])
+        user.active = False
+        db.session.commit()
+    assert queued_app.test_cli_runner().invoke(args=["worker", "--burst"]).exit_code == 0
+    with queued_app.app_context():
+        assert db.session.get(BriefingCopy, skipped).state == "failed"
+        assert db.session.get(BriefingCopy, made).state == "ready"
+
+
+def test_a_queue_that_cannot_be_reached_is_a_clear_503_and_the_copy_failed(app, desk, clients):
+    app.config.update(REDIS_URL="redis://127.0.0.1:9/0", BRIEFING_QUEUE_ABOVE=0)
+    bid = desk.post()
+    data = {"csrf_token": clients.token("fr.analyst"), "title": "x", "source": "selection"}
+    response = clients["fr.analyst"].post("/briefings/", data=data | {"bulletin_ids": [bid]})
+    assert response.status_code == 503 and "cannot be reached" in response.text
+    with app.app_context():
+        assert db.session.scalars(select(BriefingCopy.state)).one() == "failed"

@@ -147,3 +147,45 @@ def test_large_html_is_refused_before_rendering():
     with pytest.raises(RenderFailed, match="too large"):
         renderer.render("<p>" + "x" * 2000)
     assert renderer._child is None  # nothing was started for it
+
+
+class JobTimeout(Exception):
+    """What RQ raises in a job that overruns (not an OSError)."""
+
+
+def test_an_interrupted_render_never_answers_the_next_one(monkeypatch, tmp_path):
+    """A job timeout during the wait must not leave an answer for the next user."""
+    from multiprocessing.connection import Connection
+
+    renderer = Renderer()
+    original = Connection.poll
+    calls = {"n": 0}
+
+    def interrupted(self, timeout=0.0):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise JobTimeout("job timeout")
+        return original(self, timeout)
+
+    try:
+        monkeypatch.setattr(Connection, "poll", interrupted)
+        with pytest.raises(JobTimeout):
+            renderer.render("<p>SECRET OF USER ALICE</p>")
+        monkeypatch.setattr(Connection, "poll", original)
+        rendered = renderer.render("<p>Bob's own briefing</p>")
+    finally:
+        renderer.close()
+    path = tmp_path / "bob.pdf"
+    path.write_bytes(rendered.pdf)
+    text = "".join(page_texts(path))
+    assert "Bob's own briefing" in text and "ALICE" not in text
+
+
+def test_a_busy_renderer_answers_busy_instead_of_waiting_forever():
+    renderer = Renderer(RenderLimits(queue_wait_s=0.05))
+    renderer._lock.acquire()
+    try:
+        with pytest.raises(RenderFailed, match="busy"):
+            renderer.render("<p>x</p>")
+    finally:
+        renderer._lock.release()
