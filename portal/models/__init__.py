@@ -18,6 +18,7 @@ from portal.models.bulletin_activity import (
     Acknowledgement,
     ReadReceipt,
 )
+from portal.models.investigation import Investigation
 from portal.models.key_blob import KeyBlob
 from portal.models.login import LoginFailure, LoginSession
 from portal.models.organisation import Organisation, OrgKind
@@ -41,6 +42,7 @@ __all__ = [
     "BulletinRecipient",
     "BulletinState",
     "BulletinToken",
+    "Investigation",
     "KeyBlob",
     "LoginFailure",
     "LoginSession",
