@@ -8,6 +8,9 @@ FLASK := $(BIN)/flask --app wsgi
 # poppler-utils reads briefings back in the tests (pdftotext, pdftoppm).
 DEBIAN_PACKAGES := chromium fonts-noto-core fonts-noto-cjk poppler-utils
 
+VENDOR := portal/static/vendor
+VENDOR_STAMP := $(VENDOR)/node_modules/.package-lock.json
+
 .PHONY: demo test test-fast lint system-packages clean
 
 $(STAMP): pyproject.toml
@@ -16,8 +19,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Browser libraries (Cytoscape.js) from the npm registry, served by the portal itself.
+$(VENDOR_STAMP): $(VENDOR)/package.json $(VENDOR)/package-lock.json
+	npm ci --prefix $(VENDOR) --ignore-scripts --no-audit --no-fund --loglevel=error
+
 ## demo: install, migrate, seed the demo data and serve on http://127.0.0.1:5000
-demo: $(STAMP)
+demo: $(STAMP) $(VENDOR_STAMP)
 	$(FLASK) db upgrade
 	ISCHIA_DEMO=1 $(FLASK) seed-demo
 	@ISCHIA_DEMO=1 $(FLASK) demo logins
@@ -37,18 +44,18 @@ system-packages:
 	fi
 
 ## test: install everything the suite needs, then run all of it (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)
-test: $(STAMP) system-packages
+test: $(STAMP) $(VENDOR_STAMP) system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 ## test-fast: the suite without the browser tests
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(VENDOR_STAMP)
 	$(BIN)/pytest -m "not e2e"
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	rm -rf $(VENV) $(VENDOR)/node_modules .pytest_cache .ruff_cache .mypy_cache .hypothesis

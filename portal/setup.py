@@ -25,12 +25,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.admin.views import blueprint as admin
+    from portal.analysis.blueprint import load_views as load_analysis
     from portal.auth.views import blueprint as auth
     from portal.briefings.blueprint import load_views as load_briefings
     from portal.bulletins.blueprint import load_views
     from portal.dashboard.views import blueprint as dashboard
 
-    for blueprint in (auth, dashboard, load_views(), load_briefings(), admin):
+    for blueprint in (auth, dashboard, load_views(), load_briefings(), load_analysis(), admin):
         app.register_blueprint(blueprint)
     access.allow_public_endpoint(app, "static")
 

@@ -56,6 +56,13 @@ def renderer(*, queued: bool = False) -> Renderer:
     return existing
 
 
+def close_renderers() -> None:
+    """Stop this process's rendering children (they start again on the next render)."""
+    with _RENDERERS_LOCK:
+        for existing in _RENDERERS.values():
+            existing.close()
+
+
 def queue_enabled() -> bool:
     return bool(current_app.config.get("REDIS_URL"))
 

@@ -212,6 +212,11 @@ def _tokens(keys: Iterable[str]) -> dict[bytes, str]:
     return {index.token(key): key for key in keys}
 
 
+def tokens_for(keys: Iterable[str]) -> list[bytes]:
+    """Blind-index tokens of canonical keys, as sealing stored them."""
+    return list(_tokens(keys))
+
+
 def _not_readable_by(reader: Reader) -> ColumnElement[bool]:
     return ~exists().where(
         BulletinRecipient.bulletin_id == Bulletin.id, BulletinRecipient.org_id == reader.org_id

@@ -17,6 +17,8 @@ SAMPLE_ARGS = {
     "index": 0,
     "request_id": 1,
     "filter_id": 1,
+    "investigation_id": 1,
+    "fmt": "csv",
 }
 
 

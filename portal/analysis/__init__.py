@@ -1,0 +1,1 @@
+"""The analyst workspace: search, neighbourhoods, paths, timelines, exports, investigations."""

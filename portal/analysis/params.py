@@ -1,0 +1,78 @@
+"""Reading the workspace's query parameters against allow-lists, with errors naming the field."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from werkzeug.datastructures import MultiDict
+
+from portal.services.bulletin_content import Marking
+from portal.services.errors import InvalidInput
+from portal.services.workspace import NODE_TYPES, ViewFilter
+
+MAX_LIST = 50
+
+
+def _list(args: MultiDict[str, str], name: str) -> list[str]:
+    values = [v for raw in args.getlist(name) for v in raw.split(",") if v.strip()]
+    if len(values) > MAX_LIST:
+        raise InvalidInput(f"At most {MAX_LIST} values.", field=name)
+    return [v.strip() for v in values]
+
+
+def _day(args: MultiDict[str, str], name: str) -> date | None:
+    text = (args.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("A date as YYYY-MM-DD.", field=name) from None
+
+
+def view_filter(args: MultiDict[str, str]) -> ViewFilter:
+    types = _list(args, "types")
+    unknown = sorted(set(types) - set(NODE_TYPES))
+    if unknown:
+        raise InvalidInput(
+            f"Unknown type {unknown[0]!r}: use {', '.join(NODE_TYPES)}.", field="types"
+        )
+    markings = _list(args, "markings")
+    allowed = {m.value for m in Marking}
+    if set(markings) - allowed:
+        raise InvalidInput("Use TLP 2.0 markings such as TLP:AMBER.", field="markings")
+    orgs = _list(args, "orgs")
+    if any(len(o) > 64 for o in orgs):
+        raise InvalidInput("Organisation codes are at most 64 characters.", field="orgs")
+    since, until = _day(args, "since"), _day(args, "until")
+    if since and until and since > until:
+        raise InvalidInput("The end date is before the start date.", field="until")
+    return ViewFilter(
+        node_types=frozenset(types) or None,
+        since=since,
+        until=until,
+        organisations=frozenset(orgs) or None,
+        markings=frozenset(markings) or None,
+    )
+
+
+def integer(args: MultiDict[str, str], name: str, default: int, low: int, high: int) -> int:
+    text = (args.get(name) or "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise InvalidInput(f"A whole number from {low} to {high}.", field=name) from None
+    if not low <= value <= high:
+        raise InvalidInput(f"A whole number from {low} to {high}.", field=name)
+    return value
+
+
+def text(args: MultiDict[str, str], name: str, limit: int = 600) -> str:
+    value = (args.get(name) or "").strip()
+    if not value:
+        raise InvalidInput("This is required.", field=name)
+    if len(value) > limit:
+        raise InvalidInput(f"At most {limit} characters.", field=name)
+    return value

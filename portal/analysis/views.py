@@ -1,0 +1,189 @@
+"""Analyst workspace views: one page, and JSON endpoints the page's script calls.
+
+Every answer comes from the organisation's own graph (``portal.services.org_graphs``); errors
+are JSON ``{"error": {"code", "message", "field"}}`` with a 4xx status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import jsonify, render_template, request
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+import graph
+from graph.drawing import MAX_DRAWN_NODES
+from portal.access import roles_required
+from portal.analysis import params
+from portal.analysis.blueprint import blueprint
+from portal.models import Role
+from portal.services import investigations, workspace
+from portal.services.bulletin_access import Reader
+from portal.services.errors import NotFound, ServiceError
+
+EXPORTS = {
+    "graphml": ("application/graphml+xml", "graphml"),
+    "gexf": ("application/gexf+xml", "gexf"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "svg": ("image/svg+xml", "svg"),
+}
+
+
+def _reader() -> Reader:
+    reader: Reader = current_user.reader()
+    if not reader.sees_bulletins:
+        raise NotFound()
+    return reader
+
+
+def _json_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except ServiceError as error:
+            body = {"error": {"code": error.status, "message": error.message, "field": error.field}}
+            return jsonify(body), error.status
+        except graph.NoSuchNode:
+            body = {"error": {"code": 404, "message": "No such entity.", "field": "node"}}
+            return jsonify(body), 404
+
+    return wrapped
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ServiceError("Send a JSON object.")
+    return data
+
+
+def _nodes(data: dict[str, Any]) -> list[str]:
+    nodes = data.get("nodes")
+    if not isinstance(nodes, list) or not all(isinstance(n, str) for n in nodes):
+        raise ServiceError("A list of node ids.", field="nodes")
+    return nodes
+
+
+@blueprint.route("/")
+@roles_required(Role.ANALYST)
+def workspace_page() -> str:
+    """The workspace: search, the graph, its panels and the saved investigations."""
+    reader = _reader()
+    return render_template("analysis/workspace.html", saved=investigations.listed(reader))
+
+
+@blueprint.route("/search")
+@roles_required(Role.ANALYST)
+@_json_errors
+def search() -> Response:
+    """Entities matching an identifier or a name in any script."""
+    return jsonify({"hits": workspace.search(_reader(), request.args.get("q", ""))})
+
+
+@blueprint.route("/neighbourhood")
+@roles_required(Role.ANALYST)
+@_json_errors
+def neighbourhood() -> Response:
+    """The ego network of one entity, through the view's filters."""
+    node = params.text(request.args, "node")
+    radius = params.integer(request.args, "radius", 2, 1, 3)
+    view = params.view_filter(request.args)
+    return jsonify(workspace.neighbourhood(_reader(), node, radius, view))
+
+
+@blueprint.route("/paths")
+@roles_required(Role.ANALYST)
+@_json_errors
+def paths() -> Response:
+    """Shortest paths (or the k shortest) between two entities."""
+    source = params.text(request.args, "source")
+    target = params.text(request.args, "target")
+    k = params.integer(request.args, "k", 0, 0, 10)
+    return jsonify(workspace.paths(_reader(), source, target, k))
+
+
+@blueprint.route("/node")
+@roles_required(Role.ANALYST)
+@_json_errors
+def node() -> Response:
+    """One entity: its readable bulletins and the hit/no-hit count of the others."""
+    return jsonify(workspace.node_details(_reader(), params.text(request.args, "node")))
+
+
+@blueprint.route("/timeline", methods=["POST"])
+@roles_required(Role.ANALYST)
+@_json_errors
+def timeline() -> Response:
+    """Dated events among the nodes on screen."""
+    return jsonify({"events": workspace.timeline(_reader(), _nodes(_body()))})
+
+
+@blueprint.route("/export.<fmt>", methods=["POST"])
+@roles_required(Role.ANALYST)
+@_json_errors
+def export(fmt: str) -> Response:
+    """Download the nodes on screen as GraphML, GEXF, CSV or SVG."""
+    if fmt not in EXPORTS:
+        raise NotFound()
+    nodes = request.form.getlist("nodes")
+    sub = workspace.subgraph(_reader(), nodes)
+    if fmt == "graphml":
+        body: bytes | str = graph.to_graphml(sub)
+    elif fmt == "gexf":
+        body = graph.to_gexf(sub)
+    elif fmt == "csv":
+        body = graph.to_csv(sub)
+    else:
+        if sub.number_of_nodes() > MAX_DRAWN_NODES:
+            raise ServiceError("Too many nodes to draw: export GraphML instead.", field="nodes")
+        body = graph.to_svg(sub, title="Ischia link graph")
+    mimetype, extension = EXPORTS[fmt]
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="ischia-graph.{extension}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.route("/investigations", methods=["POST"])
+@roles_required(Role.ANALYST)
+@_json_errors
+def save_investigation() -> tuple[Response, int]:
+    """Save (or update, by name) the nodes on screen with notes."""
+    data = _body()
+    name, notes = data.get("name"), data.get("notes", "")
+    if not isinstance(name, str) or not isinstance(notes, str):
+        raise ServiceError("Name and notes are text.", field="name")
+    saved = investigations.save(
+        _reader(), current_user.actor(request.remote_addr), name, notes, _nodes(data)
+    )
+    return jsonify({"id": saved.id, "name": saved.name, "nodes": len(saved.nodes)}), 201
+
+
+@blueprint.route("/investigations/<int:investigation_id>")
+@roles_required(Role.ANALYST)
+@_json_errors
+def open_investigation(investigation_id: int) -> Response:
+    """A saved investigation with the elements of its nodes as the graph has them now."""
+    reader = _reader()
+    saved = investigations.one(reader, investigation_id)
+    return jsonify(
+        {
+            "id": saved.id,
+            "name": saved.name,
+            "notes": saved.notes,
+            "elements": workspace.view_elements(reader, saved.nodes),
+        }
+    )
+
+
+@blueprint.route("/investigations/<int:investigation_id>/delete", methods=["POST"])
+@roles_required(Role.ANALYST)
+@_json_errors
+def delete_investigation(investigation_id: int) -> Response:
+    """Delete a saved investigation of the organisation."""
+    investigations.delete(_reader(), current_user.actor(request.remote_addr), investigation_id)
+    return jsonify({"deleted": investigation_id})

@@ -1,0 +1,158 @@
+"""One link graph per organisation, built from the bulletins it can read, cached per process.
+
+The graph holds only what the organisation's own key opened: bulletins it cannot read never
+enter it, so nothing downstream (search, neighbourhoods, paths, exports) can leak them. Only
+the current version of each bulletin counts (state ``active``); replaced, retracted and
+expired ones leave the graph.
+
+The cache checks a cheap stamp of the organisation's recipient rows on every use; when it
+changed, the set of readable bulletins is compared and the graph updated in place
+(``add_bulletin`` / ``remove_bulletin``), not rebuilt. Writes to a cached graph happen under
+its lock; readers get the graph object and must not change it.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+
+import graph
+from crypto import EnvelopeError
+from portal.extensions import db
+from portal.models import Bulletin, BulletinRecipient, BulletinState, Organisation, utcnow
+from portal.services.bulletin_access import Reader
+from portal.services.bulletin_entities import graph_bulletin
+from portal.services.reading import open_content
+
+FREEZE_ABOVE = 5_000  # nodes: after a build this large, keep the collector off the graph
+
+
+@dataclass
+class _Entry:
+    graph: Any
+    stamp: tuple[Any, ...] | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    derived: dict[str, Any] = field(default_factory=dict)  # by name, for graph.version
+    titles: dict[str, str] = field(default_factory=dict)  # verified titles, in memory only
+
+
+_CACHE: dict[tuple[str, int], _Entry] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _entry(reader: Reader) -> _Entry:
+    key = (str(db.engine.url), reader.org_id)
+    with _CACHE_LOCK:
+        entry = _CACHE.get(key)
+        if entry is None:
+            entry = _CACHE[key] = _Entry(graph.new_graph(bulletin_nodes=False))
+        return entry
+
+
+def _stamp(reader: Reader) -> tuple[Any, ...]:
+    session = db.session()
+    row = session.execute(
+        select(
+            func.count(),
+            func.max(BulletinRecipient.created_at),
+            func.max(Bulletin.ended_at),
+            func.count().filter(Bulletin.state == BulletinState.ACTIVE.value),
+        )
+        .select_from(BulletinRecipient)
+        .join(Bulletin, Bulletin.id == BulletinRecipient.bulletin_id)
+        .where(BulletinRecipient.org_id == reader.org_id)
+    ).one()
+    return tuple(row)
+
+
+def _readable(reader: Reader) -> set[str]:
+    return set(
+        db.session().scalars(
+            select(BulletinRecipient.bulletin_id)
+            .join(Bulletin, Bulletin.id == BulletinRecipient.bulletin_id)
+            .where(
+                BulletinRecipient.org_id == reader.org_id,
+                Bulletin.state == BulletinState.ACTIVE.value,
+            )
+        )
+    )
+
+
+def _opened(reader: Reader, ids: set[str], titles: dict[str, str]) -> list[graph.Bulletin]:
+    session = db.session()
+    now = utcnow()
+    bulletins = list(session.scalars(select(Bulletin).where(Bulletin.id.in_(ids))))
+    sender_ids = {b.sender_org_id for b in bulletins}
+    senders = {
+        o.id: o
+        for o in session.scalars(select(Organisation).where(Organisation.id.in_(sender_ids)))
+    }
+    parts = []
+    for bulletin in sorted(bulletins, key=lambda b: (b.created_at, b.id)):
+        sender = senders[bulletin.sender_org_id]
+        try:
+            content, _ = open_content(session, reader.org_code, bulletin, sender, now)
+        except EnvelopeError:
+            continue  # what does not verify never enters the graph
+        titles[bulletin.id] = content.title
+        parts.append(
+            graph_bulletin(
+                bulletin.id, sender.code, bulletin.created_at.date(), bulletin.marking, content
+            )
+        )
+    return parts
+
+
+def org_graph(reader: Reader) -> Any:
+    """The reader's organisation's graph, brought up to date (empty for a platform)."""
+    entry = _entry(reader)
+    if not reader.sees_bulletins:
+        return graph.new_graph(bulletin_nodes=False)
+    stamp = _stamp(reader)
+    if stamp == entry.stamp:
+        return entry.graph
+    with entry.lock:
+        if stamp != entry.stamp:
+            g = entry.graph
+            readable = _readable(reader)
+            present = set(g.graph["bulletins"])
+            for gone in sorted(present - readable):
+                graph.remove_bulletin(g, gone)
+                entry.titles.pop(gone, None)
+            for part in _opened(reader, readable - present, entry.titles):
+                graph.add_bulletin(g, part)
+            entry.derived.clear()
+            entry.stamp = stamp
+            if g.number_of_nodes() > FREEZE_ABOVE:
+                gc.freeze()
+    return entry.graph
+
+
+def titles(reader: Reader, bulletin_ids: list[str]) -> dict[str, str]:
+    """Verified titles of bulletins in the reader's organisation's graph."""
+    known = _entry(reader).titles
+    return {bid: known[bid] for bid in bulletin_ids if bid in known}
+
+
+def derived(reader: Reader, name: str, compute: Any) -> Any:
+    """A whole-graph measure (communities, PageRank), cached until the graph changes."""
+    g = org_graph(reader)
+    entry = _entry(reader)
+    key = f"{name}@{graph.graph_version(g)}"
+    value = entry.derived.get(key)
+    if value is None:
+        value = entry.derived[key] = compute(g)
+    return value
+
+
+def forget(reader: Reader | None = None) -> None:
+    """Drop cached graphs (all of them, or one organisation's)."""
+    with _CACHE_LOCK:
+        if reader is None:
+            _CACHE.clear()
+        else:
+            _CACHE.pop((str(db.engine.url), reader.org_id), None)

@@ -1,0 +1,203 @@
+"""The analyst workspace's questions, answered from the organisation's own graph.
+
+Everything here starts from :func:`portal.services.org_graphs.org_graph`, which holds only
+bulletins the organisation opened with its own key. The one deliberate exception is
+:func:`hidden_hits`: how many bulletins the organisation cannot read also name a node, and
+from which organisations, through the keyed blind index (no content, no ids).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import graph
+from portal.extensions import db
+from portal.services import discovery, org_graphs
+from portal.services.bulletin_access import Reader
+from portal.services.bulletin_entities import name_keys
+from portal.services.discovery import HiddenGroup
+from portal.services.errors import InvalidInput, NotFound
+
+NODE_TYPES = ("person", "account", "group", "phone", "email", "url", "location")
+MAX_VIEW_NODES = 300
+MAX_QUERY = 500
+MAX_PATHS = 20
+
+
+@dataclass(frozen=True)
+class ViewFilter:
+    """Filters of the graph view, already checked against the allow-lists."""
+
+    node_types: frozenset[str] | None = None
+    since: date | None = None
+    until: date | None = None
+    organisations: frozenset[str] | None = None
+    markings: frozenset[str] | None = None
+
+
+def _node(g: Any, node: str) -> str:
+    if not node or node not in g or g.nodes[node].get("type") == "bulletin":
+        raise NotFound("No such entity in your organisation's graph.", field="node")
+    return node
+
+
+def _measures(reader: Reader) -> tuple[list[set[str]], dict[str, float]]:
+    cells = org_graphs.derived(reader, "communities", lambda g: graph.communities(g, seed=0))
+    ranks = org_graphs.derived(reader, "pagerank", graph.pagerank)
+    return cells, ranks
+
+
+def search(reader: Reader, query: str) -> list[dict[str, Any]]:
+    """Nodes matching an identifier or a name in any script, best first."""
+    query = (query or "").strip()
+    if not query:
+        raise InvalidInput("Type an identifier or a name to look for.", field="q")
+    if len(query) > MAX_QUERY:
+        raise InvalidInput(f"Type at most {MAX_QUERY} characters.", field="q")
+    g = org_graphs.org_graph(reader)
+    hits = graph.find_nodes(g, query, limit=20, default_region=reader.country)
+    return [
+        {"node": h.node, "type": h.type, "label": h.label, "score": round(h.score, 3)}
+        for h in hits
+        if h.type != "bulletin"
+    ]
+
+
+def neighbourhood(reader: Reader, node: str, radius: int, view: ViewFilter) -> dict[str, Any]:
+    """Cytoscape elements of the ego network, coloured by cell and sized by influence."""
+    if not 1 <= radius <= 3:
+        raise InvalidInput("A radius of 1, 2 or 3 hops.", field="radius")
+    g = org_graphs.org_graph(reader)
+    centre = _node(g, node)
+    ego = graph.ego_network(
+        g,
+        centre,
+        radius,
+        node_types=view.node_types,
+        since=view.since,
+        until=view.until,
+        organisations=view.organisations,
+        markings=view.markings,
+        max_nodes=MAX_VIEW_NODES,
+    )
+    return {"elements": _elements(reader, ego)}
+
+
+def _elements(reader: Reader, sub: Any) -> dict[str, Any]:
+    cells, ranks = _measures(reader)
+    nodes = set(sub.nodes)
+    local_cells = [cell & nodes for cell in cells if cell & nodes]
+    scores = {n: ranks.get(n, 0.0) for n in nodes}
+    elements: dict[str, Any] = graph.to_cytoscape(sub, communities=local_cells, scores=scores)[
+        "elements"
+    ]
+    return elements
+
+
+def subgraph(reader: Reader, nodes: Collection[str]) -> Any:
+    """The graph induced by ``nodes`` (the current view), unknown ids left out."""
+    g = org_graphs.org_graph(reader)
+    if len(nodes) > 5_000:
+        raise InvalidInput("At most 5,000 nodes in one view.", field="nodes")
+    kept = [n for n in nodes if n in g and g.nodes[n].get("type") != "bulletin"]
+    return g.subgraph(kept).copy()
+
+
+def view_elements(reader: Reader, nodes: Collection[str]) -> dict[str, Any]:
+    """Cytoscape elements (nodes, edges) of a set of nodes (a reopened investigation)."""
+    return _elements(reader, subgraph(reader, nodes))
+
+
+def paths(reader: Reader, source: str, target: str, k: int = 0) -> dict[str, Any]:
+    """All shortest paths (or the ``k`` shortest simple ones) between two entities."""
+    g = org_graphs.org_graph(reader)
+    a, b = _node(g, source), _node(g, target)
+    if a == b:
+        raise InvalidInput("Choose two different entities.", field="target")
+    if not 0 <= k <= 10:
+        raise InvalidInput("Ask for at most 10 paths.", field="k")
+    found = (
+        graph.k_shortest_paths(g, a, b, k) if k else graph.shortest_paths(g, a, b, limit=MAX_PATHS)
+    )
+    on_paths = {n for path in found for n in path}
+    elements = _elements(reader, g.subgraph(on_paths).copy()) if on_paths else None
+    return {"paths": found, "elements": elements}
+
+
+def node_details(reader: Reader, node: str) -> dict[str, Any]:
+    """What a node is, which readable bulletins name it, and the hidden hit/no-hit answer."""
+    g = org_graphs.org_graph(reader)
+    node = _node(g, node)
+    data = g.nodes[node]
+    provenance = graph.node_provenance(g, node)
+    ids = [p.bulletin_id for p in provenance]
+    titles = org_graphs.titles(reader, ids)
+    bulletins = [
+        {
+            "id": p.bulletin_id,
+            "title": titles.get(p.bulletin_id, f"Bulletin {p.bulletin_id}"),
+            "organisation": p.organisation,
+            "reported_on": p.reported_on.isoformat(),
+            "marking": p.marking,
+        }
+        for p in provenance
+    ]
+    hidden = hidden_hits(reader, g, node)
+    return {
+        "node": node,
+        "type": data.get("type"),
+        "label": data.get("label"),
+        "organisations": sorted(graph.node_organisations(g, node)),
+        "bulletins": bulletins,
+        "hidden": [
+            {"org": h.org_code, "name": h.org_name, "count": h.count, "pending": h.pending}
+            for h in hidden
+        ],
+        "ask": _ask_query(g, node),
+    }
+
+
+def _keys_of(g: Any, node: str) -> set[str]:
+    if g.nodes[node].get("type") == "person":
+        names: set[str] = set()
+        for mentions in g.nodes[node].get("mentions", {}).values():
+            for entity in mentions:
+                names.update(entity.all_names)
+        return name_keys(tuple(sorted(names)))
+    return {node}
+
+
+def hidden_hits(reader: Reader, g: Any, node: str) -> tuple[HiddenGroup, ...]:
+    session = db.session()
+    tokens = discovery.tokens_for(_keys_of(g, node))
+    return discovery.group_hidden(session, reader, discovery.hidden_by_org(session, reader, tokens))
+
+
+def _ask_query(g: Any, node: str) -> dict[str, str | None]:
+    """What the access-request form needs to find the same hidden bulletins again."""
+    data = g.nodes[node]
+    mentions = data.get("mentions", {})
+    first = next((entities[0] for entities in mentions.values() if entities), None)
+    value = (first.value or first.name) if first is not None else data.get("label")
+    return {"q": value, "platform": first.platform if first is not None else None}
+
+
+def timeline(reader: Reader, nodes: Collection[str]) -> list[dict[str, Any]]:
+    g = org_graphs.org_graph(reader)
+    kept = [n for n in nodes if n in g][:5_000]
+    events = graph.timeline(g, kept)
+    labels = {n: g.nodes[n].get("label", n) for n in kept}
+    return [
+        {
+            "on": e.on.isoformat(),
+            "kind": e.kind,
+            "nodes": list(e.nodes),
+            "labels": [labels.get(n, g.nodes[n].get("label", n)) if n in g else n for n in e.nodes],
+            "bulletin": e.bulletin_id,
+            "dated_by_report": e.dated_by_report,
+        }
+        for e in events
+    ]

@@ -1,0 +1,285 @@
+// The analyst workspace: Cytoscape.js (served by the portal from npm, never a CDN) over the
+// JSON endpoints of /analysis. Every text from the server goes into the page as text, never
+// as HTML: names and handles come from adversaries.
+"use strict";
+(() => {
+  const root = document.getElementById("workspace");
+  if (!root || typeof window.cytoscape !== "function") {
+    return;
+  }
+  const urls = root.dataset;
+  const palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
+    "#8c564b", "#e377c2", "#bcbd22", "#7f7f7f"];
+  const shapes = { person: "ellipse", account: "round-rectangle", group: "hexagon",
+    phone: "diamond", email: "diamond", url: "triangle", location: "vee" };
+  const status = document.getElementById("status");
+  const panel = document.getElementById("panel");
+  const state = { centre: null, pathFrom: null, pathTo: null };
+
+  const cy = window.cytoscape({
+    container: document.getElementById("graph"),
+    wheelSensitivity: 0.3,
+    style: [
+      { selector: "node", style: {
+        label: "data(label)", "font-size": 9, "text-wrap": "ellipsis", "text-max-width": 110,
+        "background-color": "#7f7f7f", width: 22, height: 22,
+        shape: (n) => shapes[n.data("type")] || "ellipse" } },
+      { selector: "node.cells", style: {
+        "background-color": (n) => palette[(n.data("community") || 0) % palette.length] } },
+      { selector: "node.sized", style: {
+        width: (n) => 16 + Math.min(60, 400 * (n.data("score") || 0)),
+        height: (n) => 16 + Math.min(60, 400 * (n.data("score") || 0)) } },
+      { selector: "node:selected", style: { "border-width": 3, "border-color": "#000" } },
+      { selector: "edge", style: {
+        width: 1.5, "line-color": "#aaa", "target-arrow-color": "#aaa",
+        "target-arrow-shape": "triangle", "curve-style": "bezier", label: "data(type)",
+        "font-size": 7, color: "#555" } },
+      { selector: ".path", style: { "line-color": "#d62728", "target-arrow-color": "#d62728",
+        "border-color": "#d62728", "border-width": 3, width: 3 } },
+    ],
+  });
+  window.ischiaGraph = cy; // for people and tests who inspect the view from the console
+
+  const say = (text) => { status.textContent = text; };
+
+  async function getJSON(url, params) {
+    const query = params ? `?${params.toString()}` : "";
+    const response = await fetch(url + query, { credentials: "same-origin",
+      headers: { Accept: "application/json" } });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      throw new Error((body.error && body.error.message) || `Error ${response.status}`);
+    }
+    return body;
+  }
+
+  async function postJSON(url, data) {
+    const response = await fetch(url, { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json",
+        "X-CSRFToken": urls.csrf },
+      body: JSON.stringify(data) });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      throw new Error((body.error && body.error.message) || `Error ${response.status}`);
+    }
+    return body;
+  }
+
+  function filterParams() {
+    const form = document.getElementById("view-filters");
+    const params = new URLSearchParams();
+    const types = [...form.querySelectorAll("input[name=types]:checked")].map((c) => c.value);
+    if (types.length < 7) { params.set("types", types.join(",")); }
+    for (const name of ["since", "until", "orgs"]) {
+      const value = form.elements[name].value.trim();
+      if (value) { params.set(name, value); }
+    }
+    const markings = [...form.elements.markings.selectedOptions].map((o) => o.value);
+    if (markings.length) { params.set("markings", markings.join(",")); }
+    params.set("radius", form.elements.radius.value);
+    return params;
+  }
+
+  function restyle() {
+    cy.nodes().toggleClass("cells", document.getElementById("colour-cells").checked);
+    cy.nodes().toggleClass("sized", document.getElementById("size-influence").checked);
+  }
+
+  function show(elements, replace) {
+    if (replace) { cy.elements().remove(); }
+    const fresh = [...elements.nodes, ...elements.edges].filter((e) => cy.getElementById(e.data.id).empty());
+    cy.add(fresh);
+    restyle();
+    cy.layout({ name: "cose", animate: false, randomize: false, nodeDimensionsIncludeLabels: true }).run();
+    say(`${cy.nodes().length} entities, ${cy.edges().length} relations on screen.`);
+  }
+
+  async function open(node, radius, replace) {
+    const params = filterParams();
+    params.set("node", node);
+    if (radius) { params.set("radius", String(radius)); }
+    try {
+      const data = await getJSON(urls.neighbourhoodUrl, params);
+      show(data.elements, replace);
+      if (replace) { state.centre = node; }
+    } catch (error) { say(error.message); }
+  }
+
+  function item(text, tag = "li") {
+    const element = document.createElement(tag);
+    element.textContent = text;
+    return element;
+  }
+
+  document.getElementById("search-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const list = document.getElementById("search-hits");
+    list.replaceChildren();
+    const q = document.getElementById("search-q").value;
+    try {
+      const data = await getJSON(urls.searchUrl, new URLSearchParams({ q }));
+      if (!data.hits.length) { list.append(item("No entity of your organisation's graph matches.")); }
+      data.hits.forEach((hit, index) => {
+        const entry = document.createElement("li");
+        const button = item(`${hit.label} (${hit.type})`, "button");
+        button.type = "button";
+        button.className = "link-button";
+        button.dataset.node = hit.node;
+        button.addEventListener("click", () => open(hit.node, null, true));
+        entry.append(button);
+        list.append(entry);
+        if (index === 0) { open(hit.node, null, true); }
+      });
+    } catch (error) { list.append(item(error.message)); }
+  });
+
+  document.getElementById("view-filters").addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (state.centre) { open(state.centre, null, true); } else { restyle(); }
+  });
+  document.getElementById("colour-cells").addEventListener("change", restyle);
+  document.getElementById("size-influence").addEventListener("change", restyle);
+
+  function panelButton(label, onClick) {
+    const button = item(label, "button");
+    button.type = "button";
+    button.addEventListener("click", onClick);
+    return button;
+  }
+
+  async function details(node) {
+    panel.replaceChildren(item("Entity", "h2"));
+    try {
+      const data = await getJSON(urls.nodeUrl, new URLSearchParams({ node }));
+      const title = item(data.label, "p");
+      title.dir = "auto";
+      title.className = "entity-label";
+      panel.append(title, item(`${data.type} · reported by ${data.organisations.join(", ")}`, "p"));
+      const actions = document.createElement("p");
+      actions.append(
+        panelButton("Expand", () => open(node, 1, false)),
+        panelButton("Collapse", () => collapse(node)),
+        panelButton("Path from here", () => { state.pathFrom = node; document.getElementById("path-from").textContent = data.label; }),
+        panelButton("Path to here", () => { state.pathTo = node; document.getElementById("path-to").textContent = data.label; }),
+      );
+      panel.append(actions, item(`Bulletins you can read (${data.bulletins.length})`, "h3"));
+      const list = document.createElement("ul");
+      for (const b of data.bulletins) {
+        const entry = document.createElement("li");
+        const link = item(b.title, "a");
+        link.href = urls.bulletinUrl.replace("BULLETIN", b.id);
+        link.dir = "auto";
+        entry.append(link, document.createTextNode(` · ${b.organisation} · ${b.reported_on} · ${b.marking}`));
+        list.append(entry);
+      }
+      panel.append(list);
+      if (data.hidden.length) {
+        const total = data.hidden.reduce((sum, h) => sum + h.count, 0);
+        const from = data.hidden.map((h) => `${h.org} (${h.count})`).join(", ");
+        panel.append(item(`Also in ${total} bulletin${total === 1 ? "" : "s"} you cannot read, from ${from}.`, "p"));
+        for (const h of data.hidden) {
+          const ask = item(`Ask ${h.org} for access`, "a");
+          const params = new URLSearchParams({ q: data.ask.q || "", org: h.org });
+          if (data.ask.platform) { params.set("platform", data.ask.platform); }
+          ask.href = `${urls.askUrl}?${params.toString()}`;
+          ask.className = "button";
+          panel.append(ask);
+        }
+      }
+    } catch (error) { panel.append(item(error.message, "p")); }
+  }
+
+  function collapse(node) {
+    const centre = cy.getElementById(node);
+    // Neighbours that hang on this node alone go; the node itself stays.
+    centre.neighborhood("node").filter((n) => n.degree(false) <= 1 && n.id() !== state.centre).remove();
+    say(`${cy.nodes().length} entities, ${cy.edges().length} relations on screen.`);
+  }
+
+  cy.on("tap", "node", (event) => details(event.target.id()));
+  cy.on("dbltap", "node", (event) => open(event.target.id(), 1, false));
+
+  document.getElementById("find-path").addEventListener("click", async () => {
+    if (!state.pathFrom || !state.pathTo) { say("Choose both ends of the path in the entity panel."); return; }
+    try {
+      const data = await getJSON(urls.pathsUrl, new URLSearchParams({ source: state.pathFrom, target: state.pathTo }));
+      cy.elements().removeClass("path");
+      if (!data.paths.length) { say("These two entities are not connected in your organisation's graph."); return; }
+      show(data.elements, false);
+      for (const path of data.paths) {
+        for (let i = 0; i < path.length; i += 1) {
+          cy.getElementById(path[i]).addClass("path");
+          if (i > 0) {
+            cy.edges().filter((e) => (e.source().id() === path[i - 1] && e.target().id() === path[i])
+              || (e.source().id() === path[i] && e.target().id() === path[i - 1])).addClass("path");
+          }
+        }
+      }
+      say(`${data.paths.length} shortest path${data.paths.length === 1 ? "" : "s"} of ${data.paths[0].length - 1} steps.`);
+    } catch (error) { say(error.message); }
+  });
+
+  document.getElementById("show-timeline").addEventListener("click", async () => {
+    const list = document.getElementById("timeline");
+    list.replaceChildren();
+    try {
+      const data = await postJSON(urls.timelineUrl, { nodes: cy.nodes().map((n) => n.id()) });
+      for (const e of data.events) {
+        list.append(item(`${e.on} · ${e.kind.replace("_", " ")} · ${e.labels.join(" → ")}`));
+      }
+      if (!data.events.length) { list.append(item("No dated event among these entities.")); }
+    } catch (error) { list.append(item(error.message)); }
+  });
+
+  root.querySelectorAll("[data-export]").forEach((button) => {
+    button.addEventListener("click", () => {
+      const form = document.createElement("form");
+      form.method = "post";
+      form.action = urls.exportUrl.replace("FORMAT", button.dataset.export);
+      const add = (name, value) => {
+        const input = document.createElement("input");
+        input.type = "hidden";
+        input.name = name;
+        input.value = value;
+        form.append(input);
+      };
+      add("csrf_token", urls.csrf);
+      cy.nodes().forEach((n) => add("nodes", n.id()));
+      document.body.append(form);
+      form.submit();
+      form.remove();
+    });
+  });
+
+  document.getElementById("export-png").addEventListener("click", () => {
+    const blob = cy.png({ output: "blob", full: true, scale: 2, bg: "#ffffff" });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = "ischia-graph.png";
+    document.body.append(link);
+    link.click();
+    link.remove();
+  });
+
+  document.getElementById("save-investigation").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    try {
+      const saved = await postJSON(urls.investigationsUrl, { name: form.elements.name.value,
+        notes: form.elements.notes.value, nodes: cy.nodes().map((n) => n.id()) });
+      say(`Saved “${saved.name}” with ${saved.nodes} nodes.`);
+    } catch (error) { say(error.message); }
+  });
+
+  root.querySelectorAll("[data-investigation]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      try {
+        const data = await getJSON(button.dataset.investigation);
+        show(data.elements, true);
+        const form = document.getElementById("save-investigation");
+        form.elements.name.value = data.name;
+        form.elements.notes.value = data.notes;
+      } catch (error) { say(error.message); }
+    });
+  });
+})();

@@ -1,0 +1,187 @@
+"""The analyst workspace's JSON endpoints: search, neighbourhoods, details, paths, timeline,
+exports and saved investigations, from the organisation's own graph only."""
+
+from __future__ import annotations
+
+import io
+
+import networkx as nx
+import pytest
+
+ARABIC = "أبو محمد الشامي"
+
+
+def person_and_account(name: str, handle: str, extra=(), relations=()):
+    return {
+        "entities": [
+            {"ref": "p1", "type": "person", "value": name, "role": "recruiter"},
+            {"ref": "a1", "type": "account", "platform": "telegram", "value": handle},
+            *extra,
+        ],
+        "relations": [{"source": "p1", "type": "uses_account", "target": "a1"}, *relations],
+    }
+
+
+@pytest.fixture
+def network(desk):
+    """Two bulletins to FR sharing an account; a chain recruiter → account → contact."""
+    first = desk.post(title="Recruiter", **person_and_account(ARABIC, "@shami_media"))
+    second = desk.post(
+        who="de.officer",
+        recipients=("FR-MININT",),
+        title="Contact",
+        **person_and_account(
+            "Karim Example",
+            "@shami_media",
+            extra=[{"ref": "t1", "type": "phone", "value": "+33 6 12 34 56 78"}],
+            relations=[{"source": "p1", "type": "contacted", "target": "t1", "on": "2026-03-02"}],
+        ),
+    )
+    return first, second
+
+
+def search(client, q):
+    response = client.get("/analysis/search", query_string={"q": q})
+    assert response.status_code == 200, response.json
+    return response.json["hits"]
+
+
+def test_search_finds_an_account_and_a_name_in_arabic_script(network, clients):
+    fr = clients["fr.analyst"]
+    assert search(fr, "https://t.me/shami_media")[0]["node"] == "account:telegram:shami_media"
+    hits = search(fr, "ابو محمد الشامي")  # without the hamza: still the same person
+    assert hits and hits[0]["label"] == ARABIC and hits[0]["type"] == "person"
+
+
+def test_neighbourhood_has_cells_scores_and_both_bulletins(network, clients):
+    fr = clients["fr.analyst"]
+    data = fr.get("/analysis/neighbourhood?node=account:telegram:shami_media&radius=2").json
+    nodes = {n["data"]["id"]: n["data"] for n in data["elements"]["nodes"]}
+    assert "phone:+33612345678" in nodes and len(nodes) == 4
+    account = nodes["account:telegram:shami_media"]
+    assert account["bulletin_count"] == 2 and account["organisations"] == ["DE-BMI", "IT-MININT"]
+    assert all("community" in n and "score" in n for n in nodes.values())
+    only_phones = fr.get(
+        "/analysis/neighbourhood?node=account:telegram:shami_media&types=phone,account"
+    ).json["elements"]["nodes"]
+    assert {n["data"]["type"] for n in only_phones} <= {"account", "phone"}
+
+
+def test_node_details_list_readable_bulletins_with_titles(network, clients):
+    data = clients["fr.analyst"].get("/analysis/node?node=account:telegram:shami_media").json
+    assert sorted(b["title"] for b in data["bulletins"]) == ["Contact", "Recruiter"]
+    assert data["hidden"] == []
+
+
+def test_paths_between_two_actors(network, clients):
+    fr = clients["fr.analyst"]
+    shami = search(fr, ARABIC)[0]["node"]
+    data = fr.get("/analysis/paths", query_string={"source": shami, "target": "phone:+33612345678"})
+    paths = data.json["paths"]
+    assert len(paths) == 1 and paths[0][0] == shami and paths[0][-1] == "phone:+33612345678"
+    assert len(paths[0]) == 4  # person → account ← person → phone
+    k = fr.get("/analysis/paths", query_string={"source": shami, "target": paths[0][-1], "k": 3})
+    assert k.json["paths"][0] == paths[0]
+
+
+def test_timeline_lists_dated_relations(network, clients):
+    fr = clients["fr.analyst"]
+    csrf = clients.token("fr.analyst")
+    nodes = [
+        n["data"]["id"]
+        for n in fr.get("/analysis/neighbourhood?node=account:telegram:shami_media").json[
+            "elements"
+        ]["nodes"]
+    ]
+    response = fr.post("/analysis/timeline", json={"nodes": nodes}, headers={"X-CSRFToken": csrf})
+    events = response.json["events"]
+    assert any(e["kind"] == "contacted" and e["on"] == "2026-03-02" for e in events)
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "csv", "svg"])
+def test_exports_hold_exactly_the_view(network, clients, fmt):
+    fr = clients["fr.analyst"]
+    view = fr.get("/analysis/neighbourhood?node=account:telegram:shami_media").json["elements"]
+    nodes = [n["data"]["id"] for n in view["nodes"]]
+    response = fr.post(
+        f"/analysis/export.{fmt}",
+        data={"csrf_token": clients.token("fr.analyst"), "nodes": nodes},
+    )
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    if fmt == "graphml":
+        assert nx.read_graphml(io.BytesIO(response.data)).number_of_nodes() == len(nodes)
+    assert b"shami_media" in response.data
+
+
+def test_investigations_are_saved_reopened_and_kept_per_organisation(network, clients):
+    fr = clients["fr.analyst"]
+    headers = {"X-CSRFToken": clients.token("fr.analyst")}
+    nodes = ["account:telegram:shami_media", "phone:+33612345678"]
+    saved = fr.post(
+        "/analysis/investigations",
+        json={"name": "Shami cell", "notes": "Check the phone.", "nodes": nodes},
+        headers=headers,
+    )
+    assert saved.status_code == 201
+    opened = fr.get(f"/analysis/investigations/{saved.json['id']}").json
+    assert opened["notes"] == "Check the phone."
+    assert {n["data"]["id"] for n in opened["elements"]["nodes"]} == set(nodes)
+    assert "Shami cell" in fr.get("/analysis/").text
+    de = clients["de.analyst"]
+    assert de.get(f"/analysis/investigations/{saved.json['id']}").status_code == 404
+    assert "Shami cell" not in de.get("/analysis/").text
+    again = fr.post(
+        "/analysis/investigations",
+        json={"name": "Shami cell", "notes": "Updated.", "nodes": nodes[:1]},
+        headers=headers,
+    )
+    assert again.status_code == 201, again.json
+    assert again.json["id"] == saved.json["id"] and again.json["nodes"] == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/analysis/search?q=", "q"),
+        ("/analysis/neighbourhood?node=account:telegram:shami_media&radius=9", "radius"),
+        ("/analysis/neighbourhood?node=account:telegram:shami_media&types=ghost", "types"),
+        ("/analysis/neighbourhood?node=account:telegram:shami_media&since=2026-13-01", "since"),
+        ("/analysis/neighbourhood?node=account:telegram:shami_media&markings=RED", "markings"),
+        ("/analysis/neighbourhood", "node"),
+        (
+            "/analysis/paths?source=account:telegram:shami_media&target=account:telegram:shami_media",
+            "target",
+        ),
+    ],
+)
+def test_bad_parameters_are_400_json_naming_the_field(network, clients, url, field):
+    response = clients["fr.analyst"].get(url)
+    assert response.status_code == 400
+    assert response.json["error"]["field"] == field and response.json["error"]["message"]
+
+
+def test_bad_investigations_are_refused_and_nothing_saved(network, clients):
+    fr = clients["fr.analyst"]
+    headers = {"X-CSRFToken": clients.token("fr.analyst")}
+    for body, field in [
+        ({"name": "", "nodes": ["phone:+33612345678"]}, "name"),
+        ({"name": "x", "nodes": []}, "nodes"),
+        ({"name": "x", "nodes": ["phone:+49000"]}, "nodes"),
+        ({"name": "x", "nodes": "phone:+33612345678"}, "nodes"),
+    ]:
+        response = fr.post("/analysis/investigations", json=body, headers=headers)
+        assert response.status_code == 400 and response.json["error"]["field"] == field
+    assert "No saved" not in fr.get("/analysis/").text
+    assert fr.post("/analysis/investigations", data="[", headers=headers).status_code == 400
+
+
+def test_unknown_entities_are_404(network, clients):
+    fr = clients["fr.analyst"]
+    assert fr.get("/analysis/node?node=phone:+10000000000").status_code == 404
+    assert fr.get("/analysis/paths?source=nope&target=phone:+33612345678").status_code == 404
+
+
+def test_only_analysts_reach_the_workspace(network, clients):
+    assert clients["fr.officer"].get("/analysis/").status_code in (403, 404)
+    assert clients["platform"].get("/analysis/search?q=x").status_code in (403, 404)
