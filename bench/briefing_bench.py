@@ -204,6 +204,7 @@ def _through_the_queue(user: User, ids: list[str]) -> None:
     queue = delivery.queue()
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
     seconds = time.perf_counter() - started
+    delivery.close_renderers()  # a child's peak RSS is known once it has ended
     db.session.expire_all()
     done = db.session.get_one(BriefingCopy, copy.id)
     pdf = delivery.queued_pdf(done)

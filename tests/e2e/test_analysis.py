@@ -1,0 +1,122 @@
+"""An analyst in Chromium: searches a name in Arabic script, sees the graph, expands a node,
+finds a path between two actors and downloads GraphML that NetworkX reads back."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import User
+from portal.services import org_graphs, sealing
+from portal.services.audit import Actor
+from portal.services.bulletin_access import Reader
+from tests.e2e.conftest import LivePortal, Watch, sign_in
+
+pytestmark = pytest.mark.e2e
+
+ANALYST = "amina.analyst@fr.example.org"
+ARABIC = "أبو محمد الشامي"
+
+
+def _post(portal: LivePortal, who: str, org: str, title: str, entities, relations) -> None:
+    with portal.app.app_context():
+        user = db.session.scalars(select(User).where(User.email == who)).one()
+        reader = Reader.of(user)
+        draft = sealing.Draft(
+            document={
+                "title": title,
+                "summary": "",
+                "body": "Seen twice.",
+                "entities": entities,
+                "relations": relations,
+            },
+            category="recruitment",
+            marking="TLP:AMBER",
+            recipients=["FR-MININT"] if org != "FR-MININT" else ["DE-BMI"],
+            uploads=[],
+        )
+        sealing.post_bulletin(reader, Actor(reader.user_id), draft)
+
+
+def _seed(portal: LivePortal) -> None:
+    portal.user(ANALYST, "analyst", org="FR-MININT")
+    portal.user("it.officer@it.example.org", "liaison", org="IT-MININT")
+    portal.user("de.officer@de.example.org", "liaison", org="DE-BMI")
+    account = {"ref": "a1", "type": "account", "platform": "telegram", "value": "@shami_media"}
+    _post(
+        portal,
+        "it.officer@it.example.org",
+        "IT-MININT",
+        "Recruiter",
+        [{"ref": "p1", "type": "person", "value": ARABIC}, account],
+        [{"source": "p1", "type": "uses_account", "target": "a1"}],
+    )
+    _post(
+        portal,
+        "de.officer@de.example.org",
+        "DE-BMI",
+        "Contact",
+        [
+            {"ref": "p1", "type": "person", "value": "Karim Example"},
+            account,
+            {"ref": "t1", "type": "phone", "value": "+33 6 12 34 56 78"},
+        ],
+        [
+            {"source": "p1", "type": "uses_account", "target": "a1"},
+            {"source": "p1", "type": "contacted", "target": "t1"},
+        ],
+    )
+
+
+def _tap(page: Page, node: str) -> None:
+    page.evaluate("(id) => window.ischiaGraph.getElementById(id).emit('tap')", node)
+    expect(page.locator("#panel .entity-label")).to_be_visible()
+
+
+def test_analyst_searches_expands_finds_a_path_and_downloads_graphml(
+    page: Page, live_portal: LivePortal, watch: Watch, tmp_path
+) -> None:
+    org_graphs.forget()
+    _seed(live_portal)
+    sign_in(page, live_portal, ANALYST)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Analysis").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Link analysis")
+    page.get_by_label("Radius").select_option("1")
+    page.get_by_label("Identifier or name").fill(ARABIC)
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.wait_for_function("() => window.ischiaGraph.nodes().length > 0")
+    first = page.evaluate("() => window.ischiaGraph.nodes().length")
+    assert first == 2  # the person and the account, radius 1
+
+    _tap(page, "account:telegram:shami_media")
+    expect(page.locator("#panel")).to_contain_text("Recruiter")
+    expect(page.locator("#panel")).to_contain_text("Contact")
+    page.locator("#panel").get_by_role("button", name="Expand").click()
+    page.wait_for_function(f"() => window.ischiaGraph.nodes().length > {first}")
+
+    person = page.evaluate(
+        "(label) => window.ischiaGraph.nodes().filter(n => n.data('label') === label)[0].id()",
+        ARABIC,
+    )
+    _tap(page, person)
+    page.locator("#panel").get_by_role("button", name="Path from here").click()
+    page.get_by_label("Radius").select_option("3")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_function(
+        "() => window.ischiaGraph.getElementById('phone:+33612345678').nonempty()"
+    )
+    _tap(page, "phone:+33612345678")
+    page.locator("#panel").get_by_role("button", name="Path to here").click()
+    page.get_by_role("button", name="Find paths").click()
+    expect(page.locator("#status")).to_contain_text("1 shortest path of 3 steps")
+    on_screen = page.evaluate("() => window.ischiaGraph.nodes().length")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="GraphML").click()
+    path = tmp_path / "view.graphml"
+    download.value.save_as(path)
+    assert nx.read_graphml(path).number_of_nodes() == on_screen
+    assert not watch.page_errors
