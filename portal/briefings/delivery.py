@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import asdict
-from datetime import date
 from typing import Any
 
 from flask import current_app
@@ -28,9 +26,7 @@ from portal.services.audit import Actor
 from portal.services.briefings import copies
 from portal.services.briefings.selection import BriefingRequest, Source
 from portal.services.bulletin_access import Reader
-from portal.services.bulletin_content import Category
 from portal.services.errors import ServiceError
-from portal.services.inbox import InboxQuery
 
 QUEUE_NAME = "ischia-briefings"
 BRIEFING_ROLES = frozenset({Role.OFFICIAL, Role.ANALYST})
@@ -84,31 +80,17 @@ def _box() -> SecretBox:
 
 
 def _request_to_json(request: BriefingRequest) -> bytes:
-    doc = asdict(request)
-    doc["inbox"] = {k: v for k, v in doc["inbox"].items() if k in _INBOX_KEYS}
-    return json.dumps(doc, default=str).encode("utf-8")
+    # The worker renders the bulletins recorded on the copy; only the words travel.
+    return json.dumps({"title": request.title, "cover_note": request.cover_note}).encode()
 
 
-_INBOX_KEYS = ("category", "sender", "since", "until", "entity")
-
-
-def _request_from_json(data: bytes) -> BriefingRequest:
+def _request_from_json(data: bytes, copy: BriefingCopy) -> BriefingRequest:
     doc: dict[str, Any] = json.loads(data)
-    inbox = doc["inbox"]
-    query = InboxQuery(
-        category=Category(inbox["category"]) if inbox["category"] else None,
-        sender=inbox["sender"],
-        since=date.fromisoformat(inbox["since"]) if inbox["since"] else None,
-        until=date.fromisoformat(inbox["until"]) if inbox["until"] else None,
-        entity=inbox["entity"],
-    )
     return BriefingRequest(
-        title=doc["title"],
-        source=Source(doc["source"]),
-        cover_note=doc["cover_note"],
-        bulletin_ids=tuple(doc["bulletin_ids"]),
-        inbox=query,
-        entity=doc["entity"],
+        title=str(doc["title"]),
+        source=Source.SELECTION,
+        cover_note=str(doc["cover_note"]),
+        bulletin_ids=tuple(copy.bulletin_ids),
     )
 
 
@@ -153,7 +135,8 @@ def _run(copy_id: str, sealed_request: str) -> None:
         )
         return
     try:
-        request = _request_from_json(_box().open(bytes.fromhex(sealed_request), copy_id.encode()))
+        sealed = bytes.fromhex(sealed_request)
+        request = _request_from_json(_box().open(sealed, copy_id.encode()), copy)
     except (ValueError, KeyError, SecretBoxError):
         copies.fail_copy(copy_id, actor, "The queued request could not be read.")
         return

@@ -6,6 +6,8 @@ service decides which bulletins may go in, and names the field of any problem.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -33,6 +35,7 @@ SOURCE_LABELS = {
     Source.SELECTION: "The bulletins I tick below",
     Source.FILTER: "Every bulletin matching the filter (category, sender, period)",
     Source.ENTITY: "Every bulletin naming an account, phone, e-mail, person or group",
+    Source.INVESTIGATION: "Every bulletin behind a saved investigation's entities",
 }
 
 
@@ -73,10 +76,23 @@ class BriefingForm(FlaskForm):  # type: ignore[misc]
     sender = SelectField("Sender", choices=[SelectChoice("", "Any sender")], default="")
     since = DateField("From", validators=[Optional()])
     until = DateField("To", validators=[Optional()])
+    investigation = SelectField(
+        "Saved investigation", choices=[SelectChoice("", "Choose one")], default=""
+    )
     entity = StringField("Identifier or name", validators=[Length(max=MAX_IDENTIFIER)])
 
-    def __init__(self, *args: object, senders: list[str], **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        senders: list[str],
+        investigations: Sequence[tuple[int, str]] = (),
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.investigation.choices = [
+            SelectChoice("", "Choose one"),
+            *(SelectChoice(str(key), name) for key, name in investigations),
+        ]
         self.sender.choices = [
             SelectChoice("", "Any sender"),
             *(SelectChoice(code, code) for code in senders),
@@ -115,6 +131,7 @@ class BriefingForm(FlaskForm):  # type: ignore[misc]
             bulletin_ids=tuple(self.bulletin_ids.data or ()),
             inbox=self.inbox_query(),
             entity=(self.entity.data or "").strip(),
+            investigation_id=int(self.investigation.data) if self.investigation.data else None,
         )
 
 

@@ -18,9 +18,9 @@ from portal.briefings.forms import BriefingForm, VerifyForm
 from portal.briefings.making import filename, make_briefing
 from portal.briefings.renderer import RenderFailed
 from portal.models import BriefingState, Role
-from portal.services import inbox, saved_filters
+from portal.services import inbox, investigations, saved_filters
 from portal.services.briefings import copies, signing
-from portal.services.briefings.selection import chosen_bulletins, highest_marking
+from portal.services.briefings.selection import Source, chosen_bulletins, highest_marking
 from portal.services.bulletin_access import Reader
 from portal.services.errors import InvalidInput, NotFound, ServiceError
 
@@ -29,6 +29,12 @@ BRIEFERS = (Role.OFFICIAL, Role.ANALYST)
 
 def _reader() -> Reader:
     return current_user.reader()
+
+
+def _investigations(reader: Reader) -> list[tuple[int, str]]:
+    if not reader.sees_bulletins:
+        return []
+    return [(saved.id, saved.name) for saved in investigations.listed(reader)]
 
 
 def _pdf_response(pdf: bytes, name: str) -> Response:
@@ -62,8 +68,15 @@ def _compose_page(form: BriefingForm, status: int = 200) -> tuple[str, int]:
 @roles_required(*BRIEFERS)
 def index() -> tuple[str, int]:
     """Compose a briefing: pick bulletins, a filter or an entity; the user's recent copies."""
-    form = BriefingForm(request.args, meta={"csrf": False}, senders=inbox.sender_choices())
+    form = BriefingForm(
+        request.args,
+        meta={"csrf": False},
+        senders=inbox.sender_choices(),
+        investigations=_investigations(_reader()),
+    )
     form.bulletin_ids.data = request.args.getlist("bulletin")
+    if request.args.get("investigation") and not request.args.get("source"):
+        form.source.data = Source.INVESTIGATION.value
     saved = request.args.get("saved", type=int)
     if saved is not None:
         form.apply(saved_filters.saved_filter(_reader(), saved).query)
@@ -74,7 +87,7 @@ def index() -> tuple[str, int]:
 @roles_required(*BRIEFERS)
 def create() -> Response | tuple[str, int]:
     """Make the briefing: render and download it now, or queue it and show its progress."""
-    form = BriefingForm(senders=inbox.sender_choices())
+    form = BriefingForm(senders=inbox.sender_choices(), investigations=_investigations(_reader()))
     if not form.validate():
         return _compose_page(form, 400)
     reader = _reader()

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+import graph
 from portal.extensions import db
 from portal.models import Bulletin, BulletinState
+from portal.services import investigations, org_graphs
 from portal.services.bulletin_access import Reader, visible_bulletin
 from portal.services.bulletin_content import Marking
 from portal.services.errors import InvalidInput, NotFound
@@ -28,6 +30,7 @@ class Source(enum.StrEnum):
     SELECTION = "selection"
     FILTER = "filter"
     ENTITY = "entity"
+    INVESTIGATION = "investigation"
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class BriefingRequest:
     bulletin_ids: tuple[str, ...] = ()
     inbox: InboxQuery = field(default_factory=InboxQuery)
     entity: str = ""
+    investigation_id: int | None = None
 
 
 def check(request: BriefingRequest) -> None:
@@ -58,6 +62,8 @@ def check(request: BriefingRequest) -> None:
         )
     if request.source is Source.ENTITY and not request.entity.strip():
         raise InvalidInput("Name the account, phone, person or group.", field="entity")
+    if request.source is Source.INVESTIGATION and request.investigation_id is None:
+        raise InvalidInput("Choose a saved investigation.", field="investigation")
 
 
 def chosen_bulletins(reader: Reader, request: BriefingRequest) -> list[Bulletin]:
@@ -76,6 +82,8 @@ def chosen_bulletins(reader: Reader, request: BriefingRequest) -> list[Bulletin]
                     ": its content can no longer be opened.",
                     field="bulletin_ids",
                 )
+    elif request.source is Source.INVESTIGATION:
+        bulletins = _investigation_bulletins(reader, request.investigation_id or 0)
     else:
         query = request.inbox
         if request.source is Source.ENTITY:
@@ -95,3 +103,26 @@ def chosen_bulletins(reader: Reader, request: BriefingRequest) -> list[Bulletin]
 def highest_marking(bulletins: list[Bulletin]) -> Marking:
     """The briefing's marking: the most restrictive TLP among its bulletins."""
     return max((Marking(b.marking) for b in bulletins), key=lambda m: m.rank)
+
+
+def _investigation_bulletins(reader: Reader, investigation_id: int) -> list[Bulletin]:
+    """The readable bulletins behind the nodes of a saved investigation, as the graph has them."""
+    saved = investigations.one(reader, investigation_id)
+    g = org_graphs.org_graph(reader)
+    ids: set[str] = set()
+    for node in saved.nodes:
+        if node in g:
+            ids |= graph.node_bulletins(g, node)
+    if not ids:
+        raise InvalidInput(
+            "None of this investigation's entities is in a bulletin you can read now.",
+            field="investigation",
+        )
+    if len(ids) > MAX_BULLETINS:
+        raise InvalidInput(
+            f"More than {MAX_BULLETINS} bulletins name these entities: save a smaller set.",
+            field="investigation",
+        )
+    session = db.session()
+    bulletins = [visible_bulletin(reader, bid, session) for bid in sorted(ids)]
+    return [b for b in bulletins if BulletinState(b.state).readable]

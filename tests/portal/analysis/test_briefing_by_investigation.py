@@ -1,0 +1,64 @@
+"""A briefing of a saved investigation: the readable bulletins behind its entities."""
+
+from __future__ import annotations
+
+import re
+
+from tests.portal.briefings.pdf_text import page_texts
+
+
+def _account(handle: str) -> dict:
+    return {
+        "entities": [{"ref": "a1", "type": "account", "platform": "telegram", "value": handle}],
+        "relations": [],
+    }
+
+
+def test_briefing_by_saved_investigation(desk, clients, tmp_path):
+    desk.post(title="About the cell account", **_account("@cell_account"))
+    desk.post(title="Unrelated", **_account("@other_account"))
+    desk.post(title="DE only about the cell", recipients=("DE-BMI",), **_account("@cell_account"))
+    fr = clients["fr.analyst"]
+    headers = {"X-CSRFToken": clients.token("fr.analyst")}
+    saved = fr.post(
+        "/analysis/investigations",
+        json={"name": "Cell", "nodes": ["account:telegram:cell_account"]},
+        headers=headers,
+    ).json
+    page = fr.get(f"/briefings/?investigation={saved['id']}")
+    assert re.search(r'<input checked[^>]*value="investigation"', page.text)
+    data = {
+        "csrf_token": clients.token("fr.analyst"),
+        "title": "Cell brief",
+        "source": "investigation",
+        "investigation": str(saved["id"]),
+    }
+    response = fr.post("/briefings/", data=data)
+    assert response.status_code == 200, response.text
+    path = tmp_path / "cell.pdf"
+    path.write_bytes(response.data)
+    text = "".join(page_texts(path))
+    assert "About the cell account" in text
+    assert "Unrelated" not in text and "DE only" not in text
+
+
+def test_another_organisations_investigation_is_refused(desk, clients):
+    desk.post(title="About the cell account", **_account("@cell_account"))
+    saved = (
+        clients["fr.analyst"]
+        .post(
+            "/analysis/investigations",
+            json={"name": "Cell", "nodes": ["account:telegram:cell_account"]},
+            headers={"X-CSRFToken": clients.token("fr.analyst")},
+        )
+        .json
+    )
+    data = {
+        "csrf_token": clients.token("de.analyst"),
+        "title": "Probe",
+        "source": "investigation",
+        "investigation": str(saved["id"]),
+    }
+    response = clients["de.analyst"].post("/briefings/", data=data)
+    assert response.status_code == 400  # not one of DE's choices
+    assert "Not a valid choice" in response.text and ">Cell</option>" not in response.text
