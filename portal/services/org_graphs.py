@@ -156,3 +156,17 @@ def forget(reader: Reader | None = None) -> None:
             _CACHE.clear()
         else:
             _CACHE.pop((str(db.engine.url), reader.org_id), None)
+
+
+def preload(reader: Reader, g: Any) -> None:
+    """Install ``g`` as the organisation's current graph (benchmarks of large synthetic graphs).
+
+    The graph must hold only what the organisation may read; it stays until the
+    organisation's recipient rows change.
+    """
+    entry = _entry(reader)
+    with entry.lock:
+        entry.graph = g
+        entry.titles.clear()
+        entry.derived.clear()
+        entry.stamp = _stamp(reader)
