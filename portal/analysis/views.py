@@ -114,6 +114,22 @@ def node() -> Response:
     return jsonify(workspace.node_details(_reader(), params.text(request.args, "node")))
 
 
+@blueprint.route("/edge")
+@roles_required(Role.ANALYST)
+@_json_errors
+def edge() -> Response:
+    """One relation: the readable bulletins that state it, and when."""
+    args = request.args
+    return jsonify(
+        workspace.edge_details(
+            _reader(),
+            params.text(args, "source"),
+            params.text(args, "target"),
+            params.text(args, "type", limit=40),
+        )
+    )
+
+
 @blueprint.route("/timeline", methods=["POST"])
 @roles_required(Role.ANALYST)
 @_json_errors

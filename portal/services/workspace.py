@@ -201,3 +201,33 @@ def timeline(reader: Reader, nodes: Collection[str]) -> list[dict[str, Any]]:
         }
         for e in events
     ]
+
+
+def edge_details(reader: Reader, source: str, target: str, kind: str) -> dict[str, Any]:
+    """The readable bulletins that state one relation, with their dates."""
+    g = org_graphs.org_graph(reader)
+    a, b = _node(g, source), _node(g, target)
+    try:
+        provenance = graph.edge_provenance(g, a, b, kind)
+    except KeyError:
+        raise NotFound("No such relation in your organisation's graph.", field="type") from None
+    bulletins: dict[str, graph.Bulletin] = g.graph["bulletins"]
+    titles = org_graphs.titles(reader, list(provenance.bulletin_ids))
+    return {
+        "source": a,
+        "target": b,
+        "type": kind,
+        "source_label": g.nodes[a].get("label"),
+        "target_label": g.nodes[b].get("label"),
+        "dates": [d.isoformat() for d in provenance.dates],
+        "bulletins": [
+            {
+                "id": bid,
+                "title": titles.get(bid, f"Bulletin {bid}"),
+                "organisation": bulletins[bid].provenance.organisation,
+                "reported_on": bulletins[bid].provenance.reported_on.isoformat(),
+                "marking": bulletins[bid].provenance.marking,
+            }
+            for bid in provenance.bulletin_ids
+        ],
+    }

@@ -162,17 +162,8 @@
         panelButton("Path from here", () => { state.pathFrom = node; document.getElementById("path-from").textContent = data.label; }),
         panelButton("Path to here", () => { state.pathTo = node; document.getElementById("path-to").textContent = data.label; }),
       );
-      panel.append(actions, item(`Bulletins you can read (${data.bulletins.length})`, "h3"));
-      const list = document.createElement("ul");
-      for (const b of data.bulletins) {
-        const entry = document.createElement("li");
-        const link = item(b.title, "a");
-        link.href = urls.bulletinUrl.replace("BULLETIN", b.id);
-        link.dir = "auto";
-        entry.append(link, document.createTextNode(` · ${b.organisation} · ${b.reported_on} · ${b.marking}`));
-        list.append(entry);
-      }
-      panel.append(list);
+      panel.append(actions, item(`Bulletins you can read (${data.bulletins.length})`, "h3"),
+        bulletinList(data.bulletins));
       if (data.hidden.length) {
         const total = data.hidden.reduce((sum, h) => sum + h.count, 0);
         const from = data.hidden.map((h) => `${h.org} (${h.count})`).join(", ");
@@ -196,7 +187,35 @@
     say(`${cy.nodes().length} entities, ${cy.edges().length} relations on screen.`);
   }
 
+  function bulletinList(bulletins) {
+    const list = document.createElement("ul");
+    for (const b of bulletins) {
+      const entry = document.createElement("li");
+      const link = item(b.title, "a");
+      link.href = urls.bulletinUrl.replace("BULLETIN", b.id);
+      link.dir = "auto";
+      entry.append(link, document.createTextNode(` · ${b.organisation} · ${b.reported_on} · ${b.marking}`));
+      list.append(entry);
+    }
+    return list;
+  }
+
+  async function edgeDetails(edge) {
+    panel.replaceChildren(item("Relation", "h2"));
+    try {
+      const data = await getJSON(urls.edgeUrl, new URLSearchParams({
+        source: edge.source().id(), target: edge.target().id(), type: edge.data("type") }));
+      const title = item(`${data.source_label} — ${data.type.replace("_", " ")} → ${data.target_label}`, "p");
+      title.dir = "auto";
+      title.className = "entity-label";
+      panel.append(title);
+      if (data.dates.length) { panel.append(item(`Dated ${data.dates.join(", ")}`, "p")); }
+      panel.append(item(`Stated in (${data.bulletins.length})`, "h3"), bulletinList(data.bulletins));
+    } catch (error) { panel.append(item(error.message, "p")); }
+  }
+
   cy.on("tap", "node", (event) => details(event.target.id()));
+  cy.on("tap", "edge", (event) => edgeDetails(event.target));
   cy.on("dbltap", "node", (event) => open(event.target.id(), 1, false));
 
   document.getElementById("find-path").addEventListener("click", async () => {

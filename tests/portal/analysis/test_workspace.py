@@ -185,3 +185,13 @@ def test_unknown_entities_are_404(network, clients):
 def test_only_analysts_reach_the_workspace(network, clients):
     assert clients["fr.officer"].get("/analysis/").status_code in (403, 404)
     assert clients["platform"].get("/analysis/search?q=x").status_code in (403, 404)
+
+
+def test_edge_details_list_the_bulletins_stating_it(network, clients):
+    fr = clients["fr.analyst"]
+    shami = search(fr, ARABIC)[0]["node"]
+    query = {"source": shami, "target": "account:telegram:shami_media", "type": "uses_account"}
+    data = fr.get("/analysis/edge", query_string=query).json
+    assert [b["title"] for b in data["bulletins"]] == ["Recruiter"]
+    missing = fr.get("/analysis/edge", query_string=query | {"type": "financed"})
+    assert missing.status_code == 404 and missing.json["error"]["field"] == "type"
