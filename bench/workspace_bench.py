@@ -4,8 +4,9 @@ A synthetic recruitment-network graph (``graph_bench.generate``: fixed seed, abo
 node) is installed as the FR analyst's organisation graph; the analyst is signed in through the
 real login. Prints, for GET /analysis/neighbourhood (radius 2, at most 300 nodes) and
 GET /analysis/paths (all shortest paths) between random entities, p50 and p95 over --queries
-requests (target p50 < 50 ms), the time of the first view (whole-graph cells and influence,
-cached until the graph changes), and the memory the cached graph takes (RSS growth).
+requests (target p50 < 50 ms), the time of the first view and of the whole graph's cells and
+influence (computed in the background, cached until the graph changes), and the memory the
+cached graph takes (RSS growth).
 
     .venv/bin/python bench/workspace_bench.py [--nodes 1000000] [--queries 50]
 

@@ -95,6 +95,14 @@ def neighbourhood() -> Response:
     return jsonify(workspace.neighbourhood(_reader(), node, radius, view))
 
 
+@blueprint.route("/measures")
+@roles_required(Role.ANALYST)
+@_json_errors
+def measures() -> Response:
+    """Whether the whole graph's cells and influence are ready (they start if not)."""
+    return jsonify({"ready": workspace.measures_ready(_reader())})
+
+
 @blueprint.route("/paths")
 @roles_required(Role.ANALYST)
 @_json_errors

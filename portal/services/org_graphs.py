@@ -38,6 +38,7 @@ class _Entry:
     lock: threading.Lock = field(default_factory=threading.Lock)
     derived: dict[str, Any] = field(default_factory=dict)  # by name, for graph.version
     titles: dict[str, str] = field(default_factory=dict)  # verified titles, in memory only
+    running: set[str] = field(default_factory=set)  # measures being computed in a thread
 
 
 _CACHE: dict[tuple[str, int], _Entry] = {}
@@ -138,15 +139,34 @@ def titles(reader: Reader, bulletin_ids: list[str]) -> dict[str, str]:
     return {bid: known[bid] for bid in bulletin_ids if bid in known}
 
 
-def derived(reader: Reader, name: str, compute: Any) -> Any:
-    """A whole-graph measure (communities, PageRank), cached until the graph changes."""
+def derived(reader: Reader, name: str, compute: Any, *, background: bool = False) -> Any | None:
+    """A whole-graph measure (cells, influence), cached until the graph changes.
+
+    With ``background``, a missing value is computed in a thread and None returned until it
+    is ready (the page shows progress and asks again); the computation reads the graph only.
+    """
     g = org_graph(reader)
     entry = _entry(reader)
     key = f"{name}@{graph.graph_version(g)}"
-    value = entry.derived.get(key)
-    if value is None:
+    if key in entry.derived:
+        return entry.derived[key]
+    if not background:
         value = entry.derived[key] = compute(g)
-    return value
+        return value
+    with entry.lock:
+        if key not in entry.running:
+            entry.running.add(key)
+            threading.Thread(
+                target=_compute_into, args=(entry, key, compute, g), daemon=True
+            ).start()
+    return None
+
+
+def _compute_into(entry: _Entry, key: str, compute: Any, g: Any) -> None:
+    try:
+        entry.derived[key] = compute(g)
+    finally:
+        entry.running.discard(key)
 
 
 def forget(reader: Reader | None = None) -> None:

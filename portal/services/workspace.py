@@ -25,6 +25,7 @@ NODE_TYPES = ("person", "account", "group", "phone", "email", "url", "location")
 MAX_VIEW_NODES = 300
 MAX_QUERY = 500
 MAX_PATHS = 20
+BACKGROUND_ABOVE = 50_000  # nodes: above this, cells and influence are computed in a thread
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,20 @@ def _node(g: Any, node: str) -> str:
     return node
 
 
-def _measures(reader: Reader) -> tuple[list[set[str]], dict[str, float]]:
-    cells = org_graphs.derived(reader, "communities", lambda g: graph.communities(g, seed=0))
-    ranks = org_graphs.derived(reader, "pagerank", graph.pagerank)
+def _measures(reader: Reader) -> tuple[list[set[str]], dict[str, float]] | None:
+    """Cells and influence of the whole graph; None while a large graph's are computed."""
+    background = org_graphs.org_graph(reader).number_of_nodes() > BACKGROUND_ABOVE
+    cells = org_graphs.derived(
+        reader, "communities", lambda g: graph.communities(g, seed=0), background=background
+    )
+    ranks = org_graphs.derived(reader, "pagerank", graph.pagerank, background=background)
+    if cells is None or ranks is None:
+        return None
     return cells, ranks
+
+
+def measures_ready(reader: Reader) -> bool:
+    return _measures(reader) is not None
 
 
 def search(reader: Reader, query: str) -> list[dict[str, Any]]:
@@ -83,11 +94,15 @@ def neighbourhood(reader: Reader, node: str, radius: int, view: ViewFilter) -> d
         markings=view.markings,
         max_nodes=MAX_VIEW_NODES,
     )
-    return {"elements": _elements(reader, ego)}
+    return {"elements": _elements(reader, ego), "measures": measures_ready(reader)}
 
 
 def _elements(reader: Reader, sub: Any) -> dict[str, Any]:
-    cells, ranks = _measures(reader)
+    measures = _measures(reader)
+    if measures is None:
+        plain: dict[str, Any] = graph.to_cytoscape(sub)["elements"]
+        return plain
+    cells, ranks = measures
     nodes = set(sub.nodes)
     local_cells = [cell & nodes for cell in cells if cell & nodes]
     scores = {n: ranks.get(n, 0.0) for n in nodes}

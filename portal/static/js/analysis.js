@@ -102,7 +102,23 @@
       const data = await getJSON(urls.neighbourhoodUrl, params);
       show(data.elements, replace);
       if (replace) { state.centre = node; }
+      if (data.measures === false) { waitForMeasures(); }
     } catch (error) { say(error.message); }
+  }
+
+  // On a large graph, cells and influence take seconds: the server computes them in the
+  // background; the view is redrawn with them once they are ready.
+  async function waitForMeasures() {
+    say(`${cy.nodes().length} entities on screen; computing cells and influence of the whole graph…`);
+    for (let attempt = 0; attempt < 300; attempt += 1) {
+      await new Promise((resolve) => { setTimeout(resolve, 1000); });
+      const answer = await getJSON(urls.measuresUrl).catch(() => ({ ready: false }));
+      if (answer.ready) {
+        if (state.centre) { open(state.centre, null, true); }
+        return;
+      }
+    }
+    say("Cells and influence are still being computed: apply the filters again later.");
   }
 
   function item(text, tag = "li") {

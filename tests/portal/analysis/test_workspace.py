@@ -4,6 +4,7 @@ exports and saved investigations, from the organisation's own graph only."""
 from __future__ import annotations
 
 import io
+import time
 
 import networkx as nx
 import pytest
@@ -195,3 +196,21 @@ def test_edge_details_list_the_bulletins_stating_it(network, clients):
     assert [b["title"] for b in data["bulletins"]] == ["Recruiter"]
     missing = fr.get("/analysis/edge", query_string=query | {"type": "financed"})
     assert missing.status_code == 404 and missing.json["error"]["field"] == "type"
+
+
+def test_large_graphs_get_their_measures_in_the_background(network, clients, monkeypatch):
+    from portal.services import workspace
+
+    monkeypatch.setattr(workspace, "BACKGROUND_ABOVE", 0)
+    fr = clients["fr.analyst"]
+    first = fr.get("/analysis/neighbourhood?node=account:telegram:shami_media").json
+    assert first["elements"]["nodes"]  # the view comes at once, measures or not
+    for _ in range(100):
+        if fr.get("/analysis/measures").json["ready"]:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the measures never became ready")
+    again = fr.get("/analysis/neighbourhood?node=account:telegram:shami_media").json
+    assert again["measures"] is True
+    assert all("community" in n["data"] for n in again["elements"]["nodes"])
