@@ -1,4 +1,5 @@
-"""Saved inbox filters (for the inbox and briefings) and saved investigations (analysts).
+"""Saved inbox filters (for the inbox and briefings), saved investigations and analysts'
+"same person" decisions.
 
 Revision ID: 0004_filters_investigations
 Revises: 0003_briefings
@@ -54,7 +55,32 @@ def upgrade() -> None:
         sa.UniqueConstraint("org_id", "name", name=op.f("uq_investigations_org_id")),
     )
 
+    op.create_table(
+        "person_decisions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("first", sa.String(length=120), nullable=False),
+        sa.Column("second", sa.String(length=120), nullable=False),
+        sa.Column("same", sa.Boolean(), nullable=False),
+        sa.Column("note", sa.String(length=500), nullable=False),
+        sa.Column("decided_by", sa.Integer(), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_by", sa.Integer(), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["decided_by"], ["users.id"], name=op.f("fk_person_decisions_decided_by_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organisations.id"], name=op.f("fk_person_decisions_org_id_organisations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["revoked_by"], ["users.id"], name=op.f("fk_person_decisions_revoked_by_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_person_decisions")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("person_decisions")
     op.drop_table("investigations")
     op.drop_table("saved_filters")

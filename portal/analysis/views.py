@@ -20,7 +20,7 @@ from portal.access import roles_required
 from portal.analysis import params
 from portal.analysis.blueprint import blueprint
 from portal.models import Role
-from portal.services import investigations, workspace
+from portal.services import investigations, person_decisions, workspace
 from portal.services.bulletin_access import Reader
 from portal.services.errors import NotFound, ServiceError
 
@@ -136,6 +136,47 @@ def edge() -> Response:
             params.text(args, "type", limit=40),
         )
     )
+
+
+@blueprint.route("/persons")
+@roles_required(Role.ANALYST)
+@_json_errors
+def persons() -> Response:
+    """For a person: who else may be the same person, and the decisions taken about it."""
+    reader = _reader()
+    node = params.text(request.args, "node")
+    return jsonify(
+        {
+            "suggestions": person_decisions.suggestions(reader, node),
+            "decisions": person_decisions.decisions_about(reader, node),
+        }
+    )
+
+
+@blueprint.route("/persons/decide", methods=["POST"])
+@roles_required(Role.ANALYST)
+@_json_errors
+def decide_person() -> tuple[Response, int]:
+    """Record "same person" or "not the same person" for two person nodes."""
+    data = _body()
+    first, second, note = data.get("first"), data.get("second"), data.get("note", "")
+    same = data.get("same")
+    if not isinstance(first, str) or not isinstance(second, str) or not isinstance(note, str):
+        raise ServiceError("Name two persons (node ids) and an optional note.", field="first")
+    if not isinstance(same, bool):
+        raise ServiceError("Say whether they are the same person (true or false).", field="same")
+    actor = current_user.actor(request.remote_addr)
+    decision = person_decisions.decide(_reader(), actor, first, second, same=same, note=note)
+    return jsonify({"decision": decision}), 201
+
+
+@blueprint.route("/persons/decisions/<int:decision_id>/revoke", methods=["POST"])
+@roles_required(Role.ANALYST)
+@_json_errors
+def revoke_person_decision(decision_id: int) -> Response:
+    """Revoke a "same person" decision (kept on record as revoked); the graph follows."""
+    person_decisions.revoke(_reader(), current_user.actor(request.remote_addr), decision_id)
+    return jsonify({"revoked": decision_id})
 
 
 @blueprint.route("/timeline", methods=["POST"])

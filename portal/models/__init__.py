@@ -18,7 +18,7 @@ from portal.models.bulletin_activity import (
     Acknowledgement,
     ReadReceipt,
 )
-from portal.models.investigation import Investigation
+from portal.models.investigation import Investigation, PersonDecision
 from portal.models.key_blob import KeyBlob
 from portal.models.login import LoginFailure, LoginSession
 from portal.models.organisation import Organisation, OrgKind
@@ -48,6 +48,7 @@ __all__ = [
     "LoginSession",
     "OrgKind",
     "Organisation",
+    "PersonDecision",
     "ReadReceipt",
     "RecipientVia",
     "Role",

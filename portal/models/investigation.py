@@ -1,4 +1,5 @@
-"""Saved investigations: a named set of graph nodes with notes, shared within an organisation.
+"""Saved investigations (a named set of graph nodes with notes) and "same person" decisions,
+both kept per organisation.
 
 Nodes are stored as the graph's node ids (canonical identifier keys, or a person's mention
 id), which only ever come from the organisation's own graph.
@@ -26,3 +27,23 @@ class Investigation(Base):
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PersonDecision(Base):
+    """An analyst's answer to "possibly the same person": same, or not, with who and when.
+
+    Revoking keeps the row (who revoked it and when), so every decision stays on record.
+    """
+
+    __tablename__ = "person_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    first: Mapped[str] = mapped_column(String(120))  # mention ids, first < second
+    second: Mapped[str] = mapped_column(String(120))
+    same: Mapped[bool]
+    note: Mapped[str] = mapped_column(String(500), default="")
+    decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

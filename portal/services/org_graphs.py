@@ -23,7 +23,14 @@ from sqlalchemy import func, select
 import graph
 from crypto import EnvelopeError
 from portal.extensions import db
-from portal.models import Bulletin, BulletinRecipient, BulletinState, Organisation, utcnow
+from portal.models import (
+    Bulletin,
+    BulletinRecipient,
+    BulletinState,
+    Organisation,
+    PersonDecision,
+    utcnow,
+)
 from portal.services.bulletin_access import Reader
 from portal.services.bulletin_entities import graph_bulletin
 from portal.services.reading import open_content
@@ -67,7 +74,28 @@ def _stamp(reader: Reader) -> tuple[Any, ...]:
         .join(Bulletin, Bulletin.id == BulletinRecipient.bulletin_id)
         .where(BulletinRecipient.org_id == reader.org_id)
     ).one()
-    return tuple(row)
+    decisions = session.execute(
+        select(
+            func.count(), func.max(PersonDecision.decided_at), func.max(PersonDecision.revoked_at)
+        ).where(PersonDecision.org_id == reader.org_id)
+    ).one()
+    return (*row, *decisions)
+
+
+def _merges(reader: Reader, g: Any) -> graph.PersonMerges:
+    """The organisation's confirmed "same person" decisions about mentions in its graph."""
+    rows = db.session().scalars(
+        select(PersonDecision).where(
+            PersonDecision.org_id == reader.org_id,
+            PersonDecision.same.is_(True),
+            PersonDecision.revoked_at.is_(None),
+        )
+    )
+    merges = graph.PersonMerges(
+        graph.ConfirmedMerge(r.first, r.second, str(r.decided_by), r.decided_at, r.note)
+        for r in rows
+    )
+    return merges.restricted_to(g.graph["persons"])
 
 
 def _readable(reader: Reader) -> set[str]:
@@ -126,6 +154,7 @@ def org_graph(reader: Reader) -> Any:
                 entry.titles.pop(gone, None)
             for part in _opened(reader, readable - present, entry.titles):
                 graph.add_bulletin(g, part)
+            graph.apply_merges(g, _merges(reader, g))
             entry.derived.clear()
             entry.stamp = stamp
             if g.number_of_nodes() > FREEZE_ABOVE:

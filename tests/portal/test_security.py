@@ -19,6 +19,7 @@ SAMPLE_ARGS = {
     "filter_id": 1,
     "investigation_id": 1,
     "fmt": "csv",
+    "decision_id": 1,
 }
 
 

@@ -180,6 +180,7 @@
       );
       panel.append(actions, item(`Bulletins you can read (${data.bulletins.length})`, "h3"),
         bulletinList(data.bulletins));
+      if (data.type === "person") { await samePerson(node); }
       if (data.hidden.length) {
         const total = data.hidden.reduce((sum, h) => sum + h.count, 0);
         const from = data.hidden.map((h) => `${h.org} (${h.count})`).join(", ");
@@ -194,6 +195,46 @@
         }
       }
     } catch (error) { panel.append(item(error.message, "p")); }
+  }
+
+  // "Possibly the same person": never merged by name alone; an analyst decides, on record.
+  async function samePerson(node) {
+    const data = await getJSON(urls.personsUrl, new URLSearchParams({ node }));
+    if (data.suggestions.length) {
+      panel.append(item("Possibly the same person", "h3"));
+      const list = document.createElement("ul");
+      for (const s of data.suggestions) {
+        const entry = item(`${s.label} — score ${s.score}; ${[`names ${s.names.join(" / ")}`, ...s.reasons].join("; ")}`);
+        entry.dir = "auto";
+        const decide = (same) => async () => {
+          try {
+            await postJSON(urls.decideUrl, { first: node, second: s.node, same });
+            say(same ? "Recorded: the same person. The graph joins them." : "Recorded: not the same person.");
+            if (state.centre) { open(state.centre, null, true); }
+            panel.replaceChildren(item("Entity", "h2"), item("Decision recorded.", "p"));
+          } catch (error) { say(error.message); }
+        };
+        entry.append(" ", panelButton("Same person", decide(true)), panelButton("Not the same", decide(false)));
+        list.append(entry);
+      }
+      panel.append(list);
+    }
+    if (data.decisions.length) {
+      panel.append(item("Decisions on record", "h3"));
+      const list = document.createElement("ul");
+      for (const d of data.decisions) {
+        const entry = item(`${d.same ? "Same person" : "Not the same person"} — ${d.by}, ${d.at}${d.note ? ` (${d.note})` : ""}`);
+        entry.append(" ", panelButton("Revoke", async () => {
+          try {
+            await postJSON(urls.revokeUrl.replace(/0\/revoke$/, `${d.id}/revoke`), {});
+            say("Decision revoked.");
+            if (state.centre) { open(state.centre, null, true); }
+          } catch (error) { say(error.message); }
+        }));
+        list.append(entry);
+      }
+      panel.append(list);
+    }
   }
 
   function collapse(node) {

@@ -214,3 +214,72 @@ def test_large_graphs_get_their_measures_in_the_background(network, clients, mon
     again = fr.get("/analysis/neighbourhood?node=account:telegram:shami_media").json
     assert again["measures"] is True
     assert all("community" in n["data"] for n in again["elements"]["nodes"])
+
+
+def test_same_person_is_suggested_decided_on_record_and_revocable(app, desk, clients):
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import AuditRecord, PersonDecision
+
+    def person(name, handle):
+        return {
+            "entities": [
+                {"ref": "p1", "type": "person", "value": name, "date_of_birth": "1990-04-02"},
+                {"ref": "a1", "type": "account", "platform": "telegram", "value": handle},
+            ],
+            "relations": [{"source": "p1", "type": "uses_account", "target": "a1"}],
+        }
+
+    desk.post(title="Arabic spelling", **person(ARABIC, "@first_acc"))
+    desk.post(title="Latin spelling", **person("Abu Muhammad al-Shami", "@second_acc"))
+    fr = clients["fr.analyst"]
+    headers = {"X-CSRFToken": clients.token("fr.analyst")}
+    arabic = search(fr, ARABIC)[0]["node"]
+    data = fr.get("/analysis/persons", query_string={"node": arabic}).json
+    assert data["suggestions"] and data["suggestions"][0]["label"] == "Abu Muhammad al-Shami"
+    latin = data["suggestions"][0]["node"]
+    # Names alone never merge: two person nodes until someone decides.
+    assert (
+        fr.get("/analysis/paths", query_string={"source": arabic, "target": latin}).json["paths"]
+        == []
+    )
+    made = fr.post(
+        "/analysis/persons/decide",
+        json={"first": arabic, "second": latin, "same": True, "note": "same DOB"},
+        headers=headers,
+    )
+    assert made.status_code == 201
+    merged = search(fr, "Abu Muhammad al-Shami")[0]["node"]
+    view = fr.get("/analysis/neighbourhood", query_string={"node": merged, "radius": 1}).json
+    ids = {n["data"]["id"] for n in view["elements"]["nodes"]}
+    assert {"account:telegram:first_acc", "account:telegram:second_acc"} <= ids
+    record = fr.get("/analysis/persons", query_string={"node": merged}).json["decisions"]
+    assert record[0]["same"] is True and record[0]["note"] == "same DOB"
+    again = fr.post(
+        "/analysis/persons/decide",
+        json={"first": merged, "second": merged, "same": True},
+        headers=headers,
+    )
+    assert again.status_code == 400
+    # DE's graph does not follow FR's decision: its Latin-spelled person stays apart.
+    de = clients["de.analyst"]
+    de_hits = search(de, "Abu Muhammad al-Shami")
+    de_latin = next(h["node"] for h in de_hits if h["label"] == "Abu Muhammad al-Shami")
+    de_view = de.get("/analysis/neighbourhood", query_string={"node": de_latin, "radius": 1})
+    assert "account:telegram:first_acc" not in {
+        n["data"]["id"] for n in de_view.json["elements"]["nodes"]
+    }
+    revoked = fr.post(
+        f"/analysis/persons/decisions/{record[0]['id']}/revoke", json={}, headers=headers
+    )
+    assert revoked.status_code == 200
+    split = fr.get("/analysis/neighbourhood", query_string={"node": merged, "radius": 1}).json
+    assert "account:telegram:second_acc" not in {
+        n["data"]["id"] for n in split["elements"]["nodes"]
+    }
+    with app.app_context():
+        row = db.session.scalars(select(PersonDecision)).one()
+        assert row.revoked_at is not None and row.decided_by == desk.users["fr.analyst"]
+        events = [r.event for r in db.session.scalars(select(AuditRecord))]
+    assert "person.same" in events and "person.decision_revoked" in events
