@@ -116,3 +116,27 @@ def test_a_new_bulletin_enters_the_graph_without_a_restart(desk, canary, clients
     )
     hits = fr.get("/analysis/search", query_string={"q": "@late_arrival"}).json["hits"]
     assert hits and hits[0]["node"] == "account:telegram:late_arrival"
+
+
+def test_same_person_suggestions_never_name_a_person_only_de_can_read(desk, clients):
+    desk.post(
+        title="Shared",
+        entities=[{"ref": "p1", "type": "person", "value": "Abu Muhammad al-Shami"}],
+        relations=[],
+    )
+    desk.post(
+        title="DE only person",
+        recipients=("DE-BMI",),
+        entities=[{"ref": "p1", "type": "person", "value": "Abou Mohamed Al Chami"}],
+        relations=[],
+    )
+    fr = clients["fr.analyst"]
+    node = fr.get("/analysis/search", query_string={"q": "Abu Muhammad al-Shami"}).json["hits"][0]
+    data = fr.get("/analysis/persons", query_string={"node": node["node"]}).json
+    assert data["suggestions"] == []
+    assert "Chami" not in json.dumps(data)
+    de = clients["de.analyst"]
+    de_node = de.get("/analysis/search", query_string={"q": "Abu Muhammad al-Shami"}).json
+    de_hit = next(h for h in de_node["hits"] if h["label"] == "Abu Muhammad al-Shami")
+    suggested = de.get("/analysis/persons", query_string={"node": de_hit["node"]}).json
+    assert [s["label"] for s in suggested["suggestions"]] == ["Abou Mohamed Al Chami"]
