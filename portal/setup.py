@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter, Map
 
 from portal import access, errors, vault
 from portal.extensions import csrf, db, limiter, login_manager
@@ -23,7 +24,16 @@ def register_extensions(app: Flask) -> None:
     import portal.principal  # noqa: F401  (registers the user loader)
 
 
+class RowId(IntegerConverter):
+    """``<int:...>`` in every route: a row id the databases can hold, so a huge number in a
+    URL is a plain 404 from routing rather than an integer overflow in a query."""
+
+    def __init__(self, url_map: Map, fixed_digits: int = 0, min: int = 0, max: int = 2**31 - 1):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max)
+
+
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = RowId
     from portal.admin.views import blueprint as admin
     from portal.analysis.blueprint import load_views as load_analysis
     from portal.auth.views import blueprint as auth

@@ -187,6 +187,14 @@ def timeline() -> Response:
     return jsonify({"events": workspace.timeline(_reader(), _nodes(_body()))})
 
 
+@blueprint.route("/view", methods=["POST"])
+@roles_required(Role.ANALYST)
+@_json_errors
+def view() -> Response:
+    """Elements of the nodes on screen (to colour and size them once the measures are ready)."""
+    return jsonify({"elements": workspace.view_elements(_reader(), _nodes(_body()))})
+
+
 @blueprint.route("/export.<fmt>", methods=["POST"])
 @roles_required(Role.ANALYST)
 @_json_errors

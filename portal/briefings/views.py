@@ -78,7 +78,7 @@ def index() -> tuple[str, int]:
     if request.args.get("investigation") and not request.args.get("source"):
         form.source.data = Source.INVESTIGATION.value
     saved = request.args.get("saved", type=int)
-    if saved is not None:
+    if saved is not None and 0 < saved < 2**31:
         form.apply(saved_filters.saved_filter(_reader(), saved).query)
     return _compose_page(form)
 

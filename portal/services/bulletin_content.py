@@ -357,3 +357,23 @@ def parse(document: dict[str, Any]) -> BulletinContent:
             _attachment(raw, i) for i, raw in enumerate(document.get("attachments") or [])
         ),
     )
+
+
+def check_links(content: BulletinContent) -> None:
+    """Rules a new bulletin must meet beyond its shape: only a person travels, and a relation
+    links two entities, never a travel event. Checked when posting, not when reading, so a
+    bulletin sealed before a rule existed still opens."""
+    types = {e.ref: e.type for e in content.entities}
+    for i, entity in enumerate(content.entities):
+        if entity.traveller is not None and types.get(entity.traveller) is not EntityType.PERSON:
+            raise InvalidInput(
+                f"The traveller {entity.traveller!r} must be a person.",
+                field=f"entities[{i}].traveller",
+            )
+    for i, relation in enumerate(content.relations):
+        for end, ref in (("source", relation.source), ("target", relation.target)):
+            if types.get(ref) is EntityType.TRAVEL:
+                raise InvalidInput(
+                    f"A relation links entities, not the travel event {ref!r}.",
+                    field=f"relations[{i}].{end}",
+                )

@@ -1,6 +1,7 @@
 """Saved investigations: a named set of nodes and notes, kept per organisation.
 
-Only nodes of the organisation's own graph can be saved; reopening one shows what of it the
+Only nodes of the organisation's own graph can be saved (a person as the ids of its mentions,
+so that merging or splitting persons later still finds it); reopening one shows what of it the
 organisation can read now (a node whose bulletins were retracted is simply gone).
 """
 
@@ -12,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+import graph
 from portal.extensions import db
 from portal.models import Investigation, utcnow
 from portal.services import audit, org_graphs
@@ -50,11 +52,17 @@ def _check(reader: Reader, name: str, notes: str, nodes: list[str]) -> list[str]
         raise InvalidInput("An investigation needs at least one node.", field="nodes")
     if len(nodes) > MAX_NODES or not all(isinstance(n, str) and len(n) < 600 for n in nodes):
         raise InvalidInput(f"At most {MAX_NODES} nodes, as the graph names them.", field="nodes")
-    g = org_graphs.org_graph(reader)
-    unknown = [n for n in nodes if n not in g]
-    if unknown:
-        raise InvalidInput("Some nodes are not in your organisation's graph.", field="nodes")
-    return sorted(set(nodes))
+    kept: set[str] = set()
+    with org_graphs.reading(reader) as g:
+        for node in nodes:
+            if node not in g:
+                raise InvalidInput(
+                    "Some nodes are not in your organisation's graph.", field="nodes"
+                )
+            # A person is saved as its mentions, so a later merge or split still finds it.
+            is_person = g.nodes[node].get("type") == "person"
+            kept |= set(graph.person_mentions(g, node)) if is_person else {node}
+    return sorted(kept)
 
 
 def save(

@@ -5,20 +5,26 @@ enter it, so nothing downstream (search, neighbourhoods, paths, exports) can lea
 the current version of each bulletin counts (state ``active``); replaced, retracted and
 expired ones leave the graph.
 
-The cache checks a cheap stamp of the organisation's recipient rows on every use; when it
-changed, the set of readable bulletins is compared and the graph updated in place
-(``add_bulletin`` / ``remove_bulletin``), not rebuilt. Writes to a cached graph happen under
-its lock; readers get the graph object and must not change it.
+The cache checks a cheap stamp of the organisation's recipient rows (and of its analysts'
+"same person" decisions, and of expiry times passing) on every use; when it changed, the set of
+readable bulletins is compared and the graph updated in place (``add_bulletin`` /
+``remove_bulletin``), not rebuilt. Callers use the graph inside :func:`reading`, which holds a
+shared lock: an update waits until no request is reading, and no request reads during one.
+Background measures read without the lock and keep a result only if the graph did not change
+meanwhile.
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 import graph
 from crypto import EnvelopeError
@@ -35,14 +41,53 @@ from portal.services.bulletin_access import Reader
 from portal.services.bulletin_entities import graph_bulletin
 from portal.services.reading import open_content
 
-FREEZE_ABOVE = 5_000  # nodes: after a build this large, keep the collector off the graph
+FREEZE_ABOVE = 1_000  # bulletins added at once: after a build this large, freeze the collector
+log = logging.getLogger(__name__)
+
+
+class _ReadWriteLock:
+    """Many readers or one writer. Readers do not wait for a waiting writer (requests are short
+    and may nest a read), only for an active one."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._readers = 0
+        self._writing = False
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        with self._condition:
+            while self._writing:
+                self._condition.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._readers -= 1
+                if not self._readers:
+                    self._condition.notify_all()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        with self._condition:
+            while self._writing or self._readers:
+                self._condition.wait()
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._writing = False
+                self._condition.notify_all()
 
 
 @dataclass
 class _Entry:
     graph: Any
     stamp: tuple[Any, ...] | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Lock = field(default_factory=threading.Lock)  # guards ``running``
+    access: _ReadWriteLock = field(default_factory=_ReadWriteLock)
     derived: dict[str, Any] = field(default_factory=dict)  # by name, for graph.version
     titles: dict[str, str] = field(default_factory=dict)  # verified titles, in memory only
     running: set[str] = field(default_factory=set)  # measures being computed in a thread
@@ -63,12 +108,15 @@ def _entry(reader: Reader) -> _Entry:
 
 def _stamp(reader: Reader) -> tuple[Any, ...]:
     session = db.session()
+    now = utcnow()
     row = session.execute(
         select(
             func.count(),
             func.max(BulletinRecipient.created_at),
             func.max(Bulletin.ended_at),
             func.count().filter(Bulletin.state == BulletinState.ACTIVE.value),
+            # An expiry passing changes what may be read before the expiry job runs.
+            func.count().filter(or_(Bulletin.expires_at.is_(None), Bulletin.expires_at > now)),
         )
         .select_from(BulletinRecipient)
         .join(Bulletin, Bulletin.id == BulletinRecipient.bulletin_id)
@@ -106,6 +154,7 @@ def _readable(reader: Reader) -> set[str]:
             .where(
                 BulletinRecipient.org_id == reader.org_id,
                 Bulletin.state == BulletinState.ACTIVE.value,
+                or_(Bulletin.expires_at.is_(None), Bulletin.expires_at > utcnow()),
             )
         )
     )
@@ -127,39 +176,55 @@ def _opened(reader: Reader, ids: set[str], titles: dict[str, str]) -> list[graph
             content, _ = open_content(session, reader.org_code, bulletin, sender, now)
         except EnvelopeError:
             continue  # what does not verify never enters the graph
-        titles[bulletin.id] = content.title
-        parts.append(
-            graph_bulletin(
+        try:
+            part = graph_bulletin(
                 bulletin.id, sender.code, bulletin.created_at.date(), bulletin.marking, content
             )
-        )
+        except graph.InvalidBulletin as error:
+            # One bulletin the graph cannot take must not break every recipient's workspace.
+            log.warning("bulletin %s left out of the graph: %s", bulletin.id, error)
+            continue
+        titles[bulletin.id] = content.title
+        parts.append(part)
     return parts
 
 
-def org_graph(reader: Reader) -> Any:
-    """The reader's organisation's graph, brought up to date (empty for a platform)."""
-    entry = _entry(reader)
-    if not reader.sees_bulletins:
-        return graph.new_graph(bulletin_nodes=False)
+def _refresh(reader: Reader, entry: _Entry) -> None:
     stamp = _stamp(reader)
     if stamp == entry.stamp:
-        return entry.graph
-    with entry.lock:
-        if stamp != entry.stamp:
-            g = entry.graph
-            readable = _readable(reader)
-            present = set(g.graph["bulletins"])
-            for gone in sorted(present - readable):
-                graph.remove_bulletin(g, gone)
-                entry.titles.pop(gone, None)
-            for part in _opened(reader, readable - present, entry.titles):
-                graph.add_bulletin(g, part)
-            graph.apply_merges(g, _merges(reader, g))
-            entry.derived.clear()
-            entry.stamp = stamp
-            if g.number_of_nodes() > FREEZE_ABOVE:
-                gc.freeze()
-    return entry.graph
+        return
+    with entry.access.write():
+        if stamp == entry.stamp:
+            return
+        g = entry.graph
+        readable = _readable(reader)
+        present = set(g.graph["bulletins"])
+        for gone in sorted(present - readable):
+            graph.remove_bulletin(g, gone)
+            entry.titles.pop(gone, None)
+        added = _opened(reader, readable - present, entry.titles)
+        for part in added:
+            graph.add_bulletin(g, part)
+        graph.apply_merges(g, _merges(reader, g))
+        entry.derived.clear()
+        entry.stamp = stamp
+        if len(added) > FREEZE_ABOVE:
+            gc.freeze()
+
+
+@contextmanager
+def reading(reader: Reader) -> Iterator[Any]:
+    """The reader's organisation's graph, brought up to date, held for reading in the block.
+
+    A platform partner gets an empty graph. Do not change the graph; do not nest an update.
+    """
+    if not reader.sees_bulletins:
+        yield graph.new_graph(bulletin_nodes=False)
+        return
+    entry = _entry(reader)
+    _refresh(reader, entry)
+    with entry.access.read():
+        yield entry.graph
 
 
 def titles(reader: Reader, bulletin_ids: list[str]) -> dict[str, str]:
@@ -168,15 +233,18 @@ def titles(reader: Reader, bulletin_ids: list[str]) -> dict[str, str]:
     return {bid: known[bid] for bid in bulletin_ids if bid in known}
 
 
-def derived(reader: Reader, name: str, compute: Any, *, background: bool = False) -> Any | None:
-    """A whole-graph measure (cells, influence), cached until the graph changes.
+def derived(
+    reader: Reader, g: Any, name: str, compute: Any, *, background: bool = False
+) -> Any | None:
+    """A whole-graph measure (cells, influence) of ``g`` (from :func:`reading`), cached until
+    the graph changes.
 
     With ``background``, a missing value is computed in a thread and None returned until it
-    is ready (the page shows progress and asks again); the computation reads the graph only.
+    is ready (the page shows progress and asks again).
     """
-    g = org_graph(reader)
     entry = _entry(reader)
-    key = f"{name}@{graph.graph_version(g)}"
+    version = graph.graph_version(g)
+    key = f"{name}@{version}"
     if key in entry.derived:
         return entry.derived[key]
     if not background:
@@ -186,16 +254,23 @@ def derived(reader: Reader, name: str, compute: Any, *, background: bool = False
         if key not in entry.running:
             entry.running.add(key)
             threading.Thread(
-                target=_compute_into, args=(entry, key, compute, g), daemon=True
+                target=_compute_into, args=(entry, key, compute, g, version), daemon=True
             ).start()
     return None
 
 
-def _compute_into(entry: _Entry, key: str, compute: Any, g: Any) -> None:
+def _compute_into(entry: _Entry, key: str, compute: Any, g: Any, version: int) -> None:
+    """Compute without the lock (minutes on millions of edges); keep it only if still current."""
     try:
-        entry.derived[key] = compute(g)
+        value = compute(g)
+    except Exception:  # the graph changed under the computation: a newer version will ask again
+        log.info("whole-graph measure %s abandoned: the graph changed", key)
+        value = None
     finally:
-        entry.running.discard(key)
+        with entry.lock:
+            entry.running.discard(key)
+    if value is not None and graph.graph_version(g) == version and g is entry.graph:
+        entry.derived[key] = value
 
 
 def forget(reader: Reader | None = None) -> None:
@@ -214,7 +289,7 @@ def preload(reader: Reader, g: Any) -> None:
     organisation's recipient rows change.
     """
     entry = _entry(reader)
-    with entry.lock:
+    with entry.access.write():
         entry.graph = g
         entry.titles.clear()
         entry.derived.clear()

@@ -41,22 +41,22 @@ def _live(reader: Reader) -> list[PersonDecision]:
 
 def suggestions(reader: Reader, node: str, limit: int = 5) -> list[dict[str, Any]]:
     """Persons that may be ``node``, best first, without pairs an analyst rejected."""
-    g = org_graphs.org_graph(reader)
-    node = _person(g, node, "node")
     rejected = [frozenset((d.first, d.second)) for d in _live(reader) if not d.same]
-    matches = graph.possible_same_person(g, person=node, rejected=rejected, limit=limit)
     found = []
-    for match in matches:
-        other = match.second if match.first == node else match.first
-        found.append(
-            {
-                "node": other,
-                "label": g.nodes[other].get("label"),
-                "score": round(match.score, 3),
-                "names": list(match.names),
-                "reasons": list(match.reasons),
-            }
-        )
+    with org_graphs.reading(reader) as g:
+        node = _person(g, node, "node")
+        matches = graph.possible_same_person(g, person=node, rejected=rejected, limit=limit)
+        for match in matches:
+            other = match.second if match.first == node else match.first
+            found.append(
+                {
+                    "node": other,
+                    "label": g.nodes[other].get("label"),
+                    "score": round(match.score, 3),
+                    "names": list(match.names),
+                    "reasons": list(match.reasons),
+                }
+            )
     return found
 
 
@@ -72,12 +72,12 @@ def decide(
     """Record that two person nodes are (or are not) the same person; the graph follows."""
     if len(note) > MAX_NOTE:
         raise InvalidInput(f"A note of at most {MAX_NOTE} characters.", field="note")
-    g = org_graphs.org_graph(reader)
-    a = _person(g, first, "first")
-    b = _person(g, second, "second")
-    if a == b:
-        raise InvalidInput("These are already one person.", field="second")
-    low, high = _pair(g, a, b)
+    with org_graphs.reading(reader) as g:
+        a = _person(g, first, "first")
+        b = _person(g, second, "second")
+        if a == b:
+            raise InvalidInput("These are already one person.", field="second")
+        low, high = _pair(g, a, b)
     with db.write() as session:
         earlier = session.scalar(
             select(PersonDecision).where(
@@ -130,9 +130,9 @@ def revoke(reader: Reader, actor: Actor, decision_id: int) -> None:
 
 def decisions_about(reader: Reader, node: str) -> list[dict[str, Any]]:
     """The live decisions about the mentions that make up ``node``, newest first."""
-    g = org_graphs.org_graph(reader)
-    node = _person(g, node, "node")
-    mentions = sorted(graph.person_mentions(g, node))
+    with org_graphs.reading(reader) as g:
+        node = _person(g, node, "node")
+        mentions = sorted(graph.person_mentions(g, node))
     rows = db.session().execute(
         select(PersonDecision, User.name)
         .join(User, User.id == PersonDecision.decided_by)

@@ -131,6 +131,7 @@ def check_draft(session: Session, reader: Reader, draft: Draft, now: datetime) -
     if not reader.has_role(Role.LIAISON) or not reader.sees_bulletins:
         raise Forbidden("Only liaison officers of a ministry post bulletins.")
     content = bulletin_content.parse(dict(draft.document, attachments=[]))
+    bulletin_content.check_links(content)
     category = _choice(Category, draft.category, "category")
     marking = _choice(Marking, draft.marking, "marking")
     recipients = resolve_recipients(session, reader, draft.recipients, draft.groups, marking)

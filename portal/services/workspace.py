@@ -1,6 +1,6 @@
 """The analyst workspace's questions, answered from the organisation's own graph.
 
-Everything here starts from :func:`portal.services.org_graphs.org_graph`, which holds only
+Everything here reads the graph of :func:`portal.services.org_graphs.reading`, which holds only
 bulletins the organisation opened with its own key. The one deliberate exception is
 :func:`hidden_hits`: how many bulletins the organisation cannot read also name a node, and
 from which organisations, through the keyed blind index (no content, no ids).
@@ -25,6 +25,7 @@ NODE_TYPES = ("person", "account", "group", "phone", "email", "url", "location")
 MAX_VIEW_NODES = 300
 MAX_QUERY = 500
 MAX_PATHS = 20
+MAX_NODES_IN_VIEW = 5_000
 BACKGROUND_ABOVE = 50_000  # nodes: above this, cells and influence are computed in a thread
 
 
@@ -45,60 +46,26 @@ def _node(g: Any, node: str) -> str:
     return node
 
 
-def _measures(reader: Reader) -> tuple[list[set[str]], dict[str, float]] | None:
+def _measures(reader: Reader, g: Any) -> tuple[list[set[str]], dict[str, float]] | None:
     """Cells and influence of the whole graph; None while a large graph's are computed."""
-    background = org_graphs.org_graph(reader).number_of_nodes() > BACKGROUND_ABOVE
+    background = g.number_of_nodes() > BACKGROUND_ABOVE
     cells = org_graphs.derived(
-        reader, "communities", lambda g: graph.communities(g, seed=0), background=background
+        reader, g, "communities", lambda h: graph.communities(h, seed=0), background=background
     )
-    ranks = org_graphs.derived(reader, "pagerank", graph.pagerank, background=background)
+    ranks = org_graphs.derived(reader, g, "pagerank", graph.pagerank, background=background)
     if cells is None or ranks is None:
         return None
     return cells, ranks
 
 
 def measures_ready(reader: Reader) -> bool:
-    return _measures(reader) is not None
+    with org_graphs.reading(reader) as g:
+        return _measures(reader, g) is not None
 
 
-def search(reader: Reader, query: str) -> list[dict[str, Any]]:
-    """Nodes matching an identifier or a name in any script, best first."""
-    query = (query or "").strip()
-    if not query:
-        raise InvalidInput("Type an identifier or a name to look for.", field="q")
-    if len(query) > MAX_QUERY:
-        raise InvalidInput(f"Type at most {MAX_QUERY} characters.", field="q")
-    g = org_graphs.org_graph(reader)
-    hits = graph.find_nodes(g, query, limit=20, default_region=reader.country)
-    return [
-        {"node": h.node, "type": h.type, "label": h.label, "score": round(h.score, 3)}
-        for h in hits
-        if h.type != "bulletin"
-    ]
-
-
-def neighbourhood(reader: Reader, node: str, radius: int, view: ViewFilter) -> dict[str, Any]:
-    """Cytoscape elements of the ego network, coloured by cell and sized by influence."""
-    if not 1 <= radius <= 3:
-        raise InvalidInput("A radius of 1, 2 or 3 hops.", field="radius")
-    g = org_graphs.org_graph(reader)
-    centre = _node(g, node)
-    ego = graph.ego_network(
-        g,
-        centre,
-        radius,
-        node_types=view.node_types,
-        since=view.since,
-        until=view.until,
-        organisations=view.organisations,
-        markings=view.markings,
-        max_nodes=MAX_VIEW_NODES,
-    )
-    return {"elements": _elements(reader, ego), "measures": measures_ready(reader)}
-
-
-def _elements(reader: Reader, sub: Any) -> dict[str, Any]:
-    measures = _measures(reader)
+def _elements(reader: Reader, g: Any, sub: Any) -> dict[str, Any]:
+    """Cytoscape elements (nodes, edges) of ``sub``, with cells and influence when known."""
+    measures = _measures(reader, g)
     if measures is None:
         plain: dict[str, Any] = graph.to_cytoscape(sub)["elements"]
         return plain
@@ -112,44 +79,93 @@ def _elements(reader: Reader, sub: Any) -> dict[str, Any]:
     return elements
 
 
-def subgraph(reader: Reader, nodes: Collection[str]) -> Any:
-    """The graph induced by ``nodes`` (the current view), unknown ids left out."""
-    g = org_graphs.org_graph(reader)
-    if len(nodes) > 5_000:
-        raise InvalidInput("At most 5,000 nodes in one view.", field="nodes")
+def search(reader: Reader, query: str) -> list[dict[str, Any]]:
+    """Nodes matching an identifier or a name in any script, best first."""
+    query = (query or "").strip()
+    if not query:
+        raise InvalidInput("Type an identifier or a name to look for.", field="q")
+    if len(query) > MAX_QUERY:
+        raise InvalidInput(f"Type at most {MAX_QUERY} characters.", field="q")
+    with org_graphs.reading(reader) as g:
+        hits = graph.find_nodes(g, query, limit=20, default_region=reader.country)
+    return [
+        {"node": h.node, "type": h.type, "label": h.label, "score": round(h.score, 3)}
+        for h in hits
+        if h.type != "bulletin"
+    ]
+
+
+def neighbourhood(reader: Reader, node: str, radius: int, view: ViewFilter) -> dict[str, Any]:
+    """Cytoscape elements of the ego network, coloured by cell and sized by influence."""
+    if not 1 <= radius <= 3:
+        raise InvalidInput("A radius of 1, 2 or 3 hops.", field="radius")
+    with org_graphs.reading(reader) as g:
+        ego = graph.ego_network(
+            g,
+            _node(g, node),
+            radius,
+            node_types=view.node_types,
+            since=view.since,
+            until=view.until,
+            organisations=view.organisations,
+            markings=view.markings,
+            max_nodes=MAX_VIEW_NODES,
+        )
+        elements = _elements(reader, g, ego)
+        return {"elements": elements, "measures": _measures(reader, g) is not None}
+
+
+def _induced(g: Any, nodes: Collection[str]) -> Any:
+    if len(nodes) > MAX_NODES_IN_VIEW:
+        raise InvalidInput(f"At most {MAX_NODES_IN_VIEW:,} nodes in one view.", field="nodes")
     kept = [n for n in nodes if n in g and g.nodes[n].get("type") != "bulletin"]
     return g.subgraph(kept).copy()
 
 
+def subgraph(reader: Reader, nodes: Collection[str]) -> Any:
+    """A copy of the graph induced by ``nodes`` (the current view), unknown ids left out."""
+    with org_graphs.reading(reader) as g:
+        return _induced(g, nodes)
+
+
 def view_elements(reader: Reader, nodes: Collection[str]) -> dict[str, Any]:
-    """Cytoscape elements (nodes, edges) of a set of nodes (a reopened investigation)."""
-    return _elements(reader, subgraph(reader, nodes))
+    """Cytoscape elements (nodes, edges) of a set of nodes (a reopened investigation).
+
+    A saved person's mention id is found in whatever node holds it now (after a merge).
+    """
+    with org_graphs.reading(reader) as g:
+        current = {found for n in nodes if (found := graph.node_of(g, n)) is not None}
+        return _elements(reader, g, _induced(g, current))
 
 
 def paths(reader: Reader, source: str, target: str, k: int = 0) -> dict[str, Any]:
     """All shortest paths (or the ``k`` shortest simple ones) between two entities."""
-    g = org_graphs.org_graph(reader)
-    a, b = _node(g, source), _node(g, target)
-    if a == b:
-        raise InvalidInput("Choose two different entities.", field="target")
     if not 0 <= k <= 10:
         raise InvalidInput("Ask for at most 10 paths.", field="k")
-    found = (
-        graph.k_shortest_paths(g, a, b, k) if k else graph.shortest_paths(g, a, b, limit=MAX_PATHS)
-    )
-    on_paths = {n for path in found for n in path}
-    elements = _elements(reader, g.subgraph(on_paths).copy()) if on_paths else None
+    with org_graphs.reading(reader) as g:
+        a, b = _node(g, source), _node(g, target)
+        if a == b:
+            raise InvalidInput("Choose two different entities.", field="target")
+        found = (
+            graph.k_shortest_paths(g, a, b, k)
+            if k
+            else graph.shortest_paths(g, a, b, limit=MAX_PATHS)
+        )
+        on_paths = {n for path in found for n in path}
+        elements = _elements(reader, g, g.subgraph(on_paths).copy()) if on_paths else None
     return {"paths": found, "elements": elements}
 
 
 def node_details(reader: Reader, node: str) -> dict[str, Any]:
     """What a node is, which readable bulletins name it, and the hidden hit/no-hit answer."""
-    g = org_graphs.org_graph(reader)
-    node = _node(g, node)
-    data = g.nodes[node]
-    provenance = graph.node_provenance(g, node)
-    ids = [p.bulletin_id for p in provenance]
-    titles = org_graphs.titles(reader, ids)
+    with org_graphs.reading(reader) as g:
+        node = _node(g, node)
+        data = g.nodes[node]
+        provenance = graph.node_provenance(g, node)
+        organisations = sorted(graph.node_organisations(g, node))
+        keys = _keys_of(g, node)
+        ask = _ask_query(g, node)
+    titles = org_graphs.titles(reader, [p.bulletin_id for p in provenance])
     bulletins = [
         {
             "id": p.bulletin_id,
@@ -160,18 +176,18 @@ def node_details(reader: Reader, node: str) -> dict[str, Any]:
         }
         for p in provenance
     ]
-    hidden = hidden_hits(reader, g, node)
+    hidden = hidden_hits(reader, keys)
     return {
         "node": node,
         "type": data.get("type"),
         "label": data.get("label"),
-        "organisations": sorted(graph.node_organisations(g, node)),
+        "organisations": organisations,
         "bulletins": bulletins,
         "hidden": [
             {"org": h.org_code, "name": h.org_name, "count": h.count, "pending": h.pending}
             for h in hidden
         ],
-        "ask": _ask_query(g, node),
+        "ask": ask,
     }
 
 
@@ -185,9 +201,10 @@ def _keys_of(g: Any, node: str) -> set[str]:
     return {node}
 
 
-def hidden_hits(reader: Reader, g: Any, node: str) -> tuple[HiddenGroup, ...]:
+def hidden_hits(reader: Reader, keys: set[str]) -> tuple[HiddenGroup, ...]:
+    """Counts per originator of bulletins hidden from the reader that name one of ``keys``."""
     session = db.session()
-    tokens = discovery.tokens_for(_keys_of(g, node))
+    tokens = discovery.tokens_for(keys)
     return discovery.group_hidden(session, reader, discovery.hidden_by_org(session, reader, tokens))
 
 
@@ -201,16 +218,17 @@ def _ask_query(g: Any, node: str) -> dict[str, str | None]:
 
 
 def timeline(reader: Reader, nodes: Collection[str]) -> list[dict[str, Any]]:
-    g = org_graphs.org_graph(reader)
-    kept = [n for n in nodes if n in g][:5_000]
-    events = graph.timeline(g, kept)
-    labels = {n: g.nodes[n].get("label", n) for n in kept}
+    """Dated events (relations, journeys) among ``nodes``, oldest first."""
+    with org_graphs.reading(reader) as g:
+        kept = [n for n in nodes if n in g][:MAX_NODES_IN_VIEW]
+        events = graph.timeline(g, kept)
+        labels = {n: g.nodes[n].get("label", n) for e in events for n in e.nodes if n in g}
     return [
         {
             "on": e.on.isoformat(),
             "kind": e.kind,
             "nodes": list(e.nodes),
-            "labels": [labels.get(n, g.nodes[n].get("label", n)) if n in g else n for n in e.nodes],
+            "labels": [labels.get(n, n) for n in e.nodes],
             "bulletin": e.bulletin_id,
             "dated_by_report": e.dated_by_report,
         }
@@ -220,29 +238,31 @@ def timeline(reader: Reader, nodes: Collection[str]) -> list[dict[str, Any]]:
 
 def edge_details(reader: Reader, source: str, target: str, kind: str) -> dict[str, Any]:
     """The readable bulletins that state one relation, with their dates."""
-    g = org_graphs.org_graph(reader)
-    a, b = _node(g, source), _node(g, target)
-    try:
-        provenance = graph.edge_provenance(g, a, b, kind)
-    except KeyError:
-        raise NotFound("No such relation in your organisation's graph.", field="type") from None
-    bulletins: dict[str, graph.Bulletin] = g.graph["bulletins"]
+    with org_graphs.reading(reader) as g:
+        a, b = _node(g, source), _node(g, target)
+        try:
+            provenance = graph.edge_provenance(g, a, b, kind)
+        except KeyError:
+            raise NotFound("No such relation in your organisation's graph.", field="type") from None
+        records: dict[str, graph.Bulletin] = g.graph["bulletins"]
+        labels = (g.nodes[a].get("label"), g.nodes[b].get("label"))
+        reported = {bid: records[bid].provenance for bid in provenance.bulletin_ids}
     titles = org_graphs.titles(reader, list(provenance.bulletin_ids))
     return {
         "source": a,
         "target": b,
         "type": kind,
-        "source_label": g.nodes[a].get("label"),
-        "target_label": g.nodes[b].get("label"),
+        "source_label": labels[0],
+        "target_label": labels[1],
         "dates": [d.isoformat() for d in provenance.dates],
         "bulletins": [
             {
                 "id": bid,
                 "title": titles.get(bid, f"Bulletin {bid}"),
-                "organisation": bulletins[bid].provenance.organisation,
-                "reported_on": bulletins[bid].provenance.reported_on.isoformat(),
-                "marking": bulletins[bid].provenance.marking,
+                "organisation": p.organisation,
+                "reported_on": p.reported_on.isoformat(),
+                "marking": p.marking,
             }
-            for bid in provenance.bulletin_ids
+            for bid, p in reported.items()
         ],
     }

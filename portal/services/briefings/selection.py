@@ -108,11 +108,12 @@ def highest_marking(bulletins: list[Bulletin]) -> Marking:
 def _investigation_bulletins(reader: Reader, investigation_id: int) -> list[Bulletin]:
     """The readable bulletins behind the nodes of a saved investigation, as the graph has them."""
     saved = investigations.one(reader, investigation_id)
-    g = org_graphs.org_graph(reader)
     ids: set[str] = set()
-    for node in saved.nodes:
-        if node in g:
-            ids |= graph.node_bulletins(g, node)
+    with org_graphs.reading(reader) as g:
+        for saved_id in saved.nodes:
+            node = graph.node_of(g, saved_id)
+            if node is not None:
+                ids |= graph.node_bulletins(g, node)
     if not ids:
         raise InvalidInput(
             "None of this investigation's entities is in a bulletin you can read now.",

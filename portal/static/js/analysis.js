@@ -14,7 +14,7 @@
     phone: "diamond", email: "diamond", url: "triangle", location: "vee" };
   const status = document.getElementById("status");
   const panel = document.getElementById("panel");
-  const state = { centre: null, pathFrom: null, pathTo: null };
+  const state = { centre: null, pathFrom: null, pathTo: null, waiting: false };
 
   const cy = window.cytoscape({
     container: document.getElementById("graph"),
@@ -108,17 +108,28 @@
 
   // On a large graph, cells and influence take seconds: the server computes them in the
   // background; the view is redrawn with them once they are ready.
+  // One wait at a time; when they are ready, the nodes on screen get their cell and influence
+  // (what the analyst expanded stays).
   async function waitForMeasures() {
+    if (state.waiting) { return; }
+    state.waiting = true;
     say(`${cy.nodes().length} entities on screen; computing cells and influence of the whole graph…`);
-    for (let attempt = 0; attempt < 300; attempt += 1) {
-      await new Promise((resolve) => { setTimeout(resolve, 1000); });
-      const answer = await getJSON(urls.measuresUrl).catch(() => ({ ready: false }));
-      if (answer.ready) {
-        if (state.centre) { open(state.centre, null, true); }
-        return;
+    try {
+      for (let attempt = 0; attempt < 300; attempt += 1) {
+        await new Promise((resolve) => { setTimeout(resolve, 1000); });
+        const answer = await getJSON(urls.measuresUrl).catch(() => ({ ready: false }));
+        if (answer.ready) {
+          const fresh = await postJSON(urls.viewUrl, { nodes: cy.nodes().map((n) => n.id()) });
+          for (const n of fresh.elements.nodes) { cy.getElementById(n.data.id).data(n.data); }
+          restyle();
+          say(`${cy.nodes().length} entities, ${cy.edges().length} relations on screen.`);
+          return;
+        }
       }
+      say("Cells and influence are still being computed: apply the filters again later.");
+    } finally {
+      state.waiting = false;
     }
-    say("Cells and influence are still being computed: apply the filters again later.");
   }
 
   function item(text, tag = "li") {

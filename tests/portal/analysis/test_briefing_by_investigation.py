@@ -40,25 +40,3 @@ def test_briefing_by_saved_investigation(desk, clients, tmp_path):
     text = "".join(page_texts(path))
     assert "About the cell account" in text
     assert "Unrelated" not in text and "DE only" not in text
-
-
-def test_another_organisations_investigation_is_refused(desk, clients):
-    desk.post(title="About the cell account", **_account("@cell_account"))
-    saved = (
-        clients["fr.analyst"]
-        .post(
-            "/analysis/investigations",
-            json={"name": "Cell", "nodes": ["account:telegram:cell_account"]},
-            headers={"X-CSRFToken": clients.token("fr.analyst")},
-        )
-        .json
-    )
-    data = {
-        "csrf_token": clients.token("de.analyst"),
-        "title": "Probe",
-        "source": "investigation",
-        "investigation": str(saved["id"]),
-    }
-    response = clients["de.analyst"].post("/briefings/", data=data)
-    assert response.status_code == 400  # not one of DE's choices
-    assert "Not a valid choice" in response.text and ">Cell</option>" not in response.text

@@ -85,9 +85,10 @@ def test_fr_never_sees_the_canary(canary, clients):
 
 def test_fr_learns_only_how_many_and_from_whom(canary, clients):
     details = clients["fr.analyst"].get("/analysis/node?node=account:telegram:shared_acc").json
-    assert details["hidden"] == [
-        {"org": "IT-MININT", "name": details["hidden"][0]["name"], "count": 1, "pending": 0}
+    assert [(h["org"], h["count"], h["pending"]) for h in details["hidden"]] == [
+        ("IT-MININT", 1, 0)
     ]
+    assert set(details["hidden"][0]) == {"org", "name", "count", "pending"}
     _no_canary(details)
 
 
