@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
 from portal.services.errors import ServiceError
 
+API_PREFIX = "/api/"
 MESSAGES = {
     400: "The request could not be understood. Go back and try again.",
     401: "Please sign in.",
@@ -21,28 +22,33 @@ MESSAGES = {
 }
 
 
-def _page(status: int, message: str | None = None) -> tuple[str, int]:
+def _page(
+    status: int, message: str | None = None, field: str | None = None
+) -> tuple[str | Response, int]:
     text = message or MESSAGES.get(status, MESSAGES[400])
+    if request.path.startswith(API_PREFIX):
+        # The API answers in JSON, whatever failed.
+        return jsonify({"error": {"code": status, "message": text, "field": field}}), status
     return render_template("errors/error.html", status=status, message=text), status
 
 
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError) -> tuple[str, int]:
+    def csrf_error(error: CSRFError) -> tuple[str | Response, int]:
         return _page(
             400, "The form expired or did not come from this portal. Reload it and try again."
         )
 
     @app.errorhandler(ServiceError)
-    def service_error(error: ServiceError) -> tuple[str, int]:
-        return _page(error.status, error.message)
+    def service_error(error: ServiceError) -> tuple[str | Response, int]:
+        return _page(error.status, error.message, error.field)
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
+    def http_error(error: HTTPException) -> tuple[str | Response, int]:
         return _page(error.code or 500)
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception) -> tuple[str, int]:
+    def unexpected_error(error: Exception) -> tuple[str | Response, int]:
         app.logger.exception("unhandled error", exc_info=error)
         db.session.rollback()
         return _page(InternalServerError.code)

@@ -36,12 +36,23 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = RowId
     from portal.admin.views import blueprint as admin
     from portal.analysis.blueprint import load_views as load_analysis
+    from portal.api.blueprint import load_views as load_api
+    from portal.api.token_pages import blueprint as tokens
     from portal.auth.views import blueprint as auth
     from portal.briefings.blueprint import load_views as load_briefings
     from portal.bulletins.blueprint import load_views
     from portal.dashboard.views import blueprint as dashboard
 
-    for blueprint in (auth, dashboard, load_views(), load_briefings(), load_analysis(), admin):
+    for blueprint in (
+        auth,
+        dashboard,
+        load_views(),
+        load_briefings(),
+        load_analysis(),
+        load_api(),
+        tokens,
+        admin,
+    ):
         app.register_blueprint(blueprint)
     access.allow_public_endpoint(app, "static")
 

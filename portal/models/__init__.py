@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate."""
 
+from portal.models.api_token import ApiToken
 from portal.models.attachment import Attachment, AttachmentChunk
 from portal.models.audit import AuditHead, AuditRecord
 from portal.models.base import Base, utcnow
@@ -30,6 +31,7 @@ __all__ = [
     "AccessRequest",
     "AccessRequestState",
     "Acknowledgement",
+    "ApiToken",
     "Attachment",
     "AttachmentChunk",
     "AuditHead",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from portal.extensions import db
@@ -57,6 +57,7 @@ __all__ = [
     "SortKey",
     "VersionLink",
     "inbox_page",
+    "keyset_page",
     "matching_ids",
     "search_keys",
     "sender_choices",
@@ -326,6 +327,37 @@ def inbox_page(reader: Reader, query: InboxQuery, *, now: datetime | None = None
     return InboxPage(
         rows, min(total, cap), min(unread, cap), query.page, pages, total > cap, unread > cap
     )
+
+
+def keyset_page(
+    reader: Reader,
+    query: InboxQuery,
+    after: tuple[datetime, str] | None,
+    limit: int,
+    *,
+    now: datetime | None = None,
+) -> list[InboxRow]:
+    """Rows newest first, strictly after the (created_at, id) of the last row a client got:
+    a cursor that stays right while new bulletins arrive (the API's pagination)."""
+    if not reader.sees_bulletins:
+        return []
+    session = db.session()
+    where = _conditions(session, reader, query)
+    if after is not None:
+        at, last_id = after
+        where.append(
+            or_(
+                BulletinRecipient.created_at < at,
+                and_(BulletinRecipient.created_at == at, BulletinRecipient.bulletin_id < last_id),
+            )
+        )
+    order = (BulletinRecipient.created_at.desc(), BulletinRecipient.bulletin_id.desc())
+    ids = list(
+        session.scalars(
+            select(BulletinRecipient.bulletin_id).where(*where).order_by(*order).limit(limit)
+        )
+    )
+    return _rows(session, reader, ids, now or utcnow())
 
 
 def matching_ids(reader: Reader, query: InboxQuery, limit: int) -> list[str]:

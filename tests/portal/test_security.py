@@ -20,6 +20,7 @@ SAMPLE_ARGS = {
     "investigation_id": 1,
     "fmt": "csv",
     "decision_id": 1,
+    "token_id": 1,
 }
 
 
@@ -54,12 +55,21 @@ def test_a_view_without_a_rule_is_denied(app, client):
 
 def test_only_the_sign_in_pages_and_static_files_are_public(app):
     public = sorted(r.endpoint for r in routes(app) if rule_for(app, r.endpoint).public)
-    assert public == ["auth.enrol", "auth.login", "auth.verify", "static"]
+    assert public == ["api.openapi", "auth.enrol", "auth.login", "auth.verify", "static"]
+
+
+def test_api_routes_take_a_token_and_nothing_else(app, client):
+    token_routes = [r for r in routes(app) if rule_for(app, r.endpoint).api_token]
+    assert token_routes and all(r.rule.startswith("/api/v1/") for r in token_routes)
+    for rule in token_routes:
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(build(app, rule), method=method)
+            assert response.status_code == 401, rule.endpoint
 
 
 def test_signed_out_visitors_are_sent_to_sign_in_from_every_private_page(app, client):
     for rule in routes(app, {"GET"}):
-        if rule_for(app, rule.endpoint).public:
+        if rule_for(app, rule.endpoint).public or rule_for(app, rule.endpoint).api_token:
             continue
         with client.get(build(app, rule)) as response:
             assert response.status_code == 302, rule.endpoint
@@ -80,6 +90,8 @@ def test_every_state_changing_route_refuses_a_post_without_csrf_token(app, clien
     before = table_counts(app)
     checked = []
     for rule in routes(app, STATE_CHANGING):
+        if rule_for(app, rule.endpoint).api_token:
+            continue  # no cookie authenticates the API: see test_api_routes_take_a_token
         url = build(app, rule)
         response = client.post(url, data={"email": "x@y.org", "roles": "analyst"})
         assert response.status_code == 400, (rule.endpoint, response.status_code)

@@ -1,0 +1,93 @@
+"""The ``api`` blueprint: every request authenticated by a personal API token, never a cookie.
+
+A token goes in ``Authorization: Bearer <token>`` or as the password of HTTP Basic. An
+identifier (user id, e-mail, organisation code) is never a credential, and no other header
+changes who is asking. Requests are limited per token.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from portal.access import rule_for
+from portal.extensions import csrf, limiter
+from portal.services import api_tokens
+from portal.services.audit import Actor
+from portal.services.bulletin_access import Reader
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(blueprint)  # no cookie authenticates here, so there is nothing to forge
+
+
+def _token_key() -> str:
+    """Rate-limit key: the credential itself (hashed), or the address when there is none."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        return "api:" + hashlib.sha256(header.encode("utf-8", "replace")).hexdigest()
+    return "api-anonymous:" + (request.remote_addr or "")
+
+
+limiter.limit("600 per minute", key_func=_token_key)(blueprint)
+
+
+def _credential() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip() or None
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return decoded.partition(":")[2] or None
+    return None
+
+
+def _unauthorised() -> tuple[Response, int]:
+    body = {"error": {"code": 401, "message": "A valid API token is required.", "field": None}}
+    response = jsonify(body)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="ischia", Basic realm="ischia"'
+    return response, 401
+
+
+@blueprint.before_request
+def authenticate() -> tuple[Response, int] | None:
+    rule = rule_for(current_app, request.endpoint or "")
+    if rule is None or not rule.api_token:
+        return None  # the OpenAPI description (public), or a 404 from routing
+    token = _credential()
+    use = (
+        api_tokens.authenticate(token, ip=request.remote_addr, endpoint=request.endpoint)
+        if token
+        else None
+    )
+    if use is None:
+        return _unauthorised()
+    g.api_use = use
+    return None
+
+
+def reader() -> Reader:
+    return Reader.of(g.api_use.user)
+
+
+def actor() -> Actor:
+    return Actor.of(g.api_use.user, request.remote_addr)
+
+
+def require_write() -> None:
+    from portal.services.errors import Forbidden
+
+    if not g.api_use.can_write:
+        raise Forbidden("This token may only read: make a token with the write scope.")
+
+
+def load_views() -> Blueprint:
+    from portal.api import openapi, views  # noqa: F401
+
+    return blueprint

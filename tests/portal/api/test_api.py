@@ -1,0 +1,244 @@
+"""The REST API: tokens as the only credential, the same access rules as the web, JSON errors
+that name the field, nothing written on bad input."""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from portal.extensions import db
+from portal.models import ApiToken, AuditRecord, Bulletin, User, utcnow
+from tests.portal.api.conftest import bearer
+from tests.portal.bulletins.conftest import document
+
+
+def _count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+API_ROUTES = [
+    ("GET", "/api/v1/bulletins"),
+    ("GET", "/api/v1/bulletins/" + "0" * 32),
+    ("POST", "/api/v1/bulletins"),
+    ("POST", "/api/v1/bulletins/" + "0" * 32 + "/acknowledge"),
+    ("GET", "/api/v1/search?q=x"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), API_ROUTES)
+def test_every_route_is_401_without_a_valid_token(app, client, desk, token, method, path):
+    for headers in (
+        {},
+        {"Authorization": "Bearer isk_not-a-token"},
+        {"Authorization": "Basic !!!"},
+        {"X-User-Id": str(desk.users["fr.analyst"]), "X-Org": "FR-MININT"},
+        {"Authorization": f"Bearer {desk.users['fr.analyst']}"},
+    ):
+        response = client.open(path, method=method, headers=headers, json={})
+        assert response.status_code == 401, (headers, response.status_code)
+        assert response.json["error"]["code"] == 401
+        assert "Bearer" in response.headers["WWW-Authenticate"]
+
+
+def test_a_signed_in_cookie_is_not_a_credential(desk, token):
+    from tests.portal.bulletins.sessions import Clients
+
+    clients = Clients(desk.app, desk.people)
+    assert clients["fr.analyst"].get("/api/v1/bulletins").status_code == 401
+
+
+def test_expired_revoked_and_disabled_tokens_stop_working(app, client, desk, token):
+    from portal.services import api_tokens
+    from portal.services.audit import CLI
+
+    expired, revoked, good = token("fr.analyst"), token("fr.analyst"), token("fr.analyst")
+    for secret in (expired, revoked, good):
+        assert client.get("/api/v1/bulletins", headers=bearer(secret)).status_code == 200
+    with app.app_context():
+        rows = list(db.session.scalars(select(ApiToken).order_by(ApiToken.id)))
+        db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.id == rows[0].id)
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
+        api_tokens.revoke(db.session.get_one(User, desk.users["fr.analyst"]), CLI, rows[1].id)
+    assert client.get("/api/v1/bulletins", headers=bearer(expired)).status_code == 401
+    assert client.get("/api/v1/bulletins", headers=bearer(revoked)).status_code == 401
+    assert client.get("/api/v1/bulletins", headers=bearer(good)).status_code == 200
+    with app.app_context():
+        db.session.execute(
+            update(User).where(User.id == desk.users["fr.analyst"]).values(active=False)
+        )
+        db.session.commit()
+    assert client.get("/api/v1/bulletins", headers=bearer(good)).status_code == 401
+
+
+def test_basic_auth_with_the_token_as_password(client, desk, token):
+    secret = token("fr.analyst")
+    basic = base64.b64encode(f"anything:{secret}".encode()).decode()
+    response = client.get("/api/v1/bulletins", headers={"Authorization": f"Basic {basic}"})
+    assert response.status_code == 200
+
+
+def test_list_filters_and_cursor_pages(client, desk, token):
+    ids = [desk.post(title=f"Bulletin {i}") for i in range(5)]
+    desk.post(title="Money", category="financing")
+    headers = bearer(token("fr.analyst"))
+    first = client.get("/api/v1/bulletins?limit=3&category=recruitment", headers=headers).json
+    assert len(first["bulletins"]) == 3 and first["next_cursor"]
+    second = client.get(
+        f"/api/v1/bulletins?limit=3&category=recruitment&cursor={first['next_cursor']}",
+        headers=headers,
+    ).json
+    seen = [b["id"] for b in first["bulletins"] + second["bulletins"]]
+    assert sorted(seen) == sorted(ids) and second["next_cursor"] is None
+    assert all(b["title"].startswith("Bulletin") for b in first["bulletins"])
+
+
+def test_get_returns_content_and_verification_and_404_for_others(client, desk, token):
+    shared = desk.post(title="For FR")
+    hidden = desk.post(title="Not for FR", recipients=("DE-BMI",))
+    headers = bearer(token("fr.analyst"))
+    body = client.get(f"/api/v1/bulletins/{shared}", headers=headers).json
+    assert body["content"]["title"] == "For FR"
+    assert (
+        body["verification"]["valid"] is True and body["verification"]["signed_by"] == "IT-MININT"
+    )
+    for bulletin_id in (hidden, "0" * 32, "not-an-id"):
+        response = client.get(f"/api/v1/bulletins/{bulletin_id}", headers=headers)
+        assert response.status_code == 404 and "Not for FR" not in response.text
+    platform = bearer(token("platform"))
+    assert client.get(f"/api/v1/bulletins/{shared}", headers=platform).status_code == 404
+
+
+def _draft(**changes):
+    draft = {
+        "document": document("Posted through the API"),
+        "category": "recruitment",
+        "marking": "TLP:AMBER",
+        "recipients": ["FR-MININT"],
+    }
+    draft.update(changes)
+    return draft
+
+
+def test_post_needs_the_write_scope_and_the_liaison_role(app, client, desk, token):
+    assert (
+        client.post(
+            "/api/v1/bulletins", json=_draft(), headers=bearer(token("it.officer"))
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            "/api/v1/bulletins", json=_draft(), headers=bearer(token("it.analyst", write=True))
+        ).status_code
+        == 403
+    )
+    made = client.post(
+        "/api/v1/bulletins", json=_draft(), headers=bearer(token("it.officer", write=True))
+    )
+    assert made.status_code == 201
+    fr = client.get(f"/api/v1/bulletins/{made.json['id']}", headers=bearer(token("fr.analyst")))
+    assert fr.json["content"]["title"] == "Posted through the API"
+
+
+@pytest.mark.parametrize(
+    ("draft", "field"),
+    [
+        (_draft(category="gardening"), "category"),
+        (_draft(marking="TLP:PURPLE"), "marking"),
+        (_draft(recipients=["XX-NOWHERE"]), "recipients"),
+        (_draft(recipients="FR-MININT"), "recipients"),
+        (_draft(groups=["one"]), "groups"),
+        (_draft(retain_until="tomorrow"), "retain_until"),
+        (_draft(document="text"), "document"),
+        (_draft(document=document("")), "title"),
+        (
+            _draft(document=document("x", entities=[{"ref": "p1", "type": "alien"}])),
+            "entities[0].type",
+        ),
+        (
+            _draft(
+                document=document(
+                    "x", relations=[{"source": "p1", "type": "recruited", "target": "nobody"}]
+                )
+            ),
+            "relations[0].target",
+        ),
+    ],
+)
+def test_bad_input_is_400_naming_the_field_and_writes_nothing(
+    app, client, desk, token, draft, field
+):
+    before = (_count(app, Bulletin), _count(app, AuditRecord))
+    headers = bearer(token("it.officer", write=True))
+    after_token = _count(app, AuditRecord)
+    response = client.post("/api/v1/bulletins", json=draft, headers=headers)
+    assert response.status_code == 400, response.json
+    assert response.json["error"]["field"] == field and response.json["error"]["message"]
+    assert _count(app, Bulletin) == before[0]
+    # Only the token's use is audited; nothing of the refused bulletin.
+    assert _count(app, AuditRecord) == after_token + 1
+
+
+def test_not_json_is_a_clear_400(client, desk, token):
+    response = client.post(
+        "/api/v1/bulletins",
+        data="{not json",
+        content_type="application/json",
+        headers=bearer(token("it.officer", write=True)),
+    )
+    assert response.status_code == 400 and response.json["error"]["message"]
+
+
+def test_acknowledge_once(client, desk, token):
+    bid = desk.post()
+    headers = bearer(token("fr.analyst", write=True))
+    first = client.post(f"/api/v1/bulletins/{bid}/acknowledge", headers=headers)
+    assert first.status_code == 200 and first.json["acknowledged_by"] == "FR-MININT"
+    assert client.post(f"/api/v1/bulletins/{bid}/acknowledge", headers=headers).status_code == 409
+
+
+def test_search_gives_hit_no_hit_for_the_rest(client, desk, token):
+    desk.post(title="Hidden", recipients=("DE-BMI",))
+    response = client.get(
+        "/api/v1/search",
+        query_string={"q": "@example_media", "platform": "telegram"},
+        headers=bearer(token("fr.analyst")),
+    ).json
+    assert response["readable"] == [] and response["hidden"] == [{"org": "IT-MININT", "count": 1}]
+
+
+def test_every_use_is_audited(app, client, desk, token):
+    secret = token("fr.analyst")
+    client.get("/api/v1/bulletins", headers=bearer(secret))
+    with app.app_context():
+        events = [r for r in db.session.scalars(select(AuditRecord)) if r.event == "api_token.used"]
+    assert events and events[-1].details["endpoint"] == "api.list_bulletins"
+
+
+def test_openapi_describes_every_route(client):
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["openapi"].startswith("3.1")
+    assert {"/api/v1/bulletins", "/api/v1/bulletins/{bulletin_id}", "/api/v1/search"} <= set(
+        spec["paths"]
+    )
+    assert "post" in spec["paths"]["/api/v1/bulletins"]
+
+
+def test_tokens_cli_prints_a_token_that_works(app, client, desk, runner):
+    result = runner.invoke(args=["tokens", "create", "analyst@fr.example", "--name", "cli"])
+    assert result.exit_code == 0
+    secret = result.stdout.strip().splitlines()[0]
+    assert secret.startswith("isk_")
+    assert client.get("/api/v1/bulletins", headers=bearer(secret)).status_code == 200
+    bad = runner.invoke(
+        args=["tokens", "create", "analyst@fr.example", "--name", "x", "--expires", "900"]
+    )
+    assert bad.exit_code != 0 and "--expires" in bad.output
