@@ -19,6 +19,8 @@ from portal.services import acknowledgements, discovery, inbox, reading, sealing
 from portal.services.bulletin_content import Category, Marking
 from portal.services.errors import InvalidInput
 from portal.services.inbox import Box, InboxQuery
+from portal.services.stix import export as stix_export
+from portal.services.stix import intake as stix_intake
 
 MAX_LIMIT = 200
 
@@ -306,5 +308,89 @@ def search() -> Response:
             ],
             "readable_total": result.readable_total,
             "hidden": [{"org": h.org_code, "count": h.count} for h in result.hidden],
+        }
+    )
+
+
+@blueprint.route("/bulletins/<bulletin_id>/stix", methods=["GET"])
+@api_token
+def bulletin_stix(bulletin_id: str) -> Response:
+    """One readable bulletin as a STIX 2.1 bundle.
+    ---
+    get:
+      summary: Export a bulletin as STIX 2.1
+      parameters:
+        - {name: bulletin_id, in: path, required: true, schema: {type: string}}
+      responses:
+        "200": {description: A STIX 2.1 bundle}
+        "401": {$ref: "#/components/responses/Unauthorised"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "409": {$ref: "#/components/responses/Conflict"}
+    """
+    return _stix_response(stix_export.bundle(reader(), [bulletin_id]))
+
+
+def _stix_response(bundle: dict[str, Any]) -> Response:
+    response = jsonify(bundle)
+    response.mimetype = "application/stix+json"
+    response.headers["Content-Type"] = "application/stix+json;version=2.1"
+    return response
+
+
+@blueprint.route("/stix/export", methods=["POST"])
+@api_token
+def stix_bundle() -> Response:
+    """A selection of readable bulletins as one STIX 2.1 bundle.
+    ---
+    post:
+      summary: Export several bulletins as one STIX 2.1 bundle
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [ids]
+              properties:
+                ids: {type: array, items: {type: string}, minItems: 1, maxItems: 1000}
+      responses:
+        "200": {description: A STIX 2.1 bundle}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorised"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "409": {$ref: "#/components/responses/Conflict"}
+    """
+    ids = _json_object().get("ids")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise InvalidInput("A list of bulletin ids.", field="ids")
+    return _stix_response(stix_export.bundle(reader(), ids))
+
+
+@blueprint.route("/stix/import", methods=["POST"])
+@api_token
+def stix_import() -> Response:
+    """A STIX 2.1 bundle turned into a draft bulletin to review; nothing is stored.
+    ---
+    post:
+      summary: Import a STIX 2.1 bundle as a draft bulletin
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object}
+      responses:
+        "200": {description: The draft (document, marking, category) and what was ignored}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorised"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+    """
+    require_write()
+    draft = stix_intake.draft_from_bundle(request.get_data())
+    return jsonify(
+        {
+            "document": draft.document,
+            "marking": draft.marking,
+            "category": draft.category,
+            "ignored": draft.ignored,
         }
     )

@@ -1,0 +1,329 @@
+"""Readable bulletins as one STIX 2.1 bundle.
+
+Each bulletin becomes a ``report`` by its sending ministry (an ``identity`` of class
+organization) with its TLP 2.0 marking; persons of interest (a role) become ``threat-actor``
+objects of type terrorist, other persons ``identity`` objects of class individual, groups
+``intrusion-set``; accounts, e-mail addresses and URLs the cyber-observables ``user-account``,
+``email-addr`` and ``url`` with the spec's deterministic ids (UUIDv5 of their canonical
+identifier), so the same account exported by two ministries has one id; phone numbers an
+``x-ischia-phone-number`` observable declared by an extension definition; places
+``location``; relations ``relationship``; dated journeys ``sighting``. ``x_ischia_*``
+properties keep what STIX has no field for, so a re-imported bundle gives the same entities.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+import graph
+from crypto import EnvelopeError
+from crypto.canonical import canonical_json
+from portal.extensions import db
+from portal.models import Bulletin, Organisation, utcnow
+from portal.services.bulletin_access import Reader, visible_bulletin
+from portal.services.bulletin_content import BulletinContent, Entity, EntityType
+from portal.services.errors import Conflict, InvalidInput
+from portal.services.reading import open_content
+from portal.services.stix import vocabulary as vocab
+
+MAX_BULLETINS = 1_000
+_PERSONS_OF_INTEREST = {"recruiter", "facilitator", "foreign_fighter", "financier"}
+
+
+def _time(moment: datetime) -> str:
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
+
+
+def _sco_id(kind: str, contributing: dict[str, Any]) -> str:
+    return f"{kind}--{uuid.uuid5(vocab.SCO_NAMESPACE, canonical_json(contributing).decode())}"
+
+
+def _organisation(org: Organisation) -> dict[str, Any]:
+    return {
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": "identity--" + str(uuid.uuid5(vocab.OBJECT_NAMESPACE, f"organisation|{org.code}")),
+        "created": "2020-01-01T00:00:00.000Z",
+        "modified": "2020-01-01T00:00:00.000Z",
+        "name": org.name,
+        "identity_class": "organization",
+        "x_ischia_code": org.code,
+    }
+
+
+def _account(entity: Entity, region: str | None) -> dict[str, Any]:
+    platform = entity.platform.value if entity.platform else "other"
+    try:
+        key = graph.entity_key(
+            graph.Entity(ref=entity.ref, type="account", value=entity.value, platform=platform),
+            default_region=region,
+        )
+    except graph.NotNormalisable:
+        key = None
+    handle = key.split(":", 2)[2] if key and key.count(":") >= 2 else entity.value
+    contributing = {"account_type": platform, "user_id": handle, "account_login": handle}
+    return {
+        "type": "user-account",
+        "spec_version": "2.1",
+        "id": _sco_id("user-account", contributing),
+        **contributing,
+        "x_ischia_value": entity.value,
+    }
+
+
+def _identifier_key(entity: Entity, region: str | None) -> str:
+    try:
+        key = graph.entity_key(
+            graph.Entity(ref=entity.ref, type=entity.type.value, value=entity.value),
+            default_region=region,
+        )
+    except graph.NotNormalisable:
+        key = None
+    return key.split(":", 1)[1] if key else entity.value
+
+
+def _entity_object(bulletin_id: str, entity: Entity, region: str | None) -> dict[str, Any]:
+    common = {"spec_version": "2.1", "x_ischia_ref": entity.ref}
+    kind = entity.type
+    if kind is EntityType.ACCOUNT:
+        return {**_account(entity, region), "x_ischia_ref": entity.ref}
+    if kind is EntityType.EMAIL:
+        value = _identifier_key(entity, region)
+        return {
+            "type": "email-addr",
+            "id": _sco_id("email-addr", {"value": value}),
+            "value": value,
+            "x_ischia_value": entity.value,
+            **common,
+        }
+    if kind is EntityType.URL:
+        value = _identifier_key(entity, region)
+        return {
+            "type": "url",
+            "id": _sco_id("url", {"value": value}),
+            "value": value,
+            "x_ischia_value": entity.value,
+            **common,
+        }
+    if kind is EntityType.PHONE:
+        value = _identifier_key(entity, region)
+        return {
+            "type": vocab.PHONE_TYPE,
+            "id": _sco_id(vocab.PHONE_TYPE, {"value": value}),
+            "value": value,
+            "x_ischia_value": entity.value,
+            "extensions": {vocab.PHONE_EXTENSION: {"extension_type": "new-sco"}},
+            **common,
+        }
+    sdo = {"created": None, "modified": None, **common}
+    if kind is EntityType.PERSON:
+        extra = {
+            "x_ischia_transliterations": list(entity.transliterations) or None,
+            "x_ischia_nationality": entity.nationality,
+            "x_ischia_date_of_birth": entity.date_of_birth.isoformat()
+            if entity.date_of_birth
+            else None,
+            "x_ischia_role": entity.role.value if entity.role else None,
+        }
+        extra = {k: v for k, v in extra.items() if v}
+        if entity.role and entity.role.value in _PERSONS_OF_INTEREST:
+            return {
+                **sdo,
+                "type": "threat-actor",
+                "id": vocab.object_id("threat-actor", bulletin_id, entity.ref),
+                "name": entity.value,
+                "threat_actor_types": ["terrorist"],
+                **({"aliases": list(entity.aliases)} if entity.aliases else {}),
+                **extra,
+            }
+        return {
+            **sdo,
+            "type": "identity",
+            "id": vocab.object_id("identity", bulletin_id, entity.ref),
+            "name": entity.value,
+            "identity_class": "individual",
+            **({"x_ischia_aliases": list(entity.aliases)} if entity.aliases else {}),
+            **extra,
+        }
+    if kind is EntityType.GROUP:
+        return {
+            **sdo,
+            "type": "intrusion-set",
+            "id": vocab.object_id("intrusion-set", bulletin_id, entity.ref),
+            "name": entity.value,
+            **({"aliases": list(entity.aliases)} if entity.aliases else {}),
+            **({"x_ischia_country": entity.country} if entity.country else {}),
+        }
+    # A place: STIX wants a country or a region; an unknown one says so.
+    return {
+        **sdo,
+        "type": "location",
+        "id": vocab.object_id("location", bulletin_id, entity.ref),
+        "name": entity.value,
+        **({"country": entity.country} if entity.country else {"region": "unknown"}),
+    }
+
+
+def _place(bulletin_id: str, travel: Entity, name: str, which: str) -> dict[str, Any]:
+    return {
+        "type": "location",
+        "spec_version": "2.1",
+        "id": vocab.object_id("location", bulletin_id, travel.ref, which),
+        "created": None,
+        "modified": None,
+        "name": name,
+        "region": "unknown",
+    }
+
+
+def bulletin_objects(
+    bulletin: Bulletin, sender: Organisation, content: BulletinContent
+) -> list[dict[str, Any]]:
+    """The STIX objects of one opened bulletin (report last), markings not included."""
+    created = _time(bulletin.created_at)
+    marking = [vocab.TLP_IDS[bulletin.marking]]
+    organisation = _organisation(sender)
+    objects: list[dict[str, Any]] = []
+    by_ref: dict[str, str] = {}
+    for entity in content.entities:
+        if entity.type is EntityType.TRAVEL:
+            continue
+        obj = _entity_object(bulletin.id, entity, sender.country)
+        by_ref[entity.ref] = obj["id"]
+        objects.append(obj)
+    for i, relation in enumerate(content.relations):
+        objects.append(
+            {
+                "type": "relationship",
+                "spec_version": "2.1",
+                "id": vocab.object_id("relationship", bulletin.id, str(i)),
+                "created": None,
+                "modified": None,
+                "relationship_type": vocab.RELATION_TYPES[relation.type.value],
+                "source_ref": by_ref[relation.source],
+                "target_ref": by_ref[relation.target],
+                **(
+                    {"start_time": _time(datetime.combine(relation.on, datetime.min.time(), UTC))}
+                    if relation.on
+                    else {}
+                ),
+            }
+        )
+    for travel in (e for e in content.entities if e.type is EntityType.TRAVEL):
+        places = []
+        stops = [
+            ("origin", travel.origin),
+            *((f"via{i}", p) for i, p in enumerate(travel.via)),
+            ("destination", travel.destination),
+        ]
+        for which, name in stops:
+            if name:
+                place = _place(bulletin.id, travel, name, which)
+                objects.append(place)
+                places.append(place["id"])
+        traveller = by_ref.get(travel.traveller or "")
+        if traveller is None or not places:
+            continue
+        when = (
+            datetime.combine(travel.on, datetime.min.time(), UTC)
+            if travel.on
+            else bulletin.created_at
+        )
+        objects.append(
+            {
+                "type": "sighting",
+                "spec_version": "2.1",
+                "id": vocab.object_id("sighting", bulletin.id, travel.ref),
+                "created": None,
+                "modified": None,
+                "sighting_of_ref": traveller,
+                "where_sighted_refs": places,
+                "first_seen": _time(when),
+                "x_ischia_ref": travel.ref,
+                "x_ischia_value": travel.value,
+                "x_ischia_origin": travel.origin,
+                "x_ischia_via": list(travel.via),
+                "x_ischia_destination": travel.destination,
+                **({"x_ischia_on": travel.on.isoformat()} if travel.on else {}),
+            }
+        )
+    for obj in objects:
+        if "created" in obj:
+            obj["created"] = obj["modified"] = created
+            obj["created_by_ref"] = organisation["id"]
+        obj["object_marking_refs"] = marking
+        for key in [k for k, v in obj.items() if v is None]:
+            del obj[key]
+    report = {
+        "type": "report",
+        "spec_version": "2.1",
+        "id": vocab.object_id("report", bulletin.id),
+        "created": created,
+        "modified": created,
+        "created_by_ref": organisation["id"],
+        "name": content.title,
+        "description": "\n\n".join(part for part in (content.summary, content.body) if part),
+        "published": created,
+        "report_types": ["threat-report"],
+        "labels": [bulletin.category],
+        "object_refs": [organisation["id"], *(o["id"] for o in objects)],
+        "object_marking_refs": marking,
+        "external_references": [
+            {
+                "source_name": "ischia",
+                "external_id": bulletin.id,
+                "description": f"version {bulletin.version}",
+            }
+        ],
+    }
+    return [organisation, *objects, report]
+
+
+def bundle(
+    reader: Reader, bulletin_ids: list[str], *, now: datetime | None = None
+) -> dict[str, Any]:
+    """A bundle of the readable bulletins named (NotFound for any other)."""
+    if not bulletin_ids:
+        raise InvalidInput("Name at least one bulletin.", field="ids")
+    if len(bulletin_ids) > MAX_BULLETINS:
+        raise InvalidInput(f"At most {MAX_BULLETINS} bulletins in one bundle.", field="ids")
+    session = db.session()
+    now = now or utcnow()
+    bulletins = [visible_bulletin(reader, bid, session) for bid in dict.fromkeys(bulletin_ids)]
+    senders = {
+        o.id: o
+        for o in session.scalars(
+            select(Organisation).where(Organisation.id.in_({b.sender_org_id for b in bulletins}))
+        )
+    }
+    objects: dict[str, dict[str, Any]] = {}
+    markings: set[str] = set()
+    for bulletin in bulletins:
+        sender = senders[bulletin.sender_org_id]
+        try:
+            content, _ = open_content(session, reader.org_code, bulletin, sender, now)
+        except EnvelopeError:
+            raise Conflict(
+                f"Bulletin {bulletin.id} does not open (ended, or failed verification): "
+                "it cannot be exported.",
+                field="ids",
+            ) from None
+        for obj in bulletin_objects(bulletin, sender, content):
+            objects.setdefault(obj["id"], obj)  # shared observables appear once
+        markings.add(bulletin.marking)
+    extra = [vocab.tlp_marking(m) for m in sorted(markings)]
+    if any(o["type"] == vocab.PHONE_TYPE for o in objects.values()):
+        extra += [vocab.ischia_identity(), vocab.phone_extension_definition()]
+    content_id = json.dumps(sorted(objects)).encode()
+    return {
+        "type": "bundle",
+        "id": f"bundle--{uuid.uuid5(vocab.OBJECT_NAMESPACE, content_id.decode())}",
+        "objects": [*extra, *objects.values()],
+    }

@@ -1,0 +1,91 @@
+"""What Ischia's entities and markings are called in STIX 2.1."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Final
+
+# OASIS's TLP 2.0 marking definitions (STIX common objects), not the STIX 2.1 TLP 1.0 ids.
+TLP_EXTENSION: Final = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+TLP_IDS: Final[dict[str, str]] = {
+    "TLP:CLEAR": "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+    "TLP:GREEN": "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+    "TLP:AMBER": "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+    "TLP:AMBER+STRICT": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+    "TLP:RED": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+}
+TLP_OF_ID: Final = {value: key for key, value in TLP_IDS.items()}
+TLP_CREATOR: Final = "identity--b3bca3c2-1f3d-4b54-b44f-dac42c3a8f01"
+
+
+def tlp_marking(marking: str) -> dict[str, Any]:
+    """The OASIS marking-definition object of a TLP 2.0 marking."""
+    return {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": TLP_IDS[marking],
+        "created_by_ref": TLP_CREATOR,
+        "created": "2022-10-01T00:00:00.000Z",
+        "name": marking,
+        "extensions": {
+            TLP_EXTENSION: {
+                "extension_type": "property-extension",
+                "tlp_2_0": marking.split(":", 1)[1].lower(),
+            }
+        },
+    }
+
+
+# Phone numbers have no STIX observable: a new SCO type, declared by an extension definition.
+PHONE_TYPE: Final = "x-ischia-phone-number"
+PHONE_EXTENSION: Final = "extension-definition--" + str(
+    uuid.uuid5(uuid.NAMESPACE_URL, "https://ischia/stix/phone")
+)
+ISCHIA_IDENTITY: Final = "identity--" + str(uuid.uuid5(uuid.NAMESPACE_URL, "https://ischia/"))
+SCO_NAMESPACE: Final = uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")  # STIX 2.1, 2.9
+OBJECT_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, "https://ischia/stix/objects")
+
+
+def phone_extension_definition() -> dict[str, Any]:
+    return {
+        "type": "extension-definition",
+        "spec_version": "2.1",
+        "id": PHONE_EXTENSION,
+        "created_by_ref": ISCHIA_IDENTITY,
+        "created": "2026-11-29T00:00:00.000Z",
+        "modified": "2026-11-29T00:00:00.000Z",
+        "name": "Ischia phone number",
+        "description": "A telephone number in E.164 form, as named in a bulletin.",
+        "schema": "https://ischia.invalid/stix/x-ischia-phone-number.json",
+        "version": "1.0.0",
+        "extension_types": ["new-sco"],
+    }
+
+
+def ischia_identity() -> dict[str, Any]:
+    return {
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": ISCHIA_IDENTITY,
+        "created": "2026-11-29T00:00:00.000Z",
+        "modified": "2026-11-29T00:00:00.000Z",
+        "name": "Ischia",
+        "identity_class": "system",
+    }
+
+
+def object_id(kind: str, *parts: str) -> str:
+    """A deterministic id for an SDO of a bulletin (same bulletin, same ids)."""
+    return f"{kind}--{uuid.uuid5(OBJECT_NAMESPACE, '|'.join((kind, *parts)))}"
+
+
+RELATION_TYPES: Final = {
+    "uses_account": "uses-account",
+    "member_of": "member-of",
+    "recruited": "recruited",
+    "contacted": "contacted",
+    "travelled_to": "travelled-to",
+    "financed": "financed",
+    "same_as": "same-as",
+}
+RELATION_OF: Final = {value: key for key, value in RELATION_TYPES.items()}
