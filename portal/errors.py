@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from portal.extensions import db
 from portal.services.errors import ServiceError
 
-API_PREFIX = "/api/"
+API_PREFIXES = ("/api/", "/taxii2/")
 MESSAGES = {
     400: "The request could not be understood. Go back and try again.",
     401: "Please sign in.",
@@ -26,7 +26,7 @@ def _page(
     status: int, message: str | None = None, field: str | None = None
 ) -> tuple[str | Response, int]:
     text = message or MESSAGES.get(status, MESSAGES[400])
-    if request.path.startswith(API_PREFIX):
+    if request.path.startswith(API_PREFIXES):
         # The API answers in JSON, whatever failed.
         return jsonify({"error": {"code": status, "message": text, "field": field}}), status
     return render_template("errors/error.html", status=status, message=text), status

@@ -42,6 +42,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.briefings.blueprint import load_views as load_briefings
     from portal.bulletins.blueprint import load_views
     from portal.dashboard.views import blueprint as dashboard
+    from portal.taxii.views import blueprint as taxii
 
     for blueprint in (
         auth,
@@ -50,6 +51,7 @@ def register_blueprints(app: Flask) -> None:
         load_briefings(),
         load_analysis(),
         load_api(),
+        taxii,
         tokens,
         admin,
     ):

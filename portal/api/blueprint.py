@@ -57,6 +57,7 @@ def _unauthorised() -> tuple[Response, int]:
 
 @blueprint.before_request
 def authenticate() -> tuple[Response, int] | None:
+    """Every token route of this blueprint (and of TAXII's) goes through here first."""
     rule = rule_for(current_app, request.endpoint or "")
     if rule is None or not rule.api_token:
         return None  # the OpenAPI description (public), or a 404 from routing

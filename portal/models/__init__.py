@@ -25,6 +25,7 @@ from portal.models.login import LoginFailure, LoginSession
 from portal.models.organisation import Organisation, OrgKind
 from portal.models.saved_filter import SavedFilter
 from portal.models.sharing_group import SharingGroup, SharingGroupMember
+from portal.models.taxii import TaxiiStatus
 from portal.models.user import Role, User, UserRole
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "SavedFilter",
     "SharingGroup",
     "SharingGroupMember",
+    "TaxiiStatus",
     "User",
     "UserRole",
     "utcnow",

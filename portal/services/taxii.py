@@ -1,0 +1,287 @@
+"""TAXII 2.1 collections over the bulletins an organisation can read.
+
+An organisation sees one collection per organisation whose bulletins it receives (its own
+outbox among them); the objects of a collection are the STIX objects of those bulletins
+(:mod:`portal.services.stix.export`), each added when the bulletin reached the organisation.
+Pages follow the bulletins' arrival, and a page's ``next`` names where the next one starts,
+inside a bulletin if need be. Posting to one's own collection seals a bulletin.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+
+from crypto import EnvelopeError
+from portal.extensions import db
+from portal.models import (
+    Bulletin,
+    BulletinRecipient,
+    BulletinState,
+    Organisation,
+    TaxiiStatus,
+    utcnow,
+)
+from portal.services import sealing
+from portal.services.audit import Actor
+from portal.services.bulletin_access import Reader
+from portal.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
+from portal.services.reading import open_content
+from portal.services.stix import intake
+from portal.services.stix import vocabulary as vocab
+from portal.services.stix.export import bulletin_objects
+
+MAX_LIMIT = 1_000
+DEFAULT_LIMIT = 100
+_CHUNK = 50
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: str
+    title: str
+    sender_id: int
+    can_write: bool
+
+    def resource(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "description": "STIX objects of the bulletins from this organisation you can read.",
+            "can_read": True,
+            "can_write": self.can_write,
+            "media_types": ["application/stix+json;version=2.1"],
+        }
+
+
+def _collection_id(code: str) -> str:
+    return str(uuid.uuid5(vocab.OBJECT_NAMESPACE, f"taxii-collection|{code}"))
+
+
+def collections(reader: Reader) -> list[Collection]:
+    """One collection per sender of bulletins the reader's organisation can read, and its own."""
+    if not reader.sees_bulletins:
+        return []
+    session = db.session()
+    sender_ids = set(
+        session.scalars(
+            select(Bulletin.sender_org_id)
+            .join(BulletinRecipient, BulletinRecipient.bulletin_id == Bulletin.id)
+            .where(BulletinRecipient.org_id == reader.org_id)
+            .distinct()
+        )
+    ) | {reader.org_id}
+    orgs = session.scalars(select(Organisation).where(Organisation.id.in_(sender_ids)))
+    found = [
+        Collection(
+            _collection_id(org.code),
+            f"Bulletins from {org.code}" + (" (your outbox)" if org.id == reader.org_id else ""),
+            org.id,
+            org.id == reader.org_id,
+        )
+        for org in orgs
+    ]
+    return sorted(found, key=lambda c: c.title)
+
+
+def collection(reader: Reader, collection_id: str) -> Collection:
+    for found in collections(reader):
+        if found.id == collection_id:
+            return found
+    raise NotFound("No such collection.", field="collection")
+
+
+@dataclass(frozen=True)
+class Cursor:
+    added: datetime
+    bulletin_id: str
+    offset: int  # objects of that bulletin already given
+
+    def encode(self) -> str:
+        text = f"{self.added.isoformat()}|{self.bulletin_id}|{self.offset}"
+        return base64.urlsafe_b64encode(text.encode()).decode()
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        try:
+            added, bulletin_id, offset = base64.urlsafe_b64decode(text.encode()).decode().split("|")
+            return cls(datetime.fromisoformat(added), bulletin_id, int(offset))
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise InvalidInput("Not a 'next' value this server gave.", field="next") from None
+
+
+@dataclass(frozen=True)
+class Match:
+    types: frozenset[str] = frozenset()
+    ids: frozenset[str] = frozenset()
+    versions: frozenset[str] = frozenset()  # "first", "last", "all" or a timestamp
+
+    def accepts(self, obj: dict[str, Any]) -> bool:
+        if self.types and obj["type"] not in self.types:
+            return False
+        if self.ids and obj["id"] not in self.ids:
+            return False
+        version = obj.get("modified") or obj.get("created")
+        exact = self.versions - {"first", "last", "all"}
+        return not exact or version in exact
+
+
+def _bulletins(
+    reader: Reader, found: Collection, added_after: datetime | None, cursor: Cursor | None
+) -> Iterator[tuple[Bulletin, Organisation, datetime]]:
+    session = db.session()
+    sender = session.get_one(Organisation, found.sender_id)
+    where = [
+        BulletinRecipient.org_id == reader.org_id,
+        Bulletin.sender_org_id == found.sender_id,
+        Bulletin.state == BulletinState.ACTIVE.value,
+    ]
+    if added_after is not None:
+        where.append(BulletinRecipient.created_at > added_after)
+    if cursor is not None:
+        where.append(
+            or_(
+                BulletinRecipient.created_at > cursor.added,
+                and_(
+                    BulletinRecipient.created_at == cursor.added,
+                    BulletinRecipient.bulletin_id >= cursor.bulletin_id,
+                ),
+            )
+        )
+    query = (
+        select(Bulletin, BulletinRecipient.created_at)
+        .join(BulletinRecipient, BulletinRecipient.bulletin_id == Bulletin.id)
+        .where(*where)
+        .order_by(BulletinRecipient.created_at, BulletinRecipient.bulletin_id)
+    )
+    offset = 0
+    while True:
+        rows = list(session.execute(query.limit(_CHUNK).offset(offset)))
+        for bulletin, added in rows:
+            yield bulletin, sender, added
+        if len(rows) < _CHUNK:
+            return
+        offset += _CHUNK
+
+
+def _objects(reader: Reader, bulletin: Bulletin, sender: Organisation) -> list[dict[str, Any]]:
+    try:
+        content, _ = open_content(db.session(), reader.org_code, bulletin, sender, utcnow())
+    except EnvelopeError:
+        return []  # what does not verify is not served
+    objects = bulletin_objects(bulletin, sender, content)
+    extra = [vocab.tlp_marking(bulletin.marking)]
+    if any(o["type"] == vocab.PHONE_TYPE for o in objects):
+        extra += [vocab.ischia_identity(), vocab.phone_extension_definition()]
+    return [*extra, *objects]
+
+
+@dataclass
+class Page:
+    objects: list[tuple[dict[str, Any], datetime]]
+    more: bool
+    next: str | None
+
+
+def page(
+    reader: Reader,
+    found: Collection,
+    *,
+    added_after: datetime | None,
+    limit: int,
+    cursor: Cursor | None,
+    match: Match,
+) -> Page:
+    """Up to ``limit`` objects of the collection, oldest addition first."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"A limit from 1 to {MAX_LIMIT}.", field="limit")
+    taken: list[tuple[dict[str, Any], datetime]] = []
+    for bulletin, sender, added in _bulletins(reader, found, added_after, cursor):
+        start = cursor.offset if cursor and cursor.bulletin_id == bulletin.id else 0
+        objects = [o for o in _objects(reader, bulletin, sender) if match.accepts(o)]
+        for index in range(start, len(objects)):
+            if len(taken) == limit:
+                return Page(taken, True, Cursor(added, bulletin.id, index).encode())
+            taken.append((objects[index], added))
+    return Page(taken, False, None)
+
+
+def find_object(
+    reader: Reader, found: Collection, object_id: str
+) -> list[tuple[dict[str, Any], datetime]]:
+    """Every version of one object in the collection (one per bulletin that carries it)."""
+    hits = []
+    for bulletin, sender, added in _bulletins(reader, found, None, None):
+        hits += [(o, added) for o in _objects(reader, bulletin, sender) if o["id"] == object_id]
+    if not hits:
+        raise NotFound("No such object in this collection.", field="object")
+    return hits
+
+
+def post_objects(
+    reader: Reader, actor: Actor, found: Collection, envelope: Any, *, can_write: bool
+) -> TaxiiStatus:
+    """Seal a bulletin from posted objects (own collection only); the status says what became
+    of each object."""
+    if not can_write or not found.can_write:
+        raise Forbidden("This token may not write to this collection.")
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("objects"), list):
+        raise InvalidInput('Send a TAXII envelope: {"objects": [...]}.', field="objects")
+    objects = envelope["objects"]
+    bundle = {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}
+    report = next((o for o in objects if isinstance(o, dict) and o.get("type") == "report"), {})
+    status = TaxiiStatus(
+        id=str(uuid.uuid4()),
+        user_id=reader.user_id,
+        created_at=utcnow(),
+        status="complete",
+        total=len(objects),
+        successes=[],
+        failures=[],
+    )
+    entries = [
+        {"id": o.get("id"), "version": o.get("modified") or o.get("created")}
+        for o in objects
+        if isinstance(o, dict)
+    ]
+    try:
+        draft = intake.draft_from_bundle(bundle)
+        recipients = report.get("x_ischia_recipients")
+        if not isinstance(recipients, list) or not recipients:
+            raise InvalidInput(
+                "The report needs x_ischia_recipients: the organisation codes to send it to.",
+                field="x_ischia_recipients",
+            )
+        bulletin = sealing.post_bulletin(
+            reader,
+            actor,
+            sealing.Draft(
+                document=draft.document,
+                category=draft.category or "other",
+                marking=draft.marking or "TLP:AMBER",
+                recipients=[str(code) for code in recipients],
+            ),
+        )
+    except ServiceError as error:
+        if isinstance(error, Forbidden):
+            raise
+        status.failures = [{**e, "message": error.message} for e in entries]
+    else:
+        status.successes = [{**e, "message": f"bulletin {bulletin.id}"} for e in entries]
+    with db.write() as session:
+        session.add(status)
+    return status
+
+
+def status_of(reader: Reader, status_id: str) -> TaxiiStatus:
+    row = db.session().get(TaxiiStatus, status_id)
+    if row is None or row.user_id != reader.user_id:
+        raise NotFound("No such status.", field="status")
+    return row

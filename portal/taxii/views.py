@@ -1,0 +1,239 @@
+"""TAXII 2.1 endpoints (``application/taxii+json;version=2.1``), authenticated by API token.
+
+Discovery at /taxii2/, one API root at /taxii2/api/. Errors are TAXII error messages. The
+access rules are the web's: a collection holds only bulletins the token's organisation reads.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, json, request
+from werkzeug.exceptions import HTTPException
+
+from portal.access import api_token
+from portal.api import blueprint as api
+from portal.extensions import csrf, limiter
+from portal.services import taxii
+from portal.services.errors import InvalidInput, ServiceError
+
+TAXII = "application/taxii+json;version=2.1"
+blueprint = Blueprint("taxii", __name__, url_prefix="/taxii2")
+csrf.exempt(blueprint)
+limiter.limit("600 per minute", key_func=api._token_key)(blueprint)
+blueprint.before_request(api.authenticate)
+
+
+def _taxii(
+    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    response = Response(json.dumps(body), status=status, mimetype="application/taxii+json")
+    response.headers["Content-Type"] = TAXII
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+@blueprint.errorhandler(ServiceError)
+def service_error(error: ServiceError) -> Response:
+    return _taxii(
+        {
+            "title": error.message,
+            "http_status": str(error.status),
+            "details": {"field": error.field},
+        },
+        error.status,
+    )
+
+
+@blueprint.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> Response:
+    return _taxii({"title": error.name, "http_status": str(error.code)}, error.code or 500)
+
+
+@blueprint.before_request
+def accept_taxii() -> Response | None:
+    accept = request.headers.get("Accept", "")
+    if accept and not any(
+        part.strip().startswith(("application/taxii+json", "*/*", "application/*"))
+        for part in accept.split(",")
+    ):
+        return _taxii({"title": f"Accept {TAXII}.", "http_status": "406"}, 406)
+    return None
+
+
+def _time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _after() -> datetime | None:
+    text = request.args.get("added_after")
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(
+            "added_after is a timestamp such as 2026-01-31T00:00:00Z.", field="added_after"
+        ) from None
+
+
+def _limit() -> int:
+    text = request.args.get("limit", str(taxii.DEFAULT_LIMIT))
+    if not text.isdigit():
+        raise InvalidInput("limit is a whole number.", field="limit")
+    return min(int(text), taxii.MAX_LIMIT) or 1
+
+
+def _match() -> taxii.Match:
+    def values(name: str) -> frozenset[str]:
+        return frozenset(
+            v for raw in request.args.getlist(f"match[{name}]") for v in raw.split(",") if v
+        )
+
+    return taxii.Match(values("type"), values("id"), values("version"))
+
+
+def _page_headers(page: taxii.Page) -> dict[str, str]:
+    if not page.objects:
+        return {}
+    return {
+        "X-TAXII-Date-Added-First": _time(page.objects[0][1]),
+        "X-TAXII-Date-Added-Last": _time(page.objects[-1][1]),
+    }
+
+
+@blueprint.route("/")
+@api_token
+def discovery() -> Response:
+    """TAXII discovery: the one API root."""
+    root = request.host_url.rstrip("/") + "/taxii2/api/"
+    return _taxii(
+        {
+            "title": "Ischia TAXII server",
+            "description": "Bulletins shared between ministries, as STIX 2.1.",
+            "default": root,
+            "api_roots": [root],
+        }
+    )
+
+
+@blueprint.route("/api/")
+@api_token
+def api_root() -> Response:
+    """The API root's information."""
+    return _taxii(
+        {
+            "title": "Ischia",
+            "versions": [TAXII],
+            "max_content_length": current_app.config["MAX_CONTENT_LENGTH"],
+        }
+    )
+
+
+@blueprint.route("/api/collections/")
+@api_token
+def collections() -> Response:
+    """One collection per organisation whose bulletins the token's organisation reads."""
+    found = taxii.collections(api.reader())
+    return _taxii({"collections": [c.resource() for c in found]})
+
+
+@blueprint.route("/api/collections/<collection_id>/")
+@api_token
+def collection(collection_id: str) -> Response:
+    """One collection."""
+    return _taxii(taxii.collection(api.reader(), collection_id).resource())
+
+
+@blueprint.route("/api/collections/<collection_id>/objects/", methods=["GET"])
+@api_token
+def objects(collection_id: str) -> Response:
+    """A page of the collection's objects, oldest addition first."""
+    reader = api.reader()
+    found = taxii.collection(reader, collection_id)
+    cursor = taxii.Cursor.decode(request.args["next"]) if request.args.get("next") else None
+    page = taxii.page(
+        reader, found, added_after=_after(), limit=_limit(), cursor=cursor, match=_match()
+    )
+    body: dict[str, Any] = {"more": page.more, "objects": [o for o, _ in page.objects]}
+    if page.next:
+        body["next"] = page.next
+    return _taxii(body, headers=_page_headers(page))
+
+
+@blueprint.route("/api/collections/<collection_id>/objects/", methods=["POST"])
+@api_token
+def add_objects(collection_id: str) -> tuple[Response, int] | Response:
+    """Post an envelope to one's own collection: it becomes a sealed bulletin."""
+    reader = api.reader()
+    found = taxii.collection(reader, collection_id)
+    envelope = request.get_json(silent=True, force=True)
+    status = taxii.post_objects(reader, api.actor(), found, envelope, can_write=g.api_use.can_write)
+    return _taxii(_status(status), 202)
+
+
+def _status(status: Any) -> dict[str, Any]:
+    return {
+        "id": status.id,
+        "status": status.status,
+        "request_timestamp": _time(status.created_at),
+        "total_count": status.total,
+        "success_count": len(status.successes),
+        "successes": status.successes,
+        "failure_count": len(status.failures),
+        "failures": status.failures,
+        "pending_count": 0,
+    }
+
+
+@blueprint.route("/api/collections/<collection_id>/manifest/")
+@api_token
+def manifest(collection_id: str) -> Response:
+    """The manifest of a page of objects: ids, when added, versions, media types."""
+    reader = api.reader()
+    found = taxii.collection(reader, collection_id)
+    cursor = taxii.Cursor.decode(request.args["next"]) if request.args.get("next") else None
+    page = taxii.page(
+        reader, found, added_after=_after(), limit=_limit(), cursor=cursor, match=_match()
+    )
+    entries = [
+        {
+            "id": o["id"],
+            "date_added": _time(added),
+            "version": o.get("modified") or o.get("created") or _time(added),
+            "media_type": "application/stix+json;version=2.1",
+        }
+        for o, added in page.objects
+    ]
+    body: dict[str, Any] = {"more": page.more, "objects": entries}
+    if page.next:
+        body["next"] = page.next
+    return _taxii(body, headers=_page_headers(page))
+
+
+@blueprint.route("/api/collections/<collection_id>/objects/<object_id>/")
+@api_token
+def single_object(collection_id: str, object_id: str) -> Response:
+    """One object, in the versions the collection holds."""
+    reader = api.reader()
+    hits = taxii.find_object(reader, taxii.collection(reader, collection_id), object_id)
+    return _taxii({"more": False, "objects": [hits[-1][0]]})
+
+
+@blueprint.route("/api/collections/<collection_id>/objects/<object_id>/versions/")
+@api_token
+def versions(collection_id: str, object_id: str) -> Response:
+    """The versions of one object."""
+    reader = api.reader()
+    hits = taxii.find_object(reader, taxii.collection(reader, collection_id), object_id)
+    found = sorted({o.get("modified") or o.get("created") or _time(a) for o, a in hits})
+    return _taxii({"more": False, "versions": found})
+
+
+@blueprint.route("/api/status/<status_id>/")
+@api_token
+def status(status_id: str) -> Response:
+    """What became of posted objects."""
+    return _taxii(_status(taxii.status_of(api.reader(), status_id)))
