@@ -266,3 +266,20 @@ def edge_details(reader: Reader, source: str, target: str, kind: str) -> dict[st
             for bid, p in reported.items()
         ],
     }
+
+
+def shared(reader: Reader, limit: int = 100) -> list[dict[str, Any]]:
+    """Entities reported by two or more organisations, or linking two or more persons."""
+    with org_graphs.reading(reader) as g:
+        found = graph.shared_entities(g)[:limit]
+    return [
+        {
+            "node": s.node,
+            "type": s.type,
+            "label": s.label,
+            "organisations": list(s.organisations),
+            "bulletins": len(s.bulletin_ids),
+            "persons": len(s.persons),
+        }
+        for s in found
+    ]

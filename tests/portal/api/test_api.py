@@ -242,3 +242,51 @@ def test_tokens_cli_prints_a_token_that_works(app, client, desk, runner):
         args=["tokens", "create", "analyst@fr.example", "--name", "x", "--expires", "900"]
     )
     assert bad.exit_code != 0 and "--expires" in bad.output
+
+
+def test_release_retract_and_attachments_through_the_api(client, desk, token):
+    from tests.portal.bulletins.conftest import PNG
+
+    bid = desk.post(title="With a file", recipients=("FR-MININT",), uploads=[("map.png", PNG)])
+    officer = bearer(token("it.officer", write=True))
+    fr = bearer(token("fr.analyst"))
+    uk = bearer(token("uk.analyst"))
+    file = client.get(f"/api/v1/bulletins/{bid}/attachments/0", headers=fr)
+    assert file.status_code == 200 and file.data == PNG
+    assert client.get(f"/api/v1/bulletins/{bid}/attachments/0", headers=uk).status_code == 404
+    not_yours = client.post(
+        f"/api/v1/bulletins/{bid}/release",
+        json={"org": "UK-HO"},
+        headers=bearer(token("fr.officer", write=True)),
+    )
+    assert not_yours.status_code in (403, 404)
+    released = client.post(
+        f"/api/v1/bulletins/{bid}/release", json={"org": "UK-HO"}, headers=officer
+    )
+    assert released.status_code == 200 and released.json["released_to"] == "UK-HO"
+    assert client.get(f"/api/v1/bulletins/{bid}", headers=uk).status_code == 200
+    unconfirmed = client.post(
+        f"/api/v1/bulletins/{bid}/retract", json={"confirm": False}, headers=officer
+    )
+    assert unconfirmed.status_code == 400 and unconfirmed.json["error"]["field"] == "confirm"
+    retracted = client.post(
+        f"/api/v1/bulletins/{bid}/retract", json={"confirm": True}, headers=officer
+    )
+    assert retracted.status_code == 200 and retracted.json["retracted"] == [bid]
+    after = client.get(f"/api/v1/bulletins/{bid}", headers=fr).json
+    assert "content" not in after and after["state"] == "retracted"
+
+
+def test_graph_endpoints_are_for_analysts(client, desk, token):
+    desk.post(title="Graph")
+    analyst = bearer(token("fr.analyst"))
+    ego = client.get(
+        "/api/v1/graph/ego",
+        query_string={"node": "account:telegram:example_media"},
+        headers=analyst,
+    )
+    assert ego.status_code == 200 and ego.json["elements"]["nodes"]
+    shared = client.get("/api/v1/graph/shared", headers=analyst)
+    assert shared.status_code == 200 and isinstance(shared.json["shared"], list)
+    officer = bearer(token("fr.officer"))
+    assert client.get("/api/v1/graph/shared", headers=officer).status_code == 403
