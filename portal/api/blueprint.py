@@ -89,6 +89,6 @@ def require_write() -> None:
 
 
 def load_views() -> Blueprint:
-    from portal.api import more_views, openapi, views  # noqa: F401
+    from portal.api import briefing_views, more_views, openapi, views  # noqa: F401
 
     return blueprint

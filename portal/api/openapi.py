@@ -84,7 +84,9 @@ def build_spec() -> dict[str, Any]:
         (401, "Unauthorised", "No valid API token"),
         (403, "Forbidden", "The token's scope or its user's roles do not allow this"),
         (404, "NotFound", "Absent, or not shared with the token's organisation"),
-        (409, "Conflict", "Already done"),
+        (409, "Conflict", "Already done, or it does not open"),
+        (422, "Unprocessable", "Could not be made (too large or too complex to render)"),
+        (503, "Unavailable", "A service it needs (the job queue) cannot be reached"),
     ):
         spec.components.response(name, _error(f"{status}: {text}"))
     for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.rule):

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from redis.exceptions import RedisError
 from werkzeug.wrappers import Response
 
 from portal.access import roles_required, signed_in
 from portal.briefings import delivery
 from portal.briefings.blueprint import blueprint
 from portal.briefings.forms import BriefingForm, VerifyForm
-from portal.briefings.making import filename, make_briefing
-from portal.briefings.renderer import RenderFailed
+from portal.briefings.making import filename
+from portal.briefings.requesting import BriefingNotMade, request_briefing
 from portal.models import BriefingState, Role
 from portal.services import inbox, investigations, saved_filters
 from portal.services.briefings import copies, signing
-from portal.services.briefings.selection import Source, chosen_bulletins, highest_marking
+from portal.services.briefings.selection import Source, chosen_bulletins
 from portal.services.bulletin_access import Reader
 from portal.services.errors import InvalidInput, NotFound, ServiceError
 
@@ -94,39 +93,21 @@ def create() -> Response | tuple[str, int]:
     actor = current_user.actor(request.remote_addr)
     briefing = form.briefing_request()
     try:
-        bulletins = chosen_bulletins(reader, briefing)
+        chosen_bulletins(reader, briefing)  # field errors go back to the form
     except NotFound:
         raise
     except ServiceError as error:
         field = getattr(form, error.field or "", None) or form.title
         field.errors = [*field.errors, error.message]
         return _compose_page(form, error.status)
-    marking = highest_marking(bulletins).value
-    if delivery.uses_queue(len(bulletins)):
-        copy = copies.start_copy(reader, actor, bulletins, marking, state=BriefingState.QUEUED)
-        try:
-            delivery.enqueue(copy, briefing)
-        except RedisError:
-            message = "The job queue cannot be reached: try again later, or choose fewer bulletins."
-            copies.fail_copy(copy.id, actor, message)
-            return render_template("briefings/failed.html", copy=copy, message=message), 503
-        return redirect(url_for("briefings.status", copy_id=copy.id))
-    copy = copies.start_copy(reader, actor, bulletins, marking, state=BriefingState.RENDERING)
-    user = current_user.user
     try:
-        made = make_briefing(
-            reader,
-            actor,
-            briefing,
-            copy,
-            user.organisation,
-            delivery.prepared_for(user),
-            delivery.renderer(),
-            delivered=True,
-        )
-    except (RenderFailed, ServiceError) as error:
-        return render_template("briefings/failed.html", copy=copy, message=error.message), 422
-    return _pdf_response(made.pdf, filename(copy))
+        requested = request_briefing(reader, actor, current_user.user, briefing)
+    except BriefingNotMade as error:
+        page = render_template("briefings/failed.html", copy=error.copy, message=error.message)
+        return page, error.status
+    if requested.made is None:
+        return redirect(url_for("briefings.status", copy_id=requested.copy.id))
+    return _pdf_response(requested.made.pdf, filename(requested.copy))
 
 
 @blueprint.route("/<copy_id>")

@@ -1,0 +1,68 @@
+"""A briefing asked for, from the web page or the API: queued when large and a queue exists,
+made in the request otherwise. Both callers go through :func:`request_briefing`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.exceptions import RedisError
+
+from portal.briefings import delivery
+from portal.briefings.making import MadeBriefing, make_briefing
+from portal.briefings.renderer import RenderFailed
+from portal.models import BriefingCopy, BriefingState, User
+from portal.services.audit import Actor
+from portal.services.briefings import copies
+from portal.services.briefings.selection import BriefingRequest, chosen_bulletins, highest_marking
+from portal.services.bulletin_access import Reader
+from portal.services.errors import ServiceError
+
+QUEUE_DOWN = "The job queue cannot be reached: try again later, or choose fewer bulletins."
+
+
+class BriefingNotMade(Exception):
+    """The copy was recorded but could not be made; ``status`` is the HTTP answer."""
+
+    def __init__(self, copy: BriefingCopy, message: str, status: int) -> None:
+        super().__init__(message)
+        self.copy = copy
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Requested:
+    copy: BriefingCopy
+    made: MadeBriefing | None  # None: queued
+
+
+def request_briefing(
+    reader: Reader, actor: Actor, user: User, briefing: BriefingRequest
+) -> Requested:
+    """Choose the bulletins (NotFound / InvalidInput before anything is recorded), then queue
+    or make the copy; BriefingNotMade when rendering or the queue fails."""
+    bulletins = chosen_bulletins(reader, briefing)
+    marking = highest_marking(bulletins).value
+    if delivery.uses_queue(len(bulletins)):
+        copy = copies.start_copy(reader, actor, bulletins, marking, state=BriefingState.QUEUED)
+        try:
+            delivery.enqueue(copy, briefing)
+        except RedisError:
+            copies.fail_copy(copy.id, actor, QUEUE_DOWN)
+            raise BriefingNotMade(copy, QUEUE_DOWN, 503) from None
+        return Requested(copy, None)
+    copy = copies.start_copy(reader, actor, bulletins, marking, state=BriefingState.RENDERING)
+    try:
+        made = make_briefing(
+            reader,
+            actor,
+            briefing,
+            copy,
+            user.organisation,
+            delivery.prepared_for(user),
+            delivery.renderer(),
+            delivered=True,
+        )
+    except (RenderFailed, ServiceError) as error:
+        raise BriefingNotMade(copy, error.message, 422) from None
+    return Requested(copy, made)
