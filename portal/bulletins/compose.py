@@ -7,6 +7,7 @@ has no field for either, and request fields that try to set them are never read.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -28,8 +29,9 @@ from portal.services import amendments, sealing, sharing_groups
 from portal.services.amendments import CurrentVersion
 from portal.services.audit import Actor
 from portal.services.bulletin_access import Reader
-from portal.services.bulletin_content import Marking
+from portal.services.bulletin_content import Category, Marking, parse
 from portal.services.errors import InvalidInput
+from portal.services.stix import intake as stix_intake
 
 Page = tuple[str, int]
 MARKING_MEANINGS = {
@@ -70,6 +72,7 @@ def _page(
     problems: list[Problem] | None = None,
     preview: object = None,
     current: CurrentVersion | None = None,
+    imported: str | None = None,
 ) -> Page:
     reader = _reader()
     groups = sharing_groups.groups_of(reader)
@@ -89,6 +92,7 @@ def _page(
         field_types=FIELD_TYPES,
         attachments_hint=ATTACHMENTS_HINT,
         files_dropped=request.method == "POST" and bool(form.uploads()),
+        imported=imported,
     )
     return html, status
 
@@ -137,6 +141,46 @@ def compose() -> Page | Response:
         lambda draft: sealing.post_bulletin(reader, _actor(), draft),
         lambda _: "The bulletin was sealed, signed and sent.",
     )
+
+
+@blueprint.route("/new/import", methods=["POST"])
+@roles_required(Role.LIAISON)
+def import_stix() -> Page:
+    """Fill the compose form from a STIX 2.1 bundle, for the officer to review; nothing is sent."""
+    upload = request.files.get("bundle")
+    raw = upload.read(stix_intake.MAX_BYTES + 1) if upload else b""
+    try:
+        if not raw:
+            raise InvalidInput("Choose a STIX bundle file.", field="bundle")
+        draft = stix_intake.draft_from_bundle(raw)
+        content = parse(draft.document)
+    except InvalidInput as error:
+        form = _form()
+        form.prefill(marking=Marking.AMBER.value, retain_until=_default_retention())
+        return _page(form, 400, problems=[Problem("stix-bundle", error.message)])
+    data = {
+        "title": content.title,
+        "summary": content.summary,
+        "body": content.body,
+        "category": draft.category if draft.category in {c.value for c in Category} else "other",
+        "marking": draft.marking or Marking.AMBER.value,
+        "retain_until": _default_retention(),
+        "entities": [entity_row_data(e) for e in content.entities],
+        "relations": [relation_row_data(r) for r in content.relations],
+    }
+    form = ComposeForm(formdata=None, data=data)
+    form.assign_refs()
+    ignored = ", ".join(f"{n} {kind}" for kind, n in sorted(draft.ignored.items()))
+    notice = (
+        f"Imported {len(content.entities)} entities and {len(content.relations)} relations. "
+        "Review them, choose the recipients, then seal."
+        + (f" Left out (no Ischia equivalent): {ignored}." if ignored else "")
+    )
+    return _page(form, 200, imported=notice)
+
+
+def _default_retention() -> date:
+    return (utcnow() + sealing.DEFAULT_RETENTION).date()
 
 
 def _amend_data(current: CurrentVersion) -> dict[str, object]:

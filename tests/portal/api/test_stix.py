@@ -4,6 +4,7 @@ with nothing stored."""
 
 from __future__ import annotations
 
+import io
 import json
 import time
 
@@ -316,3 +317,30 @@ def test_other_organisations_bulletins_cannot_be_exported(client, desk, token):
     assert client.get(f"/api/v1/bulletins/{hidden}/stix", headers=fr).status_code == 404
     response = client.post("/api/v1/stix/export", json={"ids": [hidden]}, headers=fr)
     assert response.status_code == 404 and "DE only" not in response.text
+
+
+def test_the_compose_page_imports_a_bundle_for_review(app, client, desk, token, posted):
+    from tests.portal.bulletins.sessions import Clients
+
+    bundle = _export(client, token("fr.analyst"), posted)
+    sessions = Clients(app, desk.people)
+    officer = sessions["fr.officer"]
+    csrf = sessions.token("fr.officer")
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Bulletin))
+    response = officer.post(
+        "/bulletins/new/import",
+        data={"csrf_token": csrf, "bundle": (io.BytesIO(json.dumps(bundle).encode()), "b.json")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert "Imported 9 entities and 4 relations" in response.text
+    assert 'value="STIX export"' in response.text and "shami_media" in response.text
+    bad = officer.post(
+        "/bulletins/new/import",
+        data={"csrf_token": csrf, "bundle": (io.BytesIO(b'{"type": "nope"}'), "b.json")},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 400 and "Send a STIX bundle" in bad.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Bulletin)) == before
