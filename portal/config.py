@@ -18,6 +18,7 @@ ENV_SECRET_KEY = "SECRET_KEY"  # noqa: S105  (the variable's name, not a secret)
 ENV_MASTER_KEY_FILE = "ISCHIA_MASTER_KEY_FILE"
 ENV_MASTER_KEY = "ISCHIA_MASTER_KEY"
 ENV_REDIS_URL = "REDIS_URL"
+ENV_API_RATE_LIMIT = "ISCHIA_API_RATE_LIMIT"
 ENV_PRODUCTION = "ISCHIA_PRODUCTION"
 ENV_DEMO = "ISCHIA_DEMO"
 
@@ -60,6 +61,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
         # Briefings render in a child process under these limits. With REDIS_URL set, a
         # briefing of more than BRIEFING_QUEUE_ABOVE bulletins goes to the job queue instead.
+        "API_RATE_LIMIT": "600 per minute",  # per API token
         "BRIEFING_MEMORY_MB": 512,
         "BRIEFING_TIMEOUT_S": 30.0,
         "BRIEFING_QUEUE_ABOVE": 40,
@@ -114,6 +116,8 @@ def from_environment(environ: Mapping[str, str], instance_path: Path) -> dict[st
         config["MASTER_KEY"] = environ[ENV_MASTER_KEY]
     if environ.get(ENV_REDIS_URL):
         config["REDIS_URL"] = environ[ENV_REDIS_URL]
+    if environ.get(ENV_API_RATE_LIMIT):
+        config["API_RATE_LIMIT"] = environ[ENV_API_RATE_LIMIT]
     return config
 
 

@@ -31,7 +31,11 @@ def _token_key() -> str:
     return "api-anonymous:" + (request.remote_addr or "")
 
 
-limiter.limit("600 per minute", key_func=_token_key)(blueprint)
+def _rate() -> str:
+    return str(current_app.config["API_RATE_LIMIT"])
+
+
+limiter.limit(_rate, key_func=_token_key)(blueprint)
 
 
 def _credential() -> str | None:

@@ -21,7 +21,7 @@ from portal.services.errors import InvalidInput, ServiceError
 TAXII = "application/taxii+json;version=2.1"
 blueprint = Blueprint("taxii", __name__, url_prefix="/taxii2")
 csrf.exempt(blueprint)
-limiter.limit("600 per minute", key_func=api._token_key)(blueprint)
+limiter.limit(api._rate, key_func=api._token_key)(blueprint)
 blueprint.before_request(api.authenticate)
 
 

@@ -290,3 +290,13 @@ def test_graph_endpoints_are_for_analysts(client, desk, token):
     assert shared.status_code == 200 and isinstance(shared.json["shared"], list)
     officer = bearer(token("fr.officer"))
     assert client.get("/api/v1/graph/shared", headers=officer).status_code == 403
+
+
+def test_requests_are_limited_per_token(app, client, desk, token):
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    first, second = bearer(token("fr.analyst")), bearer(token("de.analyst"))
+    answers = [client.get("/api/v1/bulletins", headers=first).status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    assert client.get("/api/v1/bulletins", headers=second).status_code == 200
+    limited = client.get("/api/v1/bulletins", headers=first)
+    assert limited.json["error"]["code"] == 429

@@ -1,0 +1,261 @@
+"""Issue 7 figures: STIX export and import, TAXII pages at 100,000 bulletins, API throughput.
+
+1. Export 1,000 sealed demo bulletins as one STIX 2.1 bundle (decrypt, verify, map): objects/s.
+2. Import a 10,000-object bundle shaped like a MISP export (250 persons of interest, 250
+   accounts, 1,000 relationships, 8,500 indicators that have no Ischia entity): objects/s.
+3. TAXII ``objects`` GET, pages of 100, on the kept database of 100,000 demo bulletins
+   (``bulletin_bench.inbox_sqlite``; made on first use, about ten minutes): p50 and p95 over
+   --requests pages, following ``next`` from random starting points (target p50 < 100 ms).
+4. GET /api/v1/bulletins/<id> with a token under gunicorn (2 workers) on 127.0.0.1, against a
+   bare Flask hello served the same way in the same run (needs ``wrk``).
+
+    .venv/bin/python bench/interop_bench.py [--runs 3] [--requests 50]
+
+Only local files are touched; nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPOSITORY))
+sys.path.insert(0, str(REPOSITORY / "bench"))
+
+import bulletin_bench  # noqa: E402
+
+from portal.extensions import db  # noqa: E402
+from portal.models import Role, User  # noqa: E402
+from portal.services import api_tokens, demo, demo_bulletins  # noqa: E402
+from portal.services.audit import CLI  # noqa: E402
+from portal.services.bulletin_access import Reader  # noqa: E402
+from portal.services.inbox import InboxQuery, matching_ids  # noqa: E402
+from portal.services.stix import export, intake  # noqa: E402
+
+
+def _analyst() -> User:
+    email = demo.demo_email(Role.ANALYST, "FR-MININT")
+    return db.session.query(User).filter_by(email=email).one()
+
+
+def misp_like_bundle(size: int = 10_000) -> dict:
+    stamp = "2026-05-01T10:00:00.000Z"
+    objects: list[dict] = []
+    actors, accounts = [], []
+    for i in range(250):
+        actor = {
+            "type": "threat-actor",
+            "spec_version": "2.1",
+            "id": f"threat-actor--{uuid.uuid4()}",
+            "created": stamp,
+            "modified": stamp,
+            "name": f"Actor {i}",
+            "threat_actor_types": ["terrorist"],
+        }
+        account = {
+            "type": "user-account",
+            "spec_version": "2.1",
+            "id": f"user-account--{uuid.uuid4()}",
+            "account_type": "telegram",
+            "account_login": f"channel_{i}",
+        }
+        actors.append(actor)
+        accounts.append(account)
+    objects += actors + accounts
+    for i in range(1_000):
+        objects.append(
+            {
+                "type": "relationship",
+                "spec_version": "2.1",
+                "id": f"relationship--{uuid.uuid4()}",
+                "created": stamp,
+                "modified": stamp,
+                "relationship_type": "uses",
+                "source_ref": actors[i % 250]["id"],
+                "target_ref": accounts[(i * 7) % 250]["id"],
+            }
+        )
+    while len(objects) < size:
+        objects.append(
+            {
+                "type": "indicator",
+                "spec_version": "2.1",
+                "id": f"indicator--{uuid.uuid4()}",
+                "created": stamp,
+                "modified": stamp,
+                "pattern_type": "stix",
+                "pattern": f"[url:value = 'https://example.org/{len(objects)}']",
+                "valid_from": "2026-05-01T10:00:00Z",
+            }
+        )
+    return {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}
+
+
+def stix_figures(runs: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        url = bulletin_bench.migrated(f"sqlite:///{Path(folder) / 'stix.db'}")
+        app = bulletin_bench.portal_app(url)
+        with app.app_context():
+            demo.seed()
+            demo_bulletins.seed_bulletins(2_200)
+            reader = Reader.of(_analyst())
+            ids = matching_ids(reader, InboxQuery(), 1_000)
+            exports = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                bundle = export.bundle(reader, ids)
+                exports.append(time.perf_counter() - started)
+            count = len(bundle["objects"])
+            seconds = statistics.median(exports)
+            print(
+                f"export: {len(ids)} bulletins, {count:,} objects, median {seconds:.2f} s "
+                f"over {runs} runs = {count / seconds:,.0f} objects/s"
+            )
+    raw = json.dumps(misp_like_bundle()).encode()
+    imports = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        draft = intake.draft_from_bundle(raw)
+        imports.append(time.perf_counter() - started)
+    seconds = statistics.median(imports)
+    print(
+        f"import: 10,000 objects ({len(raw) / 2**20:.1f} MB), a draft of "
+        f"{len(draft.document['entities'])} entities and {len(draft.document['relations'])} "
+        f"relations, {sum(draft.ignored.values()):,} ignored; median {seconds:.2f} s = "
+        f"{10_000 / seconds:,.0f} objects/s"
+    )
+
+
+def taxii_figures(requests: int) -> None:
+    url, _ = bulletin_bench.inbox_sqlite(100_000)
+    app = bulletin_bench.portal_app(url)
+    with app.app_context():
+        user = _analyst()
+        secret = api_tokens.create(user, CLI, "interop bench", days=1).token
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {secret}", "Accept": "application/taxii+json;version=2.1"}
+    collections = client.get("/taxii2/api/collections/", headers=headers).json["collections"]
+    biggest = max(collections, key=lambda c: c["title"].endswith("IT-MININT"))
+    base = f"/taxii2/api/collections/{biggest['id']}/objects/"
+    rng = random.Random(7)
+    samples = []
+    months = [f"2025-{m:02d}-01T00:00:00Z" for m in range(1, 13)] + [None]
+    while len(samples) < requests:
+        start = rng.choice(months)
+        query = {"limit": 100, **({"added_after": start} if start else {})}
+        for _ in range(3):  # a first page and two more through ``next``
+            began = time.perf_counter()
+            response = client.get(base, query_string=query, headers=headers)
+            samples.append(time.perf_counter() - began)
+            assert response.status_code == 200, response.text
+            body = response.json
+            if not body.get("next"):
+                break
+            query = {"limit": 100, "next": body["next"]}
+    samples.sort()
+    p50 = statistics.median(samples) * 1000
+    p95 = samples[round(0.95 * (len(samples) - 1))] * 1000
+    print(
+        f"TAXII objects, pages of 100, 100,000 bulletins ({biggest['title']}): "
+        f"p50 {p50:.1f} ms, p95 {p95:.1f} ms over {len(samples)} pages (target p50 < 100 ms)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--only", choices=["stix", "taxii", "api"])
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    print(bulletin_bench.machine())
+    if args.only in (None, "stix"):
+        stix_figures(args.runs)
+    if args.only in (None, "taxii"):
+        taxii_figures(args.requests)
+    if args.only in (None, "api"):
+        api_throughput(args.runs, args.seconds)
+
+
+def api_throughput(rounds: int, seconds: int) -> None:
+    """GET /api/v1/bulletins/<id> under gunicorn (2 workers) against a bare Flask hello."""
+    import base64
+    import os
+    import secrets as secret_bytes
+    import subprocess
+
+    import auth_bench
+
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = Path(folder)
+        url = bulletin_bench.migrated(f"sqlite:///{workdir / 'api.db'}")
+        master = secret_bytes.token_bytes(32)
+        secret_key = secret_bytes.token_urlsafe(32)
+        app = bulletin_bench.create_app(
+            {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret_key, "MASTER_KEY": master}
+        )
+        with app.app_context():
+            demo.seed()
+            demo_bulletins.seed_bulletins(50)
+            user = _analyst()
+            bulletin_id = matching_ids(Reader.of(user), InboxQuery(), 1)[0]
+            token = api_tokens.create(user, CLI, "throughput", days=1).token
+        app.extensions["ischia.engine"].dispose()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("ISCHIA_", "DATABASE_URL"))}
+        portal_env = {
+            **env,
+            "ISCHIA_API_RATE_LIMIT": "1000000 per minute",  # measure the API, not its limit
+            "DATABASE_URL": url,
+            "SECRET_KEY": secret_key,
+            "ISCHIA_MASTER_KEY": base64.urlsafe_b64encode(master).decode(),
+        }
+        script = workdir / "count.lua"
+        script.write_text(auth_bench.WRK_SCRIPT)
+
+        def run_wrk(port: int, path: str, headers: dict[str, str]) -> float:
+            command = ["wrk", "-t", "2", "-c", "8", "-d", f"{seconds}s", "-s", str(script)]
+            for name, value in headers.items():
+                command += ["-H", f"{name}: {value}"]
+            output = subprocess.run(
+                [*command, f"http://127.0.0.1:{port}{path}"],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=seconds + 30,
+            ).stdout
+            import re
+
+            not_ok = re.search(r"NOT_200 (\d+)", output)
+            assert not_ok and not_ok.group(1) == "0", output
+            return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+
+        rates: dict[str, list[float]] = {"api": [], "hello": []}
+        with (
+            auth_bench.gunicorn("wsgi:app", portal_env, REPOSITORY) as (api_port, _),
+            auth_bench.gunicorn("hello_app:app", env, REPOSITORY / "bench") as (hello_port, _),
+        ):
+            auth = {"Authorization": f"Bearer {token}"}
+            for round_ in range(rounds):
+                rates["hello"].append(run_wrk(hello_port, "/", {}))
+                rates["api"].append(run_wrk(api_port, f"/api/v1/bulletins/{bulletin_id}", auth))
+                print(
+                    f"  round {round_ + 1}: hello {rates['hello'][-1]:.0f} req/s, "
+                    f"API bulletin GET {rates['api'][-1]:.0f} req/s"
+                )
+    hello, api = statistics.median(rates["hello"]), statistics.median(rates["api"])
+    print(
+        f"API GET /api/v1/bulletins/<id> under gunicorn -w 2: {api:.0f} req/s against "
+        f"bare Flask {hello:.0f} req/s = {api / hello:.0%} of the ceiling (report)"
+    )
+
+
+if __name__ == "__main__":
+    main()
