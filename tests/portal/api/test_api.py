@@ -215,12 +215,18 @@ def test_search_gives_hit_no_hit_for_the_rest(client, desk, token):
     assert response["readable"] == [] and response["hidden"] == [{"org": "IT-MININT", "count": 1}]
 
 
-def test_every_use_is_audited(app, client, desk, token):
+def test_token_use_and_every_action_are_audited(app, client, desk, token):
+    bid = desk.post()
     secret = token("fr.analyst")
     client.get("/api/v1/bulletins", headers=bearer(secret))
+    client.get(f"/api/v1/bulletins/{bid}", headers=bearer(secret))
     with app.app_context():
-        events = [r for r in db.session.scalars(select(AuditRecord)) if r.event == "api_token.used"]
-    assert events and events[-1].details["endpoint"] == "api.list_bulletins"
+        records = list(db.session.scalars(select(AuditRecord).order_by(AuditRecord.seq)))
+    uses = [r for r in records if r.event == "api_token.used"]
+    assert len(uses) == 1 and uses[0].details["endpoint"] == "api.list_bulletins"
+    reads = [r for r in records if r.event == "bulletin.read"]
+    assert reads and reads[-1].details["bulletin"] == bid
+    assert reads[-1].actor_user_id == desk.users["fr.analyst"]
 
 
 def test_openapi_describes_every_route(client):
