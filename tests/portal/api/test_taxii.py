@@ -134,3 +134,40 @@ def test_access_rules_and_errors(client, desk, token):
         f"/taxii2/api/collections/{collections[0]['id']}/objects/", json={"objects": []}, headers=fr
     )
     assert read_only.status_code == 403
+
+
+def test_odd_query_parameters_never_fail(client, desk, token):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    desk.post(title="Fuzz", recipients=("FR-MININT",), **_entities("fuzz"))
+    headers = {**bearer(token("fr.analyst")), "Accept": TAXII}
+    collection_id = next(
+        c["id"]
+        for c in client.get("/taxii2/api/collections/", headers=headers).json["collections"]
+        if c["title"] == "Bulletins from IT-MININT"
+    )
+    text = st.text(max_size=40)
+    params = st.fixed_dictionaries(
+        {},
+        optional={
+            "added_after": text,
+            "limit": st.one_of(text, st.integers(-5, 5000).map(str)),
+            "next": text,
+            "match[type]": text,
+            "match[id]": text,
+            "match[version]": text,
+        },
+    )
+
+    @given(query=params, where=st.sampled_from(["objects/", "manifest/", "objects/x--1/", "zz/"]))
+    @settings(
+        max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    def check(query, where):
+        response = client.get(
+            f"/taxii2/api/collections/{collection_id}/{where}", query_string=query, headers=headers
+        )
+        assert response.status_code in (200, 400, 404), (where, query, response.text[:200])
+
+    check()
