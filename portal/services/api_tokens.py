@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from portal.models import ApiToken, User, utcnow
@@ -109,6 +110,17 @@ def revoke(user: User, actor: Actor, token_id: int) -> None:
             )
 
 
+def revoke_all(session: Session, user_id: int) -> int:
+    """Revoke every live token of a user (disabled, password or second factor reset or
+    changed), inside the caller's transaction; returns how many."""
+    result = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def authenticate(token: str, *, ip: str | None, endpoint: str | None) -> TokenUse | None:
     """The token's user and scope, if the token is live and its user active; None otherwise."""
     if not token.startswith(PREFIX) or len(token) > 100:
@@ -119,7 +131,7 @@ def authenticate(token: str, *, ip: str | None, endpoint: str | None) -> TokenUs
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
     user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or user.must_change_password:
         return None
     if row.last_used_at is not None and now - row.last_used_at < USE_RECORDED_EVERY:
         # Every action a token takes is audited by the service doing it; the token's own use

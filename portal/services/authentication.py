@@ -22,7 +22,7 @@ from portal.models import (
     UserRole,
     utcnow,
 )
-from portal.services import audit, mfa, passwords
+from portal.services import api_tokens, audit, mfa, passwords
 from portal.services.audit import Actor
 from portal.services.errors import InvalidInput, LoginRefused, TooManyAttempts
 
@@ -299,12 +299,14 @@ def end_session(session_id: int, reason: str, actor: Actor) -> None:
 
 
 def end_all_sessions(session: Session, user: User, reason: str) -> int:
-    """End every live session of ``user`` inside the caller's transaction."""
+    """End every live session of ``user``, and revoke their API tokens, inside the caller's
+    transaction (disabled, password or second factor reset)."""
     result = session.execute(
         update(LoginSession)
         .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
         .values(ended_at=utcnow(), end_reason=reason)
     )
+    api_tokens.revoke_all(session, user.id)
     return result.rowcount
 
 
@@ -334,4 +336,11 @@ def change_password(
             )
             .values(ended_at=utcnow(), end_reason="password_changed")
         )
-        audit.record(session, "password.changed", Actor.of(user, ip), subject_user=user)
+        revoked = api_tokens.revoke_all(session, user.id)  # made before? now they stop
+        audit.record(
+            session,
+            "password.changed",
+            Actor.of(user, ip),
+            subject_user=user,
+            details={"api_tokens_revoked": revoked},
+        )

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from portal.extensions import db
 from portal.models import ApiToken, AuditRecord, Bulletin, User, utcnow
+from portal.services.audit import Actor
 from tests.portal.api.conftest import bearer
 from tests.portal.bulletins.conftest import document
 
@@ -306,3 +307,21 @@ def test_requests_are_limited_per_token(app, client, desk, token):
     assert client.get("/api/v1/bulletins", headers=second).status_code == 200
     limited = client.get("/api/v1/bulletins", headers=first)
     assert limited.json["error"]["code"] == 429
+
+
+def test_tokens_stop_when_the_password_or_second_factor_is_reset(app, client, desk, token):
+    from portal.services import accounts
+
+    admin = desk.people.user("admin@fr.example", "org_admin", org="FR-MININT")
+    for reset in ("mfa", "password"):  # after a password reset no token works until it changes
+        secret = token("fr.analyst")
+        assert client.get("/api/v1/bulletins", headers=bearer(secret)).status_code == 200
+        with app.app_context():
+            actor = Actor.of(db.session.get_one(User, admin))
+            if reset == "password":
+                accounts.reset_password(
+                    actor, desk.users["fr.analyst"], "a new temporary passphrase"
+                )
+            else:
+                accounts.reset_second_factor(actor, desk.users["fr.analyst"])
+        assert client.get("/api/v1/bulletins", headers=bearer(secret)).status_code == 401
