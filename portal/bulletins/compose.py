@@ -163,7 +163,8 @@ def import_stix() -> Page:
         "summary": content.summary,
         "body": content.body,
         "category": draft.category if draft.category in {c.value for c in Category} else "other",
-        "marking": draft.marking or Marking.AMBER.value,
+        # No marking in the bundle: none is chosen for the officer, who must pick one.
+        "marking": draft.marking or "",
         "retain_until": _default_retention(),
         "entities": [entity_row_data(e) for e in content.entities],
         "relations": [relation_row_data(r) for r in content.relations],

@@ -247,12 +247,17 @@ def post_objects(
         failures=[],
     )
     entries = [
-        {"id": o.get("id"), "version": o.get("modified") or o.get("created")}
+        {"id": o["id"], "version": o.get("modified") or o.get("created") or "unknown"}
         for o in objects
-        if isinstance(o, dict)
+        if isinstance(o, dict) and isinstance(o.get("id"), str)
     ]
     try:
         draft = intake.draft_from_bundle(bundle)
+        if draft.marking is None:
+            raise InvalidInput(
+                "Mark the report with a TLP marking definition (TLP 2.0 or STIX's TLP ids).",
+                field="object_marking_refs",
+            )
         recipients = report.get("x_ischia_recipients")
         if not isinstance(recipients, list) or not recipients:
             raise InvalidInput(
@@ -265,7 +270,7 @@ def post_objects(
             sealing.Draft(
                 document=draft.document,
                 category=draft.category or "other",
-                marking=draft.marking or "TLP:AMBER",
+                marking=draft.marking,
                 recipients=[str(code) for code in recipients],
             ),
         )

@@ -199,6 +199,8 @@ def bulletin_objects(
         by_ref[entity.ref] = obj["id"]
         objects.append(obj)
     for i, relation in enumerate(content.relations):
+        if relation.source not in by_ref or relation.target not in by_ref:
+            continue  # sealed before relations to travel events were refused: not STIX
         objects.append(
             {
                 "type": "relationship",
@@ -229,8 +231,12 @@ def bulletin_objects(
                 objects.append(place)
                 places.append(place["id"])
         traveller = by_ref.get(travel.traveller or "")
-        if traveller is None or not places:
-            continue
+        if (
+            traveller is None
+            or not places
+            or not traveller.startswith(("threat-actor--", "identity--"))
+        ):
+            continue  # only a person is sighted (older bulletins may say otherwise)
         when = (
             datetime.combine(travel.on, datetime.min.time(), UTC)
             if travel.on

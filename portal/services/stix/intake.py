@@ -67,6 +67,8 @@ def load_bundle(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
     for index, obj in enumerate(objects):
         if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
             raise InvalidInput(f"objects[{index}] is not a STIX object.", field="bundle")
+        if not isinstance(obj.get("id"), str) or len(obj["id"]) > 200:
+            raise InvalidInput(f"objects[{index}] has no STIX id.", field="bundle")
         _depth_and_strings(obj, f"{obj.get('id') or f'objects[{index}]'}")
     return raw
 
@@ -80,6 +82,22 @@ def _checked(obj: dict[str, Any], index: int) -> None:
         raise InvalidInput(f"{where}: {message}", field="bundle") from None
 
 
+def _texts(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput(f"{where}: a list of texts.", field="bundle")
+    return list(value)
+
+
+def _text(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise InvalidInput(f"{where}: a text.", field="bundle")
+    return str(value)
+
+
 def _platform(value: Any) -> str:
     text = str(value or "").lower()
     return text if text in {p.value for p in Platform} else "other"
@@ -90,20 +108,31 @@ def _entity(obj: dict[str, Any], ref: str) -> dict[str, Any] | None:
     if kind in ("threat-actor",) or (
         kind == "identity" and obj.get("identity_class") == "individual"
     ):
-        aliases = obj.get("aliases") or obj.get("x_ischia_aliases") or []
-        person = {"ref": ref, "type": "person", "value": obj.get("name", "")}
+        where = obj["id"]
+        aliases = _texts(obj.get("aliases"), where) or _texts(obj.get("x_ischia_aliases"), where)
+        person: dict[str, Any] = {
+            "ref": ref,
+            "type": "person",
+            "value": _text(obj.get("name"), where) or "",
+        }
         if aliases:
-            person["aliases"] = [str(a) for a in aliases]
-        for key in ("transliterations", "nationality", "date_of_birth", "role"):
+            person["aliases"] = aliases
+        if obj.get("x_ischia_transliterations"):
+            person["transliterations"] = _texts(obj["x_ischia_transliterations"], where)
+        for key in ("nationality", "date_of_birth", "role"):
             if obj.get(f"x_ischia_{key}"):
-                person[key] = obj[f"x_ischia_{key}"]
+                person[key] = _text(obj[f"x_ischia_{key}"], where)
         return person
     if kind == "intrusion-set":
-        group = {"ref": ref, "type": "group", "value": obj.get("name", "")}
+        group: dict[str, Any] = {
+            "ref": ref,
+            "type": "group",
+            "value": _text(obj.get("name"), obj["id"]) or "",
+        }
         if obj.get("aliases"):
-            group["aliases"] = [str(a) for a in obj["aliases"]]
+            group["aliases"] = _texts(obj["aliases"], obj["id"])
         if obj.get("x_ischia_country"):
-            group["country"] = obj["x_ischia_country"]
+            group["country"] = _text(obj["x_ischia_country"], obj["id"])
         return group
     if kind == "user-account":
         value = obj.get("x_ischia_value") or obj.get("account_login") or obj.get("user_id")
@@ -158,7 +187,9 @@ def draft_from_bundle(raw: bytes | str | dict[str, Any]) -> ImportedDraft:
     for obj in objects:
         if obj["id"] in travel_places:
             continue  # a journey's stops come back as the journey itself
-        ref = obj.get("x_ischia_ref") or f"e{len(entities) + 1}"
+        ref = obj.get("x_ischia_ref")
+        if not isinstance(ref, str) or not ref or len(ref) > 40:
+            ref = f"e{len(entities) + 1}"
         if ref in {e["ref"] for e in entities}:
             ref = f"e{len(entities) + 1}"
         entity = _entity(obj, ref)
@@ -197,12 +228,16 @@ def draft_from_bundle(raw: bytes | str | dict[str, Any]) -> ImportedDraft:
         if traveller is None or "x_ischia_destination" not in obj:
             ignored["sighting"] = ignored.get("sighting", 0) + 1
             continue
+        where = obj["id"]
+        travel_ref = obj.get("x_ischia_ref")
+        if not isinstance(travel_ref, str) or not travel_ref or len(travel_ref) > 40:
+            travel_ref = f"e{len(entities) + 1}"
         travel = {
-            "ref": obj.get("x_ischia_ref") or f"e{len(entities) + 1}",
+            "ref": travel_ref,
             "type": "travel",
             "traveller": traveller,
-            "destination": obj["x_ischia_destination"],
-            "via": list(obj.get("x_ischia_via") or []),
+            "destination": _text(obj["x_ischia_destination"], where),
+            "via": _texts(obj.get("x_ischia_via"), where),
         }
         if obj.get("x_ischia_value"):
             travel["value"] = obj["x_ischia_value"]
@@ -225,10 +260,13 @@ def draft_from_bundle(raw: bytes | str | dict[str, Any]) -> ImportedDraft:
         raise InvalidInput(
             f"The bundle's content: {error.message} ({error.field})", field="bundle"
         ) from None
-    markings = [
-        vocab.TLP_OF_ID[m] for m in report.get("object_marking_refs", []) if m in vocab.TLP_OF_ID
-    ]
-    labels = report.get("labels") or []
-    return ImportedDraft(
-        document, markings[0] if markings else None, labels[0] if labels else None, ignored
-    )
+    # The most restrictive marking on any object, TLP 2.0 or STIX's TLP 1.0 ids alike.
+    found = {
+        vocab.TLP_OF_ID[ref]
+        for obj in objects
+        for ref in (obj.get("object_marking_refs") or [])
+        if isinstance(ref, str) and ref in vocab.TLP_OF_ID
+    }
+    marking = max(found, key=vocab.TLP_ORDER.index) if found else None
+    labels = [label for label in (report.get("labels") or []) if isinstance(label, str)]
+    return ImportedDraft(document, marking, labels[0] if labels else None, ignored)

@@ -14,7 +14,15 @@ TLP_IDS: Final[dict[str, str]] = {
     "TLP:AMBER+STRICT": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
     "TLP:RED": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
 }
-TLP_OF_ID: Final = {value: key for key, value in TLP_IDS.items()}
+# STIX 2.1's own TLP 1.0 marking definitions, as MISP, OpenCTI and the stix2 library write them.
+TLP1_IDS: Final[dict[str, str]] = {
+    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": "TLP:CLEAR",  # TLP:WHITE
+    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": "TLP:GREEN",
+    "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": "TLP:AMBER",
+    "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": "TLP:RED",
+}
+TLP_OF_ID: Final = {**{value: key for key, value in TLP_IDS.items()}, **TLP1_IDS}
+TLP_ORDER: Final = ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED")
 TLP_CREATOR: Final = "identity--b3bca3c2-1f3d-4b54-b44f-dac42c3a8f01"
 
 

@@ -344,3 +344,43 @@ def test_the_compose_page_imports_a_bundle_for_review(app, client, desk, token, 
     assert bad.status_code == 400 and "Send a STIX bundle" in bad.text
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Bulletin)) == before
+
+
+def test_markings_from_stix_tlp_ids_keep_the_most_restrictive(client, desk, token):
+    red_v1 = "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"
+    clear_v2 = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+    bundle = json.loads(json.dumps(OPENCTI_LIKE))
+    bundle["objects"][0]["object_marking_refs"] = [clear_v2]
+    bundle["objects"][1]["object_marking_refs"] = [red_v1]
+    response = client.post(
+        "/api/v1/stix/import", json=bundle, headers=bearer(token("fr.officer", write=True))
+    )
+    assert response.status_code == 200 and response.json["marking"] == "TLP:RED"
+
+
+@pytest.mark.parametrize(
+    "bad_object",
+    [
+        {"type": "x-thing", "spec_version": "2.1"},
+        {"type": "x-thing", "spec_version": "2.1", "id": ["a"]},
+        {
+            "type": "threat-actor",
+            "spec_version": "2.1",
+            "id": "threat-actor--6f1a9d50-8e76-4f0e-9a3e-2ad4d1f6c001",
+            "created": "2026-01-01T00:00:00.000Z",
+            "modified": "2026-01-01T00:00:00.000Z",
+            "name": "X",
+            "x_ischia_aliases": 5,
+        },
+    ],
+)
+def test_objects_of_the_wrong_shape_are_400(client, desk, token, bad_object):
+    bundle = {
+        "type": "bundle",
+        "id": "bundle--6f1a9d50-8e76-4f0e-9a3e-2ad4d1f6c0ff",
+        "objects": [bad_object],
+    }
+    response = client.post(
+        "/api/v1/stix/import", json=bundle, headers=bearer(token("fr.officer", write=True))
+    )
+    assert response.status_code == 400, response.json
