@@ -24,10 +24,10 @@ csrf.exempt(blueprint)  # no cookie authenticates here, so there is nothing to f
 
 
 def _token_key() -> str:
-    """Rate-limit key: the credential itself (hashed), or the address when there is none."""
-    header = request.headers.get("Authorization", "")
-    if header:
-        return "api:" + hashlib.sha256(header.encode("utf-8", "replace")).hexdigest()
+    """Rate-limit key: the token itself (hashed), however it is sent, or the address."""
+    token = _credential()
+    if token:
+        return "api:" + hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
     return "api-anonymous:" + (request.remote_addr or "")
 
 
@@ -53,8 +53,12 @@ def _credential() -> str | None:
 
 
 def _unauthorised() -> tuple[Response, int]:
-    body = {"error": {"code": 401, "message": "A valid API token is required.", "field": None}}
-    response = jsonify(body)
+    message = "A valid API token is required."
+    if request.path.startswith("/taxii2/"):
+        response = jsonify({"title": message, "http_status": "401"})
+        response.headers["Content-Type"] = "application/taxii+json;version=2.1"
+    else:
+        response = jsonify({"error": {"code": 401, "message": message, "field": None}})
     response.headers["WWW-Authenticate"] = 'Bearer realm="ischia", Basic realm="ischia"'
     return response, 401
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -30,7 +31,8 @@ def _cursor(text: str | None) -> tuple[datetime, str] | None:
         return None
     try:
         at, _, bulletin_id = base64.urlsafe_b64decode(text.encode()).decode().partition("|")
-        return datetime.fromisoformat(at), bulletin_id
+        moment = datetime.fromisoformat(at)
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)), bulletin_id
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("Not a cursor this API gave out.", field="cursor") from None
 
@@ -62,7 +64,7 @@ def _day(name: str) -> date | None:
 
 def _limit() -> int:
     value = request.args.get("limit", "50")
-    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+    if not re.fullmatch(r"[0-9]{1,4}", value) or not 1 <= int(value) <= MAX_LIMIT:
         raise InvalidInput(f"A limit from 1 to {MAX_LIMIT}.", field="limit")
     return int(value)
 
@@ -242,7 +244,10 @@ def post_bulletin() -> tuple[Response, int]:
     except (TypeError, ValueError):
         raise InvalidInput("A date as YYYY-MM-DD.", field="retain_until") from None
     groups = data.get("groups", [])
-    if not all(isinstance(group, int) and not isinstance(group, bool) for group in groups):
+    if not all(
+        isinstance(group, int) and not isinstance(group, bool) and 0 < group < 2**31
+        for group in groups
+    ):
         raise InvalidInput("Sharing group ids are numbers.", field="groups")
     draft = sealing.Draft(
         document=document,
@@ -327,7 +332,7 @@ def bulletin_stix(bulletin_id: str) -> Response:
         "404": {$ref: "#/components/responses/NotFound"}
         "409": {$ref: "#/components/responses/Conflict"}
     """
-    return _stix_response(stix_export.bundle(reader(), [bulletin_id]))
+    return _stix_response(stix_export.bundle(reader(), [bulletin_id], actor=actor()))
 
 
 def _stix_response(bundle: dict[str, Any]) -> Response:
@@ -363,7 +368,7 @@ def stix_bundle() -> Response:
     ids = _json_object().get("ids")
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise InvalidInput("A list of bulletin ids.", field="ids")
-    return _stix_response(stix_export.bundle(reader(), ids))
+    return _stix_response(stix_export.bundle(reader(), ids, actor=actor()))
 
 
 @blueprint.route("/stix/import", methods=["POST"])

@@ -261,7 +261,7 @@ def _conditions(session: Session, reader: Reader, query: InboxQuery) -> list[Col
     # Dates filter the copy of created_at on the recipient row: the inbox index covers it.
     if query.since:
         where.append(BulletinRecipient.created_at >= _day_start(query.since))
-    if query.until:
+    if query.until and query.until < date.max:  # the last day has no "day after"
         where.append(BulletinRecipient.created_at < _day_start(query.until) + timedelta(days=1))
     if query.entity:
         tokens = _entity_tokens(reader, query.entity)

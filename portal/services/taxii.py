@@ -14,7 +14,7 @@ import binascii
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -29,7 +29,7 @@ from portal.models import (
     TaxiiStatus,
     utcnow,
 )
-from portal.services import sealing
+from portal.services import audit, sealing
 from portal.services.audit import Actor
 from portal.services.bulletin_access import Reader
 from portal.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
@@ -40,6 +40,8 @@ from portal.services.stix.export import bulletin_objects
 
 MAX_LIMIT = 1_000
 DEFAULT_LIMIT = 100
+MAX_EXAMINED = 200  # bulletins opened for one page: a filter that matches nothing stops here
+MAX_SEARCHED = 1_000  # newest bulletins searched for one object that is not a report
 _CHUNK = 50
 
 
@@ -112,7 +114,12 @@ class Cursor:
     def decode(cls, text: str) -> Cursor:
         try:
             added, bulletin_id, offset = base64.urlsafe_b64decode(text.encode()).decode().split("|")
-            return cls(datetime.fromisoformat(added), bulletin_id, int(offset))
+            moment = datetime.fromisoformat(added)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            if not 0 <= int(offset) < 1_000_000:
+                raise ValueError("offset")
+            return cls(moment, bulletin_id, int(offset))
         except (ValueError, binascii.Error, UnicodeDecodeError):
             raise InvalidInput("Not a 'next' value this server gave.", field="next") from None
 
@@ -134,7 +141,12 @@ class Match:
 
 
 def _bulletins(
-    reader: Reader, found: Collection, added_after: datetime | None, cursor: Cursor | None
+    reader: Reader,
+    found: Collection,
+    added_after: datetime | None,
+    cursor: Cursor | None,
+    *,
+    newest_first: bool = False,
 ) -> Iterator[tuple[Bulletin, Organisation, datetime]]:
     session = db.session()
     sender = session.get_one(Organisation, found.sender_id)
@@ -159,7 +171,13 @@ def _bulletins(
         select(Bulletin, BulletinRecipient.created_at)
         .join(BulletinRecipient, BulletinRecipient.bulletin_id == Bulletin.id)
         .where(*where)
-        .order_by(BulletinRecipient.created_at, BulletinRecipient.bulletin_id)
+        .order_by(
+            *(
+                (BulletinRecipient.created_at.desc(), BulletinRecipient.bulletin_id.desc())
+                if newest_first
+                else (BulletinRecipient.created_at, BulletinRecipient.bulletin_id)
+            )
+        )
     )
     offset = 0
     while True:
@@ -188,6 +206,7 @@ class Page:
     objects: list[tuple[dict[str, Any], datetime]]
     more: bool
     next: str | None
+    opened: list[str]  # the bulletins decrypted for this page (audited)
 
 
 def page(
@@ -203,23 +222,59 @@ def page(
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"A limit from 1 to {MAX_LIMIT}.", field="limit")
     taken: list[tuple[dict[str, Any], datetime]] = []
+    given: set[str] = set()
+    opened: list[str] = []
     for bulletin, sender, added in _bulletins(reader, found, added_after, cursor):
         start = cursor.offset if cursor and cursor.bulletin_id == bulletin.id else 0
+        if len(opened) == MAX_EXAMINED:
+            return Page(taken, True, Cursor(added, bulletin.id, start).encode(), opened)
+        opened.append(bulletin.id)
         objects = [o for o in _objects(reader, bulletin, sender) if match.accepts(o)]
         for index in range(start, len(objects)):
             if len(taken) == limit:
-                return Page(taken, True, Cursor(added, bulletin.id, index).encode())
+                return Page(taken, True, Cursor(added, bulletin.id, index).encode(), opened)
+            if objects[index]["id"] in given:
+                continue  # shared identities, markings and observables: once per page
+            given.add(objects[index]["id"])
             taken.append((objects[index], added))
-    return Page(taken, False, None)
+    return Page(taken, False, None, opened)
+
+
+def record_reads(reader: Reader, actor: Actor, found: Collection, bulletin_ids: list[str]) -> None:
+    """One audit record for the bulletins a TAXII request decrypted."""
+    if not bulletin_ids:
+        return
+    with db.write() as session:
+        audit.record(
+            session,
+            "taxii.objects_read",
+            actor,
+            subject_org=found.sender_id,
+            details={"collection": found.id, "bulletins": bulletin_ids},
+        )
 
 
 def find_object(
     reader: Reader, found: Collection, object_id: str
 ) -> list[tuple[dict[str, Any], datetime]]:
-    """Every version of one object in the collection (one per bulletin that carries it)."""
+    """Every version of one object in the collection (one per bulletin that carries it).
+
+    A report is found by its id alone (it is derived from the bulletin's); any other object
+    among the :data:`MAX_SEARCHED` newest bulletins.
+    """
     hits = []
-    for bulletin, sender, added in _bulletins(reader, found, None, None):
+    is_report = object_id.startswith("report--")
+    for searched, (bulletin, sender, added) in enumerate(
+        _bulletins(reader, found, None, None, newest_first=True)
+    ):
+        if is_report:
+            if vocab.object_id("report", bulletin.id) != object_id:
+                continue
+        elif searched >= MAX_SEARCHED:
+            break
         hits += [(o, added) for o in _objects(reader, bulletin, sender) if o["id"] == object_id]
+        if is_report and hits:
+            break
     if not hits:
         raise NotFound("No such object in this collection.", field="object")
     return hits

@@ -6,7 +6,8 @@ access rules are the web's: a collection holds only bulletins the token's organi
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, json, request
@@ -72,16 +73,17 @@ def _after() -> datetime | None:
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput(
             "added_after is a timestamp such as 2026-01-31T00:00:00Z.", field="added_after"
         ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _limit() -> int:
     text = request.args.get("limit", str(taxii.DEFAULT_LIMIT))
-    if not text.isdigit():
+    if not re.fullmatch(r"[0-9]{1,7}", text):
         raise InvalidInput("limit is a whole number.", field="limit")
     return min(int(text), taxii.MAX_LIMIT) or 1
 
@@ -157,6 +159,7 @@ def objects(collection_id: str) -> Response:
     page = taxii.page(
         reader, found, added_after=_after(), limit=_limit(), cursor=cursor, match=_match()
     )
+    taxii.record_reads(reader, api.actor(), found, page.opened)
     body: dict[str, Any] = {"more": page.more, "objects": [o for o, _ in page.objects]}
     if page.next:
         body["next"] = page.next
@@ -218,7 +221,9 @@ def manifest(collection_id: str) -> Response:
 def single_object(collection_id: str, object_id: str) -> Response:
     """One object, in the versions the collection holds."""
     reader = api.reader()
-    hits = taxii.find_object(reader, taxii.collection(reader, collection_id), object_id)
+    found = taxii.collection(reader, collection_id)
+    hits = taxii.find_object(reader, found, object_id)
+    taxii.record_reads(reader, api.actor(), found, [f"object {object_id}"])
     return _taxii({"more": False, "objects": [hits[-1][0]]})
 
 

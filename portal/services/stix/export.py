@@ -25,6 +25,8 @@ from crypto import EnvelopeError
 from crypto.canonical import canonical_json
 from portal.extensions import db
 from portal.models import Bulletin, Organisation, utcnow
+from portal.services import audit
+from portal.services.audit import Actor
 from portal.services.bulletin_access import Reader, visible_bulletin
 from portal.services.bulletin_content import BulletinContent, Entity, EntityType
 from portal.services.errors import Conflict, InvalidInput
@@ -293,7 +295,11 @@ def bulletin_objects(
 
 
 def bundle(
-    reader: Reader, bulletin_ids: list[str], *, now: datetime | None = None
+    reader: Reader,
+    bulletin_ids: list[str],
+    *,
+    actor: Actor | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """A bundle of the readable bulletins named (NotFound for any other)."""
     if not bulletin_ids:
@@ -324,6 +330,15 @@ def bundle(
         for obj in bulletin_objects(bulletin, sender, content):
             objects.setdefault(obj["id"], obj)  # shared observables appear once
         markings.add(bulletin.marking)
+    if actor is not None:
+        with db.write() as writing:
+            audit.record(
+                writing,
+                "stix.exported",
+                actor,
+                subject_org=reader.org_id,
+                details={"bulletins": [b.id for b in bulletins]},
+            )
     extra = [vocab.tlp_marking(m) for m in sorted(markings)]
     if any(o["type"] == vocab.PHONE_TYPE for o in objects.values()):
         extra += [vocab.ischia_identity(), vocab.phone_extension_definition()]

@@ -90,7 +90,8 @@ def test_pages_carry_date_headers_and_match_filters(client, desk, token):
         seen += [o["id"] for o in page["objects"]]
         nxt = page.get("next")
     everything = client.get(url, query_string={"limit": 1000}, headers=headers).json["objects"]
-    assert seen == [o["id"] for o in everything]
+    # Pages repeat what they share (markings, the sender): each page stands on its own.
+    assert list(dict.fromkeys(seen)) == [o["id"] for o in everything]
     reports = client.get(url, query_string={"match[type]": "report"}, headers=headers).json
     assert {o["type"] for o in reports["objects"]} == {"report"} and len(reports["objects"]) == 3
     one = reports["objects"][0]["id"]
