@@ -325,3 +325,26 @@ def test_tokens_stop_when_the_password_or_second_factor_is_reset(app, client, de
             else:
                 accounts.reset_second_factor(actor, desk.users["fr.analyst"])
         assert client.get("/api/v1/bulletins", headers=bearer(secret)).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/v1/bulletins?limit=%C2%B2", "limit"),
+        ("/api/v1/bulletins?until=9999-12-31", None),
+        ("/api/v1/bulletins?cursor=MjAyNi0wMS0wMXx4", None),
+    ],
+)
+def test_odd_list_parameters_are_answered_not_failed(client, desk, token, path, field):
+    response = client.get(path, headers=bearer(token("fr.analyst")))
+    assert response.status_code in (200, 400)
+    if field:
+        assert response.status_code == 400 and response.json["error"]["field"] == field
+
+
+def test_group_ids_out_of_range_are_400(client, desk, token):
+    draft = _draft(groups=[2**70])
+    response = client.post(
+        "/api/v1/bulletins", json=draft, headers=bearer(token("it.officer", write=True))
+    )
+    assert response.status_code == 400 and response.json["error"]["field"] == "groups"

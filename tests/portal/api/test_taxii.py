@@ -172,3 +172,23 @@ def test_odd_query_parameters_never_fail(client, desk, token):
         assert response.status_code in (200, 400, 404), (where, query, response.text[:200])
 
     check()
+
+
+def test_odd_dates_and_cursors_are_answered(client, desk, token):
+    import base64
+
+    desk.post(title="Odd", recipients=("FR-MININT",), **_entities("odd"))
+    headers = {**bearer(token("fr.analyst")), "Accept": TAXII}
+    collection_id = next(
+        c["id"]
+        for c in client.get("/taxii2/api/collections/", headers=headers).json["collections"]
+        if c["title"] == "Bulletins from IT-MININT"
+    )
+    url = f"/taxii2/api/collections/{collection_id}/objects/"
+    naive = client.get(url, query_string={"added_after": "2020-01-01"}, headers=headers)
+    assert naive.status_code == 200 and naive.json["objects"]
+    for cursor in ("2026-01-01T00:00:00|x|-300", "2026-01-01T00:00:00|x|0"):
+        encoded = base64.urlsafe_b64encode(cursor.encode()).decode()
+        response = client.get(url, query_string={"next": encoded}, headers=headers)
+        assert response.status_code in (200, 400)
+    assert client.get(url, query_string={"limit": "²"}, headers=headers).status_code == 400

@@ -251,3 +251,8 @@ def test_the_typed_identifier_is_not_stored(app, desk, clients):
         for file in (path, path.with_name(path.name + "-wal")):
             if file.exists():
                 assert b"33612345678" not in file.read_bytes()
+
+
+def test_the_last_day_of_the_calendar_is_a_filter_not_an_error(clients):
+    response = clients["fr.analyst"].get("/bulletins/?until=9999-12-31&since=0001-01-01")
+    assert response.status_code == 200
