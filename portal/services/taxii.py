@@ -94,9 +94,24 @@ def collections(reader: Reader) -> list[Collection]:
 
 
 def collection(reader: Reader, collection_id: str) -> Collection:
-    for found in collections(reader):
-        if found.id == collection_id:
-            return found
+    """One collection, found from the organisations' codes and one EXISTS (not a pass over
+    the organisation's bulletins, as listing them all takes)."""
+    if reader.sees_bulletins:
+        session = db.session()
+        for org in session.scalars(select(Organisation)):
+            if _collection_id(org.code) != collection_id:
+                continue
+            receives = org.id == reader.org_id or session.scalar(
+                select(BulletinRecipient.bulletin_id)
+                .join(Bulletin, Bulletin.id == BulletinRecipient.bulletin_id)
+                .where(BulletinRecipient.org_id == reader.org_id, Bulletin.sender_org_id == org.id)
+                .limit(1)
+            )
+            if receives:
+                title = f"Bulletins from {org.code}"
+                if org.id == reader.org_id:
+                    title += " (your outbox)"
+                return Collection(collection_id, title, org.id, org.id == reader.org_id)
     raise NotFound("No such collection.", field="collection")
 
 
