@@ -85,6 +85,8 @@ class BulletinRecipient(Base):
     __table_args__ = (
         # ``via`` makes it covering for the inbox ("sent by us" / "received"): one range scan.
         Index("ix_bulletin_recipients_org_created", "org_id", "created_at", "bulletin_id", "via"),
+        # When a bulletin reached an organisation (sealed or released): TAXII's date_added.
+        Index("ix_bulletin_recipients_org_added", "org_id", "added_at", "bulletin_id"),
     )
 
     bulletin_id: Mapped[str] = mapped_column(

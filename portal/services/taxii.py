@@ -2,7 +2,8 @@
 
 An organisation sees one collection per organisation whose bulletins it receives (its own
 outbox among them); the objects of a collection are the STIX objects of those bulletins
-(:mod:`portal.services.stix.export`), each added when the bulletin reached the organisation.
+(:mod:`portal.services.stix.export`), each added when the bulletin reached the organisation
+(sealed to it, or released to it later: a client polling with ``added_after`` sees both).
 Pages follow the bulletins' arrival, and a page's ``next`` names where the next one starts,
 inside a bulletin if need be. Posting to one's own collection seals a bulletin.
 """
@@ -171,26 +172,26 @@ def _bulletins(
         Bulletin.state == BulletinState.ACTIVE.value,
     ]
     if added_after is not None:
-        where.append(BulletinRecipient.created_at > added_after)
+        where.append(BulletinRecipient.added_at > added_after)
     if cursor is not None:
         where.append(
             or_(
-                BulletinRecipient.created_at > cursor.added,
+                BulletinRecipient.added_at > cursor.added,
                 and_(
-                    BulletinRecipient.created_at == cursor.added,
+                    BulletinRecipient.added_at == cursor.added,
                     BulletinRecipient.bulletin_id >= cursor.bulletin_id,
                 ),
             )
         )
     query = (
-        select(Bulletin, BulletinRecipient.created_at)
+        select(Bulletin, BulletinRecipient.added_at)
         .join(BulletinRecipient, BulletinRecipient.bulletin_id == Bulletin.id)
         .where(*where)
         .order_by(
             *(
-                (BulletinRecipient.created_at.desc(), BulletinRecipient.bulletin_id.desc())
+                (BulletinRecipient.added_at.desc(), BulletinRecipient.bulletin_id.desc())
                 if newest_first
-                else (BulletinRecipient.created_at, BulletinRecipient.bulletin_id)
+                else (BulletinRecipient.added_at, BulletinRecipient.bulletin_id)
             )
         )
     )

@@ -192,3 +192,28 @@ def test_odd_dates_and_cursors_are_answered(client, desk, token):
         response = client.get(url, query_string={"next": encoded}, headers=headers)
         assert response.status_code in (200, 400)
     assert client.get(url, query_string={"limit": "²"}, headers=headers).status_code == 400
+
+
+def test_a_bulletin_released_later_is_added_when_it_is_released(app, client, desk, token):
+    from datetime import UTC, datetime
+
+    from portal.services import lifecycle
+    from portal.services.audit import Actor
+
+    bid = desk.post(title="Released later", recipients=("DE-BMI",), **_entities("later"))
+    headers = {**bearer(token("fr.analyst")), "Accept": TAXII}
+    cut = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    with app.app_context():
+        officer = desk.reader("it.officer")
+        lifecycle.release_to(officer, Actor(officer.user_id), bid, "FR-MININT")
+    collection_id = next(
+        c["id"]
+        for c in client.get("/taxii2/api/collections/", headers=headers).json["collections"]
+        if c["title"] == "Bulletins from IT-MININT"
+    )
+    page = client.get(
+        f"/taxii2/api/collections/{collection_id}/objects/",
+        query_string={"added_after": cut, "match[type]": "report"},
+        headers=headers,
+    ).json
+    assert [o["name"] for o in page["objects"]] == ["Released later"]
