@@ -263,13 +263,15 @@ def gunicorn(app_spec: str, env: dict[str, str], cwd: Path) -> Iterator[tuple[in
             server.wait(timeout=5)
 
 
-def wrk(port: int, headers: dict[str, str], seconds: int, script: Path) -> tuple[float, int]:
-    """Requests/s and the number of requests answered."""
+def wrk(
+    port: int, headers: dict[str, str], seconds: int, script: Path, path: str = "/"
+) -> tuple[float, int]:
+    """Requests/s and the number of requests answered (every answer must be a 200)."""
     command = ["wrk", "-t", "2", "-c", "8", "-d", f"{seconds}s", "-s", str(script)]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run(
-        [*command, f"http://127.0.0.1:{port}/"],
+        [*command, f"http://127.0.0.1:{port}{path}"],
         capture_output=True,
         text=True,
         check=True,

@@ -191,7 +191,6 @@ def api_throughput(rounds: int, seconds: int) -> None:
     import base64
     import os
     import secrets as secret_bytes
-    import subprocess
 
     import auth_bench
 
@@ -222,21 +221,7 @@ def api_throughput(rounds: int, seconds: int) -> None:
         script.write_text(auth_bench.WRK_SCRIPT)
 
         def run_wrk(port: int, path: str, headers: dict[str, str]) -> float:
-            command = ["wrk", "-t", "2", "-c", "8", "-d", f"{seconds}s", "-s", str(script)]
-            for name, value in headers.items():
-                command += ["-H", f"{name}: {value}"]
-            output = subprocess.run(
-                [*command, f"http://127.0.0.1:{port}{path}"],
-                capture_output=True,
-                text=True,
-                check=True,
-                timeout=seconds + 30,
-            ).stdout
-            import re
-
-            not_ok = re.search(r"NOT_200 (\d+)", output)
-            assert not_ok and not_ok.group(1) == "0", output
-            return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+            return auth_bench.wrk(port, headers, seconds, script, path)[0]
 
         rates: dict[str, list[float]] = {"api": [], "hello": []}
         with (

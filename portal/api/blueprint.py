@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
@@ -87,6 +88,16 @@ def reader() -> Reader:
 
 def actor() -> Actor:
     return Actor.of(g.api_use.user, request.remote_addr)
+
+
+def json_object() -> dict[str, Any]:
+    """The request's JSON body, which must be an object (a 400 otherwise)."""
+    from portal.services.errors import InvalidInput
+
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput("Send a JSON object.")
+    return data
 
 
 def require_write() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, g, jsonify, request, url_for
+from flask import Response, g, jsonify, url_for
 
 from portal.access import api_token
-from portal.api.blueprint import actor, blueprint, reader
+from portal.api.blueprint import actor, blueprint, json_object, reader
 from portal.briefings import delivery
 from portal.briefings.making import filename
 from portal.briefings.requesting import BriefingNotMade, request_briefing
@@ -125,11 +125,8 @@ def request_briefing_view() -> Response | tuple[Response, int]:
         "503": {$ref: "#/components/responses/Unavailable"}
     """
     asking = _briefer()
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidInput("Send a JSON object.")
     try:
-        requested = request_briefing(asking, actor(), g.api_use.user, _request(data))
+        requested = request_briefing(asking, actor(), g.api_use.user, _request(json_object()))
     except BriefingNotMade as error:
         body = {"error": {"code": error.status, "message": error.message, "field": None}}
         return jsonify(body), error.status

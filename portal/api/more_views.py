@@ -3,25 +3,17 @@ briefings. Same services, same access rules as the web pages."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
 from flask import Response, jsonify, request
 
 from portal.access import api_token
-from portal.api.blueprint import actor, blueprint, reader, require_write
+from portal.api.blueprint import actor, blueprint, json_object, reader, require_write
 from portal.models import Role
 from portal.services import attachment_download, lifecycle, workspace
 from portal.services.bulletin_access import Reader, visible_bulletin
 from portal.services.errors import Forbidden, InvalidInput
 from portal.services.workspace import ViewFilter
-
-
-def _json_object() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidInput("Send a JSON object.")
-    return data
 
 
 @blueprint.route("/bulletins/<bulletin_id>/release", methods=["POST"])
@@ -53,7 +45,7 @@ def release(bulletin_id: str) -> Response:
     """
     visible_bulletin(reader(), bulletin_id)  # 404 before anything about the request body
     require_write()
-    data = _json_object()
+    data = json_object()
     org, confirm = data.get("org"), data.get("confirm_red", False)
     if not isinstance(org, str) or not isinstance(confirm, bool):
         raise InvalidInput("An organisation code, and confirm_red true or false.", field="org")
@@ -89,7 +81,7 @@ def retract(bulletin_id: str) -> Response:
     """
     visible_bulletin(reader(), bulletin_id)  # 404 before anything about the request body
     require_write()
-    confirm = _json_object().get("confirm")
+    confirm = json_object().get("confirm")
     if not isinstance(confirm, bool):
         raise InvalidInput("Say confirm: true to retract.", field="confirm")
     shredded = lifecycle.retract(reader(), actor(), bulletin_id, confirmed=confirm)

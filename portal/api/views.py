@@ -15,7 +15,7 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from portal.access import api_token
-from portal.api.blueprint import actor, blueprint, reader, require_write
+from portal.api.blueprint import actor, blueprint, json_object, reader, require_write
 from portal.services import acknowledgements, discovery, inbox, reading, sealing
 from portal.services.bulletin_content import Category, Marking
 from portal.services.errors import InvalidInput
@@ -205,13 +205,6 @@ def get_bulletin(bulletin_id: str) -> Response:
     return jsonify(body)
 
 
-def _json_object() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidInput("Send a JSON object.", field=None)
-    return data
-
-
 @blueprint.route("/bulletins", methods=["POST"])
 @api_token
 def post_bulletin() -> tuple[Response, int]:
@@ -231,7 +224,7 @@ def post_bulletin() -> tuple[Response, int]:
         "403": {$ref: "#/components/responses/Forbidden"}
     """
     require_write()
-    data = _json_object()
+    data = json_object()
     document = data.get("document")
     if not isinstance(document, dict):
         raise InvalidInput("The bulletin's document (title, body, entities...).", field="document")
@@ -365,7 +358,7 @@ def stix_bundle() -> Response:
         "404": {$ref: "#/components/responses/NotFound"}
         "409": {$ref: "#/components/responses/Conflict"}
     """
-    ids = _json_object().get("ids")
+    ids = json_object().get("ids")
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise InvalidInput("A list of bulletin ids.", field="ids")
     return _stix_response(stix_export.bundle(reader(), ids, actor=actor()))

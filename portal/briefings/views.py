@@ -19,7 +19,7 @@ from portal.briefings.requesting import BriefingNotMade, request_briefing
 from portal.models import BriefingState, Role
 from portal.services import inbox, investigations, saved_filters
 from portal.services.briefings import copies, signing
-from portal.services.briefings.selection import Source, chosen_bulletins
+from portal.services.briefings.selection import Source
 from portal.services.bulletin_access import Reader
 from portal.services.errors import InvalidInput, NotFound, ServiceError
 
@@ -93,18 +93,16 @@ def create() -> Response | tuple[str, int]:
     actor = current_user.actor(request.remote_addr)
     briefing = form.briefing_request()
     try:
-        chosen_bulletins(reader, briefing)  # field errors go back to the form
-    except NotFound:
-        raise
-    except ServiceError as error:
-        field = getattr(form, error.field or "", None) or form.title
-        field.errors = [*field.errors, error.message]
-        return _compose_page(form, error.status)
-    try:
         requested = request_briefing(reader, actor, current_user.user, briefing)
     except BriefingNotMade as error:
         page = render_template("briefings/failed.html", copy=error.copy, message=error.message)
         return page, error.status
+    except NotFound:
+        raise
+    except ServiceError as error:  # the choice was refused before anything was recorded
+        field = getattr(form, error.field or "", None) or form.title
+        field.errors = [*field.errors, error.message]
+        return _compose_page(form, error.status)
     if requested.made is None:
         return redirect(url_for("briefings.status", copy_id=requested.copy.id))
     return _pdf_response(requested.made.pdf, filename(requested.copy))

@@ -46,7 +46,10 @@ def _node(g: Any, node: str) -> str:
     return node
 
 
-def _measures(reader: Reader, g: Any) -> tuple[list[set[str]], dict[str, float]] | None:
+Measures = tuple[list[set[str]], dict[str, float]]  # cells, and influence per node
+
+
+def _measures(reader: Reader, g: Any) -> Measures | None:
     """Cells and influence of the whole graph; None while a large graph's are computed."""
     background = g.number_of_nodes() > BACKGROUND_ABOVE
     cells = org_graphs.derived(
@@ -63,9 +66,9 @@ def measures_ready(reader: Reader) -> bool:
         return _measures(reader, g) is not None
 
 
-def _elements(reader: Reader, g: Any, sub: Any) -> dict[str, Any]:
+def _elements(reader: Reader, g: Any, sub: Any, measures: Measures | None = None) -> dict[str, Any]:
     """Cytoscape elements (nodes, edges) of ``sub``, with cells and influence when known."""
-    measures = _measures(reader, g)
+    measures = measures or _measures(reader, g)
     if measures is None:
         plain: dict[str, Any] = graph.to_cytoscape(sub)["elements"]
         return plain
@@ -111,8 +114,8 @@ def neighbourhood(reader: Reader, node: str, radius: int, view: ViewFilter) -> d
             markings=view.markings,
             max_nodes=MAX_VIEW_NODES,
         )
-        elements = _elements(reader, g, ego)
-        return {"elements": elements, "measures": _measures(reader, g) is not None}
+        measures = _measures(reader, g)
+        return {"elements": _elements(reader, g, ego, measures), "measures": measures is not None}
 
 
 def _induced(g: Any, nodes: Collection[str]) -> Any:

@@ -97,6 +97,18 @@ def _match() -> taxii.Match:
     return taxii.Match(values("type"), values("id"), values("version"))
 
 
+def _requested_page(collection_id: str) -> taxii.Page:
+    """The page the query asks for; the bulletins decrypted for it are audited."""
+    reader = api.reader()
+    found = taxii.collection(reader, collection_id)
+    cursor = taxii.Cursor.decode(request.args["next"]) if request.args.get("next") else None
+    page = taxii.page(
+        reader, found, added_after=_after(), limit=_limit(), cursor=cursor, match=_match()
+    )
+    taxii.record_reads(reader, api.actor(), found, page.opened)
+    return page
+
+
 def _page_headers(page: taxii.Page) -> dict[str, str]:
     if not page.objects:
         return {}
@@ -153,13 +165,7 @@ def collection(collection_id: str) -> Response:
 @api_token
 def objects(collection_id: str) -> Response:
     """A page of the collection's objects, oldest addition first."""
-    reader = api.reader()
-    found = taxii.collection(reader, collection_id)
-    cursor = taxii.Cursor.decode(request.args["next"]) if request.args.get("next") else None
-    page = taxii.page(
-        reader, found, added_after=_after(), limit=_limit(), cursor=cursor, match=_match()
-    )
-    taxii.record_reads(reader, api.actor(), found, page.opened)
+    page = _requested_page(collection_id)
     body: dict[str, Any] = {"more": page.more, "objects": [o for o, _ in page.objects]}
     if page.next:
         body["next"] = page.next
@@ -195,12 +201,7 @@ def _status(status: Any) -> dict[str, Any]:
 @api_token
 def manifest(collection_id: str) -> Response:
     """The manifest of a page of objects: ids, when added, versions, media types."""
-    reader = api.reader()
-    found = taxii.collection(reader, collection_id)
-    cursor = taxii.Cursor.decode(request.args["next"]) if request.args.get("next") else None
-    page = taxii.page(
-        reader, found, added_after=_after(), limit=_limit(), cursor=cursor, match=_match()
-    )
+    page = _requested_page(collection_id)
     entries = [
         {
             "id": o["id"],

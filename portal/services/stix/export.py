@@ -60,15 +60,20 @@ def _organisation(org: Organisation) -> dict[str, Any]:
     }
 
 
+def _canonical(entity: Entity, region: str | None, platform: str | None = None) -> str | None:
+    """The graph's canonical key of an identifier, as sealing keyed it (None if it has none)."""
+    node = graph.Entity(
+        ref=entity.ref, type=entity.type.value, value=entity.value, platform=platform
+    )
+    try:
+        return graph.entity_key(node, default_region=region)
+    except graph.NotNormalisable:
+        return None
+
+
 def _account(entity: Entity, region: str | None) -> dict[str, Any]:
     platform = entity.platform.value if entity.platform else "other"
-    try:
-        key = graph.entity_key(
-            graph.Entity(ref=entity.ref, type="account", value=entity.value, platform=platform),
-            default_region=region,
-        )
-    except graph.NotNormalisable:
-        key = None
+    key = _canonical(entity, region, platform)
     handle = key.split(":", 2)[2] if key and key.count(":") >= 2 else entity.value
     contributing = {"account_type": platform, "user_id": handle, "account_login": handle}
     return {
@@ -81,13 +86,7 @@ def _account(entity: Entity, region: str | None) -> dict[str, Any]:
 
 
 def _identifier_key(entity: Entity, region: str | None) -> str:
-    try:
-        key = graph.entity_key(
-            graph.Entity(ref=entity.ref, type=entity.type.value, value=entity.value),
-            default_region=region,
-        )
-    except graph.NotNormalisable:
-        key = None
+    key = _canonical(entity, region)
     return key.split(":", 1)[1] if key else entity.value
 
 
