@@ -34,11 +34,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         register_errorhandlers,
         register_extensions,
         register_request_hooks,
+        register_template_globals,
     )
 
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
+    register_template_globals(app)
     register_errorhandlers(app)
     register_commands(app)
     return app

@@ -59,6 +59,12 @@ def register_blueprints(app: Flask) -> None:
     access.allow_public_endpoint(app, "static")
 
 
+def register_template_globals(app: Flask) -> None:
+    from portal import navigation
+
+    app.jinja_env.globals.update(main_links=navigation.main_links, asset_url=navigation.cached_url)
+
+
 def register_request_hooks(app: Flask) -> None:
     app.before_request(access.enforce)
     app.after_request(set_security_headers)
