@@ -15,7 +15,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from portal.access import rule_for
-from portal.extensions import csrf, limiter
+from portal.extensions import csrf
+from portal.rate_limits import limit_blueprint
 from portal.services import api_tokens
 from portal.services.audit import Actor
 from portal.services.bulletin_access import Reader
@@ -36,7 +37,7 @@ def _rate() -> str:
     return str(current_app.config["API_RATE_LIMIT"])
 
 
-limiter.limit(_rate, key_func=_token_key)(blueprint)
+limit_blueprint(blueprint, _rate, key_func=_token_key)
 
 
 def _credential() -> str | None:

@@ -19,9 +19,10 @@ from werkzeug.wrappers import Response
 
 from portal.access import public, signed_in
 from portal.auth.forms import ChangePasswordForm, CodeForm, LoginForm
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.models import User
 from portal.principal import Principal
+from portal.rate_limits import limit_view
 from portal.services import authentication, mfa
 from portal.services.errors import InvalidInput, LoginRefused
 
@@ -44,7 +45,7 @@ def _pending_user() -> User | None:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_ip_limit, methods=["POST"])
+@limit_view(_login_ip_limit, methods=["POST"])
 @public
 def login() -> str | Response:
     """First factor: e-mail address and password."""
@@ -80,7 +81,7 @@ def _finish_login(user: User, form: CodeForm) -> Response | None:
 
 
 @blueprint.route("/login/verify", methods=["GET", "POST"])
-@limiter.limit(_login_ip_limit, methods=["POST"])
+@limit_view(_login_ip_limit, methods=["POST"])
 @public
 def verify() -> str | Response:
     """Second factor for a user who has enrolled."""
@@ -95,7 +96,7 @@ def verify() -> str | Response:
 
 
 @blueprint.route("/login/enrol", methods=["GET", "POST"])
-@limiter.limit(_login_ip_limit, methods=["POST"])
+@limit_view(_login_ip_limit, methods=["POST"])
 @public
 def enrol() -> str | Response:
     """First sign-in: scan the QR code, then confirm with a code."""

@@ -15,14 +15,15 @@ from werkzeug.exceptions import HTTPException
 
 from portal.access import api_token
 from portal.api import blueprint as api
-from portal.extensions import csrf, limiter
+from portal.extensions import csrf
+from portal.rate_limits import limit_blueprint
 from portal.services import taxii
 from portal.services.errors import InvalidInput, ServiceError
 
 TAXII = "application/taxii+json;version=2.1"
 blueprint = Blueprint("taxii", __name__, url_prefix="/taxii2")
 csrf.exempt(blueprint)
-limiter.limit(api._rate, key_func=api._token_key)(blueprint)
+limit_blueprint(blueprint, api._rate, key_func=api._token_key)
 blueprint.before_request(api.authenticate)
 
 
