@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.wrappers import Response
+
+_SERIALIZER_KEY = "ischia.session_serializer"
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -40,7 +43,20 @@ def set_security_headers(response: Response) -> Response:
 
 
 class SessionCookies(SecureCookieSessionInterface):
-    """Session cookies are Secure whenever the request came over https, not only in production."""
+    """Session cookies are Secure whenever the request came over https, not only in production.
+
+    The signing serializer is made once per set of keys rather than twice per request as Flask
+    does (building one costs more than checking a signature with it); a change of
+    ``SECRET_KEY`` or ``SECRET_KEY_FALLBACKS`` makes a new one.
+    """
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        cached = app.extensions.get(_SERIALIZER_KEY)
+        if cached is None or cached[0] != keys:
+            cached = (keys, super().get_signing_serializer(app))
+            app.extensions[_SERIALIZER_KEY] = cached
+        return cached[1]
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(
