@@ -188,3 +188,16 @@ def test_a_role_the_user_lacks_gives_403(client, auth, people):
     auth.login("ana@fr.example.org")
     for url in ("/admin/users", "/admin/audit", "/admin/organisations"):
         assert client.get(url).status_code == 403
+
+
+def test_session_cookies_follow_a_change_of_secret_key(app, client, auth, people):
+    people.user("keys@fr.example.org", "analyst")
+    auth.login("keys@fr.example.org")
+    cookie = client.get_cookie("ischia_session").value
+    assert client.get("/").status_code == 200
+    old_key = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "a new secret key, rotated by the operator, 0123456789"
+    assert client.get("/").status_code == 302  # the old signature is no longer accepted
+    app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+    client.set_cookie("ischia_session", cookie)
+    assert client.get("/").status_code == 200  # until the old key is listed as a fallback
