@@ -6,7 +6,9 @@
 3. Requests/s of the authenticated dashboard under gunicorn (2 workers, 127.0.0.1) against a bare
    Flask "hello" app served the same way in the same run, measured with wrk (target >= 50%), with
    the CPU time the gunicorn workers spent per request (from /proc) and the load average, since
-   the machine may be shared.
+   the machine may be shared. A third server, ``session_floor_app``, is the least a signed-in
+   page of this stack does (flask-login, the cookie session, one SQLAlchemy lookup, no page): its
+   ratio to hello bounds what any authenticated page can reach.
 
 Run from the repository root (needs ``wrk``; PostgreSQL on 127.0.0.1:5432 unless --no-postgres)::
 
@@ -38,6 +40,7 @@ from typing import Any
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
+import session_floor_app  # noqa: E402
 from flask import Flask  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 
@@ -46,6 +49,7 @@ from portal.database import make_engine  # noqa: E402
 from portal.services import accounts, mfa, passwords  # noqa: E402
 from portal.services.audit import CLI  # noqa: E402
 
+LABELS = {"hello": "hello", "floor": "session floor", "portal": "dashboard"}
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BIN = Path(sys.executable).parent
 EMAIL = "bench.analyst@fr.example.org"
@@ -228,6 +232,20 @@ def fetch(port: int, headers: dict[str, str]) -> tuple[int, str]:
         connection.close()
 
 
+def floor_sign_in(port: int) -> dict[str, str]:
+    """Sign in to the session floor app; the headers that carry its session cookie."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("POST", "/sign-in", headers={"User-Agent": USER_AGENT})
+        answer = connection.getresponse()
+        answer.read()
+        cookie = answer.getheader("Set-Cookie", "").split(";", 1)[0]
+        assert answer.status == 200 and cookie, answer.status
+    finally:
+        connection.close()
+    return {"Cookie": cookie, "User-Agent": USER_AGENT}
+
+
 def workers_cpu_seconds(master: int) -> float:
     """User + system CPU time of the gunicorn master's children (its workers), from /proc."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -306,23 +324,34 @@ def throughput(workdir: Path, rounds: int, seconds: int, master_key: bytes) -> d
         "SECRET_KEY": secret_key,
         "ISCHIA_MASTER_KEY": base64.urlsafe_b64encode(master_key).decode(),
     }
+    floor_url = f"sqlite:///{workdir / 'floor.db'}"
+    session_floor_app.create_database(floor_url)
+    floor_env = {**env, "FLOOR_DATABASE_URL": floor_url, "SECRET_KEY": secret_key}
     script = workdir / "count.lua"
     script.write_text(WRK_SCRIPT)
-    rates: dict[str, list[float]] = {"portal": [], "hello": []}
-    cpu: dict[str, list[float]] = {"portal": [], "hello": []}
+    names = ("hello", "floor", "portal")
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
     with (
         gunicorn("wsgi:app", portal_env, REPOSITORY) as (portal_port, portal_master),
         gunicorn("hello_app:app", env, REPOSITORY / "bench") as (hello_port, hello_master),
+        gunicorn("session_floor_app:app", floor_env, REPOSITORY / "bench") as (
+            floor_port,
+            floor_master,
+        ),
     ):
         status, body = fetch(portal_port, headers)
         assert status == 200 and "Welcome, Bench Analyst" in body, (status, body[:300])
         assert fetch(hello_port, {})[0] == 200
+        floor_headers = floor_sign_in(floor_port)
+        assert fetch(floor_port, floor_headers) == (200, "Hello, Bench Analyst")
         targets = {
             "portal": (portal_port, portal_master, headers),
             "hello": (hello_port, hello_master, {}),
+            "floor": (floor_port, floor_master, floor_headers),
         }
         for round_ in range(rounds):
-            order = ["hello", "portal"] if round_ % 2 == 0 else ["portal", "hello"]
+            order = list(names) if round_ % 2 == 0 else list(reversed(names))
             for name in order:
                 port, master, extra = targets[name]
                 before = workers_cpu_seconds(master)
@@ -330,23 +359,38 @@ def throughput(workdir: Path, rounds: int, seconds: int, master_key: bytes) -> d
                 rates[name].append(rate)
                 cpu[name].append((workers_cpu_seconds(master) - before) / answered)
             print(
-                f"  round {round_ + 1}: hello {rates['hello'][-1]:.0f} req/s"
-                f" ({cpu['hello'][-1] * 1000:.2f} ms worker CPU/request),"
-                f" dashboard {rates['portal'][-1]:.0f} req/s"
-                f" ({cpu['portal'][-1] * 1000:.2f} ms), {load()}"
+                f"  round {round_ + 1}: "
+                + ", ".join(
+                    f"{LABELS[name]} {rates[name][-1]:.0f} req/s"
+                    f" ({cpu[name][-1] * 1000:.2f} ms worker CPU/request)"
+                    for name in names
+                )
+                + f", {load()}"
             )
         status, body = fetch(portal_port, headers)
         assert status == 200 and "Welcome, Bench Analyst" in body, "the session did not survive"
+    floor = statistics.median(rates["floor"])
     hello, portal = statistics.median(rates["hello"]), statistics.median(rates["portal"])
     print(
         f"  median: hello {hello:.0f} req/s, authenticated dashboard {portal:.0f} req/s,"
         f" ratio {portal / hello:.0%}  (target >= 50%)"
     )
     print(
-        f"  median worker CPU per request: hello {statistics.median(cpu['hello']) * 1000:.2f} ms,"
-        f" dashboard {statistics.median(cpu['portal']) * 1000:.2f} ms"
+        f"  session floor (flask-login + one SQLAlchemy lookup, no page) {floor:.0f} req/s,"
+        f" ratio {floor / hello:.0%} of hello; the dashboard reaches {portal / floor:.0%} of it"
     )
-    return {"hello": hello, "portal": portal, "ratio": portal / hello, "rates": rates, "cpu": cpu}
+    print(
+        "  median worker CPU per request: "
+        + ", ".join(f"{LABELS[n]} {statistics.median(cpu[n]) * 1000:.2f} ms" for n in names)
+    )
+    return {
+        "hello": hello,
+        "portal": portal,
+        "floor": floor,
+        "ratio": portal / hello,
+        "rates": rates,
+        "cpu": cpu,
+    }
 
 
 def main() -> None:
