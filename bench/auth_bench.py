@@ -39,6 +39,7 @@ from typing import Any
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
+sys.path.insert(0, str(REPOSITORY / "bench"))  # the baseline apps beside this script
 
 import session_floor_app  # noqa: E402
 from flask import Flask  # noqa: E402
@@ -204,7 +205,6 @@ def dashboard_latency(app: Flask, label: str, requests: int) -> tuple[float, flo
 
 
 def hello_latency(requests: int) -> tuple[float, float]:
-    sys.path.insert(0, str(REPOSITORY / "bench"))
     from hello_app import app as hello
 
     client = hello.test_client()

@@ -7,7 +7,8 @@ roles, audit or template: everything the portal's pages add on top of this is le
 app's requests/s bounds from above what any page meeting issue 2's session rules can reach.
 
 ``FLOOR_DATABASE_URL=sqlite:///... SECRET_KEY=... gunicorn -w 2 --chdir bench
-session_floor_app:app``; ``POST /sign-in`` signs in user 1 (for the benchmark only).
+session_floor_app:app``; ``POST /sign-in`` signs anyone in as user 1: a benchmark baseline on
+127.0.0.1, never to be served anywhere else.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class User(UserMixin):  # type: ignore[misc]
 
 
 app = Flask(__name__)
-app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "")
+app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]  # no default: never served without one
 engine = create_engine(os.environ.get("FLOOR_DATABASE_URL", "sqlite://"))
 login_manager = LoginManager(app)
 login_manager.session_protection = "strong"

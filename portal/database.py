@@ -58,9 +58,7 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         immediate = connection.get_execution_options().get(_WRITE_OPTION)
-        # Straight to the driver: every request begins a transaction, and a statement through
-        # SQLAlchemy's execution machinery costs more than SQLite's own BEGIN.
-        connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 class Database:

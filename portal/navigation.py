@@ -104,10 +104,16 @@ class _Built:
         return Link(self.entry.label, self.url, current)
 
 
+_MOST_ENTRIES = 512  # role sets x organisation kinds x application roots, and asset URLs
+
+
 def _cache() -> dict[tuple[object, ...], object]:
     cache: dict[tuple[object, ...], object] = current_app.extensions.setdefault(
         "ischia.navigation", {}
     )
+    if len(cache) > _MOST_ENTRIES:
+        # Only a proxy passing odd application roots could get here: start afresh.
+        cache.clear()
     return cache
 
 

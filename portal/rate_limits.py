@@ -9,7 +9,7 @@ without a lookup.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, request
@@ -44,4 +44,17 @@ def unlimited() -> bool:
     view = current_app.view_functions.get(request.endpoint or "")
     if view is not None and view in _limited_views:
         return False
-    return _limited_blueprints.isdisjoint(request.blueprints)
+    # Blueprints by their own names, as Flask-Limiter knows them, however they are registered.
+    blueprints = current_app.blueprints
+    return not any(
+        name in blueprints and blueprints[name].name in _limited_blueprints
+        for name in request.blueprints
+    )
+
+
+def refuse_global_limits(config: Mapping[str, Any]) -> None:
+    """Default and application-wide limits would apply to every view, which the filter above
+    would skip: they are refused at start-up rather than silently not applied."""
+    for name in ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION"):
+        if config.get(name):
+            raise RuntimeError(f"{name} is not supported: apply limits through portal.rate_limits")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
-from portal import access, errors, vault
+from portal import access, errors, rate_limits, vault
 from portal.extensions import csrf, db, limiter, login_manager
 from portal.security import SessionCookies, set_security_headers
 
@@ -15,6 +15,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     vault.init_app(app)
     csrf.init_app(app)
+    rate_limits.refuse_global_limits(app.config)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"

@@ -95,3 +95,12 @@ def test_signed_out_pages_have_no_navigation(client):
     assert page.status_code == 200
     assert NAV.search(page.text) is None
     assert 'href="/login"' in page.text  # the brand leads to the sign-in page
+
+
+def test_links_follow_the_application_root(app, client, auth, people):
+    people.user("root@example.org", "analyst")
+    auth.login("root@example.org")
+    plain = links(client.get("/").text)
+    mounted = links(client.get("/", base_url="http://localhost/ischia/").text)
+    assert [href for _, href, _ in mounted] == ["/ischia" + href for _, href, _ in plain]
+    assert [href for _, href, _ in links(client.get("/").text)] == [h for _, h, _ in plain]

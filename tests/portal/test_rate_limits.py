@@ -49,3 +49,13 @@ def test_every_limit_flask_limiter_holds_is_known_to_the_filter(app):
 def _blueprints(endpoint: str) -> list[str]:
     parts = endpoint.split(".")[:-1]
     return [".".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+@pytest.mark.parametrize("name", ["RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION"])
+def test_limits_on_every_view_are_refused_at_start_up(name, database_url, master_key, tmp_path):
+    from portal import create_app
+    from tests.conftest import test_config
+
+    config = test_config(database_url, master_key, tmp_path, **{name: "100 per minute"})
+    with pytest.raises(RuntimeError, match=name):
+        create_app(config)

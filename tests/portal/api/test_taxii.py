@@ -217,3 +217,12 @@ def test_a_bulletin_released_later_is_added_when_it_is_released(app, client, des
         headers=headers,
     ).json
     assert [o["name"] for o in page["objects"]] == ["Released later"]
+
+
+def test_taxii_requests_are_limited_per_token(app, client, desk, token):
+    app.config["API_RATE_LIMIT"] = "2 per minute"
+    fr = {**bearer(token("fr.analyst")), "Accept": TAXII}
+    de = {**bearer(token("de.analyst")), "Accept": TAXII}
+    answers = [client.get("/taxii2/", headers=fr).status_code for _ in range(3)]
+    assert answers == [200, 200, 429]
+    assert client.get("/taxii2/", headers=de).status_code == 200
