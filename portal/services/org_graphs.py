@@ -139,11 +139,65 @@ def _merges(reader: Reader, g: Any) -> graph.PersonMerges:
             PersonDecision.revoked_at.is_(None),
         )
     )
+    rows = list(rows)
+    current = current_mentions(g, [m for r in rows for m in (r.first, r.second)])
     merges = graph.PersonMerges(
-        graph.ConfirmedMerge(r.first, r.second, str(r.decided_by), r.decided_at, r.note)
+        graph.ConfirmedMerge(
+            current.get(r.first, r.first),
+            current.get(r.second, r.second),
+            str(r.decided_by),
+            r.decided_at,
+            r.note,
+        )
         for r in rows
     )
     return merges.restricted_to(g.graph["persons"])
+
+
+def current_mentions(g: Any, mentions: list[str]) -> dict[str, str]:
+    """Where decisions about person mentions of amended bulletins now point.
+
+    A decision names mentions ``person:<bulletin>:<ref>`` of the versions the analyst saw. An
+    amendment is a new version with a new id that keeps the entities' refs, so a mention of a
+    superseded version maps to the same ref in the series' current version, when that version
+    is in the graph and still names a person under that ref. Mentions that are current, or
+    whose bulletin has no current version here, are left out of the answer.
+    """
+    persons: dict[str, str] = g.graph["persons"]
+    stale: dict[str, tuple[str, str]] = {}
+    for mention in mentions:
+        kind, _, rest = mention.partition(":")
+        bulletin_id, _, ref = rest.partition(":")
+        if mention not in persons and kind == "person" and bulletin_id and ref:
+            stale[mention] = (bulletin_id, ref)
+    if not stale:
+        return {}
+    session = db.session()
+    series_of = {
+        bulletin_id: series
+        for bulletin_id, series in session.execute(
+            select(Bulletin.id, Bulletin.series_id).where(
+                Bulletin.id.in_({bid for bid, _ in stale.values()})
+            )
+        )
+    }
+    present = g.graph["bulletins"]
+    latest = {
+        series: bulletin_id
+        for series, bulletin_id in session.execute(
+            select(Bulletin.series_id, Bulletin.id).where(
+                Bulletin.series_id.in_(set(series_of.values())),
+                Bulletin.state == BulletinState.ACTIVE.value,
+            )
+        )
+        if bulletin_id in present
+    }
+    found = {}
+    for mention, (bulletin_id, ref) in stale.items():
+        now = latest.get(series_of.get(bulletin_id, ""))
+        if now is not None and graph.person_mention_id(now, ref) in persons:
+            found[mention] = graph.person_mention_id(now, ref)
+    return found
 
 
 def _readable(reader: Reader) -> set[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 import graph
 from portal.extensions import db
@@ -41,10 +41,12 @@ def _live(reader: Reader) -> list[PersonDecision]:
 
 def suggestions(reader: Reader, node: str, limit: int = 5) -> list[dict[str, Any]]:
     """Persons that may be ``node``, best first, without pairs an analyst rejected."""
-    rejected = [frozenset((d.first, d.second)) for d in _live(reader) if not d.same]
+    refused = [d for d in _live(reader) if not d.same]
     found = []
     with org_graphs.reading(reader) as g:
         node = _person(g, node, "node")
+        # A rejection made on an earlier version of a bulletin still holds after an amendment.
+        rejected = _current_pairs(g, refused)
         matches = graph.possible_same_person(g, person=node, rejected=rejected, limit=limit)
         for match in matches:
             other = match.second if match.first == node else match.first
@@ -78,6 +80,13 @@ def decide(
         if a == b:
             raise InvalidInput("These are already one person.", field="second")
         low, high = _pair(g, a, b)
+        ours, theirs = graph.person_mentions(g, a), graph.person_mentions(g, b)
+        decided = any(
+            len(pair) == 2 and not pair.isdisjoint(ours) and not pair.isdisjoint(theirs)
+            for pair in _current_pairs(g, _live(reader))
+        )
+    if decided:
+        raise Conflict("This pair was decided already: revoke that decision first.")
     with db.write() as session:
         earlier = session.scalar(
             select(PersonDecision).where(
@@ -128,28 +137,38 @@ def revoke(reader: Reader, actor: Actor, decision_id: int) -> None:
         )
 
 
+def _current_pairs(g: Any, decisions: list[PersonDecision]) -> list[frozenset[str]]:
+    """Each decision's pair of mentions, as they are now named (amendments followed)."""
+    current = org_graphs.current_mentions(g, [m for d in decisions for m in (d.first, d.second)])
+    return [
+        frozenset((current.get(d.first, d.first), current.get(d.second, d.second)))
+        for d in decisions
+    ]
+
+
 def decisions_about(reader: Reader, node: str) -> list[dict[str, Any]]:
-    """The live decisions about the mentions that make up ``node``, newest first."""
+    """The live decisions about the mentions that make up ``node``, newest first (also those
+    made on an earlier version of an amended bulletin)."""
+    live = _live(reader)
     with org_graphs.reading(reader) as g:
         node = _person(g, node, "node")
-        mentions = sorted(graph.person_mentions(g, node))
-    rows = db.session().execute(
-        select(PersonDecision, User.name)
-        .join(User, User.id == PersonDecision.decided_by)
-        .where(
-            PersonDecision.org_id == reader.org_id,
-            PersonDecision.revoked_at.is_(None),
-            or_(PersonDecision.first.in_(mentions), PersonDecision.second.in_(mentions)),
+        mentions = graph.person_mentions(g, node)
+        pairs = _current_pairs(g, live)
+    chosen = [d for d, pair in zip(live, pairs, strict=True) if not pair.isdisjoint(mentions)]
+    names = {
+        user_id: name
+        for user_id, name in db.session().execute(
+            select(User.id, User.name).where(User.id.in_({d.decided_by for d in chosen}))
         )
-        .order_by(PersonDecision.decided_at.desc())
-    )
+    }
+    chosen.sort(key=lambda d: (d.decided_at, d.id), reverse=True)
     return [
         {
             "id": d.id,
             "same": d.same,
-            "by": name,
+            "by": names.get(d.decided_by, ""),
             "at": d.decided_at.isoformat(timespec="minutes"),
             "note": d.note,
         }
-        for d, name in rows
+        for d in chosen
     ]

@@ -288,3 +288,76 @@ def test_same_person_is_suggested_decided_on_record_and_revocable(app, desk, cli
         assert row.revoked_at is not None and row.decided_by == desk.users["fr.analyst"]
         events = [r.event for r in db.session.scalars(select(AuditRecord))]
     assert "person.same" in events and "person.decision_revoked" in events
+
+
+def test_same_person_decisions_follow_an_amended_bulletin(app, desk, clients):
+    from tests.portal.bulletins.sessions import amend
+
+    def person(name, handle, born="1990-04-02"):
+        return {
+            "entities": [
+                {"ref": "p1", "type": "person", "value": name, "date_of_birth": born},
+                {"ref": "a1", "type": "account", "platform": "telegram", "value": handle},
+            ],
+            "relations": [{"source": "p1", "type": "uses_account", "target": "a1"}],
+        }
+
+    first = desk.post(title="Arabic spelling", **person(ARABIC, "@first_acc"))
+    desk.post(title="Latin spelling", **person("Abu Muhammad al-Shami", "@second_acc"))
+    desk.post(title="Another Latin", **person("Abou Mohamed al Shami", "@third_acc"))
+    fr = clients["fr.analyst"]
+    headers = {"X-CSRFToken": clients.token("fr.analyst")}
+
+    def node_of(label):
+        return next(h["node"] for h in search(fr, label) if h["label"] == label)
+
+    def accounts_around(node):
+        view = fr.get("/analysis/neighbourhood", query_string={"node": node, "radius": 1}).json
+        return {
+            n["data"]["id"] for n in view["elements"]["nodes"] if n["data"]["type"] == "account"
+        }
+
+    arabic, latin, other = (
+        node_of(ARABIC),
+        node_of("Abu Muhammad al-Shami"),
+        node_of("Abou Mohamed al Shami"),
+    )
+    different = fr.post(
+        "/analysis/persons/decide",
+        json={"first": arabic, "second": other, "same": False},
+        headers=headers,
+    )
+    same = fr.post(
+        "/analysis/persons/decide",
+        json={"first": arabic, "second": latin, "same": True, "note": "same DOB"},
+        headers=headers,
+    )
+    assert same.status_code == 201 and different.status_code == 201
+
+    # The sender amends the Arabic-spelling bulletin: a new version with a new id.
+    amended = amend(
+        desk,
+        first,
+        title="Arabic spelling, corrected",
+        recipients=("FR-MININT", "DE-BMI"),
+        **person(ARABIC, "@first_acc_new"),
+    )
+    assert amended != first
+    # One node for the new version's person and the Latin one (the smallest mention id names it).
+    merged = min(f"person:{amended}:p1", latin)
+    assert merged in {h["node"] for h in search(fr, ARABIC)}
+    assert {"account:telegram:first_acc_new", "account:telegram:second_acc"} <= accounts_around(
+        merged
+    )
+    assert "account:telegram:first_acc" not in accounts_around(merged)  # the old version left
+    record = fr.get("/analysis/persons", query_string={"node": merged}).json
+    assert sorted(d["same"] for d in record["decisions"]) == [False, True]
+    # The rejection still holds: the other spelling is not suggested again.
+    assert other not in {s["node"] for s in record["suggestions"]}
+    # Deciding the same pair again is refused: the earlier decision still stands.
+    again = fr.post(
+        "/analysis/persons/decide",
+        json={"first": merged, "second": other, "same": True},
+        headers=headers,
+    )
+    assert again.status_code == 409
