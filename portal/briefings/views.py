@@ -6,7 +6,7 @@ raise NotFound); a copy is only ever shown or sent to the user it was made for.
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -148,8 +148,8 @@ def verify() -> tuple[str, int]:
             problem = str(error)
         else:
             record = copies.find_copy(verdict.copy_id)
+        copies.record_verification(current_user.actor(request.remote_addr), data, record, problem)
     status_code = 422 if problem else 200
-    current_app.logger.info("briefing verification: %s", "failed" if problem else "verified")
     return render_template(
         "briefings/verify.html", form=form, verdict=verdict, problem=problem, record=record
     ), status_code

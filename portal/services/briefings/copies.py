@@ -6,6 +6,7 @@ should not be names the user, the organisation and the moment it was made.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
@@ -126,6 +127,26 @@ def record_download(copy: BriefingCopy, actor: Actor) -> None:
             actor,
             subject_org=copy.org_id,
             details={"copy": copy.id, "pages": copy.page_count, "pdf_sha256": copy.pdf_sha256},
+        )
+
+
+def record_verification(
+    actor: Actor, data: bytes, copy: BriefingCopy | None, problem: str | None
+) -> None:
+    """Who checked which file, and what the portal answered: a copy found, or why not."""
+    details: dict[str, str] = {"file_sha256": hashlib.sha256(data).hexdigest()}
+    if copy is not None:
+        details["copy"] = copy.id
+    if problem is not None:
+        details["problem"] = problem[:300]
+    with db.write() as session:
+        audit.record(
+            session,
+            "briefing.verified",
+            actor,
+            outcome="failure" if problem else "success",
+            subject_org=copy.org_id if copy is not None else actor.org_id,
+            details=details,
         )
 
 

@@ -3,6 +3,7 @@ the audit trail."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 
@@ -110,7 +111,7 @@ def test_signature_verifies_offline_and_any_edit_fails(briefing, clients, tmp_pa
     assert capsys.readouterr().out.count("NOT VERIFIED") == 2
 
 
-def test_verification_page_says_for_whom(briefing, clients):
+def test_verification_page_says_for_whom(app, briefing, clients):
     _, path, _ = briefing
     client = clients["de.analyst"]
 
@@ -124,9 +125,24 @@ def test_verification_page_says_for_whom(briefing, clients):
     page = upload(path.read_bytes())
     assert page.status_code == 200
     assert "unaltered briefing" in page.text and "analyst@fr.example" in page.text
-    forged = upload(path.read_bytes().replace(b"Weekly brief", b"Weekly BRIEF"))
+    forged_pdf = path.read_bytes().replace(b"Weekly brief", b"Weekly BRIEF")
+    forged = upload(forged_pdf)
     assert forged.status_code == 422 and "Not verified" in forged.text
     assert upload(b"%PDF-1.7 not really").status_code == 422
+    # Every check is on record: who, which file, and what the portal answered.
+    with app.app_context():
+        checks = [
+            r
+            for r in db.session.scalars(select(AuditRecord).order_by(AuditRecord.seq))
+            if r.event == "briefing.verified"
+        ]
+        copy = db.session.scalars(select(BriefingCopy)).one()
+    assert [r.outcome for r in checks] == ["success", "failure", "failure"]
+    assert checks[0].details["copy"] == copy.id
+    assert checks[0].details["file_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert checks[1].details["file_sha256"] == hashlib.sha256(forged_pdf).hexdigest()
+    assert "copy" not in checks[1].details and checks[1].details["problem"]
+    assert {r.actor_email for r in checks} == {"analyst@de.example"}
 
 
 def test_request_render_and_download_are_audited(app, briefing):
