@@ -95,6 +95,7 @@ def generate(n: int, seed: int = SEED) -> list[Bulletin]:
     pool: list[int] = []  # identifier node ids, once per unit of degree (preferential attachment)
     bulletins: list[Bulletin] = []
     start = date(2020, 1, 1)
+    days = [start + timedelta(days=d) for d in range(2000)]
     for b in range((n + PER_BULLETIN - 1) // PER_BULLETIN):
         bid = f"{ORGS[b % len(ORGS)]}-{b:07d}"
         first = len(node_type)
@@ -118,9 +119,10 @@ def generate(n: int, seed: int = SEED) -> list[Bulletin]:
                 if t == i:
                     continue
                 mention(refs, node_type, t)
-                on = start + timedelta(days=rng.randrange(2000))
+                on = days[rng.randrange(2000)]
                 kind = relation_for(node_type[i], node_type[t], rng)
-                relations.append(Relation(kind, f"e{i}", f"e{t}", on))  # type: ignore[arg-type]
+                # As the portal hands relations over: the entities' own refs, shared dates.
+                relations.append(Relation(kind, refs[i].ref, refs[t].ref, on))  # type: ignore[arg-type]
                 if node_type[t] != "person":
                     pool.append(t)
             if node_type[i] == "person":

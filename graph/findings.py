@@ -155,7 +155,7 @@ def timeline(g: Any, nodes: Collection[str] | None = None) -> list[TimelineEvent
             stops = (trip.origin, *trip.via, trip.destination)
             add(trip.on, "journey", (traveller, *(s for s in stops if s is not None)), bid)
     for bid, bulletin in bulletins.items():
-        named = g.graph["touched"].get(bid, frozenset())
+        named = g.graph["touched"].get(bid, ())
         if within is None or any(persons.get(n, n) in within for n in named):
             add(bulletin.provenance.reported_on, "bulletin", (f"bulletin:{bid}",), bid)
     return sorted(events, key=lambda e: (e.on, e.kind, e.nodes, e.bulletin_id))

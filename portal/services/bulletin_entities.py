@@ -97,12 +97,32 @@ def graph_bulletin(
                 on=entity.on,
             )
         )
+    # The graph keeps every relation of every bulletin: they name their entities by the
+    # entities' own ref strings and share date objects, rather than each holding copies.
+    refs = {e.ref: e.ref for e in entities}
     return graph.Bulletin(
         provenance=graph.Provenance(bulletin_id, org_code, reported_on, marking),  # type: ignore[arg-type]
         entities=tuple(entities),
         relations=tuple(
-            graph.Relation(r.type.value, r.source, r.target, r.on)  # type: ignore[arg-type]
+            graph.Relation(
+                r.type.value,  # type: ignore[arg-type]
+                refs.get(r.source, r.source),
+                refs.get(r.target, r.target),
+                shared_date(r.on),
+            )
             for r in content.relations
         ),
         travels=tuple(travels),
     )
+
+
+_DATES: dict[date, date] = {}
+
+
+def shared_date(day: date | None) -> date | None:
+    """One date object per day for all the relations in the process (a few thousand days)."""
+    if day is None:
+        return None
+    if len(_DATES) > 100_000:
+        _DATES.clear()
+    return _DATES.setdefault(day, day)
