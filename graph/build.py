@@ -240,7 +240,9 @@ def _relabel_person(g: Any, old: str, new: str) -> None:
         persons[mention] = new
     touched: dict[str, tuple[str, ...]] = g.graph["touched"]
     for bid in g.nodes[new]["mentions"]:
-        touched[bid] = tuple(dict.fromkeys([*(n for n in touched[bid] if n != old), new]))
+        nodes = touched.get(bid)
+        if nodes is not None:  # None: the bulletin being added, recorded when it is complete
+            touched[bid] = tuple(dict.fromkeys([*(n for n in nodes if n != old), new]))
 
 
 _SOURCES: dict[
@@ -434,6 +436,12 @@ def add_bulletin(g: Any, bulletin: Bulletin) -> None:
                 grown = steps[id(sources)] = _sources_with(sources, provenance)
             data["sources"] = grown
         nodes[entity.ref] = str(key)
+    if merges:
+        # A later mention of this bulletin may have joined an earlier one's merge group and
+        # renamed its node: resolve every person ref to the node it belongs to now.
+        for entity in bulletin.entities:
+            if entity.type == "person":
+                nodes[entity.ref] = persons[person_mention_id(bid, entity.ref)]
     # Relations of one bulletin with the same date share one (immutable) reports tuple.
     shared: dict[date | None, tuple[str, date | None]] = {}
     for relation in bulletin.relations:

@@ -248,3 +248,34 @@ def test_entities_described_by_value_alone_are_named_by_it() -> None:
     assert g.nodes["person:FR-9:p"]["label"] == "Abu Bakr al-Baghdadi"
     assert g.has_edge("person:FR-9:p", "account:telegram:baghdadi_media", key="uses_account")
     assert g.nodes["location:mosul"]["label"] == "Mosul"
+
+
+def test_two_mentions_of_one_bulletin_confirmed_as_one_person() -> None:
+    """A merge group with two mentions in one bulletin, the later one with the smaller id."""
+    from datetime import datetime, timezone
+
+    from graph.merges import ConfirmedMerge, PersonMerges
+
+    when = datetime(2025, 1, 2, tzinfo=timezone.utc)
+    merges = PersonMerges([ConfirmedMerge("person:B-1:e2", "person:B-1:e10", "analyst", when)])
+    bulletin = Bulletin(
+        Provenance("B-1", "FR", date(2025, 1, 1), "TLP:AMBER"),
+        (
+            Entity("e2", "person", name="Abu X"),
+            Entity("e10", "person", name="Abou X"),
+            Entity("a1", "account", platform="telegram", handle="@abu_x"),
+            Entity("a2", "account", platform="telegram", handle="@abou_x"),
+        ),
+        (Relation("uses_account", "e2", "a1"), Relation("uses_account", "e10", "a2")),
+    )
+    for g in (build_graph([bulletin], merges=merges), new_graph(merges=merges)):
+        if not len(g):
+            add_bulletin(g, bulletin)
+        persons = [n for n, t in g.nodes(data="type") if t == "person"]
+        assert persons == ["person:B-1:e10"]
+        assert set(g.successors("person:B-1:e10")) >= {
+            "account:telegram:abu_x",
+            "account:telegram:abou_x",
+        }
+        remove_bulletin(g, "B-1")
+        assert len(g) == 0
