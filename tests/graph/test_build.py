@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 
 import networkx as nx
 import pytest
@@ -252,11 +252,11 @@ def test_entities_described_by_value_alone_are_named_by_it() -> None:
 
 def test_two_mentions_of_one_bulletin_confirmed_as_one_person() -> None:
     """A merge group with two mentions in one bulletin, the later one with the smaller id."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from graph.merges import ConfirmedMerge, PersonMerges
 
-    when = datetime(2025, 1, 2, tzinfo=timezone.utc)
+    when = datetime(2025, 1, 2, tzinfo=UTC)
     merges = PersonMerges([ConfirmedMerge("person:B-1:e2", "person:B-1:e10", "analyst", when)])
     bulletin = Bulletin(
         Provenance("B-1", "FR", date(2025, 1, 1), "TLP:AMBER"),
