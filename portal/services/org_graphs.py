@@ -139,29 +139,24 @@ def _merges(reader: Reader, g: Any) -> graph.PersonMerges:
             PersonDecision.revoked_at.is_(None),
         )
     )
-    rows = list(rows)
-    current = current_mentions(g, [m for r in rows for m in (r.first, r.second)])
+    # A merge stays with the mentions the analyst saw: after an amendment (a name, or even the
+    # person behind a ref, may have changed) the pair is suggested again, to be confirmed anew.
     merges = graph.PersonMerges(
-        graph.ConfirmedMerge(
-            current.get(r.first, r.first),
-            current.get(r.second, r.second),
-            str(r.decided_by),
-            r.decided_at,
-            r.note,
-        )
+        graph.ConfirmedMerge(r.first, r.second, str(r.decided_by), r.decided_at, r.note)
         for r in rows
     )
     return merges.restricted_to(g.graph["persons"])
 
 
 def current_mentions(g: Any, mentions: list[str]) -> dict[str, str]:
-    """Where decisions about person mentions of amended bulletins now point.
+    """Where "not the same person" decisions about mentions of amended bulletins now point.
 
     A decision names mentions ``person:<bulletin>:<ref>`` of the versions the analyst saw. An
     amendment is a new version with a new id that keeps the entities' refs, so a mention of a
     superseded version maps to the same ref in the series' current version, when that version
     is in the graph and still names a person under that ref. Mentions that are current, or
-    whose bulletin has no current version here, are left out of the answer.
+    whose bulletin has no current version here, are left out of the answer. Only rejections
+    follow (see ``_merges``): keeping two mentions apart can never join the wrong people.
     """
     persons: dict[str, str] = g.graph["persons"]
     stale: dict[str, tuple[str, str]] = {}

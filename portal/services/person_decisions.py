@@ -138,10 +138,14 @@ def revoke(reader: Reader, actor: Actor, decision_id: int) -> None:
 
 
 def _current_pairs(g: Any, decisions: list[PersonDecision]) -> list[frozenset[str]]:
-    """Each decision's pair of mentions, as they are now named (amendments followed)."""
-    current = org_graphs.current_mentions(g, [m for d in decisions for m in (d.first, d.second)])
+    """Each decision's pair of mentions as it applies now: a rejection follows amended
+    bulletins to their current version; a merge stays with the mentions the analyst saw."""
+    rejections = [m for d in decisions if not d.same for m in (d.first, d.second)]
+    current = org_graphs.current_mentions(g, rejections)
     return [
-        frozenset((current.get(d.first, d.first), current.get(d.second, d.second)))
+        frozenset((d.first, d.second))
+        if d.same
+        else frozenset((current.get(d.first, d.first), current.get(d.second, d.second)))
         for d in decisions
     ]
 

@@ -290,7 +290,7 @@ def test_same_person_is_suggested_decided_on_record_and_revocable(app, desk, cli
     assert "person.same" in events and "person.decision_revoked" in events
 
 
-def test_same_person_decisions_follow_an_amended_bulletin(app, desk, clients):
+def test_after_an_amendment_rejections_hold_and_merges_are_asked_again(app, desk, clients):
     from tests.portal.bulletins.sessions import amend
 
     def person(name, handle, born="1990-04-02"):
@@ -317,47 +317,48 @@ def test_same_person_decisions_follow_an_amended_bulletin(app, desk, clients):
             n["data"]["id"] for n in view["elements"]["nodes"] if n["data"]["type"] == "account"
         }
 
+    def decide(first, second, same):
+        return fr.post(
+            "/analysis/persons/decide",
+            json={"first": first, "second": second, "same": same},
+            headers=headers,
+        ).status_code
+
     arabic, latin, other = (
         node_of(ARABIC),
         node_of("Abu Muhammad al-Shami"),
         node_of("Abou Mohamed al Shami"),
     )
-    different = fr.post(
-        "/analysis/persons/decide",
-        json={"first": arabic, "second": other, "same": False},
-        headers=headers,
-    )
-    same = fr.post(
-        "/analysis/persons/decide",
-        json={"first": arabic, "second": latin, "same": True, "note": "same DOB"},
-        headers=headers,
-    )
-    assert same.status_code == 201 and different.status_code == 201
+    assert decide(arabic, other, False) == 201
+    assert decide(arabic, latin, True) == 201
+    assert "account:telegram:second_acc" in accounts_around(min(arabic, latin))
 
-    # The sender amends the Arabic-spelling bulletin: a new version with a new id.
-    amended = amend(
-        desk,
-        first,
-        title="Arabic spelling, corrected",
-        recipients=("FR-MININT", "DE-BMI"),
-        **person(ARABIC, "@first_acc_new"),
-    )
-    assert amended != first
-    # One node for the new version's person and the Latin one (the smallest mention id names it).
-    merged = min(f"person:{amended}:p1", latin)
-    assert merged in {h["node"] for h in search(fr, ARABIC)}
+    # The sender amends the Arabic-spelling bulletin: a new version, a new id, the same refs.
+    amended = amend(desk, first, title="Corrected", **person(ARABIC, "@first_acc_new"))
+    now = f"person:{amended}:p1"
+    assert now in {h["node"] for h in search(fr, ARABIC)}
+    # The merge was about the version the analyst saw: the new one stands apart until
+    # someone confirms it again, and is suggested for that.
+    assert accounts_around(now) == {"account:telegram:first_acc_new"}
+    record = fr.get("/analysis/persons", query_string={"node": now}).json
+    suggested = {s["node"] for s in record["suggestions"]}
+    assert latin in suggested
+    # The rejection holds: the other spelling is not suggested again, and is listed.
+    assert other not in suggested
+    assert [d["same"] for d in record["decisions"]] == [False]
+    assert decide(now, other, True) == 409
+    # Confirming again joins them.
+    assert decide(now, latin, True) == 201
     assert {"account:telegram:first_acc_new", "account:telegram:second_acc"} <= accounts_around(
-        merged
+        min(now, latin)
     )
-    assert "account:telegram:first_acc" not in accounts_around(merged)  # the old version left
-    record = fr.get("/analysis/persons", query_string={"node": merged}).json
-    assert sorted(d["same"] for d in record["decisions"]) == [False, True]
-    # The rejection still holds: the other spelling is not suggested again.
-    assert other not in {s["node"] for s in record["suggestions"]}
-    # Deciding the same pair again is refused: the earlier decision still stands.
-    again = fr.post(
-        "/analysis/persons/decide",
-        json={"first": merged, "second": other, "same": True},
-        headers=headers,
-    )
-    assert again.status_code == 409
+    # DE's graph follows none of FR's decisions.
+    de = clients["de.analyst"]
+    de_arabic = next(h["node"] for h in search(de, ARABIC) if h["label"] == ARABIC)
+    de_view = de.get("/analysis/neighbourhood", query_string={"node": de_arabic, "radius": 1})
+    assert {n["data"]["id"] for n in de_view.json["elements"]["nodes"]} >= {
+        "account:telegram:first_acc_new"
+    }
+    assert "account:telegram:second_acc" not in {
+        n["data"]["id"] for n in de_view.json["elements"]["nodes"]
+    }
