@@ -53,6 +53,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "LOGIN_FAILURE_LIMIT": 10,
         "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
         "RATELIMIT_LOGIN_PER_IP": "100 per 15 minutes",
+        # Each check of a briefing PDF is an audit record: no one may fill the trail with them.
+        "BRIEFING_VERIFY_LIMIT": "30 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": False,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session it is bound to

@@ -6,7 +6,7 @@ raise NotFound); a copy is only ever shown or sent to the user it was made for.
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -17,6 +17,7 @@ from portal.briefings.forms import BriefingForm, VerifyForm
 from portal.briefings.making import filename
 from portal.briefings.requesting import BriefingNotMade, request_briefing
 from portal.models import BriefingState, Role
+from portal.rate_limits import limit_view
 from portal.services import inbox, investigations, saved_filters
 from portal.services.briefings import copies, signing
 from portal.services.briefings.selection import Source
@@ -132,7 +133,12 @@ def download(copy_id: str) -> Response:
     return _pdf_response(pdf, filename(copy))
 
 
+def _verify_limit() -> str:
+    return str(current_app.config["BRIEFING_VERIFY_LIMIT"])
+
+
 @blueprint.route("/verify", methods=["GET", "POST"])
+@limit_view(_verify_limit, methods=["POST"])
 @signed_in
 def verify() -> tuple[str, int]:
     """Check that a PDF is an unaltered briefing of this portal, and for whom it was made."""
@@ -148,7 +154,13 @@ def verify() -> tuple[str, int]:
             problem = str(error)
         else:
             record = copies.find_copy(verdict.copy_id)
-        copies.record_verification(current_user.actor(request.remote_addr), data, record, problem)
+        copies.record_verification(
+            current_user.actor(request.remote_addr),
+            data,
+            record,
+            problem,
+            whole=len(data) <= signing.MAX_FILE,
+        )
     status_code = 422 if problem else 200
     return render_template(
         "briefings/verify.html", form=form, verdict=verdict, problem=problem, record=record

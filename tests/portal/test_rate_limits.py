@@ -15,6 +15,7 @@ from portal.rate_limits import unlimited
         ("POST", "/login", True),
         ("POST", "/login/verify", True),
         ("POST", "/login/enrol", True),
+        ("POST", "/briefings/verify", True),
         ("GET", "/api/v1/bulletins", True),
         ("GET", "/taxii2/", True),
         ("GET", "/", False),

@@ -131,10 +131,17 @@ def record_download(copy: BriefingCopy, actor: Actor) -> None:
 
 
 def record_verification(
-    actor: Actor, data: bytes, copy: BriefingCopy | None, problem: str | None
+    actor: Actor, data: bytes, copy: BriefingCopy | None, problem: str | None, *, whole: bool
 ) -> None:
-    """Who checked which file, and what the portal answered: a copy found, or why not."""
-    details: dict[str, str] = {"file_sha256": hashlib.sha256(data).hexdigest()}
+    """Who checked which file, and what the portal answered: a copy found, or why not.
+
+    The record goes to the checking user's organisation's trail only: another ministry's
+    administrators do not see who in this one holds a copy of their briefing. ``whole`` is
+    False when the upload was cut at the size limit (no digest of a part is recorded).
+    """
+    details: dict[str, str] = {}
+    if whole:
+        details["file_sha256"] = hashlib.sha256(data).hexdigest()
     if copy is not None:
         details["copy"] = copy.id
     if problem is not None:
@@ -145,7 +152,7 @@ def record_verification(
             "briefing.verified",
             actor,
             outcome="failure" if problem else "success",
-            subject_org=copy.org_id if copy is not None else actor.org_id,
+            subject_org=actor.org_id,
             details=details,
         )
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from portal.briefings.__main__ import main as verify_main
 from portal.extensions import db
 from portal.models import AuditRecord, BriefingCopy
+from portal.services import accounts
 from tests.portal.briefings.pdf_text import inked_share, page_count, page_texts
 
 ARABIC = "أبو محمد الشامي"
@@ -143,6 +144,24 @@ def test_verification_page_says_for_whom(app, briefing, clients):
     assert checks[1].details["file_sha256"] == hashlib.sha256(forged_pdf).hexdigest()
     assert "copy" not in checks[1].details and checks[1].details["problem"]
     assert {r.actor_email for r in checks} == {"analyst@de.example"}
+    # In the checking user's organisation's trail, not in the one that made the briefing.
+    with app.app_context():
+        de = accounts.organisation_by_code("DE-BMI").id
+    assert {r.subject_org_id for r in checks} == {de}
+
+
+def test_verification_is_rate_limited(app, briefing, clients):
+    app.config["BRIEFING_VERIFY_LIMIT"] = "2 per minute"
+    client = clients["de.analyst"]
+    answers = [
+        client.post(
+            "/briefings/verify",
+            data={"csrf_token": clients.token("de.analyst"), "pdf": (io.BytesIO(b"x"), "b.pdf")},
+            content_type="multipart/form-data",
+        ).status_code
+        for _ in range(3)
+    ]
+    assert answers == [422, 422, 429]
 
 
 def test_request_render_and_download_are_audited(app, briefing):
