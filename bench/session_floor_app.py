@@ -54,7 +54,8 @@ class User(UserMixin):  # type: ignore[misc]
 
 
 app = Flask(__name__)
-app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]  # no default: never served without one
+# No default: without SECRET_KEY, Flask refuses to keep a session and nobody signs in.
+app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY")
 engine = create_engine(os.environ.get("FLOOR_DATABASE_URL", "sqlite://"))
 login_manager = LoginManager(app)
 login_manager.session_protection = "strong"
