@@ -83,8 +83,17 @@ def main() -> None:
         first = client.get("/analysis/neighbourhood", query_string={"node": nodes[0], "radius": 2})
         assert first.status_code == 200, first.text
         print(
-            f"first view (cells and influence of the whole graph, then cached): "
+            f"first view (answered at once; measures start in the background): "
             f"{time.perf_counter() - started:.1f} s"
+        )
+        deadline = time.monotonic() + 900
+        while not client.get("/analysis/measures").json["ready"]:
+            if time.monotonic() > deadline:
+                raise SystemExit("the background measures did not finish in 15 minutes")
+            time.sleep(0.5)
+        print(
+            f"cells and influence of the whole graph ready (background work) after "
+            f"{time.perf_counter() - started:.1f} s; queries are timed from here"
         )
         print(
             f"RSS after the measures: {(graph_bench.rss() - before) / 2**20:,.0f} MB over the start"
