@@ -526,6 +526,7 @@ def remove_bulletin(g: Any, bulletin_id: str) -> None:
             persons.pop(mention, None)
     if g.graph["bulletin_nodes"]:
         g.remove_node(f"bulletin:{bulletin_id}")
+    renamed: dict[str, str] = {}  # a merged person's node takes its smallest remaining mention
     for node in sorted(touched):
         edges = [*g.out_edges(node, keys=True, data=True), *g.in_edges(node, keys=True, data=True)]
         for source, target, kind, data in edges:
@@ -546,9 +547,10 @@ def remove_bulletin(g: Any, bulletin_id: str) -> None:
             (p.organisation for p in provenances), (p.marking for p in provenances)
         )
         if g.nodes[node]["type"] == "person":
-            _relabel_person(g, node, min(person_mentions(g, node)))
+            renamed[node] = min(person_mentions(g, node))
+            _relabel_person(g, node, renamed[node])
     del bulletins[bulletin_id]
-    for node in {persons.get(n, n) for n in touched}:
+    for node in {renamed.get(n) or persons.get(n, n) for n in touched}:
         if node in g:
             _refresh_label(g, node)
     g.graph["version"] += 1

@@ -279,3 +279,37 @@ def test_two_mentions_of_one_bulletin_confirmed_as_one_person() -> None:
         }
         remove_bulletin(g, "B-1")
         assert len(g) == 0
+
+
+def test_removing_the_bulletin_that_named_a_merged_person_relabels_it() -> None:
+    """The merged node is renamed to its smallest remaining mention and relabelled from it."""
+    from datetime import UTC, datetime
+
+    from graph.merges import ConfirmedMerge, PersonMerges
+
+    when = datetime(2025, 1, 2, tzinfo=UTC)
+
+    def named(bid: str, day: int, name: str) -> Bulletin:
+        return Bulletin(
+            Provenance(bid, "FR", date(2025, 1, day), "TLP:AMBER"),
+            (Entity("p", "person", name=name),),
+        )
+
+    merges = PersonMerges(
+        [
+            ConfirmedMerge("person:B1:p", "person:B2:p", "analyst", when),
+            ConfirmedMerge("person:B2:p", "person:B3:p", "analyst", when),
+        ]
+    )
+    g = build_graph(
+        [named("B1", 1, "Abu A"), named("B2", 2, "Abou B")], merges=merges, bulletin_nodes=False
+    )
+    assert g.nodes["person:B1:p"]["label"] == "Abu A"
+    remove_bulletin(g, "B1")
+    assert list(g.nodes) == ["person:B2:p"]
+    assert (g.nodes["person:B2:p"]["label"], g.nodes["person:B2:p"]["label_from"]) == (
+        "Abou B",
+        "B2",
+    )
+    add_bulletin(g, named("B3", 3, "Abu C"))  # joins the renamed node
+    assert list(g.nodes) == ["person:B2:p"] and g.nodes["person:B2:p"]["label"] == "Abou B"
