@@ -137,8 +137,14 @@ def _verify_limit() -> str:
     return str(current_app.config["BRIEFING_VERIFY_LIMIT"])
 
 
+def _verify_key() -> str:
+    """Per signed-in user (sign-in is checked before any view runs): behind a proxy every
+    user has the same address, and one user must not use up everyone's checks."""
+    return f"briefing-verify:{current_user.id}"
+
+
 @blueprint.route("/verify", methods=["GET", "POST"])
-@limit_view(_verify_limit, methods=["POST"])
+@limit_view(_verify_limit, methods=["POST"], key_func=_verify_key)
 @signed_in
 def verify() -> tuple[str, int]:
     """Check that a PDF is an unaltered briefing of this portal, and for whom it was made."""

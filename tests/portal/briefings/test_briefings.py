@@ -162,6 +162,14 @@ def test_verification_is_rate_limited(app, briefing, clients):
         for _ in range(3)
     ]
     assert answers == [422, 422, 429]
+    assert client.get("/briefings/verify").status_code == 200  # the page itself stays open
+    other = clients["fr.analyst"]  # the limit is per user, not per address
+    answer = other.post(
+        "/briefings/verify",
+        data={"csrf_token": clients.token("fr.analyst"), "pdf": (io.BytesIO(b"x"), "b.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 422
 
 
 def test_request_render_and_download_are_audited(app, briefing):
