@@ -35,12 +35,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         register_extensions,
         register_request_hooks,
         register_template_globals,
+        trust_proxies,
     )
 
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_template_globals(app)
+    trust_proxies(app)
     register_errorhandlers(app)
     register_commands(app)
     return app

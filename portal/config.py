@@ -19,6 +19,7 @@ ENV_MASTER_KEY_FILE = "ISCHIA_MASTER_KEY_FILE"
 ENV_MASTER_KEY = "ISCHIA_MASTER_KEY"
 ENV_REDIS_URL = "REDIS_URL"
 ENV_API_RATE_LIMIT = "ISCHIA_API_RATE_LIMIT"
+ENV_PROXIES = "ISCHIA_TRUSTED_PROXIES"
 ENV_PRODUCTION = "ISCHIA_PRODUCTION"
 ENV_DEMO = "ISCHIA_DEMO"
 
@@ -53,6 +54,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "LOGIN_FAILURE_LIMIT": 10,
         "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
         "RATELIMIT_LOGIN_PER_IP": "100 per 15 minutes",
+        # Reverse proxies in front of the portal whose X-Forwarded-For/-Proto are trusted: the
+        # client's address (rate limits, audit) and https come from them. None by default.
+        "TRUSTED_PROXIES": 0,
         # Each check of a briefing PDF is an audit record: no one may fill the trail with them.
         "BRIEFING_VERIFY_LIMIT": "30 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
@@ -120,7 +124,22 @@ def from_environment(environ: Mapping[str, str], instance_path: Path) -> dict[st
         config["REDIS_URL"] = environ[ENV_REDIS_URL]
     if environ.get(ENV_API_RATE_LIMIT):
         config["API_RATE_LIMIT"] = environ[ENV_API_RATE_LIMIT]
+    if environ.get(ENV_PROXIES):
+        config["TRUSTED_PROXIES"] = _proxy_count(environ[ENV_PROXIES])
     return config
+
+
+def _proxy_count(value: str) -> int:
+    try:
+        count = int(value)
+    except ValueError:
+        count = -1
+    if not 0 <= count <= 5:
+        raise ConfigError(
+            f"{ENV_PROXIES} must be the number of reverse proxies in front of the portal "
+            f"(0 to 5), not {value!r}"
+        )
+    return count
 
 
 def finalise(config: dict[str, Any]) -> None:

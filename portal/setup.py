@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 from portal import access, errors, rate_limits, vault
@@ -64,6 +65,15 @@ def register_template_globals(app: Flask) -> None:
     from portal import navigation
 
     app.jinja_env.globals.update(main_links=navigation.main_links, asset_url=navigation.cached_url)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies, take the client's address and scheme from the headers the
+    last N of them set (and from nothing else): otherwise every request would come from the
+    proxy, and the per-address limits and the audit trail would see one address."""
+    hops = int(app.config["TRUSTED_PROXIES"])
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_request_hooks(app: Flask) -> None:

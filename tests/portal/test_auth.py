@@ -337,3 +337,35 @@ def test_reloading_the_enrolment_page_keeps_the_same_key(client, auth, people):
     first = client.get("/login/enrol").text.split("data-totp-secret>")[1].split("<")[0]
     second = client.get("/login/enrol").text.split("data-totp-secret>")[1].split("<")[0]
     assert first == second and len(first) >= 32
+
+
+@pytest.mark.parametrize(("proxies", "seen"), [(0, "127.0.0.1"), (1, "203.0.113.9")])
+def test_the_client_address_comes_from_a_trusted_proxy_only(
+    database_url, master_key, tmp_path, proxies, seen
+):
+    """Behind a reverse proxy the audit trail and the per-address limits see the client;
+    without one configured, a forged X-Forwarded-For header changes nothing."""
+    from portal import create_app
+    from tests.conftest import test_config
+
+    app = create_app(test_config(database_url, master_key, tmp_path, TRUSTED_PROXIES=proxies))
+    client = app.test_client()
+    page = client.get("/login")
+    answer = client.post(
+        "/login",
+        data={"email": "x@y.org", "password": "p" * 12, "csrf_token": csrf_token(page.text)},
+        headers={
+            "X-Forwarded-For": "203.0.113.9",
+            "X-Forwarded-Proto": "https",
+            "Referer": "https://localhost/login",  # Flask-WTF checks it over https
+        },
+    )
+    assert answer.status_code == 200, answer.status_code  # the form again, with the error
+    with app.app_context():
+        record = db.session.scalar(
+            select(AuditRecord)
+            .where(AuditRecord.event == "login.failed")
+            .order_by(AuditRecord.seq.desc())
+        )
+        assert record is not None and record.ip == seen
+    app.extensions["ischia.engine"].dispose()

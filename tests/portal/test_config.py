@@ -111,3 +111,12 @@ def test_a_master_key_file_readable_by_others_is_refused(database_url, tmp_path)
                 "MASTER_KEY_FILE": str(key_file),
             }
         )
+
+
+def test_trusted_proxies_come_from_the_environment_and_are_checked(tmp_path):
+    assert settings.from_environment({}, tmp_path)["TRUSTED_PROXIES"] == 0
+    config = settings.from_environment({"ISCHIA_TRUSTED_PROXIES": "1"}, tmp_path)
+    assert config["TRUSTED_PROXIES"] == 1
+    for wrong in ("yes", "-1", "9"):
+        with pytest.raises(ConfigError, match="ISCHIA_TRUSTED_PROXIES"):
+            settings.from_environment({"ISCHIA_TRUSTED_PROXIES": wrong}, tmp_path)
