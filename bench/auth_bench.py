@@ -47,8 +47,9 @@ from flask.testing import FlaskClient  # noqa: E402
 
 from portal import create_app, schema  # noqa: E402
 from portal.database import make_engine  # noqa: E402
-from portal.services import accounts, mfa, passwords  # noqa: E402
-from portal.services.audit import CLI  # noqa: E402
+from portal.services.accounts import directory as accounts  # noqa: E402
+from portal.services.accounts import mfa, passwords  # noqa: E402
+from portal.services.principals import CLI  # noqa: E402
 
 LABELS = {"hello": "hello", "floor": "session floor", "portal": "dashboard"}
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -43,10 +43,10 @@ from portal.briefings.fetcher import BriefingFetcher  # noqa: E402
 from portal.briefings.making import make_briefing  # noqa: E402
 from portal.briefings.renderer import ASSETS, Renderer, RenderLimits  # noqa: E402
 from portal.database import make_engine  # noqa: E402
+from portal.demo import bulletins as demo_bulletins  # noqa: E402
+from portal.demo import seeding as demo  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import BriefingCopy, BriefingState, Role, User, utcnow  # noqa: E402
-from portal.services import demo, demo_bulletins  # noqa: E402
-from portal.services.audit import Actor  # noqa: E402
 from portal.services.briefings import contents as briefing_contents  # noqa: E402
 from portal.services.briefings import copies, signing  # noqa: E402
 from portal.services.briefings.selection import (  # noqa: E402
@@ -55,8 +55,8 @@ from portal.services.briefings.selection import (  # noqa: E402
     chosen_bulletins,
     highest_marking,
 )
-from portal.services.bulletin_access import Reader  # noqa: E402
-from portal.services.inbox import InboxQuery, matching_ids  # noqa: E402
+from portal.services.bulletins.inbox import InboxQuery, matching_ids  # noqa: E402
+from portal.services.principals import Actor, Reader  # noqa: E402
 
 
 def _rss_mb(who: int) -> float:

@@ -45,9 +45,13 @@ from sqlalchemy import Engine, event, func, insert, select, text  # noqa: E402
 
 from portal import create_app, schema  # noqa: E402
 from portal.database import make_engine  # noqa: E402
+from portal.demo import bulletins as demo_bulletins  # noqa: E402
+from portal.demo import seeding as demo  # noqa: E402
 from portal.models import Base, Bulletin, utcnow  # noqa: E402
-from portal.services import accounts, demo, demo_bulletins, mfa, sealing  # noqa: E402
-from portal.services.audit import CLI  # noqa: E402
+from portal.services.accounts import directory as accounts  # noqa: E402
+from portal.services.accounts import mfa  # noqa: E402
+from portal.services.bulletins import sealing  # noqa: E402
+from portal.services.principals import CLI  # noqa: E402
 
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WORK = Path("/tmp/ischia-bench")
@@ -459,7 +463,7 @@ def inbox_bench(url: str, requests: int, cold_requests: int) -> dict[str, Any]:
     engine = app.extensions["ischia.engine"]
     client = signed_in(app, demo.demo_email(demo.Role.ANALYST, "FR-MININT"))
     with app.app_context():
-        from portal.services import inbox  # the inbox service, by another part of the issue
+        from portal.services.bulletins import inbox
 
         reader_user = accounts.user_by_email(demo.demo_email(demo.Role.ANALYST, "FR-MININT"))
         page = inbox.inbox_page(inbox.Reader.of(reader_user), inbox.InboxQuery())

@@ -32,12 +32,13 @@ sys.path.insert(0, str(REPOSITORY / "bench"))
 
 import bulletin_bench  # noqa: E402
 
+from portal.demo import bulletins as demo_bulletins  # noqa: E402
+from portal.demo import seeding as demo  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import Role, User  # noqa: E402
-from portal.services import api_tokens, demo, demo_bulletins  # noqa: E402
-from portal.services.audit import CLI  # noqa: E402
-from portal.services.bulletin_access import Reader  # noqa: E402
-from portal.services.inbox import InboxQuery, matching_ids  # noqa: E402
+from portal.services.accounts import api_tokens  # noqa: E402
+from portal.services.bulletins.inbox import InboxQuery, matching_ids  # noqa: E402
+from portal.services.principals import CLI, Reader  # noqa: E402
 from portal.services.stix import export, intake  # noqa: E402
 
 

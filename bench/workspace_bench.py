@@ -35,9 +35,11 @@ import graph_bench  # noqa: E402
 
 import graph  # noqa: E402
 from portal import create_app  # noqa: E402
+from portal.demo import seeding as demo  # noqa: E402
 from portal.models import Role  # noqa: E402
-from portal.services import accounts, demo, org_graphs  # noqa: E402
-from portal.services.bulletin_access import Reader  # noqa: E402
+from portal.services.accounts import directory as accounts  # noqa: E402
+from portal.services.analysis import org_graphs  # noqa: E402
+from portal.services.principals import Reader  # noqa: E402
 
 
 def main() -> None:

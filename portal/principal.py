@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from flask_login import UserMixin
+from flask import request
+from flask_login import UserMixin, current_user
 
 from portal.extensions import db, login_manager
 from portal.models import Role, User
-from portal.services import authentication
-from portal.services.audit import Actor
-from portal.services.authentication import LiveSession, OrganisationSummary
-from portal.services.bulletin_access import Reader
+from portal.services.accounts import authentication
+from portal.services.accounts.authentication import LiveSession, OrganisationSummary
+from portal.services.errors import NotFound
+from portal.services.principals import Actor, Reader
 
 
 class Principal(UserMixin):  # type: ignore[misc]
@@ -82,3 +83,21 @@ def load_principal(token: str) -> Principal | None:
     if live is None:
         return None
     return Principal(None, live, token)
+
+
+def current_reader(*, bulletins: bool = False) -> Reader:
+    """The signed-in user as the services' :class:`Reader`.
+
+    With ``bulletins=True`` a platform partner, who has no bulletins, gets a 404, as for any
+    bulletin that is not theirs.
+    """
+    reader: Reader = current_user.reader()
+    if bulletins and not reader.sees_bulletins:
+        raise NotFound()
+    return reader
+
+
+def current_actor() -> Actor:
+    """The signed-in user as the audit trail's :class:`Actor`, with the client's address."""
+    actor: Actor = current_user.actor(request.remote_addr)
+    return actor

@@ -20,16 +20,13 @@ from portal.admin.forms import (
     role_choices,
 )
 from portal.models import Role
-from portal.services import accounts, audit
-from portal.services.audit import Actor
+from portal.principal import current_actor
+from portal.services import audit
+from portal.services.accounts import directory as accounts
 from portal.services.errors import InvalidInput, ServiceError
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 ADMINS = (Role.ORG_ADMIN, Role.SYSADMIN)
-
-
-def _actor() -> Actor:
-    return current_user.actor(request.remote_addr)
 
 
 def _is_sysadmin() -> bool:
@@ -57,7 +54,7 @@ def organisations() -> str | Response:
     if form.validate_on_submit():
         try:
             org = accounts.create_organisation_with_admin(
-                _actor(),
+                current_actor(),
                 code=form.code.data,
                 name=form.name.data,
                 kind=form.kind.data,
@@ -81,13 +78,13 @@ def organisations() -> str | Response:
 def users() -> str | Response:
     """Users of the organisation, and a form to add one."""
     org_id = _org_in_scope()
-    members = accounts.users_of(_actor(), org_id)
+    members = accounts.users_of(current_actor(), org_id)
     form = UserForm()
     form.roles.choices = role_choices(_is_sysadmin())
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
-                _actor(),
+                current_actor(),
                 org_id=org_id,
                 email=form.email.data,
                 name=form.name.data,
@@ -114,14 +111,14 @@ def users() -> str | Response:
 @roles_required(*ADMINS)
 def user(user_id: int) -> str | Response:
     """One user: roles, and buttons to disable, enable, reset the second factor or password."""
-    subject = accounts.visible_user(_actor(), user_id)
+    subject = accounts.visible_user(current_actor(), user_id)
     roles_form = RolesForm(prefix="roles")
     roles_form.roles.choices = role_choices(_is_sysadmin() or Role.SYSADMIN in subject.roles)
     if request.method == "GET":
         roles_form.roles.data = [r.value for r in subject.roles]
     elif roles_form.validate_on_submit():
         try:
-            accounts.set_roles(_actor(), user_id, roles_form.roles.data)
+            accounts.set_roles(current_actor(), user_id, roles_form.roles.data)
         except ServiceError as error:
             _show_error(roles_form, error, "roles")
         else:
@@ -143,10 +140,10 @@ def user_action(user_id: int, action: str) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     if action == "reset-mfa":
-        accounts.reset_second_factor(_actor(), user_id)
+        accounts.reset_second_factor(current_actor(), user_id)
         flash("The user will enrol a new authenticator at next sign-in.", "success")
     else:
-        accounts.set_active(_actor(), user_id, action == "enable")
+        accounts.set_active(current_actor(), user_id, action == "enable")
         flash(
             "User enabled." if action == "enable" else "User disabled; their sessions ended.",
             "success",
@@ -161,7 +158,7 @@ def user_password(user_id: int) -> str | Response:
     form = PasswordResetForm(prefix="reset")
     if form.validate_on_submit():
         try:
-            accounts.reset_password(_actor(), user_id, form.password.data)
+            accounts.reset_password(current_actor(), user_id, form.password.data)
         except InvalidInput as error:
             flash(error.message, "error")
         else:

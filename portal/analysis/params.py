@@ -6,9 +6,9 @@ from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
-from portal.services.bulletin_content import Marking
+from portal.services.analysis.workspace import NODE_TYPES, ViewFilter
+from portal.services.bulletins.content import Marking
 from portal.services.errors import InvalidInput
-from portal.services.workspace import NODE_TYPES, ViewFilter
 
 MAX_LIST = 50
 

@@ -11,7 +11,6 @@ from functools import wraps
 from typing import Any
 
 from flask import jsonify, render_template, request
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 import graph
@@ -20,8 +19,8 @@ from portal.access import roles_required
 from portal.analysis import params
 from portal.analysis.blueprint import blueprint
 from portal.models import Role
-from portal.services import investigations, person_decisions, workspace
-from portal.services.bulletin_access import Reader
+from portal.principal import current_actor, current_reader
+from portal.services.analysis import investigations, person_decisions, workspace
 from portal.services.errors import NotFound, ServiceError
 
 EXPORTS = {
@@ -30,13 +29,6 @@ EXPORTS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
     "svg": ("image/svg+xml", "svg"),
 }
-
-
-def _reader() -> Reader:
-    reader: Reader = current_user.reader()
-    if not reader.sees_bulletins:
-        raise NotFound()
-    return reader
 
 
 def _json_errors(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -72,7 +64,7 @@ def _nodes(data: dict[str, Any]) -> list[str]:
 @roles_required(Role.ANALYST)
 def workspace_page() -> str:
     """The workspace: search, the graph, its panels and the saved investigations."""
-    reader = _reader()
+    reader = current_reader(bulletins=True)
     return render_template("analysis/workspace.html", saved=investigations.listed(reader))
 
 
@@ -81,7 +73,9 @@ def workspace_page() -> str:
 @_json_errors
 def search() -> Response:
     """Entities matching an identifier or a name in any script."""
-    return jsonify({"hits": workspace.search(_reader(), request.args.get("q", ""))})
+    return jsonify(
+        {"hits": workspace.search(current_reader(bulletins=True), request.args.get("q", ""))}
+    )
 
 
 @blueprint.route("/neighbourhood")
@@ -92,7 +86,7 @@ def neighbourhood() -> Response:
     node = params.text(request.args, "node")
     radius = params.integer(request.args, "radius", 2, 1, 3)
     view = params.view_filter(request.args)
-    return jsonify(workspace.neighbourhood(_reader(), node, radius, view))
+    return jsonify(workspace.neighbourhood(current_reader(bulletins=True), node, radius, view))
 
 
 @blueprint.route("/measures")
@@ -100,7 +94,7 @@ def neighbourhood() -> Response:
 @_json_errors
 def measures() -> Response:
     """Whether the whole graph's cells and influence are ready (they start if not)."""
-    return jsonify({"ready": workspace.measures_ready(_reader())})
+    return jsonify({"ready": workspace.measures_ready(current_reader(bulletins=True))})
 
 
 @blueprint.route("/paths")
@@ -111,7 +105,7 @@ def paths() -> Response:
     source = params.text(request.args, "source")
     target = params.text(request.args, "target")
     k = params.integer(request.args, "k", 0, 0, 10)
-    return jsonify(workspace.paths(_reader(), source, target, k))
+    return jsonify(workspace.paths(current_reader(bulletins=True), source, target, k))
 
 
 @blueprint.route("/node")
@@ -119,7 +113,9 @@ def paths() -> Response:
 @_json_errors
 def node() -> Response:
     """One entity: its readable bulletins and the hit/no-hit count of the others."""
-    return jsonify(workspace.node_details(_reader(), params.text(request.args, "node")))
+    return jsonify(
+        workspace.node_details(current_reader(bulletins=True), params.text(request.args, "node"))
+    )
 
 
 @blueprint.route("/edge")
@@ -130,7 +126,7 @@ def edge() -> Response:
     args = request.args
     return jsonify(
         workspace.edge_details(
-            _reader(),
+            current_reader(bulletins=True),
             params.text(args, "source"),
             params.text(args, "target"),
             params.text(args, "type", limit=40),
@@ -143,7 +139,7 @@ def edge() -> Response:
 @_json_errors
 def persons() -> Response:
     """For a person: who else may be the same person, and the decisions taken about it."""
-    reader = _reader()
+    reader = current_reader(bulletins=True)
     node = params.text(request.args, "node")
     return jsonify(
         {
@@ -165,8 +161,10 @@ def decide_person() -> tuple[Response, int]:
         raise ServiceError("Name two persons (node ids) and an optional note.", field="first")
     if not isinstance(same, bool):
         raise ServiceError("Say whether they are the same person (true or false).", field="same")
-    actor = current_user.actor(request.remote_addr)
-    decision = person_decisions.decide(_reader(), actor, first, second, same=same, note=note)
+    actor = current_actor()
+    decision = person_decisions.decide(
+        current_reader(bulletins=True), actor, first, second, same=same, note=note
+    )
     return jsonify({"decision": decision}), 201
 
 
@@ -175,7 +173,7 @@ def decide_person() -> tuple[Response, int]:
 @_json_errors
 def revoke_person_decision(decision_id: int) -> Response:
     """Revoke a "same person" decision (kept on record as revoked); the graph follows."""
-    person_decisions.revoke(_reader(), current_user.actor(request.remote_addr), decision_id)
+    person_decisions.revoke(current_reader(bulletins=True), current_actor(), decision_id)
     return jsonify({"revoked": decision_id})
 
 
@@ -184,7 +182,7 @@ def revoke_person_decision(decision_id: int) -> Response:
 @_json_errors
 def timeline() -> Response:
     """Dated events among the nodes on screen."""
-    return jsonify({"events": workspace.timeline(_reader(), _nodes(_body()))})
+    return jsonify({"events": workspace.timeline(current_reader(bulletins=True), _nodes(_body()))})
 
 
 @blueprint.route("/view", methods=["POST"])
@@ -192,7 +190,9 @@ def timeline() -> Response:
 @_json_errors
 def view() -> Response:
     """Elements of the nodes on screen (to colour and size them once the measures are ready)."""
-    return jsonify({"elements": workspace.view_elements(_reader(), _nodes(_body()))})
+    return jsonify(
+        {"elements": workspace.view_elements(current_reader(bulletins=True), _nodes(_body()))}
+    )
 
 
 @blueprint.route("/export.<fmt>", methods=["POST"])
@@ -203,7 +203,7 @@ def export(fmt: str) -> Response:
     if fmt not in EXPORTS:
         raise NotFound()
     nodes = request.form.getlist("nodes")
-    sub = workspace.subgraph(_reader(), nodes)
+    sub = workspace.subgraph(current_reader(bulletins=True), nodes)
     if fmt == "graphml":
         body: bytes | str = graph.to_graphml(sub)
     elif fmt == "gexf":
@@ -231,7 +231,7 @@ def save_investigation() -> tuple[Response, int]:
     if not isinstance(name, str) or not isinstance(notes, str):
         raise ServiceError("Name and notes are text.", field="name")
     saved = investigations.save(
-        _reader(), current_user.actor(request.remote_addr), name, notes, _nodes(data)
+        current_reader(bulletins=True), current_actor(), name, notes, _nodes(data)
     )
     return jsonify({"id": saved.id, "name": saved.name, "nodes": len(saved.nodes)}), 201
 
@@ -241,7 +241,7 @@ def save_investigation() -> tuple[Response, int]:
 @_json_errors
 def open_investigation(investigation_id: int) -> Response:
     """A saved investigation with the elements of its nodes as the graph has them now."""
-    reader = _reader()
+    reader = current_reader(bulletins=True)
     saved = investigations.one(reader, investigation_id)
     return jsonify(
         {
@@ -258,5 +258,5 @@ def open_investigation(investigation_id: int) -> Response:
 @_json_errors
 def delete_investigation(investigation_id: int) -> Response:
     """Delete a saved investigation of the organisation."""
-    investigations.delete(_reader(), current_user.actor(request.remote_addr), investigation_id)
+    investigations.delete(current_reader(bulletins=True), current_actor(), investigation_id)
     return jsonify({"deleted": investigation_id})

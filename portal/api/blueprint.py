@@ -17,9 +17,8 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from portal.access import rule_for
 from portal.extensions import csrf
 from portal.rate_limits import limit_blueprint
-from portal.services import api_tokens
-from portal.services.audit import Actor
-from portal.services.bulletin_access import Reader
+from portal.services.accounts import api_tokens
+from portal.services.principals import Actor, Reader
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(blueprint)  # no cookie authenticates here, so there is nothing to forge

@@ -15,10 +15,10 @@ from portal.briefings.requesting import BriefingNotMade, request_briefing
 from portal.models import BriefingState, Role
 from portal.services.briefings import copies
 from portal.services.briefings.selection import BriefingRequest, Source
-from portal.services.bulletin_access import Reader
-from portal.services.bulletin_content import Category, Marking
+from portal.services.bulletins.content import Category, Marking
+from portal.services.bulletins.inbox import Box, InboxQuery
 from portal.services.errors import Forbidden, InvalidInput, NotFound
-from portal.services.inbox import Box, InboxQuery
+from portal.services.principals import Reader
 
 
 def _briefer() -> Reader:

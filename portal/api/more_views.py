@@ -10,10 +10,13 @@ from flask import Response, jsonify, request
 from portal.access import api_token
 from portal.api.blueprint import actor, blueprint, json_object, reader, require_write
 from portal.models import Role
-from portal.services import attachment_download, lifecycle, workspace
-from portal.services.bulletin_access import Reader, visible_bulletin
+from portal.services.analysis import workspace
+from portal.services.analysis.workspace import ViewFilter
+from portal.services.bulletins import downloads as attachment_download
+from portal.services.bulletins import lifecycle
+from portal.services.bulletins.access import visible_bulletin
 from portal.services.errors import Forbidden, InvalidInput
-from portal.services.workspace import ViewFilter
+from portal.services.principals import Reader
 
 
 @blueprint.route("/bulletins/<bulletin_id>/release", methods=["POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -10,7 +10,8 @@ from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from portal.access import signed_in
-from portal.services import api_tokens
+from portal.principal import current_actor
+from portal.services.accounts import api_tokens
 from portal.services.errors import ServiceError
 
 blueprint = Blueprint("tokens", __name__, url_prefix="/account/tokens")
@@ -58,7 +59,7 @@ def create() -> tuple[str, int]:
     try:
         made = api_tokens.create(
             current_user.user,
-            current_user.actor(request.remote_addr),
+            current_actor(),
             form.name.data,
             days=form.days.data,
             write=bool(form.write.data),
@@ -76,6 +77,6 @@ def revoke(token_id: int) -> Response:
     if not RevokeForm().validate():
         flash("The form expired: try again.", "error")
     else:
-        api_tokens.revoke(current_user.user, current_user.actor(request.remote_addr), token_id)
+        api_tokens.revoke(current_user.user, current_actor(), token_id)
         flash("Token revoked.", "success")
     return redirect(url_for("tokens.index"))

@@ -16,10 +16,11 @@ from flask import Response, jsonify, request
 
 from portal.access import api_token
 from portal.api.blueprint import actor, blueprint, json_object, reader, require_write
-from portal.services import acknowledgements, discovery, inbox, reading, sealing
-from portal.services.bulletin_content import Category, Marking
+from portal.services.bulletins import acknowledgements, inbox, reading, sealing
+from portal.services.bulletins.content import Category, Marking
+from portal.services.bulletins.inbox import Box, InboxQuery
+from portal.services.discovery import hits as discovery
 from portal.services.errors import InvalidInput
-from portal.services.inbox import Box, InboxQuery
 from portal.services.stix import export as stix_export
 from portal.services.stix import intake as stix_intake
 

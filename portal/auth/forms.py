@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from portal.services.passwords import MAX_LENGTH
+from portal.services.accounts.passwords import MAX_LENGTH
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]

@@ -21,9 +21,9 @@ from portal.access import public, signed_in
 from portal.auth.forms import ChangePasswordForm, CodeForm, LoginForm
 from portal.extensions import db
 from portal.models import User
-from portal.principal import Principal
+from portal.principal import Principal, current_actor
 from portal.rate_limits import limit_view
-from portal.services import authentication, mfa
+from portal.services.accounts import authentication, mfa
 from portal.services.errors import InvalidInput, LoginRefused
 
 blueprint = Blueprint("auth", __name__)
@@ -118,9 +118,7 @@ def enrol() -> str | Response:
 @signed_in
 def logout() -> Response:
     """End the session on the server, then in the browser."""
-    authentication.end_session(
-        current_user.session_record.id, "logout", current_user.actor(request.remote_addr)
-    )
+    authentication.end_session(current_user.session_record.id, "logout", current_actor())
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

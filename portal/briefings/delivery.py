@@ -22,11 +22,10 @@ from portal.briefings.making import make_briefing
 from portal.briefings.renderer import Renderer, RenderFailed, RenderLimits
 from portal.extensions import db
 from portal.models import BriefingCopy, BriefingState, Organisation, Role, User
-from portal.services.audit import Actor
 from portal.services.briefings import copies
 from portal.services.briefings.selection import BriefingRequest, Source
-from portal.services.bulletin_access import Reader
 from portal.services.errors import ServiceError
+from portal.services.principals import Actor, Reader
 
 QUEUE_NAME = "ischia-briefings"
 BRIEFING_ROLES = frozenset({Role.OFFICIAL, Role.ANALYST})

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from portal import safe_markdown
 from portal.briefings.charts import bar_chart
 from portal.services.briefings.contents import BriefingContents, Heading
-from portal.services.bulletin_content import Category
+from portal.services.bulletins.content import Category
 
 
 @dataclass(frozen=True)

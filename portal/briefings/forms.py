@@ -28,8 +28,8 @@ from portal.services.briefings.selection import (
     BriefingRequest,
     Source,
 )
-from portal.services.bulletin_content import Category, Marking
-from portal.services.inbox import MAX_IDENTIFIER, Box, InboxQuery
+from portal.services.bulletins.content import Category, Marking
+from portal.services.bulletins.inbox import MAX_IDENTIFIER, Box, InboxQuery
 
 SOURCE_LABELS = {
     Source.SELECTION: "The bulletins I tick below",

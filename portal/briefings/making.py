@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from portal.briefings.document import Cover, briefing_html
 from portal.briefings.renderer import Renderer, RenderFailed
 from portal.models import BriefingCopy, Organisation, utcnow
-from portal.services.audit import Actor
 from portal.services.briefings import contents as briefing_contents
 from portal.services.briefings import copies, signing
 from portal.services.briefings.selection import (
@@ -22,8 +21,8 @@ from portal.services.briefings.selection import (
     chosen_bulletins,
     highest_marking,
 )
-from portal.services.bulletin_access import Reader
 from portal.services.errors import ServiceError
+from portal.services.principals import Actor, Reader
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,10 @@ from portal.briefings import delivery
 from portal.briefings.making import MadeBriefing, make_briefing
 from portal.briefings.renderer import RenderFailed
 from portal.models import BriefingCopy, BriefingState, User
-from portal.services.audit import Actor
 from portal.services.briefings import copies
 from portal.services.briefings.selection import BriefingRequest, chosen_bulletins, highest_marking
-from portal.services.bulletin_access import Reader
 from portal.services.errors import ServiceError
+from portal.services.principals import Actor, Reader
 
 QUEUE_DOWN = "The job queue cannot be reached: try again later, or choose fewer bulletins."
 

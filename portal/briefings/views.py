@@ -17,18 +17,16 @@ from portal.briefings.forms import BriefingForm, VerifyForm
 from portal.briefings.making import filename
 from portal.briefings.requesting import BriefingNotMade, request_briefing
 from portal.models import BriefingState, Role
+from portal.principal import current_actor, current_reader
 from portal.rate_limits import limit_view
-from portal.services import inbox, investigations, saved_filters
+from portal.services.analysis import investigations
 from portal.services.briefings import copies, signing
 from portal.services.briefings.selection import Source
-from portal.services.bulletin_access import Reader
+from portal.services.bulletins import inbox, saved_filters
 from portal.services.errors import InvalidInput, NotFound, ServiceError
+from portal.services.principals import Reader
 
 BRIEFERS = (Role.OFFICIAL, Role.ANALYST)
-
-
-def _reader() -> Reader:
-    return current_user.reader()
 
 
 def _investigations(reader: Reader) -> list[tuple[int, str]]:
@@ -53,7 +51,7 @@ def _candidates(reader: Reader, form: BriefingForm) -> inbox.InboxPage | None:
 
 
 def _compose_page(form: BriefingForm, status: int = 200) -> tuple[str, int]:
-    reader = _reader()
+    reader = current_reader()
     return render_template(
         "briefings/new.html",
         form=form,
@@ -72,14 +70,14 @@ def index() -> tuple[str, int]:
         request.args,
         meta={"csrf": False},
         senders=inbox.sender_choices(),
-        investigations=_investigations(_reader()),
+        investigations=_investigations(current_reader()),
     )
     form.bulletin_ids.data = request.args.getlist("bulletin")
     if request.args.get("investigation") and not request.args.get("source"):
         form.source.data = Source.INVESTIGATION.value
     saved = request.args.get("saved", type=int)
     if saved is not None and 0 < saved < 2**31:
-        form.apply(saved_filters.saved_filter(_reader(), saved).query)
+        form.apply(saved_filters.saved_filter(current_reader(), saved).query)
     return _compose_page(form)
 
 
@@ -87,11 +85,13 @@ def index() -> tuple[str, int]:
 @roles_required(*BRIEFERS)
 def create() -> Response | tuple[str, int]:
     """Make the briefing: render and download it now, or queue it and show its progress."""
-    form = BriefingForm(senders=inbox.sender_choices(), investigations=_investigations(_reader()))
+    form = BriefingForm(
+        senders=inbox.sender_choices(), investigations=_investigations(current_reader())
+    )
     if not form.validate():
         return _compose_page(form, 400)
-    reader = _reader()
-    actor = current_user.actor(request.remote_addr)
+    reader = current_reader()
+    actor = current_actor()
     briefing = form.briefing_request()
     try:
         requested = request_briefing(reader, actor, current_user.user, briefing)
@@ -113,7 +113,7 @@ def create() -> Response | tuple[str, int]:
 @roles_required(*BRIEFERS)
 def status(copy_id: str) -> str:
     """A queued briefing's progress, and its download link once it is ready."""
-    copy = copies.own_copy(_reader(), copy_id)
+    copy = copies.own_copy(current_reader(), copy_id)
     pending = copy.state in {BriefingState.QUEUED.value, BriefingState.RENDERING.value}
     return render_template("briefings/status.html", copy=copy, pending=pending)
 
@@ -122,14 +122,14 @@ def status(copy_id: str) -> str:
 @roles_required(*BRIEFERS)
 def download(copy_id: str) -> Response:
     """Send a briefing the queue made (decrypted from the queue's store) and audit it."""
-    copy = copies.own_copy(_reader(), copy_id)
+    copy = copies.own_copy(current_reader(), copy_id)
     if copy.state not in {BriefingState.READY.value, BriefingState.DELIVERED.value}:
         raise NotFound()
     pdf = delivery.queued_pdf(copy) if delivery.queue_enabled() else None
     if pdf is None:
         flash("This briefing is no longer kept: make it again.", "error")
         return redirect(url_for("briefings.index"))
-    copies.record_download(copy, current_user.actor(request.remote_addr))
+    copies.record_download(copy, current_actor())
     return _pdf_response(pdf, filename(copy))
 
 
@@ -161,7 +161,7 @@ def verify() -> tuple[str, int]:
         else:
             record = copies.find_copy(verdict.copy_id)
         copies.record_verification(
-            current_user.actor(request.remote_addr),
+            current_actor(),
             data,
             record,
             problem,

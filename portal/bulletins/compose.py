@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import date
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.access import roles_required, signed_in
@@ -24,13 +23,13 @@ from portal.bulletins.entity_forms import (
 )
 from portal.bulletins.forms import ATTACHMENTS_HINT, ComposeForm, Problem
 from portal.models import Bulletin, Role, utcnow
+from portal.principal import current_actor, current_reader
 from portal.safe_markdown import render
-from portal.services import amendments, sealing, sharing_groups
-from portal.services.amendments import CurrentVersion
-from portal.services.audit import Actor
-from portal.services.bulletin_access import Reader
-from portal.services.bulletin_content import Category, Marking, parse
+from portal.services.bulletins import amendments, sealing
+from portal.services.bulletins.amendments import CurrentVersion
+from portal.services.bulletins.content import Category, Marking, parse
 from portal.services.errors import InvalidInput
+from portal.services.organisations import sharing_groups
 from portal.services.stix import intake as stix_intake
 
 Page = tuple[str, int]
@@ -41,14 +40,6 @@ MARKING_MEANINGS = {
     Marking.AMBER_STRICT.value: "recipient organisations only",
     Marking.RED.value: "named recipients only; no sharing groups",
 }
-
-
-def _reader() -> Reader:
-    return current_user.reader()
-
-
-def _actor() -> Actor:
-    return current_user.actor(request.remote_addr)
 
 
 def _form(data: dict[str, object] | None = None) -> ComposeForm:
@@ -74,7 +65,7 @@ def _page(
     current: CurrentVersion | None = None,
     imported: str | None = None,
 ) -> Page:
-    reader = _reader()
+    reader = current_reader()
     groups = sharing_groups.groups_of(reader)
     form.offer(sharing_groups.recipient_organisations(reader), groups)
     html = render_template(
@@ -128,7 +119,7 @@ def _submitted(
 @roles_required(Role.LIAISON)
 def compose() -> Page | Response:
     """Write a bulletin, seal it and send it to the chosen organisations."""
-    reader = _reader()
+    reader = current_reader()
     form = _form()
     if request.method == "GET":
         form.prefill(
@@ -138,7 +129,7 @@ def compose() -> Page | Response:
         return _page(form, 200)
     return _submitted(
         form,
-        lambda draft: sealing.post_bulletin(reader, _actor(), draft),
+        lambda draft: sealing.post_bulletin(reader, current_actor(), draft),
         lambda _: "The bulletin was sealed, signed and sent.",
     )
 
@@ -204,10 +195,10 @@ def _amend_data(current: CurrentVersion) -> dict[str, object]:
 @signed_in
 def amend(bulletin_id: str) -> Page | Response:
     """Replace one of your organisation's bulletins with a new, separately signed version."""
-    reader = _reader()
+    reader = current_reader()
     # Visibility and ownership first: anyone else gets 404, whatever their roles.
     current = amendments.current_version(
-        reader, bulletin_id, _actor() if request.method == "GET" else None
+        reader, bulletin_id, current_actor() if request.method == "GET" else None
     )
     if request.method == "GET":
         return _page(_form(_amend_data(current)), 200, current=current)
@@ -215,7 +206,11 @@ def amend(bulletin_id: str) -> Page | Response:
     return _submitted(
         form,
         lambda draft: amendments.amend(
-            reader, _actor(), bulletin_id, draft, keep_attachments=bool(form.keep_attachments.data)
+            reader,
+            current_actor(),
+            bulletin_id,
+            draft,
+            keep_attachments=bool(form.keep_attachments.data),
         ),
         lambda new: (
             f"Version {new.version} was sealed and sent; version {new.version - 1} "

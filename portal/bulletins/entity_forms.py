@@ -15,7 +15,7 @@ from wtforms import Form, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import DateInput
 
-from portal.services.bulletin_content import (
+from portal.services.bulletins.content import (
     Entity,
     EntityType,
     PersonRole,

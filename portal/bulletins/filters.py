@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.access import signed_in
 from portal.bulletins.blueprint import blueprint
 from portal.bulletins.inbox_forms import InboxFilterForm
-from portal.services import inbox, saved_filters
+from portal.principal import current_reader
+from portal.services.bulletins import inbox, saved_filters
 from portal.services.errors import NotFound, ServiceError
 
 
@@ -17,7 +17,7 @@ from portal.services.errors import NotFound, ServiceError
 @signed_in
 def save_filter() -> Response | tuple[str, int]:
     """Save the filters the inbox shows now under the name given."""
-    reader = current_user.reader()
+    reader = current_reader()
     if not reader.sees_bulletins:
         raise NotFound()
     form = InboxFilterForm(request.form, senders=inbox.sender_choices())
@@ -40,6 +40,6 @@ def _refused(problem: str, status: int) -> tuple[str, int]:
 @signed_in
 def delete_filter(filter_id: int) -> Response:
     """Delete one of the user's saved filters."""
-    saved_filters.delete_filter(current_user.reader(), filter_id)
+    saved_filters.delete_filter(current_reader(), filter_id)
     flash("Filter deleted.", "success")
     return redirect(url_for("bulletins.inbox"))

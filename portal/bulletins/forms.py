@@ -39,16 +39,16 @@ from portal.bulletins.entity_forms import (
     relation_is_empty,
 )
 from portal.models import Organisation, OrgKind
-from portal.services.attachments import (
+from portal.services.bulletins.attachments import (
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS,
     MAX_TOTAL_BYTES,
     Upload,
 )
-from portal.services.bulletin_content import MAX_SUMMARY, MAX_TITLE, Category, Marking
+from portal.services.bulletins.content import MAX_SUMMARY, MAX_TITLE, Category, Marking
+from portal.services.bulletins.sealing import Draft
 from portal.services.errors import ServiceError
-from portal.services.sealing import Draft
-from portal.services.sharing_groups import MAX_NAME, GroupView
+from portal.services.organisations.sharing_groups import MAX_NAME, GroupView
 
 _PATH = re.compile(r"^(entities|relations)\[(\d+)\](?:\.([a-z_]+))?")
 _TOP_FIELDS = (

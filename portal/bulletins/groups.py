@@ -7,31 +7,19 @@ deletion live here. Another organisation's group answers 404.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.access import roles_required
 from portal.bulletins.blueprint import blueprint
 from portal.bulletins.forms import ActionForm, GroupForm, organisation_label
 from portal.models import Role
-from portal.services import sharing_groups
-from portal.services.audit import Actor
-from portal.services.bulletin_access import Reader
+from portal.principal import current_actor, current_reader
 from portal.services.errors import NotFound, ServiceError
-from portal.services.sharing_groups import GroupView
+from portal.services.organisations import sharing_groups
+from portal.services.organisations.sharing_groups import GroupView
+from portal.services.principals import Reader
 
 Page = tuple[str, int]
-
-
-def _reader() -> Reader:
-    reader = current_user.reader()
-    if not reader.sees_bulletins:
-        abort(404)  # a platform partner has no bulletins to address
-    return reader
-
-
-def _actor() -> Actor:
-    return current_user.actor(request.remote_addr)
 
 
 def _group_form(reader: Reader, prefix: str, group: GroupView | None = None) -> GroupForm:
@@ -75,14 +63,16 @@ def _page(reader: Reader, status: int = 200, **forms: GroupForm) -> Page:
 @roles_required(Role.ORG_ADMIN)
 def groups() -> Page | Response:
     """List the organisation's sharing groups, and create one."""
-    reader = _reader()
+    reader = current_reader(bulletins=True)
     if request.method == "GET":
         return _page(reader)
     form = _group_form(reader, "new")
     if not form.validate():
         return _page(reader, 400, new=form)
     try:
-        sharing_groups.create_group(reader, _actor(), form.name.data or "", form.members.data or [])
+        sharing_groups.create_group(
+            reader, current_actor(), form.name.data or "", form.members.data or []
+        )
     except NotFound:
         raise
     except ServiceError as error:
@@ -96,14 +86,14 @@ def groups() -> Page | Response:
 @roles_required(Role.ORG_ADMIN)
 def group(group_id: int) -> Page | Response:
     """Rename a sharing group or change its members."""
-    reader = _reader()
+    reader = current_reader(bulletins=True)
     prefix = f"g{group_id}"
     form = _group_form(reader, prefix)
     if not form.validate():
         return _page(reader, 400, **{prefix: form})
     try:
         sharing_groups.change_group(
-            reader, _actor(), group_id, form.name.data or "", form.members.data or []
+            reader, current_actor(), group_id, form.name.data or "", form.members.data or []
         )
     except NotFound:
         raise
@@ -118,9 +108,9 @@ def group(group_id: int) -> Page | Response:
 @roles_required(Role.ORG_ADMIN)
 def group_delete(group_id: int) -> Response:
     """Delete a sharing group (bulletins already sent keep their recipients)."""
-    reader = _reader()
+    reader = current_reader(bulletins=True)
     if not ActionForm().validate():
         abort(400)
-    name = sharing_groups.delete_group(reader, _actor(), group_id)
+    name = sharing_groups.delete_group(reader, current_actor(), group_id)
     flash(f"Sharing group {name!r} deleted.", "success")
     return redirect(url_for("bulletins.groups"))

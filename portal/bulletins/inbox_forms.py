@@ -15,8 +15,15 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from portal.services.bulletin_content import Category, Marking
-from portal.services.inbox import MAX_IDENTIFIER, MAX_PAGE, Box, InboxQuery, Order, SortKey
+from portal.services.bulletins.content import Category, Marking
+from portal.services.bulletins.inbox import (
+    MAX_IDENTIFIER,
+    MAX_PAGE,
+    Box,
+    InboxQuery,
+    Order,
+    SortKey,
+)
 
 _TRUE = {"y", "yes", "on", "1", "true"}
 _FALSE = {"", "n", "no", "off", "0", "false"}

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from portal.access import signed_in
 from portal.bulletins.blueprint import blueprint
 from portal.models import OrgKind
-from portal.services import org_keys
+from portal.services.organisations import keys as org_keys
 
 
 @blueprint.route("/keys")

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -28,21 +27,17 @@ from portal.bulletins.lifecycle_forms import (
     SearchForm,
 )
 from portal.models import AccessRequest, Role
-from portal.services import access_requests, discovery, lifecycle, lifecycle_panel
-from portal.services.audit import Actor
-from portal.services.bulletin_access import Reader, visible_bulletin
+from portal.principal import current_actor, current_reader
+from portal.services.bulletins import lifecycle
+from portal.services.bulletins import originator_panel as lifecycle_panel
+from portal.services.bulletins.access import visible_bulletin
+from portal.services.bulletins.reading import ReadResult
+from portal.services.discovery import access_requests
+from portal.services.discovery import hits as discovery
 from portal.services.errors import NotFound, ServiceError
-from portal.services.reading import ReadResult
+from portal.services.principals import Actor, Reader
 
 Page = str | tuple[str, int] | Response
-
-
-def _reader() -> Reader:
-    return current_user.reader()
-
-
-def _actor() -> Actor:
-    return current_user.actor(request.remote_addr)
 
 
 def _show_error(form: Any, error: ServiceError, default_field: str) -> int:
@@ -75,7 +70,7 @@ def lifecycle_partials() -> dict[str, Any]:
 @signed_in
 def release(bulletin_id: str) -> Page:
     """Release a bulletin to one more ministry or observer (the originator's liaison officers)."""
-    reader = _reader()
+    reader = current_reader()
     panel = lifecycle_panel.panel_for(reader, bulletin_id)
     form = ReleaseForm()
     form.org.choices = [SelectChoice("", "Choose an organisation")] + [
@@ -86,7 +81,7 @@ def release(bulletin_id: str) -> Page:
         try:
             org = lifecycle.release_to(
                 reader,
-                _actor(),
+                current_actor(),
                 bulletin_id,
                 form.org.data or "",
                 confirm_red=bool(form.confirm_red.data),
@@ -105,14 +100,14 @@ def release(bulletin_id: str) -> Page:
 @signed_in
 def retract(bulletin_id: str) -> Page:
     """Retract a bulletin: shred every version for every organisation (originator only)."""
-    reader = _reader()
+    reader = current_reader()
     panel = lifecycle_panel.panel_for(reader, bulletin_id)
     form = RetractForm()
     status = 200
     if request.method == "POST":
         try:
             shredded = lifecycle.retract(
-                reader, _actor(), bulletin_id, confirmed=bool(form.confirm.data)
+                reader, current_actor(), bulletin_id, confirmed=bool(form.confirm.data)
             )
         except NotFound:
             raise
@@ -129,7 +124,7 @@ def retract(bulletin_id: str) -> Page:
 @signed_in
 def search() -> Page:
     """Look for an identifier or a name: bulletins you can read, and hit/no-hit for the rest."""
-    reader = _reader()
+    reader = current_reader()
     requests = access_requests.own_requests(reader)  # NotFound for a platform partner
     form = SearchForm(request.args)
     result = None
@@ -159,7 +154,7 @@ def _ask_page(form: AccessRequestForm, status: int, **context: Any) -> tuple[str
 @signed_in
 def ask() -> Page:
     """Ask an organisation for the bulletins it sent that name a searched identifier."""
-    reader = _reader()
+    reader = current_reader()
     if not reader.sees_bulletins:
         raise NotFound()
     form = AccessRequestForm() if request.method == "POST" else AccessRequestForm(request.args)
@@ -171,7 +166,7 @@ def ask() -> Page:
     try:
         made = access_requests.ask_about_query(
             reader,
-            _actor(),
+            current_actor(),
             form.q.data or "",
             form.platform.data or None,
             form.org.data or "",
@@ -190,7 +185,7 @@ def ask() -> Page:
 @signed_in
 def ask_about(bulletin_id: str) -> Page:
     """Ask an organisation for the bulletins it sent that name an entity of this bulletin."""
-    reader = _reader()
+    reader = current_reader()
     visible_bulletin(reader, bulletin_id)  # 404 before anything else
     form = AccessRequestForm() if request.method == "POST" else AccessRequestForm(request.args)
     back = url_for("bulletins.read", bulletin_id=bulletin_id)
@@ -201,7 +196,7 @@ def ask_about(bulletin_id: str) -> Page:
     try:
         made = access_requests.ask_about_entity(
             reader,
-            _actor(),
+            current_actor(),
             bulletin_id,
             form.entity.data or "",
             form.org.data or "",
@@ -225,7 +220,7 @@ def _asked(org_code: str | None, made: int) -> str:
 
 
 def _requests_page(status: int = 200) -> tuple[str, int]:
-    pending, decided = access_requests.incoming(_reader())
+    pending, decided = access_requests.incoming(current_reader())
     return render_template(
         "bulletins/requests.html", pending=pending, decided=decided, form=DecisionForm()
     ), status
@@ -259,7 +254,7 @@ def _answer(
 ) -> Page:
     """Approve or decline; NotFound propagates (a 404), other refusals re-show the list."""
     try:
-        answered = decide(_reader(), _actor(), request_id)
+        answered = decide(current_reader(), current_actor(), request_id)
     except NotFound:
         raise
     except ServiceError as error:
@@ -275,7 +270,7 @@ def retention() -> Page:
     """Bulletins past their retention date, and a button to shred them now."""
     form = ExpireForm()
     if form.validate_on_submit():
-        expired = lifecycle.expire_due(actor=_actor())
+        expired = lifecycle.expire_due(actor=current_actor())
         flash(f"Retention expiry: {expired} bulletin(s) shredded.", "success")
         return redirect(url_for("bulletins.retention"))
     return render_template("bulletins/retention.html", form=form, due=lifecycle.due_count())

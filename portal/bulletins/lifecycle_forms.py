@@ -12,9 +12,9 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from portal.services.access_requests import MAX_REASON
-from portal.services.bulletin_content import Platform
-from portal.services.discovery import MAX_QUERY, platform_label
+from portal.services.bulletins.content import Platform
+from portal.services.discovery.access_requests import MAX_REASON
+from portal.services.discovery.hits import MAX_QUERY, platform_label
 
 
 class ReleaseForm(FlaskForm):  # type: ignore[misc]

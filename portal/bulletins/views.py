@@ -9,26 +9,19 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal import safe_markdown
 from portal.access import signed_in
 from portal.bulletins.blueprint import blueprint
 from portal.bulletins.inbox_forms import AcknowledgeForm, InboxFilterForm
-from portal.services import acknowledgements, attachment_download, inbox, reading, saved_filters
-from portal.services.audit import Actor
-from portal.services.bulletin_access import Reader, is_originator
-from portal.services.bulletin_content import Category, Marking
+from portal.principal import current_actor, current_reader
+from portal.services.bulletins import acknowledgements, inbox, reading, saved_filters
+from portal.services.bulletins import downloads as attachment_download
+from portal.services.bulletins.access import is_originator
+from portal.services.bulletins.content import Category, Marking
 from portal.services.errors import InvalidInput, NotFound, ServiceError
-
-
-def _reader() -> Reader:
-    return current_user.reader()
-
-
-def _actor() -> Actor:
-    return current_user.actor(request.remote_addr)
+from portal.services.principals import Reader
 
 
 @blueprint.app_template_filter("tlp_class")
@@ -61,7 +54,7 @@ def file_size(size: int) -> str:
 @signed_in
 def inbox_view() -> str | tuple[str, int]:
     """The organisation's inbox: filters, sorting, pages, unread markers and counts."""
-    reader = _reader()
+    reader = current_reader()
     if not reader.sees_bulletins:
         return render_template("bulletins/inbox.html", platform=True, form=None, page=None)
     form = InboxFilterForm(request.args, senders=inbox.sender_choices())
@@ -90,8 +83,8 @@ def inbox_view() -> str | tuple[str, int]:
 @signed_in
 def read(bulletin_id: str) -> str:
     """One bulletin, opened and verified, or the tamper warning with no content."""
-    reader = _reader()
-    result = reading.read_bulletin(reader, _actor(), bulletin_id)
+    reader = current_reader()
+    result = reading.read_bulletin(reader, current_actor(), bulletin_id)
     return _read_page(reader, result)
 
 
@@ -117,7 +110,7 @@ def _read_page(reader: Reader, result: reading.ReadResult) -> str:
 def acknowledge(bulletin_id: str) -> Response:
     """Record "received and actioned" for the user's organisation, once."""
     try:
-        receipt = acknowledgements.acknowledge(_reader(), _actor(), bulletin_id)
+        receipt = acknowledgements.acknowledge(current_reader(), current_actor(), bulletin_id)
     except NotFound:
         raise
     except ServiceError as error:
@@ -131,9 +124,9 @@ def acknowledge(bulletin_id: str) -> Response:
 @signed_in
 def attachment(bulletin_id: str, index: int) -> Response | tuple[str, int]:
     """Download one attachment, verified and decrypted, or the tamper warning."""
-    reader = _reader()
+    reader = current_reader()
     try:
-        download = attachment_download.download(reader, _actor(), bulletin_id, index)
+        download = attachment_download.download(reader, current_actor(), bulletin_id, index)
     except attachment_download.AttachmentTampered as error:
         return _read_page(reader, error.result), 409
     ascii_name = download.filename.encode("ascii", "replace").decode().replace('"', "_")

@@ -13,7 +13,7 @@ import click
 from flask.cli import AppGroup
 
 from portal.cli.errors import reported
-from portal.services import lifecycle
+from portal.services.bulletins import lifecycle
 from portal.services.errors import InvalidInput
 
 bulletins_group = AppGroup("bulletins", help="Bulletin housekeeping: retention expiry.")

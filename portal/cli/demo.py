@@ -7,7 +7,10 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from portal.cli.errors import reported
-from portal.services import accounts, demo, demo_bulletins, mfa
+from portal.demo import bulletins as demo_bulletins
+from portal.demo import seeding as demo
+from portal.services.accounts import directory as accounts
+from portal.services.accounts import mfa
 
 
 @click.command("seed-demo")

@@ -7,8 +7,8 @@ from flask.cli import AppGroup
 
 from portal.cli.errors import reported
 from portal.models import OrgKind
-from portal.services import accounts
-from portal.services.audit import CLI
+from portal.services.accounts import directory as accounts
+from portal.services.principals import CLI
 
 orgs_group = AppGroup("orgs", help="Create and list organisations.")
 

@@ -6,8 +6,9 @@ import click
 from flask.cli import AppGroup
 
 from portal.cli.errors import reported
-from portal.services import accounts, api_tokens
-from portal.services.audit import CLI
+from portal.services.accounts import api_tokens
+from portal.services.accounts import directory as accounts
+from portal.services.principals import CLI
 
 tokens_group = AppGroup("tokens", help="Personal API tokens: create (printed once), list, revoke.")
 

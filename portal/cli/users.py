@@ -10,8 +10,9 @@ from flask.cli import AppGroup
 
 from portal.cli.errors import reported
 from portal.models import Role
-from portal.services import accounts, mfa
-from portal.services.audit import CLI
+from portal.services.accounts import directory as accounts
+from portal.services.accounts import mfa
+from portal.services.principals import CLI
 
 users_group = AppGroup("users", help="Create and manage users.")
 

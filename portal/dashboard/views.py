@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from portal.access import signed_in
-from portal.services import activity
+from portal.services.accounts import activity
 
 blueprint = Blueprint("dashboard", __name__)
 

@@ -23,28 +23,10 @@ from portal import vault
 from portal.extensions import db
 from portal.models import AuditHead, AuditRecord, Organisation, User, utcnow
 from portal.services.errors import InvalidInput, NotFound
+from portal.services.principals import Actor
 
 HEAD_ID = 1
 Scalar = str | int | bool | None
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who did something, as plain values: a user, or the command line (no user)."""
-
-    user_id: int | None = None
-    email: str | None = None
-    org_id: int | None = None
-    ip: str | None = None
-
-    @classmethod
-    def of(cls, user: User | None, ip: str | None = None) -> Actor:
-        if user is None:
-            return cls(ip=ip)
-        return cls(user.id, user.email, user.organisation_id, ip)
-
-
-CLI = Actor()
 
 
 def record(

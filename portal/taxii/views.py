@@ -17,8 +17,8 @@ from portal.access import api_token
 from portal.api import blueprint as api
 from portal.extensions import csrf
 from portal.rate_limits import limit_blueprint
-from portal.services import taxii
 from portal.services.errors import InvalidInput, ServiceError
+from portal.services.stix import taxii
 
 TAXII = "application/taxii+json;version=2.1"
 blueprint = Blueprint("taxii", __name__, url_prefix="/taxii2")

@@ -22,9 +22,10 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from portal import create_app
 from portal.extensions import db
 from portal.models import User
-from portal.services import accounts, mfa
-from portal.services.audit import CLI
+from portal.services.accounts import directory as accounts
+from portal.services.accounts import mfa
 from portal.services.errors import NotFound
+from portal.services.principals import CLI
 from tests.conftest import empty_database, test_config
 
 CHROMIUM = "/usr/bin/chromium"

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import User
-from portal.services import org_graphs, sealing
-from portal.services.audit import Actor
-from portal.services.bulletin_access import Reader
+from portal.services.analysis import org_graphs
+from portal.services.bulletins import sealing
+from portal.services.principals import Actor, Reader
 from tests.e2e.conftest import LivePortal, Watch, sign_in
 
 pytestmark = pytest.mark.e2e

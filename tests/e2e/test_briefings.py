@@ -8,10 +8,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import User
-from portal.services import sealing
-from portal.services.audit import Actor
 from portal.services.briefings.signing import verify_with_portal_keys
-from portal.services.bulletin_access import Reader
+from portal.services.bulletins import sealing
+from portal.services.principals import Actor, Reader
 from tests.e2e.conftest import LivePortal, Watch, sign_in
 
 pytestmark = pytest.mark.e2e

@@ -8,7 +8,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
-from portal.services import demo
+from portal.demo import seeding as demo
 from tests.e2e.conftest import PASSWORD, LivePortal, Watch
 
 pytestmark = pytest.mark.e2e

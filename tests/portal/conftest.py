@@ -14,8 +14,9 @@ from flask.testing import FlaskClient
 
 from portal.extensions import db
 from portal.models import User
-from portal.services import accounts, mfa
-from portal.services.audit import CLI
+from portal.services.accounts import directory as accounts
+from portal.services.accounts import mfa
+from portal.services.principals import CLI
 
 PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditRecord, LoginSession, Organisation, Role, User
-from portal.services import accounts
-from portal.services.audit import CLI, Actor
+from portal.services.accounts import directory as accounts
+from portal.services.principals import CLI, Actor
 from tests.portal.conftest import PASSWORD, csrf_token
 
 

@@ -11,7 +11,7 @@ from crypto.chain import link
 from portal.extensions import db
 from portal.models import AuditHead, AuditRecord
 from portal.services import audit
-from portal.services.audit import CLI, Actor
+from portal.services.principals import CLI, Actor
 
 
 def append(app, n: int) -> None:

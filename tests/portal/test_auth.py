@@ -10,8 +10,9 @@ from sqlalchemy import func, select, update
 
 from portal.extensions import db
 from portal.models import AuditRecord, LoginSession, User, utcnow
-from portal.services import accounts, mfa
-from portal.services.audit import CLI
+from portal.services.accounts import directory as accounts
+from portal.services.accounts import mfa
+from portal.services.principals import CLI
 from tests.portal.conftest import PASSWORD, csrf_token
 
 EMAIL = "ana@fr.example.org"

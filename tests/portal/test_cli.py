@@ -5,9 +5,11 @@ from __future__ import annotations
 import pyotp
 from sqlalchemy import func, select
 
+from portal.demo import seeding as demo
 from portal.extensions import db
 from portal.models import AuditRecord, Organisation, Role, User
-from portal.services import accounts, demo, mfa
+from portal.services.accounts import directory as accounts
+from portal.services.accounts import mfa
 
 
 def count(app, model) -> int:

@@ -14,6 +14,9 @@ from sqlalchemy.engine import make_url
 
 from portal import create_app, schema
 from portal.database import make_engine
+from portal.demo import seeding as demo
+from portal.demo.plan import SEED
+from portal.demo.world import G7, build_world
 from portal.extensions import db
 from portal.models import (
     Acknowledgement,
@@ -29,13 +32,14 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.services import accounts, audit, demo, org_keys, passwords, reading
-from portal.services.audit import Actor
-from portal.services.bulletin_access import Reader
-from portal.services.bulletin_content import BulletinContent, EntityType
-from portal.services.bulletin_entities import identifier_keys
-from portal.services.demo_plan import SEED
-from portal.services.demo_world import G7, build_world
+from portal.services import audit
+from portal.services.accounts import directory as accounts
+from portal.services.accounts import passwords
+from portal.services.bulletins import reading
+from portal.services.bulletins.content import BulletinContent, EntityType
+from portal.services.bulletins.entities import identifier_keys
+from portal.services.organisations import keys as org_keys
+from portal.services.principals import Actor, Reader
 from tests.conftest import test_config
 
 COUNT = 30

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from portal.services import accounts
-from portal.services.audit import CLI
+from portal.services.accounts import directory as accounts
+from portal.services.principals import CLI
 
 NAV = re.compile(r'<nav class="mainnav"[^>]*>(.*?)</nav>', re.S)
 LINK = re.compile(r'<a href="([^"]+)"( aria-current="page")?>([^<]+)</a>')

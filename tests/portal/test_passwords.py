@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.services import passwords
+from portal.services.accounts import passwords
 from portal.services.errors import InvalidInput
 
 

@@ -13,8 +13,9 @@ from portal import create_app, schema
 from portal.database import make_engine
 from portal.extensions import db
 from portal.models import AuditRecord, LoginSession, OrgKind, Role, User
-from portal.services import accounts, activity
-from portal.services.audit import CLI
+from portal.services.accounts import activity
+from portal.services.accounts import directory as accounts
+from portal.services.principals import CLI
 from tests.conftest import test_config
 
 EMAIL = "ana@fr.example.org"

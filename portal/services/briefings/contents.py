@@ -19,10 +19,10 @@ from crypto import EnvelopeError
 from crypto.canonical import canonical_json
 from portal.extensions import db
 from portal.models import Bulletin, Organisation
-from portal.services.bulletin_access import Reader
-from portal.services.bulletin_content import BulletinContent
-from portal.services.bulletin_entities import graph_bulletin
-from portal.services.reading import TAMPERED, SealCheck, open_content
+from portal.services.bulletins.content import BulletinContent
+from portal.services.bulletins.entities import graph_bulletin
+from portal.services.bulletins.reading import TAMPERED, SealCheck, open_content
+from portal.services.principals import Reader
 
 MAX_FIGURE_NODES = 120  # beyond this a printed figure is ink, not information
 

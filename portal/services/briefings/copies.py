@@ -16,9 +16,8 @@ from sqlalchemy import select, update
 from portal.extensions import db
 from portal.models import BriefingCopy, BriefingState, Bulletin, utcnow
 from portal.services import audit
-from portal.services.audit import Actor
-from portal.services.bulletin_access import Reader
 from portal.services.errors import NotFound
+from portal.services.principals import Actor, Reader
 
 COPY_ID_LENGTH = 12  # hex characters: 48 random bits, short enough to read off a page
 

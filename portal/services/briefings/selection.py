@@ -15,11 +15,12 @@ from sqlalchemy import select
 import graph
 from portal.extensions import db
 from portal.models import Bulletin, BulletinState
-from portal.services import investigations, org_graphs
-from portal.services.bulletin_access import Reader, visible_bulletin
-from portal.services.bulletin_content import Marking
+from portal.services.analysis import investigations, org_graphs
+from portal.services.bulletins.access import visible_bulletin
+from portal.services.bulletins.content import Marking
+from portal.services.bulletins.inbox import InboxQuery, matching_ids
 from portal.services.errors import InvalidInput, NotFound
-from portal.services.inbox import InboxQuery, matching_ids
+from portal.services.principals import Reader
 
 MAX_BULLETINS = 300  # about 200 pages: what the job queue is there for
 MAX_TITLE = 200

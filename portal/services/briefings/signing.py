@@ -21,7 +21,7 @@ from pypdf.errors import PyPdfError
 from crypto import BadSignature, TamperedEnvelope, UnknownKeyVersion
 from crypto.keys import PrivateBundle, PublicKeys, format_fingerprint
 from crypto.statement import SignedStatement, sign_statement, verify_statement
-from portal.services import org_keys
+from portal.services.organisations import keys as org_keys
 
 DOMAIN = "ischia/briefing/v1"
 METADATA_KEY = "/IschiaBriefing"

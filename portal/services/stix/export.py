@@ -26,11 +26,11 @@ from crypto.canonical import canonical_json
 from portal.extensions import db
 from portal.models import Bulletin, Organisation, utcnow
 from portal.services import audit
-from portal.services.audit import Actor
-from portal.services.bulletin_access import Reader, visible_bulletin
-from portal.services.bulletin_content import BulletinContent, Entity, EntityType
+from portal.services.bulletins.access import visible_bulletin
+from portal.services.bulletins.content import BulletinContent, Entity, EntityType
+from portal.services.bulletins.reading import open_content
 from portal.services.errors import Conflict, InvalidInput
-from portal.services.reading import open_content
+from portal.services.principals import Actor, Reader
 from portal.services.stix import vocabulary as vocab
 
 MAX_BULLETINS = 1_000

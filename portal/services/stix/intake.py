@@ -15,7 +15,7 @@ from typing import Any
 import stix2
 import stix2.exceptions
 
-from portal.services.bulletin_content import MAX_ENTITIES, Platform, parse
+from portal.services.bulletins.content import MAX_ENTITIES, Platform, parse
 from portal.services.errors import InvalidInput
 from portal.services.stix import vocabulary as vocab
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from portal.services import org_graphs
+from portal.services.analysis import org_graphs
 from tests.portal.bulletins.conftest import Desk
 from tests.portal.bulletins.sessions import Clients
 from tests.portal.conftest import People

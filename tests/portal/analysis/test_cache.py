@@ -11,10 +11,10 @@ from sqlalchemy import func, select, update
 
 from portal.extensions import db
 from portal.models import Bulletin, Investigation, utcnow
-from portal.services import bulletin_content
 from portal.services.briefings.selection import BriefingRequest, Source, chosen_bulletins
-from portal.services.bulletin_access import Reader
+from portal.services.bulletins import content as bulletin_content
 from portal.services.errors import NotFound
+from portal.services.principals import Reader
 
 
 def _account(handle: str) -> dict:

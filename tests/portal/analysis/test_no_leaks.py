@@ -8,8 +8,8 @@ import json
 import pytest
 
 from portal.extensions import db
-from portal.services import lifecycle
-from portal.services.audit import Actor
+from portal.services.bulletins import lifecycle
+from portal.services.principals import Actor
 
 CANARY = "@canary_7f3a9c"
 CANARY_NODE = "account:telegram:canary_7f3a9c"

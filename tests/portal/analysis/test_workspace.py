@@ -204,7 +204,7 @@ def test_edge_details_list_the_bulletins_stating_it(network, clients):
 
 
 def test_large_graphs_get_their_measures_in_the_background(network, clients, monkeypatch):
-    from portal.services import workspace
+    from portal.services.analysis import workspace
 
     monkeypatch.setattr(workspace, "BACKGROUND_ABOVE", 0)
     fr = clients["fr.analyst"]

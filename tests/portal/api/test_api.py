@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from portal.extensions import db
 from portal.models import ApiToken, AuditRecord, Bulletin, User, utcnow
-from portal.services.audit import Actor
+from portal.services.principals import Actor
 from tests.portal.api.conftest import bearer
 from tests.portal.bulletins.conftest import document
 
@@ -53,8 +53,8 @@ def test_a_signed_in_cookie_is_not_a_credential(desk, token):
 
 
 def test_expired_revoked_and_disabled_tokens_stop_working(app, client, desk, token):
-    from portal.services import api_tokens
-    from portal.services.audit import CLI
+    from portal.services.accounts import api_tokens
+    from portal.services.principals import CLI
 
     expired, revoked, good = token("fr.analyst"), token("fr.analyst"), token("fr.analyst")
     for secret in (expired, revoked, good):
@@ -310,7 +310,7 @@ def test_requests_are_limited_per_token(app, client, desk, token):
 
 
 def test_tokens_stop_when_the_password_or_second_factor_is_reset(app, client, desk, token):
-    from portal.services import accounts
+    from portal.services.accounts import directory as accounts
 
     admin = desk.people.user("admin@fr.example", "org_admin", org="FR-MININT")
     for reset in ("mfa", "password"):  # after a password reset no token works until it changes

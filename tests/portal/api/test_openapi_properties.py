@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 
 from portal.extensions import db
 from portal.models import User
-from portal.services import api_tokens
-from portal.services.audit import CLI
+from portal.services.accounts import api_tokens
+from portal.services.principals import CLI
 from tests.portal.bulletins.conftest import Desk
 
 

@@ -197,8 +197,8 @@ def test_odd_dates_and_cursors_are_answered(client, desk, token):
 def test_a_bulletin_released_later_is_added_when_it_is_released(app, client, desk, token):
     from datetime import UTC, datetime
 
-    from portal.services import lifecycle
-    from portal.services.audit import Actor
+    from portal.services.bulletins import lifecycle
+    from portal.services.principals import Actor
 
     bid = desk.post(title="Released later", recipients=("DE-BMI",), **_entities("later"))
     headers = {**bearer(token("fr.analyst")), "Accept": TAXII}

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from portal.briefings.__main__ import main as verify_main
 from portal.extensions import db
 from portal.models import AuditRecord, BriefingCopy
-from portal.services import accounts
+from portal.services.accounts import directory as accounts
 from tests.portal.briefings.pdf_text import inked_share, page_count, page_texts
 
 ARABIC = "أبو محمد الشامي"

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from portal.briefings import delivery
 from portal.briefings.making import make_briefing
+from portal.demo import bulletins as demo_bulletins
+from portal.demo import seeding as demo
 from portal.extensions import db
 from portal.models import BriefingState, Role, User, utcnow
-from portal.services import demo, demo_bulletins
-from portal.services.audit import Actor
 from portal.services.briefings import contents as briefing_contents
 from portal.services.briefings import copies
 from portal.services.briefings.selection import (
@@ -21,8 +21,8 @@ from portal.services.briefings.selection import (
     chosen_bulletins,
     highest_marking,
 )
-from portal.services.bulletin_access import Reader
-from portal.services.inbox import InboxQuery, matching_ids
+from portal.services.bulletins.inbox import InboxQuery, matching_ids
+from portal.services.principals import Actor, Reader
 from tests.portal.briefings.pdf_text import page_texts
 
 ARABIC_LETTERS = re.compile("[\u0600-\u06ff]")

@@ -18,8 +18,8 @@ from portal.models import (
     BulletinToken,
     utcnow,
 )
-from portal.services import reading
-from portal.services.audit import Actor
+from portal.services.bulletins import reading
+from portal.services.principals import Actor
 from tests.portal.bulletins.conftest import CANARY
 from tests.portal.bulletins.form_state import FormState, structure
 from tests.portal.conftest import csrf_token

@@ -13,10 +13,9 @@ from flask import Flask
 
 from portal.extensions import db
 from portal.models import Bulletin, User
-from portal.services import sealing
-from portal.services.attachments import Upload
-from portal.services.audit import Actor
-from portal.services.bulletin_access import Reader
+from portal.services.bulletins import sealing
+from portal.services.bulletins.attachments import Upload
+from portal.services.principals import Actor, Reader
 from tests.portal.conftest import People
 
 CANARY = "CANARY-7f3a9c"

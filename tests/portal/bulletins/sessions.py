@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 
 from portal.extensions import db
 from portal.models import Bulletin
-from portal.services import lifecycle, sealing
-from portal.services.audit import Actor
+from portal.services.bulletins import lifecycle, sealing
+from portal.services.principals import Actor
 from tests.portal.bulletins.conftest import Desk, document
 from tests.portal.conftest import Auth, People, csrf_token
 

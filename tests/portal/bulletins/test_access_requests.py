@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AccessRequest, AuditRecord, BulletinKey, BulletinRecipient
-from portal.services import access_requests, lifecycle, reading
-from portal.services.audit import Actor
+from portal.services.bulletins import lifecycle, reading
+from portal.services.discovery import access_requests
 from portal.services.errors import Conflict, NotFound
+from portal.services.principals import Actor
 from tests.portal.conftest import csrf_token
 
 ACCOUNT = [{"ref": "a1", "type": "account", "platform": "telegram", "value": "@example_media"}]

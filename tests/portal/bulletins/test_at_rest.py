@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from portal.extensions import db
 from portal.models import BulletinToken, KeyBlob
-from portal.services import org_keys
+from portal.services.organisations import keys as org_keys
 from tests.portal.bulletins.conftest import PNG
 
 

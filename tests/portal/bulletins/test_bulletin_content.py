@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from portal.services.bulletin_content import (
+from portal.services.bulletins.content import (
     BulletinContent,
     EntityType,
     Platform,

@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Organisation
-from portal.services import discovery, lifecycle
-from portal.services.audit import Actor
+from portal.services.bulletins import lifecycle
+from portal.services.discovery import hits as discovery
 from portal.services.errors import InvalidInput, NotFound
+from portal.services.principals import Actor
 
 ARABIC_NAME = "أبو محمد العدناني"
 LATIN_NAME = "Abu Muhammad al-Adnani"

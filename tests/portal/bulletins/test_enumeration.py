@@ -17,8 +17,9 @@ from werkzeug.routing.converters import NumberConverter
 
 from portal.extensions import db
 from portal.models import BulletinRecipient, Organisation
-from portal.services import accounts, api_tokens
-from portal.services.audit import CLI
+from portal.services.accounts import api_tokens
+from portal.services.accounts import directory as accounts
+from portal.services.principals import CLI
 from tests.portal.bulletins.conftest import PNG
 from tests.portal.bulletins.sessions import EMAILS, Clients, amend, retract
 

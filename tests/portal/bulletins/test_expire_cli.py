@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditRecord, Bulletin, BulletinKey, BulletinToken
-from portal.services import reading
-from portal.services.audit import Actor
+from portal.services.bulletins import reading
+from portal.services.principals import Actor
 from tests.portal.conftest import csrf_token
 
 FUTURE = (datetime.now(UTC) + timedelta(days=800)).isoformat()  # past the two-year default

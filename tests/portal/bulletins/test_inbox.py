@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from portal.extensions import db
-from portal.services import inbox
-from portal.services.inbox import InboxQuery
+from portal.services.bulletins import inbox
+from portal.services.bulletins.inbox import InboxQuery
 from tests.portal.bulletins.sessions import Clients, amend, post_at, retract
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from portal.services import reading
-from portal.services.audit import Actor
+from portal.services.bulletins import reading
+from portal.services.principals import Actor
 
 
 def test_directory_lists_fingerprints_that_match_the_verification_panel(app, client, auth, desk):

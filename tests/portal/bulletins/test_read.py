@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Acknowledgement, AuditRecord, ReadReceipt
-from portal.services import reading
-from portal.services.audit import Actor
+from portal.services.bulletins import reading
+from portal.services.principals import Actor
 from tests.portal.bulletins.sessions import Clients, amend, retract
 from tests.portal.bulletins.xss_corpus import XSS_CORPUS
 

@@ -14,9 +14,9 @@ from portal.models import (
     KeyBlob,
     Organisation,
 )
-from portal.services import lifecycle, reading, sealing
-from portal.services.audit import Actor
+from portal.services.bulletins import lifecycle, reading, sealing
 from portal.services.errors import Conflict, Forbidden, NotFound
+from portal.services.principals import Actor
 from tests.portal.bulletins.conftest import document
 from tests.portal.conftest import csrf_token
 

@@ -18,11 +18,12 @@ from portal.models import (
     BulletinKey,
     BulletinToken,
 )
-from portal.services import lifecycle, org_keys, reading, sealing
-from portal.services.attachments import Upload
-from portal.services.audit import Actor
-from portal.services.bulletin_store import envelope_of
+from portal.services.bulletins import lifecycle, reading, sealing
+from portal.services.bulletins.attachments import Upload
+from portal.services.bulletins.store import envelope_of
 from portal.services.errors import Conflict, NotFound
+from portal.services.organisations import keys as org_keys
+from portal.services.principals import Actor
 from tests.portal.bulletins.conftest import CANARY, PNG, document
 from tests.portal.conftest import csrf_token
 

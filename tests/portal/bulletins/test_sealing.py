@@ -15,10 +15,10 @@ from portal.models import (
     BulletinRecipient,
     BulletinToken,
 )
-from portal.services import reading, sealing
-from portal.services.attachments import Upload
-from portal.services.audit import Actor
+from portal.services.bulletins import reading, sealing
+from portal.services.bulletins.attachments import Upload
 from portal.services.errors import Forbidden, InvalidInput, NotFound
+from portal.services.principals import Actor
 from tests.portal.bulletins.conftest import CANARY, PNG, document
 
 

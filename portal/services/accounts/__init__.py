@@ -1,0 +1,3 @@
+"""People and their sign-in: users and organisations, passwords, the second factor, sessions and
+API tokens.
+"""

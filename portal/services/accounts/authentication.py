@@ -1,0 +1,347 @@
+"""Logging in (password, then TOTP), the per-account failure limit, and server-side sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from portal.extensions import db
+from portal.models import (
+    LoginFailure,
+    LoginSession,
+    Organisation,
+    OrgKind,
+    Role,
+    User,
+    UserRole,
+    utcnow,
+)
+from portal.services import audit
+from portal.services.accounts import api_tokens, mfa, passwords
+from portal.services.errors import InvalidInput, LoginRefused, TooManyAttempts
+from portal.services.principals import Actor
+
+LOGIN_REFUSED = "The e-mail address or password is incorrect."
+CODE_REFUSED = "The code is incorrect or was already used."
+LOCKED = "Too many failed attempts for this account. Try again in 15 minutes."
+# A session's last-seen time is written at most this often: the idle timeout is 15 minutes.
+LAST_SEEN_GRANULARITY = timedelta(seconds=60)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _failures_in_window(session: Session, user: User) -> int:
+    since = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(LoginFailure)
+            .where(LoginFailure.user_id == user.id, LoginFailure.at >= since)
+        )
+        or 0
+    )
+
+
+def _is_locked(session: Session, user: User) -> bool:
+    return _failures_in_window(session, user) >= current_app.config["LOGIN_FAILURE_LIMIT"]
+
+
+def _count_failure(session: Session, user: User, event: str, ip: str | None) -> None:
+    session.add(LoginFailure(user_id=user.id, at=utcnow()))
+    session.flush()
+    audit.record(session, event, Actor.of(user, ip), outcome="failure", subject_user=user)
+    if _failures_in_window(session, user) == current_app.config["LOGIN_FAILURE_LIMIT"]:
+        audit.record(session, "login.lockout", Actor.of(user, ip), subject_user=user)
+
+
+def check_password(email: str, password: str, ip: str | None) -> User:
+    """First factor. Unknown, disabled and wrong all get the same answer, in the same time."""
+    email = normalise_email(email)
+    with db.write() as session:
+        user = session.scalar(select(User).where(User.email == email))
+        if user is not None and user.active and _is_locked(session, user):
+            audit.record(
+                session, "login.locked", Actor.of(user, ip), outcome="failure", subject_user=user
+            )
+            refused: type[Exception] | None = TooManyAttempts
+        elif user is None or not user.active:
+            passwords.spend_verification_time(password)
+            audit.record(
+                session,
+                "login.failed",
+                Actor(ip=ip),
+                outcome="failure",
+                actor_email=email[:254],
+                details={"reason": "unknown or disabled account"},
+            )
+            refused = LoginRefused
+        elif not passwords.verify_password(user.password_hash, password):
+            _count_failure(session, user, "login.failed", ip)
+            refused = LoginRefused
+        else:
+            if passwords.needs_rehash(user.password_hash):
+                user.password_hash = passwords.hash_password(password)
+            refused = None
+    if refused is TooManyAttempts:
+        raise TooManyAttempts(LOCKED)
+    if refused is not None or user is None:
+        raise LoginRefused(LOGIN_REFUSED)
+    return user
+
+
+def prepare_enrolment(user_id: int) -> User:
+    """Give a user who has no confirmed second factor a fresh seed to enrol."""
+    with db.write() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            raise LoginRefused(LOGIN_REFUSED)
+        if not user.totp_confirmed and user.totp_secret_sealed is None:
+            mfa.new_secret(user)
+    return user
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationSummary:
+    """The facts about the signed-in user's organisation that pages show and checks use."""
+
+    id: int
+    code: str
+    name: str
+    kind: OrgKind
+    country: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSession:
+    """A server-side session found live, with what a request needs to know about its user.
+
+    Plain values read in one query, not models: the ``User`` is loaded only by the few views
+    that need it (see ``Principal.user``).
+    """
+
+    id: int
+    created_at: datetime
+    last_seen_at: datetime
+    ip: str | None
+    user_id: int
+    email: str
+    name: str
+    must_change_password: bool
+    organisation: OrganisationSummary
+    roles: frozenset[Role]
+
+    @classmethod
+    def of(cls, record: LoginSession, user: User) -> LiveSession:
+        org = user.organisation
+        return cls(
+            id=record.id,
+            created_at=record.created_at,
+            last_seen_at=record.last_seen_at,
+            ip=record.ip,
+            user_id=user.id,
+            email=user.email,
+            name=user.name,
+            must_change_password=user.must_change_password,
+            organisation=OrganisationSummary(org.id, org.code, org.name, org.kind, org.country),
+            roles=user.roles,
+        )
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str
+    user: User
+    record: LiveSession
+
+
+def _token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode("ascii", "replace")).digest()
+
+
+def check_second_factor(
+    user_id: int, code: str, ip: str | None, user_agent: str | None
+) -> NewSession:
+    """Second factor; on success, enrolment is confirmed and a new server-side session begins."""
+    with db.write() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            raise LoginRefused(LOGIN_REFUSED)
+        if _is_locked(session, user):
+            audit.record(
+                session, "login.locked", Actor.of(user, ip), outcome="failure", subject_user=user
+            )
+            outcome: type[Exception] | None = TooManyAttempts
+        elif not mfa.accept_code(user, code):
+            _count_failure(session, user, "login.mfa_failed", ip)
+            outcome = InvalidInput
+        else:
+            outcome = None
+            if not user.totp_confirmed:
+                user.totp_confirmed = True
+                audit.record(session, "mfa.enrolled", Actor.of(user, ip), subject_user=user)
+            token = secrets.token_urlsafe(32)
+            record = LoginSession(
+                user_id=user.id,
+                token_hash=_token_hash(token),
+                ip=ip,
+                user_agent=(user_agent or "")[:300],
+            )
+            session.add(record)
+            audit.record(session, "login.success", Actor.of(user, ip), subject_user=user)
+            session.flush()
+            live = LiveSession.of(record, user)
+    if outcome is TooManyAttempts:
+        raise TooManyAttempts(LOCKED)
+    if outcome is InvalidInput:
+        raise InvalidInput(CODE_REFUSED, field="code")
+    return NewSession(token, user, live)
+
+
+_sessions = LoginSession.__table__
+_users = User.__table__
+_organisations = Organisation.__table__
+_user_roles = UserRole.__table__
+# Everything a request needs to know about its session, its user, their organisation and
+# roles in one round trip: one row per role (a user has a handful), Core rows rather than
+# ORM entities. Built once, so SQLAlchemy's statement cache key is computed once as well.
+_RESUME = (
+    select(
+        _sessions.c.id,
+        _sessions.c.created_at,
+        _sessions.c.last_seen_at,
+        _sessions.c.ended_at,
+        _sessions.c.ip,
+        _users.c.id.label("user_id"),
+        _users.c.email,
+        _users.c.name,
+        _users.c.active,
+        _users.c.must_change_password,
+        _organisations.c.id.label("org_id"),
+        _organisations.c.code.label("org_code"),
+        _organisations.c.name.label("org_name"),
+        _organisations.c.kind.label("org_kind"),
+        _organisations.c.country.label("org_country"),
+        _user_roles.c.role,
+    )
+    .select_from(
+        _sessions.join(_users, _users.c.id == _sessions.c.user_id)
+        .join(_organisations, _organisations.c.id == _users.c.organisation_id)
+        .outerjoin(_user_roles, _user_roles.c.user_id == _users.c.id)
+    )
+    .where(_sessions.c.token_hash == bindparam("token_hash"))
+)
+
+
+def resume_session(token: str) -> LiveSession | None:
+    """The live session for a cookie's token, or None if it ended, timed out or is unknown.
+
+    Read from the database on every request, never cached in the process: a logout, a disabled
+    account or a change of roles takes effect on the next request, in every worker.
+    """
+    rows = db.session().connection().execute(_RESUME, {"token_hash": _token_hash(token)}).all()
+    if not rows:
+        return None
+    row = rows[0]
+    if row.ended_at is not None:
+        return None
+    now = utcnow()
+    config = current_app.config
+    if not row.active:
+        reason: str | None = "user_disabled"
+    elif now - row.created_at > config["SESSION_ABSOLUTE_TIMEOUT"]:
+        reason = "absolute_timeout"
+    elif now - row.last_seen_at > config["SESSION_IDLE_TIMEOUT"]:
+        reason = "idle_timeout"
+    else:
+        reason = None
+    if reason is not None:
+        end_session(row.id, reason, Actor(row.user_id, row.email, row.org_id, row.ip))
+        return None
+    last_seen_at = row.last_seen_at
+    if now - last_seen_at > LAST_SEEN_GRANULARITY:
+        with db.write() as write:
+            write.execute(
+                update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now)
+            )
+        last_seen_at = now
+    return LiveSession(
+        id=row.id,
+        created_at=row.created_at,
+        last_seen_at=last_seen_at,
+        ip=row.ip,
+        user_id=row.user_id,
+        email=row.email,
+        name=row.name,
+        must_change_password=row.must_change_password,
+        organisation=OrganisationSummary(
+            row.org_id, row.org_code, row.org_name, row.org_kind, row.org_country
+        ),
+        roles=frozenset(r.role for r in rows if r.role is not None),
+    )
+
+
+def end_session(session_id: int, reason: str, actor: Actor) -> None:
+    with db.write() as session:
+        record = session.get(LoginSession, session_id)
+        if record is None or record.ended_at is not None:
+            return
+        record.ended_at = utcnow()
+        record.end_reason = reason
+        event = "logout" if reason == "logout" else "session.ended"
+        audit.record(session, event, actor, subject_user=record.user, details={"reason": reason})
+
+
+def end_all_sessions(session: Session, user: User, reason: str) -> int:
+    """End every live session of ``user``, and revoke their API tokens, inside the caller's
+    transaction (disabled, password or second factor reset)."""
+    result = session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason)
+    )
+    api_tokens.revoke_all(session, user.id)
+    return result.rowcount
+
+
+def change_password(
+    user_id: int, current: str, new: str, ip: str | None, *, keep_session_id: int | None = None
+) -> None:
+    """Change one's own password; every other session of the user ends."""
+    with db.write() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise LoginRefused(LOGIN_REFUSED)
+        if not passwords.verify_password(user.password_hash, current):
+            raise InvalidInput("The current password is incorrect.", field="current_password")
+        new = passwords.check_policy(new, email=user.email, field="new_password")
+        if passwords.verify_password(user.password_hash, new):
+            raise InvalidInput(
+                "Choose a password different from the current one.", field="new_password"
+            )
+        user.password_hash = passwords.hash_password(new)
+        user.must_change_password = False
+        session.execute(
+            update(LoginSession)
+            .where(
+                LoginSession.user_id == user.id,
+                LoginSession.ended_at.is_(None),
+                LoginSession.id != keep_session_id,
+            )
+            .values(ended_at=utcnow(), end_reason="password_changed")
+        )
+        revoked = api_tokens.revoke_all(session, user.id)  # made before? now they stop
+        audit.record(
+            session,
+            "password.changed",
+            Actor.of(user, ip),
+            subject_user=user,
+            details={"api_tokens_revoked": revoked},
+        )

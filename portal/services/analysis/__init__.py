@@ -1,0 +1,3 @@
+"""The analysts' link graph: each organisation's graph, the workspace's queries, "same person"
+decisions and saved investigations.
+"""

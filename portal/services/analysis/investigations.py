@@ -1,0 +1,128 @@
+"""Saved investigations: a named set of nodes and notes, kept per organisation.
+
+Only nodes of the organisation's own graph can be saved (a person as the ids of its mentions,
+so that merging or splitting persons later still finds it); reopening one shows what of it the
+organisation can read now (a node whose bulletins were retracted is simply gone).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+import graph
+from portal.extensions import db
+from portal.models import Investigation, utcnow
+from portal.services import audit
+from portal.services.analysis import org_graphs
+from portal.services.errors import Conflict, InvalidInput, NotFound
+from portal.services.principals import Actor, Reader
+
+MAX_NAME = 120
+MAX_NOTES = 10_000
+MAX_NODES = 2_000
+
+
+@dataclass(frozen=True)
+class SavedInvestigation:
+    id: int
+    name: str
+    notes: str
+    nodes: list[str]
+    updated_at: datetime
+
+
+def _saved(row: Investigation) -> SavedInvestigation:
+    return SavedInvestigation(row.id, row.name, row.notes, list(row.nodes), row.updated_at)
+
+
+def _check(reader: Reader, name: str, notes: str, nodes: list[str]) -> list[str]:
+    if not reader.sees_bulletins:
+        raise NotFound()
+    if not name.strip():
+        raise InvalidInput("Name the investigation.", field="name")
+    if len(name) > MAX_NAME:
+        raise InvalidInput(f"A name of at most {MAX_NAME} characters.", field="name")
+    if len(notes) > MAX_NOTES:
+        raise InvalidInput(f"Notes of at most {MAX_NOTES} characters.", field="notes")
+    if not nodes:
+        raise InvalidInput("An investigation needs at least one node.", field="nodes")
+    if len(nodes) > MAX_NODES or not all(isinstance(n, str) and len(n) < 600 for n in nodes):
+        raise InvalidInput(f"At most {MAX_NODES} nodes, as the graph names them.", field="nodes")
+    kept: set[str] = set()
+    with org_graphs.reading(reader) as g:
+        for node in nodes:
+            if node not in g:
+                raise InvalidInput(
+                    "Some nodes are not in your organisation's graph.", field="nodes"
+                )
+            # A person is saved as its mentions, so a later merge or split still finds it.
+            is_person = g.nodes[node].get("type") == "person"
+            kept |= set(graph.person_mentions(g, node)) if is_person else {node}
+    return sorted(kept)
+
+
+def save(
+    reader: Reader, actor: Actor, name: str, notes: str, nodes: list[str]
+) -> SavedInvestigation:
+    """Create the investigation, or update the organisation's one of the same name."""
+    kept = _check(reader, name, notes, nodes)
+    name = name.strip()
+    try:
+        with db.write() as session:
+            row = session.scalar(
+                select(Investigation).where(
+                    Investigation.org_id == reader.org_id, Investigation.name == name
+                )
+            )
+            if row is None:
+                row = Investigation(org_id=reader.org_id, name=name, created_by=reader.user_id)
+                session.add(row)
+            row.notes = notes
+            row.nodes = kept
+            row.updated_at = utcnow()
+            session.flush()
+            audit.record(
+                session,
+                "investigation.saved",
+                actor,
+                subject_org=reader.org_id,
+                details={"investigation": row.id, "nodes": len(kept)},
+            )
+    except IntegrityError:
+        raise Conflict("Someone saved an investigation of that name just now.") from None
+    return _saved(row)
+
+
+def listed(reader: Reader) -> list[SavedInvestigation]:
+    rows = db.session().scalars(
+        select(Investigation)
+        .where(Investigation.org_id == reader.org_id)
+        .order_by(Investigation.updated_at.desc())
+    )
+    return [_saved(row) for row in rows]
+
+
+def one(reader: Reader, investigation_id: int) -> SavedInvestigation:
+    row = db.session().get(Investigation, investigation_id)
+    if row is None or row.org_id != reader.org_id or not reader.sees_bulletins:
+        raise NotFound()
+    return _saved(row)
+
+
+def delete(reader: Reader, actor: Actor, investigation_id: int) -> None:
+    with db.write() as session:
+        row = session.get(Investigation, investigation_id)
+        if row is None or row.org_id != reader.org_id:
+            raise NotFound()
+        session.delete(row)
+        audit.record(
+            session,
+            "investigation.deleted",
+            actor,
+            subject_org=reader.org_id,
+            details={"investigation": investigation_id},
+        )

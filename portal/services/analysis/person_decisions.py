@@ -1,0 +1,178 @@
+"""'Possibly the same person': suggestions from the graph, and the analysts' decisions.
+
+Names never merge persons on their own. An analyst confirms (or rejects) a suggestion; the
+decision is kept with who and when, per organisation, and can be revoked (also recorded).
+Confirmed decisions join the person nodes of the organisation's graph; rejected ones stop the
+pair being suggested again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+import graph
+from portal.extensions import db
+from portal.models import PersonDecision, User, utcnow
+from portal.services import audit
+from portal.services.analysis import org_graphs
+from portal.services.errors import Conflict, InvalidInput, NotFound
+from portal.services.principals import Actor, Reader
+
+MAX_NOTE = 500
+
+
+def _person(g: Any, node: str, field: str) -> str:
+    if node not in g or g.nodes[node].get("type") != "person":
+        raise NotFound("No such person in your organisation's graph.", field=field)
+    return node
+
+
+def _live(reader: Reader) -> list[PersonDecision]:
+    return list(
+        db.session().scalars(
+            select(PersonDecision).where(
+                PersonDecision.org_id == reader.org_id, PersonDecision.revoked_at.is_(None)
+            )
+        )
+    )
+
+
+def suggestions(reader: Reader, node: str, limit: int = 5) -> list[dict[str, Any]]:
+    """Persons that may be ``node``, best first, without pairs an analyst rejected."""
+    refused = [d for d in _live(reader) if not d.same]
+    found = []
+    with org_graphs.reading(reader) as g:
+        node = _person(g, node, "node")
+        # A rejection made on an earlier version of a bulletin still holds after an amendment.
+        rejected = _current_pairs(g, refused)
+        matches = graph.possible_same_person(g, person=node, rejected=rejected, limit=limit)
+        for match in matches:
+            other = match.second if match.first == node else match.first
+            found.append(
+                {
+                    "node": other,
+                    "label": g.nodes[other].get("label"),
+                    "score": round(match.score, 3),
+                    "names": list(match.names),
+                    "reasons": list(match.reasons),
+                }
+            )
+    return found
+
+
+def _pair(g: Any, first: str, second: str) -> tuple[str, str]:
+    a = min(graph.person_mentions(g, first))
+    b = min(graph.person_mentions(g, second))
+    return (a, b) if a < b else (b, a)
+
+
+def decide(
+    reader: Reader, actor: Actor, first: str, second: str, *, same: bool, note: str = ""
+) -> int:
+    """Record that two person nodes are (or are not) the same person; the graph follows."""
+    if len(note) > MAX_NOTE:
+        raise InvalidInput(f"A note of at most {MAX_NOTE} characters.", field="note")
+    with org_graphs.reading(reader) as g:
+        a = _person(g, first, "first")
+        b = _person(g, second, "second")
+        if a == b:
+            raise InvalidInput("These are already one person.", field="second")
+        low, high = _pair(g, a, b)
+        ours, theirs = graph.person_mentions(g, a), graph.person_mentions(g, b)
+        decided = any(
+            len(pair) == 2 and not pair.isdisjoint(ours) and not pair.isdisjoint(theirs)
+            for pair in _current_pairs(g, _live(reader))
+        )
+    if decided:
+        raise Conflict("This pair was decided already: revoke that decision first.")
+    with db.write() as session:
+        earlier = session.scalar(
+            select(PersonDecision).where(
+                PersonDecision.org_id == reader.org_id,
+                PersonDecision.first == low,
+                PersonDecision.second == high,
+                PersonDecision.revoked_at.is_(None),
+            )
+        )
+        if earlier is not None:
+            raise Conflict("This pair was decided already: revoke that decision first.")
+        decision = PersonDecision(
+            org_id=reader.org_id,
+            first=low,
+            second=high,
+            same=same,
+            note=note.strip(),
+            decided_by=reader.user_id,
+            decided_at=utcnow(),
+        )
+        session.add(decision)
+        session.flush()
+        audit.record(
+            session,
+            "person.same" if same else "person.different",
+            actor,
+            subject_org=reader.org_id,
+            details={"decision": decision.id, "first": low, "second": high},
+        )
+        return decision.id
+
+
+def revoke(reader: Reader, actor: Actor, decision_id: int) -> None:
+    with db.write() as session:
+        decision = session.get(PersonDecision, decision_id)
+        if decision is None or decision.org_id != reader.org_id:
+            raise NotFound()
+        if decision.revoked_at is not None:
+            raise Conflict("This decision was revoked already.")
+        decision.revoked_at = utcnow()
+        decision.revoked_by = reader.user_id
+        audit.record(
+            session,
+            "person.decision_revoked",
+            actor,
+            subject_org=reader.org_id,
+            details={"decision": decision.id},
+        )
+
+
+def _current_pairs(g: Any, decisions: list[PersonDecision]) -> list[frozenset[str]]:
+    """Each decision's pair of mentions as it applies now: a rejection follows amended
+    bulletins to their current version; a merge stays with the mentions the analyst saw."""
+    rejections = [m for d in decisions if not d.same for m in (d.first, d.second)]
+    current = org_graphs.current_mentions(g, rejections)
+    return [
+        frozenset((d.first, d.second))
+        if d.same
+        else frozenset((current.get(d.first, d.first), current.get(d.second, d.second)))
+        for d in decisions
+    ]
+
+
+def decisions_about(reader: Reader, node: str) -> list[dict[str, Any]]:
+    """The live decisions about the mentions that make up ``node``, newest first (also those
+    made on an earlier version of an amended bulletin)."""
+    live = _live(reader)
+    with org_graphs.reading(reader) as g:
+        node = _person(g, node, "node")
+        mentions = graph.person_mentions(g, node)
+        pairs = _current_pairs(g, live)
+    chosen = [d for d, pair in zip(live, pairs, strict=True) if not pair.isdisjoint(mentions)]
+    names = {
+        user_id: name
+        for user_id, name in db.session().execute(
+            select(User.id, User.name).where(User.id.in_({d.decided_by for d in chosen}))
+        )
+    }
+    chosen.sort(key=lambda d: (d.decided_at, d.id), reverse=True)
+    return [
+        {
+            "id": d.id,
+            "same": d.same,
+            "by": names.get(d.decided_by, ""),
+            "at": d.decided_at.isoformat(timespec="minutes"),
+            "note": d.note,
+        }
+        for d in chosen
+    ]

@@ -1,0 +1,289 @@
+"""The analyst workspace's questions, answered from the organisation's own graph.
+
+Everything here reads the graph of :func:`portal.services.org_graphs.reading`, which holds only
+bulletins the organisation opened with its own key. The one deliberate exception is
+:func:`hidden_hits`: how many bulletins the organisation cannot read also name a node, and
+from which organisations, through the keyed blind index (no content, no ids).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import graph
+from portal.extensions import db
+from portal.services.analysis import org_graphs
+from portal.services.bulletins.entities import name_keys
+from portal.services.discovery import hits as discovery
+from portal.services.discovery.hits import HiddenGroup
+from portal.services.errors import InvalidInput, NotFound
+from portal.services.principals import Reader
+
+NODE_TYPES = ("person", "account", "group", "phone", "email", "url", "location")
+MAX_VIEW_NODES = 300
+MAX_QUERY = 500
+MAX_PATHS = 20
+MAX_NODES_IN_VIEW = 5_000
+BACKGROUND_ABOVE = 50_000  # nodes: above this, cells and influence are computed in a thread
+
+
+@dataclass(frozen=True)
+class ViewFilter:
+    """Filters of the graph view, already checked against the allow-lists."""
+
+    node_types: frozenset[str] | None = None
+    since: date | None = None
+    until: date | None = None
+    organisations: frozenset[str] | None = None
+    markings: frozenset[str] | None = None
+
+
+def _node(g: Any, node: str) -> str:
+    if not node or node not in g or g.nodes[node].get("type") == "bulletin":
+        raise NotFound("No such entity in your organisation's graph.", field="node")
+    return node
+
+
+Measures = tuple[list[set[str]], dict[str, float]]  # cells, and influence per node
+
+
+def _measures(reader: Reader, g: Any) -> Measures | None:
+    """Cells and influence of the whole graph; None while a large graph's are computed."""
+    background = g.number_of_nodes() > BACKGROUND_ABOVE
+    cells = org_graphs.derived(
+        reader, g, "communities", lambda h: graph.communities(h, seed=0), background=background
+    )
+    ranks = org_graphs.derived(reader, g, "pagerank", graph.pagerank, background=background)
+    if cells is None or ranks is None:
+        return None
+    return cells, ranks
+
+
+def measures_ready(reader: Reader) -> bool:
+    with org_graphs.reading(reader) as g:
+        return _measures(reader, g) is not None
+
+
+def _elements(reader: Reader, g: Any, sub: Any, measures: Measures | None = None) -> dict[str, Any]:
+    """Cytoscape elements (nodes, edges) of ``sub``, with cells and influence when known."""
+    measures = measures or _measures(reader, g)
+    if measures is None:
+        plain: dict[str, Any] = graph.to_cytoscape(sub)["elements"]
+        return plain
+    cells, ranks = measures
+    nodes = set(sub.nodes)
+    local_cells = [cell & nodes for cell in cells if cell & nodes]
+    scores = {n: ranks.get(n, 0.0) for n in nodes}
+    elements: dict[str, Any] = graph.to_cytoscape(sub, communities=local_cells, scores=scores)[
+        "elements"
+    ]
+    return elements
+
+
+def search(reader: Reader, query: str) -> list[dict[str, Any]]:
+    """Nodes matching an identifier or a name in any script, best first."""
+    query = (query or "").strip()
+    if not query:
+        raise InvalidInput("Type an identifier or a name to look for.", field="q")
+    if len(query) > MAX_QUERY:
+        raise InvalidInput(f"Type at most {MAX_QUERY} characters.", field="q")
+    with org_graphs.reading(reader) as g:
+        hits = graph.find_nodes(g, query, limit=20, default_region=reader.country)
+    return [
+        {"node": h.node, "type": h.type, "label": h.label, "score": round(h.score, 3)}
+        for h in hits
+        if h.type != "bulletin"
+    ]
+
+
+def neighbourhood(reader: Reader, node: str, radius: int, view: ViewFilter) -> dict[str, Any]:
+    """Cytoscape elements of the ego network, coloured by cell and sized by influence."""
+    if not 1 <= radius <= 3:
+        raise InvalidInput("A radius of 1, 2 or 3 hops.", field="radius")
+    with org_graphs.reading(reader) as g:
+        ego = graph.ego_network(
+            g,
+            _node(g, node),
+            radius,
+            node_types=view.node_types,
+            since=view.since,
+            until=view.until,
+            organisations=view.organisations,
+            markings=view.markings,
+            max_nodes=MAX_VIEW_NODES,
+        )
+        measures = _measures(reader, g)
+        return {"elements": _elements(reader, g, ego, measures), "measures": measures is not None}
+
+
+def _induced(g: Any, nodes: Collection[str]) -> Any:
+    if len(nodes) > MAX_NODES_IN_VIEW:
+        raise InvalidInput(f"At most {MAX_NODES_IN_VIEW:,} nodes in one view.", field="nodes")
+    kept = [n for n in nodes if n in g and g.nodes[n].get("type") != "bulletin"]
+    return g.subgraph(kept).copy()
+
+
+def subgraph(reader: Reader, nodes: Collection[str]) -> Any:
+    """A copy of the graph induced by ``nodes`` (the current view), unknown ids left out."""
+    with org_graphs.reading(reader) as g:
+        return _induced(g, nodes)
+
+
+def view_elements(reader: Reader, nodes: Collection[str]) -> dict[str, Any]:
+    """Cytoscape elements (nodes, edges) of a set of nodes (a reopened investigation).
+
+    A saved person's mention id is found in whatever node holds it now (after a merge).
+    """
+    with org_graphs.reading(reader) as g:
+        current = {found for n in nodes if (found := graph.node_of(g, n)) is not None}
+        return _elements(reader, g, _induced(g, current))
+
+
+def paths(reader: Reader, source: str, target: str, k: int = 0) -> dict[str, Any]:
+    """All shortest paths (or the ``k`` shortest simple ones) between two entities."""
+    if not 0 <= k <= 10:
+        raise InvalidInput("Ask for at most 10 paths.", field="k")
+    with org_graphs.reading(reader) as g:
+        a, b = _node(g, source), _node(g, target)
+        if a == b:
+            raise InvalidInput("Choose two different entities.", field="target")
+        found = (
+            graph.k_shortest_paths(g, a, b, k)
+            if k
+            else graph.shortest_paths(g, a, b, limit=MAX_PATHS)
+        )
+        on_paths = {n for path in found for n in path}
+        elements = _elements(reader, g, g.subgraph(on_paths).copy()) if on_paths else None
+    return {"paths": found, "elements": elements}
+
+
+def node_details(reader: Reader, node: str) -> dict[str, Any]:
+    """What a node is, which readable bulletins name it, and the hidden hit/no-hit answer."""
+    with org_graphs.reading(reader) as g:
+        node = _node(g, node)
+        data = g.nodes[node]
+        provenance = graph.node_provenance(g, node)
+        organisations = sorted(graph.node_organisations(g, node))
+        keys = _keys_of(g, node)
+        ask = _ask_query(g, node)
+    titles = org_graphs.titles(reader, [p.bulletin_id for p in provenance])
+    bulletins = [
+        {
+            "id": p.bulletin_id,
+            "title": titles.get(p.bulletin_id, f"Bulletin {p.bulletin_id}"),
+            "organisation": p.organisation,
+            "reported_on": p.reported_on.isoformat(),
+            "marking": p.marking,
+        }
+        for p in provenance
+    ]
+    hidden = hidden_hits(reader, keys)
+    return {
+        "node": node,
+        "type": data.get("type"),
+        "label": data.get("label"),
+        "organisations": organisations,
+        "bulletins": bulletins,
+        "hidden": [
+            {"org": h.org_code, "name": h.org_name, "count": h.count, "pending": h.pending}
+            for h in hidden
+        ],
+        "ask": ask,
+    }
+
+
+def _keys_of(g: Any, node: str) -> set[str]:
+    if g.nodes[node].get("type") == "person":
+        names: set[str] = set()
+        for mentions in g.nodes[node].get("mentions", {}).values():
+            for entity in mentions:
+                names.update(entity.all_names)
+        return name_keys(tuple(sorted(names)))
+    return {node}
+
+
+def hidden_hits(reader: Reader, keys: set[str]) -> tuple[HiddenGroup, ...]:
+    """Counts per originator of bulletins hidden from the reader that name one of ``keys``."""
+    session = db.session()
+    tokens = discovery.tokens_for(keys)
+    return discovery.group_hidden(session, reader, discovery.hidden_by_org(session, reader, tokens))
+
+
+def _ask_query(g: Any, node: str) -> dict[str, str | None]:
+    """What the access-request form needs to find the same hidden bulletins again."""
+    data = g.nodes[node]
+    mentions = data.get("mentions", {})
+    first = next((entities[0] for entities in mentions.values() if entities), None)
+    value = (first.value or first.name) if first is not None else data.get("label")
+    return {"q": value, "platform": first.platform if first is not None else None}
+
+
+def timeline(reader: Reader, nodes: Collection[str]) -> list[dict[str, Any]]:
+    """Dated events (relations, journeys) among ``nodes``, oldest first."""
+    with org_graphs.reading(reader) as g:
+        kept = [n for n in nodes if n in g][:MAX_NODES_IN_VIEW]
+        events = graph.timeline(g, kept)
+        labels = {n: g.nodes[n].get("label", n) for e in events for n in e.nodes if n in g}
+    return [
+        {
+            "on": e.on.isoformat(),
+            "kind": e.kind,
+            "nodes": list(e.nodes),
+            "labels": [labels.get(n, n) for n in e.nodes],
+            "bulletin": e.bulletin_id,
+            "dated_by_report": e.dated_by_report,
+        }
+        for e in events
+    ]
+
+
+def edge_details(reader: Reader, source: str, target: str, kind: str) -> dict[str, Any]:
+    """The readable bulletins that state one relation, with their dates."""
+    with org_graphs.reading(reader) as g:
+        a, b = _node(g, source), _node(g, target)
+        try:
+            provenance = graph.edge_provenance(g, a, b, kind)
+        except KeyError:
+            raise NotFound("No such relation in your organisation's graph.", field="type") from None
+        records: dict[str, graph.Bulletin] = g.graph["bulletins"]
+        labels = (g.nodes[a].get("label"), g.nodes[b].get("label"))
+        reported = {bid: records[bid].provenance for bid in provenance.bulletin_ids}
+    titles = org_graphs.titles(reader, list(provenance.bulletin_ids))
+    return {
+        "source": a,
+        "target": b,
+        "type": kind,
+        "source_label": labels[0],
+        "target_label": labels[1],
+        "dates": [d.isoformat() for d in provenance.dates],
+        "bulletins": [
+            {
+                "id": bid,
+                "title": titles.get(bid, f"Bulletin {bid}"),
+                "organisation": p.organisation,
+                "reported_on": p.reported_on.isoformat(),
+                "marking": p.marking,
+            }
+            for bid, p in reported.items()
+        ],
+    }
+
+
+def shared(reader: Reader, limit: int = 100) -> list[dict[str, Any]]:
+    """Entities reported by two or more organisations, or linking two or more persons."""
+    with org_graphs.reading(reader) as g:
+        found = graph.shared_entities(g)[:limit]
+    return [
+        {
+            "node": s.node,
+            "type": s.type,
+            "label": s.label,
+            "organisations": list(s.organisations),
+            "bulletins": len(s.bulletin_ids),
+            "persons": len(s.persons),
+        }
+        for s in found
+    ]

@@ -1,0 +1,147 @@
+"""Titles of inbox rows: each opened and verified with the reader's organisation's key ring,
+and kept in a bounded in-process cache so a page of 50 does not cost 50 envelope openings.
+
+The cache lives in process memory only (never on disk, never in the database) and is keyed by
+bulletin id, reader organisation and a SHA-256 over everything the verification read: header,
+signature, content ciphertext, key records, the organisation's wrapped keys and the clear
+listing columns. A changed byte in any of them is a new key, so the row is verified afresh and
+shows "failed verification"; a title is never served for bytes that were not verified.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from crypto import EnvelopeError, EnvelopeExpired, Shredded
+from portal.models import Bulletin, BulletinKey, BulletinState, Organisation
+from portal.services.bulletins import reading
+
+CACHE_SIZE = 4096
+_EXTENSION = "ischia.inbox_titles"
+
+__all__ = ["CACHE_SIZE", "RowTitle", "TitleCache", "titles_for"]
+
+
+@dataclass(frozen=True)
+class RowTitle:
+    """A row's title, or why there is none: ``verified``, ``failed``, ``expired``, ``ended``."""
+
+    text: str | None
+    status: str
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+@dataclass(frozen=True)
+class _Verified:
+    title: str
+    expires_at: datetime | None  # from the signed header
+
+
+class TitleCache:
+    """A thread-safe LRU map of verified titles."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[str, str, bytes], _Verified] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, bytes]) -> _Verified | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: tuple[str, str, bytes], item: _Verified) -> None:
+        with self._lock:
+            self._items[key] = item
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def title_cache() -> TitleCache:
+    cache = current_app.extensions.get(_EXTENSION)
+    if cache is None:
+        cache = current_app.extensions[_EXTENSION] = TitleCache()
+    return cache  # type: ignore[no-any-return]
+
+
+def _digest(bulletin: Bulletin, sender: Organisation, keys: Sequence[BulletinKey]) -> bytes:
+    digest = hashlib.sha256()
+    parts: list[bytes] = [
+        bulletin.header,
+        bulletin.signature.encode(),
+        bulletin.content or b"",
+        bulletin.key_records.encode(),
+        bulletin.category.encode(),
+        bulletin.marking.encode(),
+        bulletin.state.encode(),
+        sender.code.encode(),
+    ]
+    parts += [f"{k.org_code}/{k.key_version}".encode() + b"\x00" + k.enc for k in keys]
+    for part in parts:
+        # Length-prefixed, so no two different sequences of parts hash alike.
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.digest()
+
+
+def _open(
+    session: Session, org_code: str, bulletin: Bulletin, sender: Organisation, now: datetime
+) -> tuple[RowTitle, _Verified | None]:
+    try:
+        content, opened = reading.open_content(session, org_code, bulletin, sender, now)
+    except EnvelopeExpired:
+        return RowTitle(None, "expired"), None
+    except Shredded:
+        return RowTitle(None, "ended"), None
+    except EnvelopeError:
+        return RowTitle(None, "failed"), None
+    verified = _Verified(content.title, opened.header.expires_at)
+    return RowTitle(content.title, "verified"), verified
+
+
+def titles_for(
+    session: Session,
+    org_code: str,
+    rows: Sequence[tuple[Bulletin, Organisation]],
+    keys: dict[str, list[BulletinKey]],
+    now: datetime,
+) -> dict[str, RowTitle]:
+    """The title of each row for ``org_code`` (``keys``: that organisation's wrapped keys)."""
+    cache = title_cache()
+    titles: dict[str, RowTitle] = {}
+    for bulletin, sender in rows:
+        if bulletin.state not in _READABLE:
+            titles[bulletin.id] = RowTitle(None, "ended")
+            continue
+        key = (bulletin.id, org_code, _digest(bulletin, sender, keys.get(bulletin.id, [])))
+        cached = cache.get(key)
+        if cached is not None:
+            expired = cached.expires_at is not None and now >= cached.expires_at
+            titles[bulletin.id] = (
+                RowTitle(None, "expired") if expired else RowTitle(cached.title, "verified")
+            )
+            continue
+        title, verified = _open(session, org_code, bulletin, sender, now)
+        if verified is not None:
+            cache.put(key, verified)
+        titles[bulletin.id] = title
+    return titles
+
+
+_READABLE = frozenset(s.value for s in BulletinState if s.readable)

@@ -1,0 +1,1 @@
+"""What an organisation owns: its encryption and signing keys, and its sharing groups."""
