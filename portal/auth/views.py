@@ -19,7 +19,6 @@ from werkzeug.wrappers import Response
 
 from portal.access import public, signed_in
 from portal.auth.forms import ChangePasswordForm, CodeForm, LoginForm
-from portal.extensions import db
 from portal.models import User
 from portal.principal import Principal, current_actor
 from portal.rate_limits import limit_view
@@ -40,8 +39,7 @@ def _pending_user() -> User | None:
     if not pending or time.time() - pending["at"] > PENDING_SECONDS:
         session.pop(PENDING, None)
         return None
-    user = db.session.get(User, pending["user_id"])
-    return user if user is not None and user.active else None
+    return authentication.pending_user(pending["user_id"])
 
 
 @blueprint.route("/login", methods=["GET", "POST"])

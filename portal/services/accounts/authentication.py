@@ -97,6 +97,12 @@ def check_password(email: str, password: str, ip: str | None) -> User:
     return user
 
 
+def pending_user(user_id: int) -> User | None:
+    """The user between the two sign-in steps, if the account is still active."""
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.active else None
+
+
 def prepare_enrolment(user_id: int) -> User:
     """Give a user who has no confirmed second factor a fresh seed to enrol."""
     with db.write() as session:
