@@ -15,7 +15,7 @@ Modules, one concept each: :mod:`~crypto.keys` (bundles, fingerprints, directori
 holds), :mod:`~crypto.envelope` (seal, open), :mod:`~crypto.verify` (offline checks),
 :mod:`~crypto.release` (grant, re-wrap, shred), :mod:`~crypto.stream` (attachments),
 :mod:`~crypto.keystore` and :mod:`~crypto.storage` (keys at rest, rotations),
-:mod:`~crypto.errors`, :mod:`~crypto.canonical`, :mod:`~crypto.primitives` (the only new code
+:mod:`~crypto.errors`, :mod:`~crypto.canonical`, :mod:`~crypto.primitives` (the only module
 that touches ``cryptography.hazmat``), and the portal's :mod:`~crypto.masterkey`,
 :mod:`~crypto.secretbox` and :mod:`~crypto.chain`.
 """
