@@ -14,14 +14,13 @@ under another ``info`` anyway; an altered suite string is refused, never reinter
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from crypto.canonical import format_time, parse_time
-from crypto.document import HEADER_DOMAIN, Envelope
+from crypto.document import Envelope, envelope_statement
 from crypto.errors import (
     EnvelopeExpired,
     NotARecipient,
@@ -210,8 +209,8 @@ def _seal(
     )
     header_bytes = header.canonical()
     content = Aes256Gcm(_body_key(content_key, envelope_id)).encrypt(nonce, payload, header_bytes)
-    statement = HEADER_DOMAIN + hashlib.sha256(content).digest() + header_bytes
-    return Envelope(header_bytes, SignaturePair.sign(sender, statement), content, wrapped)
+    signature = SignaturePair.sign(sender, envelope_statement(content, header_bytes))
+    return Envelope(header_bytes, signature, content, wrapped)
 
 
 def unwrap_content_key(
