@@ -3,8 +3,9 @@
 :func:`seal` encrypts the payload once with AES-256-GCM under a key derived from a fresh random
 256-bit content key (associated data: the canonical header), HPKE-wraps the content key
 (ML-KEM-768+X25519, HKDF-SHA256, AES-256-GCM) for every recipient and for the sender, streams
-attachments (:mod:`crypto.stream`), and signs with Ed25519 and ML-DSA-65 (:mod:`crypto.document`).
-The HPKE ``info`` binds suite, envelope id, organisation, key version and key fingerprint.
+attachments (:mod:`crypto.stream`), and signs with Ed25519 and ML-DSA-65 the statement that
+:mod:`crypto.envelope_format` defines. The HPKE ``info`` binds suite, envelope id, organisation,
+key version and key fingerprint.
 
 Security property: :func:`open_envelope` verifies both signatures, every key record and every
 wrapped key's digest (:func:`~crypto.verify.verify_envelope`) before it decrypts anything; a
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from crypto.canonical import format_time, parse_time
-from crypto.document import Envelope, envelope_statement
+from crypto.envelope_format import Envelope, envelope_statement
 from crypto.errors import (
     EnvelopeExpired,
     NotARecipient,
@@ -46,7 +47,7 @@ from crypto.records import SignaturePair, WrappedKey
 from crypto.stream import Readable, StreamSummary, Writable, decrypt_stream, encrypt_stream
 from crypto.verify import Verification, WithOwnKeys, verify_envelope
 
-__all__ = ["Envelope", "Keyring", "Opened", "open_envelope", "seal"]
+__all__ = ["Keyring", "Opened", "open_envelope", "seal"]
 
 _WRAP_DOMAIN = b"ischia/content-key/v1\x00"
 Keyring = PrivateBundle | Iterable[PrivateBundle]
