@@ -1,22 +1,15 @@
-"""API views beyond reading and posting: release, retract, attachments, the link graph and
-briefings. Same services, same access rules as the web pages."""
+"""API views: a bulletin's release to one more organisation, and its retraction (the
+originator only). Same services, same access rules as the web pages."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 
 from portal.access import api_token
 from portal.api.blueprint import actor, blueprint, json_object, reader, require_write
-from portal.models import Role
-from portal.services.analysis import workspace
-from portal.services.analysis.workspace import ViewFilter
-from portal.services.bulletins import downloads as attachment_download
 from portal.services.bulletins import lifecycle
 from portal.services.bulletins.access import visible_bulletin
-from portal.services.errors import Forbidden, InvalidInput
-from portal.services.principals import Reader
+from portal.services.errors import InvalidInput
 
 
 @blueprint.route("/bulletins/<bulletin_id>/release", methods=["POST"])
@@ -89,122 +82,3 @@ def retract(bulletin_id: str) -> Response:
         raise InvalidInput("Say confirm: true to retract.", field="confirm")
     shredded = lifecycle.retract(reader(), actor(), bulletin_id, confirmed=confirm)
     return jsonify({"retracted": shredded})
-
-
-@blueprint.route("/bulletins/<bulletin_id>/attachments/<int:index>", methods=["GET"])
-@api_token
-def attachment(bulletin_id: str, index: int) -> Response:
-    """One attachment, verified and decrypted.
-    ---
-    get:
-      summary: Download an attachment
-      parameters:
-        - {name: bulletin_id, in: path, required: true, schema: {type: string}}
-        - name: index
-          in: path
-          required: true
-          schema: {type: integer, minimum: 0, maximum: 2147483647}
-      responses:
-        "200": {description: The file}
-        "401": {$ref: "#/components/responses/Unauthorised"}
-        "404": {$ref: "#/components/responses/NotFound"}
-        "409": {$ref: "#/components/responses/Conflict"}
-    """
-    try:
-        download = attachment_download.download(reader(), actor(), bulletin_id, index)
-    except attachment_download.AttachmentTampered:
-        body = {
-            "error": {"code": 409, "message": "The attachment failed verification.", "field": None}
-        }
-        return Response(jsonify(body).get_data(), status=409, mimetype="application/json")
-    response = Response(download.data, mimetype=download.content_type)
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''{quote(download.filename)}"
-    )
-    return response
-
-
-def _analyst() -> Reader:
-    asking = reader()
-    if not asking.has_role(Role.ANALYST):
-        raise Forbidden("The link graph is for analysts.")
-    return asking
-
-
-@blueprint.route("/graph/ego", methods=["GET"])
-@api_token
-def graph_ego() -> Response:
-    """The neighbourhood of an entity in the organisation's graph (analysts).
-    ---
-    get:
-      summary: Ego network
-      parameters:
-        - name: node
-          in: query
-          required: true
-          schema: {type: string, minLength: 1, maxLength: 600}
-        - {name: radius, in: query, schema: {type: integer, minimum: 1, maximum: 3}}
-      responses:
-        "200": {description: Cytoscape.js elements}
-        "400": {$ref: "#/components/responses/BadRequest"}
-        "401": {$ref: "#/components/responses/Unauthorised"}
-        "403": {$ref: "#/components/responses/Forbidden"}
-        "404": {$ref: "#/components/responses/NotFound"}
-    """
-    from portal.analysis import params
-
-    node = params.text(request.args, "node")
-    radius = params.integer(request.args, "radius", 2, 1, 3)
-    return jsonify(workspace.neighbourhood(_analyst(), node, radius, ViewFilter()))
-
-
-@blueprint.route("/graph/paths", methods=["GET"])
-@api_token
-def graph_paths() -> Response:
-    """Shortest paths between two entities (analysts).
-    ---
-    get:
-      summary: Paths
-      parameters:
-        - name: source
-          in: query
-          required: true
-          schema: {type: string, minLength: 1, maxLength: 600}
-        - name: target
-          in: query
-          required: true
-          schema: {type: string, minLength: 1, maxLength: 600}
-        - {name: k, in: query, schema: {type: integer, minimum: 0, maximum: 10}}
-      responses:
-        "200": {description: The paths and their elements}
-        "400": {$ref: "#/components/responses/BadRequest"}
-        "401": {$ref: "#/components/responses/Unauthorised"}
-        "403": {$ref: "#/components/responses/Forbidden"}
-        "404": {$ref: "#/components/responses/NotFound"}
-    """
-    from portal.analysis import params
-
-    args = request.args
-    return jsonify(
-        workspace.paths(
-            _analyst(),
-            params.text(args, "source"),
-            params.text(args, "target"),
-            params.integer(args, "k", 0, 0, 10),
-        )
-    )
-
-
-@blueprint.route("/graph/shared", methods=["GET"])
-@api_token
-def graph_shared() -> Response:
-    """Entities reported by two or more organisations or linking two or more persons.
-    ---
-    get:
-      summary: Shared entities
-      responses:
-        "200": {description: The shared entities}
-        "401": {$ref: "#/components/responses/Unauthorised"}
-        "403": {$ref: "#/components/responses/Forbidden"}
-    """
-    return jsonify({"shared": workspace.shared(_analyst())})
