@@ -112,7 +112,7 @@ def load_views() -> Blueprint:
         attachment_views,
         briefing_views,
         graph_views,
-        more_views,
+        lifecycle_views,
         openapi,
         views,
     )
