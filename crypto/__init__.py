@@ -11,17 +11,16 @@ What the portal calls::
                            directory=directory, now=now)
 
 Modules, one concept each: :mod:`~crypto.keys` (bundles, fingerprints, directories),
-:mod:`~crypto.header`, :mod:`~crypto.document` and :mod:`~crypto.records` (what an envelope
-holds), :mod:`~crypto.envelope` (seal, open), :mod:`~crypto.verify` (offline checks),
-:mod:`~crypto.release` (grant, re-wrap, shred), :mod:`~crypto.stream` (attachments),
-:mod:`~crypto.keystore` and :mod:`~crypto.storage` (keys at rest, rotations),
-:mod:`~crypto.errors`, :mod:`~crypto.canonical`, :mod:`~crypto.primitives` (the only new code
-that touches ``cryptography.hazmat``), and the portal's :mod:`~crypto.masterkey`,
+:mod:`~crypto.envelope_format` (the :class:`Envelope` document), :mod:`~crypto.header` and
+:mod:`~crypto.records` (what an envelope holds), :mod:`~crypto.sealing` (seal, open),
+:mod:`~crypto.verify` (offline checks), :mod:`~crypto.release` (grant, re-wrap, shred),
+:mod:`~crypto.stream` (attachments), :mod:`~crypto.keystore` and :mod:`~crypto.storage` (keys at
+rest, rotations), :mod:`~crypto.errors`, :mod:`~crypto.canonical`, :mod:`~crypto.primitives` (the
+only module that touches ``cryptography.hazmat``), and the portal's :mod:`~crypto.masterkey`,
 :mod:`~crypto.secretbox` and :mod:`~crypto.chain`.
 """
 
-from crypto.document import Envelope
-from crypto.envelope import Opened, open_envelope, seal
+from crypto.envelope_format import Envelope
 from crypto.errors import (
     BadSignature,
     EnvelopeError,
@@ -38,6 +37,7 @@ from crypto.header import MARKINGS, SUITE_V1, Header
 from crypto.keys import Directory, PrivateBundle, PublicBundle, PublicKeys, format_fingerprint
 from crypto.keystore import Keystore
 from crypto.release import grant, rewrap, shred
+from crypto.sealing import Opened, open_envelope, seal
 from crypto.storage import BlobStorage, EnvelopeRepository, MemoryEnvelopes, MemoryStorage
 from crypto.verify import Verification, verify_envelope
 

@@ -5,7 +5,22 @@ deleting, inserting or reordering any entry breaks the chain at a point that :fu
 names. A rewrite of the whole tail from some point on re-links cleanly, which is why the head is
 also published as a :class:`Checkpoint` signed with keys that are not kept beside the log: a log
 whose entry at the checkpoint's position no longer has the signed hash has been rewritten.
-Checkpoints are signed with both Ed25519 and ML-DSA-65 and verify only if both signatures do.
+Checkpoints are signed with both Ed25519 and ML-DSA-65 (:class:`~crypto.primitives.HybridSigner`)
+and verify only if both signatures do.
+
+Examples
+--------
+>>> login, logout = {"seq": 1, "event": "login"}, {"seq": 2, "event": "logout"}
+>>> first = link(GENESIS_HASH, login)
+>>> second = link(first, logout)
+>>> entries = [ChainEntry(1, GENESIS_HASH, first, login), ChainEntry(2, first, second, logout)]
+>>> find_break(entries) is None
+True
+>>> find_break([entries[0], ChainEntry(2, first, second, {"seq": 2, "event": "nothing"})])
+ChainBreak(seq=2, kind='edited', message='entry #2 was edited')
+>>> signer = CheckpointSigner(bytes(32))
+>>> checkpoint = signer.sign(2, second, "2026-11-29T09:30:00+00:00")
+>>> verify_checkpoint(Checkpoint.from_json(checkpoint.to_json()), signer.public_keys)
 """
 
 from __future__ import annotations
@@ -18,10 +33,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import rfc8785
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric import ed25519, mldsa
-
+from crypto.canonical import b64encode, canonical_json
+from crypto.primitives import HybridSigner, HybridVerifier, SignatureRejected
 from crypto.secretbox import derive_key
 
 __all__ = [
@@ -31,7 +44,6 @@ __all__ = [
     "Checkpoint",
     "CheckpointError",
     "CheckpointSigner",
-    "canonical",
     "find_break",
     "link",
     "verify_checkpoint",
@@ -41,14 +53,9 @@ GENESIS_HASH = bytes(32)
 BreakKind = Literal["edited", "deleted", "inserted", "reordered", "unlinked"]
 
 
-def canonical(fields: Mapping[str, Any]) -> bytes:
-    """RFC 8785 (JSON Canonicalization Scheme) encoding of an entry's fields."""
-    return rfc8785.dumps(dict(fields))
-
-
 def link(previous_hash: bytes, fields: Mapping[str, Any]) -> bytes:
-    """The hash of an entry: ``SHA-256(previous_hash || canonical(fields))``."""
-    return hashlib.sha256(previous_hash + canonical(fields)).digest()
+    """The hash of an entry: ``SHA-256(previous_hash || canonical_json(fields))`` (RFC 8785)."""
+    return hashlib.sha256(previous_hash + canonical_json(dict(fields))).digest()
 
 
 @dataclass(frozen=True)
@@ -140,18 +147,15 @@ class Checkpoint:
     mldsa65_signature: bytes
 
     def to_json(self) -> str:
-        def b64(value: bytes) -> str:
-            return base64.b64encode(value).decode("ascii")
-
         return json.dumps(
             {
                 "seq": self.seq,
                 "head": self.head.hex(),
                 "at": self.at,
-                "ed25519_public": b64(self.ed25519_public),
-                "mldsa65_public": b64(self.mldsa65_public),
-                "ed25519_signature": b64(self.ed25519_signature),
-                "mldsa65_signature": b64(self.mldsa65_signature),
+                "ed25519_public": b64encode(self.ed25519_public),
+                "mldsa65_public": b64encode(self.mldsa65_public),
+                "ed25519_signature": b64encode(self.ed25519_signature),
+                "mldsa65_signature": b64encode(self.mldsa65_signature),
             },
             indent=2,
         )
@@ -174,33 +178,35 @@ class Checkpoint:
 
 
 def _statement(seq: int, head: bytes, at: str) -> bytes:
-    return b"ischia/chain-checkpoint/v1\x00" + canonical({"seq": seq, "head": head.hex(), "at": at})
+    """What both signatures of a checkpoint cover: a domain, then the RFC 8785 JSON of the head."""
+    fields = {"seq": seq, "head": head.hex(), "at": at}
+    return b"ischia/chain-checkpoint/v1\x00" + canonical_json(fields)
 
 
 class CheckpointSigner:
-    """Signs chain heads with keys derived from the master key (never stored beside the log)."""
+    """Signs chain heads with keys derived from the master key (never stored beside the log).
+
+    The Ed25519 and ML-DSA-65 seeds are derived for ``purpose`` + ``"/ed25519"`` and
+    ``"/ml-dsa-65"``, so the same master key always gives the same :attr:`public_keys`.
+    """
+
+    __slots__ = ("_signer",)
 
     def __init__(self, master_key: bytes, purpose: bytes = b"audit-checkpoint") -> None:
-        self._ed = ed25519.Ed25519PrivateKey.from_private_bytes(
-            derive_key(master_key, purpose + b"/ed25519")
-        )
-        self._ml = mldsa.MLDSA65PrivateKey.from_seed_bytes(
-            derive_key(master_key, purpose + b"/ml-dsa-65")
+        self._signer = HybridSigner(
+            derive_key(master_key, purpose + b"/ed25519"),
+            derive_key(master_key, purpose + b"/ml-dsa-65"),
         )
 
     @property
     def public_keys(self) -> tuple[bytes, bytes]:
-        return (
-            self._ed.public_key().public_bytes_raw(),
-            self._ml.public_key().public_bytes_raw(),
-        )
+        """The (Ed25519, ML-DSA-65) public keys to pass to :func:`verify_checkpoint`."""
+        return self._signer.public_bytes
 
     def sign(self, seq: int, head: bytes, at: str) -> Checkpoint:
-        statement = _statement(seq, head, at)
         ed_public, ml_public = self.public_keys
-        return Checkpoint(
-            seq, head, at, ed_public, ml_public, self._ed.sign(statement), self._ml.sign(statement)
-        )
+        ed_signature, ml_signature = self._signer.sign(_statement(seq, head, at))
+        return Checkpoint(seq, head, at, ed_public, ml_public, ed_signature, ml_signature)
 
 
 def verify_checkpoint(
@@ -218,11 +224,7 @@ def verify_checkpoint(
         raise CheckpointError("checkpoint is signed by keys other than the trusted ones")
     statement = _statement(checkpoint.seq, checkpoint.head, checkpoint.at)
     try:
-        ed25519.Ed25519PublicKey.from_public_bytes(checkpoint.ed25519_public).verify(
-            checkpoint.ed25519_signature, statement
-        )
-        mldsa.MLDSA65PublicKey.from_public_bytes(checkpoint.mldsa65_public).verify(
-            checkpoint.mldsa65_signature, statement
-        )
-    except (InvalidSignature, ValueError) as exc:
+        verifier = HybridVerifier(checkpoint.ed25519_public, checkpoint.mldsa65_public)
+        verifier.verify(statement, checkpoint.ed25519_signature, checkpoint.mldsa65_signature)
+    except (SignatureRejected, ValueError) as exc:  # ValueError: a malformed public key
         raise CheckpointError("checkpoint signature does not verify") from exc

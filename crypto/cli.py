@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import TextIO
 
 from crypto.canonical import format_time, parse_time, strict_loads
-from crypto.document import Envelope
-from crypto.envelope import open_envelope
+from crypto.envelope_format import Envelope
 from crypto.errors import EnvelopeError, TamperedEnvelope
 from crypto.keys import Directory, PrivateBundle, PublicBundle, format_fingerprint
+from crypto.sealing import open_envelope
 from crypto.verify import Verification, verify_envelope
 
 __all__ = ["main"]

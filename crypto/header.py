@@ -56,7 +56,7 @@ __all__ = [
 
 FORMAT = 1
 SUITE_V1 = "ischia-1:hpke(mlkem768x25519,hkdf-sha256,aes-256-gcm);aes-256-gcm;ed25519+ml-dsa-65"
-# A later suite is added here (and dispatched on in envelope.py); envelopes sealed under an
+# A later suite is added here (and dispatched on in sealing.py); envelopes sealed under an
 # older suite keep opening as long as it stays listed.
 SUPPORTED_SUITES = frozenset({SUITE_V1})
 MARKINGS = ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED")

@@ -1,4 +1,4 @@
-"""The one place where this library's new code touches ``cryptography.hazmat``.
+"""The one place where this library touches ``cryptography.hazmat``.
 
 Everything here is a thin, typed layer over primitives that ``cryptography`` implements: HPKE
 (RFC 9180) with the hybrid ML-KEM-768 + X25519 KEM, HKDF-SHA256 and AES-256-GCM; Ed25519 and

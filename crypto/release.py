@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
-from crypto.document import Envelope
-from crypto.envelope import Keyring, keyring_of, unwrap_content_key, wrap_content_key
+from crypto.envelope_format import Envelope
 from crypto.errors import NotTheOriginator
 from crypto.keys import PrivateBundle, PublicBundle, PublicKeys
 from crypto.records import KeyRecord, WrappedKey
+from crypto.sealing import Keyring, keyring_of, unwrap_content_key, wrap_content_key
 from crypto.verify import WithOwnKeys
 
 __all__ = ["grant", "rewrap", "shred"]

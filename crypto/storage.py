@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
-from crypto.document import Envelope
+from crypto.envelope_format import Envelope
 
 __all__ = ["BlobStorage", "EnvelopeRepository", "MemoryEnvelopes", "MemoryStorage"]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from crypto.document import Envelope
+from crypto.envelope_format import Envelope
 from crypto.errors import BadSignature, TamperedEnvelope
 from crypto.header import Header
 from crypto.keys import PublicBundle, PublicKeys

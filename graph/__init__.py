@@ -79,7 +79,7 @@ from graph.normalise import NotNormalisable, entity_key, name_key, name_similari
 from graph.queries import NoSuchNode, ego_network, k_shortest_paths, shortest_path, shortest_paths
 from graph.resolution import PersonMatch, possible_same_person
 from graph.search import SearchHit, find_nodes
-from graph.views import entity_graph, filtered
+from graph.subgraphs import entity_graph, filtered
 
 __all__ = [
     "ACCELERATE_ABOVE_NODES",

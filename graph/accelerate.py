@@ -9,7 +9,7 @@ when asked). The conversion is kept in a cache keyed by the graph object and
 nothing, and any change to the graph makes the next call convert again.
 
 The igraph copy is the entity graph (no bulletin nodes) as a simple undirected
-graph, the same as :func:`graph.views.undirected_simple` gives in NetworkX.
+graph, the same as :func:`graph.subgraphs.undirected_simple` gives in NetworkX.
 
 Examples
 --------
@@ -35,7 +35,7 @@ from typing import Any, Final, Literal, TypeVar
 
 import igraph  # type: ignore[import-untyped]
 
-from graph.views import entity_graph
+from graph.subgraphs import entity_graph
 
 __all__ = [
     "ACCELERATE_ABOVE_NODES",

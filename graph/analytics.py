@@ -3,9 +3,9 @@
 All of them measure the *entity graph* (bulletin nodes left out) as a simple
 undirected graph: who is connected to whom, whatever the direction of the
 relation and however many bulletins state it. Pass a readable subgraph, or a
-filtered view of one (:func:`graph.views.filtered`), to measure that part only.
+filtered view of one (:func:`graph.subgraphs.filtered`), to measure that part only.
 
-Backends: ``"networkx"`` computes on :func:`graph.views.undirected_simple`, and
+Backends: ``"networkx"`` computes on :func:`graph.subgraphs.undirected_simple`, and
 is the reference; ``"igraph"`` computes on the cached igraph copy
 (:mod:`graph.accelerate`); ``"auto"`` (the default) takes igraph for graphs of
 more than :data:`ACCELERATE_ABOVE_NODES` nodes. The tests check that both give
@@ -40,7 +40,7 @@ from graph.accelerate import (
 )
 from graph.findings import SharedEntity, TimelineEvent, shared_entities, timeline
 from graph.queries import NoSuchNode, ego_network, k_shortest_paths, shortest_path, shortest_paths
-from graph.views import undirected_simple
+from graph.subgraphs import undirected_simple
 
 __all__ = [
     "ACCELERATE_ABOVE_NODES",

@@ -28,7 +28,7 @@ from typing import Any
 import networkx as nx  # type: ignore[import-untyped]
 
 from graph.accelerate import Backend, igraph_mirror, use_igraph
-from graph.views import entity_graph, filtered, undirected_simple
+from graph.subgraphs import entity_graph, filtered, undirected_simple
 
 __all__ = ["NoSuchNode", "ego_network", "k_shortest_paths", "shortest_path", "shortest_paths"]
 
@@ -103,7 +103,7 @@ def ego_network(
     radius : int
         Hops, ignoring direction.
     node_types, relation_types, since, until, organisations, markings
-        As in :func:`graph.views.filtered`; the centre is kept whatever its type.
+        As in :func:`graph.subgraphs.filtered`; the centre is kept whatever its type.
     include_bulletins : bool
         Also cross and return bulletin nodes.
     max_nodes : int, optional

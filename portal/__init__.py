@@ -28,7 +28,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     settings.finalise(app.config)
 
-    from portal.setup import (
+    from portal.factory_steps import (
         register_blueprints,
         register_commands,
         register_errorhandlers,

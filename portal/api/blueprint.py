@@ -108,6 +108,13 @@ def require_write() -> None:
 
 
 def load_views() -> Blueprint:
-    from portal.api import briefing_views, more_views, openapi, views  # noqa: F401
+    from portal.api import (  # noqa: F401
+        attachment_views,
+        briefing_views,
+        graph_views,
+        lifecycle_views,
+        openapi,
+        views,
+    )
 
     return blueprint

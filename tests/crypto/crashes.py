@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crypto.document import Envelope
+from crypto.envelope_format import Envelope
 from crypto.storage import MemoryEnvelopes, MemoryStorage
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from crypto import Directory, Envelope, PrivateBundle, grant, rewrap, shred
 from crypto.canonical import format_time
-from crypto.envelope import _seal
+from crypto.sealing import _seal
 from crypto.stream import CHUNK_SIZE, encrypt_stream
 
 VECTORS = Path(__file__).parent / "vectors"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,10 @@ from crypto.chain import (
     link,
     verify_checkpoint,
 )
+from crypto.primitives import HybridVerifier
+
+# A checkpoint signed by the code that operators have already run (see its "description").
+STORED = Path(__file__).parent / "vectors" / "master-key" / "checkpoint.json"
 
 
 def chain(length: int) -> list[ChainEntry]:
@@ -182,3 +188,31 @@ def test_checkpoint_keys_follow_the_master_key():
 def test_a_malformed_checkpoint_is_refused(text):
     with pytest.raises(CheckpointError, match="malformed"):
         Checkpoint.from_json(text)
+
+
+def test_a_checkpoint_stored_by_an_operator_still_verifies():
+    """Same keys from the same master key, same bytes signed, same printed form."""
+    doc = json.loads(STORED.read_text())
+    signer = CheckpointSigner(bytes.fromhex(doc["master_key"]), doc["purpose"].encode())
+    stored = Checkpoint.from_json(doc["checkpoint"])
+    assert stored.to_json() == doc["checkpoint"]
+    assert signer.public_keys == (stored.ed25519_public, stored.mldsa65_public)
+    verify_checkpoint(stored, signer.public_keys)
+    # Both signatures cover exactly the documented statement...
+    HybridVerifier(*signer.public_keys).verify(
+        bytes.fromhex(doc["statement"]), stored.ed25519_signature, stored.mldsa65_signature
+    )
+    # ...and signing again covers the same bytes: Ed25519 is deterministic, ML-DSA is not.
+    again = signer.sign(stored.seq, stored.head, stored.at)
+    assert again.ed25519_signature == stored.ed25519_signature
+    verify_checkpoint(again, (stored.ed25519_public, stored.mldsa65_public))
+    entries = [
+        ChainEntry(e["seq"], bytes.fromhex(e["prev_hash"]), bytes.fromhex(e["hash"]), e["fields"])
+        for e in doc["entries"]
+    ]
+    assert find_break(entries) is None
+    assert entries[-1].hash == stored.head
+    altered = bytearray(stored.mldsa65_signature)
+    altered[100] ^= 1
+    with pytest.raises(CheckpointError):
+        verify_checkpoint(replace(stored, mldsa65_signature=bytes(altered)), signer.public_keys)

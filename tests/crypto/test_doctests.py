@@ -8,7 +8,9 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("name", ["crypto.canonical", "crypto.keys", "crypto.statement"])
+@pytest.mark.parametrize(
+    "name", ["crypto.canonical", "crypto.chain", "crypto.keys", "crypto.statement"]
+)
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name))
     assert result.attempted > 0

@@ -9,9 +9,8 @@ import crypto
 
 PACKAGE = Path(crypto.__file__).parent
 FORBIDDEN = {"flask", "flask_login", "flask_wtf", "sqlalchemy", "alembic", "portal", "graph"}
-# The only modules allowed to touch cryptography.hazmat: the new primitives layer and the
-# portal developer's secretbox and chain helpers.
-HAZMAT_ALLOWED = {"primitives.py", "secretbox.py", "chain.py"}
+# The only module allowed to touch cryptography.hazmat: the primitives layer.
+HAZMAT_ALLOWED = {"primitives.py"}
 
 
 def _imports(path: Path) -> set[str]:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+from pathlib import Path
 
 import pytest
 
 from crypto.secretbox import SecretBox, SecretBoxError, derive_key
+
+# Keys derived and a secret sealed by the code already in use (see its "description").
+STORED = Path(__file__).parent / "vectors" / "master-key" / "secretbox.json"
 
 
 @pytest.fixture
@@ -50,3 +55,15 @@ def test_derived_keys_are_independent(master):
     assert derive_key(master, b"a") != derive_key(master, b"b")
     assert derive_key(master, b"a") == derive_key(master, b"a")
     assert len(derive_key(master, b"a", 8)) == 8
+
+
+def test_keys_and_secrets_stored_earlier_still_derive_and_open():
+    doc = json.loads(STORED.read_text())
+    master = bytes.fromhex(doc["master_key"])
+    for derived in doc["derived_keys"]:
+        key = derive_key(master, derived["purpose"].encode(), derived["length"])
+        assert key.hex() == derived["key"], derived["purpose"]
+    for item in doc["sealed"]:
+        box = SecretBox(master, item["purpose"].encode())
+        opened = box.open(bytes.fromhex(item["sealed"]), item["context"].encode())
+        assert opened.hex() == item["plaintext"]

@@ -20,9 +20,9 @@ from crypto import (
     seal,
 )
 from crypto.canonical import canonical_json
-from crypto.envelope import _wrap_info
 from crypto.primitives import AuthenticationFailed
 from crypto.records import SignaturePair
+from crypto.sealing import _wrap_info
 from tests.crypto.support import leaves, replaced, variants
 
 TYPED = (

@@ -19,7 +19,7 @@ from graph.analytics import (
     pagerank,
 )
 from graph.build import add_bulletin, build_graph
-from graph.views import undirected_simple
+from graph.subgraphs import undirected_simple
 from tests.graph import scenario
 
 BACKENDS = ["networkx", "igraph"]

@@ -11,7 +11,7 @@ import pytest
 
 from graph.build import build_graph
 from graph.queries import NoSuchNode, ego_network, k_shortest_paths, shortest_path, shortest_paths
-from graph.views import undirected_simple
+from graph.subgraphs import undirected_simple
 from tests.graph import scenario
 from tests.graph.test_analytics import random_multi
 

@@ -3,8 +3,9 @@
 :func:`seal` encrypts the payload once with AES-256-GCM under a key derived from a fresh random
 256-bit content key (associated data: the canonical header), HPKE-wraps the content key
 (ML-KEM-768+X25519, HKDF-SHA256, AES-256-GCM) for every recipient and for the sender, streams
-attachments (:mod:`crypto.stream`), and signs with Ed25519 and ML-DSA-65 (:mod:`crypto.document`).
-The HPKE ``info`` binds suite, envelope id, organisation, key version and key fingerprint.
+attachments (:mod:`crypto.stream`), and signs with Ed25519 and ML-DSA-65 the statement that
+:mod:`crypto.envelope_format` defines. The HPKE ``info`` binds suite, envelope id, organisation,
+key version and key fingerprint.
 
 Security property: :func:`open_envelope` verifies both signatures, every key record and every
 wrapped key's digest (:func:`~crypto.verify.verify_envelope`) before it decrypts anything; a
@@ -14,14 +15,13 @@ under another ``info`` anyway; an altered suite string is refused, never reinter
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from crypto.canonical import format_time, parse_time
-from crypto.document import HEADER_DOMAIN, Envelope
+from crypto.envelope_format import Envelope, envelope_statement
 from crypto.errors import (
     EnvelopeExpired,
     NotARecipient,
@@ -47,7 +47,7 @@ from crypto.records import SignaturePair, WrappedKey
 from crypto.stream import Readable, StreamSummary, Writable, decrypt_stream, encrypt_stream
 from crypto.verify import Verification, WithOwnKeys, verify_envelope
 
-__all__ = ["Envelope", "Keyring", "Opened", "open_envelope", "seal"]
+__all__ = ["Keyring", "Opened", "open_envelope", "seal"]
 
 _WRAP_DOMAIN = b"ischia/content-key/v1\x00"
 Keyring = PrivateBundle | Iterable[PrivateBundle]
@@ -210,8 +210,8 @@ def _seal(
     )
     header_bytes = header.canonical()
     content = Aes256Gcm(_body_key(content_key, envelope_id)).encrypt(nonce, payload, header_bytes)
-    statement = HEADER_DOMAIN + hashlib.sha256(content).digest() + header_bytes
-    return Envelope(header_bytes, SignaturePair.sign(sender, statement), content, wrapped)
+    signature = SignaturePair.sign(sender, envelope_statement(content, header_bytes))
+    return Envelope(header_bytes, signature, content, wrapped)
 
 
 def unwrap_content_key(

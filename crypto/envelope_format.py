@@ -33,13 +33,18 @@ from crypto.errors import BadSignature, TamperedEnvelope
 from crypto.header import Header
 from crypto.records import KeyRecord, SignaturePair, WrappedKey
 
-__all__ = ["HEADER_DOMAIN", "Envelope"]
+__all__ = ["HEADER_DOMAIN", "Envelope", "envelope_statement"]
 
 HEADER_DOMAIN = b"ischia/envelope/v1\x00"
 _ENVELOPE_KIND = "ischia-envelope/1"
 _ENVELOPE_FIELDS = frozenset(
     {"envelope", "header", "signature", "content", "wrapped_keys", "key_records"}
 )
+
+
+def envelope_statement(content: bytes, header_bytes: bytes) -> bytes:
+    """What an envelope's two signatures cover: ``HEADER_DOMAIN || SHA-256(content) || header``."""
+    return HEADER_DOMAIN + hashlib.sha256(content).digest() + header_bytes
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,7 @@ class Envelope:
         return hashlib.sha256(self.header_bytes).digest()
 
     def signed_statement(self) -> bytes:
-        return HEADER_DOMAIN + hashlib.sha256(self.content).digest() + self.header_bytes
+        return envelope_statement(self.content, self.header_bytes)
 
     def to_dict(self) -> JsonObject:
         return {
