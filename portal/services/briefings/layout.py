@@ -9,7 +9,7 @@ from flask import render_template
 from markupsafe import Markup
 
 from portal import safe_markdown
-from portal.briefings.charts import bar_chart
+from portal.services.briefings.charts import bar_chart
 from portal.services.briefings.contents import BriefingContents, Heading
 from portal.services.bulletins.content import Category, Marking
 
