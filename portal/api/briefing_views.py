@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, g, jsonify, url_for
+from flask import Response, jsonify, url_for
 
 from portal.access import api_token
-from portal.api.blueprint import actor, blueprint, json_object, reader
+from portal.api.blueprint import blueprint, json_object
 from portal.models import BriefingState, Role
 from portal.services.briefings import copies, job_queue
 from portal.services.briefings.making import filename
@@ -18,6 +18,7 @@ from portal.services.bulletins.content import Category, Marking
 from portal.services.bulletins.inbox import Box, InboxQuery
 from portal.services.errors import Forbidden, InvalidInput, NotFound
 from portal.services.principals import Reader
+from portal.token_auth import actor, reader, user
 
 
 def _briefer() -> Reader:
@@ -125,7 +126,7 @@ def request_briefing_view() -> Response | tuple[Response, int]:
     """
     asking = _briefer()
     try:
-        requested = request_briefing(asking, actor(), g.api_use.user, _request(json_object()))
+        requested = request_briefing(asking, actor(), user(), _request(json_object()))
     except BriefingNotMade as error:
         body = {"error": {"code": error.status, "message": error.message, "field": None}}
         return jsonify(body), error.status

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from flask import Response, jsonify, request
 
 from portal.access import api_token
-from portal.api.blueprint import actor, blueprint, json_object, reader, require_write
+from portal.api.blueprint import blueprint, json_object, require_write
 from portal.models import Role
 from portal.services.analysis import workspace
 from portal.services.analysis.workspace import ViewFilter
@@ -17,6 +17,7 @@ from portal.services.bulletins import lifecycle
 from portal.services.bulletins.access import visible_bulletin
 from portal.services.errors import Forbidden, InvalidInput
 from portal.services.principals import Reader
+from portal.token_auth import actor, reader
 
 
 @blueprint.route("/bulletins/<bulletin_id>/release", methods=["POST"])
