@@ -36,19 +36,22 @@ from sqlalchemy import select  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 
 from portal import create_app, schema  # noqa: E402
-from portal.briefings import delivery  # noqa: E402
-from portal.briefings.delivery import prepared_for  # noqa: E402
-from portal.briefings.document import Cover, briefing_html  # noqa: E402
-from portal.briefings.fetcher import BriefingFetcher  # noqa: E402
-from portal.briefings.making import make_briefing  # noqa: E402
-from portal.briefings.renderer import ASSETS, Renderer, RenderLimits  # noqa: E402
 from portal.database import make_engine  # noqa: E402
 from portal.demo import bulletins as demo_bulletins  # noqa: E402
 from portal.demo import seeding as demo  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import BriefingCopy, BriefingState, Role, User, utcnow  # noqa: E402
 from portal.services.briefings import contents as briefing_contents  # noqa: E402
-from portal.services.briefings import copies, signing  # noqa: E402
+from portal.services.briefings import copies, job_queue, signing  # noqa: E402
+from portal.services.briefings.asset_fetcher import BriefingFetcher  # noqa: E402
+from portal.services.briefings.layout import Cover, briefing_html  # noqa: E402
+from portal.services.briefings.making import make_briefing, prepared_for  # noqa: E402
+from portal.services.briefings.pdf_renderer import (  # noqa: E402
+    ASSETS,
+    Renderer,
+    RenderLimits,
+    close_shared_renderers,
+)
 from portal.services.briefings.selection import (  # noqa: E402
     BriefingRequest,
     Source,
@@ -200,14 +203,14 @@ def _through_the_queue(user: User, ids: list[str]) -> None:
         highest_marking(bulletins).value,
         state=BriefingState.QUEUED,
     )
-    delivery.enqueue(copy, request)
-    queue = delivery.queue()
+    job_queue.enqueue(copy, request)
+    queue = job_queue.queue()
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
     seconds = time.perf_counter() - started
-    delivery.close_renderers()  # a child's peak RSS is known once it has ended
+    close_shared_renderers()  # a child's peak RSS is known once it has ended
     db.session.expire_all()
     done = db.session.get_one(BriefingCopy, copy.id)
-    pdf = delivery.queued_pdf(done)
+    pdf = job_queue.queued_pdf(done)
     assert done.state == BriefingState.READY.value and pdf is not None, done.error
     print(
         f"briefing of {len(ids)} bulletins through RQ: {done.page_count} pages in "

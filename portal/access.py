@@ -29,7 +29,7 @@ _PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "
 class Rule:
     public: bool = False
     roles: frozenset[Role] = frozenset()
-    # Authenticated by a personal API token in the API blueprint, never by the session cookie.
+    # Authenticated by a personal API token (portal.token_auth), never by the session cookie.
     api_token: bool = False
 
 
@@ -71,7 +71,7 @@ def enforce() -> Response | None:
     if rule is None:
         abort(404)
     if rule.public or rule.api_token:
-        return None  # an API route checks its token itself (portal.api.blueprint)
+        return None  # a token route checks its token itself (portal.token_auth)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()  # type: ignore[no-any-return]
     if current_user.must_change_password and request.endpoint not in _PASSWORD_CHANGE_ENDPOINTS:

@@ -34,6 +34,11 @@ def totp_box() -> SecretBox:
     return SecretBox(master_key(), b"totp")
 
 
+def briefing_queue_box() -> SecretBox:
+    """Seals what a queued briefing leaves in Redis: its request and its finished PDF."""
+    return SecretBox(master_key(), b"briefing-queue")
+
+
 def checkpoint_signer() -> CheckpointSigner:
     signer = current_app.extensions.get(_SIGNER)
     if signer is None:

@@ -15,8 +15,8 @@ from werkzeug.wrappers import Response
 
 import graph
 from graph.drawing import MAX_DRAWN_NODES
+from portal import workspace_params
 from portal.access import roles_required
-from portal.analysis import params
 from portal.analysis.blueprint import blueprint
 from portal.models import Role
 from portal.principal import current_actor, current_reader
@@ -83,9 +83,9 @@ def search() -> Response:
 @_json_errors
 def neighbourhood() -> Response:
     """The ego network of one entity, through the view's filters."""
-    node = params.text(request.args, "node")
-    radius = params.integer(request.args, "radius", 2, 1, 3)
-    view = params.view_filter(request.args)
+    node = workspace_params.text(request.args, "node")
+    radius = workspace_params.integer(request.args, "radius", 2, 1, 3)
+    view = workspace_params.view_filter(request.args)
     return jsonify(workspace.neighbourhood(current_reader(bulletins=True), node, radius, view))
 
 
@@ -102,9 +102,9 @@ def measures() -> Response:
 @_json_errors
 def paths() -> Response:
     """Shortest paths (or the k shortest) between two entities."""
-    source = params.text(request.args, "source")
-    target = params.text(request.args, "target")
-    k = params.integer(request.args, "k", 0, 0, 10)
+    source = workspace_params.text(request.args, "source")
+    target = workspace_params.text(request.args, "target")
+    k = workspace_params.integer(request.args, "k", 0, 0, 10)
     return jsonify(workspace.paths(current_reader(bulletins=True), source, target, k))
 
 
@@ -114,7 +114,9 @@ def paths() -> Response:
 def node() -> Response:
     """One entity: its readable bulletins and the hit/no-hit count of the others."""
     return jsonify(
-        workspace.node_details(current_reader(bulletins=True), params.text(request.args, "node"))
+        workspace.node_details(
+            current_reader(bulletins=True), workspace_params.text(request.args, "node")
+        )
     )
 
 
@@ -127,9 +129,9 @@ def edge() -> Response:
     return jsonify(
         workspace.edge_details(
             current_reader(bulletins=True),
-            params.text(args, "source"),
-            params.text(args, "target"),
-            params.text(args, "type", limit=40),
+            workspace_params.text(args, "source"),
+            workspace_params.text(args, "target"),
+            workspace_params.text(args, "type", limit=40),
         )
     )
 
@@ -140,7 +142,7 @@ def edge() -> Response:
 def persons() -> Response:
     """For a person: who else may be the same person, and the decisions taken about it."""
     reader = current_reader(bulletins=True)
-    node = params.text(request.args, "node")
+    node = workspace_params.text(request.args, "node")
     return jsonify(
         {
             "suggestions": person_decisions.suggestions(reader, node),

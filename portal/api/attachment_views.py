@@ -10,8 +10,9 @@ from urllib.parse import quote
 from flask import Response, jsonify
 
 from portal.access import api_token
-from portal.api.blueprint import actor, blueprint, reader
+from portal.api.blueprint import blueprint
 from portal.services.bulletins import downloads as attachment_download
+from portal.token_auth import actor, reader
 
 
 @blueprint.route("/bulletins/<bulletin_id>/attachments/<int:index>", methods=["GET"])

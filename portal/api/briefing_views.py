@@ -5,20 +5,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, g, jsonify, url_for
+from flask import Response, jsonify, url_for
 
 from portal.access import api_token
-from portal.api.blueprint import actor, blueprint, json_object, reader
-from portal.briefings import delivery
-from portal.briefings.making import filename
-from portal.briefings.requesting import BriefingNotMade, request_briefing
+from portal.api.blueprint import blueprint, json_object
 from portal.models import BriefingState, Role
-from portal.services.briefings import copies
+from portal.services.briefings import copies, job_queue
+from portal.services.briefings.making import filename
+from portal.services.briefings.requesting import BriefingNotMade, request_briefing
 from portal.services.briefings.selection import BriefingRequest, Source
 from portal.services.bulletins.content import Category, Marking
 from portal.services.bulletins.inbox import Box, InboxQuery
 from portal.services.errors import Forbidden, InvalidInput, NotFound
 from portal.services.principals import Reader
+from portal.token_auth import actor, reader, user
 
 
 def _briefer() -> Reader:
@@ -126,7 +126,7 @@ def request_briefing_view() -> Response | tuple[Response, int]:
     """
     asking = _briefer()
     try:
-        requested = request_briefing(asking, actor(), g.api_use.user, _request(json_object()))
+        requested = request_briefing(asking, actor(), user(), _request(json_object()))
     except BriefingNotMade as error:
         body = {"error": {"code": error.status, "message": error.message, "field": None}}
         return jsonify(body), error.status
@@ -170,7 +170,7 @@ def briefing_pdf(copy_id: str) -> Response:
     """
     copy = copies.own_copy(_briefer(), copy_id)
     ready = copy.state in {BriefingState.READY.value, BriefingState.DELIVERED.value}
-    pdf = delivery.queued_pdf(copy) if ready and delivery.queue_enabled() else None
+    pdf = job_queue.queued_pdf(copy) if ready else None
     if pdf is None:
         raise NotFound("Not ready, or no longer kept.")
     copies.record_download(copy, actor())

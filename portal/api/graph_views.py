@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
+from portal import workspace_params
 from portal.access import api_token
-from portal.api.blueprint import blueprint, reader
+from portal.api.blueprint import blueprint
 from portal.models import Role
 from portal.services.analysis import workspace
 from portal.services.analysis.workspace import ViewFilter
 from portal.services.errors import Forbidden
 from portal.services.principals import Reader
+from portal.token_auth import reader
 
 
 def _analyst() -> Reader:
@@ -43,10 +45,8 @@ def graph_ego() -> Response:
         "403": {$ref: "#/components/responses/Forbidden"}
         "404": {$ref: "#/components/responses/NotFound"}
     """
-    from portal.analysis import params
-
-    node = params.text(request.args, "node")
-    radius = params.integer(request.args, "radius", 2, 1, 3)
+    node = workspace_params.text(request.args, "node")
+    radius = workspace_params.integer(request.args, "radius", 2, 1, 3)
     return jsonify(workspace.neighbourhood(_analyst(), node, radius, ViewFilter()))
 
 
@@ -74,15 +74,13 @@ def graph_paths() -> Response:
         "403": {$ref: "#/components/responses/Forbidden"}
         "404": {$ref: "#/components/responses/NotFound"}
     """
-    from portal.analysis import params
-
     args = request.args
     return jsonify(
         workspace.paths(
             _analyst(),
-            params.text(args, "source"),
-            params.text(args, "target"),
-            params.integer(args, "k", 0, 0, 10),
+            workspace_params.text(args, "source"),
+            workspace_params.text(args, "target"),
+            workspace_params.integer(args, "k", 0, 0, 10),
         )
     )
 

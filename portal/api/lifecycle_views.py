@@ -6,10 +6,11 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from portal.access import api_token
-from portal.api.blueprint import actor, blueprint, json_object, reader, require_write
+from portal.api.blueprint import blueprint, json_object, require_write
 from portal.services.bulletins import lifecycle
 from portal.services.bulletins.access import visible_bulletin
 from portal.services.errors import InvalidInput
+from portal.token_auth import actor, reader
 
 
 @blueprint.route("/bulletins/<bulletin_id>/release", methods=["POST"])

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from portal.access import api_token
-from portal.api.blueprint import actor, blueprint, json_object, reader, require_write
+from portal.api.blueprint import blueprint, json_object, require_write
 from portal.services.bulletins import acknowledgements, inbox, reading, sealing
 from portal.services.bulletins.content import Category, Marking
 from portal.services.bulletins.inbox import Box, InboxQuery
@@ -23,6 +23,7 @@ from portal.services.discovery import hits as discovery
 from portal.services.errors import InvalidInput
 from portal.services.stix import export as stix_export
 from portal.services.stix import intake as stix_intake
+from portal.token_auth import actor, reader
 
 MAX_LIMIT = 200
 

@@ -1,2 +1,2 @@
-"""Briefings: PDFs an official takes into a meeting, rendered by WeasyPrint in a child process,
-marked on every page, signed by the organisation and traceable to the copy's recipient."""
+"""Briefing pages: compose and download a briefing, follow a queued one, verify a PDF; and
+``python -m portal.briefings verify``. Making the PDFs is ``portal.services.briefings``'s job."""

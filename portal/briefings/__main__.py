@@ -13,8 +13,13 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from crypto import Directory, TamperedEnvelope
-from portal.services.briefings.signing import NotVerified, Verdict, verify_pdf
+from portal.services.briefings.signing import (
+    NotAKeyDirectory,
+    NotVerified,
+    Verdict,
+    key_directory,
+    verify_pdf,
+)
 
 
 def _report(verdict: Verdict, out: TextIO) -> None:
@@ -53,11 +58,11 @@ def main(
     args = parser.parse_args(argv)
     try:
         data = Path(args.pdf).read_bytes()
-        keys = Directory.from_json(Path(args.keys).read_bytes()) if args.keys else None
+        keys = key_directory(Path(args.keys).read_bytes()) if args.keys else None
     except OSError as error:
         err.write(f"error: cannot read {error.filename}: {error.strerror}\n")
         return 2
-    except TamperedEnvelope as error:
+    except NotAKeyDirectory as error:
         err.write(f"error: --keys is not a public key directory: {error}\n")
         return 2
     try:

@@ -11,16 +11,15 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.access import roles_required, signed_in
-from portal.briefings import delivery
 from portal.briefings.blueprint import blueprint
 from portal.briefings.forms import BriefingForm, VerifyForm
-from portal.briefings.making import filename
-from portal.briefings.requesting import BriefingNotMade, request_briefing
 from portal.models import BriefingState, Role
 from portal.principal import current_actor, current_reader
 from portal.rate_limits import limit_view
 from portal.services.analysis import investigations
-from portal.services.briefings import copies, signing
+from portal.services.briefings import copies, job_queue, signing
+from portal.services.briefings.making import filename
+from portal.services.briefings.requesting import BriefingNotMade, request_briefing
 from portal.services.briefings.selection import Source
 from portal.services.bulletins import inbox, saved_filters
 from portal.services.errors import InvalidInput, NotFound, ServiceError
@@ -125,7 +124,7 @@ def download(copy_id: str) -> Response:
     copy = copies.own_copy(current_reader(), copy_id)
     if copy.state not in {BriefingState.READY.value, BriefingState.DELIVERED.value}:
         raise NotFound()
-    pdf = delivery.queued_pdf(copy) if delivery.queue_enabled() else None
+    pdf = job_queue.queued_pdf(copy)
     if pdf is None:
         flash("This briefing is no longer kept: make it again.", "error")
         return redirect(url_for("briefings.index"))

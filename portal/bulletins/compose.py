@@ -33,13 +33,6 @@ from portal.services.organisations import sharing_groups
 from portal.services.stix import intake as stix_intake
 
 Page = tuple[str, int]
-MARKING_MEANINGS = {
-    Marking.CLEAR.value: "no limit on disclosure",
-    Marking.GREEN.value: "the community, not public channels",
-    Marking.AMBER.value: "recipient organisations and their clients, on a need-to-know basis",
-    Marking.AMBER_STRICT.value: "recipient organisations only",
-    Marking.RED.value: "named recipients only; no sharing groups",
-}
 
 
 def _form(data: dict[str, object] | None = None) -> ComposeForm:
@@ -77,7 +70,6 @@ def _page(
         back_url=_bulletin_url(current.bulletin.id) if current else None,
         group_members={g.id: ", ".join(g.member_codes) for g in groups},
         markings={m.value: m for m in Marking},
-        marking_meanings=MARKING_MEANINGS,
         entity_labels={t.value: label for t, label in ENTITY_LABELS.items()},
         value_labels={t.value: label for t, label in VALUE_LABELS.items()},
         field_types=FIELD_TYPES,

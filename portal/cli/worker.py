@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from rq import SimpleWorker
 
-from portal.briefings import delivery
+from portal.services.briefings import job_queue
 
 
 @click.command("worker")
@@ -15,9 +14,9 @@ from portal.briefings import delivery
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool) -> None:
     """Run queued briefings in this process, with the portal's configuration."""
-    if not current_app.config.get("REDIS_URL"):
+    if not job_queue.queue_enabled():
         raise click.ClickException("REDIS_URL is not set: briefings render in the request.")
-    queue = delivery.queue()
+    queue = job_queue.queue()
     # SimpleWorker runs each job in this process (which already holds the app context);
     # WeasyPrint itself runs in the renderer's limited child process.
     SimpleWorker([queue], connection=queue.connection).work(burst=burst)

@@ -10,11 +10,11 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, json, request
+from flask import Blueprint, Response, current_app, json, request
 from werkzeug.exceptions import HTTPException
 
+from portal import token_auth
 from portal.access import api_token
-from portal.api import blueprint as api
 from portal.extensions import csrf
 from portal.rate_limits import limit_blueprint
 from portal.services.errors import InvalidInput, ServiceError
@@ -23,8 +23,8 @@ from portal.services.stix import taxii
 TAXII = "application/taxii+json;version=2.1"
 blueprint = Blueprint("taxii", __name__, url_prefix="/taxii2")
 csrf.exempt(blueprint)
-limit_blueprint(blueprint, api._rate, key_func=api._token_key)
-blueprint.before_request(api.authenticate)
+limit_blueprint(blueprint, token_auth.rate_limit, key_func=token_auth.rate_key)
+blueprint.before_request(token_auth.authenticate)
 
 
 def _taxii(
@@ -100,13 +100,13 @@ def _match() -> taxii.Match:
 
 def _requested_page(collection_id: str) -> taxii.Page:
     """The page the query asks for; the bulletins decrypted for it are audited."""
-    reader = api.reader()
+    reader = token_auth.reader()
     found = taxii.collection(reader, collection_id)
     cursor = taxii.Cursor.decode(request.args["next"]) if request.args.get("next") else None
     page = taxii.page(
         reader, found, added_after=_after(), limit=_limit(), cursor=cursor, match=_match()
     )
-    taxii.record_reads(reader, api.actor(), found, page.opened)
+    taxii.record_reads(reader, token_auth.actor(), found, page.opened)
     return page
 
 
@@ -151,7 +151,7 @@ def api_root() -> Response:
 @api_token
 def collections() -> Response:
     """One collection per organisation whose bulletins the token's organisation reads."""
-    found = taxii.collections(api.reader())
+    found = taxii.collections(token_auth.reader())
     return _taxii({"collections": [c.resource() for c in found]})
 
 
@@ -159,7 +159,7 @@ def collections() -> Response:
 @api_token
 def collection(collection_id: str) -> Response:
     """One collection."""
-    return _taxii(taxii.collection(api.reader(), collection_id).resource())
+    return _taxii(taxii.collection(token_auth.reader(), collection_id).resource())
 
 
 @blueprint.route("/api/collections/<collection_id>/objects/", methods=["GET"])
@@ -177,10 +177,12 @@ def objects(collection_id: str) -> Response:
 @api_token
 def add_objects(collection_id: str) -> tuple[Response, int] | Response:
     """Post an envelope to one's own collection: it becomes a sealed bulletin."""
-    reader = api.reader()
+    reader = token_auth.reader()
     found = taxii.collection(reader, collection_id)
     envelope = request.get_json(silent=True, force=True)
-    status = taxii.post_objects(reader, api.actor(), found, envelope, can_write=g.api_use.can_write)
+    status = taxii.post_objects(
+        reader, token_auth.actor(), found, envelope, can_write=token_auth.can_write()
+    )
     return _taxii(_status(status), 202)
 
 
@@ -222,10 +224,10 @@ def manifest(collection_id: str) -> Response:
 @api_token
 def single_object(collection_id: str, object_id: str) -> Response:
     """One object, in the versions the collection holds."""
-    reader = api.reader()
+    reader = token_auth.reader()
     found = taxii.collection(reader, collection_id)
     hits = taxii.find_object(reader, found, object_id)
-    taxii.record_reads(reader, api.actor(), found, [f"object {object_id}"])
+    taxii.record_reads(reader, token_auth.actor(), found, [f"object {object_id}"])
     return _taxii({"more": False, "objects": [hits[-1][0]]})
 
 
@@ -233,7 +235,7 @@ def single_object(collection_id: str, object_id: str) -> Response:
 @api_token
 def versions(collection_id: str, object_id: str) -> Response:
     """The versions of one object."""
-    reader = api.reader()
+    reader = token_auth.reader()
     hits = taxii.find_object(reader, taxii.collection(reader, collection_id), object_id)
     found = sorted({o.get("modified") or o.get("created") or _time(a) for o, a in hits})
     return _taxii({"more": False, "versions": found})
@@ -243,4 +245,4 @@ def versions(collection_id: str, object_id: str) -> Response:
 @api_token
 def status(status_id: str) -> Response:
     """What became of posted objects."""
-    return _taxii(_status(taxii.status_of(api.reader(), status_id)))
+    return _taxii(_status(taxii.status_of(token_auth.reader(), status_id)))

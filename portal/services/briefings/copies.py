@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
 
 from portal.extensions import db
-from portal.models import BriefingCopy, BriefingState, Bulletin, utcnow
+from portal.models import BriefingCopy, BriefingState, Bulletin, Organisation, User, utcnow
 from portal.services import audit
 from portal.services.errors import NotFound
 from portal.services.principals import Actor, Reader
@@ -60,6 +61,25 @@ def start_copy(
             },
         )
     return copy
+
+
+@dataclass(frozen=True)
+class QueuedCopy:
+    """A copy waiting for a queue worker, with its user and their organisation as they are now."""
+
+    copy: BriefingCopy
+    user: User
+    organisation: Organisation
+
+
+def queued_copy(copy_id: str) -> QueuedCopy | None:
+    """The copy if it still waits for a worker; None once it is made, failed or gone."""
+    session = db.session()
+    copy = session.get(BriefingCopy, copy_id)
+    if copy is None or copy.state != BriefingState.QUEUED.value:
+        return None
+    user = session.get_one(User, copy.user_id)
+    return QueuedCopy(copy, user, session.get_one(Organisation, user.organisation_id))
 
 
 def set_state(copy_id: str, state: BriefingState) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
 
-from crypto import BadSignature, TamperedEnvelope, UnknownKeyVersion
+from crypto import BadSignature, Directory, TamperedEnvelope, UnknownKeyVersion
 from crypto.keys import PrivateBundle, PublicKeys, format_fingerprint
 from crypto.statement import SignedStatement, sign_statement, verify_statement
 from portal.services.organisations import keys as org_keys
@@ -30,6 +30,10 @@ MAX_FILE = 200 * 1024 * 1024
 
 class NotVerified(Exception):
     """The file is not an unaltered briefing signed by a key the verifier knows."""
+
+
+class NotAKeyDirectory(ValueError):
+    """Keys given for an offline check that are not a public key directory."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,15 @@ def signing_key(org_code: str) -> tuple[int, str]:
 def sign_for(org_code: str, pdf: bytes, claims: dict[str, Any]) -> bytes:
     """Sign with the organisation's current signing key."""
     return sign_pdf(pdf, claims, org_keys.private_bundle(org_code))
+
+
+def key_directory(data: bytes) -> PublicKeys:
+    """A public key directory as the portal publishes it (/bulletins/keys.json), for checks
+    with no database and no secret; :class:`NotAKeyDirectory` for anything else."""
+    try:
+        return Directory.from_json(data)
+    except TamperedEnvelope as error:
+        raise NotAKeyDirectory(str(error)) from error
 
 
 def verify_with_portal_keys(data: bytes) -> Verdict:

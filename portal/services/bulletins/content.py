@@ -61,6 +61,49 @@ class Marking(enum.StrEnum):
     def rank(self) -> int:
         return list(Marking).index(self)
 
+    @property
+    def colour(self) -> str:
+        """The label's colour on black, as TLP 2.0 prints it."""
+        return _TLP_COLOURS[self]
+
+    @property
+    def meaning(self) -> str:
+        """Who may receive it, in a few words (the hint beside each marking when composing)."""
+        return _TLP_MEANINGS[self]
+
+    @property
+    def rule(self) -> str:
+        """What a recipient may do with it, in one sentence (printed on a briefing's cover)."""
+        return _TLP_RULES[self]
+
+
+# TLP 2.0 (FIRST): the label colours, and what the recipient may do.
+_TLP_COLOURS = {
+    Marking.CLEAR: "#FFFFFF",
+    Marking.GREEN: "#33FF00",
+    Marking.AMBER: "#FFC000",
+    Marking.AMBER_STRICT: "#FFC000",
+    Marking.RED: "#FF2B2B",
+}
+_TLP_MEANINGS = {
+    Marking.CLEAR: "no limit on disclosure",
+    Marking.GREEN: "the community, not public channels",
+    Marking.AMBER: "recipient organisations and their clients, on a need-to-know basis",
+    Marking.AMBER_STRICT: "recipient organisations only",
+    Marking.RED: "named recipients only; no sharing groups",
+}
+_TLP_RULES = {
+    Marking.CLEAR: "TLP:CLEAR: disclosure is not limited.",
+    Marking.GREEN: "TLP:GREEN: limited disclosure; recipients may share it within their "
+    "community, not through publicly accessible channels.",
+    Marking.AMBER: "TLP:AMBER: limited disclosure; recipients may share it on a need-to-know "
+    "basis within their organisation and its clients only.",
+    Marking.AMBER_STRICT: "TLP:AMBER+STRICT: limited disclosure; recipients may share it on a "
+    "need-to-know basis within their organisation only.",
+    Marking.RED: "TLP:RED: for the eyes and ears of individual recipients only; no further "
+    "disclosure.",
+}
+
 
 class EntityType(enum.StrEnum):
     PERSON = "person"

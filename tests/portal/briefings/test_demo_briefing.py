@@ -7,14 +7,14 @@ import re
 
 from sqlalchemy import select
 
-from portal.briefings import delivery
-from portal.briefings.making import make_briefing
 from portal.demo import bulletins as demo_bulletins
 from portal.demo import seeding as demo
 from portal.extensions import db
 from portal.models import BriefingState, Role, User, utcnow
 from portal.services.briefings import contents as briefing_contents
 from portal.services.briefings import copies
+from portal.services.briefings.making import make_briefing, prepared_for
+from portal.services.briefings.pdf_renderer import shared_renderer
 from portal.services.briefings.selection import (
     BriefingRequest,
     Source,
@@ -64,8 +64,8 @@ def test_demo_briefing_shows_the_arabic_names_as_text(app, tmp_path):
             _request(chosen),
             copy,
             user.organisation,
-            delivery.prepared_for(user),
-            delivery.renderer(),
+            prepared_for(user),
+            shared_renderer(),
             delivered=True,
         )
     path = tmp_path / "demo.pdf"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from portal.briefings.renderer import Renderer, RenderFailed, RenderLimits
+from portal.services.briefings.pdf_renderer import Renderer, RenderFailed, RenderLimits
 from tests.portal.briefings.pdf_text import page_texts
 
 

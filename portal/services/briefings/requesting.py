@@ -7,11 +7,10 @@ from dataclasses import dataclass
 
 from redis.exceptions import RedisError
 
-from portal.briefings import delivery
-from portal.briefings.making import MadeBriefing, make_briefing
-from portal.briefings.renderer import RenderFailed
 from portal.models import BriefingCopy, BriefingState, User
-from portal.services.briefings import copies
+from portal.services.briefings import copies, job_queue
+from portal.services.briefings.making import MadeBriefing, make_briefing, prepared_for
+from portal.services.briefings.pdf_renderer import RenderFailed, shared_renderer
 from portal.services.briefings.selection import BriefingRequest, chosen_bulletins, highest_marking
 from portal.services.errors import ServiceError
 from portal.services.principals import Actor, Reader
@@ -42,10 +41,10 @@ def request_briefing(
     or make the copy; BriefingNotMade when rendering or the queue fails."""
     bulletins = chosen_bulletins(reader, briefing)
     marking = highest_marking(bulletins).value
-    if delivery.uses_queue(len(bulletins)):
+    if job_queue.uses_queue(len(bulletins)):
         copy = copies.start_copy(reader, actor, bulletins, marking, state=BriefingState.QUEUED)
         try:
-            delivery.enqueue(copy, briefing)
+            job_queue.enqueue(copy, briefing)
         except RedisError:
             copies.fail_copy(copy.id, actor, QUEUE_DOWN)
             raise BriefingNotMade(copy, QUEUE_DOWN, 503) from None
@@ -58,8 +57,8 @@ def request_briefing(
             briefing,
             copy,
             user.organisation,
-            delivery.prepared_for(user),
-            delivery.renderer(),
+            prepared_for(user),
+            shared_renderer(),
             delivered=True,
         )
     except (RenderFailed, ServiceError) as error:

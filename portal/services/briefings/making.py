@@ -10,11 +10,11 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from portal.briefings.document import Cover, briefing_html
-from portal.briefings.renderer import Renderer, RenderFailed
-from portal.models import BriefingCopy, Organisation, utcnow
+from portal.models import BriefingCopy, Organisation, User, utcnow
 from portal.services.briefings import contents as briefing_contents
 from portal.services.briefings import copies, signing
+from portal.services.briefings.layout import Cover, briefing_html
+from portal.services.briefings.pdf_renderer import Renderer, RenderFailed
 from portal.services.briefings.selection import (
     BriefingRequest,
     Source,
@@ -35,6 +35,11 @@ class MadeBriefing:
 
 def filename(copy: BriefingCopy) -> str:
     return f"ischia-briefing-{copy.created_at:%Y%m%d}-{copy.id}.pdf"
+
+
+def prepared_for(user: User) -> str:
+    """Whom the copy is made for, as its cover, every page and its signed claims name them."""
+    return f"{user.name} <{user.email}>"
 
 
 def make_briefing(

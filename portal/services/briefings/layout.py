@@ -9,40 +9,9 @@ from flask import render_template
 from markupsafe import Markup
 
 from portal import safe_markdown
-from portal.briefings.charts import bar_chart
+from portal.services.briefings.charts import bar_chart
 from portal.services.briefings.contents import BriefingContents, Heading
-from portal.services.bulletins.content import Category
-
-
-@dataclass(frozen=True)
-class Tlp:
-    colour: str
-    rule: str
-
-
-# TLP 2.0 (FIRST): the label colours on black, and what the recipient may do.
-TLP = {
-    "TLP:CLEAR": Tlp("#FFFFFF", "TLP:CLEAR: disclosure is not limited."),
-    "TLP:GREEN": Tlp(
-        "#33FF00",
-        "TLP:GREEN: limited disclosure; recipients may share it within their community, "
-        "not through publicly accessible channels.",
-    ),
-    "TLP:AMBER": Tlp(
-        "#FFC000",
-        "TLP:AMBER: limited disclosure; recipients may share it on a need-to-know basis "
-        "within their organisation and its clients only.",
-    ),
-    "TLP:AMBER+STRICT": Tlp(
-        "#FFC000",
-        "TLP:AMBER+STRICT: limited disclosure; recipients may share it on a need-to-know "
-        "basis within their organisation only.",
-    ),
-    "TLP:RED": Tlp(
-        "#FF2B2B",
-        "TLP:RED: for the eyes and ears of individual recipients only; no further disclosure.",
-    ),
-}
+from portal.services.bulletins.content import Category, Marking
 
 
 @dataclass(frozen=True)
@@ -86,7 +55,7 @@ def briefing_html(cover: Cover, contents: BriefingContents) -> str:
         title=heading.title,
         cover_note=heading.cover_note,
         marking=heading.marking,
-        tlp=TLP[heading.marking],
+        tlp=Marking(heading.marking),
         prepared_for=heading.prepared_for,
         org={"code": heading.org_code, "name": cover.org_name},
         created_at=heading.created_at,

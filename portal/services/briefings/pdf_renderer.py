@@ -5,6 +5,9 @@ in its own process: one child per portal process imports WeasyPrint once, render
 document at a time under ``RLIMIT_AS``, and is killed when it overruns its time. The next
 render starts a fresh child. The child is started with ``spawn``, so it inherits no database
 connection, lock or key from the portal.
+
+:func:`shared_renderer` keeps a process's child for each set of the app's limits: those of a
+render in the request, and the larger ones of a queue worker.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-ASSETS = Path(__file__).resolve().parent.parent / "static" / "briefing"
+from flask import current_app
+
+ASSETS = Path(__file__).resolve().parents[2] / "static" / "briefing"
 
 
 class RenderFailed(Exception):
@@ -51,7 +56,7 @@ def _render_one(html: str, assets: Path) -> tuple[bytes, int, list[str], float]:
 
     from weasyprint import HTML
 
-    from portal.briefings.fetcher import BriefingFetcher
+    from portal.services.briefings.asset_fetcher import BriefingFetcher
 
     started = time.perf_counter()
     fetcher = BriefingFetcher(assets)
@@ -179,3 +184,32 @@ class Renderer:
 
 class _Overrun(Exception):
     pass
+
+
+_RENDERERS: dict[RenderLimits, Renderer] = {}
+_RENDERERS_LOCK = threading.Lock()
+
+
+def shared_renderer(*, queued: bool = False) -> Renderer:
+    """This process's rendering child for the app's limits (started on first use).
+
+    One per process, not per app: WeasyPrint is imported once per worker. A queue worker
+    renders the large briefings, under the larger queue limits.
+    """
+    config = current_app.config
+    limits = RenderLimits(
+        memory_mb=config["BRIEFING_QUEUE_MEMORY_MB" if queued else "BRIEFING_MEMORY_MB"],
+        timeout_s=config["BRIEFING_QUEUE_TIMEOUT_S" if queued else "BRIEFING_TIMEOUT_S"],
+    )
+    with _RENDERERS_LOCK:
+        existing = _RENDERERS.get(limits)
+        if existing is None:
+            existing = _RENDERERS[limits] = Renderer(limits)
+    return existing
+
+
+def close_shared_renderers() -> None:
+    """Stop this process's rendering children (they start again on the next render)."""
+    with _RENDERERS_LOCK:
+        for existing in _RENDERERS.values():
+            existing.close()

@@ -1,4 +1,5 @@
-"""Reading the workspace's query parameters against allow-lists, with errors naming the field."""
+"""Reading the analyst workspace's query parameters against allow-lists, with errors naming
+the field: for the workspace's own JSON endpoints and for the graph routes of the API."""
 
 from __future__ import annotations
 

@@ -1,61 +1,35 @@
-"""Where a briefing is made: in the request (embedded default), or by an RQ worker when
-``REDIS_URL`` is set and the briefing is large.
+"""The job queue for large briefings: which ones go there, the RQ job a worker runs, and the
+PDF it leaves for the download.
 
-Nothing of a briefing waits on the server in clear: the queued request (title, cover note,
-choice) and the finished PDF are sealed under a key derived from the master key, bound to the
-copy id, and the PDF expires from Redis after ``BRIEFING_RESULT_TTL_S``.
+A briefing is made in the request (the embedded default), or by an RQ worker when
+``REDIS_URL`` is set and the briefing is large. Nothing of a briefing waits on the server in
+clear: the queued request (title, cover note, choice) and the finished PDF are sealed under a
+key derived from the master key, bound to the copy id, and the PDF expires from Redis after
+``BRIEFING_RESULT_TTL_S``.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from typing import Any
 
 from flask import current_app
 from redis import Redis
 from rq import Queue
 
-from crypto.secretbox import SecretBox, SecretBoxError
+from crypto.secretbox import SecretBoxError
 from portal import vault
-from portal.briefings.making import make_briefing
-from portal.briefings.renderer import Renderer, RenderFailed, RenderLimits
 from portal.extensions import db
-from portal.models import BriefingCopy, BriefingState, Organisation, Role, User
+from portal.models import BriefingCopy, BriefingState, Role, User
 from portal.services.briefings import copies
+from portal.services.briefings.making import make_briefing, prepared_for
+from portal.services.briefings.pdf_renderer import RenderFailed, shared_renderer
 from portal.services.briefings.selection import BriefingRequest, Source
 from portal.services.errors import ServiceError
 from portal.services.principals import Actor, Reader
 
 QUEUE_NAME = "ischia-briefings"
 BRIEFING_ROLES = frozenset({Role.OFFICIAL, Role.ANALYST})
-_RENDERERS: dict[RenderLimits, Renderer] = {}
-_RENDERERS_LOCK = threading.Lock()
-
-
-def renderer(*, queued: bool = False) -> Renderer:
-    """This process's rendering child for the app's limits (started on first use).
-
-    One per process, not per app: WeasyPrint is imported once per worker. A queue worker
-    renders the large briefings, under the larger queue limits.
-    """
-    config = current_app.config
-    limits = RenderLimits(
-        memory_mb=config["BRIEFING_QUEUE_MEMORY_MB" if queued else "BRIEFING_MEMORY_MB"],
-        timeout_s=config["BRIEFING_QUEUE_TIMEOUT_S" if queued else "BRIEFING_TIMEOUT_S"],
-    )
-    with _RENDERERS_LOCK:
-        existing = _RENDERERS.get(limits)
-        if existing is None:
-            existing = _RENDERERS[limits] = Renderer(limits)
-    return existing
-
-
-def close_renderers() -> None:
-    """Stop this process's rendering children (they start again on the next render)."""
-    with _RENDERERS_LOCK:
-        for existing in _RENDERERS.values():
-            existing.close()
 
 
 def queue_enabled() -> bool:
@@ -74,8 +48,12 @@ def queue() -> Queue:
     return Queue(QUEUE_NAME, connection=_redis())
 
 
-def _box() -> SecretBox:
-    return SecretBox(vault.master_key(), b"briefing-queue")
+def _seal(data: bytes, copy_id: str) -> bytes:
+    return vault.briefing_queue_box().seal(data, copy_id.encode())
+
+
+def _open(sealed: bytes, copy_id: str) -> bytes:
+    return vault.briefing_queue_box().open(sealed, copy_id.encode())
 
 
 def _request_to_json(request: BriefingRequest) -> bytes:
@@ -94,7 +72,7 @@ def _request_from_json(data: bytes, copy: BriefingCopy) -> BriefingRequest:
 
 
 def enqueue(copy: BriefingCopy, request: BriefingRequest) -> None:
-    sealed = _box().seal(_request_to_json(request), copy.id.encode())
+    sealed = _seal(_request_to_json(request), copy.id)
     queue().enqueue(
         run_job,
         copy.id,
@@ -106,8 +84,35 @@ def enqueue(copy: BriefingCopy, request: BriefingRequest) -> None:
     )
 
 
+def _queued_request(copy: BriefingCopy, sealed_request: str) -> BriefingRequest | None:
+    """The request as the web or the API queued it; None if it cannot be opened."""
+    try:
+        return _request_from_json(_open(bytes.fromhex(sealed_request), copy.id), copy)
+    except (ValueError, KeyError, SecretBoxError):
+        return None
+
+
 def _result_key(copy_id: str) -> str:
     return f"ischia:briefing-pdf:{copy_id}"
+
+
+def _keep(copy_id: str, pdf: bytes) -> None:
+    ttl = current_app.config["BRIEFING_RESULT_TTL_S"]
+    _redis().set(_result_key(copy_id), _seal(pdf, copy_id), ex=ttl)
+
+
+def queued_pdf(copy: BriefingCopy) -> bytes | None:
+    """The PDF a worker made; None once it has expired from Redis, or when there is no queue."""
+    if not queue_enabled():
+        return None
+    sealed = _redis().get(_result_key(copy.id))
+    if sealed is None:
+        return None
+    return _open(bytes(sealed), copy.id)
+
+
+def _may_brief(user: User) -> bool:
+    return user.active and bool(user.roles & BRIEFING_ROLES)
 
 
 def run_job(copy_id: str, sealed_request: str) -> None:
@@ -123,52 +128,32 @@ def run_job(copy_id: str, sealed_request: str) -> None:
 
 
 def _run(copy_id: str, sealed_request: str) -> None:
-    copy = db.session.get(BriefingCopy, copy_id)
-    if copy is None or copy.state != BriefingState.QUEUED.value:
+    queued = copies.queued_copy(copy_id)
+    if queued is None:
         return
-    user = db.session.get_one(User, copy.user_id)
+    user = queued.user
     actor = Actor.of(user)
-    if not user.active or not user.roles & BRIEFING_ROLES:
+    if not _may_brief(user):
         copies.fail_copy(
             copy_id, actor, "The account lost its access before the briefing was made."
         )
         return
-    try:
-        sealed = bytes.fromhex(sealed_request)
-        request = _request_from_json(_box().open(sealed, copy_id.encode()), copy)
-    except (ValueError, KeyError, SecretBoxError):
+    request = _queued_request(queued.copy, sealed_request)
+    if request is None:
         copies.fail_copy(copy_id, actor, "The queued request could not be read.")
         return
     copies.set_state(copy_id, BriefingState.RENDERING)
-    org = db.session.get_one(Organisation, user.organisation_id)
-    ttl = current_app.config["BRIEFING_RESULT_TTL_S"]
-
-    def keep(pdf: bytes) -> None:
-        _redis().set(_result_key(copy_id), _box().seal(pdf, copy_id.encode()), ex=ttl)
-
     try:
         make_briefing(
             Reader.of(user),
             actor,
             request,
-            copy,
-            org,
+            queued.copy,
+            queued.organisation,
             prepared_for(user),
-            renderer(queued=True),
+            shared_renderer(queued=True),
             delivered=False,
-            keep=keep,
+            keep=lambda pdf: _keep(copy_id, pdf),
         )
     except (RenderFailed, ServiceError):
         return  # make_briefing marked the copy failed, with the reason for the user
-
-
-def queued_pdf(copy: BriefingCopy) -> bytes | None:
-    """The PDF a worker made, or None once it has expired from Redis."""
-    sealed = _redis().get(_result_key(copy.id))
-    if sealed is None:
-        return None
-    return _box().open(bytes(sealed), copy.id.encode())
-
-
-def prepared_for(user: User) -> str:
-    return f"{user.name} <{user.email}>"
