@@ -15,7 +15,7 @@ from portal.services.bulletins.reading import OpenedBulletin, Unopened, open_bul
 from portal.services.errors import NotFound
 from portal.services.principals import Actor
 from tests.portal.bulletins.conftest import CANARY, Desk
-from tests.portal.bulletins.sessions import retract
+from tests.portal.bulletins.sessions import Clients, retract
 
 
 def opening(desk: Desk, bulletin_id: str, org_code: str, **kwargs) -> OpenedBulletin | Unopened:
@@ -155,3 +155,24 @@ def test_the_read_past_expiry_is_audited_as_expired(desk):
             .order_by(AuditRecord.seq.desc())
         ).first()
     assert record.details["result"] == "expired" and record.outcome == "failure"
+
+
+@pytest.mark.parametrize("who", ["it.officer", "fr.analyst"])
+def test_the_read_page_opens_the_bulletin_once(app, people, desk, monkeypatch, who):
+    """The originator's actions, discovery and acknowledgements come from that one opening."""
+    bulletin_id = desk.post(title=CANARY)
+    desk.post("de.officer", ["UK-HO"], title="hidden")  # names the same entities: a discovery hit
+    client = Clients(app, people)[who]
+    calls = []
+    real = reading.open_envelope
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reading, "open_envelope", counting)
+    page = client.get(f"/bulletins/{bulletin_id}")
+    assert page.status_code == 200 and CANARY in page.text
+    assert "Elsewhere in Ischia" in page.text
+    assert ("Your organisation's actions" in page.text) is (who == "it.officer")
+    assert len(calls) == 1
