@@ -1,10 +1,10 @@
 """Bulletin views: release, retraction, identifier search with hit/no-hit discovery, access
 requests and their answers, and retention expiry on demand.
 
-The read page (:mod:`.views`) includes ``_originator_actions.html`` and ``_discovery.html``;
-the context processor below gives those partials their data, so the read view stays one call.
-Release and retraction answer 404 to anyone but the originating organisation, like every route
-that names a bulletin its user may not act on.
+The read page's panels for these (``_originator_actions.html``, ``_discovery.html``) get
+their data from :mod:`.read_page`, like the rest of that page. Release and retraction answer
+404 to anyone but the originating organisation, like every route that names a bulletin its
+user may not act on.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from portal.principal import current_actor, current_reader
 from portal.services.bulletins import lifecycle
 from portal.services.bulletins import originator_panel as lifecycle_panel
 from portal.services.bulletins.access import visible_bulletin
-from portal.services.bulletins.reading import ReadResult
 from portal.services.discovery import access_requests
 from portal.services.discovery import hits as discovery
 from portal.services.errors import NotFound, ServiceError
@@ -44,26 +43,6 @@ def _show_error(form: Any, error: ServiceError, default_field: str) -> int:
     field = getattr(form, error.field or "", None) or getattr(form, default_field)
     field.errors = [*field.errors, error.message]
     return error.status
-
-
-def _originator_panel(result: ReadResult, reader: Reader) -> lifecycle_panel.OriginatorPanel | None:
-    return lifecycle_panel.originator_panel(reader, result.bulletin)
-
-
-def _discovery_panel(result: ReadResult, reader: Reader) -> discovery.BulletinDiscovery | None:
-    if result.content is None or not reader.sees_bulletins:
-        return None  # tampered or ended: there is nothing to look for
-    return discovery.for_bulletin(reader, result.sender, result.content)
-
-
-@blueprint.context_processor
-def lifecycle_partials() -> dict[str, Any]:
-    """What the read page's lifecycle partials call (lazily: only the read page uses them)."""
-    return {
-        "originator_panel": _originator_panel,
-        "discovery_panel": _discovery_panel,
-        "red_not_discoverable": discovery.RED_EXCLUDED,
-    }
 
 
 @blueprint.route("/<bulletin_id>/release", methods=["GET", "POST"])

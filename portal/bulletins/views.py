@@ -11,14 +11,13 @@ from urllib.parse import quote
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from portal import safe_markdown
 from portal.access import signed_in
 from portal.bulletins.blueprint import blueprint
-from portal.bulletins.inbox_forms import AcknowledgeForm, InboxFilterForm
+from portal.bulletins.inbox_forms import InboxFilterForm
+from portal.bulletins.read_page import read_page
 from portal.principal import current_actor, current_reader
 from portal.services.bulletins import acknowledgements, inbox, reading, saved_filters
 from portal.services.bulletins import downloads as attachment_download
-from portal.services.bulletins.access import is_originator
 from portal.services.bulletins.content import Category, Marking
 from portal.services.errors import InvalidInput, NotFound, ServiceError
 from portal.services.principals import Reader
@@ -89,20 +88,7 @@ def read(bulletin_id: str) -> str:
 
 
 def _read_page(reader: Reader, result: reading.ReadResult) -> str:
-    content = result.content
-    return render_template(
-        "bulletins/read.html",
-        result=result,
-        content=content,
-        entity_names={e.ref: e.value for e in content.entities} if content is not None else {},
-        reader=reader,
-        bulletin=result.bulletin,
-        originator=is_originator(reader, result.bulletin),
-        versions=inbox.versions_of(reader, result.bulletin),
-        activity=acknowledgements.activity(reader, result.bulletin),
-        body=safe_markdown.render(content.body) if content is not None else None,
-        acknowledge_form=AcknowledgeForm(),
-    )
+    return render_template("bulletins/read.html", page=read_page(reader, result))
 
 
 @blueprint.route("/<bulletin_id>/acknowledge", methods=["POST"])

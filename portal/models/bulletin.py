@@ -17,9 +17,10 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime
+from portal.models.organisation import Organisation
 
 
 class BulletinState(enum.StrEnum):
@@ -67,6 +68,9 @@ class Bulletin(Base):
     signature: Mapped[str] = mapped_column(Text)
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
     key_records: Mapped[str] = mapped_column(Text, default="[]")
+
+    # Loaded on first use (a listing never needs it); the session's identity map serves repeats.
+    sender: Mapped[Organisation] = relationship(foreign_keys=[sender_org_id], viewonly=True)
 
     def __repr__(self) -> str:
         return f"<Bulletin {self.id} v{self.version} {self.state}>"

@@ -30,7 +30,6 @@ from portal.models import (
     RecipientVia,
     Role,
     User,
-    utcnow,
 )
 from portal.services import audit
 from portal.services.accounts import directory as accounts
@@ -59,9 +58,10 @@ def opened(app: Flask) -> dict[str, tuple[str, BulletinContent]]:
         session = db.session()
         contents = {}
         for bulletin in session.scalars(select(Bulletin)):
-            sender = session.get_one(Organisation, bulletin.sender_org_id)
-            content, _ = reading.open_content(session, sender.code, bulletin, sender, utcnow())
-            contents[bulletin.id] = (sender.code, content)
+            sender = bulletin.sender.code
+            opened = reading.open_bulletin(session, sender, bulletin)
+            assert isinstance(opened, reading.OpenedBulletin), (bulletin.id, opened)
+            contents[bulletin.id] = (sender, opened.content)
         return contents
 
 

@@ -27,18 +27,16 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 import graph
-from crypto import EnvelopeError
 from portal.extensions import db
 from portal.models import (
     Bulletin,
     BulletinRecipient,
     BulletinState,
-    Organisation,
     PersonDecision,
     utcnow,
 )
 from portal.services.bulletins.entities import graph_bulletin
-from portal.services.bulletins.reading import open_content
+from portal.services.bulletins.reading import Unopened, open_bulletin
 from portal.services.principals import Reader
 
 FREEZE_ABOVE = 1_000  # bulletins added at once: after a build this large, freeze the collector
@@ -213,18 +211,12 @@ def _opened(reader: Reader, ids: set[str], titles: dict[str, str]) -> list[graph
     session = db.session()
     now = utcnow()
     bulletins = list(session.scalars(select(Bulletin).where(Bulletin.id.in_(ids))))
-    sender_ids = {b.sender_org_id for b in bulletins}
-    senders = {
-        o.id: o
-        for o in session.scalars(select(Organisation).where(Organisation.id.in_(sender_ids)))
-    }
     parts = []
     for bulletin in sorted(bulletins, key=lambda b: (b.created_at, b.id)):
-        sender = senders[bulletin.sender_org_id]
-        try:
-            content, _ = open_content(session, reader.org_code, bulletin, sender, now)
-        except EnvelopeError:
+        opened = open_bulletin(session, reader.org_code, bulletin, now=now)
+        if isinstance(opened, Unopened):
             continue  # what does not verify never enters the graph
+        content, sender = opened.content, bulletin.sender
         try:
             part = graph_bulletin(
                 bulletin.id, sender.code, bulletin.created_at.date(), bulletin.marking, content

@@ -15,13 +15,12 @@ from datetime import datetime
 from sqlalchemy import select
 
 import graph
-from crypto import EnvelopeError
 from crypto.canonical import canonical_json
 from portal.extensions import db
 from portal.models import Bulletin, Organisation
 from portal.services.bulletins.content import BulletinContent
 from portal.services.bulletins.entities import graph_bulletin
-from portal.services.bulletins.reading import TAMPERED, SealCheck, open_content
+from portal.services.bulletins.reading import TAMPERED, SealCheck, Unopened, open_bulletin
 from portal.services.principals import Reader
 
 MAX_FIGURE_NODES = 120  # beyond this a printed figure is ink, not information
@@ -77,13 +76,11 @@ def _open(
         "created_at": bulletin.created_at,
         "expires_at": bulletin.expires_at,
     }
-    try:
-        content, opened = open_content(db.session(), org_code, bulletin, sender, now)
-    except EnvelopeError:
+    opened = open_bulletin(db.session(), org_code, bulletin, now=now)
+    if isinstance(opened, Unopened):
         return BriefedBulletin(**base, problem=TAMPERED)
-    digest = hashlib.sha256(opened.payload).hexdigest()
-    seal = SealCheck.of(opened.verification)
-    return BriefedBulletin(**base, content=content, seal=seal, payload_sha256=digest)
+    digest = hashlib.sha256(opened.envelope.payload).hexdigest()
+    return BriefedBulletin(**base, content=opened.content, seal=opened.seal, payload_sha256=digest)
 
 
 def _figure(bulletins: list[BriefedBulletin]) -> tuple[str | None, int, int]:

@@ -13,7 +13,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from crypto import EnvelopeError, EnvelopeExpired, Shredded
 from portal.extensions import db
 from portal.models import (
     Acknowledgement,
@@ -76,16 +75,13 @@ def _acknowledgement(bulletin_id: str, org_id: int) -> Receipt | None:
 
 def _refuse_unverified(reader: Reader, bulletin: Bulletin, now: datetime) -> None:
     """Only a bulletin that opens and verifies for the reader can be said to be actioned."""
-    if not BulletinState(bulletin.state).readable:
+    opened = reading.open_bulletin(db.session(), reader.org_code, bulletin, now=now)
+    if opened is reading.Unopened.ENDED:
         raise InvalidInput(f"This bulletin was {bulletin.state}; it can no longer be acknowledged.")
-    session = db.session()
-    sender = session.get_one(Organisation, bulletin.sender_org_id)
-    try:
-        reading.open_content(session, reader.org_code, bulletin, sender, now)
-    except (EnvelopeExpired, Shredded):
-        raise InvalidInput("This bulletin expired; it can no longer be acknowledged.") from None
-    except EnvelopeError:
-        raise Conflict(reading.TAMPERED) from None
+    if opened in (reading.Unopened.EXPIRED, reading.Unopened.SHREDDED):
+        raise InvalidInput("This bulletin expired; it can no longer be acknowledged.")
+    if opened is reading.Unopened.TAMPERED:
+        raise Conflict(reading.TAMPERED)
 
 
 def acknowledge(

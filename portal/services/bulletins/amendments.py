@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crypto import EnvelopeError, Opened
+from crypto import EnvelopeError
 from portal.extensions import db
 from portal.models import (
     Attachment,
@@ -28,14 +28,13 @@ from portal.models import (
     Organisation,
     RecipientVia,
     Role,
-    utcnow,
 )
 from portal.services import audit
 from portal.services.bulletins import sealing
 from portal.services.bulletins.access import is_originator, visible_bulletin
 from portal.services.bulletins.attachments import Upload
 from portal.services.bulletins.content import BulletinContent
-from portal.services.bulletins.reading import open_content
+from portal.services.bulletins.reading import OpenedBulletin, Unopened, open_bulletin
 from portal.services.errors import Conflict, Forbidden, NotFound
 from portal.services.principals import Actor, Reader
 
@@ -69,12 +68,11 @@ def amendable(reader: Reader, bulletin_id: str, session: Session | None = None) 
     return bulletin
 
 
-def _open(session: Session, reader: Reader, bulletin: Bulletin) -> tuple[BulletinContent, Opened]:
-    sender = session.get_one(Organisation, bulletin.sender_org_id)
-    try:
-        return open_content(session, reader.org_code, bulletin, sender, utcnow())
-    except EnvelopeError:
-        raise Conflict(UNOPENABLE) from None
+def _open(session: Session, reader: Reader, bulletin: Bulletin) -> OpenedBulletin:
+    opened = open_bulletin(session, reader.org_code, bulletin)
+    if isinstance(opened, Unopened):
+        raise Conflict(UNOPENABLE)
+    return opened
 
 
 def current_version(reader: Reader, bulletin_id: str, actor: Actor | None = None) -> CurrentVersion:
@@ -84,7 +82,7 @@ def current_version(reader: Reader, bulletin_id: str, actor: Actor | None = None
     """
     session = db.session()
     bulletin = amendable(reader, bulletin_id, session)
-    content, _ = _open(session, reader, bulletin)
+    content = _open(session, reader, bulletin).content
     if actor is not None:
         with db.write() as writing:
             audit.record(
@@ -130,14 +128,14 @@ def _kept_attachments(session: Session, reader: Reader, bulletin: Bulletin) -> l
     Plaintext stays in memory (never a temporary file), and a chunk that fails authentication
     aborts the amendment instead of carrying altered bytes into the new version.
     """
-    content, opened = _open(session, reader, bulletin)
+    opened = _open(session, reader, bulletin)
     rows = session.scalars(
         select(Attachment)
         .where(Attachment.bulletin_id == bulletin.id)
         .order_by(Attachment.position)
     ).all()
     kept = []
-    for row, info in zip(rows, content.attachments, strict=False):
+    for row, info in zip(rows, opened.content.attachments, strict=False):
         chunks = session.scalars(
             select(AttachmentChunk.data)
             .where(AttachmentChunk.attachment_id == row.id)
@@ -145,7 +143,7 @@ def _kept_attachments(session: Session, reader: Reader, bulletin: Bulletin) -> l
         )
         plaintext = io.BytesIO()
         try:
-            opened.save_attachment(row.position, _Ciphertext(iter(chunks)), plaintext)
+            opened.envelope.save_attachment(row.position, _Ciphertext(iter(chunks)), plaintext)
         except (EnvelopeError, ValueError, IndexError):
             raise Conflict(UNOPENABLE) from None
         plaintext.seek(0)

@@ -16,14 +16,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crypto import EnvelopeError, EnvelopeExpired, Opened, Shredded
+from crypto import EnvelopeError, Opened
 from portal.extensions import db
-from portal.models import Attachment, AttachmentChunk, Bulletin, BulletinState, Organisation, utcnow
+from portal.models import Attachment, AttachmentChunk, Bulletin, utcnow
 from portal.services import audit
 from portal.services.bulletins import reading
 from portal.services.bulletins.access import visible_bulletin
 from portal.services.bulletins.attachments import sniff
-from portal.services.bulletins.content import AttachmentInfo, BulletinContent
+from portal.services.bulletins.content import AttachmentInfo
 from portal.services.errors import Conflict, NotFound, ServiceError
 from portal.services.principals import Actor, Reader
 
@@ -89,25 +89,25 @@ def _decrypt(session: Session, opened: Opened, row: Attachment, info: Attachment
     return data
 
 
-def _open(
-    reader: Reader, bulletin: Bulletin, sender: Organisation, index: int, now: datetime
+def _attachment(
+    session: Session, opened: reading.OpenedBulletin, index: int
 ) -> tuple[AttachmentInfo, bytes]:
-    session = db.session()
-    content: BulletinContent
-    content, opened = reading.open_content(session, reader.org_code, bulletin, sender, now)
+    """Attachment ``index`` decrypted: NotFound for no such index, an EnvelopeError (or a
+    ValueError, KeyError) if it fails verification."""
+    content = opened.content
     if not 0 <= index < len(content.attachments):
         raise NotFound("This bulletin has no such attachment.")
-    if index >= len(opened.header.attachments):
+    if index >= len(opened.envelope.header.attachments):
         raise EnvelopeError("the sealed content lists an attachment the header does not")
     row = session.scalar(
         select(Attachment).where(
-            Attachment.bulletin_id == bulletin.id, Attachment.position == index
+            Attachment.bulletin_id == opened.bulletin.id, Attachment.position == index
         )
     )
     if row is None:
         raise EnvelopeError("the attachment's ciphertext is missing")
     info = content.attachments[index]
-    return info, _decrypt(session, opened, row, info)
+    return info, _decrypt(session, opened.envelope, row, info)
 
 
 def download(
@@ -121,24 +121,29 @@ def download(
     now = now or utcnow()
     session = db.session()
     bulletin = visible_bulletin(reader, bulletin_id, session)
-    sender = session.get_one(Organisation, bulletin.sender_org_id)
-    if not BulletinState(bulletin.state).readable:
+    opened = reading.open_bulletin(session, reader.org_code, bulletin, now=now)
+    if opened is reading.Unopened.ENDED:
         raise NotFound(f"This bulletin was {bulletin.state}: its attachments were destroyed.")
+    if opened in (reading.Unopened.EXPIRED, reading.Unopened.SHREDDED):
+        raise NotFound("This bulletin expired: its attachments can no longer be opened.")
+    if isinstance(opened, reading.Unopened):  # it failed verification
+        raise _tampered(actor, bulletin, index)
     try:
-        info, data = _open(reader, bulletin, sender, index, now)
+        info, data = _attachment(session, opened, index)
     except NotFound:
         raise
-    except (EnvelopeExpired, Shredded):
-        raise NotFound("This bulletin expired: its attachments can no longer be opened.") from None
     except (EnvelopeError, ValueError, KeyError, ServiceError):
-        _record(actor, bulletin, index, "tampered")
-        tampered = reading.ReadResult(bulletin, sender, problem=reading.TAMPERED)
-        raise AttachmentTampered(tampered) from None
+        raise _tampered(actor, bulletin, index) from None
     content_type = sniff(data[:16]) or GENERIC_TYPE
     if content_type != info.content_type:
         content_type = GENERIC_TYPE  # the bytes disagree with what was sealed: no rendering
     _record(actor, bulletin, index, "success")
     return Download(info.filename, content_type, data)
+
+
+def _tampered(actor: Actor, bulletin: Bulletin, index: int) -> AttachmentTampered:
+    _record(actor, bulletin, index, "tampered")
+    return AttachmentTampered(reading.ReadResult.of(bulletin, reading.Unopened.TAMPERED))
 
 
 def _record(actor: Actor, bulletin: Bulletin, index: int, outcome: str) -> None:

@@ -20,7 +20,6 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from crypto import EnvelopeError, EnvelopeExpired, Shredded
 from portal.models import Bulletin, BulletinKey, BulletinState, Organisation
 from portal.services.bulletins import reading
 
@@ -100,19 +99,23 @@ def _digest(bulletin: Bulletin, sender: Organisation, keys: Sequence[BulletinKey
     return digest.digest()
 
 
+# What a row says when its bulletin does not open.
+_UNOPENED_STATUS = {
+    reading.Unopened.ENDED: "ended",
+    reading.Unopened.SHREDDED: "ended",
+    reading.Unopened.EXPIRED: "expired",
+    reading.Unopened.TAMPERED: "failed",
+}
+
+
 def _open(
-    session: Session, org_code: str, bulletin: Bulletin, sender: Organisation, now: datetime
+    session: Session, org_code: str, bulletin: Bulletin, now: datetime
 ) -> tuple[RowTitle, _Verified | None]:
-    try:
-        content, opened = reading.open_content(session, org_code, bulletin, sender, now)
-    except EnvelopeExpired:
-        return RowTitle(None, "expired"), None
-    except Shredded:
-        return RowTitle(None, "ended"), None
-    except EnvelopeError:
-        return RowTitle(None, "failed"), None
-    verified = _Verified(content.title, opened.header.expires_at)
-    return RowTitle(content.title, "verified"), verified
+    opened = reading.open_bulletin(session, org_code, bulletin, now=now)
+    if isinstance(opened, reading.Unopened):
+        return RowTitle(None, _UNOPENED_STATUS[opened]), None
+    title = opened.content.title
+    return RowTitle(title, "verified"), _Verified(title, opened.envelope.header.expires_at)
 
 
 def titles_for(
@@ -137,7 +140,7 @@ def titles_for(
                 RowTitle(None, "expired") if expired else RowTitle(cached.title, "verified")
             )
             continue
-        title, verified = _open(session, org_code, bulletin, sender, now)
+        title, verified = _open(session, org_code, bulletin, now)
         if verified is not None:
             cache.put(key, verified)
         titles[bulletin.id] = title

@@ -19,12 +19,11 @@ from portal.models import (
     Organisation,
     OrgKind,
     Role,
-    utcnow,
 )
 from portal.services.bulletins.access import is_originator
 from portal.services.bulletins.content import Marking
 from portal.services.bulletins.lifecycle import originator_bulletin
-from portal.services.bulletins.reading import title_for
+from portal.services.bulletins.reading import Unopened, open_bulletin
 from portal.services.errors import NotFound
 from portal.services.principals import Reader
 
@@ -85,7 +84,6 @@ def originator_panel(
     if not is_originator(reader, bulletin):
         return None
     session = db.session()
-    sender = session.get_one(Organisation, bulletin.sender_org_id)
     versions = session.scalars(
         select(Bulletin.version)
         .where(
@@ -102,9 +100,13 @@ def originator_panel(
             AccessRequest.state == AccessRequestState.PENDING.value,
         )
     )
+    title = None
+    if with_title:
+        opened = open_bulletin(session, reader.org_code, bulletin)
+        title = None if isinstance(opened, Unopened) else opened.content.title
     return OriginatorPanel(
         bulletin_id=bulletin.id,
-        title=title_for(session, sender.code, bulletin, sender, utcnow()) if with_title else None,
+        title=title,
         marking=bulletin.marking,
         state=bulletin.state,
         choices=release_choices(session, bulletin),

@@ -1,12 +1,15 @@
 """Opening a bulletin for a reader: decrypt with the organisation's key ring, verify both
 signatures, check the clear listing data against the signed header, record the read.
 
-Anything that fails yields a :class:`ReadResult` with a ``problem`` and no content at all:
-the view shows the tamper warning instead of the bulletin.
+:func:`open_bulletin` is the one way to open a bulletin: it gives the bulletin opened, or why
+it did not open (:class:`Unopened`), and each caller decides what that reason means for it.
+On the read page, a bulletin that fails verification yields a :class:`ReadResult` with a
+``problem`` and no content at all: the view shows the tamper warning instead of the bulletin.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,7 +21,6 @@ from crypto import (
     EnvelopeExpired,
     Opened,
     Shredded,
-    TamperedEnvelope,
     format_fingerprint,
     open_envelope,
 )
@@ -74,6 +76,31 @@ class SealCheck:
         )
 
 
+class Unopened(enum.StrEnum):
+    """Why a bulletin did not open for an organisation (nothing of its content is given)."""
+
+    ENDED = "ended"  # retracted or expired: its row is a tombstone, nothing is decrypted
+    EXPIRED = "expired"  # past the expiry its sender signed, though not shredded yet
+    SHREDDED = "shredded"  # no wrapped content key remains
+    # It failed verification: signatures, keys, ciphertext, listing columns or content do not
+    # match what the sender sealed. An organisation holding no key to it gets this too: for a
+    # bulletin it may see, a missing key is itself altered data.
+    TAMPERED = "tampered"
+
+
+@dataclass(frozen=True)
+class OpenedBulletin:
+    """A bulletin decrypted for one organisation, both signatures verified."""
+
+    bulletin: Bulletin
+    content: BulletinContent
+    envelope: Opened  # its header, verified payload, verification, and key to the attachments
+
+    @property
+    def seal(self) -> SealCheck:
+        return SealCheck.of(self.envelope.verification)
+
+
 @dataclass(frozen=True)
 class ReadResult:
     bulletin: Bulletin
@@ -86,40 +113,68 @@ class ReadResult:
     def ended(self) -> bool:
         return not BulletinState(self.bulletin.state).readable
 
+    @classmethod
+    def of(cls, bulletin: Bulletin, opened: OpenedBulletin | Unopened) -> ReadResult:
+        """What the read page shows: the content and seal, the tamper warning, or neither."""
+        if isinstance(opened, OpenedBulletin):
+            return cls(bulletin, bulletin.sender, opened.content, opened.seal)
+        return cls(
+            bulletin, bulletin.sender, problem=TAMPERED if opened is Unopened.TAMPERED else None
+        )
+
 
 class ListingMismatch(EnvelopeError):
     """The clear columns say something other than the signed header."""
 
 
-def _check_listing(bulletin: Bulletin, sender: Organisation, opened: Opened) -> None:
+_READABLE_STATES = frozenset(s.value for s in BulletinState if s.readable)
+
+
+def _check_listing(bulletin: Bulletin, opened: Opened) -> None:
     header = opened.header
     if (
         header.envelope_id != bulletin.id
-        or header.sender.org != sender.code
+        or header.sender.org != bulletin.sender.code
         or header.marking != bulletin.marking
         or header.fields.get("category") != bulletin.category
     ):
         raise ListingMismatch(f"listing data of {bulletin.id} differ from its signed header")
 
 
-def open_content(
-    session: Session, org_code: str, bulletin: Bulletin, sender: Organisation, now: datetime
-) -> tuple[BulletinContent, Opened]:
-    """Decrypt and verify ``bulletin`` for ``org_code``.
-
-    Raises an EnvelopeError for anything that keeps it from opening: EnvelopeExpired, Shredded,
-    or TamperedEnvelope (and the other verification errors) for a stored part or a payload
-    that is not what was sealed.
-    """
+def _open_envelope(session: Session, org_code: str, bulletin: Bulletin, now: datetime) -> Opened:
     envelope = envelope_of(session, bulletin)
     opened = open_envelope(
         envelope, recipient=org_keys.keyring(org_code), directory=org_keys.directory(), now=now
     )
-    _check_listing(bulletin, sender, opened)
+    _check_listing(bulletin, opened)
+    return opened
+
+
+def open_bulletin(
+    session: Session, org_code: str, bulletin: Bulletin, *, now: datetime | None = None
+) -> OpenedBulletin | Unopened:
+    """Decrypt ``bulletin`` with ``org_code``'s key ring, verify both signatures and check its
+    listing columns against the signed header: the bulletin opened, or why it did not.
+
+    The only way the portal opens a bulletin. It neither checks visibility nor records
+    anything: the caller has found ``bulletin`` through ``visible_bulletin`` or a query on
+    the organisation's recipient rows, and audits what it shows.
+    """
+    if bulletin.state not in _READABLE_STATES:
+        return Unopened.ENDED
     try:
-        return BulletinContent.from_json(opened.payload), opened
-    except (ValueError, KeyError, TypeError, ServiceError) as error:
-        raise TamperedEnvelope(f"the content of bulletin {bulletin.id} is malformed") from error
+        opened = _open_envelope(session, org_code, bulletin, now or utcnow())
+    except EnvelopeExpired:
+        return Unopened.EXPIRED
+    except Shredded:
+        return Unopened.SHREDDED
+    except EnvelopeError:
+        return Unopened.TAMPERED
+    try:
+        content = BulletinContent.from_json(opened.payload)
+    except (ValueError, KeyError, TypeError, ServiceError):
+        return Unopened.TAMPERED  # signed, yet not a bulletin's content
+    return OpenedBulletin(bulletin, content, opened)
 
 
 def read_bulletin(
@@ -129,23 +184,12 @@ def read_bulletin(
     now = now or utcnow()
     session = db.session()
     bulletin = visible_bulletin(reader, bulletin_id, session)
-    sender = session.get_one(Organisation, bulletin.sender_org_id)
-    result = ReadResult(bulletin, sender)
-    outcome = "success"
-    if BulletinState(bulletin.state).readable:
-        try:
-            content, opened = open_content(session, reader.org_code, bulletin, sender, now)
-        except EnvelopeExpired:
-            outcome = "expired"
-        except Shredded:
-            outcome = "shredded"
-        except EnvelopeError:
-            outcome = "tampered"
-            result = ReadResult(bulletin, sender, problem=TAMPERED)
-        else:
-            result = ReadResult(bulletin, sender, content, SealCheck.of(opened.verification))
+    opened = open_bulletin(session, reader.org_code, bulletin, now=now)
+    result = ReadResult.of(bulletin, opened)
+    if isinstance(opened, OpenedBulletin):
+        outcome = "success"
     else:
-        outcome = bulletin.state
+        outcome = bulletin.state if opened is Unopened.ENDED else opened.value
     with db.write() as session:
         if result.content is not None:
             _record_receipt(session, reader, bulletin.id, now)
@@ -172,16 +216,3 @@ def _record_receipt(session: Session, reader: Reader, bulletin_id: str, now: dat
                 bulletin_id=bulletin_id, user_id=reader.user_id, org_id=reader.org_id, read_at=now
             )
         )
-
-
-def title_for(
-    session: Session, org_code: str, bulletin: Bulletin, sender: Organisation, now: datetime
-) -> str | None:
-    """The title as ``org_code`` decrypts it (None if it does not open: shredded, tampered)."""
-    if not BulletinState(bulletin.state).readable:
-        return None
-    try:
-        content, _opened = open_content(session, org_code, bulletin, sender, now)
-    except EnvelopeError:
-        return None  # the read page shows why (tamper warning, expiry)
-    return content.title

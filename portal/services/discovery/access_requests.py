@@ -18,14 +18,12 @@ from datetime import datetime
 from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
 
-from crypto import EnvelopeError
 from portal.extensions import db
 from portal.models import (
     AccessRequest,
     AccessRequestState,
     Bulletin,
     BulletinRecipient,
-    BulletinState,
     Organisation,
     Role,
     User,
@@ -34,7 +32,7 @@ from portal.models import (
 from portal.services import audit
 from portal.services.bulletins import lifecycle
 from portal.services.bulletins.access import visible_bulletin
-from portal.services.bulletins.reading import open_content
+from portal.services.bulletins.reading import Unopened, open_bulletin
 from portal.services.discovery import hits as discovery
 from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from portal.services.principals import Actor, Reader
@@ -183,15 +181,14 @@ def ask_about_entity(
     session = db.session()
     bulletin = visible_bulletin(reader, bulletin_id, session)
     reason = _clean_reason(reason)
-    sender = session.get_one(Organisation, bulletin.sender_org_id)
-    if not BulletinState(bulletin.state).readable:
+    opened = open_bulletin(session, reader.org_code, bulletin, now=now)
+    if opened is Unopened.ENDED:
         raise Conflict("This bulletin's content is destroyed: nothing in it can be looked for.")
-    try:
-        content, _opened = open_content(session, reader.org_code, bulletin, sender, now)
-    except EnvelopeError:
-        # The read page shows the tamper warning; nothing here may be looked for.
-        raise Conflict("This bulletin cannot be opened, so its entities cannot be used.") from None
-    by_org = discovery.hidden_for_entity(session, reader, content, sender, entity_ref)
+    if isinstance(opened, Unopened):  # the read page shows why; nothing here may be looked for
+        raise Conflict("This bulletin cannot be opened, so its entities cannot be used.")
+    by_org = discovery.hidden_for_entity(
+        session, reader, opened.content, bulletin.sender, entity_ref
+    )
     org = _originator_org(session, org_code)
     return _create(reader, actor, org, by_org.get(org.id, set()), reason, now)
 
@@ -236,13 +233,13 @@ def incoming(reader: Reader, *, now: datetime | None = None) -> tuple[list[Incom
             select(User.id, User.email).where(User.id.in_(decider_ids))
         )
     }
-    sender = session.get_one(Organisation, reader.org_id)
     titles: dict[str, str | None] = {}
 
     def describe(row: Row[tuple[AccessRequest, Bulletin, Organisation, User]]) -> IncomingRequest:
         request, bulletin, org, user = row
         if bulletin.id not in titles:
-            titles[bulletin.id] = discovery.title_for(session, sender.code, bulletin, sender, now)
+            opened = open_bulletin(session, reader.org_code, bulletin, now=now)
+            titles[bulletin.id] = None if isinstance(opened, Unopened) else opened.content.title
         return IncomingRequest(
             id=request.id,
             bulletin_id=bulletin.id,

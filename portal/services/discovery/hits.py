@@ -48,7 +48,7 @@ from portal.models import (
 from portal.services.bulletins.access import readable_ids
 from portal.services.bulletins.content import BulletinContent, Marking, Platform
 from portal.services.bulletins.entities import identifier_keys, name_keys
-from portal.services.bulletins.reading import title_for
+from portal.services.bulletins.reading import Unopened, open_bulletin
 from portal.services.errors import InvalidInput, NotFound
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import Reader
@@ -334,11 +334,11 @@ def search(
 def _readable_hit(
     session: Session, reader: Reader, bulletin: Bulletin, now: datetime
 ) -> ReadableHit:
-    sender = session.get_one(Organisation, bulletin.sender_org_id)
+    opened = open_bulletin(session, reader.org_code, bulletin, now=now)
     return ReadableHit(
         bulletin_id=bulletin.id,
-        title=title_for(session, reader.org_code, bulletin, sender, now),
-        sender_code=sender.code,
+        title=None if isinstance(opened, Unopened) else opened.content.title,
+        sender_code=bulletin.sender.code,
         created_at=bulletin.created_at,
         marking=bulletin.marking,
         state=bulletin.state,

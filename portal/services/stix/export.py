@@ -18,17 +18,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-
 import graph
-from crypto import EnvelopeError
 from crypto.canonical import canonical_json
 from portal.extensions import db
 from portal.models import Bulletin, Organisation, utcnow
 from portal.services import audit
 from portal.services.bulletins.access import visible_bulletin
 from portal.services.bulletins.content import BulletinContent, Entity, EntityType
-from portal.services.bulletins.reading import open_content
+from portal.services.bulletins.reading import Unopened, open_bulletin
 from portal.services.errors import Conflict, InvalidInput
 from portal.services.principals import Actor, Reader
 from portal.services.stix import vocabulary as vocab
@@ -308,25 +305,17 @@ def bundle(
     session = db.session()
     now = now or utcnow()
     bulletins = [visible_bulletin(reader, bid, session) for bid in dict.fromkeys(bulletin_ids)]
-    senders = {
-        o.id: o
-        for o in session.scalars(
-            select(Organisation).where(Organisation.id.in_({b.sender_org_id for b in bulletins}))
-        )
-    }
     objects: dict[str, dict[str, Any]] = {}
     markings: set[str] = set()
     for bulletin in bulletins:
-        sender = senders[bulletin.sender_org_id]
-        try:
-            content, _ = open_content(session, reader.org_code, bulletin, sender, now)
-        except EnvelopeError:
+        opened = open_bulletin(session, reader.org_code, bulletin, now=now)
+        if isinstance(opened, Unopened):
             raise Conflict(
                 f"Bulletin {bulletin.id} does not open (ended, or failed verification): "
                 "it cannot be exported.",
                 field="ids",
-            ) from None
-        for obj in bulletin_objects(bulletin, sender, content):
+            )
+        for obj in bulletin_objects(bulletin, bulletin.sender, opened.content):
             objects.setdefault(obj["id"], obj)  # shared observables appear once
         markings.add(bulletin.marking)
     if actor is not None:

@@ -20,7 +20,6 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 
-from crypto import EnvelopeError
 from portal.extensions import db
 from portal.models import (
     Bulletin,
@@ -32,7 +31,7 @@ from portal.models import (
 )
 from portal.services import audit
 from portal.services.bulletins import sealing
-from portal.services.bulletins.reading import open_content
+from portal.services.bulletins.reading import Unopened, open_bulletin
 from portal.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from portal.services.principals import Actor, Reader
 from portal.services.stix import intake
@@ -206,11 +205,10 @@ def _bulletins(
 
 
 def _objects(reader: Reader, bulletin: Bulletin, sender: Organisation) -> list[dict[str, Any]]:
-    try:
-        content, _ = open_content(db.session(), reader.org_code, bulletin, sender, utcnow())
-    except EnvelopeError:
+    opened = open_bulletin(db.session(), reader.org_code, bulletin)
+    if isinstance(opened, Unopened):
         return []  # what does not verify is not served
-    objects = bulletin_objects(bulletin, sender, content)
+    objects = bulletin_objects(bulletin, sender, opened.content)
     extra = [vocab.tlp_marking(bulletin.marking)]
     if any(o["type"] == vocab.PHONE_TYPE for o in objects):
         extra += [vocab.ischia_identity(), vocab.phone_extension_definition()]

@@ -1,0 +1,70 @@
+"""What the read page shows about one bulletin, gathered before the template renders.
+
+The bulletin is opened once, by :func:`reading.read_bulletin` (or by the attachment download
+that found it tampered); every panel is built here from that result, so ``read.html`` and its
+partials only display :class:`ReadPage` and call nothing back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from portal import safe_markdown
+from portal.bulletins.inbox_forms import AcknowledgeForm
+from portal.models import Bulletin
+from portal.services.bulletins import acknowledgements, inbox, reading
+from portal.services.bulletins.access import is_originator
+from portal.services.bulletins.content import BulletinContent
+from portal.services.bulletins.originator_panel import OriginatorPanel, originator_panel
+from portal.services.discovery import hits
+from portal.services.principals import Reader
+
+
+@dataclass(frozen=True)
+class ReadPage:
+    """The read page of one bulletin for one reader."""
+
+    reader: Reader
+    result: reading.ReadResult  # the bulletin, its sender, and its content and seal, or why not
+    originator: bool  # the reader's organisation sent it
+    versions: list[inbox.VersionLink]  # the versions of its series the reader may read
+    activity: acknowledgements.Activity  # acknowledgements; read receipts for the originator
+    actions: OriginatorPanel | None  # amend, release, retract: the originator's liaison officers
+    discovery: hits.BulletinDiscovery | None  # its entities in bulletins the reader cannot read
+    body: Markup | None  # the text as sanitised HTML
+    acknowledge_form: AcknowledgeForm
+    red_note: str = hits.RED_EXCLUDED  # why discovery never counts TLP:RED bulletins
+
+    @property
+    def bulletin(self) -> Bulletin:
+        return self.result.bulletin
+
+    @property
+    def content(self) -> BulletinContent | None:
+        return self.result.content
+
+    @property
+    def entity_names(self) -> dict[str, str]:
+        """Entity ref -> value, to name the ends of relations and travellers."""
+        return {e.ref: e.value for e in self.content.entities} if self.content is not None else {}
+
+
+def read_page(reader: Reader, result: reading.ReadResult) -> ReadPage:
+    """Everything the read page shows, from the bulletin already opened in ``result``."""
+    bulletin, content = result.bulletin, result.content
+    found = None
+    if content is not None and reader.sees_bulletins:  # tampered or ended: nothing to look for
+        found = hits.for_bulletin(reader, result.sender, content)
+    return ReadPage(
+        reader=reader,
+        result=result,
+        originator=is_originator(reader, bulletin),
+        versions=inbox.versions_of(reader, bulletin),
+        activity=acknowledgements.activity(reader, bulletin),
+        actions=originator_panel(reader, bulletin),
+        discovery=found,
+        body=safe_markdown.render(content.body) if content is not None else None,
+        acknowledge_form=AcknowledgeForm(),
+    )
