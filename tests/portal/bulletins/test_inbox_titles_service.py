@@ -87,7 +87,6 @@ def test_a_change_after_caching_is_verified_afresh_and_fails(app, desk, change):
             assert after == RowTitle(None, "failed") and after.failed
 
 
-@pytest.mark.xfail(strict=True, reason="the cache key covers only the reader's wrapped keys")
 def test_another_organisations_altered_key_fails_the_cached_title_too(app, desk):
     """Verification checks every wrapped key, so the inbox must not serve a title the read
     page refuses once another recipient's wrapped key was changed."""
