@@ -88,13 +88,7 @@ def test_bad_filters_are_refused_and_nothing_is_saved(app, readers, name, query,
     assert refused.value.field == field
 
 
-def test_a_duplicate_name_and_one_filter_too_many_are_refused(
-    app, readers, monkeypatch, request, database_url
-):
-    if database_url.startswith("postgresql"):
-        request.applymarker(
-            pytest.mark.xfail(strict=True, reason="db.write leaves a failed commit unrolled-back")
-        )
+def test_a_duplicate_name_and_one_filter_too_many_are_refused(app, readers, monkeypatch):
     ana, bea = readers["ana"], readers["bea"]
     with app.app_context():
         saved_filters.save_filter(ana, "Mine", QUERY)
