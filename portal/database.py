@@ -95,12 +95,14 @@ class Database:
         if session.in_transaction() and self.engine.dialect.name != "sqlite":
             # PostgreSQL (READ COMMITTED) lets the open transaction go on writing: each statement
             # sees what is committed, and ending it first would cost a commit and a checkout.
+            # The commit is inside the try: a constraint that fails only at its final flush
+            # (a duplicate name) is rolled back too, leaving the session usable afterwards.
             try:
                 yield session
+                session.commit()
             except BaseException:
                 session.rollback()
                 raise
-            session.commit()
             return
         if session.in_transaction():
             session.commit()

@@ -400,13 +400,14 @@ def _rows(session: Session, reader: Reader, ids: list[str], now: datetime) -> li
             )
         )
     )
+    # Every organisation's wrapped keys, not only the reader's: verification checks them all,
+    # so a changed key of another recipient must change the title cache's key too. The
+    # primary key (bulletin_id first) serves this lookup.
     keys: dict[str, list[BulletinKey]] = {}
     for key in session.scalars(
         select(BulletinKey)
-        # ``|| ''``: only the primary key (bulletin_id first) fits, where SQLite without
-        # statistics took the org_code index and walked all of the organisation's keys.
-        .where(BulletinKey.bulletin_id.in_(ids), BulletinKey.org_code + "" == reader.org_code)
-        .order_by(BulletinKey.key_version)
+        .where(BulletinKey.bulletin_id.in_(ids))
+        .order_by(BulletinKey.org_code, BulletinKey.key_version)
     ):
         keys.setdefault(key.bulletin_id, []).append(key)
     ordered = [loaded[i] for i in ids if i in loaded]

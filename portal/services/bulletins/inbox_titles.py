@@ -3,9 +3,10 @@ and kept in a bounded in-process cache so a page of 50 does not cost 50 envelope
 
 The cache lives in process memory only (never on disk, never in the database) and is keyed by
 bulletin id, reader organisation and a SHA-256 over everything the verification read: header,
-signature, content ciphertext, key records, the organisation's wrapped keys and the clear
-listing columns. A changed byte in any of them is a new key, so the row is verified afresh and
-shows "failed verification"; a title is never served for bytes that were not verified.
+signature, content ciphertext, key records, the wrapped keys of every recipient (verification
+checks them all, not only the reader's) and the clear listing columns. A changed byte in any of
+them is a new key, so the row is verified afresh and shows "failed verification"; a title is
+never served for bytes that were not verified.
 """
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ def _digest(bulletin: Bulletin, sender: Organisation, keys: Sequence[BulletinKey
         bulletin.state.encode(),
         sender.code.encode(),
     ]
-    parts += [f"{k.org_code}/{k.key_version}".encode() + b"\x00" + k.enc for k in keys]
+    ordered = sorted(keys, key=lambda k: (k.org_code, k.key_version))
+    parts += [f"{k.org_code}/{k.key_version}".encode() + b"\x00" + k.enc for k in ordered]
     for part in parts:
         # Length-prefixed, so no two different sequences of parts hash alike.
         digest.update(len(part).to_bytes(8, "big") + part)
@@ -125,7 +127,8 @@ def titles_for(
     keys: dict[str, list[BulletinKey]],
     now: datetime,
 ) -> dict[str, RowTitle]:
-    """The title of each row for ``org_code`` (``keys``: that organisation's wrapped keys)."""
+    """The title of each row for ``org_code`` (``keys``: each bulletin's wrapped keys, those of
+    every organisation, since verification checks them all)."""
     cache = title_cache()
     titles: dict[str, RowTitle] = {}
     for bulletin, sender in rows:

@@ -1,0 +1,123 @@
+"""The STIX export service called directly: readable bulletins as one valid STIX 2.1 bundle,
+shared observables once, the same ids every time, audited when an actor asks; InvalidInput
+for no or too many ids, NotFound for a bulletin the reader cannot see, Conflict for one that
+does not open, and nothing written on a refusal."""
+
+from __future__ import annotations
+
+import pytest
+import stix2
+
+from portal.services.errors import Conflict, InvalidInput, NotFound
+from portal.services.stix import export
+from portal.services.stix import vocabulary as vocab
+from tests.portal.bulletins.sessions import retract
+from tests.portal.service_checks import actor_of, flip_content, only_record, records, unchanged
+
+ACCOUNT = [{"ref": "a1", "type": "account", "platform": "telegram", "value": "@Shami_Media"}]
+
+
+def of_type(bundle, kind):
+    return [o for o in bundle["objects"] if o["type"] == kind]
+
+
+def test_a_bulletin_becomes_a_valid_bundle_by_its_sending_ministry(app, desk):
+    bulletin_id = desk.post(title="STIX export", marking="TLP:AMBER", category="financing")
+    with app.app_context(), unchanged():
+        bundle = export.bundle(desk.reader("fr.analyst"), [bulletin_id])
+        assert bundle["type"] == "bundle"
+        for obj in bundle["objects"]:
+            stix2.parse(obj, allow_custom=True, version="2.1")
+        (report,) = of_type(bundle, "report")
+        assert report["id"] == vocab.object_id("report", bulletin_id)
+        assert (report["name"], report["labels"]) == ("STIX export", ["financing"])
+        assert report["object_marking_refs"] == [vocab.TLP_IDS["TLP:AMBER"]]
+        assert report["external_references"][0]["external_id"] == bulletin_id
+        sender = next(o for o in bundle["objects"] if o["id"] == report["created_by_ref"])
+        assert sender["x_ischia_code"] == "IT-MININT"
+        assert sender["identity_class"] == "organization"
+        (marking,) = of_type(bundle, "marking-definition")
+        assert marking["name"] == "TLP:AMBER"
+        # The document's person is a recruiter: a threat actor; its phone needs the extension.
+        (actor,) = of_type(bundle, "threat-actor")
+        assert actor["name"] == "Abu Example"
+        assert of_type(bundle, "x-ischia-phone-number")[0]["value"] == "+33612345678"
+        assert vocab.PHONE_EXTENSION in {o["id"] for o in bundle["objects"]}
+        assert len(of_type(bundle, "relationship")) == 2
+        refs = set(report["object_refs"])
+        assert {o["id"] for o in bundle["objects"] if o["type"] != "marking-definition"} - {
+            vocab.ISCHIA_IDENTITY,
+            vocab.PHONE_EXTENSION,
+            report["id"],
+        } <= refs
+        # The same bulletins give the same bundle, whoever among its readers asks.
+        assert export.bundle(desk.reader("de.analyst"), [bulletin_id, bulletin_id]) == bundle
+
+
+def test_an_observable_named_by_two_ministries_appears_once(app, desk):
+    first = desk.post(entities=ACCOUNT, relations=[])
+    second = desk.post(
+        "de.officer",
+        ["FR-MININT"],
+        entities=[{"ref": "x9", "type": "account", "platform": "telegram", "value": "shami_media"}],
+        relations=[],
+        marking="TLP:GREEN",
+    )
+    with app.app_context():
+        bundle = export.bundle(desk.reader("fr.analyst"), [first, second])
+    (account,) = of_type(bundle, "user-account")
+    reports = of_type(bundle, "report")
+    assert len(reports) == 2 and all(account["id"] in r["object_refs"] for r in reports)
+    assert {m["name"] for m in of_type(bundle, "marking-definition")} == {
+        "TLP:AMBER",
+        "TLP:GREEN",
+    }
+    assert {i["x_ischia_code"] for i in of_type(bundle, "identity")} == {"IT-MININT", "DE-BMI"}
+
+
+def test_an_export_asked_by_an_actor_is_audited(app, desk):
+    first, second = desk.post(), desk.post(title="Second")
+    with app.app_context():
+        fr = desk.reader("fr.analyst")
+        export.bundle(fr, [first])
+        assert records("stix.exported") == []  # no actor: a derived use, not recorded
+        export.bundle(fr, [second, first, second], actor=actor_of(fr))
+        record = only_record("stix.exported")
+        assert record.outcome == "success" and record.actor_user_id == fr.user_id
+        assert record.subject_org_id == fr.org_id
+        assert record.details == {"bulletins": [second, first]}
+
+
+def test_bad_selections_are_refused_and_nothing_is_written(app, desk, monkeypatch):
+    readable = desk.post()
+    hidden = desk.post(recipients=["UK-HO"])
+    monkeypatch.setattr(export, "MAX_BULLETINS", 1)
+    with app.app_context():
+        fr = desk.reader("fr.analyst")
+        for ids, error, field in [
+            ([], InvalidInput, "ids"),
+            ([readable, hidden], InvalidInput, "ids"),  # more than MAX_BULLETINS
+            ([hidden], NotFound, None),
+            (["0" * 32], NotFound, None),
+            (["../etc"], NotFound, None),
+        ]:
+            with unchanged(), pytest.raises(error) as refused:
+                export.bundle(fr, ids, actor=actor_of(fr))
+            assert refused.value.field == field
+        platform = desk.reader("platform")
+        with unchanged(), pytest.raises(NotFound):
+            export.bundle(platform, [readable], actor=actor_of(platform))
+
+
+@pytest.mark.parametrize("end", ["retracted", "tampered"])
+def test_a_bulletin_that_does_not_open_is_not_exported(app, desk, end):
+    kept, broken = desk.post(), desk.post()
+    if end == "retracted":
+        retract(desk, broken)
+    with app.app_context():
+        if end == "tampered":
+            flip_content(broken)
+        fr = desk.reader("fr.analyst")
+        with unchanged(), pytest.raises(Conflict) as refused:
+            export.bundle(fr, [kept, broken], actor=actor_of(fr))
+        assert broken in refused.value.message and refused.value.field == "ids"
