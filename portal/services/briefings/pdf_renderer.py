@@ -27,6 +27,9 @@ from flask import current_app
 ASSETS = Path(__file__).resolve().parents[2] / "static" / "briefing"
 
 
+READY = (0, "ready")  # a child's first message; documents are numbered from 1
+
+
 class RenderFailed(Exception):
     """The document could not be rendered; ``message`` says why, for the user."""
 
@@ -41,6 +44,9 @@ class RenderLimits:
     timeout_s: float = 30.0
     max_html_bytes: int = 40 * 1024 * 1024
     queue_wait_s: float = 60.0  # how long a render waits for the child to be free
+    # A new child imports WeasyPrint before its first document; on a busy machine that can take
+    # seconds, which must not count against the document's own time.
+    startup_s: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,7 @@ def _serve(connection: Connection, assets: str, memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     import weasyprint  # noqa: F401  (imported once, before the first document)
 
+    connection.send(READY)
     while True:
         try:
             number, html = connection.recv()
@@ -116,6 +123,13 @@ class Renderer:
         self._child.start()
         child.close()
         self._connection = parent
+        try:
+            ready = parent.poll(self.limits.startup_s) and parent.recv() == READY
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self.close()
+            raise RenderFailed("The briefing renderer did not start: try again in a minute.")
         return parent
 
     def warm_up(self) -> None:

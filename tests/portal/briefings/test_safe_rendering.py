@@ -189,3 +189,18 @@ def test_a_busy_renderer_answers_busy_instead_of_waiting_forever():
             renderer.render("<p>x</p>")
     finally:
         renderer._lock.release()
+
+
+def test_a_child_that_cannot_start_is_a_clear_failure_and_the_next_limits_work():
+    # 64 MB cannot hold WeasyPrint's import: the child dies before it is ready.
+    starved = Renderer(RenderLimits(timeout_s=30, memory_mb=64))
+    try:
+        with pytest.raises(RenderFailed, match="did not start"):
+            starved.render("<p>never</p>")
+    finally:
+        starved.close()
+    renderer = Renderer(RenderLimits(timeout_s=30, memory_mb=512))
+    try:
+        assert renderer.render("<p>after</p>").pages == 1
+    finally:
+        renderer.close()
