@@ -46,7 +46,7 @@ def refuse_to_open(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("a cached title was verified again")
 
-    monkeypatch.setattr(inbox_titles.reading, "open_content", fail)
+    monkeypatch.setattr(inbox_titles.reading, "open_bulletin", fail)
 
 
 def test_titles_are_verified_once_then_served_from_the_cache(app, desk, monkeypatch):
