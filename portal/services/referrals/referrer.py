@@ -176,7 +176,9 @@ def withdraw(
     """Withdraw an item the platform has not decided yet (again: a no-op)."""
     access.require_liaison(reader)
     now = now or utcnow()
-    text = (reason or "").strip()[:MAX_TEXT] or None
+    text = (reason or "").strip() or None
+    if text is not None and len(text) > MAX_TEXT:
+        raise InvalidInput(f"Write at most {MAX_TEXT} characters.", field="reason")
     with db.write() as session:
         item = access.referrer_item(session, reader, item_id, lock=True)
         if item.state == ItemState.WITHDRAWN.value:

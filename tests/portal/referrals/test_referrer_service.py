@@ -10,7 +10,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import ReferralItem
-from portal.services.errors import Conflict, Forbidden, NotFound
+from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from portal.services.referrals import intake, queue, referrer
 from portal.services.referrals.queue import Decision
 from tests.portal.referrals.conftest import NOW, item
@@ -49,6 +49,9 @@ def test_a_referrer_withdraws_an_undecided_item(app, world):
         de, de_actor = as_(world, "de")
         with unchanged(), pytest.raises(Forbidden):
             referrer.withdraw(*as_(world, "de.analyst"), first.id)
+        with unchanged(), pytest.raises(InvalidInput) as refused:
+            referrer.withdraw(de, de_actor, first.id, "x" * 2001)
+        assert refused.value.field == "reason"
         referrer.withdraw(de, de_actor, first.id, "Posted by our own undercover account.", now=NOW)
         with unchanged():
             referrer.withdraw(de, de_actor, first.id)  # again: nothing new
