@@ -74,6 +74,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "BRIEFING_QUEUE_MEMORY_MB": 2048,  # a 200-page briefing needs about 700 MB
         "BRIEFING_QUEUE_TIMEOUT_S": 600,
         "BRIEFING_RESULT_TTL_S": 3600,  # an encrypted, queued PDF waits this long
+        # How long a platform has to act on a referral (checked against its own terms), from
+        # receipt. A removal order's hour (Regulation (EU) 2021/784, Art. 3(3)) is the law's.
+        "REFERRAL_DEADLINE": timedelta(hours=24),
     }
 
 

@@ -23,6 +23,15 @@ from portal.models.investigation import Investigation, PersonDecision
 from portal.models.key_blob import KeyBlob
 from portal.models.login import LoginFailure, LoginSession
 from portal.models.organisation import Organisation, OrgKind
+from portal.models.referral import (
+    ItemState,
+    Referral,
+    ReferralCase,
+    ReferralCaseKey,
+    ReferralItem,
+    ReferralKind,
+    ReferralLedgerEntry,
+)
 from portal.models.saved_filter import SavedFilter
 from portal.models.sharing_group import SharingGroup, SharingGroupMember
 from portal.models.taxii import TaxiiStatus
@@ -46,6 +55,7 @@ __all__ = [
     "BulletinState",
     "BulletinToken",
     "Investigation",
+    "ItemState",
     "KeyBlob",
     "LoginFailure",
     "LoginSession",
@@ -54,6 +64,12 @@ __all__ = [
     "PersonDecision",
     "ReadReceipt",
     "RecipientVia",
+    "Referral",
+    "ReferralCase",
+    "ReferralCaseKey",
+    "ReferralItem",
+    "ReferralKind",
+    "ReferralLedgerEntry",
     "Role",
     "SavedFilter",
     "SharingGroup",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, String
+from sqlalchemy import Boolean, Enum, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, UTCDateTime, utcnow
@@ -28,6 +28,11 @@ class Organisation(Base):
         Enum(OrgKind, name="org_kind", values_callable=lambda e: [m.value for m in e])
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # A competent authority under Regulation (EU) 2021/784 may issue removal orders; set by an
+    # operator (services/referrals/authorities), never by the organisation itself.
+    competent_authority: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     def __repr__(self) -> str:
         return f"<Organisation {self.code}>"

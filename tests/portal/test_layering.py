@@ -23,6 +23,7 @@ SERVICE_RANKS = {
     "bulletins": 3,
     "discovery": 4,
     "stix": 4,
+    "referrals": 4,
     "analysis": 5,
     "briefings": 6,
 }

@@ -1,0 +1,84 @@
+"""The ledger: every state change of an item, appended with its UTC time, and the same change
+recorded in the audit chain in the same transaction (``referral.<event>``).
+
+Nothing in the services updates or deletes a ledger row; a change of mind (a reopened
+decision, a reinstated item) is a new entry, so the ledger is the item's whole history.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.extensions import db
+from portal.models import ReferralItem, ReferralLedgerEntry
+from portal.services import audit
+from portal.services.principals import Actor, Reader
+
+Scalar = str | int | bool | None
+# Free text (questions, answers, reasons) stays in the ledger, which only the two parties
+# read; the audit chain, read by both organisations' administrators, gets the facts only.
+TEXT_KEYS = frozenset({"question", "answer", "reason", "text"})
+
+
+class Event(enum.StrEnum):
+    RECEIVED = "received"
+    FIRST_OPENED = "first_opened"
+    CLAIMED = "claimed"
+    DECIDED = "decided"
+    QUESTION_ASKED = "question_asked"
+    QUESTION_ANSWERED = "question_answered"
+    WITHDRAWN = "withdrawn"
+    COMPLAINT = "complaint"
+    REINSTATED = "reinstated"
+    REOPENED = "reopened"
+
+
+def append(
+    session: Session,
+    item: ReferralItem,
+    event: Event,
+    reader: Reader,
+    actor: Actor,
+    now: datetime,
+    details: Mapping[str, Scalar | list[Scalar]] | None = None,
+) -> ReferralLedgerEntry:
+    """One ledger entry and its audit record, inside the caller's transaction.
+
+    The audit record's subject is the other party: the platform when the referrer acts, the
+    referring organisation when the platform does. Neither names any other referrer.
+    """
+    facts: dict[str, Scalar | list[Scalar]] = {"item": item.id, "referral": item.referral_id}
+    facts.update({k: v for k, v in (details or {}).items() if k not in TEXT_KEYS})
+    entry = ReferralLedgerEntry(
+        item_id=item.id,
+        at=now,
+        event=event.value,
+        org_id=reader.org_id,
+        user_id=reader.user_id,
+        details=dict(details or {}),
+    )
+    session.add(entry)
+    other = item.platform_org_id if reader.org_id == item.referrer_org_id else item.referrer_org_id
+    audit.record(
+        session,
+        f"referral.{event.value}",
+        actor,
+        subject_org=other,
+        details={**facts, "kind": item.kind},
+    )
+    return entry
+
+
+def entries(item_id: str) -> list[ReferralLedgerEntry]:
+    """An item's ledger, oldest first (callers check visibility first)."""
+    query = (
+        select(ReferralLedgerEntry)
+        .where(ReferralLedgerEntry.item_id == item_id)
+        .order_by(ReferralLedgerEntry.id)
+    )
+    return list(db.session().scalars(query))

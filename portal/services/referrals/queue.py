@@ -1,0 +1,413 @@
+"""The platform's side: its queue of items by deadline, opening, claiming and deciding.
+
+A platform sees only items addressed to it. Items of one case are listed with the case's
+binding deadline: the earliest deadline among its open items. Decisions are per item and
+idempotent: the same decision twice leaves one ledger entry; a different one on a decided item
+is a :class:`Conflict` until the item is reopened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Row, Select, and_, func, not_, select
+from sqlalchemy.orm import Session, aliased
+
+from portal.extensions import db
+from portal.models import (
+    ItemState,
+    Organisation,
+    Referral,
+    ReferralItem,
+    ReferralKind,
+    User,
+    utcnow,
+)
+from portal.services.errors import Conflict, InvalidInput
+from portal.services.principals import Actor, Reader
+from portal.services.referrals import access
+from portal.services.referrals.ledger import Event, append
+from portal.services.referrals.vocabulary import (
+    NEEDS_REASON,
+    TAKEDOWNS,
+    Category,
+    Outcome,
+    check_outcome,
+    choice,
+)
+
+OPEN = (ItemState.RECEIVED.value, ItemState.CLAIMED.value)
+MAX_PAGE = 200
+MAX_NOTE = 2000
+_COUNTRY_LENGTH = 2
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """An item as its platform sees it, with the case it belongs to."""
+
+    id: str
+    referral_id: str
+    case_id: str
+    kind: str
+    referrer: str
+    url: str
+    account: str | None
+    content_type: str
+    category: str
+    language: str | None
+    attributed_group: str | None
+    reason: str
+    hashes: list[str]
+    legal_basis: str | None
+    received_at: datetime
+    deadline_at: datetime
+    binding_deadline: datetime
+    state: str
+    claimed_by: str | None
+    outcome: str | None
+    case_items: int
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    entries: list[QueueEntry]
+    page: int
+    has_more: bool
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    state: str | None = None
+    kind: str | None = None
+    category: str | None = None
+    overdue: bool | None = None
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """An opened item and every item of its case (its own included), by deadline."""
+
+    item: QueueEntry
+    case: list[QueueEntry]
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: str
+    countries: Sequence[str] = ()  # access disabled in these (ISO 3166 alpha-2)
+    reason: str | None = None  # required for the regulation's exits
+    question: str | None = None  # required for "more information needed"
+
+
+def _binding() -> ColumnElement[datetime]:
+    other = aliased(ReferralItem)
+    earliest = (
+        select(func.min(other.deadline_at))
+        .where(other.case_id == ReferralItem.case_id, other.state.in_(OPEN))
+        .scalar_subquery()
+    )
+    return func.coalesce(earliest, ReferralItem.deadline_at)
+
+
+def _case_size() -> ColumnElement[int]:
+    other = aliased(ReferralItem)
+    return (
+        select(func.count(other.id)).where(other.case_id == ReferralItem.case_id).scalar_subquery()
+    )
+
+
+_Row = Row[ReferralItem, str, str | None, str | None, datetime, int]
+
+
+def _entries_query() -> Select[ReferralItem, str, str | None, str | None, datetime, int]:
+    claimer = aliased(User)
+    return (
+        select(
+            ReferralItem,
+            Organisation.code,
+            Referral.legal_basis,
+            claimer.email,
+            _binding().label("binding"),
+            _case_size().label("case_items"),
+        )
+        .join(Referral, Referral.id == ReferralItem.referral_id)
+        .join(Organisation, Organisation.id == ReferralItem.referrer_org_id)
+        .outerjoin(claimer, claimer.id == ReferralItem.claimed_by_id)
+    )
+
+
+def _entry(row: _Row, now: datetime) -> QueueEntry:
+    item, referrer, legal_basis, claimed_by, binding, case_items = row
+    return QueueEntry(
+        id=item.id,
+        referral_id=item.referral_id,
+        case_id=item.case_id,
+        kind=item.kind,
+        referrer=referrer,
+        url=item.url,
+        account=item.account,
+        content_type=item.content_type,
+        category=item.category,
+        language=item.language,
+        attributed_group=item.attributed_group,
+        reason=item.reason,
+        hashes=list(item.hashes),
+        legal_basis=legal_basis,
+        received_at=item.received_at,
+        deadline_at=item.deadline_at,
+        binding_deadline=binding,
+        state=item.state,
+        claimed_by=claimed_by,
+        outcome=item.outcome,
+        case_items=case_items,
+        overdue=item.state in OPEN and binding < now,
+    )
+
+
+def list_queue(
+    reader: Reader,
+    filters: QueueFilter = QueueFilter(),
+    *,
+    page: int = 1,
+    size: int = 50,
+    now: datetime | None = None,
+) -> QueuePage:
+    """Items addressed to ``reader``'s platform, binding deadline first."""
+    access.require_platform_liaison(reader)
+    now = now or utcnow()
+    if page < 1:
+        raise InvalidInput("Pages start at 1.", field="page")
+    if not 1 <= size <= MAX_PAGE:
+        raise InvalidInput(f"Show 1 to {MAX_PAGE} items a page.", field="size")
+    binding = _binding()
+    query = _entries_query().where(ReferralItem.platform_org_id == reader.org_id)
+    if filters.state:
+        query = query.where(ReferralItem.state == choice(ItemState, filters.state, "state").value)
+    if filters.kind:
+        query = query.where(ReferralItem.kind == choice(ReferralKind, filters.kind, "kind").value)
+    if filters.category:
+        category = choice(Category, filters.category, "category")
+        query = query.where(ReferralItem.category == category.value)
+    if filters.overdue is not None:
+        late = and_(ReferralItem.state.in_(OPEN), binding < now)
+        query = query.where(late if filters.overdue else not_(late))
+    query = (
+        query.order_by(binding, ReferralItem.deadline_at, ReferralItem.id)
+        .offset((page - 1) * size)
+        .limit(size + 1)
+    )
+    rows = [_entry(row, now) for row in db.session().execute(query)]
+    return QueuePage(rows[:size], page, len(rows) > size)
+
+
+def open_item(
+    reader: Reader, actor: Actor, item_id: str, *, now: datetime | None = None
+) -> CaseView:
+    """The item and its case; the platform's first opening of it goes on the ledger."""
+    access.require_platform_liaison(reader)
+    now = now or utcnow()
+    with db.write() as session:
+        item = access.platform_item(session, reader, item_id, lock=True)
+        if item.first_opened_at is None:
+            item.first_opened_at = now
+            append(session, item, Event.FIRST_OPENED, reader, actor, now)
+    session = db.session()
+    rows = session.execute(
+        _entries_query()
+        .where(ReferralItem.case_id == item.case_id)
+        .order_by(ReferralItem.deadline_at, ReferralItem.id)
+    )
+    case = [_entry(row, now) for row in rows]
+    own = next(entry for entry in case if entry.id == item.id)
+    return CaseView(own, case)
+
+
+def claim(reader: Reader, actor: Actor, item_id: str, *, now: datetime | None = None) -> None:
+    """Take an item on: one platform liaison at a time; claiming one's own claim again is a
+    no-op."""
+    access.require_platform_liaison(reader)
+    now = now or utcnow()
+    with db.write() as session:
+        item = access.platform_item(session, reader, item_id, lock=True)
+        if item.claimed_by_id == reader.user_id:
+            return
+        if item.state not in (*OPEN, ItemState.QUESTION.value):
+            raise Conflict(f"This item is {item.state}: there is nothing to claim.")
+        if item.claimed_by_id is not None:
+            colleague = session.get_one(User, item.claimed_by_id)
+            raise Conflict(f"{colleague.email} has claimed this item.")
+        item.claimed_by_id = reader.user_id
+        item.claimed_at = now
+        if item.state == ItemState.RECEIVED.value:
+            item.state = ItemState.CLAIMED.value
+        append(session, item, Event.CLAIMED, reader, actor, now)
+
+
+def _note(raw: str | None, name: str, *, required: str | None = None) -> str | None:
+    text = (raw or "").strip()
+    if required and not text:
+        raise InvalidInput(required, field=name)
+    if len(text) > MAX_NOTE:
+        raise InvalidInput(f"Write at most {MAX_NOTE} characters.", field=name)
+    return text or None
+
+
+def _countries(outcome: Outcome, raw: Sequence[str]) -> list[str]:
+    if isinstance(raw, str):
+        raw = raw.replace(",", " ").split()
+    codes = sorted({str(code).strip().upper() for code in raw if str(code).strip()})
+    if outcome is not Outcome.ACCESS_DISABLED:
+        if codes:
+            raise InvalidInput(
+                "Countries are named only when access is disabled in them.", field="countries"
+            )
+        return []
+    if not codes:
+        raise InvalidInput("Name the countries where access is disabled.", field="countries")
+    for code in codes:
+        if len(code) != _COUNTRY_LENGTH or not code.isascii() or not code.isalpha():
+            raise InvalidInput(
+                f"{code[:10]!r} is not an ISO 3166 country code, such as DE.", field="countries"
+            )
+    return codes
+
+
+@dataclass(frozen=True)
+class _CheckedDecision:
+    outcome: Outcome
+    countries: list[str]
+    reason: str | None
+    question: str | None
+
+
+def _check(kind: ReferralKind, decision: Decision) -> _CheckedDecision:
+    outcome = choice(Outcome, decision.outcome, "outcome")
+    check_outcome(kind, outcome)
+    countries = _countries(outcome, decision.countries)
+    reason = _note(
+        decision.reason,
+        "reason",
+        required="Give the reason for this exit." if outcome in NEEDS_REASON else None,
+    )
+    question = None
+    if outcome is Outcome.MORE_INFORMATION:
+        question = _note(decision.question, "question", required="Ask the referrer a question.")
+    return _CheckedDecision(outcome, countries, reason, question)
+
+
+def decide(
+    reader: Reader,
+    actor: Actor,
+    item_id: str,
+    decision: Decision,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Record the platform's decision on an item (see the module doc and ``vocabulary``)."""
+    access.require_platform_liaison(reader)
+    now = now or utcnow()
+    with db.write() as session:
+        item = access.platform_item(session, reader, item_id, lock=True)
+        checked = _check(ReferralKind(item.kind), decision)
+        if item.state == ItemState.WITHDRAWN.value:
+            raise Conflict("The referrer withdrew this item.")
+        if item.state in (ItemState.DECIDED.value, ItemState.REINSTATED.value):
+            if item.state == ItemState.DECIDED.value and (item.outcome, item.outcome_countries) == (
+                checked.outcome.value,
+                checked.countries,
+            ):
+                return  # the same decision again: already on record
+            raise Conflict(
+                f"This item was already decided ({item.outcome}); reopen it to decide again.",
+                field="outcome",
+            )
+        if checked.outcome is Outcome.MORE_INFORMATION:
+            _ask(session, item, reader, actor, checked, now)
+            return
+        item.state = ItemState.DECIDED.value
+        item.outcome = checked.outcome.value
+        item.outcome_countries = checked.countries
+        item.outcome_note = checked.reason
+        item.decided_at = now
+        item.decided_by_id = reader.user_id
+        append(
+            session,
+            item,
+            Event.DECIDED,
+            reader,
+            actor,
+            now,
+            {
+                "outcome": checked.outcome.value,
+                "countries": list(checked.countries),
+                "on_time": now <= item.deadline_at,
+                "reason": checked.reason,
+            },
+        )
+
+
+def _ask(
+    session: Session,
+    item: ReferralItem,
+    reader: Reader,
+    actor: Actor,
+    checked: _CheckedDecision,
+    now: datetime,
+) -> None:
+    if item.state == ItemState.QUESTION.value:
+        raise Conflict("A question to the referrer is already open.", field="outcome")
+    item.state = ItemState.QUESTION.value
+    append(session, item, Event.QUESTION_ASKED, reader, actor, now, {"question": checked.question})
+
+
+def reopen(
+    reader: Reader, actor: Actor, item_id: str, reason: str, *, now: datetime | None = None
+) -> None:
+    """Take a decided (or reinstated) item back into the queue, so it can be decided again."""
+    access.require_platform_liaison(reader)
+    now = now or utcnow()
+    text = _note(reason, "reason", required="Say why the decision is reopened.")
+    with db.write() as session:
+        item = access.platform_item(session, reader, item_id, lock=True)
+        if item.state not in (ItemState.DECIDED.value, ItemState.REINSTATED.value):
+            raise Conflict("Only a decided item can be reopened.")
+        previous = item.outcome
+        item.state = ItemState.CLAIMED.value if item.claimed_by_id else ItemState.RECEIVED.value
+        item.outcome = item.outcome_note = item.decided_at = item.decided_by_id = None
+        item.outcome_countries = None
+        append(
+            session,
+            item,
+            Event.REOPENED,
+            reader,
+            actor,
+            now,
+            {"previous": previous, "reason": text},
+        )
+
+
+def reinstate(
+    reader: Reader, actor: Actor, item_id: str, reason: str, *, now: datetime | None = None
+) -> None:
+    """The platform put taken-down content back (for instance after the uploader's complaint)."""
+    access.require_platform_liaison(reader)
+    now = now or utcnow()
+    text = _note(reason, "reason", required="Say why the content was reinstated.")
+    with db.write() as session:
+        item = access.platform_item(session, reader, item_id, lock=True)
+        if item.state != ItemState.DECIDED.value or item.outcome not in TAKEDOWNS:
+            raise Conflict("Only content that was taken down can be reinstated.")
+        item.state = ItemState.REINSTATED.value
+        append(
+            session,
+            item,
+            Event.REINSTATED,
+            reader,
+            actor,
+            now,
+            {"outcome": item.outcome, "reason": text},
+        )

@@ -1,0 +1,236 @@
+"""The referring organisation's side: its own items, where they stand and how long the
+platform took; withdrawing an item, answering the platform's question, complaining about a
+decision. A referrer learns how many other organisations referred the same content, never
+which."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import aliased
+
+from portal.extensions import db
+from portal.models import (
+    ItemState,
+    Organisation,
+    ReferralItem,
+    ReferralKind,
+    ReferralLedgerEntry,
+    utcnow,
+)
+from portal.services.errors import Conflict, InvalidInput, NotFound
+from portal.services.principals import Actor, Reader
+from portal.services.referrals import access
+from portal.services.referrals.intake import deadline
+from portal.services.referrals.ledger import Event, append
+
+OPEN = (ItemState.RECEIVED.value, ItemState.CLAIMED.value)
+MAX_TEXT = 2000
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True)
+class OwnItem:
+    """An item as the organisation that referred it sees it."""
+
+    id: str
+    referral_id: str
+    platform: str
+    kind: str
+    url: str
+    content_type: str
+    category: str
+    state: str
+    outcome: str | None
+    countries: list[str]
+    received_at: datetime
+    deadline_at: datetime
+    decided_at: datetime | None
+    overdue: bool
+    others: int  # other organisations that referred the same content to the same platform
+    question: str | None  # the platform's open question, if any
+
+    @property
+    def time_to_action(self) -> timedelta | None:
+        return None if self.decided_at is None else self.decided_at - self.received_at
+
+
+def _others(org_id: int) -> ColumnElement[int]:
+    other = aliased(ReferralItem)
+    return (
+        select(func.count(func.distinct(other.referrer_org_id)))
+        .where(
+            other.case_id == ReferralItem.case_id,
+            other.referrer_org_id != org_id,
+            other.state != ItemState.WITHDRAWN.value,
+        )
+        .scalar_subquery()
+    )
+
+
+def _open_question(item_id: str) -> str | None:
+    entry = db.session().scalar(
+        select(ReferralLedgerEntry)
+        .where(
+            ReferralLedgerEntry.item_id == item_id,
+            ReferralLedgerEntry.event == Event.QUESTION_ASKED.value,
+        )
+        .order_by(ReferralLedgerEntry.id.desc())
+        .limit(1)
+    )
+    return None if entry is None else str(entry.details.get("question") or "")
+
+
+def _own(item: ReferralItem, platform: str, others: int, now: datetime) -> OwnItem:
+    return OwnItem(
+        id=item.id,
+        referral_id=item.referral_id,
+        platform=platform,
+        kind=item.kind,
+        url=item.url,
+        content_type=item.content_type,
+        category=item.category,
+        state=item.state,
+        outcome=item.outcome,
+        countries=list(item.outcome_countries or []),
+        received_at=item.received_at,
+        deadline_at=item.deadline_at,
+        decided_at=item.decided_at,
+        overdue=item.state in OPEN and item.deadline_at < now,
+        others=others,
+        question=_open_question(item.id) if item.state == ItemState.QUESTION.value else None,
+    )
+
+
+def _query(reader: Reader) -> Select[ReferralItem, str, int]:
+    return (
+        select(ReferralItem, Organisation.code, _others(reader.org_id))
+        .join(Organisation, Organisation.id == ReferralItem.platform_org_id)
+        .where(ReferralItem.referrer_org_id == reader.org_id)
+    )
+
+
+def own_items(
+    reader: Reader, *, page: int = 1, size: int = 50, now: datetime | None = None
+) -> list[OwnItem]:
+    """The organisation's referred items, newest first."""
+    now = now or utcnow()
+    if page < 1:
+        raise InvalidInput("Pages start at 1.", field="page")
+    if not 1 <= size <= MAX_PAGE:
+        raise InvalidInput(f"Show 1 to {MAX_PAGE} items a page.", field="size")
+    rows = db.session().execute(
+        _query(reader)
+        .order_by(ReferralItem.received_at.desc(), ReferralItem.position)
+        .offset((page - 1) * size)
+        .limit(size)
+    )
+    return [_own(item, platform, others, now) for item, platform, others in rows]
+
+
+def own_item(reader: Reader, item_id: str, *, now: datetime | None = None) -> OwnItem:
+    """One of the organisation's items; :class:`NotFound` for any other id."""
+    now = now or utcnow()
+    access.referrer_item(db.session(), reader, item_id)
+    item, platform, others = (
+        db.session().execute(_query(reader).where(ReferralItem.id == item_id)).one()
+    )
+    return _own(item, platform, others, now)
+
+
+def history(reader: Reader, item_id: str) -> list[ReferralLedgerEntry]:
+    """An item's ledger, for the organisation that referred it or the platform it went to."""
+    session = db.session()
+    try:
+        access.referrer_item(session, reader, item_id)
+    except NotFound:
+        access.platform_item(session, reader, item_id)
+    return list(
+        session.scalars(
+            select(ReferralLedgerEntry)
+            .where(ReferralLedgerEntry.item_id == item_id)
+            .order_by(ReferralLedgerEntry.id)
+        )
+    )
+
+
+def _text(raw: str | None, name: str, missing: str) -> str:
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidInput(missing, field=name)
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(f"Write at most {MAX_TEXT} characters.", field=name)
+    return text
+
+
+def withdraw(
+    reader: Reader,
+    actor: Actor,
+    item_id: str,
+    reason: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Withdraw an item the platform has not decided yet (again: a no-op)."""
+    access.require_liaison(reader)
+    now = now or utcnow()
+    text = (reason or "").strip() or None
+    if text is not None and len(text) > MAX_TEXT:
+        raise InvalidInput(f"Write at most {MAX_TEXT} characters.", field="reason")
+    with db.write() as session:
+        item = access.referrer_item(session, reader, item_id, lock=True)
+        if item.state == ItemState.WITHDRAWN.value:
+            return
+        if item.state not in (*OPEN, ItemState.QUESTION.value):
+            raise Conflict(f"The platform has already decided ({item.outcome}).")
+        item.state = ItemState.WITHDRAWN.value
+        append(session, item, Event.WITHDRAWN, reader, actor, now, {"reason": text})
+
+
+def answer(
+    reader: Reader, actor: Actor, item_id: str, text: str, *, now: datetime | None = None
+) -> None:
+    """Answer the platform's open question. The deadline runs again from the answer (for an
+    order, Regulation (EU) 2021/784, Art. 3(8); for a referral, likewise from the answer)."""
+    access.require_liaison(reader)
+    now = now or utcnow()
+    reply = _text(text, "answer", "Write an answer.")
+    with db.write() as session:
+        item = access.referrer_item(session, reader, item_id, lock=True)
+        if item.state != ItemState.QUESTION.value:
+            raise Conflict("The platform has no open question about this item.")
+        item.state = ItemState.CLAIMED.value if item.claimed_by_id else ItemState.RECEIVED.value
+        item.deadline_at = deadline(ReferralKind(item.kind), now)
+        append(
+            session,
+            item,
+            Event.QUESTION_ANSWERED,
+            reader,
+            actor,
+            now,
+            {"answer": reply, "deadline": item.deadline_at.isoformat()},
+        )
+
+
+def complain(
+    reader: Reader, actor: Actor, item_id: str, text: str, *, now: datetime | None = None
+) -> None:
+    """Put on record that the referrer disputes a decision (the platform may reopen it)."""
+    access.require_liaison(reader)
+    now = now or utcnow()
+    complaint = _text(text, "text", "Say what is wrong with the decision.")
+    with db.write() as session:
+        item = access.referrer_item(session, reader, item_id, lock=True)
+        if item.state not in (ItemState.DECIDED.value, ItemState.REINSTATED.value):
+            raise Conflict("Only a decision can be complained about.")
+        append(
+            session,
+            item,
+            Event.COMPLAINT,
+            reader,
+            actor,
+            now,
+            {"outcome": item.outcome, "text": complaint},
+        )

@@ -1,0 +1,178 @@
+"""The referring organisation's side and the walls between organisations: own items only,
+withdrawing, every other id NotFound; and many ministries, one case, where each referrer
+learns only how many others referred the same content."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from portal.extensions import db
+from portal.models import ReferralItem
+from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from portal.services.referrals import intake, queue, referrer
+from portal.services.referrals.queue import Decision
+from tests.portal.referrals.conftest import NOW, item
+from tests.portal.service_checks import actor_of, records, unchanged
+
+SHA = "b" * 64
+
+
+def as_(world, who):
+    reader = world.reader(who)
+    return reader, actor_of(reader)
+
+
+def test_a_referrer_sees_its_own_items_and_how_they_stand(app, world):
+    with app.app_context():
+        mine = world.refer("de", [item("https://a.example/1"), item("https://a.example/2")]).items
+        world.refer("fr", [item("https://f.example/1")])
+        x, x_actor = as_(world, "x")
+        queue.decide(x, x_actor, mine[1].id, Decision("removed"), now=NOW + timedelta(minutes=30))
+        own = referrer.own_items(world.reader("de.analyst"), now=NOW + timedelta(hours=30))
+        assert {o.id for o in own} == {mine[0].id, mine[1].id}
+        by_id = {o.id: o for o in own}
+        assert (by_id[mine[0].id].state, by_id[mine[0].id].overdue) == ("received", True)
+        assert by_id[mine[0].id].time_to_action is None
+        assert by_id[mine[1].id].time_to_action == timedelta(minutes=30)
+        assert by_id[mine[1].id].platform == "PLATFORM-X" and not by_id[mine[1].id].overdue
+        assert [o.url for o in referrer.own_items(world.reader("fr"))] == ["https://f.example/1"]
+        assert referrer.own_items(world.reader("uk")) == []
+
+
+def test_a_referrer_withdraws_an_undecided_item(app, world):
+    with app.app_context():
+        first, second = world.refer(
+            "de", [item("https://w.example/1"), item("https://w.example/2")]
+        ).items
+        de, de_actor = as_(world, "de")
+        with unchanged(), pytest.raises(Forbidden):
+            referrer.withdraw(*as_(world, "de.analyst"), first.id)
+        with unchanged(), pytest.raises(InvalidInput) as refused:
+            referrer.withdraw(de, de_actor, first.id, "x" * 2001)
+        assert refused.value.field == "reason"
+        referrer.withdraw(de, de_actor, first.id, "Posted by our own undercover account.", now=NOW)
+        with unchanged():
+            referrer.withdraw(de, de_actor, first.id)  # again: nothing new
+        with unchanged(), pytest.raises(Conflict, match="withdrew"):
+            queue.decide(*as_(world, "x"), first.id, Decision("removed"))
+        queue.decide(*as_(world, "x"), second.id, Decision("already_gone"))
+        with unchanged(), pytest.raises(Conflict, match="already decided"):
+            referrer.withdraw(de, de_actor, second.id)
+        assert [e.event for e in referrer.history(de, first.id)] == ["received", "withdrawn"]
+        withdrawn = records("referral.withdrawn")
+        assert len(withdrawn) == 1 and withdrawn[0].subject_org_id == world.reader("x").org_id
+        assert db.session.get_one(ReferralItem, first.id).state == "withdrawn"
+
+
+def test_every_id_outside_ones_own_is_not_found(app, world):
+    with app.app_context():
+        de_item = world.refer("de").items[0].id
+        y_item = world.refer("fr", platform="PLATFORM-Y").items[0].id
+        calls = {
+            "own_item": lambda r, a, i: referrer.own_item(r, i),
+            "history": lambda r, a, i: referrer.history(r, i),
+            "withdraw": lambda r, a, i: referrer.withdraw(r, a, i),
+            "answer": lambda r, a, i: referrer.answer(r, a, i, "An answer."),
+            "complain": lambda r, a, i: referrer.complain(r, a, i, "A complaint."),
+            "open": lambda r, a, i: queue.open_item(r, a, i),
+            "claim": lambda r, a, i: queue.claim(r, a, i),
+            "decide": lambda r, a, i: queue.decide(r, a, i, Decision("removed")),
+            "reopen": lambda r, a, i: queue.reopen(r, a, i, "Why not."),
+            "reinstate": lambda r, a, i: queue.reinstate(r, a, i, "Why not."),
+        }
+        ministry_calls = ("own_item", "history", "withdraw", "answer", "complain")
+        platform_calls = ("history", "open", "claim", "decide", "reopen", "reinstate")
+        cases = [
+            *(("fr", name, de_item) for name in ministry_calls),  # another ministry's item
+            *(("de", name, "0" * 32) for name in ministry_calls),  # no such item
+            *(("de", name, de_item.upper()) for name in ministry_calls),  # malformed
+            *(("de", name, y_item) for name in ministry_calls),
+            *(("y", name, de_item) for name in platform_calls),  # addressed to another platform
+            *(("x", name, y_item) for name in platform_calls),
+            *(("x", name, "'; drop table referrals") for name in platform_calls),
+        ]
+        for who, name, item_id in cases:
+            reader, actor = as_(world, who)
+            with unchanged(), pytest.raises(NotFound):
+                calls[name](reader, actor, item_id)
+        # A platform is never the referrer, and a ministry never the platform.
+        for name in ("withdraw", "answer"):
+            with unchanged(), pytest.raises((NotFound, Forbidden)):
+                calls[name](*as_(world, "x"), de_item)
+        for name in ("open", "claim", "decide"):
+            with unchanged(), pytest.raises((NotFound, Forbidden)):
+                calls[name](*as_(world, "de"), de_item)
+
+
+def test_many_ministries_one_item_make_one_case(app, world):
+    with app.app_context():
+        de_item = world.refer("de", [item("https://www.video.example/watch?v=abc123&si=x")]).items[
+            0
+        ]
+        fr_item = world.order(
+            "fr", [item("http://video.example/watch/?v=abc123")], now=NOW + timedelta(hours=2)
+        ).items[0]
+        assert fr_item.case_id == de_item.case_id
+        x, x_actor = as_(world, "x")
+        view = queue.open_item(x, x_actor, de_item.id, now=NOW + timedelta(hours=2))
+        assert {(e.referrer, e.kind) for e in view.case} == {
+            ("DE-BMI", "referral"),
+            ("FR-MININT", "removal_order"),
+        }
+        # The order's hour binds the whole case: DE's referral is due when FR's order is.
+        assert view.item.binding_deadline == NOW + timedelta(hours=3)
+        assert view.item.case_items == 2
+        listed = queue.list_queue(x, now=NOW).entries
+        assert [e.binding_deadline for e in listed] == [NOW + timedelta(hours=3)] * 2
+        assert [e.id for e in listed] == [fr_item.id, de_item.id]
+
+        de = world.reader("de")
+        assert referrer.own_item(de, de_item.id).others == 1
+        world.refer("it", [item("video.example/watch?v=abc123")])
+        assert referrer.own_item(de, de_item.id).others == 2
+        assert referrer.own_item(world.reader("fr"), fr_item.id).others == 2
+        # Others are counted, never named: nothing DE reads says who they are.
+        seen = repr(referrer.own_item(de, de_item.id)) + repr(referrer.history(de, de_item.id))
+        assert "FR-MININT" not in seen and "IT-MININT" not in seen
+        for record in records("referral.received", "referral.first_opened"):
+            assert not {"DE-BMI", "FR-MININT", "IT-MININT"} & set(map(str, record.details.values()))
+
+        referrer.withdraw(*as_(world, "fr"), fr_item.id)
+        assert referrer.own_item(de, de_item.id).others == 1
+        # With the order withdrawn, DE's own deadline binds again.
+        assert queue.open_item(x, x_actor, de_item.id).item.binding_deadline == NOW + timedelta(
+            hours=24
+        )
+
+
+def test_a_shared_sha256_joins_a_case_an_md5_or_another_platform_does_not(app, world):
+    with app.app_context():
+        first = world.refer("de", [item("https://one.example/a", hashes=[SHA, "c" * 32])]).items[0]
+        by_hash = world.refer("fr", [item("https://mirror.example/b", hashes=[SHA.upper()])]).items[
+            0
+        ]
+        by_md5 = world.refer("it", [item("https://two.example/c", hashes=["c" * 32])]).items[0]
+        elsewhere = world.refer(
+            "uk", [item("https://one.example/a", hashes=[SHA])], platform="PLATFORM-Y"
+        ).items[0]
+        assert by_hash.case_id == first.case_id
+        assert by_md5.case_id != first.case_id
+        assert elsewhere.case_id != first.case_id
+        # The mirror's URL now belongs to the case too.
+        again = world.refer("uk", [item("mirror.example/b")]).items[0]
+        assert again.case_id == first.case_id
+        assert referrer.own_item(world.reader("uk"), again.id).others == 2
+        assert referrer.own_item(world.reader("uk"), elsewhere.id).others == 0
+
+
+def test_one_referral_can_hold_two_items_of_one_case(app, world):
+    with app.app_context():
+        items = world.refer(
+            "de",
+            [item("https://p.example/1", hashes=[SHA]), item("https://p.example/2", hashes=[SHA])],
+        ).items
+        assert items[0].case_id == items[1].case_id
+        assert intake.verify(world.reader("x"), items[0].referral_id).valid
+        assert referrer.own_item(world.reader("de"), items[0].id).others == 0
