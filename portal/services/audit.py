@@ -158,7 +158,7 @@ def organisation_trail(
     org_id: int, filters: AuditFilter, page: int, size: int
 ) -> list[AuditRecord]:
     """Records about an organisation's users, newest first: what its org_admin may see."""
-    query: Select[tuple[AuditRecord]] = select(AuditRecord).where(
+    query: Select[AuditRecord] = select(AuditRecord).where(
         or_(AuditRecord.actor_org_id == org_id, AuditRecord.subject_org_id == org_id)
     )
     if filters.event:

@@ -319,7 +319,7 @@ def search(
     session = db.session()
     tokens = list(_tokens(r.key for r in readings))
     matching = select(BulletinToken.bulletin_id).where(BulletinToken.token.in_(tokens))
-    readable: Select[tuple[Bulletin]] = select(Bulletin).where(
+    readable: Select[Bulletin] = select(Bulletin).where(
         Bulletin.id.in_(matching),
         Bulletin.id.in_(readable_ids(reader)),
         Bulletin.state.in_(READABLE_STATES),
