@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,7 +37,7 @@ def record(
     outcome: str = "success",
     subject_user: User | None = None,
     subject_org: Organisation | int | None = None,
-    details: Mapping[str, Scalar | list[Scalar]] | None = None,
+    details: Mapping[str, Scalar | Sequence[Scalar]] | None = None,
     actor_email: str | None = None,
 ) -> AuditRecord:
     """Append one event to the chain inside the caller's transaction.

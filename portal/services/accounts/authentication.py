@@ -52,7 +52,8 @@ def _failures_in_window(session: Session, user: User) -> int:
 
 
 def _is_locked(session: Session, user: User) -> bool:
-    return _failures_in_window(session, user) >= current_app.config["LOGIN_FAILURE_LIMIT"]
+    limit: int = current_app.config["LOGIN_FAILURE_LIMIT"]
+    return _failures_in_window(session, user) >= limit
 
 
 def _count_failure(session: Session, user: User, event: str, ip: str | None) -> None:
