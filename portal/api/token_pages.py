@@ -60,8 +60,8 @@ def create() -> tuple[str, int]:
         made = api_tokens.create(
             current_user.user,
             current_actor(),
-            form.name.data,
-            days=form.days.data,
+            form.name.data or "",
+            days=form.days.data or api_tokens.DEFAULT_DAYS,
             write=bool(form.write.data),
         )
     except ServiceError as error:
