@@ -35,7 +35,7 @@ def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class OrganisationForm(FlaskForm):  # type: ignore[misc]
+class OrganisationForm(FlaskForm):
     code = StringField("Code (such as FR-MININT)", validators=[DataRequired(), Length(max=32)])
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     country = StringField(
@@ -57,7 +57,7 @@ class OrganisationForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class UserForm(FlaskForm):  # type: ignore[misc]
+class UserForm(FlaskForm):
     email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
     name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
     roles = CheckboxList("Roles", validators=[DataRequired(message="Choose at least one role.")])
@@ -68,15 +68,15 @@ class UserForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class RolesForm(FlaskForm):  # type: ignore[misc]
+class RolesForm(FlaskForm):
     roles = CheckboxList("Roles", validators=[DataRequired(message="Choose at least one role.")])
 
 
-class ActionForm(FlaskForm):  # type: ignore[misc]
+class ActionForm(FlaskForm):
     """A button that changes state: only the CSRF token."""
 
 
-class PasswordResetForm(FlaskForm):  # type: ignore[misc]
+class PasswordResetForm(FlaskForm):
     password = PasswordField(
         "New temporary password",
         validators=[DataRequired(), Length(max=512)],
@@ -84,7 +84,7 @@ class PasswordResetForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class AuditFilterForm(FlaskForm):  # type: ignore[misc]
+class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 

@@ -17,7 +17,7 @@ from portal.services.errors import ServiceError
 blueprint = Blueprint("tokens", __name__, url_prefix="/account/tokens")
 
 
-class TokenForm(FlaskForm):  # type: ignore[misc]
+class TokenForm(FlaskForm):
     name = StringField("Name (what will use it)", validators=[DataRequired(), Length(max=100)])
     days = IntegerField(
         "Expires after (days)",
@@ -27,7 +27,7 @@ class TokenForm(FlaskForm):  # type: ignore[misc]
     write = BooleanField("Allow writing (post, acknowledge), not only reading")
 
 
-class RevokeForm(FlaskForm):  # type: ignore[misc]
+class RevokeForm(FlaskForm):
     pass
 
 

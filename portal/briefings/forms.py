@@ -41,7 +41,7 @@ SOURCE_LABELS = {
 }
 
 
-class BriefingForm(FlaskForm):  # type: ignore[misc]
+class BriefingForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=MAX_TITLE)])
     cover_note = TextAreaField("Cover note (optional)", validators=[Length(max=MAX_NOTE)])
     source = RadioField(
@@ -137,5 +137,5 @@ class BriefingForm(FlaskForm):  # type: ignore[misc]
         )
 
 
-class VerifyForm(FlaskForm):  # type: ignore[misc]
+class VerifyForm(FlaskForm):
     pdf = FileField("Briefing PDF", validators=[FileRequired("Choose a PDF file.")])

@@ -93,7 +93,7 @@ def organisation_label(org: Organisation) -> str:
     return f"{org.code} · {org.name}{observer}"
 
 
-class ComposeForm(FlaskForm):  # type: ignore[misc]
+class ComposeForm(FlaskForm):
     """A bulletin as an officer writes it. Sender and author are never fields: see the view."""
 
     title = StringField("Title", render_kw={"maxlength": MAX_TITLE})
@@ -241,10 +241,10 @@ ATTACHMENTS_HINT = (
 )
 
 
-class GroupForm(FlaskForm):  # type: ignore[misc]
+class GroupForm(FlaskForm):
     name = StringField("Name", render_kw={"maxlength": MAX_NAME})
     members = CheckboxList("Member organisations", validate_choice=False)
 
 
-class ActionForm(FlaskForm):  # type: ignore[misc]
+class ActionForm(FlaskForm):
     """A button that changes state: only the CSRF token."""

@@ -62,7 +62,7 @@ class Tick(BooleanField):
             raise ValidationError("Tick or untick the box.")
 
 
-class InboxFilterForm(FlaskForm):  # type: ignore[misc]
+class InboxFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
@@ -138,5 +138,5 @@ class InboxFilterForm(FlaskForm):  # type: ignore[misc]
         )
 
 
-class AcknowledgeForm(FlaskForm):  # type: ignore[misc]
+class AcknowledgeForm(FlaskForm):
     """The "received and actioned" button: only the CSRF token."""

@@ -19,7 +19,7 @@ from portal.services.discovery.access_requests import MAX_REASON
 from portal.services.discovery.hits import MAX_QUERY, platform_label
 
 
-class ReleaseForm(FlaskForm):  # type: ignore[misc]
+class ReleaseForm(FlaskForm):
     org = SelectField("Release to", choices=[], validate_choice=False)
     confirm_red = BooleanField(
         "I confirm this release of a TLP:RED bulletin: TLP:RED is for named recipients only, "
@@ -27,7 +27,7 @@ class ReleaseForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class RetractForm(FlaskForm):  # type: ignore[misc]
+class RetractForm(FlaskForm):
     confirm = BooleanField(
         "I understand that every version of this bulletin is destroyed for every organisation, "
         "ours included, and that this cannot be undone."
@@ -40,7 +40,7 @@ def platform_choices() -> list[SelectChoice]:
     ]
 
 
-class SearchForm(FlaskForm):  # type: ignore[misc]
+class SearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
@@ -57,7 +57,7 @@ class SearchForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class AccessRequestForm(FlaskForm):  # type: ignore[misc]
+class AccessRequestForm(FlaskForm):
     """Ask an originator for access. ``q``/``platform`` (search) or ``entity`` (read page) say
     which identifier; the bulletins are found again on the server."""
 
@@ -74,9 +74,9 @@ class AccessRequestForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class DecisionForm(FlaskForm):  # type: ignore[misc]
+class DecisionForm(FlaskForm):
     """Approve or decline: only the CSRF token."""
 
 
-class ExpireForm(FlaskForm):  # type: ignore[misc]
+class ExpireForm(FlaskForm):
     """Run retention expiry now: only the CSRF token."""
