@@ -73,7 +73,8 @@ def trust_proxies(app: Flask) -> None:
     proxy, and the per-address limits and the audit trail would see one address."""
     hops = int(app.config["TRUSTED_PROXIES"])
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        # Flask's documented way to add WSGI middleware, though it types wsgi_app as a method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def register_request_hooks(app: Flask) -> None:

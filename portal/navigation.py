@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, request, url_for
 
@@ -137,5 +138,7 @@ def cached_url(endpoint: str, **values: str) -> str:
     cache = _cache()
     found = cache.get(key)
     if found is None:
-        found = cache[key] = url_for(endpoint, **values)
+        # Any, or mypy checks the str values against url_for's own options (_external is a bool).
+        arguments: dict[str, Any] = values
+        found = cache[key] = url_for(endpoint, **arguments)
     return found  # type: ignore[return-value]

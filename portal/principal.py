@@ -23,7 +23,7 @@ from portal.services.errors import NotFound
 from portal.services.principals import Actor, Reader
 
 
-class Principal(UserMixin):  # type: ignore[misc]
+class Principal(UserMixin):
     def __init__(self, user: User | None, session_record: LiveSession, token: str) -> None:
         """``user`` is the model when the caller already holds it (at sign-in), else None."""
         if user is not None:

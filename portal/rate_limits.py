@@ -10,22 +10,25 @@ without a lookup.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask import Blueprint, current_app, request
 
 from portal.extensions import limiter
 
-_View = TypeVar("_View", bound=Callable[..., Any])
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 _limited_views: set[Callable[..., Any]] = set()
 _limited_blueprints: set[str] = set()
 
 
-def limit_view(limit: Callable[[], str], **options: Any) -> Callable[[_View], _View]:
+def limit_view(
+    limit: Callable[[], str], **options: Any
+) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
     """Flask-Limiter's ``limit`` decorator for one view, recorded (place it under ``route``)."""
 
-    def decorate(view: _View) -> _View:
-        limited: _View = limiter.limit(limit, **options)(view)
+    def decorate(view: Callable[_P, _R]) -> Callable[_P, _R]:
+        limited = limiter.limit(limit, **options)(view)
         _limited_views.add(limited)
         return limited
 

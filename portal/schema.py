@@ -32,6 +32,8 @@ def _migration_connection(engine: Engine) -> Iterator[Connection]:
         # Batch migrations rebuild tables, so foreign keys are checked once at the end instead.
         # The pragma only works outside a transaction: send it on the raw driver connection.
         raw = connection.connection.driver_connection
+        if raw is None:  # only for a connection already closed or invalidated
+            raise RuntimeError("no open SQLite connection to migrate")
         raw.execute("PRAGMA foreign_keys=OFF")
         try:
             yield connection

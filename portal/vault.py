@@ -43,4 +43,4 @@ def checkpoint_signer() -> CheckpointSigner:
     signer = current_app.extensions.get(_SIGNER)
     if signer is None:
         signer = current_app.extensions[_SIGNER] = CheckpointSigner(master_key())
-    return signer  # type: ignore[no-any-return]
+    return signer

@@ -11,14 +11,16 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.fields.choices import SelectChoice
+
+# types-WTForms follows WTForms 3.2, which had no SelectChoice (new in 3.3).
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.models import OrgKind, Role
 
 
-class CheckboxList(SelectMultipleField):  # type: ignore[misc]
+class CheckboxList(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
@@ -33,7 +35,7 @@ def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class OrganisationForm(FlaskForm):  # type: ignore[misc]
+class OrganisationForm(FlaskForm):
     code = StringField("Code (such as FR-MININT)", validators=[DataRequired(), Length(max=32)])
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     country = StringField(
@@ -55,7 +57,7 @@ class OrganisationForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class UserForm(FlaskForm):  # type: ignore[misc]
+class UserForm(FlaskForm):
     email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
     name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
     roles = CheckboxList("Roles", validators=[DataRequired(message="Choose at least one role.")])
@@ -66,15 +68,15 @@ class UserForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class RolesForm(FlaskForm):  # type: ignore[misc]
+class RolesForm(FlaskForm):
     roles = CheckboxList("Roles", validators=[DataRequired(message="Choose at least one role.")])
 
 
-class ActionForm(FlaskForm):  # type: ignore[misc]
+class ActionForm(FlaskForm):
     """A button that changes state: only the CSRF token."""
 
 
-class PasswordResetForm(FlaskForm):  # type: ignore[misc]
+class PasswordResetForm(FlaskForm):
     password = PasswordField(
         "New temporary password",
         validators=[DataRequired(), Length(max=512)],
@@ -82,7 +84,7 @@ class PasswordResetForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class AuditFilterForm(FlaskForm):  # type: ignore[misc]
+class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 

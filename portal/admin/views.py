@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -55,13 +55,13 @@ def organisations() -> str | Response:
         try:
             org = accounts.create_organisation_with_admin(
                 current_actor(),
-                code=form.code.data,
-                name=form.name.data,
+                code=form.code.data or "",
+                name=form.name.data or "",
                 kind=form.kind.data,
                 country=form.country.data,
-                admin_email=form.admin_email.data,
-                admin_name=form.admin_name.data,
-                admin_password=form.admin_password.data,
+                admin_email=form.admin_email.data or "",
+                admin_name=form.admin_name.data or "",
+                admin_password=form.admin_password.data or "",
             )
         except ServiceError as error:
             _show_error(form, error, "code")
@@ -86,10 +86,10 @@ def users() -> str | Response:
             user = accounts.create_user(
                 current_actor(),
                 org_id=org_id,
-                email=form.email.data,
-                name=form.name.data,
-                roles=form.roles.data,
-                password=form.password.data,
+                email=form.email.data or "",
+                name=form.name.data or "",
+                roles=form.roles.data or [],
+                password=form.password.data or "",
             )
         except ServiceError as error:
             _show_error(form, error, "email")
@@ -118,7 +118,7 @@ def user(user_id: int) -> str | Response:
         roles_form.roles.data = [r.value for r in subject.roles]
     elif roles_form.validate_on_submit():
         try:
-            accounts.set_roles(current_actor(), user_id, roles_form.roles.data)
+            accounts.set_roles(current_actor(), user_id, roles_form.roles.data or [])
         except ServiceError as error:
             _show_error(roles_form, error, "roles")
         else:
@@ -158,7 +158,7 @@ def user_password(user_id: int) -> str | Response:
     form = PasswordResetForm(prefix="reset")
     if form.validate_on_submit():
         try:
-            accounts.reset_password(current_actor(), user_id, form.password.data)
+            accounts.reset_password(current_actor(), user_id, form.password.data or "")
         except InvalidInput as error:
             flash(error.message, "error")
         else:
@@ -168,10 +168,10 @@ def user_password(user_id: int) -> str | Response:
     return redirect(url_for("admin.user", user_id=user_id))
 
 
-def _day_start(day: object) -> datetime | None:
+def _day_start(day: date | None) -> datetime | None:
     if day is None:
         return None
-    return datetime.combine(day, time.min, tzinfo=UTC)  # type: ignore[arg-type]
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 @blueprint.route("/audit")

@@ -17,7 +17,7 @@ from portal.services.errors import ServiceError
 blueprint = Blueprint("tokens", __name__, url_prefix="/account/tokens")
 
 
-class TokenForm(FlaskForm):  # type: ignore[misc]
+class TokenForm(FlaskForm):
     name = StringField("Name (what will use it)", validators=[DataRequired(), Length(max=100)])
     days = IntegerField(
         "Expires after (days)",
@@ -27,7 +27,7 @@ class TokenForm(FlaskForm):  # type: ignore[misc]
     write = BooleanField("Allow writing (post, acknowledge), not only reading")
 
 
-class RevokeForm(FlaskForm):  # type: ignore[misc]
+class RevokeForm(FlaskForm):
     pass
 
 
@@ -60,8 +60,8 @@ def create() -> tuple[str, int]:
         made = api_tokens.create(
             current_user.user,
             current_actor(),
-            form.name.data,
-            days=form.days.data,
+            form.name.data or "",
+            days=form.days.data or api_tokens.DEFAULT_DAYS,
             write=bool(form.write.data),
         )
     except ServiceError as error:

@@ -9,12 +9,12 @@ from wtforms.validators import DataRequired, Length
 from portal.services.accounts.passwords import MAX_LENGTH
 
 
-class LoginForm(FlaskForm):  # type: ignore[misc]
+class LoginForm(FlaskForm):
     email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH * 4)])
 
 
-class CodeForm(FlaskForm):  # type: ignore[misc]
+class CodeForm(FlaskForm):
     code = StringField(
         "Six-digit code from your authenticator app",
         validators=[DataRequired(), Length(min=6, max=7)],
@@ -22,7 +22,7 @@ class CodeForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class ChangePasswordForm(FlaskForm):  # type: ignore[misc]
+class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         "Current password", validators=[DataRequired(), Length(max=MAX_LENGTH * 4)]
     )
@@ -33,5 +33,5 @@ class ChangePasswordForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class LogoutForm(FlaskForm):  # type: ignore[misc]
+class LogoutForm(FlaskForm):
     """Only the CSRF token: logging out is a state change."""

@@ -53,10 +53,10 @@ def login() -> str | Response:
     if form.validate_on_submit():
         try:
             user = authentication.check_password(
-                form.email.data, form.password.data, request.remote_addr
+                form.email.data or "", form.password.data or "", request.remote_addr
             )
         except LoginRefused as refused:
-            form.password.errors.append(refused.message)
+            form.password.errors = [*form.password.errors, refused.message]
         else:
             session.clear()  # a fresh session: nothing from before sign-in survives
             session[PENDING] = {"user_id": user.id, "at": time.time()}
@@ -68,10 +68,10 @@ def login() -> str | Response:
 def _finish_login(user: User, form: CodeForm) -> Response | None:
     try:
         started = authentication.check_second_factor(
-            user.id, form.code.data, request.remote_addr, request.user_agent.string
+            user.id, form.code.data or "", request.remote_addr, request.user_agent.string
         )
     except InvalidInput as refused:
-        form.code.errors.append(refused.message)
+        form.code.errors = [*form.code.errors, refused.message]
         return None
     session.clear()
     login_user(Principal(started.user, started.record, started.token))
@@ -134,8 +134,8 @@ def change_password() -> str | Response:
         try:
             authentication.change_password(
                 current_user.id,
-                form.current_password.data,
-                form.new_password.data,
+                form.current_password.data or "",
+                form.new_password.data or "",
                 request.remote_addr,
                 keep_session_id=current_user.session_record.id,
             )

@@ -18,7 +18,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
+
+# types-WTForms follows WTForms 3.2, which had no SelectChoice (new in 3.3).
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.services.briefings.selection import (
@@ -39,7 +41,7 @@ SOURCE_LABELS = {
 }
 
 
-class BriefingForm(FlaskForm):  # type: ignore[misc]
+class BriefingForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=MAX_TITLE)])
     cover_note = TextAreaField("Cover note (optional)", validators=[Length(max=MAX_NOTE)])
     source = RadioField(
@@ -125,7 +127,7 @@ class BriefingForm(FlaskForm):  # type: ignore[misc]
 
     def briefing_request(self) -> BriefingRequest:
         return BriefingRequest(
-            title=self.title.data.strip(),
+            title=(self.title.data or "").strip(),
             source=Source(self.source.data),
             cover_note=(self.cover_note.data or "").strip(),
             bulletin_ids=tuple(self.bulletin_ids.data or ()),
@@ -135,5 +137,5 @@ class BriefingForm(FlaskForm):  # type: ignore[misc]
         )
 
 
-class VerifyForm(FlaskForm):  # type: ignore[misc]
+class VerifyForm(FlaskForm):
     pdf = FileField("Briefing PDF", validators=[FileRequired("Choose a PDF file.")])

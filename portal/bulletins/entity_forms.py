@@ -12,7 +12,9 @@ from datetime import date
 from typing import Any
 
 from wtforms import Form, HiddenField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
+
+# types-WTForms follows WTForms 3.2, which had no SelectChoice (new in 3.3).
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.widgets import DateInput
 
 from portal.services.bulletins.content import (
@@ -71,7 +73,9 @@ FIELD_TYPES = {
 _REF_INPUT = {"list": "entity-refs", "autocomplete": "off", "maxlength": 40}
 
 
-def _choices(kind: Any, labels: dict[Any, str] | None = None, blank: str | None = None) -> list:
+def _choices(
+    kind: Any, labels: dict[Any, str] | None = None, blank: str | None = None
+) -> list[SelectChoice]:
     items = [SelectChoice("", blank)] if blank is not None else []
     return items + [
         SelectChoice(m.value, (labels or {}).get(m, m.value.replace("_", " ").capitalize()))
@@ -79,7 +83,7 @@ def _choices(kind: Any, labels: dict[Any, str] | None = None, blank: str | None 
     ]
 
 
-class EntityRowForm(Form):  # type: ignore[misc]
+class EntityRowForm(Form):
     """One entity. Sub-form of the compose form (no CSRF token of its own)."""
 
     ref = HiddenField()
@@ -103,7 +107,7 @@ class EntityRowForm(Form):  # type: ignore[misc]
     on = StringField("Date of travel", widget=DateInput())
 
 
-class RelationRowForm(Form):  # type: ignore[misc]
+class RelationRowForm(Form):
     """One relation between two entity refs."""
 
     source = StringField("From entity (ref, such as e1)", render_kw=_REF_INPUT)

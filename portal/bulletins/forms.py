@@ -17,6 +17,7 @@ from werkzeug.datastructures import FileStorage
 from wtforms import (
     BooleanField,
     DateField,
+    Field,
     FieldList,
     FormField,
     MultipleFileField,
@@ -26,7 +27,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
+
+# types-WTForms follows WTForms 3.2, which had no SelectChoice (new in 3.3).
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -64,7 +67,7 @@ _TOP_FIELDS = (
 )
 
 
-class CheckboxList(SelectMultipleField):  # type: ignore[misc]
+class CheckboxList(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
@@ -90,7 +93,7 @@ def organisation_label(org: Organisation) -> str:
     return f"{org.code} · {org.name}{observer}"
 
 
-class ComposeForm(FlaskForm):  # type: ignore[misc]
+class ComposeForm(FlaskForm):
     """A bulletin as an officer writes it. Sender and author are never fields: see the view."""
 
     title = StringField("Title", render_kw={"maxlength": MAX_TITLE})
@@ -164,10 +167,10 @@ class ComposeForm(FlaskForm):  # type: ignore[misc]
                 layout.entity_rows.append(index)
                 entities.append(entity_document(row.form))
         relations = []
-        for index, row in enumerate(self.relations):
-            if not relation_is_empty(row.form):
+        for index, relation_row in enumerate(self.relations):
+            if not relation_is_empty(relation_row.form):
                 layout.relation_rows.append(index)
-                relations.append(relation_document(row.form))
+                relations.append(relation_document(relation_row.form))
         document = {
             "title": self.title.data or "",
             "summary": self.summary.data or "",
@@ -224,12 +227,11 @@ _CHOOSE = {
 }
 
 
-def _add(target: object, message: str) -> Problem:
+def _add(target: Field, message: str) -> Problem:
     if message.startswith("Choose one of:"):
-        message = _CHOOSE.get(getattr(target, "short_name", ""), message)
-    errors = list(getattr(target, "errors", ()) or ())
-    target.errors = [*errors, message]  # type: ignore[attr-defined]
-    return Problem(target.id, message)  # type: ignore[attr-defined]
+        message = _CHOOSE.get(target.short_name, message)
+    target.errors = [*target.errors, message]
+    return Problem(target.id, message)
 
 
 ATTACHMENTS_HINT = (
@@ -239,10 +241,10 @@ ATTACHMENTS_HINT = (
 )
 
 
-class GroupForm(FlaskForm):  # type: ignore[misc]
+class GroupForm(FlaskForm):
     name = StringField("Name", render_kw={"maxlength": MAX_NAME})
     members = CheckboxList("Member organisations", validate_choice=False)
 
 
-class ActionForm(FlaskForm):  # type: ignore[misc]
+class ActionForm(FlaskForm):
     """A button that changes state: only the CSRF token."""

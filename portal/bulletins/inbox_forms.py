@@ -12,7 +12,9 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
+
+# types-WTForms follows WTForms 3.2, which had no SelectChoice (new in 3.3).
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from portal.services.bulletins.content import Category, Marking
@@ -33,7 +35,7 @@ def _choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class ChoiceField(SelectField):  # type: ignore[misc]
+class ChoiceField(SelectField):
     """A select whose empty value means its default, with a message listing what is allowed."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
@@ -48,7 +50,7 @@ class ChoiceField(SelectField):  # type: ignore[misc]
             raise ValidationError(f"Choose one of: {allowed}{empty}.")
 
 
-class Tick(BooleanField):  # type: ignore[misc]
+class Tick(BooleanField):
     """A checkbox that refuses values no checkbox sends, rather than reading them as ticked."""
 
     def process_formdata(self, valuelist: list[str]) -> None:
@@ -60,7 +62,7 @@ class Tick(BooleanField):  # type: ignore[misc]
             raise ValidationError("Tick or untick the box.")
 
 
-class InboxFilterForm(FlaskForm):  # type: ignore[misc]
+class InboxFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
@@ -136,5 +138,5 @@ class InboxFilterForm(FlaskForm):  # type: ignore[misc]
         )
 
 
-class AcknowledgeForm(FlaskForm):  # type: ignore[misc]
+class AcknowledgeForm(FlaskForm):
     """The "received and actioned" button: only the CSRF token."""

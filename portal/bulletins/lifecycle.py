@@ -14,7 +14,9 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
-from wtforms.fields.choices import SelectChoice
+
+# types-WTForms follows WTForms 3.2, which had no SelectChoice (new in 3.3).
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from portal.access import roles_required, signed_in
 from portal.bulletins.blueprint import blueprint
@@ -113,7 +115,7 @@ def search() -> Page:
             status = 400
         else:
             try:
-                result = discovery.search(reader, form.q.data, form.platform.data or None)
+                result = discovery.search(reader, form.q.data or "", form.platform.data or None)
             except ServiceError as error:
                 status = _show_error(form, error, "q")
     return render_template(

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+
+# types-WTForms follows WTForms 3.2, which had no SelectChoice (new in 3.3).
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import Length, Optional
 
 from portal.services.bulletins.content import Platform
@@ -17,7 +19,7 @@ from portal.services.discovery.access_requests import MAX_REASON
 from portal.services.discovery.hits import MAX_QUERY, platform_label
 
 
-class ReleaseForm(FlaskForm):  # type: ignore[misc]
+class ReleaseForm(FlaskForm):
     org = SelectField("Release to", choices=[], validate_choice=False)
     confirm_red = BooleanField(
         "I confirm this release of a TLP:RED bulletin: TLP:RED is for named recipients only, "
@@ -25,7 +27,7 @@ class ReleaseForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class RetractForm(FlaskForm):  # type: ignore[misc]
+class RetractForm(FlaskForm):
     confirm = BooleanField(
         "I understand that every version of this bulletin is destroyed for every organisation, "
         "ours included, and that this cannot be undone."
@@ -38,7 +40,7 @@ def platform_choices() -> list[SelectChoice]:
     ]
 
 
-class SearchForm(FlaskForm):  # type: ignore[misc]
+class SearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
@@ -55,7 +57,7 @@ class SearchForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class AccessRequestForm(FlaskForm):  # type: ignore[misc]
+class AccessRequestForm(FlaskForm):
     """Ask an originator for access. ``q``/``platform`` (search) or ``entity`` (read page) say
     which identifier; the bulletins are found again on the server."""
 
@@ -72,9 +74,9 @@ class AccessRequestForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class DecisionForm(FlaskForm):  # type: ignore[misc]
+class DecisionForm(FlaskForm):
     """Approve or decline: only the CSRF token."""
 
 
-class ExpireForm(FlaskForm):  # type: ignore[misc]
+class ExpireForm(FlaskForm):
     """Run retention expiry now: only the CSRF token."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import IO
 
 import click
 from flask.cli import AppGroup
@@ -21,7 +22,7 @@ audit_group = AppGroup("audit", help="Verify the tamper-evident audit log.")
     multiple=True,
     help="A checkpoint printed earlier by 'audit checkpoint'; repeat for several.",
 )
-def verify(checkpoint_file: tuple[click.utils.LazyFile, ...]) -> None:
+def verify(checkpoint_file: tuple[IO[str], ...]) -> None:
     """Check every record; exit 1 naming the first one edited, deleted, inserted or reordered."""
     report = audit.verify_chain()
     problems = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,7 +37,7 @@ def record(
     outcome: str = "success",
     subject_user: User | None = None,
     subject_org: Organisation | int | None = None,
-    details: Mapping[str, Scalar | list[Scalar]] | None = None,
+    details: Mapping[str, Scalar | Sequence[Scalar]] | None = None,
     actor_email: str | None = None,
 ) -> AuditRecord:
     """Append one event to the chain inside the caller's transaction.
@@ -158,7 +158,7 @@ def organisation_trail(
     org_id: int, filters: AuditFilter, page: int, size: int
 ) -> list[AuditRecord]:
     """Records about an organisation's users, newest first: what its org_admin may see."""
-    query: Select[tuple[AuditRecord]] = select(AuditRecord).where(
+    query: Select[AuditRecord] = select(AuditRecord).where(
         or_(AuditRecord.actor_org_id == org_id, AuditRecord.subject_org_id == org_id)
     )
     if filters.event:

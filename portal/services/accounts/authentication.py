@@ -6,9 +6,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import CursorResult, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
@@ -51,7 +52,8 @@ def _failures_in_window(session: Session, user: User) -> int:
 
 
 def _is_locked(session: Session, user: User) -> bool:
-    return _failures_in_window(session, user) >= current_app.config["LOGIN_FAILURE_LIMIT"]
+    limit: int = current_app.config["LOGIN_FAILURE_LIMIT"]
+    return _failures_in_window(session, user) >= limit
 
 
 def _count_failure(session: Session, user: User, event: str, ip: str | None) -> None:
@@ -308,10 +310,14 @@ def end_session(session_id: int, reason: str, actor: Actor) -> None:
 def end_all_sessions(session: Session, user: User, reason: str) -> int:
     """End every live session of ``user``, and revoke their API tokens, inside the caller's
     transaction (disabled, password or second factor reset)."""
-    result = session.execute(
-        update(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
-        .values(ended_at=utcnow(), end_reason=reason)
+    # An UPDATE's result is a CursorResult, which Session.execute's typing does not say.
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(LoginSession)
+            .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+            .values(ended_at=utcnow(), end_reason=reason)
+        ),
     )
     api_tokens.revoke_all(session, user.id)
     return result.rowcount

@@ -28,7 +28,7 @@ class Refused(ValueError):
     """A URL the briefing may not fetch."""
 
 
-class BriefingFetcher(URLFetcher):  # type: ignore[misc]
+class BriefingFetcher(URLFetcher):
     """WeasyPrint's fetcher, narrowed to the briefing assets folder and data images."""
 
     def __init__(self, assets: Path) -> None:

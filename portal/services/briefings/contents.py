@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -66,21 +66,21 @@ class BriefingContents:
 def _open(
     org_code: str, bulletin: Bulletin, sender: Organisation, now: datetime
 ) -> BriefedBulletin:
-    base = {
-        "id": bulletin.id,
-        "version": bulletin.version,
-        "sender_code": sender.code,
-        "sender_name": sender.name,
-        "category": bulletin.category,
-        "marking": bulletin.marking,
-        "created_at": bulletin.created_at,
-        "expires_at": bulletin.expires_at,
-    }
+    base = BriefedBulletin(
+        id=bulletin.id,
+        version=bulletin.version,
+        sender_code=sender.code,
+        sender_name=sender.name,
+        category=bulletin.category,
+        marking=bulletin.marking,
+        created_at=bulletin.created_at,
+        expires_at=bulletin.expires_at,
+    )
     opened = open_bulletin(db.session(), org_code, bulletin, now=now)
     if isinstance(opened, Unopened):
-        return BriefedBulletin(**base, problem=TAMPERED)
+        return replace(base, problem=TAMPERED)
     digest = hashlib.sha256(opened.envelope.payload).hexdigest()
-    return BriefedBulletin(**base, content=opened.content, seal=opened.seal, payload_sha256=digest)
+    return replace(base, content=opened.content, seal=opened.seal, payload_sha256=digest)
 
 
 def _figure(bulletins: list[BriefedBulletin]) -> tuple[str | None, int, int]:

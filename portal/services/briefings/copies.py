@@ -109,7 +109,11 @@ def finish_copy(
         copy.size = size
         copy.content_sha256 = content_sha256
         copy.pdf_sha256 = pdf_sha256
-        details = {"copy": copy_id, "pages": pages, "pdf_sha256": pdf_sha256}
+        details: dict[str, audit.Scalar] = {
+            "copy": copy_id,
+            "pages": pages,
+            "pdf_sha256": pdf_sha256,
+        }
         audit.record(session, "briefing.rendered", actor, subject_org=copy.org_id, details=details)
         if delivered:
             audit.record(

@@ -11,7 +11,7 @@ key derived from the master key, bound to the copy id, and the PDF expires from 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from redis import Redis
@@ -105,7 +105,9 @@ def queued_pdf(copy: BriefingCopy) -> bytes | None:
     """The PDF a worker made; None once it has expired from Redis, or when there is no queue."""
     if not queue_enabled():
         return None
-    sealed = _redis().get(_result_key(copy.id))
+    # redis-py types every reply as "Awaitable[Any] | Any", for its async client's sake: this
+    # client is synchronous and does not decode, so a value is bytes.
+    sealed = cast(bytes | None, _redis().get(_result_key(copy.id)))
     if sealed is None:
         return None
     return _open(bytes(sealed), copy.id)

@@ -179,7 +179,7 @@ class Renderer:
                     raise _Overrun()
                 answer_number, *answer = connection.recv()
                 if answer_number == number:
-                    return tuple(answer)  # type: ignore[return-value]
+                    return tuple(answer)
         except _Overrun:
             self.close()
             raise RenderFailed(

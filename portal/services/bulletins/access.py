@@ -20,7 +20,7 @@ from portal.services.principals import Reader
 BULLETIN_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-def readable_ids(reader: Reader) -> Select[tuple[str]]:
+def readable_ids(reader: Reader) -> Select[str]:
     """The ids of every bulletin ``reader``'s organisation may read (none for a platform)."""
     query = select(BulletinRecipient.bulletin_id).where(BulletinRecipient.org_id == reader.org_id)
     if not reader.sees_bulletins:

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 from portal.services.errors import InvalidInput
 
@@ -36,7 +36,7 @@ class Upload:
     """A file as received: its name as given, and a readable, seekable stream."""
 
     filename: str
-    stream: BinaryIO
+    stream: IO[bytes]
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class CheckedUpload:
     content_type: str
     size: int
     sha256: str
-    stream: BinaryIO
+    stream: IO[bytes]
 
 
 def sniff(head: bytes) -> str | None:

@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import date
 
 import graph
+from graph.model import ENTITY_TYPES
 from portal.services.bulletins.content import BulletinContent, Entity, EntityType
+
+
+def graph_type(entity_type: EntityType) -> graph.EntityType:
+    """The graph's name for ``entity_type``: all have one but a travel event (a journey)."""
+    name = entity_type.value
+    if name not in ENTITY_TYPES:
+        raise graph.InvalidBulletin(f"unknown type {name!r}")  # as graph.Entity would say
+    return name
 
 
 def graph_entity(entity: Entity) -> graph.Entity | None:
@@ -19,7 +28,7 @@ def graph_entity(entity: Entity) -> graph.Entity | None:
         return None
     return graph.Entity(
         ref=entity.ref,
-        type=entity.type.value,
+        type=graph_type(entity.type),
         value=entity.value,
         aliases=entity.aliases,
         transliterations=entity.transliterations,
@@ -105,7 +114,7 @@ def graph_bulletin(
         entities=tuple(entities),
         relations=tuple(
             graph.Relation(
-                r.type.value,  # type: ignore[arg-type]
+                r.type.value,
                 refs.get(r.source, r.source),
                 refs.get(r.target, r.target),
                 shared_date(r.on),

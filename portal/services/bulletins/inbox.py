@@ -200,7 +200,7 @@ def _sender_id(session: Session, code: str) -> int:
     return org_id
 
 
-def _bulletin_ids(*criteria: ColumnElement[bool]) -> Select[tuple[str]]:
+def _bulletin_ids(*criteria: ColumnElement[bool]) -> Select[str]:
     return select(Bulletin.id).where(*criteria)
 
 

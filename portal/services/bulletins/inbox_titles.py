@@ -78,7 +78,7 @@ def title_cache() -> TitleCache:
     cache = current_app.extensions.get(_EXTENSION)
     if cache is None:
         cache = current_app.extensions[_EXTENSION] = TitleCache()
-    return cache  # type: ignore[no-any-return]
+    return cache
 
 
 def _digest(bulletin: Bulletin, sender: Organisation, keys: Sequence[BulletinKey]) -> bytes:

@@ -8,8 +8,9 @@ envelope's own checks (signatures over header and content digest, wrapped-key di
 from __future__ import annotations
 
 import json
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import CursorResult, delete, insert, select
 from sqlalchemy.orm import Session
 
 from crypto import Envelope, TamperedEnvelope
@@ -80,8 +81,10 @@ def replace_keys(session: Session, bulletin: Bulletin, envelope: Envelope) -> No
 
 def destroy_content(session: Session, bulletin: Bulletin) -> int:
     """Crypto-shred: delete every wrapped key and the ciphertexts. Returns keys destroyed."""
-    destroyed = session.execute(
-        delete(BulletinKey).where(BulletinKey.bulletin_id == bulletin.id)
+    # A DELETE's result is a CursorResult, which Session.execute's typing does not say.
+    destroyed = cast(
+        CursorResult[Any],
+        session.execute(delete(BulletinKey).where(BulletinKey.bulletin_id == bulletin.id)),
     ).rowcount
 
     attachment_ids = select(Attachment.id).where(Attachment.bulletin_id == bulletin.id)

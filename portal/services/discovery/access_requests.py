@@ -193,7 +193,7 @@ def ask_about_entity(
     return _create(reader, actor, org, by_org.get(org.id, set()), reason, now)
 
 
-def _incoming_query(reader: Reader) -> Select[tuple[AccessRequest, Bulletin, Organisation, User]]:
+def _incoming_query(reader: Reader) -> Select[AccessRequest, Bulletin, Organisation, User]:
     return (
         select(AccessRequest, Bulletin, Organisation, User)
         .join(Bulletin, Bulletin.id == AccessRequest.bulletin_id)
@@ -235,7 +235,7 @@ def incoming(reader: Reader, *, now: datetime | None = None) -> tuple[list[Incom
     }
     titles: dict[str, str | None] = {}
 
-    def describe(row: Row[tuple[AccessRequest, Bulletin, Organisation, User]]) -> IncomingRequest:
+    def describe(row: Row[AccessRequest, Bulletin, Organisation, User]) -> IncomingRequest:
         request, bulletin, org, user = row
         if bulletin.id not in titles:
             opened = open_bulletin(session, reader.org_code, bulletin, now=now)

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import Session
@@ -185,7 +186,7 @@ def interpret(text: str, platform: str | None, region: str | None) -> tuple[Inte
         for each in Platform:
             if each is not Platform.OTHER:
                 name = each.value
-                attempt(f"{platform_label(name)} account", lambda n=name: account_key(text, n))
+                attempt(f"{platform_label(name)} account", partial(account_key, text, name))
     if not _EMAIL.match(text) and _URLISH.match(text):
         attempt("account", lambda: account_key(text))
         attempt("URL", lambda: url_key(text))
@@ -319,7 +320,7 @@ def search(
     session = db.session()
     tokens = list(_tokens(r.key for r in readings))
     matching = select(BulletinToken.bulletin_id).where(BulletinToken.token.in_(tokens))
-    readable: Select[tuple[Bulletin]] = select(Bulletin).where(
+    readable: Select[Bulletin] = select(Bulletin).where(
         Bulletin.id.in_(matching),
         Bulletin.id.in_(readable_ids(reader)),
         Bulletin.state.in_(READABLE_STATES),

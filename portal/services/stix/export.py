@@ -25,6 +25,7 @@ from portal.models import Bulletin, Organisation, utcnow
 from portal.services import audit
 from portal.services.bulletins.access import visible_bulletin
 from portal.services.bulletins.content import BulletinContent, Entity, EntityType
+from portal.services.bulletins.entities import graph_type
 from portal.services.bulletins.reading import Unopened, open_bulletin
 from portal.services.errors import Conflict, InvalidInput
 from portal.services.principals import Actor, Reader
@@ -60,7 +61,7 @@ def _organisation(org: Organisation) -> dict[str, Any]:
 def _canonical(entity: Entity, region: str | None, platform: str | None = None) -> str | None:
     """The graph's canonical key of an identifier, as sealing keyed it (None if it has none)."""
     node = graph.Entity(
-        ref=entity.ref, type=entity.type.value, value=entity.value, platform=platform
+        ref=entity.ref, type=graph_type(entity.type), value=entity.value, platform=platform
     )
     try:
         return graph.entity_key(node, default_region=region)
