@@ -1,7 +1,7 @@
 """Analyst workspace views: one page, and JSON endpoints the page's script calls.
 
-Every answer comes from the organisation's own graph (``portal.services.org_graphs``); errors
-are JSON ``{"error": {"code", "message", "field"}}`` with a 4xx status.
+Every answer comes from the organisation's own graph (``portal.services.analysis.org_graphs``);
+errors are JSON ``{"error": {"code", "message", "field"}}`` with a 4xx status.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ acknowledges a bulletin.
 
 Every choice is checked against an allow-list here, so a value that is not offered gives a
 message next to its field (and a 400), never a query: sorting in particular only ever names
-one of the columns of :class:`portal.services.inbox.SortKey`.
+one of the columns of :class:`portal.services.bulletins.inbox.SortKey`.
 """
 
 from __future__ import annotations

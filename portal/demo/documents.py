@@ -1,6 +1,6 @@
 """What one demo bulletin says: a title, a summary, a Markdown body, entities and relations,
 written by one ministry about one network of the synthetic world (see :mod:`.demo_world`).
-The result is the ``document`` of a :class:`~portal.services.sealing.Draft`.
+The result is the ``document`` of a :class:`~portal.services.bulletins.sealing.Draft`.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ that only point down. Like the purity tests of crypto/ and graph/, this reads th
 from __future__ import annotations
 
 import ast
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -32,24 +33,50 @@ SERVICE_RANKS = {
 DOCUMENT_TEMPLATES = {"portal/services/briefings/layout.py": {"render_template"}}
 
 
-def imports_of(path: Path) -> set[str]:
-    """Every module ``path`` imports, at the top or inside a function."""
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PORTAL.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _tree(path: Path) -> ast.AST:
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+def from_imports(path: Path, module_path: str | None = None) -> set[tuple[str, str]]:
+    """``(module, name)`` of every ``from module import name`` in ``path``, at the top or inside
+    a function, with relative imports resolved (``from ..api import views`` is
+    ``("portal.api", "views")``)."""
+    module_path = module_path or module_name(path)
+    package = module_path if path.name == "__init__.py" else module_path.rpartition(".")[0]
+    found: set[tuple[str, str]] = set()
+    for node in ast.walk(_tree(path)):
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:
+                module = importlib.util.resolve_name("." * node.level + module, package)
+            found.update((module, alias.name) for alias in node.names)
+    return found
+
+
+def plain_imports(path: Path) -> set[str]:
+    """Modules imported whole, as ``import x.y``."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+    for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def imports_of(path: Path, module_path: str | None = None) -> set[str]:
+    """Every module, and every ``module.name``, that ``path`` imports."""
+    found = plain_imports(path)
+    for module, name in from_imports(path, module_path):
+        found.update((module, f"{module}.{name}"))
     return found
 
 
 def imported_names(path: Path, module: str) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
-        if isinstance(node, ast.ImportFrom) and node.module == module:
-            names.update(alias.name for alias in node.names)
-    return names
+    return {name for source, name in from_imports(path) if source == module}
 
 
 def modules_under(*parts: str) -> list[Path]:
@@ -58,6 +85,19 @@ def modules_under(*parts: str) -> list[Path]:
 
 def label(path: Path) -> str:
     return str(path.relative_to(PORTAL.parent))
+
+
+def test_the_reader_sees_relative_nested_and_aliased_imports(tmp_path: Path) -> None:
+    source = tmp_path / "views.py"
+    source.write_text(
+        "from . import forms\n"
+        "def view():\n"
+        "    from ..api import views\n"
+        "    import portal.analysis.views as other\n"
+    )
+    found = imports_of(source, "portal.bulletins.views")
+    assert {"portal.bulletins.forms", "portal.api.views", "portal.analysis.views"} <= found
+    assert {blueprint_of(m) for m in found} >= {"api", "analysis"}
 
 
 def test_the_walk_sees_the_layers() -> None:
@@ -92,7 +132,10 @@ def test_the_command_line_never_imports_a_blueprint() -> None:
 def test_views_never_touch_the_database_session(blueprint: str) -> None:
     for path in modules_under(blueprint):
         assert "db" not in imported_names(path, "portal.extensions"), label(path)
-        assert not any(m.startswith("sqlalchemy") for m in imports_of(path)), label(path)
+        assert "extensions" not in imported_names(path, "portal"), label(path)
+        assert "portal.extensions" not in plain_imports(path), label(path)
+        found = imports_of(path)
+        assert not any(m.startswith(("sqlalchemy", "portal.database")) for m in found), label(path)
 
 
 def test_services_never_import_blueprints_the_request_or_the_demo() -> None:
@@ -100,7 +143,16 @@ def test_services_never_import_blueprints_the_request_or_the_demo() -> None:
         *(f"portal.{b}" for b in BLUEPRINTS),
         "portal.cli",
         "portal.demo",
+        # the web layer's helpers sit above the services
         "portal.principal",
+        "portal.access",
+        "portal.token_auth",
+        "portal.workspace_params",
+        "portal.rate_limits",
+        "portal.security",
+        "portal.navigation",
+        "portal.errors",
+        "portal.factory_steps",
         "flask_login",
         "flask_wtf",
     )
@@ -110,6 +162,8 @@ def test_services_never_import_blueprints_the_request_or_the_demo() -> None:
         flask_names = imported_names(path, "flask")
         allowed = {"current_app"} | DOCUMENT_TEMPLATES.get(label(path), set())
         assert flask_names <= allowed, f"{label(path)} imports flask {flask_names}"
+        assert not {m for m in plain_imports(path) if m.split(".")[0] == "flask"}, label(path)
+        assert not {m for m, _ in from_imports(path) if m.startswith("flask.")}, label(path)
 
 
 def test_models_import_no_service() -> None:

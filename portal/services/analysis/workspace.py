@@ -1,7 +1,7 @@
 """The analyst workspace's questions, answered from the organisation's own graph.
 
-Everything here reads the graph of :func:`portal.services.org_graphs.reading`, which holds only
-bulletins the organisation opened with its own key. The one deliberate exception is
+Everything here reads the graph of :func:`portal.services.analysis.org_graphs.reading`,
+which holds only bulletins the organisation opened with its own key. The one deliberate exception is
 :func:`hidden_hits`: how many bulletins the organisation cannot read also name a node, and
 from which organisations, through the keyed blind index (no content, no ids).
 """

@@ -3,7 +3,7 @@
 Only a liaison officer of the originating organisation amends, and only the current (active)
 version; for anyone else the bulletin does not exist (NotFound), as on every bulletin route.
 The new version is a new envelope, signed on its own; the old one stays readable, marked
-superseded and linked (see :func:`portal.services.sealing.seal_and_store`).
+superseded and linked (see :func:`portal.services.bulletins.sealing.seal_and_store`).
 """
 
 from __future__ import annotations
