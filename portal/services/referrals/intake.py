@@ -244,14 +244,20 @@ def deadline(kind: ReferralKind, received_at: datetime) -> datetime:
 
 
 def _claims(
-    referral: Referral, referrer: str, platform: str, items: list[dict[str, Any]]
+    referral: Referral,
+    referrer: str,
+    platform: str,
+    due: datetime,
+    items: list[dict[str, Any]],
 ) -> dict[str, Any]:
     return {
         "referral": referral.id,
         "kind": referral.kind,
         "referrer": referrer,
+        "referrer_user": referral.referrer_user_id,
         "platform": platform,
         "received_at": referral.received_at.isoformat(timespec="microseconds"),
+        "deadline_at": due.isoformat(timespec="microseconds"),
         "legal_basis": referral.legal_basis,
         "items": items,
     }
@@ -303,19 +309,24 @@ def refer(
             legal_basis=checked.legal_basis,
             received_at=now,
         )
+        due = deadline(checked.kind, now)
+        ids = [uuid.uuid4().hex for _ in checked.items]
         claims = _claims(
-            referral, reader.org_code, checked.platform.code, [i.claims() for i in checked.items]
+            referral,
+            reader.org_code,
+            checked.platform.code,
+            due,
+            [{"id": i, **item.claims()} for i, item in zip(ids, checked.items, strict=True)],
         )
         statement = sign_statement(DOMAIN, claims, org_keys.private_bundle(reader.org_code))
         referral.statement = statement.to_json()
         session.add(referral)
         session.flush()
-        due = deadline(checked.kind, now)
         seen: dict[str, str] = {}
         rows = []
         for position, item in enumerate(checked.items):
             row = ReferralItem(
-                id=uuid.uuid4().hex,
+                id=ids[position],
                 referral_id=referral.id,
                 position=position,
                 platform_org_id=checked.platform.id,
@@ -360,19 +371,43 @@ class Verification:
     problem: str | None = None
 
 
+def _copies_agree(referral: Referral, rows: list[ReferralItem], due: datetime) -> bool:
+    """Whether every item carries the referral's signed facts (who sees it, when it is due),
+    and an order is due the law's hour after receipt."""
+    if referral.kind == ReferralKind.REMOVAL_ORDER.value and due != deadline(
+        ReferralKind.REMOVAL_ORDER, referral.received_at
+    ):
+        return False
+    signed = (
+        referral.kind,
+        referral.platform_org_id,
+        referral.referrer_org_id,
+        referral.received_at,
+        due,
+    )
+    return all(
+        (row.kind, row.platform_org_id, row.referrer_org_id, row.received_at, row.deadline_at)
+        == signed
+        for row in rows
+    )
+
+
 def verify(reader: Reader, referral_id: str) -> Verification:
     """Check the referrer's signature over the stored referral (referrer or platform only)."""
     session = db.session()
     referral = access.visible_referral(session, reader, referral_id)
     referrer = session.get_one(Organisation, referral.referrer_org_id)
     platform = session.get_one(Organisation, referral.platform_org_id)
-    rows = session.scalars(
-        select(ReferralItem)
-        .where(ReferralItem.referral_id == referral.id)
-        .order_by(ReferralItem.position)
+    rows = list(
+        session.scalars(
+            select(ReferralItem)
+            .where(ReferralItem.referral_id == referral.id)
+            .order_by(ReferralItem.position)
+        )
     )
     items = [
         {
+            "id": row.id,
             "url": row.url,
             "url_key": row.url_key,
             "account": row.account,
@@ -385,7 +420,8 @@ def verify(reader: Reader, referral_id: str) -> Verification:
         }
         for row in rows
     ]
-    expected = _claims(referral, referrer.code, platform.code, items)
+    signed_deadline = rows[0].deadline_at if rows else referral.received_at
+    expected = _claims(referral, referrer.code, platform.code, signed_deadline, items)
     try:
         statement = SignedStatement.from_json(referral.statement)
         claims = verify_statement(statement, DOMAIN, org_keys.directory())
@@ -395,7 +431,7 @@ def verify(reader: Reader, referral_id: str) -> Verification:
         return Verification(
             False, statement.org, statement.key_version, "Signed by another organisation."
         )
-    if claims != expected:
+    if claims != expected or not _copies_agree(referral, rows, signed_deadline):
         return Verification(
             False,
             statement.org,

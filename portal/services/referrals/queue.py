@@ -22,13 +22,15 @@ from portal.models import (
     Referral,
     ReferralItem,
     ReferralKind,
+    ReferralLedgerEntry,
     User,
     utcnow,
 )
 from portal.services.errors import Conflict, InvalidInput
 from portal.services.principals import Actor, Reader
 from portal.services.referrals import access
-from portal.services.referrals.ledger import Event, append
+from portal.services.referrals.intake import deadline
+from portal.services.referrals.ledger import Event, Scalar, append
 from portal.services.referrals.vocabulary import (
     NEEDS_REASON,
     TAKEDOWNS,
@@ -328,6 +330,15 @@ def decide(
         if checked.outcome is Outcome.MORE_INFORMATION:
             _ask(session, item, reader, actor, checked, now)
             return
+        facts: dict[str, Scalar | list[Scalar]] = {
+            "outcome": checked.outcome.value,
+            "countries": list(checked.countries),
+            "on_time": now <= item.deadline_at,  # the signed deadline, whatever was asked
+            "reason": checked.reason,
+        }
+        restarted = _restarted_deadline(session, item)
+        if restarted is not None:
+            facts["within_restarted_clock"] = now <= restarted
         item.state = ItemState.DECIDED.value
         item.outcome = checked.outcome.value
         item.outcome_countries = checked.countries
@@ -341,13 +352,22 @@ def decide(
             reader,
             actor,
             now,
-            {
-                "outcome": checked.outcome.value,
-                "countries": list(checked.countries),
-                "on_time": now <= item.deadline_at,
-                "reason": checked.reason,
-            },
+            facts,
         )
+
+
+def _restarted_deadline(session: Session, item: ReferralItem) -> datetime | None:
+    """When the clock restarted by the last answer to the platform's question ran out."""
+    answered = session.scalar(
+        select(ReferralLedgerEntry.at)
+        .where(
+            ReferralLedgerEntry.item_id == item.id,
+            ReferralLedgerEntry.event == Event.QUESTION_ANSWERED.value,
+        )
+        .order_by(ReferralLedgerEntry.id.desc())
+        .limit(1)
+    )
+    return None if answered is None else deadline(ReferralKind(item.kind), answered)
 
 
 def _ask(
@@ -360,6 +380,12 @@ def _ask(
 ) -> None:
     if item.state == ItemState.QUESTION.value:
         raise Conflict("A question to the referrer is already open.", field="outcome")
+    if item.kind == ReferralKind.REMOVAL_ORDER.value and now > item.deadline_at:
+        raise InvalidInput(
+            "The hour to act on this removal order has passed: more information can be asked "
+            "only without undue delay, before then (Regulation (EU) 2021/784, Art. 3(8)).",
+            field="outcome",
+        )
     item.state = ItemState.QUESTION.value
     append(session, item, Event.QUESTION_ASKED, reader, actor, now, {"question": checked.question})
 

@@ -192,8 +192,9 @@ def withdraw(
 def answer(
     reader: Reader, actor: Actor, item_id: str, text: str, *, now: datetime | None = None
 ) -> None:
-    """Answer the platform's open question. The deadline runs again from the answer (for an
-    order, Regulation (EU) 2021/784, Art. 3(8); for a referral, likewise from the answer)."""
+    """Answer the platform's open question. The signed deadline stays as it was; the clock that
+    runs again from the answer (for an order, Regulation (EU) 2021/784, Art. 3(8); for a
+    referral, likewise) is recorded beside it (``restarted_deadline``), never in its place."""
     access.require_liaison(reader)
     now = now or utcnow()
     reply = _text(text, "answer", "Write an answer.")
@@ -202,7 +203,7 @@ def answer(
         if item.state != ItemState.QUESTION.value:
             raise Conflict("The platform has no open question about this item.")
         item.state = ItemState.CLAIMED.value if item.claimed_by_id else ItemState.RECEIVED.value
-        item.deadline_at = deadline(ReferralKind(item.kind), now)
+        restarted = deadline(ReferralKind(item.kind), now)
         append(
             session,
             item,
@@ -210,7 +211,7 @@ def answer(
             reader,
             actor,
             now,
-            {"answer": reply, "deadline": item.deadline_at.isoformat()},
+            {"answer": reply, "restarted_deadline": restarted.isoformat()},
         )
 
 
