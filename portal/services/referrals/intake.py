@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from crypto import BadSignature, TamperedEnvelope, UnknownKeyVersion
@@ -263,28 +263,44 @@ def _claims(
     }
 
 
-def _case_for(
-    session: Session, platform_id: int, item: _Item, now: datetime, seen: dict[str, str]
-) -> str:
-    """The case of the first key already known (in this referral or before), else a new one;
-    the item's other keys are added to it when no other case has them."""
+def _case_for(session: Session, platform_id: int, item: _Item, now: datetime) -> str:
+    """The case of the item's keys: a new one when none is known; when they name several
+    cases (a URL of one, a hash of another), those cases merge into the oldest, keys and
+    items alike. The caller holds the platform's intake lock, so no other intake interleaves.
+    """
     keys = item.case_keys()
+    session.flush()  # the items and keys this referral added so far are matched too
     rows = session.execute(
         select(ReferralCaseKey.key, ReferralCaseKey.case_id).where(
             ReferralCaseKey.platform_org_id == platform_id, ReferralCaseKey.key.in_(keys)
         )
     )
     known = {key: case_id for key, case_id in rows}
-    known.update({k: seen[k] for k in keys if k in seen})
-    case_id = next((known[k] for k in keys if k in known), None)
-    if case_id is None:
+    if not known:
         case_id = uuid.uuid4().hex
         session.add(ReferralCase(id=case_id, platform_org_id=platform_id, created_at=now))
-        session.flush()
+    else:
+        cases = session.scalars(
+            select(ReferralCase)
+            .where(ReferralCase.id.in_(set(known.values())))
+            .order_by(ReferralCase.created_at, ReferralCase.id)
+        ).all()
+        case_id = cases[0].id
+        merged = [case.id for case in cases[1:]]
+        if merged:
+            session.execute(
+                update(ReferralCaseKey)
+                .where(ReferralCaseKey.case_id.in_(merged))
+                .values(case_id=case_id)
+            )
+            session.execute(
+                update(ReferralItem).where(ReferralItem.case_id.in_(merged)).values(case_id=case_id)
+            )
+            session.execute(delete(ReferralCase).where(ReferralCase.id.in_(merged)))
     for key in keys:
         if key not in known:
             session.add(ReferralCaseKey(platform_org_id=platform_id, key=key, case_id=case_id))
-        seen.setdefault(key, case_id)
+    session.flush()
     return case_id
 
 
@@ -322,7 +338,6 @@ def refer(
         referral.statement = statement.to_json()
         session.add(referral)
         session.flush()
-        seen: dict[str, str] = {}
         rows = []
         for position, item in enumerate(checked.items):
             row = ReferralItem(
@@ -331,7 +346,7 @@ def refer(
                 position=position,
                 platform_org_id=checked.platform.id,
                 referrer_org_id=reader.org_id,
-                case_id=_case_for(session, checked.platform.id, item, now, seen),
+                case_id=_case_for(session, checked.platform.id, item, now),
                 kind=checked.kind.value,
                 url=item.url,
                 url_key=item.url_key,

@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import ReferralItem
+from portal.models import ReferralCase, ReferralCaseKey, ReferralItem
 from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from portal.services.referrals import intake, queue, referrer
 from portal.services.referrals.queue import Decision
@@ -176,3 +177,45 @@ def test_one_referral_can_hold_two_items_of_one_case(app, world):
         assert items[0].case_id == items[1].case_id
         assert intake.verify(world.reader("x"), items[0].referral_id).valid
         assert referrer.own_item(world.reader("de"), items[0].id).others == 0
+
+
+def test_an_item_matching_two_cases_merges_them_into_the_oldest(app, world):
+    with app.app_context():
+        by_url = world.refer("de", [item("https://m.example/1")]).items[0]
+        by_hash = world.refer(
+            "fr", [item("https://mirror.example/9", hashes=[SHA])], now=NOW + timedelta(minutes=1)
+        ).items[0]
+        assert by_url.case_id != by_hash.case_id
+        both = world.refer(
+            "it", [item("https://m.example/1", hashes=[SHA])], now=NOW + timedelta(minutes=2)
+        ).items[0]
+        rows = db.session.scalars(select(ReferralItem)).all()
+        assert {r.case_id for r in rows} == {by_url.case_id}  # the oldest case
+        keys = dict(db.session.execute(select(ReferralCaseKey.key, ReferralCaseKey.case_id)).all())
+        assert set(keys.values()) == {by_url.case_id}
+        assert db.session.scalars(select(ReferralCase.id)).all() == [by_url.case_id]
+        assert referrer.own_item(world.reader("de"), by_url.id).others == 2
+        assert referrer.own_item(world.reader("fr"), by_hash.id).others == 2
+        listed = queue.list_queue(world.reader("x"), now=NOW).entries
+        assert {(e.case_items, e.binding_deadline) for e in listed} == {
+            (3, NOW + timedelta(hours=24))
+        }
+        # Later content by the mirror's URL joins the merged case too.
+        assert world.refer("uk", [item("mirror.example/9")]).items[0].case_id == by_url.case_id
+        assert both.case_id == by_url.case_id
+
+
+def test_within_one_referral_keys_already_known_keep_their_case(app, world):
+    with app.app_context():
+        known = world.refer("de", [item("https://k.example/1", hashes=[SHA])]).items[0]
+        first, second = world.refer(
+            "fr",
+            [
+                item("https://k.example/new", hashes=["d" * 64]),
+                item("https://k.example/other", hashes=["d" * 64, SHA]),
+            ],
+            now=NOW + timedelta(minutes=1),
+        ).items
+        # The second item names the known case (by SHA) and the first's (by d...): one case.
+        assert {first.case_id, second.case_id} == {known.case_id}
+        assert db.session.scalars(select(ReferralCase.id)).all() == [known.case_id]
