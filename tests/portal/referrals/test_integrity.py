@@ -6,13 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from crypto.statement import SignedStatement
 from portal.extensions import db
-from portal.models import Referral, ReferralItem
-from portal.services.referrals import intake
+from portal.models import Referral, ReferralItem, ReferralLedgerEntry
+from portal.services.referrals import intake, ledger, queue
+from portal.services.referrals.queue import Decision
 from tests.portal.referrals.conftest import NOW, item
+from tests.portal.service_checks import actor_of, records
 
 
 def _platform_y(world):
@@ -73,3 +76,73 @@ def test_an_order_signs_its_deadline_and_the_referring_user(app, world):
         assert claims["referrer_user"] == world.users["de"]
         assert [i["id"] for i in claims["items"]] == [referred.items[0].id]
         assert intake.verify(world.reader("x"), referred.referral.id).valid
+
+
+def _ask(world, item_id):
+    x = world.reader("x")
+    queue.decide(
+        x, actor_of(x), item_id, Decision("more_information", question="Which one?"), now=NOW
+    )
+
+
+def _tamper(session, statement):
+    """Rewrite the ledger as someone with the database's owner rights would (on PostgreSQL,
+    past the trigger that refuses it)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL session_replication_role = replica"))
+    session.execute(statement)
+
+
+def test_every_ledger_entry_matches_its_audit_record(app, world):
+    with app.app_context():
+        item_id = world.refer("de").items[0].id
+        _ask(world, item_id)
+        assert ledger.check() == []
+        asked = records("referral.question_asked")[0].details
+        entry = db.session.scalars(
+            select(ReferralLedgerEntry).where(ReferralLedgerEntry.event == "question_asked")
+        ).one()
+        assert asked["ledger_id"] == entry.id
+        assert len(asked["details_sha256"]) == 64 and "question" not in asked
+
+
+def test_editing_a_questions_text_in_the_ledger_is_detected(app, world):
+    with app.app_context():
+        item_id = world.refer("de").items[0].id
+        _ask(world, item_id)
+        with db.write() as session:
+            _tamper(
+                session,
+                update(ReferralLedgerEntry)
+                .where(ReferralLedgerEntry.event == "question_asked")
+                .values(details={"question": "Is this legal?"}),
+            )
+        problems = ledger.check()
+        assert len(problems) == 1 and "question_asked" in problems[0]
+
+
+def test_deleting_a_ledger_entry_is_detected(app, world):
+    with app.app_context():
+        item_id = world.refer("de").items[0].id
+        _ask(world, item_id)
+        with db.write() as session:
+            _tamper(
+                session,
+                delete(ReferralLedgerEntry).where(ReferralLedgerEntry.event == "question_asked"),
+            )
+        problems = ledger.check()
+        assert len(problems) == 1 and "missing" in problems[0]
+
+
+def test_postgresql_refuses_to_change_the_ledger(app, world):
+    with app.app_context():
+        if db.session().get_bind().dialect.name != "postgresql":
+            pytest.skip("the trigger is PostgreSQL's")
+        world.refer("de")
+        for statement in (
+            update(ReferralLedgerEntry).values(event="decided"),
+            delete(ReferralLedgerEntry),
+        ):
+            with pytest.raises(DBAPIError, match="append-only"), db.write() as session:
+                session.execute(statement)
+        assert ledger.check() == []
