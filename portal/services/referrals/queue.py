@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, not_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, case, func, not_, select
 from sqlalchemy.orm import Session, aliased
 
 from portal.extensions import db
@@ -106,19 +106,33 @@ class Decision:
 
 
 def _binding() -> ColumnElement[datetime]:
+    """An open item's case deadline (the earliest among the case's open items, found through
+    the case index); a closed item's own deadline, without looking at its case."""
     other = aliased(ReferralItem)
     earliest = (
         select(func.min(other.deadline_at))
-        .where(other.case_id == ReferralItem.case_id, other.state.in_(OPEN))
+        .where(
+            other.case_id == ReferralItem.case_id,
+            other.platform_org_id == ReferralItem.platform_org_id,
+            other.state.in_(OPEN),
+        )
         .scalar_subquery()
     )
-    return func.coalesce(earliest, ReferralItem.deadline_at)
+    return case(
+        (ReferralItem.state.in_(OPEN), func.coalesce(earliest, ReferralItem.deadline_at)),
+        else_=ReferralItem.deadline_at,
+    )
 
 
 def _case_size() -> ColumnElement[int]:
     other = aliased(ReferralItem)
     return (
-        select(func.count(other.id)).where(other.case_id == ReferralItem.case_id).scalar_subquery()
+        select(func.count(other.id))
+        .where(
+            other.case_id == ReferralItem.case_id,
+            other.platform_org_id == ReferralItem.platform_org_id,
+        )
+        .scalar_subquery()
     )
 
 
@@ -178,7 +192,8 @@ def list_queue(
     size: int = 50,
     now: datetime | None = None,
 ) -> QueuePage:
-    """Items addressed to ``reader``'s platform, binding deadline first."""
+    """Items addressed to ``reader``'s platform: open ones first, binding deadline first; then
+    the rest (asked about, decided, withdrawn), by their own deadline."""
     access.require_platform_liaison(reader)
     now = now or utcnow()
     if page < 1:
@@ -198,7 +213,12 @@ def list_queue(
         late = and_(ReferralItem.state.in_(OPEN), binding < now)
         query = query.where(late if filters.overdue else not_(late))
     query = (
-        query.order_by(binding, ReferralItem.deadline_at, ReferralItem.id)
+        query.order_by(
+            case((ReferralItem.state.in_(OPEN), 0), else_=1),
+            binding,
+            ReferralItem.deadline_at,
+            ReferralItem.id,
+        )
         .offset((page - 1) * size)
         .limit(size + 1)
     )
@@ -220,7 +240,7 @@ def open_item(
     session = db.session()
     rows = session.execute(
         _entries_query()
-        .where(ReferralItem.case_id == item.case_id)
+        .where(ReferralItem.case_id == item.case_id, ReferralItem.platform_org_id == reader.org_id)
         .order_by(ReferralItem.deadline_at, ReferralItem.id)
     )
     case = [_entry(row, now) for row in rows]

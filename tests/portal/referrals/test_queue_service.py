@@ -302,3 +302,24 @@ def test_an_order_past_its_hour_cannot_be_answered_with_a_question(app, world):
         # A referral (no legal hour) may still be asked about after its deadline.
         other = world.refer("de", [item("https://q.example/")]).items[0].id
         decide(world, "x", other, "more_information", question="Why?", now=NOW + timedelta(days=3))
+
+
+def test_open_items_come_before_decided_ones_whatever_their_deadlines(app, world):
+    with app.app_context():
+        old = world.order("de", [item("https://old.example/1")]).items[0]
+        decide(world, "x", old.id, "removed", now=NOW + timedelta(minutes=10))
+        later = NOW + timedelta(days=2)
+        fresh = world.refer("it", [item("https://new.example/1")], now=later).items[0]
+        entries = queue.list_queue(world.reader("x"), now=later).entries
+        assert [e.id for e in entries] == [fresh.id, old.id]
+        assert not entries[1].overdue and entries[1].binding_deadline == old.deadline_at
+
+
+def test_an_opened_case_shows_only_the_platforms_own_items(app, world):
+    with app.app_context():
+        mine = world.refer("de", [item("https://own.example/1")]).items[0]
+        theirs = world.refer("fr", [item("https://own.example/1")], platform="PLATFORM-Y").items[0]
+        with db.write() as session:  # a case id shared across platforms, by mistake or design
+            session.get_one(ReferralItem, theirs.id).case_id = mine.case_id
+        view = queue.open_item(*as_(world, "x"), mine.id, now=NOW)
+        assert [e.id for e in view.case] == [mine.id] and view.item.case_items == 1
