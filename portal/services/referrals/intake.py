@@ -39,13 +39,12 @@ from portal.models import (
     ReferralItem,
     ReferralKind,
     Role,
-    utcnow,
 )
 from portal.services.errors import Forbidden, InvalidInput
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import Actor, Reader
 from portal.services.referrals import access
-from portal.services.referrals.ledger import Event, append
+from portal.services.referrals.ledger import Event, append, moment
 from portal.services.referrals.vocabulary import (
     ORDER_DEADLINE,
     ORDER_RULE,
@@ -308,7 +307,7 @@ def refer(
     reader: Reader, actor: Actor, draft: ReferralDraft, *, now: datetime | None = None
 ) -> Referred:
     """Check, sign and store a referral or removal order (see the module doc)."""
-    now = now or utcnow()
+    now = moment(now)
     checked = check_draft(db.session(), reader, draft)
     with db.write() as session:
         # One intake per platform at a time, so two referrers of new content make one case.

@@ -13,15 +13,16 @@ from __future__ import annotations
 import enum
 import hashlib
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crypto.canonical import canonical_json
 from portal.extensions import db
-from portal.models import AuditRecord, ReferralItem, ReferralLedgerEntry
+from portal.models import AuditRecord, ReferralItem, ReferralLedgerEntry, utcnow
 from portal.services import audit
+from portal.services.errors import InvalidInput
 from portal.services.principals import Actor, Reader
 
 Scalar = str | int | bool | None
@@ -41,6 +42,16 @@ class Event(enum.StrEnum):
     COMPLAINT = "complaint"
     REINSTATED = "reinstated"
     REOPENED = "reopened"
+
+
+def moment(now: datetime | None) -> datetime:
+    """``now`` in UTC (the current time when None): what is signed and stored is always UTC,
+    so a time given in another zone is converted, and one with no zone at all is refused."""
+    if now is None:
+        return utcnow()
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise InvalidInput("Give the time with its time zone (UTC).", field="now")
+    return now.astimezone(UTC)
 
 
 def append(

@@ -24,13 +24,12 @@ from portal.models import (
     ReferralKind,
     ReferralLedgerEntry,
     User,
-    utcnow,
 )
 from portal.services.errors import Conflict, InvalidInput
 from portal.services.principals import Actor, Reader
 from portal.services.referrals import access
 from portal.services.referrals.intake import deadline
-from portal.services.referrals.ledger import Event, Scalar, append
+from portal.services.referrals.ledger import Event, Scalar, append, moment
 from portal.services.referrals.vocabulary import (
     NEEDS_REASON,
     TAKEDOWNS,
@@ -195,7 +194,7 @@ def list_queue(
     """Items addressed to ``reader``'s platform: open ones first, binding deadline first; then
     the rest (asked about, decided, withdrawn), by their own deadline."""
     access.require_platform_liaison(reader)
-    now = now or utcnow()
+    now = moment(now)
     if page < 1:
         raise InvalidInput("Pages start at 1.", field="page")
     if not 1 <= size <= MAX_PAGE:
@@ -231,7 +230,7 @@ def open_item(
 ) -> CaseView:
     """The item and its case; the platform's first opening of it goes on the ledger."""
     access.require_platform_liaison(reader)
-    now = now or utcnow()
+    now = moment(now)
     with db.write() as session:
         item = access.platform_item(session, reader, item_id, lock=True)
         if item.first_opened_at is None:
@@ -252,7 +251,7 @@ def claim(reader: Reader, actor: Actor, item_id: str, *, now: datetime | None = 
     """Take an item on: one platform liaison at a time; claiming one's own claim again is a
     no-op."""
     access.require_platform_liaison(reader)
-    now = now or utcnow()
+    now = moment(now)
     with db.write() as session:
         item = access.platform_item(session, reader, item_id, lock=True)
         if item.claimed_by_id == reader.user_id:
@@ -331,7 +330,7 @@ def decide(
 ) -> None:
     """Record the platform's decision on an item (see the module doc and ``vocabulary``)."""
     access.require_platform_liaison(reader)
-    now = now or utcnow()
+    now = moment(now)
     with db.write() as session:
         item = access.platform_item(session, reader, item_id, lock=True)
         checked = _check(ReferralKind(item.kind), decision)
@@ -415,7 +414,7 @@ def reopen(
 ) -> None:
     """Take a decided (or reinstated) item back into the queue, so it can be decided again."""
     access.require_platform_liaison(reader)
-    now = now or utcnow()
+    now = moment(now)
     text = _note(reason, "reason", required="Say why the decision is reopened.")
     with db.write() as session:
         item = access.platform_item(session, reader, item_id, lock=True)
@@ -441,7 +440,7 @@ def reinstate(
 ) -> None:
     """The platform put taken-down content back (for instance after the uploader's complaint)."""
     access.require_platform_liaison(reader)
-    now = now or utcnow()
+    now = moment(now)
     text = _note(reason, "reason", required="Say why the content was reinstated.")
     with db.write() as session:
         item = access.platform_item(session, reader, item_id, lock=True)

@@ -18,13 +18,12 @@ from portal.models import (
     ReferralItem,
     ReferralKind,
     ReferralLedgerEntry,
-    utcnow,
 )
 from portal.services.errors import Conflict, InvalidInput, NotFound
 from portal.services.principals import Actor, Reader
 from portal.services.referrals import access
 from portal.services.referrals.intake import deadline
-from portal.services.referrals.ledger import Event, append
+from portal.services.referrals.ledger import Event, append, moment
 
 OPEN = (ItemState.RECEIVED.value, ItemState.CLAIMED.value)
 MAX_TEXT = 2000
@@ -116,7 +115,7 @@ def own_items(
     reader: Reader, *, page: int = 1, size: int = 50, now: datetime | None = None
 ) -> list[OwnItem]:
     """The organisation's referred items, newest first."""
-    now = now or utcnow()
+    now = moment(now)
     if page < 1:
         raise InvalidInput("Pages start at 1.", field="page")
     if not 1 <= size <= MAX_PAGE:
@@ -132,7 +131,7 @@ def own_items(
 
 def own_item(reader: Reader, item_id: str, *, now: datetime | None = None) -> OwnItem:
     """One of the organisation's items; :class:`NotFound` for any other id."""
-    now = now or utcnow()
+    now = moment(now)
     access.referrer_item(db.session(), reader, item_id)
     item, platform, others = (
         db.session().execute(_query(reader).where(ReferralItem.id == item_id)).one()
@@ -175,7 +174,7 @@ def withdraw(
 ) -> None:
     """Withdraw an item the platform has not decided yet (again: a no-op)."""
     access.require_liaison(reader)
-    now = now or utcnow()
+    now = moment(now)
     text = (reason or "").strip() or None
     if text is not None and len(text) > MAX_TEXT:
         raise InvalidInput(f"Write at most {MAX_TEXT} characters.", field="reason")
@@ -196,7 +195,7 @@ def answer(
     runs again from the answer (for an order, Regulation (EU) 2021/784, Art. 3(8); for a
     referral, likewise) is recorded beside it (``restarted_deadline``), never in its place."""
     access.require_liaison(reader)
-    now = now or utcnow()
+    now = moment(now)
     reply = _text(text, "answer", "Write an answer.")
     with db.write() as session:
         item = access.referrer_item(session, reader, item_id, lock=True)
@@ -220,7 +219,7 @@ def complain(
 ) -> None:
     """Put on record that the referrer disputes a decision (the platform may reopen it)."""
     access.require_liaison(reader)
-    now = now or utcnow()
+    now = moment(now)
     complaint = _text(text, "text", "Say what is wrong with the decision.")
     with db.write() as session:
         item = access.referrer_item(session, reader, item_id, lock=True)

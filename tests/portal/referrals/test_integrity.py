@@ -3,7 +3,7 @@ who sees an item and when it is due, and every ledger entry against its audit re
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta, timezone
 
 import pytest
 from sqlalchemy import delete, select, text, update
@@ -12,10 +12,11 @@ from sqlalchemy.exc import DBAPIError
 from crypto.statement import SignedStatement
 from portal.extensions import db
 from portal.models import Referral, ReferralItem, ReferralLedgerEntry
+from portal.services.errors import InvalidInput
 from portal.services.referrals import intake, ledger, queue
 from portal.services.referrals.queue import Decision
 from tests.portal.referrals.conftest import NOW, item
-from tests.portal.service_checks import actor_of, records
+from tests.portal.service_checks import actor_of, records, unchanged
 
 
 def _platform_y(world):
@@ -146,3 +147,20 @@ def test_postgresql_refuses_to_change_the_ledger(app, world):
             with pytest.raises(DBAPIError, match="append-only"), db.write() as session:
                 session.execute(statement)
         assert ledger.check() == []
+
+
+def test_a_time_in_another_zone_is_taken_as_utc_and_a_naive_one_refused(app, world):
+    with app.app_context():
+        paris = NOW.astimezone(timezone(timedelta(hours=1)))
+        referred = world.refer("de", now=paris)
+        assert referred.referral.received_at == NOW and referred.referral.received_at.tzinfo == UTC
+        assert intake.verify(world.reader("x"), referred.referral.id).valid
+        x = world.reader("x")
+        naive = NOW.replace(tzinfo=None)
+        with unchanged(), pytest.raises(InvalidInput, match="time zone") as refused:
+            world.refer("de", [item("https://naive.example/")], now=naive)
+        assert refused.value.field == "now"
+        with unchanged(), pytest.raises(InvalidInput, match="time zone"):
+            queue.decide(x, actor_of(x), referred.items[0].id, Decision("removed"), now=naive)
+        with pytest.raises(InvalidInput, match="time zone"):
+            queue.list_queue(x, now=naive)
