@@ -2,8 +2,9 @@
 
 A platform sees only items addressed to it. Items of one case are listed with the case's
 binding deadline: the earliest deadline among its open items. Decisions are per item and
-idempotent: the same decision twice leaves one ledger entry; a different one on a decided item
-is a :class:`Conflict` until the item is reopened.
+idempotent: the same decision twice (outcome, countries and reason) leaves one ledger entry; a
+different one on a decided item, a different reason included, is a :class:`Conflict` until the
+item is reopened.
 """
 
 from __future__ import annotations
@@ -337,11 +338,17 @@ def decide(
         if item.state == ItemState.WITHDRAWN.value:
             raise Conflict("The referrer withdrew this item.")
         if item.state in (ItemState.DECIDED.value, ItemState.REINSTATED.value):
-            if item.state == ItemState.DECIDED.value and (item.outcome, item.outcome_countries) == (
+            same = (item.outcome, item.outcome_countries) == (
                 checked.outcome.value,
                 checked.countries,
-            ):
-                return  # the same decision again: already on record
+            )
+            if same and item.state == ItemState.DECIDED.value:
+                if item.outcome_note == checked.reason:
+                    return  # the same decision again: already on record
+                raise Conflict(
+                    "This decision is on record with another reason; reopen it to change it.",
+                    field="reason",
+                )
             raise Conflict(
                 f"This item was already decided ({item.outcome}); reopen it to decide again.",
                 field="outcome",

@@ -323,3 +323,15 @@ def test_an_opened_case_shows_only_the_platforms_own_items(app, world):
             session.get_one(ReferralItem, theirs.id).case_id = mine.case_id
         view = queue.open_item(*as_(world, "x"), mine.id, now=NOW)
         assert [e.id for e in view.case] == [mine.id] and view.item.case_items == 1
+
+
+def test_repeating_a_decision_with_another_reason_is_a_conflict(app, world):
+    with app.app_context():
+        item_id = world.order("de").items[0].id
+        decide(world, "x", item_id, "force_majeure", reason="Flood.")
+        with unchanged():
+            decide(world, "x2", item_id, "force_majeure", reason=" Flood. ")  # the same again
+        with unchanged(), pytest.raises(Conflict, match="reopen") as refused:
+            decide(world, "x", item_id, "force_majeure", reason="Fire.")
+        assert refused.value.field == "reason"
+        assert db.session.get_one(ReferralItem, item_id).outcome_note == "Flood."
