@@ -407,7 +407,9 @@ def _copies_agree(referral: Referral, rows: list[ReferralItem], due: datetime) -
 
 
 def verify(reader: Reader, referral_id: str) -> Verification:
-    """Check the referrer's signature over the stored referral (referrer or platform only)."""
+    """Check the referrer's signature over the stored referral (the liaison officers of the
+    referrer or the platform only)."""
+    access.require_party_role(reader)
     session = db.session()
     referral = access.visible_referral(session, reader, referral_id)
     referrer = session.get_one(Organisation, referral.referrer_org_id)

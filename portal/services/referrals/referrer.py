@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import aliased
@@ -54,6 +55,18 @@ class OwnItem:
     @property
     def time_to_action(self) -> timedelta | None:
         return None if self.decided_at is None else self.decided_at - self.received_at
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A ledger entry as one party reads it: the other organisation's users are not named."""
+
+    id: int
+    at: datetime
+    event: str
+    org_id: int
+    user_id: int | None  # None when the entry is the other organisation's
+    details: dict[str, Any]
 
 
 def _others(org_id: int) -> ColumnElement[int]:
@@ -114,7 +127,8 @@ def _query(reader: Reader) -> Select[ReferralItem, str, int]:
 def own_items(
     reader: Reader, *, page: int = 1, size: int = 50, now: datetime | None = None
 ) -> list[OwnItem]:
-    """The organisation's referred items, newest first."""
+    """The organisation's referred items, newest first (its liaison officers only)."""
+    access.require_liaison(reader)
     now = moment(now)
     if page < 1:
         raise InvalidInput("Pages start at 1.", field="page")
@@ -131,6 +145,7 @@ def own_items(
 
 def own_item(reader: Reader, item_id: str, *, now: datetime | None = None) -> OwnItem:
     """One of the organisation's items; :class:`NotFound` for any other id."""
+    access.require_liaison(reader)
     now = moment(now)
     access.referrer_item(db.session(), reader, item_id)
     item, platform, others = (
@@ -139,20 +154,31 @@ def own_item(reader: Reader, item_id: str, *, now: datetime | None = None) -> Ow
     return _own(item, platform, others, now)
 
 
-def history(reader: Reader, item_id: str) -> list[ReferralLedgerEntry]:
-    """An item's ledger, for the organisation that referred it or the platform it went to."""
+def history(reader: Reader, item_id: str) -> list[HistoryEntry]:
+    """An item's ledger, for the liaison officers of the organisation that referred it or of
+    the platform it went to; neither learns the other's user ids."""
+    access.require_party_role(reader)
     session = db.session()
     try:
         access.referrer_item(session, reader, item_id)
     except NotFound:
         access.platform_item(session, reader, item_id)
-    return list(
-        session.scalars(
-            select(ReferralLedgerEntry)
-            .where(ReferralLedgerEntry.item_id == item_id)
-            .order_by(ReferralLedgerEntry.id)
-        )
+    entries = session.scalars(
+        select(ReferralLedgerEntry)
+        .where(ReferralLedgerEntry.item_id == item_id)
+        .order_by(ReferralLedgerEntry.id)
     )
+    return [
+        HistoryEntry(
+            id=entry.id,
+            at=entry.at,
+            event=entry.event,
+            org_id=entry.org_id,
+            user_id=entry.user_id if entry.org_id == reader.org_id else None,
+            details=dict(entry.details),
+        )
+        for entry in entries
+    ]
 
 
 def _text(raw: str | None, name: str, missing: str) -> str:

@@ -31,7 +31,7 @@ def test_a_referrer_sees_its_own_items_and_how_they_stand(app, world):
         world.refer("fr", [item("https://f.example/1")])
         x, x_actor = as_(world, "x")
         queue.decide(x, x_actor, mine[1].id, Decision("removed"), now=NOW + timedelta(minutes=30))
-        own = referrer.own_items(world.reader("de.analyst"), now=NOW + timedelta(hours=30))
+        own = referrer.own_items(world.reader("de"), now=NOW + timedelta(hours=30))
         assert {o.id for o in own} == {mine[0].id, mine[1].id}
         by_id = {o.id: o for o in own}
         assert (by_id[mine[0].id].state, by_id[mine[0].id].overdue) == ("received", True)
@@ -219,3 +219,39 @@ def test_within_one_referral_keys_already_known_keep_their_case(app, world):
         # The second item names the known case (by SHA) and the first's (by d...): one case.
         assert {first.case_id, second.case_id} == {known.case_id}
         assert db.session.scalars(select(ReferralCase.id)).all() == [known.case_id]
+
+
+def test_reading_a_referral_takes_the_same_roles_as_acting_on_it(app, world):
+    with app.app_context():
+        referred = world.refer("de")
+        item_id, referral_id = referred.items[0].id, referred.referral.id
+        calls = [
+            lambda r: referrer.history(r, item_id),
+            lambda r: intake.verify(r, referral_id),
+        ]
+        for who in ("x.admin", "de.analyst"):
+            for call in calls:
+                with pytest.raises(Forbidden):
+                    call(world.reader(who))
+        with pytest.raises(Forbidden):
+            referrer.own_items(world.reader("de.analyst"))
+        with pytest.raises(Forbidden):
+            referrer.own_item(world.reader("de.analyst"), item_id)
+
+
+def test_the_history_names_no_user_of_the_other_organisation(app, world):
+    with app.app_context():
+        item_id = world.refer("de").items[0].id
+        x, x_actor = as_(world, "x")
+        queue.claim(x, x_actor, item_id, now=NOW)
+        seen_by_de = referrer.history(world.reader("de"), item_id)
+        assert [(e.event, e.user_id) for e in seen_by_de] == [
+            ("received", world.users["de"]),
+            ("claimed", None),
+        ]
+        seen_by_x = referrer.history(x, item_id)
+        assert [(e.event, e.user_id) for e in seen_by_x] == [
+            ("received", None),
+            ("claimed", world.users["x"]),
+        ]
+        assert [e.org_id for e in seen_by_x] == [world.reader("de").org_id, x.org_id]
