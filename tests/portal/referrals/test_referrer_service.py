@@ -135,8 +135,14 @@ def test_many_ministries_one_item_make_one_case(app, world):
         assert referrer.own_item(de, de_item.id).others == 2
         assert referrer.own_item(world.reader("fr"), fr_item.id).others == 2
         # Others are counted, never named: nothing DE reads says who they are.
-        seen = repr(referrer.own_item(de, de_item.id)) + repr(referrer.history(de, de_item.id))
-        assert "FR-MININT" not in seen and "IT-MININT" not in seen
+        others = {world.reader(who).org_id for who in ("fr", "it")}
+        own = referrer.own_item(de, de_item.id)
+        assert "FR-MININT" not in repr(own) and "IT-MININT" not in repr(own)
+        ledger = referrer.history(de, de_item.id)
+        assert ledger and not others & {entry.org_id for entry in ledger}
+        for entry in ledger:
+            said = {str(v) for v in entry.details.values()}
+            assert not {"FR-MININT", "IT-MININT", *map(str, others)} & said
         for record in records("referral.received", "referral.first_opened"):
             assert not {"DE-BMI", "FR-MININT", "IT-MININT"} & set(map(str, record.details.values()))
 
