@@ -137,9 +137,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_referral_ledger")),
     )
     op.create_index("ix_referral_ledger_item_id", "referral_ledger", ["item_id", "id"])
+    if op.get_bind().dialect.name == "postgresql":
+        # The ledger is append-only: the database refuses to change or remove an entry.
+        op.execute(
+            """
+            CREATE FUNCTION referral_ledger_append_only() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'referral_ledger is append-only: % refused', TG_OP;
+            END;
+            $$
+            """
+        )
+        op.execute(
+            "CREATE TRIGGER referral_ledger_append_only BEFORE UPDATE OR DELETE "
+            "ON referral_ledger FOR EACH ROW EXECUTE FUNCTION referral_ledger_append_only()"
+        )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER referral_ledger_append_only ON referral_ledger")
+        op.execute("DROP FUNCTION referral_ledger_append_only()")
     op.drop_index("ix_referral_ledger_item_id", table_name="referral_ledger")
     op.drop_table("referral_ledger")
     op.drop_index("ix_referral_items_platform_deadline", table_name="referral_items")

@@ -100,6 +100,8 @@ class ReferralItem(Base):
     reason: Mapped[str] = mapped_column(String(500))
     hashes: Mapped[list[str]] = mapped_column(JSON)  # "sha256:<hex>" or "md5:<hex>"
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The deadline the referrer signed: never changed, an answered question included (the
+    # restarted clock of Art. 3(8) goes on the ledger beside it).
     deadline_at: Mapped[datetime] = mapped_column(UTCDateTime())
     state: Mapped[str] = mapped_column(String(16))
     first_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

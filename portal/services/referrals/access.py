@@ -68,3 +68,12 @@ def require_platform_liaison(reader: Reader) -> None:
 def require_liaison(reader: Reader) -> None:
     if not reader.has_role(Role.LIAISON):
         raise Forbidden("Only liaison officers act on their organisation's referrals.")
+
+
+def require_party_role(reader: Reader) -> None:
+    """The role that acts on referrals on the reader's side: a platform's liaison officers,
+    or a ministry's or observer's."""
+    if reader.org_kind is OrgKind.PLATFORM:
+        require_platform_liaison(reader)
+    else:
+        require_liaison(reader)

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from crypto import BadSignature, TamperedEnvelope, UnknownKeyVersion
@@ -39,13 +39,12 @@ from portal.models import (
     ReferralItem,
     ReferralKind,
     Role,
-    utcnow,
 )
 from portal.services.errors import Forbidden, InvalidInput
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import Actor, Reader
 from portal.services.referrals import access
-from portal.services.referrals.ledger import Event, append
+from portal.services.referrals.ledger import Event, append, moment
 from portal.services.referrals.vocabulary import (
     ORDER_DEADLINE,
     ORDER_RULE,
@@ -244,41 +243,63 @@ def deadline(kind: ReferralKind, received_at: datetime) -> datetime:
 
 
 def _claims(
-    referral: Referral, referrer: str, platform: str, items: list[dict[str, Any]]
+    referral: Referral,
+    referrer: str,
+    platform: str,
+    due: datetime,
+    items: list[dict[str, Any]],
 ) -> dict[str, Any]:
     return {
         "referral": referral.id,
         "kind": referral.kind,
         "referrer": referrer,
+        "referrer_user": referral.referrer_user_id,
         "platform": platform,
         "received_at": referral.received_at.isoformat(timespec="microseconds"),
+        "deadline_at": due.isoformat(timespec="microseconds"),
         "legal_basis": referral.legal_basis,
         "items": items,
     }
 
 
-def _case_for(
-    session: Session, platform_id: int, item: _Item, now: datetime, seen: dict[str, str]
-) -> str:
-    """The case of the first key already known (in this referral or before), else a new one;
-    the item's other keys are added to it when no other case has them."""
+def _case_for(session: Session, platform_id: int, item: _Item, now: datetime) -> str:
+    """The case of the item's keys: a new one when none is known; when they name several
+    cases (a URL of one, a hash of another), those cases merge into the oldest, keys and
+    items alike. The caller holds the platform's intake lock, so no other intake interleaves.
+    """
     keys = item.case_keys()
+    session.flush()  # the items and keys this referral added so far are matched too
     rows = session.execute(
         select(ReferralCaseKey.key, ReferralCaseKey.case_id).where(
             ReferralCaseKey.platform_org_id == platform_id, ReferralCaseKey.key.in_(keys)
         )
     )
     known = {key: case_id for key, case_id in rows}
-    known.update({k: seen[k] for k in keys if k in seen})
-    case_id = next((known[k] for k in keys if k in known), None)
-    if case_id is None:
+    if not known:
         case_id = uuid.uuid4().hex
         session.add(ReferralCase(id=case_id, platform_org_id=platform_id, created_at=now))
-        session.flush()
+    else:
+        cases = session.scalars(
+            select(ReferralCase)
+            .where(ReferralCase.id.in_(set(known.values())))
+            .order_by(ReferralCase.created_at, ReferralCase.id)
+        ).all()
+        case_id = cases[0].id
+        merged = [case.id for case in cases[1:]]
+        if merged:
+            session.execute(
+                update(ReferralCaseKey)
+                .where(ReferralCaseKey.case_id.in_(merged))
+                .values(case_id=case_id)
+            )
+            session.execute(
+                update(ReferralItem).where(ReferralItem.case_id.in_(merged)).values(case_id=case_id)
+            )
+            session.execute(delete(ReferralCase).where(ReferralCase.id.in_(merged)))
     for key in keys:
         if key not in known:
             session.add(ReferralCaseKey(platform_org_id=platform_id, key=key, case_id=case_id))
-        seen.setdefault(key, case_id)
+    session.flush()
     return case_id
 
 
@@ -286,7 +307,7 @@ def refer(
     reader: Reader, actor: Actor, draft: ReferralDraft, *, now: datetime | None = None
 ) -> Referred:
     """Check, sign and store a referral or removal order (see the module doc)."""
-    now = now or utcnow()
+    now = moment(now)
     checked = check_draft(db.session(), reader, draft)
     with db.write() as session:
         # One intake per platform at a time, so two referrers of new content make one case.
@@ -303,24 +324,28 @@ def refer(
             legal_basis=checked.legal_basis,
             received_at=now,
         )
+        due = deadline(checked.kind, now)
+        ids = [uuid.uuid4().hex for _ in checked.items]
         claims = _claims(
-            referral, reader.org_code, checked.platform.code, [i.claims() for i in checked.items]
+            referral,
+            reader.org_code,
+            checked.platform.code,
+            due,
+            [{"id": i, **item.claims()} for i, item in zip(ids, checked.items, strict=True)],
         )
         statement = sign_statement(DOMAIN, claims, org_keys.private_bundle(reader.org_code))
         referral.statement = statement.to_json()
         session.add(referral)
         session.flush()
-        due = deadline(checked.kind, now)
-        seen: dict[str, str] = {}
         rows = []
         for position, item in enumerate(checked.items):
             row = ReferralItem(
-                id=uuid.uuid4().hex,
+                id=ids[position],
                 referral_id=referral.id,
                 position=position,
                 platform_org_id=checked.platform.id,
                 referrer_org_id=reader.org_id,
-                case_id=_case_for(session, checked.platform.id, item, now, seen),
+                case_id=_case_for(session, checked.platform.id, item, now),
                 kind=checked.kind.value,
                 url=item.url,
                 url_key=item.url_key,
@@ -360,19 +385,45 @@ class Verification:
     problem: str | None = None
 
 
+def _copies_agree(referral: Referral, rows: list[ReferralItem], due: datetime) -> bool:
+    """Whether every item carries the referral's signed facts (who sees it, when it is due),
+    and an order is due the law's hour after receipt."""
+    if referral.kind == ReferralKind.REMOVAL_ORDER.value and due != deadline(
+        ReferralKind.REMOVAL_ORDER, referral.received_at
+    ):
+        return False
+    signed = (
+        referral.kind,
+        referral.platform_org_id,
+        referral.referrer_org_id,
+        referral.received_at,
+        due,
+    )
+    return all(
+        (row.kind, row.platform_org_id, row.referrer_org_id, row.received_at, row.deadline_at)
+        == signed
+        for row in rows
+    )
+
+
 def verify(reader: Reader, referral_id: str) -> Verification:
-    """Check the referrer's signature over the stored referral (referrer or platform only)."""
+    """Check the referrer's signature over the stored referral (the liaison officers of the
+    referrer or the platform only)."""
+    access.require_party_role(reader)
     session = db.session()
     referral = access.visible_referral(session, reader, referral_id)
     referrer = session.get_one(Organisation, referral.referrer_org_id)
     platform = session.get_one(Organisation, referral.platform_org_id)
-    rows = session.scalars(
-        select(ReferralItem)
-        .where(ReferralItem.referral_id == referral.id)
-        .order_by(ReferralItem.position)
+    rows = list(
+        session.scalars(
+            select(ReferralItem)
+            .where(ReferralItem.referral_id == referral.id)
+            .order_by(ReferralItem.position)
+        )
     )
     items = [
         {
+            "id": row.id,
             "url": row.url,
             "url_key": row.url_key,
             "account": row.account,
@@ -385,7 +436,8 @@ def verify(reader: Reader, referral_id: str) -> Verification:
         }
         for row in rows
     ]
-    expected = _claims(referral, referrer.code, platform.code, items)
+    signed_deadline = rows[0].deadline_at if rows else referral.received_at
+    expected = _claims(referral, referrer.code, platform.code, signed_deadline, items)
     try:
         statement = SignedStatement.from_json(referral.statement)
         claims = verify_statement(statement, DOMAIN, org_keys.directory())
@@ -395,7 +447,7 @@ def verify(reader: Reader, referral_id: str) -> Verification:
         return Verification(
             False, statement.org, statement.key_version, "Signed by another organisation."
         )
-    if claims != expected:
+    if claims != expected or not _copies_agree(referral, rows, signed_deadline):
         return Verification(
             False,
             statement.org,

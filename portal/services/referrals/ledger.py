@@ -2,21 +2,27 @@
 recorded in the audit chain in the same transaction (``referral.<event>``).
 
 Nothing in the services updates or deletes a ledger row; a change of mind (a reopened
-decision, a reinstated item) is a new entry, so the ledger is the item's whole history.
+decision, a reinstated item) is a new entry, so the ledger is the item's whole history. On
+PostgreSQL a trigger refuses UPDATE and DELETE on the table. Each audit record names its entry
+(``ledger_id``) and the SHA-256 of the entry's details, free text included, so :func:`check`
+finds an entry edited or deleted behind the services' back.
 """
 
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crypto.canonical import canonical_json
 from portal.extensions import db
-from portal.models import ReferralItem, ReferralLedgerEntry
+from portal.models import AuditRecord, ReferralItem, ReferralLedgerEntry, utcnow
 from portal.services import audit
+from portal.services.errors import InvalidInput
 from portal.services.principals import Actor, Reader
 
 Scalar = str | int | bool | None
@@ -36,6 +42,16 @@ class Event(enum.StrEnum):
     COMPLAINT = "complaint"
     REINSTATED = "reinstated"
     REOPENED = "reopened"
+
+
+def moment(now: datetime | None) -> datetime:
+    """``now`` in UTC (the current time when None): what is signed and stored is always UTC,
+    so a time given in another zone is converted, and one with no zone at all is refused."""
+    if now is None:
+        return utcnow()
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise InvalidInput("Give the time with its time zone (UTC).", field="now")
+    return now.astimezone(UTC)
 
 
 def append(
@@ -63,6 +79,9 @@ def append(
         details=dict(details or {}),
     )
     session.add(entry)
+    session.flush()  # the entry's id, for its audit record
+    facts["ledger_id"] = entry.id
+    facts["details_sha256"] = details_sha256(entry.details)
     other = item.platform_org_id if reader.org_id == item.referrer_org_id else item.referrer_org_id
     audit.record(
         session,
@@ -72,6 +91,43 @@ def append(
         details={**facts, "kind": item.kind},
     )
     return entry
+
+
+def details_sha256(details: Mapping[str, object]) -> str:
+    """The SHA-256 (hex) of an entry's details in canonical JSON."""
+    return hashlib.sha256(canonical_json(dict(details))).hexdigest()
+
+
+def check() -> list[str]:
+    """Every ledger entry that no longer matches its audit record (edited, deleted, or never
+    audited), as sentences; empty when the ledger is what the audit chain vouches for."""
+    session = db.session()
+    audited: dict[int, AuditRecord] = {}
+    for audit_record in session.scalars(
+        select(AuditRecord).where(AuditRecord.event.startswith("referral.", autoescape=True))
+    ):
+        ledger_id = audit_record.details.get("ledger_id")
+        if isinstance(ledger_id, int):
+            audited[ledger_id] = audit_record
+    problems: list[str] = []
+    for entry in session.scalars(select(ReferralLedgerEntry).order_by(ReferralLedgerEntry.id)):
+        record = audited.pop(entry.id) if entry.id in audited else None
+        if record is None:
+            problems.append(f"ledger entry #{entry.id} ({entry.event}) has no audit record")
+        elif (
+            record.event != f"referral.{entry.event}"
+            or record.details.get("item") != entry.item_id
+            or record.actor_org_id != entry.org_id
+            or record.details.get("details_sha256") != details_sha256(entry.details)
+        ):
+            problems.append(
+                f"ledger entry #{entry.id} ({entry.event}) differs from audit record #{record.seq}"
+            )
+    problems.extend(
+        f"ledger entry #{ledger_id} ({record.event}), audited as #{record.seq}, is missing"
+        for ledger_id, record in sorted(audited.items())
+    )
+    return problems
 
 
 def entries(item_id: str) -> list[ReferralLedgerEntry]:

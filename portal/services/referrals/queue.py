@@ -2,8 +2,9 @@
 
 A platform sees only items addressed to it. Items of one case are listed with the case's
 binding deadline: the earliest deadline among its open items. Decisions are per item and
-idempotent: the same decision twice leaves one ledger entry; a different one on a decided item
-is a :class:`Conflict` until the item is reopened.
+idempotent: the same decision twice (outcome, countries and reason) leaves one ledger entry; a
+different one on a decided item, a different reason included, is a :class:`Conflict` until the
+item is reopened.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, not_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, case, func, not_, select
 from sqlalchemy.orm import Session, aliased
 
 from portal.extensions import db
@@ -22,13 +23,14 @@ from portal.models import (
     Referral,
     ReferralItem,
     ReferralKind,
+    ReferralLedgerEntry,
     User,
-    utcnow,
 )
 from portal.services.errors import Conflict, InvalidInput
 from portal.services.principals import Actor, Reader
 from portal.services.referrals import access
-from portal.services.referrals.ledger import Event, append
+from portal.services.referrals.intake import deadline
+from portal.services.referrals.ledger import Event, Scalar, append, moment
 from portal.services.referrals.vocabulary import (
     NEEDS_REASON,
     TAKEDOWNS,
@@ -104,19 +106,33 @@ class Decision:
 
 
 def _binding() -> ColumnElement[datetime]:
+    """An open item's case deadline (the earliest among the case's open items, found through
+    the case index); a closed item's own deadline, without looking at its case."""
     other = aliased(ReferralItem)
     earliest = (
         select(func.min(other.deadline_at))
-        .where(other.case_id == ReferralItem.case_id, other.state.in_(OPEN))
+        .where(
+            other.case_id == ReferralItem.case_id,
+            other.platform_org_id == ReferralItem.platform_org_id,
+            other.state.in_(OPEN),
+        )
         .scalar_subquery()
     )
-    return func.coalesce(earliest, ReferralItem.deadline_at)
+    return case(
+        (ReferralItem.state.in_(OPEN), func.coalesce(earliest, ReferralItem.deadline_at)),
+        else_=ReferralItem.deadline_at,
+    )
 
 
 def _case_size() -> ColumnElement[int]:
     other = aliased(ReferralItem)
     return (
-        select(func.count(other.id)).where(other.case_id == ReferralItem.case_id).scalar_subquery()
+        select(func.count(other.id))
+        .where(
+            other.case_id == ReferralItem.case_id,
+            other.platform_org_id == ReferralItem.platform_org_id,
+        )
+        .scalar_subquery()
     )
 
 
@@ -176,9 +192,10 @@ def list_queue(
     size: int = 50,
     now: datetime | None = None,
 ) -> QueuePage:
-    """Items addressed to ``reader``'s platform, binding deadline first."""
+    """Items addressed to ``reader``'s platform: open ones first, binding deadline first; then
+    the rest (asked about, decided, withdrawn), by their own deadline."""
     access.require_platform_liaison(reader)
-    now = now or utcnow()
+    now = moment(now)
     if page < 1:
         raise InvalidInput("Pages start at 1.", field="page")
     if not 1 <= size <= MAX_PAGE:
@@ -196,7 +213,12 @@ def list_queue(
         late = and_(ReferralItem.state.in_(OPEN), binding < now)
         query = query.where(late if filters.overdue else not_(late))
     query = (
-        query.order_by(binding, ReferralItem.deadline_at, ReferralItem.id)
+        query.order_by(
+            case((ReferralItem.state.in_(OPEN), 0), else_=1),
+            binding,
+            ReferralItem.deadline_at,
+            ReferralItem.id,
+        )
         .offset((page - 1) * size)
         .limit(size + 1)
     )
@@ -209,7 +231,7 @@ def open_item(
 ) -> CaseView:
     """The item and its case; the platform's first opening of it goes on the ledger."""
     access.require_platform_liaison(reader)
-    now = now or utcnow()
+    now = moment(now)
     with db.write() as session:
         item = access.platform_item(session, reader, item_id, lock=True)
         if item.first_opened_at is None:
@@ -218,7 +240,7 @@ def open_item(
     session = db.session()
     rows = session.execute(
         _entries_query()
-        .where(ReferralItem.case_id == item.case_id)
+        .where(ReferralItem.case_id == item.case_id, ReferralItem.platform_org_id == reader.org_id)
         .order_by(ReferralItem.deadline_at, ReferralItem.id)
     )
     case = [_entry(row, now) for row in rows]
@@ -230,7 +252,7 @@ def claim(reader: Reader, actor: Actor, item_id: str, *, now: datetime | None = 
     """Take an item on: one platform liaison at a time; claiming one's own claim again is a
     no-op."""
     access.require_platform_liaison(reader)
-    now = now or utcnow()
+    now = moment(now)
     with db.write() as session:
         item = access.platform_item(session, reader, item_id, lock=True)
         if item.claimed_by_id == reader.user_id:
@@ -309,18 +331,24 @@ def decide(
 ) -> None:
     """Record the platform's decision on an item (see the module doc and ``vocabulary``)."""
     access.require_platform_liaison(reader)
-    now = now or utcnow()
+    now = moment(now)
     with db.write() as session:
         item = access.platform_item(session, reader, item_id, lock=True)
         checked = _check(ReferralKind(item.kind), decision)
         if item.state == ItemState.WITHDRAWN.value:
             raise Conflict("The referrer withdrew this item.")
         if item.state in (ItemState.DECIDED.value, ItemState.REINSTATED.value):
-            if item.state == ItemState.DECIDED.value and (item.outcome, item.outcome_countries) == (
+            same = (item.outcome, item.outcome_countries) == (
                 checked.outcome.value,
                 checked.countries,
-            ):
-                return  # the same decision again: already on record
+            )
+            if same and item.state == ItemState.DECIDED.value:
+                if item.outcome_note == checked.reason:
+                    return  # the same decision again: already on record
+                raise Conflict(
+                    "This decision is on record with another reason; reopen it to change it.",
+                    field="reason",
+                )
             raise Conflict(
                 f"This item was already decided ({item.outcome}); reopen it to decide again.",
                 field="outcome",
@@ -328,6 +356,15 @@ def decide(
         if checked.outcome is Outcome.MORE_INFORMATION:
             _ask(session, item, reader, actor, checked, now)
             return
+        facts: dict[str, Scalar | list[Scalar]] = {
+            "outcome": checked.outcome.value,
+            "countries": list(checked.countries),
+            "on_time": now <= item.deadline_at,  # the signed deadline, whatever was asked
+            "reason": checked.reason,
+        }
+        restarted = _restarted_deadline(session, item)
+        if restarted is not None:
+            facts["within_restarted_clock"] = now <= restarted
         item.state = ItemState.DECIDED.value
         item.outcome = checked.outcome.value
         item.outcome_countries = checked.countries
@@ -341,13 +378,22 @@ def decide(
             reader,
             actor,
             now,
-            {
-                "outcome": checked.outcome.value,
-                "countries": list(checked.countries),
-                "on_time": now <= item.deadline_at,
-                "reason": checked.reason,
-            },
+            facts,
         )
+
+
+def _restarted_deadline(session: Session, item: ReferralItem) -> datetime | None:
+    """When the clock restarted by the last answer to the platform's question ran out."""
+    answered = session.scalar(
+        select(ReferralLedgerEntry.at)
+        .where(
+            ReferralLedgerEntry.item_id == item.id,
+            ReferralLedgerEntry.event == Event.QUESTION_ANSWERED.value,
+        )
+        .order_by(ReferralLedgerEntry.id.desc())
+        .limit(1)
+    )
+    return None if answered is None else deadline(ReferralKind(item.kind), answered)
 
 
 def _ask(
@@ -360,6 +406,12 @@ def _ask(
 ) -> None:
     if item.state == ItemState.QUESTION.value:
         raise Conflict("A question to the referrer is already open.", field="outcome")
+    if item.kind == ReferralKind.REMOVAL_ORDER.value and now > item.deadline_at:
+        raise InvalidInput(
+            "The hour to act on this removal order has passed: more information can be asked "
+            "only without undue delay, before then (Regulation (EU) 2021/784, Art. 3(8)).",
+            field="outcome",
+        )
     item.state = ItemState.QUESTION.value
     append(session, item, Event.QUESTION_ASKED, reader, actor, now, {"question": checked.question})
 
@@ -369,7 +421,7 @@ def reopen(
 ) -> None:
     """Take a decided (or reinstated) item back into the queue, so it can be decided again."""
     access.require_platform_liaison(reader)
-    now = now or utcnow()
+    now = moment(now)
     text = _note(reason, "reason", required="Say why the decision is reopened.")
     with db.write() as session:
         item = access.platform_item(session, reader, item_id, lock=True)
@@ -395,7 +447,7 @@ def reinstate(
 ) -> None:
     """The platform put taken-down content back (for instance after the uploader's complaint)."""
     access.require_platform_liaison(reader)
-    now = now or utcnow()
+    now = moment(now)
     text = _note(reason, "reason", required="Say why the content was reinstated.")
     with db.write() as session:
         item = access.platform_item(session, reader, item_id, lock=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import aliased
@@ -18,13 +19,12 @@ from portal.models import (
     ReferralItem,
     ReferralKind,
     ReferralLedgerEntry,
-    utcnow,
 )
 from portal.services.errors import Conflict, InvalidInput, NotFound
 from portal.services.principals import Actor, Reader
 from portal.services.referrals import access
 from portal.services.referrals.intake import deadline
-from portal.services.referrals.ledger import Event, append
+from portal.services.referrals.ledger import Event, append, moment
 
 OPEN = (ItemState.RECEIVED.value, ItemState.CLAIMED.value)
 MAX_TEXT = 2000
@@ -55,6 +55,18 @@ class OwnItem:
     @property
     def time_to_action(self) -> timedelta | None:
         return None if self.decided_at is None else self.decided_at - self.received_at
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A ledger entry as one party reads it: the other organisation's users are not named."""
+
+    id: int
+    at: datetime
+    event: str
+    org_id: int
+    user_id: int | None  # None when the entry is the other organisation's
+    details: dict[str, Any]
 
 
 def _others(org_id: int) -> ColumnElement[int]:
@@ -115,8 +127,9 @@ def _query(reader: Reader) -> Select[ReferralItem, str, int]:
 def own_items(
     reader: Reader, *, page: int = 1, size: int = 50, now: datetime | None = None
 ) -> list[OwnItem]:
-    """The organisation's referred items, newest first."""
-    now = now or utcnow()
+    """The organisation's referred items, newest first (its liaison officers only)."""
+    access.require_liaison(reader)
+    now = moment(now)
     if page < 1:
         raise InvalidInput("Pages start at 1.", field="page")
     if not 1 <= size <= MAX_PAGE:
@@ -132,7 +145,8 @@ def own_items(
 
 def own_item(reader: Reader, item_id: str, *, now: datetime | None = None) -> OwnItem:
     """One of the organisation's items; :class:`NotFound` for any other id."""
-    now = now or utcnow()
+    access.require_liaison(reader)
+    now = moment(now)
     access.referrer_item(db.session(), reader, item_id)
     item, platform, others = (
         db.session().execute(_query(reader).where(ReferralItem.id == item_id)).one()
@@ -140,20 +154,31 @@ def own_item(reader: Reader, item_id: str, *, now: datetime | None = None) -> Ow
     return _own(item, platform, others, now)
 
 
-def history(reader: Reader, item_id: str) -> list[ReferralLedgerEntry]:
-    """An item's ledger, for the organisation that referred it or the platform it went to."""
+def history(reader: Reader, item_id: str) -> list[HistoryEntry]:
+    """An item's ledger, for the liaison officers of the organisation that referred it or of
+    the platform it went to; neither learns the other's user ids."""
+    access.require_party_role(reader)
     session = db.session()
     try:
         access.referrer_item(session, reader, item_id)
     except NotFound:
         access.platform_item(session, reader, item_id)
-    return list(
-        session.scalars(
-            select(ReferralLedgerEntry)
-            .where(ReferralLedgerEntry.item_id == item_id)
-            .order_by(ReferralLedgerEntry.id)
-        )
+    entries = session.scalars(
+        select(ReferralLedgerEntry)
+        .where(ReferralLedgerEntry.item_id == item_id)
+        .order_by(ReferralLedgerEntry.id)
     )
+    return [
+        HistoryEntry(
+            id=entry.id,
+            at=entry.at,
+            event=entry.event,
+            org_id=entry.org_id,
+            user_id=entry.user_id if entry.org_id == reader.org_id else None,
+            details=dict(entry.details),
+        )
+        for entry in entries
+    ]
 
 
 def _text(raw: str | None, name: str, missing: str) -> str:
@@ -175,7 +200,7 @@ def withdraw(
 ) -> None:
     """Withdraw an item the platform has not decided yet (again: a no-op)."""
     access.require_liaison(reader)
-    now = now or utcnow()
+    now = moment(now)
     text = (reason or "").strip() or None
     if text is not None and len(text) > MAX_TEXT:
         raise InvalidInput(f"Write at most {MAX_TEXT} characters.", field="reason")
@@ -192,17 +217,18 @@ def withdraw(
 def answer(
     reader: Reader, actor: Actor, item_id: str, text: str, *, now: datetime | None = None
 ) -> None:
-    """Answer the platform's open question. The deadline runs again from the answer (for an
-    order, Regulation (EU) 2021/784, Art. 3(8); for a referral, likewise from the answer)."""
+    """Answer the platform's open question. The signed deadline stays as it was; the clock that
+    runs again from the answer (for an order, Regulation (EU) 2021/784, Art. 3(8); for a
+    referral, likewise) is recorded beside it (``restarted_deadline``), never in its place."""
     access.require_liaison(reader)
-    now = now or utcnow()
+    now = moment(now)
     reply = _text(text, "answer", "Write an answer.")
     with db.write() as session:
         item = access.referrer_item(session, reader, item_id, lock=True)
         if item.state != ItemState.QUESTION.value:
             raise Conflict("The platform has no open question about this item.")
         item.state = ItemState.CLAIMED.value if item.claimed_by_id else ItemState.RECEIVED.value
-        item.deadline_at = deadline(ReferralKind(item.kind), now)
+        restarted = deadline(ReferralKind(item.kind), now)
         append(
             session,
             item,
@@ -210,7 +236,7 @@ def answer(
             reader,
             actor,
             now,
-            {"answer": reply, "deadline": item.deadline_at.isoformat()},
+            {"answer": reply, "restarted_deadline": restarted.isoformat()},
         )
 
 
@@ -219,7 +245,7 @@ def complain(
 ) -> None:
     """Put on record that the referrer disputes a decision (the platform may reopen it)."""
     access.require_liaison(reader)
-    now = now or utcnow()
+    now = moment(now)
     complaint = _text(text, "text", "Say what is wrong with the decision.")
     with db.write() as session:
         item = access.referrer_item(session, reader, item_id, lock=True)

@@ -217,7 +217,7 @@ def test_a_removal_orders_exits_need_a_reason(app, world):
         assert "reason" not in records("referral.decided")[0].details
 
 
-def test_a_question_goes_back_to_the_referrer_and_the_answer_restarts_the_order_clock(app, world):
+def test_a_question_goes_back_to_the_referrer_and_the_answer_restarts_a_clock_beside_it(app, world):
     with app.app_context():
         item_id = world.order("de").items[0].id
         x = world.reader("x")
@@ -234,13 +234,16 @@ def test_a_question_goes_back_to_the_referrer_and_the_answer_restarts_the_order_
         answered = NOW + timedelta(hours=2)
         referrer.answer(de, de_actor, item_id, "At 04:12 into the video.", now=answered)
         row = db.session.get_one(ReferralItem, item_id)
-        assert (row.state, row.deadline_at) == ("received", answered + timedelta(hours=1))
+        assert (row.state, row.deadline_at) == ("received", NOW + timedelta(hours=1))
         with unchanged(), pytest.raises(Conflict):
             referrer.answer(de, de_actor, item_id, "More.")
         ledger = referrer.history(x, item_id)
         assert [e.event for e in ledger] == ["received", "question_asked", "question_answered"]
         assert ledger[1].details == {"question": "Which timestamp?"}
         assert ledger[2].details["answer"] == "At 04:12 into the video."
+        assert (
+            ledger[2].details["restarted_deadline"] == (answered + timedelta(hours=1)).isoformat()
+        )
         assert "answer" not in records("referral.question_answered")[0].details
 
 
@@ -265,3 +268,70 @@ def test_taken_down_content_can_be_reinstated_and_complained_about(app, world):
         undecided = world.refer("de", [item("https://s.example/")]).items[0].id
         with unchanged(), pytest.raises(Conflict):
             referrer.complain(de, de_actor, undecided, "Not yet decided.")
+
+
+def test_a_question_does_not_clear_an_orders_lateness(app, world):
+    with app.app_context():
+        item_id = world.order("de").items[0].id
+        de, de_actor = as_(world, "de")
+        asked = NOW + timedelta(minutes=20)
+        decide(world, "x", item_id, "more_information", question="Which video?", now=asked)
+        referrer.answer(de, de_actor, item_id, "The first one.", now=NOW + timedelta(hours=4))
+        decide(world, "x", item_id, "removed", now=NOW + timedelta(hours=4, minutes=30))
+        row = db.session.get_one(ReferralItem, item_id)
+        assert row.deadline_at == NOW + timedelta(hours=1)  # the signed deadline stays
+        facts = records("referral.decided")[0].details
+        assert facts["on_time"] is False
+        # Art. 3(8): the hour runs again from the clarification, recorded beside it.
+        assert facts["within_restarted_clock"] is True
+
+
+def test_an_order_past_its_hour_cannot_be_answered_with_a_question(app, world):
+    with app.app_context():
+        item_id = world.order("de").items[0].id
+        with unchanged(), pytest.raises(InvalidInput, match=r"Art\. 3\(8\)") as refused:
+            decide(
+                world,
+                "x",
+                item_id,
+                "more_information",
+                question="Late?",
+                now=NOW + timedelta(hours=5),
+            )
+        assert refused.value.field == "outcome"
+        # A referral (no legal hour) may still be asked about after its deadline.
+        other = world.refer("de", [item("https://q.example/")]).items[0].id
+        decide(world, "x", other, "more_information", question="Why?", now=NOW + timedelta(days=3))
+
+
+def test_open_items_come_before_decided_ones_whatever_their_deadlines(app, world):
+    with app.app_context():
+        old = world.order("de", [item("https://old.example/1")]).items[0]
+        decide(world, "x", old.id, "removed", now=NOW + timedelta(minutes=10))
+        later = NOW + timedelta(days=2)
+        fresh = world.refer("it", [item("https://new.example/1")], now=later).items[0]
+        entries = queue.list_queue(world.reader("x"), now=later).entries
+        assert [e.id for e in entries] == [fresh.id, old.id]
+        assert not entries[1].overdue and entries[1].binding_deadline == old.deadline_at
+
+
+def test_an_opened_case_shows_only_the_platforms_own_items(app, world):
+    with app.app_context():
+        mine = world.refer("de", [item("https://own.example/1")]).items[0]
+        theirs = world.refer("fr", [item("https://own.example/1")], platform="PLATFORM-Y").items[0]
+        with db.write() as session:  # a case id shared across platforms, by mistake or design
+            session.get_one(ReferralItem, theirs.id).case_id = mine.case_id
+        view = queue.open_item(*as_(world, "x"), mine.id, now=NOW)
+        assert [e.id for e in view.case] == [mine.id] and view.item.case_items == 1
+
+
+def test_repeating_a_decision_with_another_reason_is_a_conflict(app, world):
+    with app.app_context():
+        item_id = world.order("de").items[0].id
+        decide(world, "x", item_id, "force_majeure", reason="Flood.")
+        with unchanged():
+            decide(world, "x2", item_id, "force_majeure", reason=" Flood. ")  # the same again
+        with unchanged(), pytest.raises(Conflict, match="reopen") as refused:
+            decide(world, "x", item_id, "force_majeure", reason="Fire.")
+        assert refused.value.field == "reason"
+        assert db.session.get_one(ReferralItem, item_id).outcome_note == "Flood."

@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import ReferralItem
+from portal.models import ReferralCase, ReferralCaseKey, ReferralItem
 from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from portal.services.referrals import intake, queue, referrer
 from portal.services.referrals.queue import Decision
@@ -30,7 +31,7 @@ def test_a_referrer_sees_its_own_items_and_how_they_stand(app, world):
         world.refer("fr", [item("https://f.example/1")])
         x, x_actor = as_(world, "x")
         queue.decide(x, x_actor, mine[1].id, Decision("removed"), now=NOW + timedelta(minutes=30))
-        own = referrer.own_items(world.reader("de.analyst"), now=NOW + timedelta(hours=30))
+        own = referrer.own_items(world.reader("de"), now=NOW + timedelta(hours=30))
         assert {o.id for o in own} == {mine[0].id, mine[1].id}
         by_id = {o.id: o for o in own}
         assert (by_id[mine[0].id].state, by_id[mine[0].id].overdue) == ("received", True)
@@ -134,8 +135,14 @@ def test_many_ministries_one_item_make_one_case(app, world):
         assert referrer.own_item(de, de_item.id).others == 2
         assert referrer.own_item(world.reader("fr"), fr_item.id).others == 2
         # Others are counted, never named: nothing DE reads says who they are.
-        seen = repr(referrer.own_item(de, de_item.id)) + repr(referrer.history(de, de_item.id))
-        assert "FR-MININT" not in seen and "IT-MININT" not in seen
+        others = {world.reader(who).org_id for who in ("fr", "it")}
+        own = referrer.own_item(de, de_item.id)
+        assert "FR-MININT" not in repr(own) and "IT-MININT" not in repr(own)
+        ledger = referrer.history(de, de_item.id)
+        assert ledger and not others & {entry.org_id for entry in ledger}
+        for entry in ledger:
+            said = {str(v) for v in entry.details.values()}
+            assert not {"FR-MININT", "IT-MININT", *map(str, others)} & said
         for record in records("referral.received", "referral.first_opened"):
             assert not {"DE-BMI", "FR-MININT", "IT-MININT"} & set(map(str, record.details.values()))
 
@@ -176,3 +183,81 @@ def test_one_referral_can_hold_two_items_of_one_case(app, world):
         assert items[0].case_id == items[1].case_id
         assert intake.verify(world.reader("x"), items[0].referral_id).valid
         assert referrer.own_item(world.reader("de"), items[0].id).others == 0
+
+
+def test_an_item_matching_two_cases_merges_them_into_the_oldest(app, world):
+    with app.app_context():
+        by_url = world.refer("de", [item("https://m.example/1")]).items[0]
+        by_hash = world.refer(
+            "fr", [item("https://mirror.example/9", hashes=[SHA])], now=NOW + timedelta(minutes=1)
+        ).items[0]
+        assert by_url.case_id != by_hash.case_id
+        both = world.refer(
+            "it", [item("https://m.example/1", hashes=[SHA])], now=NOW + timedelta(minutes=2)
+        ).items[0]
+        rows = db.session.scalars(select(ReferralItem)).all()
+        assert {r.case_id for r in rows} == {by_url.case_id}  # the oldest case
+        keys = dict(db.session.execute(select(ReferralCaseKey.key, ReferralCaseKey.case_id)).all())
+        assert set(keys.values()) == {by_url.case_id}
+        assert db.session.scalars(select(ReferralCase.id)).all() == [by_url.case_id]
+        assert referrer.own_item(world.reader("de"), by_url.id).others == 2
+        assert referrer.own_item(world.reader("fr"), by_hash.id).others == 2
+        listed = queue.list_queue(world.reader("x"), now=NOW).entries
+        assert {(e.case_items, e.binding_deadline) for e in listed} == {
+            (3, NOW + timedelta(hours=24))
+        }
+        # Later content by the mirror's URL joins the merged case too.
+        assert world.refer("uk", [item("mirror.example/9")]).items[0].case_id == by_url.case_id
+        assert both.case_id == by_url.case_id
+
+
+def test_within_one_referral_keys_already_known_keep_their_case(app, world):
+    with app.app_context():
+        known = world.refer("de", [item("https://k.example/1", hashes=[SHA])]).items[0]
+        first, second = world.refer(
+            "fr",
+            [
+                item("https://k.example/new", hashes=["d" * 64]),
+                item("https://k.example/other", hashes=["d" * 64, SHA]),
+            ],
+            now=NOW + timedelta(minutes=1),
+        ).items
+        # The second item names the known case (by SHA) and the first's (by d...): one case.
+        assert {first.case_id, second.case_id} == {known.case_id}
+        assert db.session.scalars(select(ReferralCase.id)).all() == [known.case_id]
+
+
+def test_reading_a_referral_takes_the_same_roles_as_acting_on_it(app, world):
+    with app.app_context():
+        referred = world.refer("de")
+        item_id, referral_id = referred.items[0].id, referred.referral.id
+        calls = [
+            lambda r: referrer.history(r, item_id),
+            lambda r: intake.verify(r, referral_id),
+        ]
+        for who in ("x.admin", "de.analyst"):
+            for call in calls:
+                with pytest.raises(Forbidden):
+                    call(world.reader(who))
+        with pytest.raises(Forbidden):
+            referrer.own_items(world.reader("de.analyst"))
+        with pytest.raises(Forbidden):
+            referrer.own_item(world.reader("de.analyst"), item_id)
+
+
+def test_the_history_names_no_user_of_the_other_organisation(app, world):
+    with app.app_context():
+        item_id = world.refer("de").items[0].id
+        x, x_actor = as_(world, "x")
+        queue.claim(x, x_actor, item_id, now=NOW)
+        seen_by_de = referrer.history(world.reader("de"), item_id)
+        assert [(e.event, e.user_id) for e in seen_by_de] == [
+            ("received", world.users["de"]),
+            ("claimed", None),
+        ]
+        seen_by_x = referrer.history(x, item_id)
+        assert [(e.event, e.user_id) for e in seen_by_x] == [
+            ("received", None),
+            ("claimed", world.users["x"]),
+        ]
+        assert [e.org_id for e in seen_by_x] == [world.reader("de").org_id, x.org_id]
