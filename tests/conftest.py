@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import pytest
-import sqlalchemy as sa
+from flask import Flask
 from sqlalchemy.engine import make_url
 
 from portal import create_app, schema
 from portal.database import make_engine
-from portal.models import AuditHead, Base
+from tests.databases import Snapshot, empty_database, load_snapshot, take_snapshot
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -88,16 +90,73 @@ def test_config(
 test_config.__test__ = False  # type: ignore[attr-defined]
 
 
-def empty_database(engine: sa.Engine) -> None:
-    """Delete every row and reset the audit head: each test starts from an empty schema."""
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        else:
-            for table in reversed(Base.metadata.sorted_tables):
-                connection.execute(table.delete())
-        connection.execute(sa.insert(AuditHead).values(id=1, seq=0, hash=bytes(32)))
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class World(Generic[T]):
+    """A database state built once per backend, and what its builder returned (ids and such)."""
+
+    name: str
+    snapshot: Snapshot
+    value: T
+
+    def load(self, app: Flask) -> None:
+        """Put this world into ``app``'s database, emptied by the ``app`` fixture."""
+        load_snapshot(app.extensions["ischia.engine"], self.snapshot)
+
+
+class Worlds:
+    """Builds each named world once per backend, in a scratch database of its own.
+
+    A builder gets an app on the emptied scratch database (with the world it is built ``on``
+    loaded first) and does there what the fixture used to do in every test; the rows it leaves
+    become the world's snapshot, which fixtures load into each test's own emptied database.
+    """
+
+    def __init__(self, make_database: Callable[[], str], master_key: bytes, tmp: Path) -> None:
+        self._make_database = make_database
+        self._url: str | None = None
+        self._master_key = master_key
+        self._tmp = tmp
+        self._built: dict[str, World[object]] = {}
+
+    def build(
+        self, name: str, builder: Callable[[Flask], T], *, on: World[object] | None = None
+    ) -> World[T]:
+        if name in self._built:
+            return self._built[name]  # type: ignore[return-value]
+        if self._url is None:
+            self._url = self._make_database()
+        application = create_app(test_config(self._url, self._master_key, self._tmp / name))
+        engine = application.extensions["ischia.engine"]
+        try:
+            empty_database(engine)
+            if on is not None:
+                on.load(application)
+            value = builder(application)
+            world = World(name, take_snapshot(engine), value)
+        finally:
+            engine.dispose()
+        self._built[name] = world  # type: ignore[assignment]
+        return world
+
+
+@pytest.fixture(scope="session")
+def worlds(
+    database_url: str, new_database, master_key: bytes, tmp_path_factory: pytest.TempPathFactory
+) -> Worlds:  # type: ignore[no-untyped-def]
+    """The worlds of ``database_url``'s backend (built on first use, by the fixtures using them)."""
+    backend = make_url(database_url).get_backend_name()
+
+    def scratch() -> str:
+        url = new_database(backend)
+        engine = make_engine(url)
+        schema.upgrade(engine)
+        engine.dispose()
+        return url
+
+    return Worlds(scratch, master_key, tmp_path_factory.mktemp("worlds"))
 
 
 @pytest.fixture

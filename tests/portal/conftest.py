@@ -17,6 +17,7 @@ from portal.models import User
 from portal.services.accounts import directory as accounts
 from portal.services.accounts import mfa
 from portal.services.principals import CLI
+from tests.conftest import World, Worlds
 
 PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -124,3 +125,11 @@ class Auth:
 @pytest.fixture
 def auth(client: FlaskClient, people: People) -> Auth:
     return Auth(client, people)
+
+
+@pytest.fixture(scope="session")
+def desk_world(worlds: Worlds) -> World[dict[str, int]]:
+    """The bulletins desk (``tests/portal/bulletins/conftest.py``), built once per backend."""
+    from tests.portal.bulletins.conftest import Desk
+
+    return worlds.build("desk", lambda app: Desk(app, People(app)).setup().users)
