@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from portal.extensions import db
 from portal.models import User
 from portal.services.accounts import directory as accounts
-from portal.services.accounts import mfa
+from portal.services.accounts import mfa, passwords
 from portal.services.principals import CLI
 from tests.conftest import World, Worlds
 
@@ -27,6 +27,29 @@ def csrf_token(html: str) -> str:
     match = _CSRF.search(html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+_FIXTURE_HASHES: dict[tuple[str, int, int, int], str] = {}
+
+
+def fixture_password_hash(app: Flask, password: str) -> str:
+    """The Argon2id hash of a fixture password under ``app``'s cost, computed once per session.
+
+    Fixture users share it (as demo users share the demo password's hash): it is the very hash
+    the service would store, salt aside, and signing in verifies it as it verifies any other.
+    Tests of hashing itself call the password service, which hashes every time.
+    """
+    with app.app_context():
+        config = app.config
+        key = (
+            password,
+            config["ARGON2_TIME_COST"],
+            config["ARGON2_MEMORY_COST_KIB"],
+            config["ARGON2_PARALLELISM"],
+        )
+        if key not in _FIXTURE_HASHES:
+            _FIXTURE_HASHES[key] = passwords.hash_password(password)
+        return _FIXTURE_HASHES[key]
 
 
 @dataclass
@@ -63,6 +86,7 @@ class People:
                 name=email.split("@")[0].title(),
                 roles=roles or ("analyst",),
                 password=password,
+                password_hash=fixture_password_hash(self.app, password),
                 must_change_password=must_change_password,
                 enrol_totp=enrolled,
             ).id
