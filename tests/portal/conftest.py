@@ -1,4 +1,5 @@
-"""Portal fixtures: organisations, users, and signing in through the real forms."""
+"""Portal fixtures: organisations, users, and signing in (through the real forms, or by the
+authentication service where signing in is not what a test is about)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from typing import Any
 
 import pyotp
 import pytest
-from flask import Flask
+from flask import Flask, request, session
 from flask.testing import FlaskClient
+from flask_login import login_user
 
 from portal.extensions import db
 from portal.models import User
+from portal.principal import Principal
+from portal.services.accounts import authentication, mfa, passwords
 from portal.services.accounts import directory as accounts
-from portal.services.accounts import mfa, passwords
 from portal.services.principals import CLI
 from tests.conftest import World, Worlds
 
@@ -112,8 +115,32 @@ def people(app: Flask) -> People:
     return People(app)
 
 
+def sign_in(client: FlaskClient, people: People, email: str) -> None:
+    """Sign ``email`` in on ``client`` without the sign-in pages, for tests about something else.
+
+    The second factor is checked by the authentication service with the user's next code, which
+    starts the server-side session and audits the sign-in as the form does; the session cookie
+    is then written as the view writes it (``login_user`` in a request from this client's own
+    address and browser). The password step is left out: tests of signing in use the forms.
+    """
+    app = people.app
+    with app.app_context():
+        user_id = accounts.user_by_email(email).id
+    code = people.next_code(user_id)
+    with app.test_request_context("/login/verify", environ_base=client.environ_base):
+        started = authentication.check_second_factor(
+            user_id, code, request.remote_addr, request.user_agent.string
+        )
+        login_user(Principal(started.user, started.record, started.token))
+        signed_in = dict(session)
+    with client.session_transaction() as cookie:
+        cookie.clear()
+        cookie.update(signed_in)
+
+
 class Auth:
-    """Signs in through /login and /login/verify with real CSRF tokens."""
+    """Signs in through /login and /login/verify with real CSRF tokens (``login``), or by the
+    authentication service (``sign_in``) where signing in is not under test."""
 
     def __init__(self, client: FlaskClient, people: People) -> None:
         self.client = client
@@ -140,6 +167,9 @@ class Auth:
         done = self.code_step(self.people.next_code(user_id))
         assert done.status_code == 302 and done.location.endswith("/"), done.text
         return done
+
+    def sign_in(self, email: str) -> None:
+        sign_in(self.client, self.people, email)
 
     def logout(self) -> Any:
         page = self.client.get("/")
