@@ -11,6 +11,8 @@ from typing import Generic, TypeVar
 
 import pytest
 from flask import Flask
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy.engine import make_url
 
 from portal import create_app, schema
@@ -90,6 +92,36 @@ def test_config(
 test_config.__test__ = False  # type: ignore[attr-defined]
 
 
+class CompiledTemplates(BytecodeCache):
+    """Jinja's compiled templates, kept in memory for the whole session.
+
+    Each test builds its own app, and each app's Jinja environment would compile every template
+    it renders again (most of a page's first render). Jinja checks each entry against the
+    template's source, so an edited template is compiled afresh.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = CompiledTemplates()
+
+
+def new_app(config: dict[str, object]) -> Flask:
+    """``create_app(config)`` sharing the session's compiled templates."""
+    application = create_app(config)
+    application.jinja_env.bytecode_cache = TEMPLATES
+    return application
+
+
 T = TypeVar("T")
 
 
@@ -128,7 +160,7 @@ class Worlds:
             return self._built[name]  # type: ignore[return-value]
         if self._url is None:
             self._url = self._make_database()
-        application = create_app(test_config(self._url, self._master_key, self._tmp / name))
+        application = new_app(test_config(self._url, self._master_key, self._tmp / name))
         engine = application.extensions["ischia.engine"]
         try:
             empty_database(engine)
@@ -161,7 +193,7 @@ def worlds(
 
 @pytest.fixture
 def app(database_url: str, master_key: bytes, tmp_path: Path) -> Iterator[object]:
-    application = create_app(test_config(database_url, master_key, tmp_path))
+    application = new_app(test_config(database_url, master_key, tmp_path))
     engine = application.extensions["ischia.engine"]
     empty_database(engine)
     yield application
