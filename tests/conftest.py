@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
@@ -191,13 +192,24 @@ def worlds(
     return Worlds(scratch, master_key, tmp_path_factory.mktemp("worlds"))
 
 
-@pytest.fixture
-def app(database_url: str, master_key: bytes, tmp_path: Path) -> Iterator[object]:
-    application = new_app(test_config(database_url, master_key, tmp_path))
-    engine = application.extensions["ischia.engine"]
-    empty_database(engine)
-    yield application
+@pytest.fixture(scope="session")
+def shared_engine(database_url: str) -> Iterator[sa.Engine]:
+    """The engine of every ``app`` of a backend: one pool and one SQL compilation cache, as for
+    all requests of a portal process (a new engine per test compiled every statement again)."""
+    engine = make_engine(database_url)
+    yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def app(
+    database_url: str, master_key: bytes, tmp_path: Path, shared_engine: sa.Engine
+) -> Iterator[object]:
+    application = new_app(test_config(database_url, master_key, tmp_path))
+    application.extensions["ischia.engine"].dispose()  # never connected
+    application.extensions["ischia.engine"] = shared_engine
+    empty_database(shared_engine)
+    yield application
 
 
 @pytest.fixture
