@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy.engine import make_url
 
 from portal import create_app, schema
 from portal.database import make_engine
-from portal.models import AuditHead, Base
+from tests.databases import Snapshot, empty_database, load_snapshot, take_snapshot
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -88,25 +93,123 @@ def test_config(
 test_config.__test__ = False  # type: ignore[attr-defined]
 
 
-def empty_database(engine: sa.Engine) -> None:
-    """Delete every row and reset the audit head: each test starts from an empty schema."""
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        else:
-            for table in reversed(Base.metadata.sorted_tables):
-                connection.execute(table.delete())
-        connection.execute(sa.insert(AuditHead).values(id=1, seq=0, hash=bytes(32)))
+class CompiledTemplates(BytecodeCache):
+    """Jinja's compiled templates, kept in memory for the whole session.
+
+    Each test builds its own app, and each app's Jinja environment would compile every template
+    it renders again (most of a page's first render). Jinja checks each entry against the
+    template's source, so an edited template is compiled afresh.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = CompiledTemplates()
+
+
+def new_app(config: dict[str, object]) -> Flask:
+    """``create_app(config)`` sharing the session's compiled templates."""
+    application = create_app(config)
+    application.jinja_env.bytecode_cache = TEMPLATES
+    return application
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class World(Generic[T]):
+    """A database state built once per backend, and what its builder returned (ids and such)."""
+
+    name: str
+    snapshot: Snapshot
+    value: T
+
+    def load(self, app: Flask) -> None:
+        """Put this world into ``app``'s database, emptied by the ``app`` fixture."""
+        load_snapshot(app.extensions["ischia.engine"], self.snapshot)
+
+
+class Worlds:
+    """Builds each named world once per backend, in a scratch database of its own.
+
+    A builder gets an app on the emptied scratch database (with the world it is built ``on``
+    loaded first) and does there what the fixture used to do in every test; the rows it leaves
+    become the world's snapshot, which fixtures load into each test's own emptied database.
+    """
+
+    def __init__(self, make_database: Callable[[], str], master_key: bytes, tmp: Path) -> None:
+        self._make_database = make_database
+        self._url: str | None = None
+        self._master_key = master_key
+        self._tmp = tmp
+        self._built: dict[str, World[object]] = {}
+
+    def build(
+        self, name: str, builder: Callable[[Flask], T], *, on: World[object] | None = None
+    ) -> World[T]:
+        if name in self._built:
+            return self._built[name]  # type: ignore[return-value]
+        if self._url is None:
+            self._url = self._make_database()
+        application = new_app(test_config(self._url, self._master_key, self._tmp / name))
+        engine = application.extensions["ischia.engine"]
+        try:
+            empty_database(engine)
+            if on is not None:
+                on.load(application)
+            value = builder(application)
+            world = World(name, take_snapshot(engine), value)
+        finally:
+            engine.dispose()
+        self._built[name] = world  # type: ignore[assignment]
+        return world
+
+
+@pytest.fixture(scope="session")
+def worlds(
+    database_url: str, new_database, master_key: bytes, tmp_path_factory: pytest.TempPathFactory
+) -> Worlds:  # type: ignore[no-untyped-def]
+    """The worlds of ``database_url``'s backend (built on first use, by the fixtures using them)."""
+    backend = make_url(database_url).get_backend_name()
+
+    def scratch() -> str:
+        url = new_database(backend)
+        engine = make_engine(url)
+        schema.upgrade(engine)
+        engine.dispose()
+        return url
+
+    return Worlds(scratch, master_key, tmp_path_factory.mktemp("worlds"))
+
+
+@pytest.fixture(scope="session")
+def shared_engine(database_url: str) -> Iterator[sa.Engine]:
+    """The engine of every ``app`` of a backend: one pool and one SQL compilation cache, as for
+    all requests of a portal process (a new engine per test compiled every statement again)."""
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
-def app(database_url: str, master_key: bytes, tmp_path: Path) -> Iterator[object]:
-    application = create_app(test_config(database_url, master_key, tmp_path))
-    engine = application.extensions["ischia.engine"]
-    empty_database(engine)
+def app(
+    database_url: str, master_key: bytes, tmp_path: Path, shared_engine: sa.Engine
+) -> Iterator[object]:
+    application = new_app(test_config(database_url, master_key, tmp_path))
+    application.extensions["ischia.engine"].dispose()  # never connected
+    application.extensions["ischia.engine"] = shared_engine
+    empty_database(shared_engine)
     yield application
-    engine.dispose()
 
 
 @pytest.fixture

@@ -19,14 +19,13 @@ from flask import Flask
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from portal import create_app
 from portal.extensions import db
 from portal.models import User
 from portal.services.accounts import directory as accounts
 from portal.services.accounts import mfa
 from portal.services.errors import NotFound
 from portal.services.principals import CLI
-from tests.conftest import empty_database, test_config
+from tests.conftest import empty_database, new_app, test_config
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -95,7 +94,7 @@ class LivePortal:
 @pytest.fixture
 def live_portal(database_url: str, master_key: bytes, tmp_path: Path) -> Iterator[LivePortal]:
     """The portal on an ephemeral port of 127.0.0.1, served by threads, on an emptied database."""
-    app = create_app(test_config(database_url, master_key, tmp_path, DEMO=True))
+    app = new_app(test_config(database_url, master_key, tmp_path, DEMO=True))
     engine = app.extensions["ischia.engine"]
     empty_database(engine)
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)

@@ -1,4 +1,5 @@
-"""Portal fixtures: organisations, users, and signing in through the real forms."""
+"""Portal fixtures: organisations, users, and signing in (through the real forms, or by the
+authentication service where signing in is not what a test is about)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ from typing import Any
 
 import pyotp
 import pytest
-from flask import Flask
+from flask import Flask, request, session
 from flask.testing import FlaskClient
+from flask_login import login_user
 
 from portal.extensions import db
 from portal.models import User
+from portal.principal import Principal
+from portal.services.accounts import authentication, mfa, passwords
 from portal.services.accounts import directory as accounts
-from portal.services.accounts import mfa
 from portal.services.principals import CLI
+from tests.conftest import World, Worlds
 
 PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -26,6 +30,29 @@ def csrf_token(html: str) -> str:
     match = _CSRF.search(html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+_FIXTURE_HASHES: dict[tuple[str, int, int, int], str] = {}
+
+
+def fixture_password_hash(app: Flask, password: str) -> str:
+    """The Argon2id hash of a fixture password under ``app``'s cost, computed once per session.
+
+    Fixture users share it (as demo users share the demo password's hash): it is the very hash
+    the service would store, salt aside, and signing in verifies it as it verifies any other.
+    Tests of hashing itself call the password service, which hashes every time.
+    """
+    with app.app_context():
+        config = app.config
+        key = (
+            password,
+            config["ARGON2_TIME_COST"],
+            config["ARGON2_MEMORY_COST_KIB"],
+            config["ARGON2_PARALLELISM"],
+        )
+        if key not in _FIXTURE_HASHES:
+            _FIXTURE_HASHES[key] = passwords.hash_password(password)
+        return _FIXTURE_HASHES[key]
 
 
 @dataclass
@@ -62,6 +89,7 @@ class People:
                 name=email.split("@")[0].title(),
                 roles=roles or ("analyst",),
                 password=password,
+                password_hash=fixture_password_hash(self.app, password),
                 must_change_password=must_change_password,
                 enrol_totp=enrolled,
             ).id
@@ -87,8 +115,32 @@ def people(app: Flask) -> People:
     return People(app)
 
 
+def sign_in(client: FlaskClient, people: People, email: str) -> None:
+    """Sign ``email`` in on ``client`` without the sign-in pages, for tests about something else.
+
+    The second factor is checked by the authentication service with the user's next code, which
+    starts the server-side session and audits the sign-in as the form does; the session cookie
+    is then written as the view writes it (``login_user`` in a request from this client's own
+    address and browser). The password step is left out: tests of signing in use the forms.
+    """
+    app = people.app
+    with app.app_context():
+        user_id = accounts.user_by_email(email).id
+    code = people.next_code(user_id)
+    with app.test_request_context("/login/verify", environ_base=client.environ_base):
+        started = authentication.check_second_factor(
+            user_id, code, request.remote_addr, request.user_agent.string
+        )
+        login_user(Principal(started.user, started.record, started.token))
+        signed_in = dict(session)
+    with client.session_transaction() as cookie:
+        cookie.clear()
+        cookie.update(signed_in)
+
+
 class Auth:
-    """Signs in through /login and /login/verify with real CSRF tokens."""
+    """Signs in through /login and /login/verify with real CSRF tokens (``login``), or by the
+    authentication service (``sign_in``) where signing in is not under test."""
 
     def __init__(self, client: FlaskClient, people: People) -> None:
         self.client = client
@@ -116,6 +168,9 @@ class Auth:
         assert done.status_code == 302 and done.location.endswith("/"), done.text
         return done
 
+    def sign_in(self, email: str) -> None:
+        sign_in(self.client, self.people, email)
+
     def logout(self) -> Any:
         page = self.client.get("/")
         return self.client.post("/logout", data={"csrf_token": csrf_token(page.text)})
@@ -124,3 +179,11 @@ class Auth:
 @pytest.fixture
 def auth(client: FlaskClient, people: People) -> Auth:
     return Auth(client, people)
+
+
+@pytest.fixture(scope="session")
+def desk_world(worlds: Worlds) -> World[dict[str, int]]:
+    """The bulletins desk (``tests/portal/bulletins/conftest.py``), built once per backend."""
+    from tests.portal.bulletins.conftest import Desk
+
+    return worlds.build("desk", lambda app: Desk(app, People(app)).setup().users)

@@ -18,7 +18,7 @@ def count(app, model) -> int:
 
 def test_sysadmin_creates_an_organisation_with_its_first_admin(app, client, auth, people):
     people.user("root@it.example.org", "sysadmin", org="IT-MININT")
-    auth.login("root@it.example.org")
+    auth.sign_in("root@it.example.org")
     page = client.get("/admin/organisations")
     response = client.post(
         "/admin/organisations",
@@ -43,7 +43,7 @@ def test_sysadmin_creates_an_organisation_with_its_first_admin(app, client, auth
 
 def test_bad_organisation_input_is_refused_and_nothing_is_written(app, client, auth, people):
     people.user("root@it.example.org", "sysadmin", org="IT-MININT")
-    auth.login("root@it.example.org")
+    auth.sign_in("root@it.example.org")
     before = (count(app, Organisation), count(app, User))
     page = client.get("/admin/organisations")
     cases = [
@@ -74,7 +74,7 @@ def test_bad_organisation_input_is_refused_and_nothing_is_written(app, client, a
 
 def test_org_admin_adds_a_user_to_their_own_organisation(app, client, auth, people):
     people.user("admin@fr.example.org", "org_admin")
-    auth.login("admin@fr.example.org")
+    auth.sign_in("admin@fr.example.org")
     page = client.get("/admin/users")
     response = client.post(
         "/admin/users",
@@ -95,7 +95,7 @@ def test_org_admin_adds_a_user_to_their_own_organisation(app, client, auth, peop
 
 def test_org_admin_cannot_grant_sysadmin(app, client, auth, people):
     people.user("admin@fr.example.org", "org_admin")
-    auth.login("admin@fr.example.org")
+    auth.sign_in("admin@fr.example.org")
     page = client.get("/admin/users")
     assert 'value="sysadmin"' not in page.text
     response = client.post(
@@ -115,7 +115,7 @@ def test_org_admin_cannot_grant_sysadmin(app, client, auth, people):
 def test_org_admin_cannot_escalate_an_existing_user_to_sysadmin(app, client, auth, people):
     people.user("admin@fr.example.org", "org_admin")
     target = people.user("ana@fr.example.org", "analyst")
-    auth.login("admin@fr.example.org")
+    auth.sign_in("admin@fr.example.org")
     page = client.get(f"/admin/users/{target}")
     client.post(
         f"/admin/users/{target}",
@@ -138,7 +138,7 @@ def test_org_admin_cannot_reach_another_organisations_users(app, client, auth, p
     people.user("admin@fr.example.org", "org_admin")
     german = people.user("ana@de.example.org", "analyst", org="DE-BMI")
     de_org = people.org("DE-BMI")
-    auth.login("admin@fr.example.org")
+    auth.sign_in("admin@fr.example.org")
     page = client.get("/")
     token = csrf_token(page.text)
     assert client.get(f"/admin/users/{german}").status_code == 404
@@ -166,7 +166,7 @@ def test_disabling_a_user_in_the_browser_ends_their_sessions(app, client, auth, 
     victim = app.test_client()
     type(auth)(victim, people).login("ana@fr.example.org")
     assert victim.get("/").status_code == 200
-    auth.login("admin@fr.example.org")
+    auth.sign_in("admin@fr.example.org")
     page = client.get(f"/admin/users/{target}")
     response = client.post(
         f"/admin/users/{target}/disable", data={"csrf_token": csrf_token(page.text)}
@@ -180,7 +180,7 @@ def test_disabling_a_user_in_the_browser_ends_their_sessions(app, client, auth, 
 
 def test_admin_cannot_disable_themselves(app, client, auth, people):
     admin = people.user("admin@fr.example.org", "org_admin")
-    auth.login("admin@fr.example.org")
+    auth.sign_in("admin@fr.example.org")
     page = client.get(f"/admin/users/{admin}")
     response = client.post(
         f"/admin/users/{admin}/disable", data={"csrf_token": csrf_token(page.text)}
@@ -193,7 +193,7 @@ def test_admin_cannot_disable_themselves(app, client, auth, people):
 def test_reset_second_factor_forces_a_new_enrolment(app, client, auth, people):
     people.user("admin@fr.example.org", "org_admin")
     target = people.user("ana@fr.example.org", "analyst")
-    auth.login("admin@fr.example.org")
+    auth.sign_in("admin@fr.example.org")
     page = client.get(f"/admin/users/{target}")
     client.post(f"/admin/users/{target}/reset-mfa", data={"csrf_token": csrf_token(page.text)})
     other = app.test_client()
@@ -205,7 +205,7 @@ def test_audit_trail_shows_only_the_organisations_events_and_filters(app, client
     people.user("admin@fr.example.org", "org_admin")
     people.user("ana@fr.example.org", "analyst")
     people.user("hans@de.example.org", "analyst", org="DE-BMI")
-    auth.login("admin@fr.example.org")
+    auth.sign_in("admin@fr.example.org")
     page = client.get("/admin/audit")
     assert page.status_code == 200
     assert "ana@fr.example.org" in page.text
@@ -230,7 +230,7 @@ def test_audit_trail_pages(app, client, auth, people):
     people.user("admin@fr.example.org", "org_admin")
     for n in range(4):
         people.user(f"user{n}@fr.example.org", "analyst")
-    auth.login("admin@fr.example.org")
+    auth.sign_in("admin@fr.example.org")
     first = client.get("/admin/audit")
     assert "Older" in first.text
     second = client.get("/admin/audit?page=2")

@@ -50,13 +50,13 @@ def labels(html: str) -> list[str]:
 def test_each_user_sees_the_links_of_their_roles(client, auth, people, roles, kind, expected):
     org = "META" if kind == "platform" else "FR-MININT"
     people.user("someone@example.org", *roles, org=org, kind=kind)
-    auth.login("someone@example.org")
+    auth.sign_in("someone@example.org")
     assert labels(client.get("/").text) == expected
 
 
 def test_every_link_leads_to_a_page_the_user_may_open(client, auth, people):
     people.user("all@example.org", "analyst", "liaison", "official", "org_admin", "sysadmin")
-    auth.login("all@example.org")
+    auth.sign_in("all@example.org")
     found = links(client.get("/").text)
     assert len(found) == 12
     for label, href, _ in found:
@@ -65,7 +65,7 @@ def test_every_link_leads_to_a_page_the_user_may_open(client, auth, people):
 
 def test_the_current_page_is_marked_and_only_it(client, auth, people):
     people.user("ana@example.org", "analyst", "liaison")
-    auth.login("ana@example.org")
+    auth.sign_in("ana@example.org")
     for path, label in [
         ("/", "Dashboard"),
         ("/bulletins/", "Inbox"),
@@ -80,7 +80,7 @@ def test_the_current_page_is_marked_and_only_it(client, auth, people):
 
 def test_links_follow_a_change_of_roles_on_the_next_request(app, client, auth, people):
     user_id = people.user("ana@example.org", "analyst")
-    auth.login("ana@example.org")
+    auth.sign_in("ana@example.org")
     assert "Compose" not in labels(client.get("/").text)
     with app.app_context():
         accounts.set_roles(CLI, user_id, ["analyst", "liaison"])
@@ -99,7 +99,7 @@ def test_signed_out_pages_have_no_navigation(client):
 
 def test_links_follow_the_application_root(app, client, auth, people):
     people.user("root@example.org", "analyst")
-    auth.login("root@example.org")
+    auth.sign_in("root@example.org")
     plain = links(client.get("/").text)
     mounted = links(client.get("/", base_url="http://localhost/ischia/").text)
     assert [href for _, href, _ in mounted] == ["/ischia" + href for _, href, _ in plain]

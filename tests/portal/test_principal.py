@@ -40,7 +40,7 @@ def same_cookie(client, worker: Flask):  # type: ignore[no-untyped-def]
 
 def test_a_dashboard_request_reads_the_session_in_one_query(app, client, auth, people):
     people.user(EMAIL, "analyst", "liaison")
-    auth.login(EMAIL)
+    auth.sign_in(EMAIL)
     statements: list[str] = []
 
     def note(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
@@ -63,7 +63,7 @@ def test_a_dashboard_request_reads_the_session_in_one_query(app, client, auth, p
 
 def test_the_user_model_is_loaded_only_when_a_view_asks_for_it(app, client, auth, people):
     people.user(EMAIL, "analyst", "liaison")
-    auth.login(EMAIL)
+    auth.sign_in(EMAIL)
     cookie = client.get_cookie(COOKIE)
     with app.test_request_context(
         "/", headers={"Cookie": f"{COOKIE}={cookie.value}"}, environ_base=client.environ_base
@@ -86,7 +86,7 @@ def test_role_changes_take_effect_on_the_next_request_in_every_worker(
     app, client, auth, people, other_worker
 ):
     user_id = people.user(EMAIL, "analyst")
-    auth.login(EMAIL)
+    auth.sign_in(EMAIL)
     elsewhere = same_cookie(client, other_worker)
     assert elsewhere.get("/admin/users").status_code == 403
     with app.app_context():
@@ -103,7 +103,7 @@ def test_logout_in_one_worker_ends_the_session_in_every_other(
     app, client, auth, people, other_worker
 ):
     people.user(EMAIL, "analyst")
-    auth.login(EMAIL)
+    auth.sign_in(EMAIL)
     elsewhere = same_cookie(client, other_worker)
     assert elsewhere.get("/").status_code == 200
     assert auth.logout().status_code == 302
@@ -115,7 +115,7 @@ def test_an_account_disabled_in_the_database_is_refused_on_the_next_request(
     app, client, auth, people
 ):
     user_id = people.user(EMAIL, "analyst")
-    auth.login(EMAIL)
+    auth.sign_in(EMAIL)
     assert client.get("/").status_code == 200
     with app.app_context(), db.write() as session:
         # Only the flag: the sessions are left for the next request to end.

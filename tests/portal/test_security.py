@@ -86,7 +86,7 @@ def table_counts(app) -> dict[str, int]:
 
 def test_every_state_changing_route_refuses_a_post_without_csrf_token(app, client, auth, people):
     people.user("root@it.example.org", "sysadmin", org="IT-MININT")
-    auth.login("root@it.example.org")
+    auth.sign_in("root@it.example.org")
     before = table_counts(app)
     checked = []
     for rule in routes(app, STATE_CHANGING):
@@ -127,7 +127,7 @@ def test_security_headers_on_every_route_signed_in_and_out(app, client, auth, pe
     people.user("root@it.example.org", "sysadmin", org="IT-MININT")
     for signed_in in (False, True):
         if signed_in:
-            auth.login("root@it.example.org")
+            auth.sign_in("root@it.example.org")
         for rule in routes(app, {"GET"}):
             with client.get(build(app, rule)) as response:
                 assert_security_headers(response)
@@ -138,14 +138,14 @@ def test_security_headers_on_every_route_signed_in_and_out(app, client, auth, pe
 
 def test_signed_in_pages_are_never_cached(client, auth, people):
     people.user("ana@fr.example.org", "analyst")
-    auth.login("ana@fr.example.org")
+    auth.sign_in("ana@fr.example.org")
     response = client.get("/")
     assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_pages_carry_no_inline_script_or_style(client, auth, people):
     people.user("root@it.example.org", "sysadmin", org="IT-MININT")
-    auth.login("root@it.example.org")
+    auth.sign_in("root@it.example.org")
     for url in ("/", "/admin/users", "/admin/audit", "/admin/organisations"):
         html = client.get(url).text
         assert "<script>" not in html and " style=" not in html and "<style" not in html
@@ -161,7 +161,7 @@ def test_pages_carry_no_inline_script_or_style(client, auth, people):
 )
 def test_error_pages_are_generic(client, auth, people, url, message):
     people.user("admin@fr.example.org", "org_admin")
-    auth.login("admin@fr.example.org")
+    auth.sign_in("admin@fr.example.org")
     response = client.get(url)
     assert response.status_code == 404
     assert "Traceback" not in response.text
@@ -185,14 +185,14 @@ def test_an_unexpected_error_shows_a_generic_page_without_a_trace(app, client):
 
 def test_a_role_the_user_lacks_gives_403(client, auth, people):
     people.user("ana@fr.example.org", "analyst")
-    auth.login("ana@fr.example.org")
+    auth.sign_in("ana@fr.example.org")
     for url in ("/admin/users", "/admin/audit", "/admin/organisations"):
         assert client.get(url).status_code == 403
 
 
 def test_session_cookies_follow_a_change_of_secret_key(app, client, auth, people):
     people.user("keys@fr.example.org", "analyst")
-    auth.login("keys@fr.example.org")
+    auth.sign_in("keys@fr.example.org")
     cookie = client.get_cookie("ischia_session").value
     assert client.get("/").status_code == 200
     old_key = app.config["SECRET_KEY"]

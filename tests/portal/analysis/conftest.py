@@ -8,15 +8,16 @@ import pytest
 from flask import Flask
 
 from portal.services.analysis import org_graphs
+from tests.conftest import World
 from tests.portal.bulletins.conftest import Desk
 from tests.portal.bulletins.sessions import Clients
 from tests.portal.conftest import People
 
 
 @pytest.fixture
-def desk(app: Flask, people: People) -> Iterator[Desk]:
+def desk(app: Flask, people: People, desk_world: World[dict[str, int]]) -> Iterator[Desk]:
     org_graphs.forget()  # each test's database starts empty under the same URL
-    yield Desk(app, people).setup()
+    yield Desk.loaded(app, people, desk_world)
     org_graphs.forget()
 
 

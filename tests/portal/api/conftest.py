@@ -9,13 +9,14 @@ from portal.extensions import db
 from portal.models import User
 from portal.services.accounts import api_tokens
 from portal.services.principals import CLI
+from tests.conftest import World
 from tests.portal.bulletins.conftest import Desk
 from tests.portal.conftest import People
 
 
 @pytest.fixture
-def desk(app: Flask, people: People) -> Desk:
-    return Desk(app, people).setup()
+def desk(app: Flask, people: People, desk_world: World[dict[str, int]]) -> Desk:
+    return Desk.loaded(app, people, desk_world)
 
 
 @pytest.fixture

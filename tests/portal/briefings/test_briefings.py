@@ -8,13 +8,18 @@ import io
 import json
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select
 
 from portal.briefings.__main__ import main as verify_main
 from portal.extensions import db
 from portal.models import AuditRecord, BriefingCopy
 from portal.services.accounts import directory as accounts
+from tests.conftest import World, Worlds
 from tests.portal.briefings.pdf_text import inked_share, page_count, page_texts
+from tests.portal.bulletins.conftest import Desk
+from tests.portal.bulletins.sessions import Clients
+from tests.portal.conftest import People
 
 ARABIC = "أبو محمد الشامي"
 
@@ -30,16 +35,36 @@ def _copies(app) -> int:
         return db.session.scalar(select(func.count()).select_from(BriefingCopy))
 
 
+@pytest.fixture(scope="module")
+def briefing_world(worlds: Worlds, desk_world: World[dict[str, int]]):
+    """A briefing of three bulletins (one TLP:RED) made by the FR analyst through the page,
+    rendered once per backend: the database it leaves, the response and the bulletins' ids."""
+
+    def make(app: Flask):
+        people = People(app)
+        desk = Desk(app, people, dict(desk_world.value))
+        ids = [
+            desk.post(title=f"{ARABIC} recruits in Lyon", marking="TLP:GREEN"),
+            desk.post(title="Facilitator moved funds", category="financing", marking="TLP:RED"),
+            desk.post(who="de.officer", recipients=("FR-MININT",), title="Channel relaunched"),
+        ]
+        response = _make(
+            Clients(app, people),
+            "fr.analyst",
+            bulletin_ids=ids,
+            cover_note="For the Tuesday meeting.",
+        )
+        assert response.status_code == 200, response.text
+        return response, ids
+
+    return worlds.build("briefing", make, on=desk_world)
+
+
 @pytest.fixture
-def briefing(desk, clients, tmp_path):
-    """A briefing of three bulletins (one TLP:RED) made by the FR analyst, saved to a file."""
-    ids = [
-        desk.post(title=f"{ARABIC} recruits in Lyon", marking="TLP:GREEN"),
-        desk.post(title="Facilitator moved funds", category="financing", marking="TLP:RED"),
-        desk.post(who="de.officer", recipients=("FR-MININT",), title="Channel relaunched"),
-    ]
-    response = _make(clients, "fr.analyst", bulletin_ids=ids, cover_note="For the Tuesday meeting.")
-    assert response.status_code == 200, response.text
+def briefing(app, briefing_world, tmp_path):
+    """The briefing world loaded into this test's database, and its PDF saved to a file."""
+    briefing_world.load(app)
+    response, ids = briefing_world.value
     path = tmp_path / "briefing.pdf"
     path.write_bytes(response.data)
     return response, path, ids

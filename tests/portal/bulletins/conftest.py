@@ -16,6 +16,7 @@ from portal.models import Bulletin, User
 from portal.services.bulletins import sealing
 from portal.services.bulletins.attachments import Upload
 from portal.services.principals import Actor, Reader
+from tests.conftest import World
 from tests.portal.conftest import People
 
 CANARY = "CANARY-7f3a9c"
@@ -63,6 +64,12 @@ class Desk:
         )
         return self
 
+    @classmethod
+    def loaded(cls, app: Flask, people: People, world: World[dict[str, int]]) -> Desk:
+        """The desk as :meth:`setup` makes it, loaded from ``desk_world`` (built once)."""
+        world.load(app)
+        return cls(app, people, dict(world.value))
+
     def reader(self, who: str) -> Reader:
         with self.app.app_context():
             user = db.session.get(User, self.users[who])
@@ -93,5 +100,5 @@ class Desk:
 
 
 @pytest.fixture
-def desk(app: Flask, people: People) -> Desk:
-    return Desk(app, people).setup()
+def desk(app: Flask, people: People, desk_world: World[dict[str, int]]) -> Desk:
+    return Desk.loaded(app, people, desk_world)

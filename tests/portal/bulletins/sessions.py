@@ -1,4 +1,5 @@
-"""Signed-in test clients for several desk users at once, each through the real login forms."""
+"""Signed-in test clients for several desk users at once, signed in by the authentication service
+(``tests.portal.conftest.sign_in``): signing in is not what these tests are about."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from portal.models import Bulletin
 from portal.services.bulletins import lifecycle, sealing
 from portal.services.principals import Actor
 from tests.portal.bulletins.conftest import Desk, document
-from tests.portal.conftest import Auth, People, csrf_token
+from tests.portal.conftest import People, csrf_token, sign_in
 
 EMAILS = {
     "it.officer": "officer@it.example",
@@ -40,7 +41,7 @@ class Clients:
         client = self._clients.get(who)
         if client is None:
             client = self.app.test_client()
-            Auth(client, self.people).login(EMAILS[who])
+            sign_in(client, self.people, EMAILS[who])
             self._clients[who] = client
         return client
 

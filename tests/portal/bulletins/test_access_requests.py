@@ -66,7 +66,7 @@ def can_read(app, desk, who, bulletin_id) -> bool:
 def test_asking_from_the_search_page_stores_a_request_without_showing_ids(
     app, client, auth, desk, scene
 ):
-    auth.login("analyst@fr.example")
+    auth.sign_in("analyst@fr.example")
     response = ask_from_search(client)
     assert response.status_code == 302
     (request,) = requests_of(app)
@@ -87,7 +87,7 @@ def test_asking_from_the_search_page_stores_a_request_without_showing_ids(
 
 
 def test_a_duplicate_pending_request_is_refused(app, client, auth, desk, scene):
-    auth.login("analyst@fr.example")
+    auth.sign_in("analyst@fr.example")
     assert ask_from_search(client).status_code == 302
     before = counts(app)
     again = ask_from_search(client)
@@ -99,11 +99,11 @@ def test_a_duplicate_pending_request_is_refused(app, client, auth, desk, scene):
 
 
 def test_approve_releases_the_bulletin_to_the_requester(app, client, auth, desk, scene):
-    auth.login("analyst@fr.example")
+    auth.sign_in("analyst@fr.example")
     ask_from_search(client)
     auth.logout()
     assert not can_read(app, desk, "fr.analyst", scene["hidden"])
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     inbox = client.get("/bulletins/requests")
     assert inbox.status_code == 200
     assert "SECRET-TITLE" in inbox.text and "FR-MININT" in inbox.text
@@ -125,16 +125,16 @@ def test_approve_releases_the_bulletin_to_the_requester(app, client, auth, desk,
     )
     assert again.status_code == 409 and "already approved" in again.text
     auth.logout()
-    auth.login("analyst@fr.example")
+    auth.sign_in("analyst@fr.example")
     page = client.get("/bulletins/search")
     assert f'href="/bulletins/{scene["hidden"]}"' in page.text and "Approved" in page.text
 
 
 def test_decline_leaves_the_requester_without_access(app, client, auth, desk, scene):
-    auth.login("analyst@fr.example")
+    auth.sign_in("analyst@fr.example")
     ask_from_search(client)
     auth.logout()
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     (request,) = requests_of(app)
     inbox = client.get("/bulletins/requests")
     declined = client.post(
@@ -150,7 +150,7 @@ def test_decline_leaves_the_requester_without_access(app, client, auth, desk, sc
         )
         assert record.details == {"request": request.id, "to": "FR-MININT"}
     auth.logout()
-    auth.login("analyst@fr.example")
+    auth.sign_in("analyst@fr.example")
     page = client.get("/bulletins/search")
     assert "Declined" in page.text and scene["hidden"] not in page.text
 
@@ -161,7 +161,7 @@ def test_a_request_of_another_organisation_is_not_found(app, client, auth, desk,
         reader = desk.reader("fr.analyst")
         access_requests.ask_about_query(reader, Actor(reader.user_id), URL, None, "IT-MININT")
     (request,) = requests_of(app)
-    auth.login(who)
+    auth.sign_in(who)
     inbox = client.get("/bulletins/requests")
     assert inbox.status_code == 200 and "SECRET-TITLE" not in inbox.text
     before = counts(app)
@@ -174,12 +174,12 @@ def test_a_request_of_another_organisation_is_not_found(app, client, auth, desk,
 
 
 def test_only_liaison_officers_answer(app, client, auth, desk, scene):
-    auth.login("analyst@it.example")
+    auth.sign_in("analyst@it.example")
     assert client.get("/bulletins/requests").status_code == 403
 
 
 def test_asking_from_the_read_page_about_an_entity(app, client, auth, desk, scene):
-    auth.login("analyst@fr.example")
+    auth.sign_in("analyst@fr.example")
     page = client.get(f"/bulletins/{scene['readable']}")
     assert "1 bulletin you cannot read, from IT-MININT" in page.text
     response = client.post(
@@ -206,7 +206,7 @@ def test_asking_from_the_read_page_about_an_entity(app, client, auth, desk, scen
 def test_bad_input_when_asking_is_a_400_and_writes_nothing(
     app, client, auth, desk, scene, data, status, message
 ):
-    auth.login("analyst@fr.example")
+    auth.sign_in("analyst@fr.example")
     before = counts(app)
     response = client.post(
         f"/bulletins/{scene['readable']}/ask", data={"csrf_token": token(client), **data}
@@ -216,7 +216,7 @@ def test_bad_input_when_asking_is_a_400_and_writes_nothing(
 
 
 def test_asking_about_a_bulletin_one_cannot_read_is_not_found(app, client, auth, desk, scene):
-    auth.login("analyst@uk.example")
+    auth.sign_in("analyst@uk.example")
     response = client.post(
         f"/bulletins/{scene['readable']}/ask",
         data={"csrf_token": token(client), "entity": "a1", "org": "IT-MININT"},

@@ -19,7 +19,7 @@ def _amend_page(client, bulletin_id: str):
 
 def test_amend_makes_version_two_linked_to_version_one(app, client, auth, desk):
     first = desk.post(uploads=[("photo.png", PNG)])
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     page = _amend_page(client, first)
     assert page.status_code == 200
     state = FormState(page.text)
@@ -56,7 +56,7 @@ def test_amend_makes_version_two_linked_to_version_one(app, client, auth, desk):
 
 def test_amend_without_keeping_attachments(app, client, auth, desk):
     first = desk.post(uploads=[("photo.png", PNG)])
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     data = form_values(_amend_page(client, first).text)
     data.pop("keep_attachments")
     data["send"] = "1"
@@ -66,7 +66,7 @@ def test_amend_without_keeping_attachments(app, client, auth, desk):
 
 def test_amend_errors_keep_the_form_and_write_nothing(app, client, auth, desk):
     first = desk.post()
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     data = form_values(_amend_page(client, first).text)
     data.update(title="", send="1")
     before = counts(app)
@@ -88,7 +88,7 @@ def test_amend_errors_keep_the_form_and_write_nothing(app, client, auth, desk):
 )
 def test_only_the_originators_officers_amend(app, client, auth, desk, who, status):
     first = desk.post()
-    auth.login(who)
+    auth.sign_in(who)
     assert _amend_page(client, first).status_code == status
     token = csrf_token(client.get("/").text)
     before = counts(app)
@@ -99,14 +99,14 @@ def test_only_the_originators_officers_amend(app, client, auth, desk, who, statu
 
 
 def test_amend_of_an_unknown_id_is_not_found(app, client, auth, desk):
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     assert _amend_page(client, "0" * 32).status_code == 404
     assert _amend_page(client, "not-an-id").status_code == 404
 
 
 def test_the_read_page_offers_amend_and_opening_the_form_is_audited(app, client, auth, desk):
     first = desk.post()
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     assert f"/bulletins/{first}/amend" in client.get(f"/bulletins/{first}").text
     assert _amend_page(client, first).status_code == 200
     with app.app_context():
@@ -119,5 +119,5 @@ def test_the_read_page_offers_amend_and_opening_the_form_is_audited(app, client,
 
 def test_recipients_are_not_offered_amend(client, auth, desk):
     first = desk.post()
-    auth.login("analyst@fr.example")
+    auth.sign_in("analyst@fr.example")
     assert "/amend" not in client.get(f"/bulletins/{first}").text

@@ -27,7 +27,7 @@ from tests.portal.conftest import csrf_token
 
 
 def test_officer_composes_with_entities_relations_and_attachment(app, client, auth, desk):
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     response = post(client, fields(page_token(client)), files=[("photo.png", PNG)])
     assert response.status_code == 302, response.text
     bulletin = latest(app)
@@ -77,7 +77,7 @@ def test_the_page_offers_ministries_and_observers_but_never_platforms_or_itself(
     app, client, auth, desk, people
 ):
     people.org("EU-COM", "observer")
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     page = client.get("/bulletins/new")
     assert page.status_code == 200
     html = page.text
@@ -118,7 +118,7 @@ def test_the_page_offers_ministries_and_observers_but_never_platforms_or_itself(
 def test_every_wrong_value_is_shown_at_its_field_and_writes_nothing(
     app, client, auth, desk, change, files, anchor, message
 ):
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     data = fields(page_token(client), **change)
     before = counts(app)
     response = post(client, data, files=files)
@@ -143,7 +143,7 @@ def test_every_wrong_value_is_shown_at_its_field_and_writes_nothing(
 
 
 def test_sender_author_and_roles_in_the_request_are_ignored(app, client, auth, desk):
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     with app.app_context():
         de = db.session.scalar(select(Organisation).where(Organisation.code == "DE-BMI"))
         fr_officer = desk.users["fr.officer"]
@@ -167,7 +167,7 @@ def test_sender_author_and_roles_in_the_request_are_ignored(app, client, auth, d
 
 @pytest.mark.parametrize("who", ["analyst@it.example", "trust@platform.example"])
 def test_analysts_and_platforms_cannot_compose(app, client, auth, desk, who):
-    auth.login(who)
+    auth.sign_in(who)
     assert client.get("/bulletins/new").status_code in (403, 404)
     token = csrf_token(client.get("/").text)
     before = counts(app)
@@ -176,7 +176,7 @@ def test_analysts_and_platforms_cannot_compose(app, client, auth, desk, who):
 
 
 def test_add_entity_and_relation_rows_keep_what_was_typed(app, client, auth, desk):
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     data = fields(page_token(client), add_entity="1", send=None)
     assert "send" not in data
     before = counts(app)
@@ -194,7 +194,7 @@ def test_add_entity_and_relation_rows_keep_what_was_typed(app, client, auth, des
 
 
 def test_preview_renders_the_body_safely(app, client, auth, desk):
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     data = fields(page_token(client), body="**bold** <script>alert(1)</script>", preview="1")
     response = post(client, data)
     assert response.status_code == 200
@@ -203,7 +203,7 @@ def test_preview_renders_the_body_safely(app, client, auth, desk):
 
 
 def test_an_oversized_request_gets_a_clear_413_page(app, client, auth, desk):
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     token = page_token(client)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # this test's own app
     before = counts(app)
@@ -215,7 +215,7 @@ def test_an_oversized_request_gets_a_clear_413_page(app, client, auth, desk):
 
 @pytest.mark.parametrize("hostile", XSS_CORPUS)
 def test_hostile_text_comes_back_inert_in_the_redisplayed_form(app, client, auth, desk, hostile):
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     token = page_token(client)
 
     def attempt(text: str) -> str:

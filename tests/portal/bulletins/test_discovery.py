@@ -121,7 +121,7 @@ def test_no_hit_when_nothing_hidden_names_it(app, desk, scene):
 
 
 def test_the_search_page_shows_counts_and_organisations_only(app, client, auth, desk, scene):
-    auth.login("analyst@fr.example")
+    auth.sign_in("analyst@fr.example")
     page = client.get("/bulletins/search?" + urlencode({"q": "https://t.me/Example_Media"}))
     assert page.status_code == 200
     assert "also appears in 2 bulletins you cannot read, from DE-BMI and IT-MININT" in page.text
@@ -134,7 +134,7 @@ def test_the_search_page_shows_counts_and_organisations_only(app, client, auth, 
 
 
 def test_the_read_page_says_which_entities_appear_elsewhere(app, client, auth, desk, scene):
-    auth.login("analyst@fr.example")
+    auth.sign_in("analyst@fr.example")
     page = client.get(f"/bulletins/{scene['it_to_fr']}")
     assert page.status_code == 200
     assert "2 bulletins you cannot read, from DE-BMI and IT-MININT" in page.text
@@ -153,7 +153,7 @@ def test_the_read_page_says_which_entities_appear_elsewhere(app, client, auth, d
     ],
 )
 def test_bad_search_input_is_a_400_with_a_message(app, client, auth, desk, args, message):
-    auth.login("analyst@fr.example")
+    auth.sign_in("analyst@fr.example")
     page = client.get("/bulletins/search?" + urlencode(args))
     assert page.status_code == 400 and message in page.text
 
@@ -166,5 +166,5 @@ def test_a_national_number_without_a_country_asks_for_the_international_form(app
 def test_platform_partners_cannot_search(app, client, auth, desk, scene):
     with app.app_context(), pytest.raises(NotFound):
         discovery.search(desk.reader("platform"), "@example_media", "telegram")
-    auth.login("trust@platform.example")
+    auth.sign_in("trust@platform.example")
     assert client.get("/bulletins/search?q=%40example_media&platform=telegram").status_code == 404

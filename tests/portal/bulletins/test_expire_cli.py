@@ -82,7 +82,7 @@ def test_a_sysadmin_can_expire_on_demand(app, client, auth, desk, people):
         # As if its retention date had come (the form refuses a date in the past).
         session.get(Bulletin, due).expires_at = datetime.now(UTC) - timedelta(minutes=1)
     people.user("root@it.example", "sysadmin", org="IT-MININT")
-    auth.login("root@it.example")
+    auth.sign_in("root@it.example")
     page = client.get("/bulletins/retention")
     assert page.status_code == 200 and "<strong>1</strong> bulletin passed" in page.text
     response = client.post("/bulletins/retention", data={"csrf_token": csrf_token(page.text)})
@@ -95,5 +95,5 @@ def test_a_sysadmin_can_expire_on_demand(app, client, auth, desk, people):
         )
         assert record.actor_email == "root@it.example"
     auth.logout()
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     assert client.get("/bulletins/retention").status_code == 403

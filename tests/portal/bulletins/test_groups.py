@@ -76,7 +76,7 @@ def create(client, name: str, members: list[str]):
 
 
 def test_admin_creates_changes_and_deletes_a_group(app, client, auth, admins):
-    auth.login("admin@it.example")
+    auth.sign_in("admin@it.example")
     page = client.get("/bulletins/groups")
     assert page.status_code == 200 and "Sharing groups of IT-MININT" in page.text
     assert "PLATFORM-X" not in page.text and 'value="IT-MININT"' not in page.text
@@ -125,7 +125,7 @@ def test_admin_creates_changes_and_deletes_a_group(app, client, auth, admins):
 def test_bad_groups_are_refused_with_a_message_and_nothing_written(
     app, client, auth, admins, name, members, status, anchor, message
 ):
-    auth.login("admin@it.example")
+    auth.sign_in("admin@it.example")
     assert create(client, "Schengen partners", ["FR-MININT"]).status_code == 302
     before = groups_of(app, "IT-MININT")
     audit_before = counts(app)[-1]
@@ -139,11 +139,11 @@ def test_bad_groups_are_refused_with_a_message_and_nothing_written(
 
 
 def test_another_organisations_group_is_not_found(app, client, auth, admins):
-    auth.login("admin@it.example")
+    auth.sign_in("admin@it.example")
     create(client, "Schengen partners", ["FR-MININT", "DE-BMI"])
     auth.logout()
     gid = group_id(app, "Schengen partners")
-    auth.login("admin@fr.example")
+    auth.sign_in("admin@fr.example")
     listing = client.get("/bulletins/groups").text
     assert "Schengen partners" not in listing
     token = csrf_token(listing)
@@ -168,12 +168,12 @@ def test_another_organisations_group_is_not_found(app, client, auth, admins):
     ],
 )
 def test_only_ministry_admins_manage_groups(app, client, auth, admins, who, status):
-    auth.login(who)
+    auth.sign_in(who)
     assert client.get("/bulletins/groups").status_code == status
 
 
 def _make_group(app, auth, client, members=("FR-MININT", "DE-BMI")) -> int:
-    auth.login("admin@it.example")
+    auth.sign_in("admin@it.example")
     assert create(client, "Schengen partners", list(members)).status_code == 302
     auth.logout()
     return group_id(app, "Schengen partners")
@@ -181,7 +181,7 @@ def _make_group(app, auth, client, members=("FR-MININT", "DE-BMI")) -> int:
 
 def test_officer_sends_to_a_group_and_it_expands_to_its_members(app, client, auth, admins):
     gid = _make_group(app, auth, client)
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     page = client.get("/bulletins/new").text
     assert "Schengen partners" in page and "DE-BMI, FR-MININT" in page
     data = fields(csrf_token(page), recipients=["UK-HO"], groups=[str(gid)])
@@ -207,7 +207,7 @@ def test_officer_sends_to_a_group_and_it_expands_to_its_members(app, client, aut
 )
 def test_group_misuse_is_refused_at_the_groups_field(app, client, auth, admins, change, message):
     gid = _make_group(app, auth, client)
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     data = fields(page_token(client), **{"groups": [str(gid)], **change})
     before = counts(app)
     response = post(client, data)
@@ -220,7 +220,7 @@ def test_group_misuse_is_refused_at_the_groups_field(app, client, auth, admins, 
 
 def test_another_organisations_group_cannot_be_used_in_compose(app, client, auth, admins):
     gid = _make_group(app, auth, client)
-    auth.login("officer@fr.example")
+    auth.sign_in("officer@fr.example")
     with app.app_context():
         before = db.session.scalar(select(func.count()).select_from(Bulletin))
     response = post(client, fields(page_token(client), recipients=None, groups=[str(gid)]))

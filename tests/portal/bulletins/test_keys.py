@@ -11,7 +11,7 @@ def test_directory_lists_fingerprints_that_match_the_verification_panel(app, cli
     with app.app_context():
         reader = desk.reader("fr.analyst")
         seal = reading.read_bulletin(reader, Actor(reader.user_id), bulletin_id).seal
-    auth.login("analyst@fr.example")
+    auth.sign_in("analyst@fr.example")
     page = client.get("/bulletins/keys")
     assert page.status_code == 200
     for code in ("IT-MININT", "FR-MININT", "DE-BMI", "UK-HO"):
@@ -21,5 +21,5 @@ def test_directory_lists_fingerprints_that_match_the_verification_panel(app, cli
 
 
 def test_platform_partners_do_not_see_the_directory(client, auth, desk):
-    auth.login("trust@platform.example")
+    auth.sign_in("trust@platform.example")
     assert client.get("/bulletins/keys").status_code == 404

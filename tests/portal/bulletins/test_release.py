@@ -45,7 +45,7 @@ def test_originator_releases_and_the_new_organisation_reads_with_a_signed_grant(
     app, client, auth, desk
 ):
     bulletin_id = desk.post(title="Channel moved")
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     page = client.get(f"/bulletins/{bulletin_id}")
     assert page.status_code == 200
     assert f'action="/bulletins/{bulletin_id}/release"' in page.text
@@ -79,7 +79,7 @@ def test_anyone_but_the_originator_gets_not_found(app, client, auth, desk, who):
         "uk.officer": "officer@uk.example",
         "platform": "trust@platform.example",
     }[who]
-    auth.login(email)
+    auth.sign_in(email)
     if who.startswith("fr"):
         page = client.get(f"/bulletins/{bulletin_id}")
         assert (
@@ -108,7 +108,7 @@ def test_an_analyst_of_the_originator_may_not_release(app, desk):
 
 def test_releasing_twice_says_so_and_changes_nothing(app, client, auth, desk):
     bulletin_id = desk.post()
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     assert post_release(client, bulletin_id, org="UK-HO").status_code == 302
     before = counts(app)
     again = post_release(client, bulletin_id, org="UK-HO")
@@ -129,7 +129,7 @@ def test_releasing_twice_says_so_and_changes_nothing(app, client, auth, desk):
 )
 def test_bad_organisation_is_refused_with_a_message(app, client, auth, desk, org, message):
     bulletin_id = desk.post()
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     before = counts(app)
     response = post_release(client, bulletin_id, org=org)
     assert response.status_code == 400
@@ -139,7 +139,7 @@ def test_bad_organisation_is_refused_with_a_message(app, client, auth, desk, org
 
 def test_red_needs_an_explicit_confirmation(app, client, auth, desk):
     bulletin_id = desk.post(marking="TLP:RED", recipients=["FR-MININT"])
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     page = client.get(f"/bulletins/{bulletin_id}")
     assert 'name="confirm_red"' in page.text
     before = counts(app)

@@ -64,7 +64,7 @@ def post_retract(client, bulletin_id, **data):
 def test_retracting_shreds_every_version_and_nobody_can_open_it(app, client, auth, desk, series):
     with app.app_context():
         ciphertexts = {b: db.session.get(Bulletin, b).content for b in series}
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     page = client.get(f"/bulletins/{series[1]}")
     assert "every version" in page.text and "v1, v2" in page.text
     response = post_retract(client, series[1], confirm="y")
@@ -109,7 +109,7 @@ def test_retracting_shreds_every_version_and_nobody_can_open_it(app, client, aut
 
 
 def test_retraction_needs_the_confirmation(app, client, auth, desk, series):
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     before = counts(app)
     response = post_retract(client, series[1])
     assert response.status_code == 400
@@ -121,7 +121,7 @@ def test_retraction_needs_the_confirmation(app, client, auth, desk, series):
     "email", ["officer@fr.example", "officer@uk.example", "trust@platform.example"]
 )
 def test_anyone_but_the_originator_gets_not_found(app, client, auth, desk, series, email):
-    auth.login(email)
+    auth.sign_in(email)
     before = counts(app)
     for method in ("get", "post"):
         response = getattr(client, method)(
@@ -141,6 +141,6 @@ def test_retracting_twice_says_it_is_already_retracted(app, client, auth, desk, 
         with pytest.raises(NotFound):
             fr = desk.reader("fr.officer")
             lifecycle.retract(fr, Actor(fr.user_id), series[1], confirmed=True)
-    auth.login("officer@it.example")
+    auth.sign_in("officer@it.example")
     again = post_retract(client, series[1], confirm="y")
     assert again.status_code == 409 and "already retracted" in again.text
