@@ -43,12 +43,12 @@ system-packages:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-## test: install everything the suite needs, then run all of it (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)
+## test: install everything the suite needs, then run all of it (SQLite, and PostgreSQL when TEST_DATABASE_URL is set), with line coverage
 test: $(STAMP) $(VENDOR_STAMP) system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest --cov=portal --cov=crypto --cov=graph --cov-report=term:skip-covered
 
 ## test-fast: the suite without the browser tests
 test-fast: $(STAMP) $(VENDOR_STAMP)
