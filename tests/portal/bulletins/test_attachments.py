@@ -28,7 +28,9 @@ def downloads(app) -> list[AuditRecord]:
     with app.app_context():
         return list(
             db.session.scalars(
-                select(AuditRecord).where(AuditRecord.event == "attachment.downloaded")
+                select(AuditRecord)
+                .where(AuditRecord.event == "attachment.downloaded")
+                .order_by(AuditRecord.seq)
             )
         )
 
