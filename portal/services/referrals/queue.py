@@ -32,7 +32,9 @@ from portal.services.referrals import access
 from portal.services.referrals.intake import deadline
 from portal.services.referrals.ledger import Event, Scalar, append, moment
 from portal.services.referrals.vocabulary import (
+    MAX_PAGE,
     NEEDS_REASON,
+    OPEN,
     TAKEDOWNS,
     Category,
     Outcome,
@@ -40,8 +42,6 @@ from portal.services.referrals.vocabulary import (
     choice,
 )
 
-OPEN = (ItemState.RECEIVED.value, ItemState.CLAIMED.value)
-MAX_PAGE = 200
 MAX_NOTE = 2000
 _COUNTRY_LENGTH = 2
 

@@ -25,10 +25,9 @@ from portal.services.principals import Actor, Reader
 from portal.services.referrals import access
 from portal.services.referrals.intake import deadline
 from portal.services.referrals.ledger import Event, append, moment
+from portal.services.referrals.vocabulary import MAX_PAGE, OPEN
 
-OPEN = (ItemState.RECEIVED.value, ItemState.CLAIMED.value)
 MAX_TEXT = 2000
-MAX_PAGE = 200
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,12 @@ import enum
 from datetime import timedelta
 from typing import TypeVar
 
-from portal.models import ReferralKind
+from portal.models import ItemState, ReferralKind
 from portal.services.errors import InvalidInput
+
+# Items still waiting for the platform's decision, on both sides' lists.
+OPEN = (ItemState.RECEIVED.value, ItemState.CLAIMED.value)
+MAX_PAGE = 200  # rows per page of a queue or a referrer's list
 
 ORDER_DEADLINE = timedelta(hours=1)  # Regulation (EU) 2021/784, Art. 3(3): not configurable
 ORDER_RULE = (
