@@ -44,6 +44,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.briefings.blueprint import load_views as load_briefings
     from portal.bulletins.blueprint import load_views
     from portal.dashboard.views import blueprint as dashboard
+    from portal.referrals.blueprint import load_views as load_referrals
     from portal.taxii.views import blueprint as taxii
 
     for blueprint in (
@@ -53,6 +54,7 @@ def register_blueprints(app: Flask) -> None:
         load_briefings(),
         load_analysis(),
         load_api(),
+        load_referrals(),
         taxii,
         tokens,
         admin,

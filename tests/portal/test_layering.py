@@ -13,7 +13,17 @@ import pytest
 import portal
 
 PORTAL = Path(portal.__file__).parent
-BLUEPRINTS = ("admin", "analysis", "api", "auth", "briefings", "bulletins", "dashboard", "taxii")
+BLUEPRINTS = (
+    "admin",
+    "analysis",
+    "api",
+    "auth",
+    "briefings",
+    "bulletins",
+    "dashboard",
+    "referrals",
+    "taxii",
+)
 # Inside portal/services: a domain may import only from its own package and lower ranks.
 SERVICE_RANKS = {
     "errors": 0,

@@ -1,0 +1,1 @@
+"""Content referrals and removal orders: the ministries' side and the platforms' side."""

@@ -1,0 +1,14 @@
+"""The ``referrals`` blueprint object, shared by the view modules of this package."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+blueprint = Blueprint("referrals", __name__, url_prefix="/referrals")
+
+
+def load_views() -> Blueprint:
+    """Import every view module so its routes are registered, then return the blueprint."""
+    from portal.referrals import views  # noqa: F401
+
+    return blueprint
