@@ -28,6 +28,7 @@ BLUEPRINTS = (
 SERVICE_RANKS = {
     "errors": 0,
     "principals": 0,
+    "spreadsheets": 0,
     "audit": 1,
     "organisations": 2,
     "accounts": 3,
