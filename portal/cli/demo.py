@@ -8,6 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from portal.cli.errors import reported
 from portal.demo import bulletins as demo_bulletins
+from portal.demo import referrals as demo_referrals
 from portal.demo import seeding as demo
 from portal.services.accounts import directory as accounts
 from portal.services.accounts import mfa
@@ -21,9 +22,17 @@ from portal.services.accounts import mfa
     show_default=True,
     help="How many synthetic bulletins to seal and post (none if demo bulletins exist).",
 )
+@click.option(
+    "--referrals",
+    type=click.IntRange(min=0),
+    default=400,
+    show_default=True,
+    help="How many demo referrals and removal orders to the platforms (none if some exist).",
+)
 @with_appcontext
-def seed_demo(bulletins: int) -> None:
-    """Create the demo organisations, one demo user per role and demo bulletins (idempotent)."""
+def seed_demo(bulletins: int, referrals: int) -> None:
+    """Create the demo organisations, one demo user per role, demo bulletins and demo referrals
+    (idempotent)."""
     if current_app.config["PRODUCTION"]:
         raise click.ClickException("seed-demo is refused in production (ISCHIA_PRODUCTION is on)")
     orgs, users = demo.seed()
@@ -39,6 +48,17 @@ def seed_demo(bulletins: int) -> None:
             f"{report.identifiers} distinct identifiers, {report.read_receipts} read receipts, "
             f"{report.acknowledgements} acknowledgements in {report.seconds:.1f} s "
             f"({report.per_second:.0f} bulletins/s)"
+        )
+    with reported():
+        made = demo_referrals.seed_referrals(referrals)
+    if made.skipped:
+        click.echo("demo referrals: some exist already, none added")
+    elif referrals:
+        click.echo(
+            f"demo referrals: {made.referrals} ({made.orders} removal orders) with {made.items} "
+            f"items, {made.decided} decided, {made.open} open or withdrawn, "
+            f"{made.shared_cases} cases referred by several organisations, "
+            f"in {made.seconds:.1f} s"
         )
 
 

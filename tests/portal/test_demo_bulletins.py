@@ -47,7 +47,7 @@ FICTIONAL_PHONE = re.compile(r"^\+(447700900\d{3}|3363998\d{4}|1\d{3}55501\d{2})
 
 
 def seeded(runner, count: int = COUNT) -> str:
-    result = runner.invoke(args=["seed-demo", "--bulletins", str(count)])
+    result = runner.invoke(args=["seed-demo", "--bulletins", str(count), "--referrals", "0"])
     assert result.exit_code == 0, result.output
     return result.output
 
