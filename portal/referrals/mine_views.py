@@ -39,9 +39,13 @@ def mine() -> Page:
         kind=form.kind.data or None,
     )
     try:
-        page = referrer.own_page(reader, filters, page=form.page.data or 1, size=PAGE_SIZE)
+        page = referrer.own_page(
+            reader, filters, page=form.page.data or 1, size=form.size.data or PAGE_SIZE
+        )
     except InvalidInput as error:
-        target = form[error.field] if error.field in ("state", "kind", "page") else form.state
+        target = (
+            form[error.field] if error.field in ("state", "kind", "page", "size") else form.state
+        )
         target.errors = [*target.errors, error.message]
         return render_template("referrals/mine.html", form=form, page=None, args=args), 400
     return render_template("referrals/mine.html", form=form, page=page, args=args), 200

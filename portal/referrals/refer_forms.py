@@ -32,7 +32,7 @@ from portal.models import ItemState, ReferralKind
 from portal.services.errors import ServiceError
 from portal.services.referrals.intake import MAX_ITEMS, ItemDraft, ReferralDraft
 from portal.services.referrals.referring import Platform
-from portal.services.referrals.vocabulary import Category, ContentType, Outcome
+from portal.services.referrals.vocabulary import MAX_PAGE, Category, ContentType, Outcome
 
 FIRST_ROWS = 3  # item rows offered on a new page; "Add another item" adds more
 
@@ -240,6 +240,9 @@ class MineFilterForm(Form):
     platform = SelectField("Platform", validate_choice=False)
     kind = SelectField("Kind", choices=_choices(KINDS, "Any kind"), validate_choice=False)
     page = IntegerField("Page", validators=[Optional(), NumberRange(min=1)], default=1)
+    size = IntegerField(
+        "Items a page", validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)], default=50
+    )
 
     def offer(self, platforms: list[Platform]) -> None:
         self.platform.choices = [SelectChoice("", "Any platform")] + [

@@ -144,12 +144,13 @@ def own_items(
 
 @dataclass(frozen=True)
 class OwnFilter:
-    """Narrows the referrer's list: an item state, a platform (its code), a kind; or the items
-    decided since a moment, latest decision first."""
+    """Narrows the referrer's list: an item state, a platform (its code), a kind, one referral
+    (its items in their order); or the items decided since a moment, latest decision first."""
 
     state: str | None = None
     platform: str | None = None
     kind: str | None = None
+    referral: str | None = None
     decided_since: datetime | None = None
 
 
@@ -184,6 +185,8 @@ def own_page(
         query = query.where(ReferralItem.kind == choice(ReferralKind, filters.kind, "kind").value)
     if filters.platform:
         query = query.where(Organisation.code == filters.platform.strip().upper())
+    if filters.referral is not None:
+        query = query.where(ReferralItem.referral_id == filters.referral)
     if filters.decided_since is not None:
         query = query.where(ReferralItem.decided_at >= moment(filters.decided_since)).order_by(
             ReferralItem.decided_at.desc()

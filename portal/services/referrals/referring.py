@@ -16,12 +16,12 @@ from datetime import datetime
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Organisation, OrgKind, Referral, ReferralItem, ReferralKind, Role
+from portal.models import Organisation, OrgKind, Referral, ReferralKind, Role
 from portal.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from portal.services.principals import Actor, Reader
 from portal.services.referrals import access, intake, referrer, suggestions
 from portal.services.referrals.intake import ReferralDraft, Referred, Verification
-from portal.services.referrals.referrer import HistoryEntry, OwnItem
+from portal.services.referrals.referrer import HistoryEntry, OwnFilter, OwnItem
 from portal.services.referrals.vocabulary import ORDER_RULE, Category, ContentType, choice
 
 
@@ -197,12 +197,9 @@ def sent(reader: Reader, referral_id: str, *, now: datetime | None = None) -> Se
     referral: Referral = access.visible_referral(session, reader, referral_id)
     if referral.referrer_org_id != reader.org_id:
         raise NotFound()
-    ids = session.scalars(
-        select(ReferralItem.id)
-        .where(ReferralItem.referral_id == referral.id)
-        .order_by(ReferralItem.position)
-    ).all()
-    items = [referrer.own_item(reader, item_id, now=now) for item_id in ids]
+    items = referrer.own_page(
+        reader, OwnFilter(referral=referral.id), size=intake.MAX_ITEMS, now=now
+    ).items
     platform = session.get_one(Organisation, referral.platform_org_id)
     return Sent(
         id=referral.id,

@@ -229,6 +229,12 @@ def test_my_referrals_shows_state_outcome_time_and_others_never_who(app, client,
     assert "https://m.example/order" in on_y and "https://m.example/waiting" not in on_y
     assert client.get("/referrals/mine?state=lost").status_code == 400
     assert client.get("/referrals/mine?page=0").status_code == 400
+    assert client.get("/referrals/mine?size=201").status_code == 400  # vocabulary.MAX_PAGE
+    one = client.get("/referrals/mine?size=1&kind=referral").text
+    assert one.count('href="/referrals/mine/') == 1
+    assert 'href="/referrals/mine?page=2&amp;size=1&amp;kind=referral">Next' in one
+    last = client.get("/referrals/mine?size=1&kind=referral&page=2").text
+    assert "Next" not in last and "Previous" in last
     assert "No item matches" in client.get("/referrals/mine?state=withdrawn").text
     assert client.get(f"/referrals/mine/{decided_id}").status_code == 200
 

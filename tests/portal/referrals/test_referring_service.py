@@ -153,6 +153,8 @@ def test_the_own_list_filters_and_pages(app, world):
         on_y = referrer.own_page(de, OwnFilter(platform="platform-y"), now=NOW).items
         assert [i.url for i in on_y] == ["https://l.example/y"]
         assert referrer.own_page(de, OwnFilter(platform="NOWHERE"), now=NOW).items == []
+        one = referrer.own_page(de, OwnFilter(referral=orders[0].referral_id), now=NOW).items
+        assert [i.id for i in one] == [orders[0].id]
         assert referrer.own_page(de, OwnFilter(state="decided"), now=NOW).items == []
         for bad in (OwnFilter(state="lost"), OwnFilter(kind="warning")):
             with pytest.raises(InvalidInput) as refused:
