@@ -80,7 +80,7 @@ STATES: dict[str, str] = {
     ItemState.WITHDRAWN: "Withdrawn",
 }
 EVENTS = {
-    "received": "Received by the platform",
+    "received": "Sent, and received by the platform",
     "first_opened": "First opened by the platform",
     "claimed": "Taken on by the platform",
     "decided": "Decided",

@@ -110,7 +110,7 @@ def test_a_ministry_refers_three_urls_and_sees_the_outcomes(
 
         page.get_by_role("link", name=URLS[0]).click()
         history = page.locator("ol.timeline")
-        expect(history).to_contain_text("Received by the platform")
+        expect(history).to_contain_text("Sent, and received by the platform")
         expect(history).to_contain_text("First opened by the platform")
         expect(history).to_contain_text("Outcome: Removed")
         expect(page.get_by_role("heading", name="Withdraw this item")).to_have_count(0)

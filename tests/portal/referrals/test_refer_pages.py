@@ -255,7 +255,7 @@ def test_the_item_page_answers_withdraws_and_shows_complaints(app, client, auth,
     html = page.text
     assert "The platform asks" in html and str(escape(question)) in html
     assert "<script>alert" not in html
-    assert "Received by the platform" in html and "The platform asked a question" in html
+    assert "Sent, and received by the platform" in html and "The platform asked a question" in html
     token = csrf_token(html)
     empty = client.post(f"/referrals/mine/{ids[0]}/answer", data={"csrf_token": token})
     assert empty.status_code == 400 and 'id="answer-error">Write an answer.' in empty.text
