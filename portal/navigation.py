@@ -53,6 +53,13 @@ _MAIN: tuple[_Entry, ...] = (
     _Entry("Inbox", "bulletins.inbox", _ministry(), ("bulletins.inbox", "bulletins.read")),
     _Entry("Compose", "bulletins.compose", _ministry(Role.LIAISON), ("bulletins.compose",)),
     _Entry("Search", "bulletins.search", _ministry(), ("bulletins.search", "bulletins.ask")),
+    _Entry("Refer content", "referrals.refer", _ministry(Role.LIAISON), ("referrals.refer",)),
+    _Entry(
+        "My referrals",
+        "referrals.mine",
+        _ministry(Role.LIAISON),
+        ("referrals.mine", "referrals.mine_item", "referrals.sent"),
+    ),
     _Entry("Analysis", "analysis.workspace_page", _ministry(Role.ANALYST), (), section="analysis"),
     _Entry(
         "Briefings",

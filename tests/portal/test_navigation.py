@@ -30,7 +30,15 @@ def labels(html: str) -> list[str]:
         (
             ("liaison",),
             "member",
-            ["Dashboard", "Inbox", "Compose", "Search", "Access requests"],
+            [
+                "Dashboard",
+                "Inbox",
+                "Compose",
+                "Search",
+                "Refer content",
+                "My referrals",
+                "Access requests",
+            ],
         ),
         (("official",), "member", ["Dashboard", "Inbox", "Search", "Briefings"]),
         (
@@ -58,7 +66,7 @@ def test_every_link_leads_to_a_page_the_user_may_open(client, auth, people):
     people.user("all@example.org", "analyst", "liaison", "official", "org_admin", "sysadmin")
     auth.sign_in("all@example.org")
     found = links(client.get("/").text)
-    assert len(found) == 12
+    assert len(found) == 14
     for label, href, _ in found:
         assert client.get(href).status_code == 200, label
 

@@ -25,7 +25,7 @@ from portal.services.principals import Actor, Reader
 from portal.services.referrals import access
 from portal.services.referrals.intake import deadline
 from portal.services.referrals.ledger import Event, append, moment
-from portal.services.referrals.vocabulary import MAX_PAGE, OPEN
+from portal.services.referrals.vocabulary import MAX_PAGE, OPEN, choice
 
 MAX_TEXT = 2000
 
@@ -140,6 +140,66 @@ def own_items(
         .limit(size)
     )
     return [_own(item, platform, others, now) for item, platform, others in rows]
+
+
+@dataclass(frozen=True)
+class OwnFilter:
+    """Narrows the referrer's list: an item state, a platform (its code), a kind, one referral
+    (its items in their order); or the items decided since a moment, latest decision first."""
+
+    state: str | None = None
+    platform: str | None = None
+    kind: str | None = None
+    referral: str | None = None
+    decided_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OwnPage:
+    items: list[OwnItem]
+    page: int
+    has_more: bool
+
+
+def own_page(
+    reader: Reader,
+    filters: OwnFilter = OwnFilter(),
+    *,
+    page: int = 1,
+    size: int = 50,
+    now: datetime | None = None,
+) -> OwnPage:
+    """A page of the organisation's items, newest first, narrowed by ``filters`` (its liaison
+    officers only); an unknown state or kind is InvalidInput naming the filter, an unknown
+    platform simply matches nothing."""
+    access.require_liaison(reader)
+    now = moment(now)
+    if page < 1:
+        raise InvalidInput("Pages start at 1.", field="page")
+    if not 1 <= size <= MAX_PAGE:
+        raise InvalidInput(f"Show 1 to {MAX_PAGE} items a page.", field="size")
+    query = _query(reader)
+    if filters.state:
+        query = query.where(ReferralItem.state == choice(ItemState, filters.state, "state").value)
+    if filters.kind:
+        query = query.where(ReferralItem.kind == choice(ReferralKind, filters.kind, "kind").value)
+    if filters.platform:
+        query = query.where(Organisation.code == filters.platform.strip().upper())
+    if filters.referral is not None:
+        query = query.where(ReferralItem.referral_id == filters.referral)
+    if filters.decided_since is not None:
+        query = query.where(ReferralItem.decided_at >= moment(filters.decided_since)).order_by(
+            ReferralItem.decided_at.desc()
+        )
+    rows = db.session().execute(
+        query.order_by(
+            ReferralItem.received_at.desc(), ReferralItem.referral_id, ReferralItem.position
+        )
+        .offset((page - 1) * size)
+        .limit(size + 1)
+    )
+    items = [_own(item, platform, others, now) for item, platform, others in rows]
+    return OwnPage(items[:size], page, len(items) > size)
 
 
 def own_item(reader: Reader, item_id: str, *, now: datetime | None = None) -> OwnItem:
