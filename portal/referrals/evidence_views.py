@@ -81,7 +81,8 @@ def upload_evidence(item_id: str) -> Response | tuple[str, int]:
         return render_template("referrals/evidence.html", panel=panel), error.status
     except ServiceError:
         raise
-    flash(f"Attached {info.filename} (SHA-256 {info.sha256[:16]}…).", "success")
+    # The name stays out of the flash message: the session cookie is signed, not encrypted.
+    flash(f"Evidence attached: SHA-256 {info.sha256[:16]}…, {info.size} bytes.", "success")
     return redirect(_local(next_url) or url_for("referrals.evidence_page", item_id=item_id))
 
 

@@ -1,7 +1,8 @@
 """Evidence on a referral item: a captured copy of the content, sealed for the two parties.
 
 The referring organisation attaches a file (a video, an image, a PDF, a saved page, anything
-up to ``REFERRAL_EVIDENCE_MAX_BYTES``) to one of its items while the item is open. The file
+up to ``REFERRAL_EVIDENCE_MAX_BYTES``) to one of its items while the item is open (not
+decided, or waiting on the referrer's answer to a question). The file
 is sealed with :func:`crypto.seal` like a bulletin attachment: the content key is wrapped for
 the referrer and the addressed platform only, the envelope is signed by the referrer, and the
 filename and content type travel inside the sealed payload. The database holds the envelope,
@@ -39,6 +40,7 @@ from crypto import Envelope, EnvelopeError, Opened, open_envelope, seal
 from crypto.errors import EnvelopeExpired
 from portal.extensions import db
 from portal.models import (
+    ItemState,
     Organisation,
     OrgKind,
     ReferralCase,
@@ -60,6 +62,9 @@ FIELD = "evidence"
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 MAX_PER_ITEM = 10
 GENERIC_TYPE = "application/octet-stream"
+# Open for evidence: undecided, a question from the platform included (evidence is often
+# the answer).
+ATTACHABLE = (*OPEN, ItemState.QUESTION.value)
 _READ = 1024 * 1024
 _CHUNK_ROW = 1024 * 1024
 
@@ -238,7 +243,7 @@ def attach(
     now = moment(now)
     session = db.session()
     item = access.referrer_item(session, reader, item_id)
-    if item.state not in OPEN:
+    if item.state not in ATTACHABLE:
         raise Conflict(
             "Evidence can be attached only while the platform has not decided the item.",
             field=FIELD,
@@ -276,7 +281,7 @@ def attach(
                 select(Organisation.id).where(Organisation.id == platform.id).with_for_update()
             )
             locked = access.referrer_item(write, reader, item_id, lock=True)
-            if locked.state not in OPEN:
+            if locked.state not in ATTACHABLE:
                 raise Conflict("The platform decided the item meanwhile.", field=FIELD)
             count = write.scalar(select(func.count()).where(ReferralEvidence.item_id == locked.id))
             if (count or 0) >= MAX_PER_ITEM:

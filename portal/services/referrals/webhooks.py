@@ -2,8 +2,9 @@
 for it, and each attempt at them.
 
 What is sent: new items (one delivery per intake batch, at most ``BATCH`` items each) and
-deadline reminders (a removal order ``ORDER_REMINDER`` before its deadline, a referral at
-``REFERRAL_REMINDER_SHARE`` of its time; one per item, idempotent: see :func:`remind`). The
+deadline reminders (a removal order ``ORDER_REMINDER`` after receipt, a quarter of its hour
+left; a referral at ``REFERRAL_REMINDER_SHARE`` of its time; one per item, idempotent: see
+:func:`remind`). The
 JSON body names ids, the URL, kind, category, content type and times: never evidence, never
 the referrer. Only the addressed platform's endpoint is ever sent an item.
 
@@ -60,12 +61,12 @@ from portal.services import audit
 from portal.services.errors import Forbidden, InvalidInput, NotFound
 from portal.services.principals import Actor, Reader
 from portal.services.referrals.ledger import moment
-from portal.services.referrals.vocabulary import OPEN
+from portal.services.referrals.vocabulary import OPEN, ORDER_DEADLINE
 
 NEW_ITEMS = "referral.items.new"
 REMINDER = "referral.item.reminder"
 BATCH = 100
-ORDER_REMINDER = timedelta(minutes=45)
+ORDER_REMINDER = timedelta(minutes=45)  # after receipt: 15 minutes of the hour left
 REFERRAL_REMINDER_SHARE = 0.8
 MAX_URL = 2048
 _SIGNER = "ischia.webhook_signer"
@@ -412,7 +413,7 @@ def reminder_due(item: ReferralItem, now: datetime) -> bool:
     if item.state not in OPEN or item.deadline_at <= now:
         return False
     if item.kind == ReferralKind.REMOVAL_ORDER.value:
-        return now >= item.deadline_at - ORDER_REMINDER
+        return now >= item.received_at + ORDER_REMINDER
     span = item.deadline_at - item.received_at
     return now >= item.received_at + span * REFERRAL_REMINDER_SHARE
 
@@ -428,7 +429,8 @@ def remind(*, now: datetime | None = None) -> list[str]:
     created: list[str] = []
     if endpoints:
         configured: timedelta = current_app.config["REFERRAL_DEADLINE"]
-        window = max(ORDER_REMINDER, configured * (1 - REFERRAL_REMINDER_SHARE))
+        # Every item due a reminder now has its deadline this close (orders: 15 minutes).
+        window = max(ORDER_DEADLINE - ORDER_REMINDER, configured * (1 - REFERRAL_REMINDER_SHARE))
         reminded = select(WebhookDelivery.item_id).where(
             WebhookDelivery.event == REMINDER, WebhookDelivery.item_id.is_not(None)
         )

@@ -90,6 +90,12 @@ def test_only_the_referrer_attaches_and_only_while_the_item_is_open(app, world):
         for who in ("fr", "x"):
             with unchanged(), pytest.raises((NotFound, Forbidden)):
                 attach(world, target.id, who=who)
+        x, x_actor = as_(world, "x")
+        asked = NOW + timedelta(minutes=2)
+        queue.decide(
+            x, x_actor, target.id, Decision("more_information", question="A copy?"), now=asked
+        )
+        attach(world, target.id)  # the answer to a question may well be the evidence
         queue.decide(
             *as_(world, "x"), target.id, Decision("removed"), now=NOW + timedelta(minutes=5)
         )

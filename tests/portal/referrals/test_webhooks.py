@@ -4,6 +4,7 @@ reminders queued once per item however often cron runs."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import threading
@@ -19,7 +20,7 @@ from crypto.webhook import SIGNATURE_HEADER, WebhookPublicKey, WebhookSignatureE
 from portal.extensions import db
 from portal.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from portal.services.errors import Forbidden, InvalidInput, NotFound
-from portal.services.referrals import webhooks
+from portal.services.referrals import evidence, webhooks
 from tests.portal.conftest import sign_in
 from tests.portal.referrals.conftest import NOW, item
 from tests.portal.service_checks import actor_of, only_record, unchanged
@@ -182,7 +183,7 @@ def test_each_platform_gets_its_own_items_only(app, world, listeners):
         world.refer("de", [item("https://x.example/1")], platform="PLATFORM-X")
         world.refer("fr", [item("https://y.example/1")], platform="PLATFORM-Y")
         world.order("de", [item("https://x.example/2")], platform="PLATFORM-X")
-        webhooks.remind(now=NOW + timedelta(minutes=20))  # the order's reminder: X only
+        webhooks.remind(now=NOW + timedelta(minutes=50))  # the order's reminder: X only
     x_urls = [i["url"] for b in x_listener.bodies() for i in b.get("items", [b.get("item")])]
     y_urls = [i["url"] for b in y_listener.bodies() for i in b.get("items", [b.get("item")])]
     assert x_urls == ["https://x.example/1", "https://x.example/2", "https://x.example/2"]
@@ -206,9 +207,15 @@ def test_reminders_come_once_near_the_deadline(app, world, listeners):
         order = world.order("de", [item("https://o.example/1")]).items[0]
         referral = world.refer("fr", [item("https://r.example/1")]).items[0]
         listener.received.clear()
-        assert webhooks.remind(now=NOW + timedelta(minutes=14)) == []
-        assert len(webhooks.remind(now=NOW + timedelta(minutes=15))) == 1  # 45 min before
-        assert webhooks.remind(now=NOW + timedelta(minutes=16)) == []  # once only
+        evidence.attach(
+            *as_(world, "de"),
+            order.id,
+            evidence.EvidenceUpload("capture-secret.mp4", io.BytesIO(b"EVIDENCE-BYTES" * 10)),
+            now=NOW,
+        )
+        assert webhooks.remind(now=NOW + timedelta(minutes=44)) == []
+        assert len(webhooks.remind(now=NOW + timedelta(minutes=45))) == 1  # 15 min left
+        assert webhooks.remind(now=NOW + timedelta(minutes=46)) == []  # once only
         assert webhooks.remind(now=NOW + timedelta(hours=19)) == []  # 79% of 24 h
         assert len(webhooks.remind(now=NOW + timedelta(hours=19, minutes=12))) == 1  # 80%
         assert webhooks.remind(now=NOW + timedelta(hours=20)) == []
@@ -219,7 +226,14 @@ def test_reminders_come_once_near_the_deadline(app, world, listeners):
         ("referral.item.reminder", order.id),
         ("referral.item.reminder", referral.id),
     ]
-    assert bodies[0]["minutes_left"] == 45 and bodies[0]["item"]["kind"] == "removal_order"
+    assert bodies[0]["minutes_left"] == 15
+    sent = b"".join(body for _, body in listener.received)  # ids, URL, kind, times; no evidence
+    assert (
+        b"EVIDENCE" not in sent
+        and b"capture-secret" not in sent
+        and b"evidence" not in sent
+        and bodies[0]["item"]["kind"] == "removal_order"
+    )
 
 
 def test_the_endpoint_must_be_https_and_public(app, world, listeners):
