@@ -305,3 +305,35 @@ def test_with_redis_the_worker_delivers(app, world, listeners):
     finally:
         Redis.from_url(REDIS_URL).flushdb()
     assert len(listener.received) == 1
+
+
+def test_with_redis_a_failed_attempt_is_scheduled_and_the_cron_sweep_retries(app, world, listeners):
+    from rq.registry import ScheduledJobRegistry
+
+    from portal.models import utcnow
+    from portal.services.referrals import webhook_jobs
+
+    listener, _ = listeners
+    listener.statuses = [502]
+    app.config["REDIS_URL"] = REDIS_URL
+    Redis.from_url(REDIS_URL).flushdb()
+    try:
+        with app.app_context():
+            register(world, "x.admin", listener.url)
+            world.refer("de")
+            worker = ["referrals", "webhook-worker", "--burst"]
+            assert app.test_cli_runner().invoke(args=worker).exit_code == 0
+            db.session.remove()
+            delivery = db.session.scalar(select(WebhookDelivery))
+            assert (delivery.state, delivery.attempts) == ("pending", 1)
+            scheduled = ScheduledJobRegistry(queue=webhook_jobs.queue())
+            assert len(scheduled.get_job_ids()) == 1  # the retry, at its backoff time
+            with db.write() as session:  # as if the backoff's 30 seconds had passed
+                session.get_one(WebhookDelivery, delivery.id).next_attempt_at = utcnow()
+            assert webhooks.run_due() == [delivery.id]  # what cron sends: the retry is queued
+            assert app.test_cli_runner().invoke(args=worker).exit_code == 0
+            db.session.remove()
+            assert db.session.scalar(select(WebhookDelivery.state)) == "delivered"
+    finally:
+        Redis.from_url(REDIS_URL).flushdb()
+    assert len(listener.received) == 2
