@@ -77,6 +77,17 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # How long a platform has to act on a referral (checked against its own terms), from
         # receipt. A removal order's hour (Regulation (EU) 2021/784, Art. 3(3)) is the law's.
         "REFERRAL_DEADLINE": timedelta(hours=24),
+        # Evidence on a referral item (a captured copy, sealed): the largest file accepted.
+        # Under MAX_CONTENT_LENGTH, so a too large file gets the service's message.
+        "REFERRAL_EVIDENCE_MAX_BYTES": 50 * 1024 * 1024,
+        # Platforms' webhooks: each attempt's timeout, the backoff between attempts
+        # (base * 2**(n-1), capped) and when to give up. http://127.0.0.1 endpoints are
+        # accepted only when TESTING is on as well as this switch (the tests' listener).
+        "WEBHOOK_TIMEOUT_S": 5.0,
+        "WEBHOOK_RETRY_BASE_S": 30,
+        "WEBHOOK_RETRY_MAX_S": 6 * 3600,
+        "WEBHOOK_MAX_ATTEMPTS": 8,
+        "WEBHOOK_ALLOW_LOOPBACK_HTTP": False,
     }
 
 

@@ -5,6 +5,7 @@ from portal.cli.bulletins import bulletins_group
 from portal.cli.database import db_group
 from portal.cli.demo import demo_group, seed_demo
 from portal.cli.orgs import orgs_group
+from portal.cli.referrals import referrals_group
 from portal.cli.tokens import tokens_group
 from portal.cli.users import users_group
 from portal.cli.worker import worker
@@ -15,6 +16,7 @@ commands = [
     db_group,
     demo_group,
     orgs_group,
+    referrals_group,
     seed_demo,
     tokens_group,
     users_group,

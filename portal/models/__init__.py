@@ -32,10 +32,17 @@ from portal.models.referral import (
     ReferralKind,
     ReferralLedgerEntry,
 )
+from portal.models.referral_evidence import ReferralEvidence, ReferralEvidenceChunk
 from portal.models.saved_filter import SavedFilter
 from portal.models.sharing_group import SharingGroup, SharingGroupMember
 from portal.models.taxii import TaxiiStatus
 from portal.models.user import Role, User, UserRole
+from portal.models.webhook import (
+    DeliveryState,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "AccessRequest",
@@ -54,6 +61,7 @@ __all__ = [
     "BulletinRecipient",
     "BulletinState",
     "BulletinToken",
+    "DeliveryState",
     "Investigation",
     "ItemState",
     "KeyBlob",
@@ -67,6 +75,8 @@ __all__ = [
     "Referral",
     "ReferralCase",
     "ReferralCaseKey",
+    "ReferralEvidence",
+    "ReferralEvidenceChunk",
     "ReferralItem",
     "ReferralKind",
     "ReferralLedgerEntry",
@@ -77,5 +87,8 @@ __all__ = [
     "TaxiiStatus",
     "User",
     "UserRole",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "utcnow",
 ]

@@ -9,6 +9,12 @@ blueprint = Blueprint("referrals", __name__, url_prefix="/referrals")
 
 def load_views() -> Blueprint:
     """Import every view module so its routes are registered, then return the blueprint."""
-    from portal.referrals import mine_views, refer_views, views  # noqa: F401
+    from portal.referrals import (  # noqa: F401
+        evidence_views,
+        mine_views,
+        refer_views,
+        views,
+        webhook_views,
+    )
 
     return blueprint

@@ -43,7 +43,7 @@ from portal.models import (
 from portal.services.errors import Forbidden, InvalidInput
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import Actor, Reader
-from portal.services.referrals import access
+from portal.services.referrals import access, webhooks
 from portal.services.referrals.ledger import Event, append, moment
 from portal.services.referrals.vocabulary import (
     ORDER_DEADLINE,
@@ -372,6 +372,7 @@ def refer(
                 {"platform": checked.platform.code, "deadline": due.isoformat()},
             )
             rows.append(row)
+    webhooks.enqueue_new_items([row.id for row in rows], now=now)
     return Referred(referral, rows)
 
 

@@ -124,3 +124,31 @@ def test_blind_index_tokens_are_keyed_not_the_identifier(app, desk):
     assert plain not in tokens and hashlib.sha256(plain).digest() not in tokens
     # Not an HMAC under a key anyone could guess either.
     assert hmac.new(b"", plain, hashlib.sha256).digest() not in tokens
+
+
+def test_referral_evidence_is_absent_from_the_database_files(app, people):
+    """A referral's evidence: its bytes and its filename carry the canary; the referral
+    tables and the evidence rows hold neither in clear, while the item's URL is there."""
+    import io
+
+    from portal.services.referrals import evidence
+    from tests.portal.referrals.conftest import World, item
+    from tests.portal.service_checks import actor_of
+
+    world = World(app, people).setup()
+    canary = f"CANARY-{secrets.token_hex(8)}"
+    url = f"https://video.example/watch?v={secrets.token_hex(6)}"
+    with app.app_context():
+        target = world.refer("de", [item(url)]).items[0]
+        reader = world.reader("de")
+        evidence.attach(
+            reader,
+            actor_of(reader),
+            target.id,
+            evidence.EvidenceUpload(
+                f"{canary}.mp4", io.BytesIO(b"\0\0\0\x18ftypmp42" + canary.encode() * 50)
+            ),
+        )
+    data = database_dump(app)
+    assert url.encode() in data and target.id.encode() in data
+    assert leaks(data, canary) == []
