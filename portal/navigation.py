@@ -32,6 +32,15 @@ def _ministry(*wanted: Role) -> _Rule:
     return rule
 
 
+def _platform(*wanted: Role) -> _Rule:
+    """Holders of any of ``wanted`` in a platform partner."""
+
+    def rule(roles: frozenset[Role], kind: OrgKind) -> bool:
+        return kind == OrgKind.PLATFORM and not roles.isdisjoint(wanted)
+
+    return rule
+
+
 def _holders(*wanted: Role) -> _Rule:
     def rule(roles: frozenset[Role], kind: OrgKind) -> bool:
         return not roles.isdisjoint(wanted)
@@ -59,6 +68,12 @@ _MAIN: tuple[_Entry, ...] = (
         "referrals.mine",
         _ministry(Role.LIAISON),
         ("referrals.mine", "referrals.mine_item", "referrals.sent"),
+    ),
+    _Entry(
+        "Webhook",
+        "referrals.webhook",
+        _platform(Role.ORG_ADMIN, Role.PLATFORM_LIAISON),
+        ("referrals.webhook",),
     ),
     _Entry("Analysis", "analysis.workspace_page", _ministry(Role.ANALYST), (), section="analysis"),
     _Entry(

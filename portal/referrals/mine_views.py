@@ -14,6 +14,7 @@ from portal.access import roles_required
 from portal.models import Role
 from portal.principal import current_actor, current_reader
 from portal.referrals.blueprint import blueprint
+from portal.referrals.evidence_views import evidence_panel
 from portal.referrals.refer_forms import AnswerForm, ComplaintForm, MineFilterForm, WithdrawForm
 from portal.services.errors import Conflict, InvalidInput
 from portal.services.referrals import referrer, referring
@@ -58,7 +59,8 @@ def _item_page(
     refused: str | None = None,
 ) -> Page:
     """The item page; a form just posted is shown as it was typed, with its errors."""
-    found = referring.detail(current_reader(), item_id)
+    reader = current_reader()
+    found = referring.detail(reader, item_id)
     forms: dict[str, FlaskForm] = {
         "answer": AnswerForm(formdata=None),
         "withdraw": WithdrawForm(formdata=None),
@@ -66,7 +68,12 @@ def _item_page(
     }
     forms.update(posted or {})
     html = render_template(
-        "referrals/mine_item.html", detail=found, item=found.item, refused=refused, **forms
+        "referrals/mine_item.html",
+        detail=found,
+        item=found.item,
+        refused=refused,
+        panel=evidence_panel(reader, item_id, next_url=request.path),
+        **forms,
     )
     return html, status
 

@@ -51,8 +51,8 @@ def labels(html: str) -> list[str]:
             "member",
             ["Dashboard", "Inbox", "Search", "Users", "Audit trail", "Organisations", "Retention"],
         ),
-        (("platform_liaison",), "platform", ["Dashboard"]),
-        (("org_admin",), "platform", ["Dashboard", "Users", "Audit trail"]),
+        (("platform_liaison",), "platform", ["Dashboard", "Webhook"]),
+        (("org_admin",), "platform", ["Dashboard", "Webhook", "Users", "Audit trail"]),
     ],
 )
 def test_each_user_sees_the_links_of_their_roles(client, auth, people, roles, kind, expected):

@@ -5,6 +5,7 @@ withdraw and complaint, who may reach which page, the menu, the dashboard and th
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
@@ -367,3 +368,24 @@ def test_the_dashboard_sums_up_referrals_for_each_side(app, client, auth, world)
     assert "receives content referrals instead" in inbox
     auth.sign_in(EMAIL["de.analyst"])
     assert "Your referral" not in client.get("/").text
+
+
+def test_the_item_page_attaches_evidence_and_returns_to_itself(app, client, auth, world):
+    with app.app_context():
+        (referred,) = world.refer("de", [item("https://i.example/evidence")]).items
+    auth.sign_in(EMAIL["de"])
+    page = client.get(f"/referrals/mine/{referred.id}")
+    assert page.status_code == 200 and "Attach a captured copy" in page.text
+    upload = client.post(
+        f"/referrals/items/{referred.id}/evidence",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "next": f"/referrals/mine/{referred.id}",
+            "evidence": (io.BytesIO(b"captured page"), "capture.html"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 302
+    assert upload.headers["Location"].endswith(f"/referrals/mine/{referred.id}")
+    html = client.get(f"/referrals/mine/{referred.id}").text
+    assert "capture.html" in html and "sha256:" in html
