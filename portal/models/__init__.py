@@ -32,6 +32,7 @@ from portal.models.referral import (
     ReferralKind,
     ReferralLedgerEntry,
 )
+from portal.models.referral_bulk import BulkState, ReferralBulkJob, ReferralBulkRow, RowStatus
 from portal.models.saved_filter import SavedFilter
 from portal.models.sharing_group import SharingGroup, SharingGroupMember
 from portal.models.taxii import TaxiiStatus
@@ -49,6 +50,7 @@ __all__ = [
     "Base",
     "BriefingCopy",
     "BriefingState",
+    "BulkState",
     "Bulletin",
     "BulletinKey",
     "BulletinRecipient",
@@ -65,12 +67,15 @@ __all__ = [
     "ReadReceipt",
     "RecipientVia",
     "Referral",
+    "ReferralBulkJob",
+    "ReferralBulkRow",
     "ReferralCase",
     "ReferralCaseKey",
     "ReferralItem",
     "ReferralKind",
     "ReferralLedgerEntry",
     "Role",
+    "RowStatus",
     "SavedFilter",
     "SharingGroup",
     "SharingGroupMember",

@@ -1,0 +1,143 @@
+"""A whole referral as one document, for either party (the API's ``/referrals/<id>``), and the
+platform's decision on a referral's items at once.
+
+Who sees a referral is :mod:`access`: the organisation that sent it and the platform it was
+addressed to; any other id is NotFound. Both parties see the same items (the referrer wrote
+them, the platform received them) with their state, and the signature's verification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import ItemState, Organisation, OrgKind, ReferralItem, ReferralKind
+from portal.services.errors import Conflict, InvalidInput, NotFound
+from portal.services.principals import Actor, Reader
+from portal.services.referrals import access, intake, queue
+from portal.services.referrals.ledger import moment
+from portal.services.referrals.queue import Decision
+from portal.services.referrals.vocabulary import OPEN
+
+MAX_DECIDE = 200
+
+
+@dataclass(frozen=True)
+class ReferralDocument:
+    id: str
+    kind: str
+    referrer: str
+    platform: str
+    legal_basis: str | None
+    received_at: datetime
+    items: list[ReferralItem]
+    verification: intake.Verification
+
+
+def read_referral(reader: Reader, referral_id: str) -> ReferralDocument:
+    """The referral and its items, in order, for the liaison officers of either party."""
+    access.require_party_role(reader)
+    session = db.session()
+    referral = access.visible_referral(session, reader, referral_id)
+    codes = {
+        org.id: org.code
+        for org in session.scalars(
+            select(Organisation).where(
+                Organisation.id.in_((referral.referrer_org_id, referral.platform_org_id))
+            )
+        )
+    }
+    items = list(
+        session.scalars(
+            select(ReferralItem)
+            .where(ReferralItem.referral_id == referral.id)
+            .order_by(ReferralItem.position)
+        )
+    )
+    return ReferralDocument(
+        id=referral.id,
+        kind=referral.kind,
+        referrer=codes[referral.referrer_org_id],
+        platform=codes[referral.platform_org_id],
+        legal_basis=referral.legal_basis,
+        received_at=referral.received_at,
+        items=items,
+        verification=intake.verify(reader, referral.id),
+    )
+
+
+def decide_referral(
+    reader: Reader,
+    actor: Actor,
+    referral_id: str,
+    decision: Decision,
+    item_ids: Sequence[str] | None = None,
+    *,
+    now: datetime | None = None,
+) -> list[str]:
+    """The platform's decision on the referral's items (the ones named, else every item still
+    to decide); the ids decided. Every item is checked before the first is decided, so a
+    decision that one item refuses (withdrawn, decided otherwise, an outcome its kind does not
+    allow) decides none; each item's decision is then :func:`queue.decide`, which is idempotent,
+    so repeating the call after an interruption completes it."""
+    access.require_platform_liaison(reader)
+    now = moment(now)
+    if reader.org_kind is not OrgKind.PLATFORM:
+        raise NotFound()
+    session = db.session()
+    referral = access.visible_referral(session, reader, referral_id)
+    if referral.platform_org_id != reader.org_id:
+        raise NotFound()
+    items = {
+        item.id: item
+        for item in session.scalars(
+            select(ReferralItem)
+            .where(ReferralItem.referral_id == referral.id)
+            .order_by(ReferralItem.position)
+        )
+    }
+    if item_ids is None:
+        undecided = (*OPEN, ItemState.QUESTION.value)
+        targets = [item for item in items.values() if item.state in undecided]
+        if not targets:
+            raise Conflict("Every item of this referral is decided or withdrawn.")
+    else:
+        if not item_ids:
+            raise InvalidInput("Name at least one item.", field="items")
+        if len(item_ids) > MAX_DECIDE:
+            raise InvalidInput(f"Decide at most {MAX_DECIDE} items at once.", field="items")
+        targets = []
+        for index, item_id in enumerate(item_ids):
+            item = items.get(str(item_id))
+            if item is None:
+                raise InvalidInput(
+                    "This is not an item of this referral.", field=f"items[{index}]"
+                )
+            if item not in targets:
+                targets.append(item)
+    checked = queue._check(ReferralKind(referral.kind), decision)
+    for item in targets:
+        if item.state == ItemState.WITHDRAWN.value:
+            raise Conflict(f"The referrer withdrew item {item.position}.", field="items")
+        if item.state in (ItemState.DECIDED.value, ItemState.REINSTATED.value) and (
+            item.state == ItemState.REINSTATED.value
+            or (item.outcome, item.outcome_countries, item.outcome_note)
+            != (checked.outcome.value, checked.countries, checked.reason)
+        ):
+            raise Conflict(
+                f"Item {item.position} was already decided ({item.outcome}); reopen it to "
+                "decide again.",
+                field="outcome",
+            )
+        if item.state == ItemState.QUESTION.value and checked.question is not None:
+            raise Conflict(
+                f"A question about item {item.position} is already open.", field="outcome"
+            )
+    ids = [item.id for item in targets]
+    for item_id in ids:
+        queue.decide(reader, actor, item_id, decision, now=now)
+    return ids
