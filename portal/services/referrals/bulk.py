@@ -79,12 +79,12 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from redis import Redis
 from rq import Queue
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from crypto.statement import sign_statement
@@ -116,7 +116,7 @@ from portal.services.referrals.vocabulary import ORDER_RULE, Category, ContentTy
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 5000
-CHUNK = 250
+CHUNK = 500
 MAX_LABEL = 200
 MAX_FILENAME = 200
 COLUMNS = (
@@ -144,6 +144,13 @@ _STIX_FIELDS = {
     "language": "x_ischia_language",
     "attributed_group": "x_ischia_attributed_group",
 }
+# The tables, for multi-row INSERTs and UPDATEs in Core (see bench/RESULTS.md: the ORM's bulk
+# path spent more time than the database).
+_ROWS = cast(Table, ReferralBulkRow.__table__)
+_CASES = cast(Table, ReferralCase.__table__)
+_CASE_KEYS = cast(Table, ReferralCaseKey.__table__)
+_ITEMS = cast(Table, ReferralItem.__table__)
+_LEDGER = cast(Table, ReferralLedgerEntry.__table__)
 
 
 class UploadTooLarge(ServiceError):
@@ -466,7 +473,7 @@ def submit(
         session.add(job)
         session.flush()
         session.execute(
-            insert(ReferralBulkRow),
+            insert(_ROWS),
             [
                 {
                     "job_id": job.id,
@@ -705,7 +712,27 @@ def _store_chunk(job_id: str, reader: Reader, actor: Actor, now: datetime) -> bo
         _write(session, chunk)
         if referral is not None:
             _sign_and_ledger(session, chunk, referral, reader, actor, now, due)
-        session.execute(update(ReferralBulkRow), outcomes)
+        session.execute(
+            update(_ROWS)
+            .where(_ROWS.c.id == bindparam("row_id"))
+            .values(
+                status=bindparam("status"),
+                fields=None,
+                case_id=bindparam("case_id"),
+                item_id=bindparam("item_id"),
+                message=bindparam("message"),
+            ),
+            [
+                {
+                    "row_id": o["id"],
+                    "status": o["status"],
+                    "case_id": o["case_id"],
+                    "item_id": o.get("item_id"),
+                    "message": o["message"],
+                }
+                for o in outcomes
+            ],
+        )
         accepted = sum(1 for o in outcomes if o["status"] == RowStatus.ACCEPTED.value)
         job.accepted += accepted
         job.duplicates += len(outcomes) - accepted
@@ -717,15 +744,15 @@ def _write(session: Session, chunk: _Chunk) -> None:
     """The chunk's new cases, case keys and items so far, as multi-row INSERTs."""
     session.flush()  # the referral row the items point at
     if chunk.cases:
-        session.execute(insert(ReferralCase), chunk.cases)
+        session.execute(insert(_CASES), chunk.cases)
         chunk.cases = []
     if chunk.keys:
-        session.execute(insert(ReferralCaseKey), chunk.keys)
+        session.execute(insert(_CASE_KEYS), chunk.keys)
         chunk.keys = []
     written = [row for row in chunk.items if "_written" not in row]
     if written:
         session.execute(
-            insert(ReferralItem),
+            insert(_ITEMS),
             [{k: v for k, v in row.items() if not k.startswith("_")} for row in written],
         )
         for row in written:
@@ -778,7 +805,7 @@ def _sign_and_ledger(
         "bulk_job": chunk.job.id,
     }
     ledger_ids = session.scalars(
-        insert(ReferralLedgerEntry).returning(ReferralLedgerEntry.id, sort_by_parameter_order=True),
+        insert(_LEDGER).returning(_LEDGER.c.id, sort_by_parameter_order=True),
         [
             {
                 "item_id": row["id"],

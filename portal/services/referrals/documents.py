@@ -114,9 +114,7 @@ def decide_referral(
         for index, item_id in enumerate(item_ids):
             item = items.get(str(item_id))
             if item is None:
-                raise InvalidInput(
-                    "This is not an item of this referral.", field=f"items[{index}]"
-                )
+                raise InvalidInput("This is not an item of this referral.", field=f"items[{index}]")
             if item not in targets:
                 targets.append(item)
     checked = queue._check(ReferralKind(referral.kind), decision)
