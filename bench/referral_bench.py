@@ -224,7 +224,9 @@ def core_rows(app: Flask, user_id: int, rows: int, referrals: int, tag: str) -> 
         case_id, item_id = uuid.uuid4().hex, uuid.uuid4().hex
         url = f"https://video{n % 17}.example/{tag}/watch?v={n}"
         out["cases"].append({"id": case_id, "platform_org_id": platform_id, "created_at": now})
-        out["keys"].append({"platform_org_id": platform_id, "key": f"url:{url}", "case_id": case_id})
+        out["keys"].append(
+            {"platform_org_id": platform_id, "key": f"url:{url}", "case_id": case_id}
+        )
         if n % 4 == 0:
             out["keys"].append(
                 {"platform_org_id": platform_id, "key": f"sha256:{tag}{n:060d}", "case_id": case_id}
@@ -385,7 +387,10 @@ def main() -> None:
                     backend, url, args.runs, args.rows, args.profile and backend == "sqlite"
                 )
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
-    print("| database | intake of 2,000 URLs (median) | Core, same rows | ratio | Core, items only | ratio |")
+    print(
+        "| database | intake of 2,000 URLs (median) | Core, same rows | ratio "
+        "| Core, items only | ratio |"
+    )
     print("|---|---|---|---|---|---|")
     for backend, r in results.items():
         print(

@@ -13,10 +13,7 @@ ANY_TEXT = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(
     ["", "é", "\u2028\u2029", "\x00\x1f\x7f\b\t\n\f\r", '"\\/', "\U0001f600", "\ue000"]
 )
 SCALARS = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
-    | ANY_TEXT
+    st.none() | st.booleans() | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1) | ANY_TEXT
 )
 VALUES = st.recursive(
     SCALARS,

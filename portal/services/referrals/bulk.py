@@ -843,6 +843,16 @@ def _sign_and_ledger(
 # -- reading ------------------------------------------------------------------------------------
 
 
+def platforms() -> list[tuple[str, str]]:
+    """The platform partners content can be referred to: (code, name), by code."""
+    rows = db.session.execute(
+        select(Organisation.code, Organisation.name)
+        .where(Organisation.kind == OrgKind.PLATFORM)
+        .order_by(Organisation.code)
+    )
+    return [(code, name) for code, name in rows]
+
+
 def own_job(reader: Reader, job_id: str) -> ReferralBulkJob:
     """One of the organisation's jobs (its liaison officers); NotFound for any other id."""
     if not reader.has_role(Role.LIAISON) or reader.org_kind is OrgKind.PLATFORM:
