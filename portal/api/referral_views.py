@@ -17,7 +17,7 @@ from portal.access import api_token
 from portal.api.blueprint import blueprint, json_object, require_write
 from portal.models import OrgKind
 from portal.services.errors import InvalidInput
-from portal.services.referrals import bulk, documents, intake, queue, referrer
+from portal.services.referrals import bulk, documents, intake, queue
 from portal.services.referrals.intake import ItemDraft, ReferralDraft
 from portal.services.referrals.queue import Decision, QueueFilter
 from portal.services.referrals.vocabulary import MAX_PAGE
@@ -149,14 +149,11 @@ def _int(name: str, default: int, top: int) -> int:
     return int(value)
 
 
-_FILTERS = ("state", "kind", "category", "overdue")
-
-
 @blueprint.route("/referrals", methods=["GET"])
 @api_token
 def list_referrals() -> Response:
     """A platform's queue (open items first, by binding deadline), or the items a ministry
-    referred (newest first). Filters apply to a platform's queue.
+    referred (newest first), with the same filters (and a ministry's ``platform``).
     ---
     get:
       summary: List referred items (each side sees its own)
@@ -165,16 +162,15 @@ def list_referrals() -> Response:
         - {name: size, in: query, schema: {type: integer, minimum: 1, maximum: 200}}
         - name: state
           in: query
-          description: platforms only
           schema:
             type: string
             enum: [received, claimed, question, decided, reinstated, withdrawn]
         - name: kind
           in: query
-          description: platforms only
           schema: {type: string, enum: [referral, removal_order]}
-        - {name: category, in: query, description: platforms only, schema: {type: string}}
-        - {name: overdue, in: query, description: platforms only, schema: {type: boolean}}
+        - {name: category, in: query, schema: {type: string}}
+        - {name: overdue, in: query, schema: {type: boolean}}
+        - {name: platform, in: query, description: a ministry's filter, schema: {type: string}}
       responses:
         "200": {description: "A page of items; next_page is null on the last page"}
         "400": {$ref: "#/components/responses/BadRequest"}
@@ -184,16 +180,16 @@ def list_referrals() -> Response:
     asking = reader()
     page = _int("page", 1, 100000)
     size = _int("size", 50, MAX_PAGE)
+    overdue_text = request.args.get("overdue")
+    if overdue_text not in (None, "", "true", "false"):
+        raise InvalidInput("true or false.", field="overdue")
+    filters = QueueFilter(
+        state=request.args.get("state") or None,
+        kind=request.args.get("kind") or None,
+        category=request.args.get("category") or None,
+        overdue=None if not overdue_text else overdue_text == "true",
+    )
     if asking.org_kind is OrgKind.PLATFORM:
-        overdue_text = request.args.get("overdue")
-        if overdue_text not in (None, "", "true", "false"):
-            raise InvalidInput("true or false.", field="overdue")
-        filters = QueueFilter(
-            state=request.args.get("state") or None,
-            kind=request.args.get("kind") or None,
-            category=request.args.get("category") or None,
-            overdue=None if not overdue_text else overdue_text == "true",
-        )
         listed = queue.list_queue(asking, filters, page=page, size=size)
         items = [
             {
@@ -225,12 +221,10 @@ def list_referrals() -> Response:
         more = listed.has_more
         side = "platform"
     else:
-        given = [name for name in _FILTERS if request.args.get(name)]
-        if given:
-            raise InvalidInput("Filters apply to a platform's queue.", field=given[0])
-        own = referrer.own_items(asking, page=page, size=size)
-        # The row after this page, if any (offset page * size).
-        more = bool(referrer.own_items(asking, page=page * size + 1, size=1))
+        listed_own = documents.own_items(
+            asking, filters, request.args.get("platform") or None, page=page, size=size
+        )
+        own, more = listed_own.items, listed_own.has_more
         items = [
             {
                 "id": o.id,

@@ -18,10 +18,11 @@ from portal.extensions import db
 from portal.models import ItemState, Organisation, OrgKind, ReferralItem, ReferralKind
 from portal.services.errors import Conflict, InvalidInput, NotFound
 from portal.services.principals import Actor, Reader
-from portal.services.referrals import access, intake, queue
+from portal.services.referrals import access, intake, queue, referrer
 from portal.services.referrals.ledger import moment
-from portal.services.referrals.queue import Decision
-from portal.services.referrals.vocabulary import OPEN
+from portal.services.referrals.queue import Decision, QueueFilter
+from portal.services.referrals.referrer import OwnItem
+from portal.services.referrals.vocabulary import MAX_PAGE, OPEN, Category, choice
 
 MAX_DECIDE = 200
 
@@ -139,3 +140,50 @@ def decide_referral(
     for item_id in ids:
         queue.decide(reader, actor, item_id, decision, now=now)
     return ids
+
+
+@dataclass(frozen=True)
+class OwnPage:
+    items: list[OwnItem]
+    page: int
+    has_more: bool
+
+
+def own_items(
+    reader: Reader,
+    filters: QueueFilter | None = None,
+    platform: str | None = None,
+    *,
+    page: int = 1,
+    size: int = 50,
+    now: datetime | None = None,
+) -> OwnPage:
+    """The items the organisation referred, newest first, filtered as a platform filters its
+    queue (state, kind, category, overdue by the item's own deadline) and by platform."""
+    access.require_liaison(reader)
+    now = moment(now)
+    filters = filters or QueueFilter()
+    if page < 1:
+        raise InvalidInput("Pages start at 1.", field="page")
+    if not 1 <= size <= MAX_PAGE:
+        raise InvalidInput(f"Show 1 to {MAX_PAGE} items a page.", field="size")
+    query = referrer._query(reader)
+    if filters.state:
+        query = query.where(ReferralItem.state == choice(ItemState, filters.state, "state").value)
+    if filters.kind:
+        query = query.where(ReferralItem.kind == choice(ReferralKind, filters.kind, "kind").value)
+    if filters.category:
+        category = choice(Category, filters.category, "category")
+        query = query.where(ReferralItem.category == category.value)
+    if filters.overdue is not None:
+        late = ReferralItem.state.in_(OPEN) & (ReferralItem.deadline_at < now)
+        query = query.where(late if filters.overdue else ~late)
+    if platform:
+        query = query.where(Organisation.code == platform.strip().upper())
+    rows = db.session().execute(
+        query.order_by(ReferralItem.received_at.desc(), ReferralItem.id)
+        .offset((page - 1) * size)
+        .limit(size + 1)
+    )
+    items = [referrer._own(item, code, others, now) for item, code, others in rows]
+    return OwnPage(items[:size], page, len(items) > size)

@@ -210,7 +210,13 @@ def test_each_side_lists_its_own_with_filters_and_pages(api):
     assert filtered["items"] == []
     assert api.call("GET", "/referrals?state=late", "x").json["error"]["field"] == "state"
     assert api.call("GET", "/referrals?size=999", "x").json["error"]["field"] == "size"
-    assert api.call("GET", "/referrals?state=received", "de").json["error"]["field"] == "state"
+    assert api.call("GET", "/referrals?state=late", "de").json["error"]["field"] == "state"
+    only_y = api.call("GET", "/referrals?platform=platform-y", "fr").json["items"]
+    assert [i["url"] for i in only_y] == ["https://video.example/y"]
+    assert len(api.call("GET", "/referrals?state=received&kind=referral", "de").json["items"]) == 3
+    assert api.call("GET", "/referrals?state=decided", "de").json["items"] == []
+    assert api.call("GET", "/referrals?overdue=true", "de").json["items"] == []
+    assert api.call("GET", "/referrals?overdue=maybe", "de").json["error"]["field"] == "overdue"
     assert api.call("GET", "/referrals", "de.analyst").status_code == 403
 
 
