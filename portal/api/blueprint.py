@@ -44,6 +44,7 @@ def load_views() -> Blueprint:
         graph_views,
         lifecycle_views,
         openapi,
+        referral_views,
         views,
     )
 

@@ -15,6 +15,7 @@ from flask import Response, current_app, jsonify
 
 from portal.access import public
 from portal.api.blueprint import blueprint
+from portal.services.referrals import vocabulary as referral_vocabulary
 
 _CONVERTER = re.compile(r"<(?:[a-z_]+:)?([a-z_]+)>")
 
@@ -78,6 +79,79 @@ def build_spec() -> dict[str, Any]:
                 "retain_until": {"type": "string", "format": "date"},
             },
         },
+    )
+    # Referrals (portal/api/referral_views.py).
+    spec.components.schema(
+        "NewReferral",
+        {
+            "type": "object",
+            "required": ["platform", "kind", "items"],
+            "properties": {
+                "platform": {"type": "string", "description": "The platform's organisation code"},
+                "kind": {"type": "string", "enum": ["referral", "removal_order"]},
+                "legal_basis": {"type": "string", "description": "Required for a removal order"},
+                "items": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 100,
+                    "items": {
+                        "type": "object",
+                        "required": ["url", "category", "content_type", "reason"],
+                        "properties": {
+                            "url": {"type": "string", "maxLength": 2000},
+                            "category": {
+                                "type": "string",
+                                "enum": [c.value for c in referral_vocabulary.Category],
+                            },
+                            "content_type": {
+                                "type": "string",
+                                "enum": [c.value for c in referral_vocabulary.ContentType],
+                            },
+                            "reason": {"type": "string", "maxLength": 500},
+                            "account": {"type": "string", "maxLength": 200},
+                            "language": {"type": "string", "description": "ISO 639 code"},
+                            "attributed_group": {"type": "string", "maxLength": 200},
+                            "hashes": {
+                                "type": "array",
+                                "maxItems": 10,
+                                "items": {"type": "string", "description": "SHA-256 or MD5"},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    )
+    spec.components.schema(
+        "Decision",
+        {
+            "type": "object",
+            "required": ["outcome"],
+            "properties": {
+                "outcome": {
+                    "type": "string",
+                    "enum": [o.value for o in referral_vocabulary.Outcome],
+                },
+                "countries": {
+                    "type": "array",
+                    "items": {"type": "string", "description": "ISO 3166 alpha-2"},
+                    "description": "Where access is disabled (access_disabled only)",
+                },
+                "note": {
+                    "type": "string",
+                    "description": "The reason (required for the regulation's exits)",
+                },
+                "question": {"type": "string", "description": "For more_information"},
+                "items": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "Item ids of the referral; every undecided one if absent",
+                },
+            },
+        },
+    )
+    spec.components.response(
+        "TooLarge", _error("413: The upload is larger than the limit; split it")
     )
     for status, name, text in (
         (400, "BadRequest", "The request is invalid; ``field`` names what to correct"),

@@ -32,6 +32,7 @@ from portal.models.referral import (
     ReferralKind,
     ReferralLedgerEntry,
 )
+from portal.models.referral_bulk import BulkState, ReferralBulkJob, ReferralBulkRow, RowStatus
 from portal.models.referral_evidence import ReferralEvidence, ReferralEvidenceChunk
 from portal.models.saved_filter import SavedFilter
 from portal.models.sharing_group import SharingGroup, SharingGroupMember
@@ -56,6 +57,7 @@ __all__ = [
     "Base",
     "BriefingCopy",
     "BriefingState",
+    "BulkState",
     "Bulletin",
     "BulletinKey",
     "BulletinRecipient",
@@ -73,6 +75,8 @@ __all__ = [
     "ReadReceipt",
     "RecipientVia",
     "Referral",
+    "ReferralBulkJob",
+    "ReferralBulkRow",
     "ReferralCase",
     "ReferralCaseKey",
     "ReferralEvidence",
@@ -81,6 +85,7 @@ __all__ = [
     "ReferralKind",
     "ReferralLedgerEntry",
     "Role",
+    "RowStatus",
     "SavedFilter",
     "SharingGroup",
     "SharingGroupMember",

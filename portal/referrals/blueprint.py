@@ -10,6 +10,7 @@ blueprint = Blueprint("referrals", __name__, url_prefix="/referrals")
 def load_views() -> Blueprint:
     """Import every view module so its routes are registered, then return the blueprint."""
     from portal.referrals import (  # noqa: F401
+        bulk_views,
         evidence_views,
         mine_views,
         refer_views,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, Table, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from crypto.chain import (
@@ -75,6 +76,66 @@ def record(
     session.add(entry)
     session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(hash=entry.hash))
     return entry
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One event for :func:`record_many`: what :func:`record` takes, for a subject organisation."""
+
+    event: str
+    subject_org_id: int | None
+    details: Mapping[str, Scalar | Sequence[Scalar]]
+    outcome: str = "success"
+
+
+def record_many(session: Session, actor: Actor, events: Sequence[Pending]) -> list[int]:
+    """Append ``events`` to the chain, in order, inside the caller's transaction; their seqs.
+
+    The same chain as :func:`record` (each entry links to the one before), but one head update
+    and one multi-row INSERT for all of them, so a bulk operation that audits thousands of
+    changes does not pay two statements per record.
+    """
+    if not events:
+        return []
+    last, prev_hash = session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == HEAD_ID)
+        .values(seq=AuditHead.seq + len(events))
+        .returning(AuditHead.seq, AuditHead.hash)
+    ).one()
+    first = last - len(events) + 1
+    at = utcnow()
+    stamp = at.isoformat(timespec="microseconds")
+    rows: list[dict[str, object]] = []
+    for offset, pending in enumerate(events):
+        details = dict(pending.details)
+        # AuditRecord.chain_fields, written out: no ORM object per record.
+        fields = {
+            "at": stamp,
+            "event": pending.event,
+            "outcome": pending.outcome,
+            "actor_user_id": actor.user_id,
+            "actor_email": actor.email,
+            "actor_org_id": actor.org_id,
+            "subject_user_id": None,
+            "subject_org_id": pending.subject_org_id,
+            "ip": actor.ip,
+            "details": details,
+        }
+        entry_hash = link(prev_hash, fields)
+        rows.append(
+            {
+                **fields,
+                "seq": first + offset,
+                "at": at,
+                "prev_hash": prev_hash,
+                "hash": entry_hash,
+            }
+        )
+        prev_hash = entry_hash
+    session.execute(insert(cast(Table, AuditRecord.__table__)), rows)
+    session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(hash=prev_hash))
+    return [first + offset for offset in range(len(events))]
 
 
 def _first_break(session: Session) -> ChainBreak | None:
