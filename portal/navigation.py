@@ -67,7 +67,7 @@ _MAIN: tuple[_Entry, ...] = (
         "My referrals",
         "referrals.mine",
         _ministry(Role.LIAISON),
-        ("referrals.mine", "referrals.mine_item", "referrals.sent"),
+        ("referrals.mine", "referrals.mine_item", "referrals.sent", "referrals.bulk_index"),
     ),
     _Entry(
         "Webhook",

@@ -110,7 +110,7 @@ from portal.services import audit, spreadsheets
 from portal.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import Actor, Reader
-from portal.services.referrals import intake
+from portal.services.referrals import intake, webhooks
 from portal.services.referrals.ledger import Event, details_sha256, moment
 from portal.services.referrals.vocabulary import ORDER_RULE, Category, ContentType, choice
 
@@ -737,6 +737,8 @@ def _store_chunk(job_id: str, reader: Reader, actor: Actor, now: datetime) -> bo
         job.accepted += accepted
         job.duplicates += len(outcomes) - accepted
         job.rows_done += len(outcomes)
+    # The platform's webhook hears of the chunk's new items once they are committed.
+    webhooks.enqueue_new_items([row["id"] for row in chunk.items], now=now)
     return True
 
 

@@ -86,6 +86,7 @@ def test_the_page_offers_platforms_rows_suggestions_and_orders_only_to_authoriti
     assert {"items-0-url", "items-1-url", "items-2-url"} <= set(state.values)
     assert "items-3-url" not in state.values
     assert 'value="PLATFORM-X"' in html and 'value="PLATFORM-Y"' in html
+    assert "/referrals/bulk" in html  # hundreds of URLs go to the bulk upload
     assert 'value="FR-MININT"' not in html
     assert 'value="removal_order"' in html and "within one hour" in html
     assert '<option value="Northern &lt;Cell&gt;">' in html

@@ -20,7 +20,8 @@ from crypto.webhook import SIGNATURE_HEADER, WebhookPublicKey, WebhookSignatureE
 from portal.extensions import db
 from portal.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from portal.services.errors import Forbidden, InvalidInput, NotFound
-from portal.services.referrals import evidence, webhooks
+from portal.services.referrals import bulk, evidence, webhooks
+from portal.services.referrals.bulk import BulkUpload
 from tests.portal.conftest import sign_in
 from tests.portal.referrals.conftest import NOW, item
 from tests.portal.service_checks import actor_of, only_record, unchanged
@@ -337,3 +338,21 @@ def test_with_redis_a_failed_attempt_is_scheduled_and_the_cron_sweep_retries(app
     finally:
         Redis.from_url(REDIS_URL).flushdb()
     assert len(listener.received) == 2
+
+
+def test_a_bulk_upload_is_delivered_as_new_items(app, world, listeners):
+    listener, other = listeners
+    with app.app_context():
+        register(world, "x.admin", listener.url)
+        reader, actor = as_(world, "de")
+        data = (
+            b"url,category,content_type,account,language,attributed_group,reason,hashes\n"
+            b"https://b.example/1,recruitment,video,,ar,,Call to travel,\n"
+            b"https://b.example/2,propaganda,image,,ar,,Glorifies an attack,\n"
+        )
+        up = BulkUpload(data=data, platform="PLATFORM-X", kind="referral")
+        job = bulk.run(bulk.submit(reader, actor, up, now=NOW).job.id, now=NOW)
+    assert job.state == "done" and job.accepted == 2
+    urls = [i["url"] for body in listener.bodies() for i in body["items"]]
+    assert urls == ["https://b.example/1", "https://b.example/2"]
+    assert other.received == []
