@@ -32,6 +32,14 @@ def _ministry(*wanted: Role) -> _Rule:
     return rule
 
 
+def _transparency(roles: frozenset[Role], kind: OrgKind) -> bool:
+    """A platform's liaison officers; a ministry's (or observer's) liaison officers and
+    officials."""
+    if kind == OrgKind.PLATFORM:
+        return Role.PLATFORM_LIAISON in roles
+    return not roles.isdisjoint((Role.LIAISON, Role.OFFICIAL))
+
+
 def _holders(*wanted: Role) -> _Rule:
     def rule(roles: frozenset[Role], kind: OrgKind) -> bool:
         return not roles.isdisjoint(wanted)
@@ -60,6 +68,12 @@ _MAIN: tuple[_Entry, ...] = (
         _ministry(Role.OFFICIAL, Role.ANALYST),
         (),
         section="briefings",
+    ),
+    _Entry(
+        "Transparency",
+        "referrals.transparency",
+        _transparency,
+        ("referrals.transparency", "referrals.transparency_page"),
     ),
     _Entry(
         "Access requests", "bulletins.requests", _ministry(Role.LIAISON), ("bulletins.requests",)

@@ -30,9 +30,9 @@ def labels(html: str) -> list[str]:
         (
             ("liaison",),
             "member",
-            ["Dashboard", "Inbox", "Compose", "Search", "Access requests"],
+            ["Dashboard", "Inbox", "Compose", "Search", "Transparency", "Access requests"],
         ),
-        (("official",), "member", ["Dashboard", "Inbox", "Search", "Briefings"]),
+        (("official",), "member", ["Dashboard", "Inbox", "Search", "Briefings", "Transparency"]),
         (
             ("org_admin",),
             "member",
@@ -43,7 +43,7 @@ def labels(html: str) -> list[str]:
             "member",
             ["Dashboard", "Inbox", "Search", "Users", "Audit trail", "Organisations", "Retention"],
         ),
-        (("platform_liaison",), "platform", ["Dashboard"]),
+        (("platform_liaison",), "platform", ["Dashboard", "Transparency"]),
         (("org_admin",), "platform", ["Dashboard", "Users", "Audit trail"]),
     ],
 )
@@ -58,7 +58,7 @@ def test_every_link_leads_to_a_page_the_user_may_open(client, auth, people):
     people.user("all@example.org", "analyst", "liaison", "official", "org_admin", "sysadmin")
     auth.sign_in("all@example.org")
     found = links(client.get("/").text)
-    assert len(found) == 12
+    assert len(found) == 13
     for label, href, _ in found:
         assert client.get(href).status_code == 200, label
 
