@@ -51,7 +51,7 @@ def weekly(f: Figures) -> Markup:
     every = max(1, len(weeks) // 8)
     for index, monday in enumerate(weeks):
         x = left + index * slot + (slot - bar) / 2
-        y = plot_top + plot_height
+        y: float = plot_top + plot_height
         for number, category in enumerate(names):
             count = f.per_week.get((monday, category), 0)
             if not count:

@@ -31,6 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import Subquery
 
 from portal.extensions import db
 from portal.models import ItemState, Organisation, OrgKind, ReferralItem, ReferralKind, Role
@@ -303,7 +304,7 @@ def _mondays(period: Period) -> list[date]:
     return weeks
 
 
-def _first_decisions() -> object:
+def _first_decisions() -> Subquery:
     """Each item's first decision on the ledger (a question back is not a decision)."""
     return (
         select(Ledger.item_id.label("item_id"), func.min(Ledger.at).label("at"))
@@ -320,9 +321,9 @@ def _timings(session: Session, where: list[ColumnElement[bool]]) -> list[Timing]
     durations = (
         select(
             ReferralItem.platform_org_id.label("platform"),
-            seconds_between(ReferralItem.received_at, first.c.at).label("seconds"),  # type: ignore[attr-defined]
+            seconds_between(ReferralItem.received_at, first.c.at).label("seconds"),
         )
-        .join(first, first.c.item_id == ReferralItem.id)  # type: ignore[attr-defined]
+        .join(first, first.c.item_id == ReferralItem.id)
         .where(*where)
         .subquery("durations")
     )
@@ -367,7 +368,7 @@ def _timings(session: Session, where: list[ColumnElement[bool]]) -> list[Timing]
 def _orders(session: Session, where: list[ColumnElement[bool]], now: datetime) -> Orders:
     first = _first_decisions()
     is_order = ReferralItem.kind == ReferralKind.REMOVAL_ORDER.value
-    decided_at = first.c.at  # type: ignore[attr-defined]
+    decided_at = first.c.at
     row = session.execute(
         select(
             func.count(),
@@ -381,7 +382,7 @@ def _orders(session: Session, where: list[ColumnElement[bool]], now: datetime) -
             ),
         )
         .select_from(ReferralItem)
-        .outerjoin(first, first.c.item_id == ReferralItem.id)  # type: ignore[attr-defined]
+        .outerjoin(first, first.c.item_id == ReferralItem.id)
         .where(is_order, *where)
     ).one()
     outcomes = session.execute(
@@ -487,7 +488,7 @@ def categories() -> list[str]:
 def duration(seconds: float | None) -> str:
     """``seconds`` as a reader would say it: 42 s, 17 min, 3 h 05 min, 2 d 4 h."""
     if seconds is None:
-        return "–"
+        return "n/a"
     whole = round(seconds)
     if whole < 60:
         return f"{whole} s"
@@ -502,7 +503,7 @@ def duration(seconds: float | None) -> str:
 
 
 def share(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f} %"
+    return "n/a" if value is None else f"{100 * value:.1f} %"
 
 
 def csv_rows(f: Figures) -> Iterable[tuple[object, ...]]:

@@ -4,7 +4,8 @@ to publish, the charts, and the method notes.
 
 It goes through the briefing pipeline: the HTML below, WeasyPrint in its child process with the
 fetcher that refuses every URL but the portal's own briefing assets, and the organisation's
-signature (``python -m portal.briefings verify`` checks it offline).
+signature when it holds a signing key (``python -m portal.briefings verify`` checks it
+offline).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime
 
 from flask import render_template
 
+from crypto import UnknownKeyVersion
 from portal.extensions import db
 from portal.models import Organisation
 from portal.services import audit
@@ -45,7 +47,18 @@ def _year(raw: str, now: datetime) -> str:
     return text
 
 
-def report_html(found: tf.Figures, made_by: str, prepared_for: str) -> str:
+def _signing_key(org_code: str) -> tuple[int, str] | None:
+    """Version and fingerprint of the key that signs the report; None when the organisation
+    holds no signing key (platform partners: they sign nothing on Ischia)."""
+    try:
+        return signing.signing_key(org_code)
+    except UnknownKeyVersion:
+        return None
+
+
+def report_html(
+    found: tf.Figures, made_by: str, prepared_for: str, key: tuple[int, str] | None
+) -> str:
     """The complete HTML document WeasyPrint renders."""
     return render_template(
         "referrals/transparency_report.html",
@@ -54,6 +67,7 @@ def report_html(found: tf.Figures, made_by: str, prepared_for: str) -> str:
         charts=charts.all_charts(found),
         made_by=made_by,
         prepared_for=prepared_for,
+        signing_key=key,
         groups=list(tf.Group),
         categories=tf.categories(),
         label=charts.label,
@@ -79,7 +93,8 @@ def yearly_report(
     found = tf.compute(chosen, tf.period(_year(year, now), now), now)
     session = db.session()
     maker = session.get_one(Organisation, reader.org_id)
-    html = report_html(found, f"{maker.name} ({maker.code})", prepared_for)
+    key = _signing_key(reader.org_code)
+    html = report_html(found, f"{maker.name} ({maker.code})", prepared_for, key)
     rendered = (renderer or shared_renderer()).render(html)
     claims = {
         "copy": f"transparency-{chosen.code}-{year}-{now:%Y%m%dT%H%M%SZ}",
@@ -94,7 +109,7 @@ def yearly_report(
         "pages": rendered.pages,
         "items": found.referred,
     }
-    pdf = signing.sign_for(reader.org_code, rendered.pdf, claims)
+    pdf = rendered.pdf if key is None else signing.sign_for(reader.org_code, rendered.pdf, claims)
     with db.write() as writing:
         audit.record(
             writing,

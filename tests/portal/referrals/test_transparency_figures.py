@@ -117,8 +117,10 @@ def test_periods_a_year_or_the_last_90_days(app, history):
         assert len(empty.weeks) in (52, 53)
         # 90 days back from 90 minutes short of 90 days later: only the item of NOW - 1 h.
         later = NOW + timedelta(days=90, minutes=-90)
-        assert tf.figures(reader(history, "de"), "ministry", "DE-BMI", "90d", now=later).referred == 1
-        for bad in ("2019", "2027", "last week", "90", "２０２６"):
+        assert (
+            tf.figures(reader(history, "de"), "ministry", "DE-BMI", "90d", now=later).referred == 1
+        )
+        for bad in ("2019", "2027", "last week", "90", "\uff12\uff10\uff12\uff16"):
             with pytest.raises(InvalidInput) as refused:
                 of(history, "de", "ministry", "DE-BMI", bad)
             assert refused.value.field == "period"

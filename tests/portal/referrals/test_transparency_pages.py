@@ -139,7 +139,7 @@ def test_csv_cells_that_a_spreadsheet_would_evaluate_are_neutralised(app, histor
 
         reader = Reader.of(db.session.get_one(User, history_world.value.users["de"]))
         found = tf.figures(reader, "ministry", "DE-BMI", "2026", now=NOW)
-    hostile = replace(found, timings=[tf.Timing("=HYPERLINK(\"http://x\")", 1, 1.0, 2.0)])
+    hostile = replace(found, timings=[tf.Timing('=HYPERLINK("http://x")', 1, 1.0, 2.0)])
     text = pages.csv_document(hostile)
     assert "'=HYPERLINK" in text
     assert not any(

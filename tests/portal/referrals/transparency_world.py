@@ -101,5 +101,7 @@ def build(app: Flask) -> History:
         # After the decisions: a complaint about one, a reinstatement of another.
         referrer.complain(de, de_actor, ids["b"], "This is propaganda.", now=MONDAY + 9 * 60 * MIN)
         reader, actor = _as(world, "x")
-        queue.reinstate(reader, actor, ids["a"], "Uploader's appeal upheld.", now=MONDAY + 10 * 60 * MIN)
+        queue.reinstate(
+            reader, actor, ids["a"], "Uploader's appeal upheld.", now=MONDAY + 10 * 60 * MIN
+        )
     return History(dict(world.users), ids)
