@@ -31,7 +31,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.selectable import Subquery
 
 from portal.extensions import db
 from portal.models import ItemState, Organisation, OrgKind, ReferralItem, ReferralKind, Role
@@ -304,27 +303,36 @@ def _mondays(period: Period) -> list[date]:
     return weeks
 
 
-def _first_decisions() -> Subquery:
-    """Each item's first decision on the ledger (a question back is not a decision)."""
+def _first_decision() -> ColumnElement[datetime]:
+    """An item's first decision on the ledger (a question back is not a decision), looked up
+    per item through the ledger's (item, id) index: the plan stays the same on both databases
+    whatever their statistics say."""
     return (
-        select(Ledger.item_id.label("item_id"), func.min(Ledger.at).label("at"))
-        .where(Ledger.event == Event.DECIDED.value)
-        .group_by(Ledger.item_id)
-        .subquery("first_decision")
+        select(func.min(Ledger.at))
+        .where(Ledger.item_id == ReferralItem.id, Ledger.event == Event.DECIDED.value)
+        .correlate(ReferralItem)
+        .scalar_subquery()
     )
 
 
 def _timings(session: Session, where: list[ColumnElement[bool]]) -> list[Timing]:
     """p50/p90 per platform in SQL: seconds to the first decision, ranked per platform; the
     nearest-rank percentile p is the row whose rank r has r >= p*n > r - 1."""
-    first = _first_decisions()
-    durations = (
+    decided = (
         select(
             ReferralItem.platform_org_id.label("platform"),
-            seconds_between(ReferralItem.received_at, first.c.at).label("seconds"),
+            ReferralItem.received_at.label("received_at"),
+            _first_decision().label("decided_at"),
         )
-        .join(first, first.c.item_id == ReferralItem.id)
         .where(*where)
+        .subquery("decided")
+    )
+    durations = (
+        select(
+            decided.c.platform,
+            seconds_between(decided.c.received_at, decided.c.decided_at).label("seconds"),
+        )
+        .where(decided.c.decided_at.is_not(None))
         .subquery("durations")
     )
     ranked = select(
@@ -366,24 +374,29 @@ def _timings(session: Session, where: list[ColumnElement[bool]]) -> list[Timing]
 
 
 def _orders(session: Session, where: list[ColumnElement[bool]], now: datetime) -> Orders:
-    first = _first_decisions()
     is_order = ReferralItem.kind == ReferralKind.REMOVAL_ORDER.value
-    decided_at = first.c.at
+    orders = (
+        select(
+            ReferralItem.deadline_at.label("deadline_at"),
+            ReferralItem.state.label("state"),
+            _first_decision().label("decided_at"),
+        )
+        .where(is_order, *where)
+        .subquery("orders")
+    )
+    decided_at = orders.c.decided_at
     row = session.execute(
         select(
             func.count(),
             func.count().filter(decided_at.is_not(None)),
-            func.count().filter(decided_at <= ReferralItem.deadline_at),
-            func.count().filter(decided_at > ReferralItem.deadline_at),
+            func.count().filter(decided_at <= orders.c.deadline_at),
+            func.count().filter(decided_at > orders.c.deadline_at),
             func.count().filter(
                 decided_at.is_(None),
-                ReferralItem.state.in_(OPEN),
-                ReferralItem.deadline_at < now,
+                orders.c.state.in_(OPEN),
+                orders.c.deadline_at < now,
             ),
-        )
-        .select_from(ReferralItem)
-        .outerjoin(first, first.c.item_id == ReferralItem.id)
-        .where(is_order, *where)
+        ).select_from(orders)
     ).one()
     outcomes = session.execute(
         select(ReferralItem.outcome, func.count())
