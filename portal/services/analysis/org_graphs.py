@@ -15,8 +15,8 @@ meanwhile.
 
 The organisation's own referrals join its graph too (:mod:`referral_links`): one record per
 referred item, with the outcomes as the ``referrals`` attribute of the nodes they reach. A
-second stamp, of the ledger of the organisation's own items, tells the cache when an item was
-referred or anything happened to one (a decision, a reinstatement, a withdrawal).
+look at the ledger's highest id tells the cache when an item may have been referred or anything
+happened to one (a decision, a reinstatement, a withdrawal); only those items are read again.
 """
 
 from __future__ import annotations
@@ -95,9 +95,8 @@ class _Entry:
     derived: dict[str, Any] = field(default_factory=dict)  # by name, for graph.version
     titles: dict[str, str] = field(default_factory=dict)  # verified titles, in memory only
     running: set[str] = field(default_factory=set)  # measures being computed in a thread
-    # The organisation's own referrals: the ledger's stamp, and the nodes each item reached.
-    referrals_stamp: tuple[Any, ...] | None = None
-    referred: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The organisation's own referrals in the graph, and how far their ledger was read.
+    links: referral_links.Links = field(default_factory=referral_links.Links)
 
 
 _CACHE: dict[tuple[str, int], _Entry] = {}
@@ -241,18 +240,16 @@ def _opened(reader: Reader, ids: set[str], titles: dict[str, str]) -> list[graph
 
 def _refresh(reader: Reader, entry: _Entry) -> None:
     stamp = _stamp(reader)
-    referrals = referral_links.stamp(reader)
-    if stamp == entry.stamp and referrals == entry.referrals_stamp:
+    if stamp == entry.stamp and not referral_links.due(entry.links):
         return
     with entry.access.write():
         if stamp != entry.stamp:
             _refresh_bulletins(reader, entry, stamp)
-        if referrals != entry.referrals_stamp:
+        if referral_links.due(entry.links):
             # A new referral adds records (the structure changes); a decision only changes
             # the summaries on the nodes, which no whole-graph measure depends on.
-            if referral_links.update(entry.graph, reader, entry.referred):
+            if referral_links.update(entry.graph, reader, entry.links):
                 entry.derived.clear()
-            entry.referrals_stamp = referrals
 
 
 def _refresh_bulletins(reader: Reader, entry: _Entry, stamp: tuple[Any, ...]) -> None:
@@ -359,5 +356,5 @@ def preload(reader: Reader, g: Any) -> None:
         entry.titles.clear()
         entry.derived.clear()
         entry.stamp = _stamp(reader)
-        entry.referred.clear()
-        entry.referrals_stamp = referral_links.stamp(reader)
+        entry.links = referral_links.Links()
+        referral_links.settled(entry.links)

@@ -10,13 +10,18 @@ which platforms, and what became of them ("14 removed").
 Only the organisation's own items are read (``referrer_org_id``), so no other organisation's
 graph ever gains a node, an attribute or a count from them. The referral records never leave
 the graph: an item is never deleted, only withdrawn, which the summary says.
+
+Keeping it current costs one index lookup per use of the graph (the ledger's highest id,
+:func:`due`); when the ledger grew, only the items with new entries are read again
+(:func:`update`).
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +36,9 @@ from portal.services.principals import Reader
 from portal.services.referrals.vocabulary import OPEN, ContentType
 
 PREFIX = "referral:"
+GRACE_S = 60.0  # longer than any transaction that writes to the ledger
+LAG = 10_000  # ledger ids read again after the first, complete reading
+CHUNK = 500  # item ids per query
 MARKING: graph.Marking = "TLP:AMBER"  # seen by the referrer and the platform only
 ATTRIBUTE = "referrals"
 
@@ -59,22 +67,6 @@ def is_referral(record_id: str) -> bool:
     return record_id.startswith(PREFIX)
 
 
-def stamp(reader: Reader) -> tuple[Any, ...]:
-    """Changes whenever the organisation refers an item or anything happens to one of its
-    items (every change of state is a ledger entry)."""
-    row = (
-        db.session()
-        .execute(
-            select(func.count(), func.max(ReferralLedgerEntry.id))
-            .select_from(ReferralLedgerEntry)
-            .join(ReferralItem, ReferralItem.id == ReferralLedgerEntry.item_id)
-            .where(ReferralItem.referrer_org_id == reader.org_id)
-        )
-        .one()
-    )
-    return tuple(row)
-
-
 @dataclass(frozen=True)
 class _Item:
     id: str
@@ -87,8 +79,11 @@ class _Item:
     platform: str
 
 
-def _items(reader: Reader) -> list[_Item]:
-    rows = db.session().execute(
+def _items(reader: Reader, ids: Collection[str] | None = None) -> list[_Item]:
+    """The organisation's items (those of ``ids`` only, when given), oldest first."""
+    if ids is not None and not ids:
+        return []
+    query = (
         select(
             ReferralItem.id,
             ReferralItem.url,
@@ -103,7 +98,14 @@ def _items(reader: Reader) -> list[_Item]:
         .where(ReferralItem.referrer_org_id == reader.org_id)
         .order_by(ReferralItem.received_at, ReferralItem.id)
     )
-    return [_Item(*row) for row in rows]
+    if ids is None:
+        return [_Item(*row) for row in db.session().execute(query)]
+    chosen = sorted(ids)
+    found: list[_Item] = []
+    for start in range(0, len(chosen), CHUNK):
+        part = query.where(ReferralItem.id.in_(chosen[start : start + CHUNK]))
+        found.extend(_Item(*row) for row in db.session().execute(part))
+    return sorted(found, key=lambda item: (item.received_at, item.id))
 
 
 def _platform(url: str) -> str | None:
@@ -178,29 +180,92 @@ def summary(items: Iterable[_Item]) -> dict[str, Any]:
     }
 
 
-def update(g: Any, reader: Reader, known: dict[str, tuple[str, ...]]) -> bool:
-    """Add the records of items not yet in ``g`` and set every referred node's summary.
+@dataclass
+class Links:
+    """What one organisation's graph holds of its referrals, and how far the ledger was read.
 
-    ``known`` maps the items already added to the nodes they reached; it is kept up to date.
-    Returns whether records were added (the graph's structure changed).
+    Ledger ids are drawn when an entry is written and become visible when its transaction
+    commits, which on PostgreSQL need not be in id order. So the ledger is read again from the
+    highest id seen at least :data:`GRACE_S` seconds earlier (writes to the ledger take
+    milliseconds; a bulk intake of 2,000 rows, seconds), and for that long after the ledger
+    last grew every use of the graph looks again.
     """
-    items = _items(reader)
+
+    nodes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # item -> nodes it reached
+    items_of: dict[str, set[str]] = field(default_factory=dict)  # node -> items
+    facts: dict[str, _Item] = field(default_factory=dict)  # item -> where it stands
+    watermark: int | None = None  # the ledger's highest id when last read; None: never read
+    since: float = float("-inf")  # when the watermark last moved (time.monotonic)
+    marks: list[tuple[float, int]] = field(default_factory=list)  # (when, watermark)
+    first: int = 0  # the watermark of the first, complete reading
+
+    def scan_from(self, now: float) -> int:
+        settled = [mark for when, mark in self.marks if now - when >= GRACE_S]
+        return max(settled) if settled else max(0, self.first - LAG)
+
+
+def latest() -> int:
+    """The ledger's highest id (an index lookup): it moves whenever any item changes."""
+    return int(db.session().scalar(select(func.max(ReferralLedgerEntry.id))) or 0)
+
+
+def due(links: Links) -> bool:
+    """Whether the ledger may hold changes to the organisation's items not yet in the graph."""
+    if links.watermark is None:
+        return True
+    return latest() != links.watermark or time.monotonic() - links.since < GRACE_S
+
+
+def settled(links: Links) -> None:
+    """Take the ledger as read up to now, without reading it (a graph installed whole)."""
+    links.watermark = latest()
+    links.first = links.watermark
+
+
+def _changed(reader: Reader, after: int) -> set[str]:
+    """The organisation's items with a ledger entry above ``after``."""
+    return set(
+        db.session().scalars(
+            select(ReferralLedgerEntry.item_id)
+            .join(ReferralItem, ReferralItem.id == ReferralLedgerEntry.item_id)
+            .where(ReferralLedgerEntry.id > after, ReferralItem.referrer_org_id == reader.org_id)
+            .distinct()
+        )
+    )
+
+
+def update(g: Any, reader: Reader, links: Links) -> bool:
+    """Bring ``g`` up to date with the organisation's items: a record for each new item, and
+    the summary of every node whose items changed. Returns whether records were added (the
+    graph's structure changed); a changed outcome only changes summaries."""
+    top = latest()  # read before the items, so nothing committed up to it is missed
+    now = time.monotonic()
+    if links.watermark is None:
+        items = _items(reader)
+        links.first = top
+    else:
+        items = _items(reader, _changed(reader, links.scan_from(now)))
     added = False
+    touched: set[str] = set()
     for item in items:
-        if item.id in known:
-            continue
-        part = record(item, reader.org_code)
-        graph.add_bulletin(g, part)
-        known[item.id] = _nodes(g, part)
-        added = True
-    by_node: dict[str, list[_Item]] = {}
-    for item in items:
-        for node in known.get(item.id, ()):
-            by_node.setdefault(node, []).append(item)
-    for node, data in g.nodes(data=True):
-        if ATTRIBUTE in data and node not in by_node:
-            del data[ATTRIBUTE]
-    for node, referred in by_node.items():
+        if item.id not in links.nodes:
+            part = record(item, reader.org_code)
+            graph.add_bulletin(g, part)
+            links.nodes[item.id] = _nodes(g, part)
+            for node in links.nodes[item.id]:
+                links.items_of.setdefault(node, set()).add(item.id)
+            added = True
+        if links.facts.get(item.id) != item:
+            links.facts[item.id] = item
+            touched.update(links.nodes[item.id])
+    for node in touched:
         if node in g:
-            g.nodes[node][ATTRIBUTE] = summary(referred)
+            g.nodes[node][ATTRIBUTE] = summary(links.facts[i] for i in links.items_of[node])
+    if top != links.watermark:
+        links.since = now
+        links.marks.append((now, top))
+        # Keep the newest settled mark and every newer one.
+        settled_marks = [m for m in links.marks if now - m[0] >= GRACE_S]
+        links.marks = settled_marks[-1:] + [m for m in links.marks if now - m[0] < GRACE_S]
+    links.watermark = top
     return added

@@ -10,7 +10,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import User
-from portal.services.analysis import org_graphs, workspace
+from portal.services.analysis import org_graphs, referral_links, workspace
 from portal.services.principals import Reader
 from portal.services.referrals import intake, queue
 from portal.services.referrals.intake import ItemDraft, ReferralDraft
@@ -170,3 +170,26 @@ def test_another_ministrys_graph_never_gains_a_node_from_these_referrals(desk, l
         403,
         404,
     )
+
+
+def test_the_ledger_is_read_again_from_a_settled_mark():
+    """Ids committed out of order (PostgreSQL) are still read: each reading starts from the
+    highest id seen at least GRACE_S seconds earlier, or a margin below the first reading."""
+    links = referral_links.Links(first=25_000)
+    assert links.scan_from(now=0.0) == 25_000 - referral_links.LAG
+    links.marks = [(0.0, 25_100), (50.0, 25_300)]
+    grace = referral_links.GRACE_S
+    assert links.scan_from(now=grace - 1) == 25_000 - referral_links.LAG
+    assert links.scan_from(now=grace) == 25_100
+    assert links.scan_from(now=50.0 + grace) == 25_300
+
+
+def test_a_graph_in_step_with_the_ledger_is_not_read_again(desk, linked):
+    de = desk.reader("de.analyst")
+    with desk.app.app_context():
+        with org_graphs.reading(de):
+            pass
+        links = org_graphs._entry(de).links
+        assert links.watermark == referral_links.latest() and len(links.nodes) == 3
+        links.since = float("-inf")  # as if the ledger last grew long ago
+        assert not referral_links.due(links)
