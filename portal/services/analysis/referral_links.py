@@ -18,6 +18,7 @@ Keeping it current costs one index lookup per use of the graph (the ledger's hig
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import Counter
 from collections.abc import Collection, Iterable
@@ -37,7 +38,7 @@ from portal.services.referrals.vocabulary import OPEN, ContentType
 
 PREFIX = "referral:"
 GRACE_S = 60.0  # longer than any transaction that writes to the ledger
-LAG = 10_000  # ledger ids read again after the first, complete reading
+LAG = 2_500  # ledger ids below the first, complete reading that are counted again
 CHUNK = 500  # item ids per query
 MARKING: graph.Marking = "TLP:AMBER"  # seen by the referrer and the platform only
 ATTRIBUTE = "referrals"
@@ -185,10 +186,11 @@ class Links:
     """What one organisation's graph holds of its referrals, and how far the ledger was read.
 
     Ledger ids are drawn when an entry is written and become visible when its transaction
-    commits, which on PostgreSQL need not be in id order. So the ledger is read again from the
-    highest id seen at least :data:`GRACE_S` seconds earlier (writes to the ledger take
-    milliseconds; a bulk intake of 2,000 rows, seconds), and for that long after the ledger
-    last grew every use of the graph looks again.
+    commits, which on PostgreSQL need not be in id order. So the ids above a *floor* (the
+    highest id seen at least :data:`GRACE_S` seconds earlier: writes to the ledger take
+    milliseconds, a bulk intake of 2,000 rows seconds; or :data:`LAG` below the first reading)
+    are remembered, and for :data:`GRACE_S` after the ledger last grew each use of the graph
+    counts them again: an id that appeared below the highest is read then.
     """
 
     nodes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # item -> nodes it reached
@@ -198,10 +200,14 @@ class Links:
     since: float = float("-inf")  # when the watermark last moved (time.monotonic)
     marks: list[tuple[float, int]] = field(default_factory=list)  # (when, watermark)
     first: int = 0  # the watermark of the first, complete reading
+    seen: set[int] = field(default_factory=set)  # ledger ids above the floor already read
 
     def scan_from(self, now: float) -> int:
         settled = [mark for when, mark in self.marks if now - when >= GRACE_S]
         return max(settled) if settled else max(0, self.first - LAG)
+
+    def seen_above(self, floor: int) -> int:
+        return sum(1 for ledger_id in self.seen if ledger_id > floor)
 
 
 def latest() -> int:
@@ -209,11 +215,23 @@ def latest() -> int:
     return int(db.session().scalar(select(func.max(ReferralLedgerEntry.id))) or 0)
 
 
+def _count_above(floor: int) -> int:
+    query = select(func.count()).select_from(ReferralLedgerEntry)
+    return int(db.session().scalar(query.where(ReferralLedgerEntry.id > floor)) or 0)
+
+
 def due(links: Links) -> bool:
-    """Whether the ledger may hold changes to the organisation's items not yet in the graph."""
+    """Whether the ledger may hold changes to the organisation's items not yet in the graph:
+    one index lookup, and shortly after the ledger grew, a count of its newest ids."""
     if links.watermark is None:
         return True
-    return latest() != links.watermark or time.monotonic() - links.since < GRACE_S
+    if latest() != links.watermark:
+        return True
+    now = time.monotonic()
+    if now - links.since >= GRACE_S:
+        return False
+    floor = links.scan_from(now)
+    return _count_above(floor) != links.seen_above(floor)
 
 
 def settled(links: Links) -> None:
@@ -222,16 +240,19 @@ def settled(links: Links) -> None:
     links.first = links.watermark
 
 
-def _changed(reader: Reader, after: int) -> set[str]:
-    """The organisation's items with a ledger entry above ``after``."""
-    return set(
-        db.session().scalars(
-            select(ReferralLedgerEntry.item_id)
-            .join(ReferralItem, ReferralItem.id == ReferralLedgerEntry.item_id)
-            .where(ReferralLedgerEntry.id > after, ReferralItem.referrer_org_id == reader.org_id)
-            .distinct()
+def _entries_above(reader: Reader, floor: int) -> list[tuple[int, str, bool]]:
+    """(id, item, whether the item is the organisation's) of every ledger entry above
+    ``floor``: the ledger's primary key, and each entry's item by its own."""
+    rows = db.session().execute(
+        select(
+            ReferralLedgerEntry.id,
+            ReferralLedgerEntry.item_id,
+            ReferralItem.referrer_org_id == reader.org_id,
         )
+        .join(ReferralItem, ReferralItem.id == ReferralLedgerEntry.item_id)
+        .where(ReferralLedgerEntry.id > floor)
     )
+    return [(ledger_id, item_id, bool(ours)) for ledger_id, item_id, ours in rows]
 
 
 def update(g: Any, reader: Reader, links: Links) -> bool:
@@ -241,31 +262,44 @@ def update(g: Any, reader: Reader, links: Links) -> bool:
     top = latest()  # read before the items, so nothing committed up to it is missed
     now = time.monotonic()
     if links.watermark is None:
-        items = _items(reader)
         links.first = top
+        floor = links.scan_from(now)
+        links.seen = {ledger_id for ledger_id, _, _ in _entries_above(reader, floor)}
+        items = _items(reader)
     else:
-        items = _items(reader, _changed(reader, links.scan_from(now)))
+        floor = links.scan_from(now)
+        fresh = [row for row in _entries_above(reader, floor) if row[0] not in links.seen]
+        links.seen.update(ledger_id for ledger_id, _, _ in fresh)
+        items = _items(reader, {item_id for _, item_id, ours in fresh if ours})
     added = False
     touched: set[str] = set()
-    for item in items:
-        if item.id not in links.nodes:
-            part = record(item, reader.org_code)
-            graph.add_bulletin(g, part)
-            links.nodes[item.id] = _nodes(g, part)
-            for node in links.nodes[item.id]:
-                links.items_of.setdefault(node, set()).add(item.id)
-            added = True
-        if links.facts.get(item.id) != item:
-            links.facts[item.id] = item
-            touched.update(links.nodes[item.id])
-    for node in touched:
-        if node in g:
-            g.nodes[node][ATTRIBUTE] = summary(links.facts[i] for i in links.items_of[node])
+    collecting = gc.isenabled()
+    gc.disable()  # many new records at once: no cycle collection over the growing graph
+    try:
+        for item in items:
+            if item.id not in links.nodes:
+                part = record(item, reader.org_code)
+                graph.add_bulletin(g, part)
+                links.nodes[item.id] = _nodes(g, part)
+                for node in links.nodes[item.id]:
+                    links.items_of.setdefault(node, set()).add(item.id)
+                added = True
+            if links.facts.get(item.id) != item:
+                links.facts[item.id] = item
+                touched.update(links.nodes[item.id])
+        for node in touched:
+            if node in g:
+                g.nodes[node][ATTRIBUTE] = summary(links.facts[i] for i in links.items_of[node])
+    finally:
+        if collecting:
+            gc.enable()
     if top != links.watermark:
         links.since = now
         links.marks.append((now, top))
-        # Keep the newest settled mark and every newer one.
-        settled_marks = [m for m in links.marks if now - m[0] >= GRACE_S]
-        links.marks = settled_marks[-1:] + [m for m in links.marks if now - m[0] < GRACE_S]
+    # Keep the newest settled mark, every newer one, and the ids above the floor.
+    older = [mark for mark in links.marks if now - mark[0] >= GRACE_S]
+    links.marks = older[-1:] + [mark for mark in links.marks if now - mark[0] < GRACE_S]
+    floor = links.scan_from(now)
+    links.seen = {ledger_id for ledger_id in links.seen if ledger_id > floor}
     links.watermark = top
     return added

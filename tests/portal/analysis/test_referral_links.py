@@ -5,11 +5,13 @@ organisation's graph (a canary URL referred by DE-BMI stays out of FR-MININT's).
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import insert, update
 
 from portal.extensions import db
-from portal.models import User
+from portal.models import ReferralItem, ReferralLedgerEntry, User
 from portal.services.analysis import org_graphs, referral_links, workspace
 from portal.services.principals import Reader
 from portal.services.referrals import intake, queue
@@ -18,6 +20,7 @@ from portal.services.referrals.queue import Decision
 from tests.portal.service_checks import actor_of
 
 ACCOUNT = "account:telegram:example_media"  # named by the desk's default bulletin
+NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 CANARY = "https://video.example/watch?v=canary_5e1d"
 CANARY_NODE = "url:https://video.example/watch?v=canary_5e1d"
 
@@ -193,3 +196,48 @@ def test_a_graph_in_step_with_the_ledger_is_not_read_again(desk, linked):
         assert links.watermark == referral_links.latest() and len(links.nodes) == 3
         links.since = float("-inf")  # as if the ledger last grew long ago
         assert not referral_links.due(links)
+
+
+def test_a_ledger_entry_committed_below_the_highest_id_still_reaches_the_graph(desk, linked):
+    """On PostgreSQL a transaction that drew a lower id may commit after one that drew a
+    higher: the entry appears below the ledger's highest id. It is counted and read."""
+    _, ids = linked
+    de = desk.reader("de.analyst")
+
+    def outcomes():
+        with desk.app.app_context(), org_graphs.reading(de) as g:
+            return g.nodes[ACCOUNT]["referrals"]["outcomes"]
+
+    assert outcomes() == {"open": 3}
+    with desk.app.app_context():
+        top = referral_links.latest()
+        platform = db.session.get_one(User, desk.users["platform"]).organisation_id
+
+        def entry(ledger_id: int, item_id: str) -> dict[str, object]:
+            return {
+                "id": ledger_id,
+                "item_id": item_id,
+                "at": NOW,
+                "event": "decided",
+                "org_id": platform,
+                "details": {},
+            }
+
+        with db.write() as session:  # the later transaction commits first
+            session.execute(insert(ReferralLedgerEntry), [entry(top + 2, ids[1])])
+            session.execute(
+                update(ReferralItem)
+                .where(ReferralItem.id == ids[1])
+                .values(state="decided", outcome="removed", decided_at=NOW)
+            )
+    assert outcomes() == {"removed": 1, "open": 2}
+    with desk.app.app_context():
+        with db.write() as session:  # then the earlier one
+            session.execute(insert(ReferralLedgerEntry), [entry(top + 1, ids[0])])
+            session.execute(
+                update(ReferralItem)
+                .where(ReferralItem.id == ids[0])
+                .values(state="decided", outcome="no_violation", decided_at=NOW)
+            )
+        assert referral_links.latest() == top + 2  # the highest id did not move
+    assert outcomes() == {"removed": 1, "no_violation": 1, "open": 1}
