@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
@@ -373,7 +373,12 @@ def _timings(session: Session, where: list[ColumnElement[bool]]) -> list[Timing]
     ]
 
 
-def _orders(session: Session, where: list[ColumnElement[bool]], now: datetime) -> Orders:
+def _orders(
+    session: Session,
+    where: list[ColumnElement[bool]],
+    now: datetime,
+    by_outcome: Counter[str],
+) -> Orders:
     is_order = ReferralItem.kind == ReferralKind.REMOVAL_ORDER.value
     orders = (
         select(
@@ -398,12 +403,6 @@ def _orders(session: Session, where: list[ColumnElement[bool]], now: datetime) -
             ),
         ).select_from(orders)
     ).one()
-    outcomes = session.execute(
-        select(ReferralItem.outcome, func.count())
-        .where(is_order, ReferralItem.outcome.is_not(None), *where)
-        .group_by(ReferralItem.outcome)
-    )
-    by_outcome = Counter({outcome: n for outcome, n in outcomes})
     removed = by_outcome[Outcome.REMOVED.value] + by_outcome[Outcome.ACCESS_DISABLED.value]
     exits = Counter({o.value: by_outcome[o.value] for o in EXITS if by_outcome[o.value]})
     received, decided, within, late, overdue = row
@@ -440,48 +439,52 @@ def compute(scope: Scope, period: Period, now: datetime | None = None) -> Figure
     session = db.session()
     where = _where(scope, period)
     week = week_start(ReferralItem.received_at)
-    per_week: dict[tuple[date, str], int] = {}
+    per_week: Counter[tuple[date, str]] = Counter()
     by_category: Counter[str] = Counter()
-    for monday, category, n in session.execute(
-        select(week, ReferralItem.category, func.count())
-        .where(*where)
-        .group_by(week, ReferralItem.category)
-    ):
-        per_week[(as_date(monday), category)] = n
-        by_category[category] += n
     by_kind: Counter[str] = Counter()
     by_group: Counter[Group] = Counter()
     by_outcome: Counter[str] = Counter()
-    for kind, state, outcome, n in session.execute(
-        select(ReferralItem.kind, ReferralItem.state, ReferralItem.outcome, func.count())
-        .where(*where)
-        .group_by(ReferralItem.kind, ReferralItem.state, ReferralItem.outcome)
+    order_outcomes: Counter[str] = Counter()
+    platforms: set[int] = set()
+    referrers: set[int] = set()
+    # One pass over the period's items, grouped finely enough for every count below.
+    columns = (
+        week,
+        ReferralItem.category,
+        ReferralItem.kind,
+        ReferralItem.state,
+        ReferralItem.outcome,
+        ReferralItem.platform_org_id,
+        ReferralItem.referrer_org_id,
+    )
+    for monday, category, kind, state, outcome, platform, referrer, n in session.execute(
+        select(*columns, func.count()).where(*where).group_by(*columns)
     ):
+        per_week[(as_date(monday), category)] += n
+        by_category[category] += n
         by_kind[kind] += n
         by_group[group_of(state, outcome)] += n
         if outcome is not None:
             by_outcome[outcome] += n
-    spread = session.execute(
-        select(
-            func.count(distinct(ReferralItem.platform_org_id)),
-            func.count(distinct(ReferralItem.referrer_org_id)),
-        ).where(*where)
-    ).one()
+            if kind == ReferralKind.REMOVAL_ORDER.value:
+                order_outcomes[outcome] += n
+        platforms.add(platform)
+        referrers.add(referrer)
     return Figures(
         scope=scope,
         period=period,
         computed_at=now,
         weeks=_mondays(period),
-        per_week=per_week,
+        per_week=dict(per_week),
         by_category=by_category,
         by_kind=by_kind,
         by_group=by_group,
         by_outcome=by_outcome,
         timings=_timings(session, where),
-        orders=_orders(session, where, now),
+        orders=_orders(session, where, now, order_outcomes),
         events=_events(session, scope, period),
-        platforms=spread[0],
-        referrers=spread[1],
+        platforms=len(platforms),
+        referrers=len(referrers),
     )
 
 
