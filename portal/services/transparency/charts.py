@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 from markupsafe import Markup
 
 from portal.services.briefings.charts import bar_chart
-from portal.services.transparency.figures import DECIDED_GROUPS, Figures, Group, categories
+from portal.services.transparency.figures import Figures, Group, categories
 
 WIDTH = 640
 PALETTE = ("#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#4bacc6", "#f79646", "#7f7f7f")
@@ -83,8 +83,8 @@ def weekly(f: Figures) -> Markup:
 
 def outcomes(f: Figures) -> Markup:
     """Items by where they stand: actioned, no action, already gone, exits, open."""
-    rows = [(group.label, f.by_group[group]) for group in Group]
-    return bar_chart("Items by outcome", rows)
+    rows = [(group.short, f.by_group[group]) for group in Group]
+    return bar_chart("Items by outcome (the tables give the definitions)", rows)
 
 
 def timings(f: Figures) -> Markup:
@@ -126,11 +126,6 @@ def paired_bars(title: str, rows: Sequence[tuple[str, float, float]]) -> Markup:
         parts.append('<text x="0" y="58" font-size="11">No decisions in this period.</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  (every text above is escaped)
-
-
-def decided_share(f: Figures) -> Markup:
-    rows = [(group.label, f.by_group[group]) for group in DECIDED_GROUPS]
-    return bar_chart("Decided items by outcome", rows)
 
 
 def all_charts(f: Figures) -> dict[str, Markup]:

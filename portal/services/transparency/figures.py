@@ -66,6 +66,11 @@ class Group(enum.StrEnum):
     def label(self) -> str:
         return _GROUP_LABELS[self]
 
+    @property
+    def short(self) -> str:
+        """The label of a chart's bar."""
+        return _GROUP_SHORT[self]
+
 
 _GROUP_LABELS = {
     Group.ACTIONED: "Removed, disabled, restricted or suspended",
@@ -75,6 +80,15 @@ _GROUP_LABELS = {
     Group.QUESTION: "Question to the referrer open",
     Group.OPEN: "Awaiting a decision",
     Group.WITHDRAWN: "Withdrawn by the referrer",
+}
+_GROUP_SHORT = {
+    Group.ACTIONED: "Actioned",
+    Group.NO_ACTION: "No action",
+    Group.ALREADY_GONE: "Already gone",
+    Group.EXIT: "Regulation exits",
+    Group.QUESTION: "Question open",
+    Group.OPEN: "Awaiting decision",
+    Group.WITHDRAWN: "Withdrawn",
 }
 ACTIONED = frozenset(
     {Outcome.REMOVED, Outcome.ACCESS_DISABLED, Outcome.RESTRICTED, Outcome.ACCOUNT_SUSPENDED}
