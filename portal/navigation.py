@@ -41,6 +41,14 @@ def _platform(*wanted: Role) -> _Rule:
     return rule
 
 
+def _transparency(roles: frozenset[Role], kind: OrgKind) -> bool:
+    """A platform's liaison officers; a ministry's (or observer's) liaison officers and
+    officials."""
+    if kind == OrgKind.PLATFORM:
+        return Role.PLATFORM_LIAISON in roles
+    return not roles.isdisjoint((Role.LIAISON, Role.OFFICIAL))
+
+
 def _holders(*wanted: Role) -> _Rule:
     def rule(roles: frozenset[Role], kind: OrgKind) -> bool:
         return not roles.isdisjoint(wanted)
@@ -69,12 +77,6 @@ _MAIN: tuple[_Entry, ...] = (
         _ministry(Role.LIAISON),
         ("referrals.mine", "referrals.mine_item", "referrals.sent", "referrals.bulk_index"),
     ),
-    _Entry(
-        "Webhook",
-        "referrals.webhook",
-        _platform(Role.ORG_ADMIN, Role.PLATFORM_LIAISON),
-        ("referrals.webhook",),
-    ),
     _Entry("Analysis", "analysis.workspace_page", _ministry(Role.ANALYST), (), section="analysis"),
     _Entry(
         "Briefings",
@@ -82,6 +84,18 @@ _MAIN: tuple[_Entry, ...] = (
         _ministry(Role.OFFICIAL, Role.ANALYST),
         (),
         section="briefings",
+    ),
+    _Entry(
+        "Webhook",
+        "referrals.webhook",
+        _platform(Role.ORG_ADMIN, Role.PLATFORM_LIAISON),
+        ("referrals.webhook",),
+    ),
+    _Entry(
+        "Transparency",
+        "referrals.transparency",
+        _transparency,
+        ("referrals.transparency", "referrals.transparency_page"),
     ),
     _Entry(
         "Access requests", "bulletins.requests", _ministry(Role.LIAISON), ("bulletins.requests",)

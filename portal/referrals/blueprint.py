@@ -14,6 +14,7 @@ def load_views() -> Blueprint:
         evidence_views,
         mine_views,
         refer_views,
+        transparency_views,
         views,
         webhook_views,
     )

@@ -38,10 +38,14 @@ SERVICE_RANKS = {
     "referrals": 4,
     "analysis": 5,
     "briefings": 6,
+    "transparency": 7,
 }
 
 # A briefing is a document, not a page: its layout fills the PDF's template with Jinja.
-DOCUMENT_TEMPLATES = {"portal/services/briefings/layout.py": {"render_template"}}
+DOCUMENT_TEMPLATES = {
+    "portal/services/briefings/layout.py": {"render_template"},
+    "portal/services/transparency/report.py": {"render_template"},
+}
 
 
 def module_name(path: Path) -> str:

@@ -37,10 +37,11 @@ def labels(html: str) -> list[str]:
                 "Search",
                 "Refer content",
                 "My referrals",
+                "Transparency",
                 "Access requests",
             ],
         ),
-        (("official",), "member", ["Dashboard", "Inbox", "Search", "Briefings"]),
+        (("official",), "member", ["Dashboard", "Inbox", "Search", "Briefings", "Transparency"]),
         (
             ("org_admin",),
             "member",
@@ -51,7 +52,7 @@ def labels(html: str) -> list[str]:
             "member",
             ["Dashboard", "Inbox", "Search", "Users", "Audit trail", "Organisations", "Retention"],
         ),
-        (("platform_liaison",), "platform", ["Dashboard", "Webhook"]),
+        (("platform_liaison",), "platform", ["Dashboard", "Webhook", "Transparency"]),
         (("org_admin",), "platform", ["Dashboard", "Webhook", "Users", "Audit trail"]),
     ],
 )
@@ -66,7 +67,7 @@ def test_every_link_leads_to_a_page_the_user_may_open(client, auth, people):
     people.user("all@example.org", "analyst", "liaison", "official", "org_admin", "sysadmin")
     auth.sign_in("all@example.org")
     found = links(client.get("/").text)
-    assert len(found) == 14
+    assert len(found) == 15
     for label, href, _ in found:
         assert client.get(href).status_code == 200, label
 

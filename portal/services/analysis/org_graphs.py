@@ -12,6 +12,11 @@ readable bulletins is compared and the graph updated in place (``add_bulletin`` 
 shared lock: an update waits until no request is reading, and no request reads during one.
 Background measures read without the lock and keep a result only if the graph did not change
 meanwhile.
+
+The organisation's own referrals join its graph too (:mod:`referral_links`): one record per
+referred item, with the outcomes as the ``referrals`` attribute of the nodes they reach. A
+look at the ledger's highest id tells the cache when an item may have been referred or anything
+happened to one (a decision, a reinstatement, a withdrawal); only those items are read again.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from portal.models import (
     PersonDecision,
     utcnow,
 )
+from portal.services.analysis import referral_links
 from portal.services.bulletins.entities import graph_bulletin
 from portal.services.bulletins.reading import Unopened, open_bulletin
 from portal.services.principals import Reader
@@ -89,6 +95,8 @@ class _Entry:
     derived: dict[str, Any] = field(default_factory=dict)  # by name, for graph.version
     titles: dict[str, str] = field(default_factory=dict)  # verified titles, in memory only
     running: set[str] = field(default_factory=set)  # measures being computed in a thread
+    # The organisation's own referrals in the graph, and how far their ledger was read.
+    links: referral_links.Links = field(default_factory=referral_links.Links)
 
 
 _CACHE: dict[tuple[str, int], _Entry] = {}
@@ -232,25 +240,33 @@ def _opened(reader: Reader, ids: set[str], titles: dict[str, str]) -> list[graph
 
 def _refresh(reader: Reader, entry: _Entry) -> None:
     stamp = _stamp(reader)
-    if stamp == entry.stamp:
+    if stamp == entry.stamp and not referral_links.due(entry.links):
         return
     with entry.access.write():
-        if stamp == entry.stamp:
-            return
-        g = entry.graph
-        readable = _readable(reader)
-        present = set(g.graph["bulletins"])
-        for gone in sorted(present - readable):
-            graph.remove_bulletin(g, gone)
-            entry.titles.pop(gone, None)
-        added = _opened(reader, readable - present, entry.titles)
-        for part in added:
-            graph.add_bulletin(g, part)
-        graph.apply_merges(g, _merges(reader, g))
-        entry.derived.clear()
-        entry.stamp = stamp
-        if len(added) > FREEZE_ABOVE:
-            gc.freeze()
+        if stamp != entry.stamp:
+            _refresh_bulletins(reader, entry, stamp)
+        if referral_links.due(entry.links):
+            # A new referral adds records (the structure changes); a decision only changes
+            # the summaries on the nodes, which no whole-graph measure depends on.
+            if referral_links.update(entry.graph, reader, entry.links):
+                entry.derived.clear()
+
+
+def _refresh_bulletins(reader: Reader, entry: _Entry, stamp: tuple[Any, ...]) -> None:
+    g = entry.graph
+    readable = _readable(reader)
+    present = {bid for bid in g.graph["bulletins"] if not referral_links.is_referral(bid)}
+    for gone in sorted(present - readable):
+        graph.remove_bulletin(g, gone)
+        entry.titles.pop(gone, None)
+    added = _opened(reader, readable - present, entry.titles)
+    for part in added:
+        graph.add_bulletin(g, part)
+    graph.apply_merges(g, _merges(reader, g))
+    entry.derived.clear()
+    entry.stamp = stamp
+    if len(added) > FREEZE_ABOVE:
+        gc.freeze()
 
 
 @contextmanager
@@ -323,6 +339,11 @@ def forget(reader: Reader | None = None) -> None:
             _CACHE.pop((str(db.engine.url), reader.org_id), None)
 
 
+def bulletin_ids(g: Any, node: str) -> set[str]:
+    """The bulletins behind ``node`` in ``g``, without the organisation's referral records."""
+    return {bid for bid in graph.node_bulletins(g, node) if not referral_links.is_referral(bid)}
+
+
 def preload(reader: Reader, g: Any) -> None:
     """Install ``g`` as the organisation's current graph (benchmarks of large synthetic graphs).
 
@@ -335,3 +356,5 @@ def preload(reader: Reader, g: Any) -> None:
         entry.titles.clear()
         entry.derived.clear()
         entry.stamp = _stamp(reader)
+        entry.links = referral_links.Links()
+        referral_links.settled(entry.links)

@@ -15,7 +15,7 @@ from typing import Any
 
 import graph
 from portal.extensions import db
-from portal.services.analysis import org_graphs
+from portal.services.analysis import org_graphs, referral_links
 from portal.services.bulletins.entities import name_keys
 from portal.services.discovery import hits as discovery
 from portal.services.discovery.hits import HiddenGroup
@@ -165,10 +165,15 @@ def node_details(reader: Reader, node: str) -> dict[str, Any]:
     with org_graphs.reading(reader) as g:
         node = _node(g, node)
         data = g.nodes[node]
-        provenance = graph.node_provenance(g, node)
-        organisations = sorted(graph.node_organisations(g, node))
+        provenance = [
+            p
+            for p in graph.node_provenance(g, node)
+            if not referral_links.is_referral(p.bulletin_id)
+        ]
+        organisations = sorted({p.organisation for p in provenance})
         keys = _keys_of(g, node)
         ask = _ask_query(g, node)
+        referred = data.get(referral_links.ATTRIBUTE)
     titles = org_graphs.titles(reader, [p.bulletin_id for p in provenance])
     bulletins = [
         {
@@ -192,6 +197,8 @@ def node_details(reader: Reader, node: str) -> dict[str, Any]:
             for h in hidden
         ],
         "ask": ask,
+        # The organisation's own referrals of this account or URL, and what became of them.
+        "referrals": dict(referred) if referred else None,
     }
 
 

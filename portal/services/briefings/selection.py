@@ -114,7 +114,7 @@ def _investigation_bulletins(reader: Reader, investigation_id: int) -> list[Bull
         for saved_id in saved.nodes:
             node = graph.node_of(g, saved_id)
             if node is not None:
-                ids |= graph.node_bulletins(g, node)
+                ids |= org_graphs.bulletin_ids(g, node)
     if not ids:
         raise InvalidInput(
             "None of this investigation's entities is in a bulletin you can read now.",

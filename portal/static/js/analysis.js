@@ -189,7 +189,14 @@
         panelButton("Path from here", () => { state.pathFrom = node; document.getElementById("path-from").textContent = data.label; }),
         panelButton("Path to here", () => { state.pathTo = node; document.getElementById("path-to").textContent = data.label; }),
       );
-      panel.append(actions, item(`Bulletins you can read (${data.bulletins.length})`, "h3"),
+      panel.append(actions);
+      if (data.referrals) {
+        // The organisation's own referrals of this account or URL, and what the platforms did.
+        const referred = item(data.referrals.text, "p");
+        referred.className = "referral-outcomes";
+        panel.append(item("Referred by your organisation", "h3"), referred);
+      }
+      panel.append(item(`Bulletins you can read (${data.bulletins.length})`, "h3"),
         bulletinList(data.bulletins));
       if (data.type === "person") { await samePerson(node); }
       if (data.hidden.length) {
