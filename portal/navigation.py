@@ -39,6 +39,15 @@ def _holders(*wanted: Role) -> _Rule:
     return rule
 
 
+def _platform(*wanted: Role) -> _Rule:
+    """Holders of any of ``wanted`` in a platform partner."""
+
+    def rule(roles: frozenset[Role], kind: OrgKind) -> bool:
+        return kind == OrgKind.PLATFORM and not roles.isdisjoint(wanted)
+
+    return rule
+
+
 @dataclass(frozen=True, slots=True)
 class _Entry:
     label: str
@@ -50,6 +59,12 @@ class _Entry:
 
 _MAIN: tuple[_Entry, ...] = (
     _Entry("Dashboard", "dashboard.index", _everyone, ("dashboard.index",)),
+    _Entry(
+        "Referrals",
+        "referrals.queue",
+        _platform(Role.PLATFORM_LIAISON),
+        ("referrals.queue", "referrals.queue_item"),
+    ),
     _Entry("Inbox", "bulletins.inbox", _ministry(), ("bulletins.inbox", "bulletins.read")),
     _Entry("Compose", "bulletins.compose", _ministry(Role.LIAISON), ("bulletins.compose",)),
     _Entry("Search", "bulletins.search", _ministry(), ("bulletins.search", "bulletins.ask")),

@@ -9,6 +9,9 @@ blueprint = Blueprint("referrals", __name__, url_prefix="/referrals")
 
 def load_views() -> Blueprint:
     """Import every view module so its routes are registered, then return the blueprint."""
-    from portal.referrals import views  # noqa: F401
+    from portal.referrals import (
+        queue_views,  # noqa: F401
+        views,  # noqa: F401
+    )
 
     return blueprint

@@ -43,7 +43,7 @@ def labels(html: str) -> list[str]:
             "member",
             ["Dashboard", "Inbox", "Search", "Users", "Audit trail", "Organisations", "Retention"],
         ),
-        (("platform_liaison",), "platform", ["Dashboard"]),
+        (("platform_liaison",), "platform", ["Dashboard", "Referrals"]),
         (("org_admin",), "platform", ["Dashboard", "Users", "Audit trail"]),
     ],
 )

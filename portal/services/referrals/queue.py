@@ -9,7 +9,7 @@ item is reopened.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -87,6 +87,7 @@ class QueueFilter:
     kind: str | None = None
     category: str | None = None
     overdue: bool | None = None
+    claimed_by: int | None = None  # a user id: the items this liaison officer has claimed
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,8 @@ def list_queue(
     if filters.category:
         category = choice(Category, filters.category, "category")
         query = query.where(ReferralItem.category == category.value)
+    if filters.claimed_by is not None:
+        query = query.where(ReferralItem.claimed_by_id == filters.claimed_by)
     if filters.overdue is not None:
         late = and_(ReferralItem.state.in_(OPEN), binding < now)
         query = query.where(late if filters.overdue else not_(late))
@@ -255,18 +258,24 @@ def claim(reader: Reader, actor: Actor, item_id: str, *, now: datetime | None = 
     now = moment(now)
     with db.write() as session:
         item = access.platform_item(session, reader, item_id, lock=True)
-        if item.claimed_by_id == reader.user_id:
-            return
-        if item.state not in (*OPEN, ItemState.QUESTION.value):
-            raise Conflict(f"This item is {item.state}: there is nothing to claim.")
-        if item.claimed_by_id is not None:
-            colleague = session.get_one(User, item.claimed_by_id)
-            raise Conflict(f"{colleague.email} has claimed this item.")
-        item.claimed_by_id = reader.user_id
-        item.claimed_at = now
-        if item.state == ItemState.RECEIVED.value:
-            item.state = ItemState.CLAIMED.value
-        append(session, item, Event.CLAIMED, reader, actor, now)
+        _claim(session, item, reader, actor, now)
+
+
+def _claim(
+    session: Session, item: ReferralItem, reader: Reader, actor: Actor, now: datetime
+) -> None:
+    if item.claimed_by_id == reader.user_id:
+        return
+    if item.state not in (*OPEN, ItemState.QUESTION.value):
+        raise Conflict(f"This item is {item.state}: there is nothing to claim.")
+    if item.claimed_by_id is not None:
+        colleague = session.get_one(User, item.claimed_by_id)
+        raise Conflict(f"{colleague.email} has claimed this item.")
+    item.claimed_by_id = reader.user_id
+    item.claimed_at = now
+    if item.state == ItemState.RECEIVED.value:
+        item.state = ItemState.CLAIMED.value
+    append(session, item, Event.CLAIMED, reader, actor, now)
 
 
 def _note(raw: str | None, name: str, *, required: str | None = None) -> str | None:
@@ -334,52 +343,111 @@ def decide(
     now = moment(now)
     with db.write() as session:
         item = access.platform_item(session, reader, item_id, lock=True)
-        checked = _check(ReferralKind(item.kind), decision)
-        if item.state == ItemState.WITHDRAWN.value:
-            raise Conflict("The referrer withdrew this item.")
-        if item.state in (ItemState.DECIDED.value, ItemState.REINSTATED.value):
-            same = (item.outcome, item.outcome_countries) == (
-                checked.outcome.value,
-                checked.countries,
-            )
-            if same and item.state == ItemState.DECIDED.value:
-                if item.outcome_note == checked.reason:
-                    return  # the same decision again: already on record
-                raise Conflict(
-                    "This decision is on record with another reason; reopen it to change it.",
-                    field="reason",
-                )
-            raise Conflict(
-                f"This item was already decided ({item.outcome}); reopen it to decide again.",
-                field="outcome",
-            )
-        if checked.outcome is Outcome.MORE_INFORMATION:
-            _ask(session, item, reader, actor, checked, now)
-            return
-        facts: dict[str, Scalar | list[Scalar]] = {
-            "outcome": checked.outcome.value,
-            "countries": list(checked.countries),
-            "on_time": now <= item.deadline_at,  # the signed deadline, whatever was asked
-            "reason": checked.reason,
-        }
-        restarted = _restarted_deadline(session, item)
-        if restarted is not None:
-            facts["within_restarted_clock"] = now <= restarted
-        item.state = ItemState.DECIDED.value
-        item.outcome = checked.outcome.value
-        item.outcome_countries = checked.countries
-        item.outcome_note = checked.reason
-        item.decided_at = now
-        item.decided_by_id = reader.user_id
-        append(
-            session,
-            item,
-            Event.DECIDED,
-            reader,
-            actor,
-            now,
-            facts,
+        _decide(session, item, reader, actor, decision, now)
+
+
+def _decide(
+    session: Session,
+    item: ReferralItem,
+    reader: Reader,
+    actor: Actor,
+    decision: Decision,
+    now: datetime,
+) -> None:
+    checked = _check(ReferralKind(item.kind), decision)
+    if item.state == ItemState.WITHDRAWN.value:
+        raise Conflict("The referrer withdrew this item.")
+    if item.state in (ItemState.DECIDED.value, ItemState.REINSTATED.value):
+        same = (item.outcome, item.outcome_countries) == (
+            checked.outcome.value,
+            checked.countries,
         )
+        if same and item.state == ItemState.DECIDED.value:
+            if item.outcome_note == checked.reason:
+                return  # the same decision again: already on record
+            raise Conflict(
+                "This decision is on record with another reason; reopen it to change it.",
+                field="reason",
+            )
+        raise Conflict(
+            f"This item was already decided ({item.outcome}); reopen it to decide again.",
+            field="outcome",
+        )
+    if checked.outcome is Outcome.MORE_INFORMATION:
+        _ask(session, item, reader, actor, checked, now)
+        return
+    facts: dict[str, Scalar | list[Scalar]] = {
+        "outcome": checked.outcome.value,
+        "countries": list(checked.countries),
+        "on_time": now <= item.deadline_at,  # the signed deadline, whatever was asked
+        "reason": checked.reason,
+    }
+    restarted = _restarted_deadline(session, item)
+    if restarted is not None:
+        facts["within_restarted_clock"] = now <= restarted
+    item.state = ItemState.DECIDED.value
+    item.outcome = checked.outcome.value
+    item.outcome_countries = checked.countries
+    item.outcome_note = checked.reason
+    item.decided_at = now
+    item.decided_by_id = reader.user_id
+    append(session, item, Event.DECIDED, reader, actor, now, facts)
+
+
+MAX_BULK = MAX_PAGE
+
+
+def _bulk(
+    reader: Reader,
+    item_ids: Sequence[str],
+    act: Callable[[Session, ReferralItem], None],
+) -> int:
+    """``act`` on every item in one transaction: all of them, or, when one is refused, none
+    (the refusal names the item). Any id that is not the platform's is :class:`NotFound`."""
+    ids = list(dict.fromkeys(item_ids))
+    if not ids:
+        raise InvalidInput("Select at least one item.", field="items")
+    if len(ids) > MAX_BULK:
+        raise InvalidInput(f"Select at most {MAX_BULK} items at once.", field="items")
+    with db.write() as session:
+        items = [access.platform_item(session, reader, i, lock=True) for i in ids]
+        for item in items:
+            try:
+                act(session, item)
+            except (Conflict, InvalidInput) as error:
+                refused = type(error)(
+                    f"{item.url}: {error.message} Nothing was changed.", field="items"
+                )
+                raise refused from error
+    return len(items)
+
+
+def claim_many(
+    reader: Reader, actor: Actor, item_ids: Sequence[str], *, now: datetime | None = None
+) -> int:
+    """Claim several items at once: all, or none when one of them cannot be claimed."""
+    access.require_platform_liaison(reader)
+    moment_ = moment(now)
+    return _bulk(reader, item_ids, lambda s, item: _claim(s, item, reader, actor, moment_))
+
+
+def decide_many(
+    reader: Reader,
+    actor: Actor,
+    item_ids: Sequence[str],
+    decision: Decision,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """One decision on several items: on all of them, or, when it does not fit one of them
+    (an outcome its kind does not allow, an item already decided otherwise), on none."""
+    access.require_platform_liaison(reader)
+    moment_ = moment(now)
+    return _bulk(
+        reader,
+        item_ids,
+        lambda s, item: _decide(s, item, reader, actor, decision, moment_),
+    )
 
 
 def _restarted_deadline(session: Session, item: ReferralItem) -> datetime | None:
