@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, func, not_, select
+from sqlalchemy import ColumnElement, Row, Select, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from portal.extensions import db
@@ -140,7 +140,9 @@ def _case_size() -> ColumnElement[int]:
 _Row = Row[ReferralItem, str, str | None, str | None, datetime, int]
 
 
-def _entries_query() -> Select[ReferralItem, str, str | None, str | None, datetime, int]:
+def _entries_query(
+    binding: ColumnElement[datetime] | None = None,
+) -> Select[ReferralItem, str, str | None, str | None, datetime, int]:
     claimer = aliased(User)
     return (
         select(
@@ -148,7 +150,7 @@ def _entries_query() -> Select[ReferralItem, str, str | None, str | None, dateti
             Organisation.code,
             Referral.legal_basis,
             claimer.email,
-            _binding().label("binding"),
+            (_binding() if binding is None else binding).label("binding"),
             _case_size().label("case_items"),
         )
         .join(Referral, Referral.id == ReferralItem.referral_id)
@@ -194,39 +196,94 @@ def list_queue(
     now: datetime | None = None,
 ) -> QueuePage:
     """Items addressed to ``reader``'s platform: open ones first, binding deadline first; then
-    the rest (asked about, decided, withdrawn), by their own deadline."""
+    the rest (asked about, decided, withdrawn), by their own deadline.
+
+    The two parts are read apart, so a page never sorts the platform's whole history, and the
+    open part looks only at the cases that can reach the page (see :func:`_open_part`)."""
     access.require_platform_liaison(reader)
     now = moment(now)
     if page < 1:
         raise InvalidInput("Pages start at 1.", field="page")
     if not 1 <= size <= MAX_PAGE:
         raise InvalidInput(f"Show 1 to {MAX_PAGE} items a page.", field="size")
-    binding = _binding()
-    query = _entries_query().where(ReferralItem.platform_org_id == reader.org_id)
-    if filters.state:
-        query = query.where(ReferralItem.state == choice(ItemState, filters.state, "state").value)
+    conditions: list[ColumnElement[bool]] = [ReferralItem.platform_org_id == reader.org_id]
+    state = choice(ItemState, filters.state, "state").value if filters.state else None
+    if state:
+        conditions.append(ReferralItem.state == state)
     if filters.kind:
-        query = query.where(ReferralItem.kind == choice(ReferralKind, filters.kind, "kind").value)
+        kind = choice(ReferralKind, filters.kind, "kind")
+        conditions.append(ReferralItem.kind == kind.value)
     if filters.category:
         category = choice(Category, filters.category, "category")
-        query = query.where(ReferralItem.category == category.value)
+        conditions.append(ReferralItem.category == category.value)
     if filters.claimed_by is not None:
-        query = query.where(ReferralItem.claimed_by_id == filters.claimed_by)
-    if filters.overdue is not None:
-        late = and_(ReferralItem.state.in_(OPEN), binding < now)
-        query = query.where(late if filters.overdue else not_(late))
-    query = (
-        query.order_by(
-            case((ReferralItem.state.in_(OPEN), 0), else_=1),
-            binding,
-            ReferralItem.deadline_at,
-            ReferralItem.id,
+        conditions.append(ReferralItem.claimed_by_id == filters.claimed_by)
+    offset = (page - 1) * size
+    wanted = offset + size + 1  # rows from the start of the list, one past the page
+    rows: list[QueueEntry] = []
+    if state is None or state in OPEN:
+        rows = _open_part(reader.org_id, conditions, filters.overdue, wanted, now)
+    closed_wanted = state is None or state not in OPEN
+    if len(rows) < wanted and closed_wanted and filters.overdue is not True:
+        # Every open item is in ``rows``: the closed ones follow, by their own deadline.
+        closed = (
+            _entries_query(ReferralItem.deadline_at.expression)
+            .where(*conditions, ReferralItem.state.not_in(OPEN))
+            .order_by(ReferralItem.deadline_at, ReferralItem.id)
+            .offset(max(0, offset - len(rows)))
+            .limit(wanted - max(offset, len(rows)))
         )
-        .offset((page - 1) * size)
-        .limit(size + 1)
-    )
-    rows = [_entry(row, now) for row in db.session().execute(query)]
-    return QueuePage(rows[:size], page, len(rows) > size)
+        rows += [_entry(row, now) for row in db.session().execute(closed)]
+    entries = rows[offset:]
+    return QueuePage(entries[:size], page, len(entries) > size)
+
+
+def _open_part(
+    platform_id: int,
+    conditions: list[ColumnElement[bool]],
+    overdue: bool | None,
+    wanted: int,
+    now: datetime,
+) -> list[QueueEntry]:
+    """The first ``wanted`` open items matching ``conditions`` (all of them, if fewer), by
+    binding deadline, then their own deadline and id.
+
+    An item's binding deadline is never later than its own, so when ``bound`` is the deadline
+    of the ``wanted``-th matching open item by its own deadline, at least ``wanted`` matching
+    items bind by ``bound``, and the first ``wanted`` by binding deadline all belong to cases
+    with an open item due by ``bound``. Only those cases are read and sorted, through the
+    ``(platform, deadline)`` index, instead of every open item of the platform. "Overdue only"
+    keeps a prefix of that order, so the bound holds for it too; "not overdue" does not, and
+    reads every open item.
+    """
+    is_open = ReferralItem.state.in_(OPEN)
+    binding = _binding()
+    query = _entries_query(binding).where(*conditions, is_open)
+    if overdue is not None:
+        query = query.where(binding < now if overdue else binding >= now)
+    if overdue is not False:
+        bound = db.session().scalar(
+            select(ReferralItem.deadline_at)
+            .where(*conditions, is_open)
+            .order_by(ReferralItem.deadline_at)
+            .offset(wanted - 1)
+            .limit(1)
+        )
+        if bound is not None:
+            other = aliased(ReferralItem)
+            cases = (
+                select(other.case_id)
+                .where(
+                    other.platform_org_id == platform_id,
+                    other.deadline_at <= bound,
+                    other.state.in_(OPEN),
+                )
+                .distinct()
+                .subquery()
+            )
+            query = query.join(cases, cases.c.case_id == ReferralItem.case_id)
+    query = query.order_by(binding, ReferralItem.deadline_at, ReferralItem.id).limit(wanted)
+    return [_entry(row, now) for row in db.session().execute(query)]
 
 
 def open_item(

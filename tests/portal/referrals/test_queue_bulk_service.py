@@ -67,3 +67,62 @@ def test_the_claimed_by_filter_lists_one_officers_items(app, world):
         assert [e.id for e in queue.list_queue(x2, QueueFilter(claimed_by=x2.user_id)).entries] == [
             ids[0]
         ]
+
+
+def test_pages_of_the_queue_follow_the_binding_order_whatever_their_size(app, world):
+    """Small pages read only the cases that can reach them (the deadline bound): put end to
+    end, they give the same list as one page holding everything, which reads every item."""
+    with app.app_context():
+        x = world.reader("x")
+        hour = timedelta(hours=1)
+        # Cases of several items, referred at different times; orders bind their cases early.
+        for n, (who, url, kind, at) in enumerate(
+            [
+                ("it", "https://s.example/a", "referral", NOW - 20 * hour),
+                ("de", "https://s.example/b", "referral", NOW - 10 * hour),
+                ("uk", "https://s.example/a", "referral", NOW),
+                ("fr", "https://s.example/c", "removal_order", NOW + 5 * hour),
+                ("it", "https://s.example/c", "referral", NOW - 15 * hour),
+                ("de", "https://s.example/d", "removal_order", NOW - 2 * hour),
+                ("eu", "https://s.example/e", "referral", NOW - 30 * hour),
+                ("uk", "https://s.example/d", "referral", NOW - 1 * hour),
+                ("fr", "https://s.example/f", "referral", NOW - 12 * hour),
+                ("it", "https://s.example/g", "referral", NOW - 12 * hour),
+            ]
+        ):
+            draft = [item(url, category="financing" if n % 3 == 0 else "recruitment")]
+            if kind == "removal_order":
+                world.order(who, draft, now=at)
+            else:
+                world.refer(who, draft, now=at)
+        everything = queue.list_queue(x, size=200, now=NOW).entries
+        e_item = next(e for e in everything if e.url == "https://s.example/e")
+        decide_at = NOW + hour
+        queue.decide(x, actor_of(x), e_item.id, Decision("removed"), now=decide_at)
+        g_item = next(e for e in everything if e.url == "https://s.example/g")
+        queue.claim(x, actor_of(x), g_item.id)
+        for filters in (
+            QueueFilter(),
+            QueueFilter(category="financing"),
+            QueueFilter(overdue=True),
+            QueueFilter(overdue=False),
+            QueueFilter(kind="referral"),
+            QueueFilter(state="received"),
+            QueueFilter(claimed_by=x.user_id),
+        ):
+            whole = queue.list_queue(x, filters, size=200, now=NOW).entries
+            for size in (1, 2, 3, 5):
+                paged = []
+                for number in range(1, 20):
+                    page = queue.list_queue(x, filters, page=number, size=size, now=NOW)
+                    paged += page.entries
+                    if not page.has_more:
+                        break
+                assert [e.id for e in paged] == [e.id for e in whole], (filters, size)
+        listed = queue.list_queue(x, size=200, now=NOW).entries
+        # Open items first, by their case's earliest open deadline; the decided one last.
+        assert listed[-1].id == e_item.id
+        bindings = [e.binding_deadline for e in listed[:-1]]
+        assert bindings == sorted(bindings)
+        a_items = [e for e in listed if e.url == "https://s.example/a"]
+        assert {e.binding_deadline for e in a_items} == {NOW + 4 * hour}  # the IT referral's day
