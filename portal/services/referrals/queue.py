@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Row, Select, case, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Row, Select, case, func, select, union
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from portal.extensions import db
 from portal.models import (
@@ -106,6 +106,16 @@ class Decision:
     question: str | None = None  # required for "more information needed"
 
 
+def _same_platform(
+    other: type[ReferralItem], platform: InstrumentedAttribute[int] | int
+) -> ColumnElement[bool]:
+    """``other`` is an item of ``platform``, written so that no index on the platform is used
+    for it: the lookups that test it go through the case index (a case is one platform's, so
+    this only guards), which SQLite without statistics would otherwise pass over for the
+    ``(platform, state, deadline)`` index and read every open item of the platform instead."""
+    return other.platform_org_id + 0 == platform
+
+
 def _binding() -> ColumnElement[datetime]:
     """An open item's case deadline (the earliest among the case's open items, found through
     the case index); a closed item's own deadline, without looking at its case."""
@@ -114,7 +124,7 @@ def _binding() -> ColumnElement[datetime]:
         select(func.min(other.deadline_at))
         .where(
             other.case_id == ReferralItem.case_id,
-            other.platform_org_id == ReferralItem.platform_org_id,
+            _same_platform(other, ReferralItem.platform_org_id),
             other.state.in_(OPEN),
         )
         .scalar_subquery()
@@ -131,7 +141,7 @@ def _case_size() -> ColumnElement[int]:
         select(func.count(other.id))
         .where(
             other.case_id == ReferralItem.case_id,
-            other.platform_org_id == ReferralItem.platform_org_id,
+            _same_platform(other, ReferralItem.platform_org_id),
         )
         .scalar_subquery()
     )
@@ -206,7 +216,7 @@ def list_queue(
         raise InvalidInput("Pages start at 1.", field="page")
     if not 1 <= size <= MAX_PAGE:
         raise InvalidInput(f"Show 1 to {MAX_PAGE} items a page.", field="size")
-    conditions: list[ColumnElement[bool]] = [ReferralItem.platform_org_id == reader.org_id]
+    conditions: list[ColumnElement[bool]] = []  # the filters; the platform is added below
     state = choice(ItemState, filters.state, "state").value if filters.state else None
     if state:
         conditions.append(ReferralItem.state == state)
@@ -220,70 +230,101 @@ def list_queue(
         conditions.append(ReferralItem.claimed_by_id == filters.claimed_by)
     offset = (page - 1) * size
     wanted = offset + size + 1  # rows from the start of the list, one past the page
-    rows: list[QueueEntry] = []
+    ranked: list[str] = []  # open item ids, from the start of the list
     if state is None or state in OPEN:
-        rows = _open_part(reader.org_id, conditions, filters.overdue, wanted, now)
+        # A received item is never claimed (claiming, reopening and answering all keep that).
+        states = [ItemState.CLAIMED.value] if filters.claimed_by is not None else list(OPEN)
+        ranked = _open_part(reader.org_id, conditions, states, filters.overdue, wanted, now)
+    rows: list[QueueEntry] = []
+    if ranked[offset:]:
+        on_page = ranked[offset : offset + size + 1]
+        found = {
+            row[0].id: _entry(row, now)
+            for row in db.session().execute(_entries_query().where(ReferralItem.id.in_(on_page)))
+        }
+        rows = [found[item_id] for item_id in on_page]
     closed_wanted = state is None or state not in OPEN
-    if len(rows) < wanted and closed_wanted and filters.overdue is not True:
-        # Every open item is in ``rows``: the closed ones follow, by their own deadline.
+    if len(ranked) < wanted and closed_wanted and filters.overdue is not True:
+        # Every open item is in ``ranked``: the closed ones follow, by their own deadline.
         closed = (
             _entries_query(ReferralItem.deadline_at.expression)
-            .where(*conditions, ReferralItem.state.not_in(OPEN))
+            .where(
+                ReferralItem.platform_org_id == reader.org_id,
+                *conditions,
+                ReferralItem.state.not_in(OPEN),
+            )
             .order_by(ReferralItem.deadline_at, ReferralItem.id)
-            .offset(max(0, offset - len(rows)))
-            .limit(wanted - max(offset, len(rows)))
+            .offset(max(0, offset - len(ranked)))
+            .limit(wanted - max(offset, len(ranked)))
         )
         rows += [_entry(row, now) for row in db.session().execute(closed)]
-    entries = rows[offset:]
-    return QueuePage(entries[:size], page, len(entries) > size)
+    return QueuePage(rows[:size], page, len(rows) > size)
 
 
 def _open_part(
     platform_id: int,
     conditions: list[ColumnElement[bool]],
+    states: list[str],
     overdue: bool | None,
     wanted: int,
     now: datetime,
-) -> list[QueueEntry]:
-    """The first ``wanted`` open items matching ``conditions`` (all of them, if fewer), by
-    binding deadline, then their own deadline and id.
+) -> list[str]:
+    """The ids of the first ``wanted`` items in ``states`` (open ones) matching ``conditions``
+    (all of them, if fewer), by binding deadline, then their own deadline and id.
 
     An item's binding deadline is never later than its own, so when ``bound`` is the deadline
     of the ``wanted``-th matching open item by its own deadline, at least ``wanted`` matching
     items bind by ``bound``, and the first ``wanted`` by binding deadline all belong to cases
-    with an open item due by ``bound``. Only those cases are read and sorted, through the
-    ``(platform, deadline)`` index, instead of every open item of the platform. "Overdue only"
-    keeps a prefix of that order, so the bound holds for it too; "not overdue" does not, and
-    reads every open item.
+    with an open item due by ``bound``. Only those cases are read and sorted, found through the
+    ``(platform, state, deadline, case)`` index one open state at a time, instead of every open
+    item of the platform (or its decided history, which sorts before them by deadline).
+    "Overdue only" keeps a prefix of that order, so the bound holds for it too; "not overdue"
+    does not, and reads every open item.
     """
-    is_open = ReferralItem.state.in_(OPEN)
     binding = _binding()
-    query = _entries_query(binding).where(*conditions, is_open)
+    query = select(ReferralItem.id).where(*conditions, ReferralItem.state.in_(states))
     if overdue is not None:
         query = query.where(binding < now if overdue else binding >= now)
-    if overdue is not False:
-        bound = db.session().scalar(
-            select(ReferralItem.deadline_at)
-            .where(*conditions, is_open)
-            .order_by(ReferralItem.deadline_at)
-            .offset(wanted - 1)
-            .limit(1)
-        )
-        if bound is not None:
-            other = aliased(ReferralItem)
-            cases = (
-                select(other.case_id)
-                .where(
-                    other.platform_org_id == platform_id,
-                    other.deadline_at <= bound,
-                    other.state.in_(OPEN),
-                )
-                .distinct()
-                .subquery()
+    bound = None if overdue is False else _bound(platform_id, conditions, states, wanted)
+    if bound is None:
+        query = query.where(ReferralItem.platform_org_id == platform_id)
+    else:
+        arms = [
+            select(ReferralItem.case_id).where(
+                ReferralItem.platform_org_id == platform_id,
+                ReferralItem.state == state,
+                ReferralItem.deadline_at <= bound,
             )
-            query = query.join(cases, cases.c.case_id == ReferralItem.case_id)
+            for state in OPEN
+        ]
+        cases = union(*arms).subquery()
+        query = query.join(cases, cases.c.case_id == ReferralItem.case_id).where(
+            _same_platform(ReferralItem, platform_id)
+        )
     query = query.order_by(binding, ReferralItem.deadline_at, ReferralItem.id).limit(wanted)
-    return [_entry(row, now) for row in db.session().execute(query)]
+    return list(db.session().scalars(query))
+
+
+def _bound(
+    platform_id: int, conditions: list[ColumnElement[bool]], states: list[str], wanted: int
+) -> datetime | None:
+    """The deadline of the ``wanted``-th item in ``states`` matching ``conditions``, by
+    deadline; None when fewer match. Each state is one ordered range of the index."""
+    session = db.session()
+    deadlines: list[datetime] = []
+    for state in states:
+        deadlines += session.scalars(
+            select(ReferralItem.deadline_at)
+            .where(
+                ReferralItem.platform_org_id == platform_id,
+                *conditions,
+                ReferralItem.state == state,
+            )
+            .order_by(ReferralItem.deadline_at)
+            .limit(wanted)
+        )
+    deadlines.sort()
+    return deadlines[wanted - 1] if len(deadlines) >= wanted else None
 
 
 def open_item(
