@@ -187,9 +187,10 @@ def seed(
         batch(PLATFORM, n_open, decided=False)
         batch(PLATFORM, n_history, decided=True)
         batch("GOOGLE", n_other, decided=False)
-        if analyze:
-            session.execute(text("ANALYZE"))
         session.commit()
+        if analyze:  # as autovacuum would have by now: statistics and the visibility map
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as raw:
+                raw.execute(text("VACUUM ANALYZE"))
         print(
             f"seeded {n_open:,} open + {n_history:,} decided items for {PLATFORM}, "
             f"{n_other:,} for GOOGLE in {time.perf_counter() - started:.0f} s"
@@ -250,7 +251,9 @@ def run(backend: str, args: argparse.Namespace) -> dict[str, list[float]]:
         client = bulletin_bench.signed_in(app, LIAISON)
         with app.app_context():
             reader = Reader.of(db.session.scalars(select(User).where(User.email == LIAISON)).one())
-            meta = db.session.scalars(select(Organisation).where(Organisation.code == PLATFORM)).one()
+            meta = db.session.scalars(
+                select(Organisation).where(Organisation.code == PLATFORM)
+            ).one()
             floor_sql = (
                 select(ReferralItem)
                 .where(ReferralItem.platform_org_id == meta.id)
@@ -270,8 +273,13 @@ def run(backend: str, args: argparse.Namespace) -> dict[str, list[float]]:
             results["list_queue (service, no HTTP)"] = timed(service, args.requests)
             if args.plans:
                 seen, listener = record_statements(db.engine)
-                queue.list_queue(reader)
-                queue.list_queue(reader, QueueFilter(overdue=True))
+                for filters in (
+                    QueueFilter(),
+                    QueueFilter(overdue=True),
+                    QueueFilter(category="financing"),
+                    QueueFilter(claimed_by=reader.user_id),
+                ):
+                    queue.list_queue(reader, filters)
                 db.session.rollback()
                 event.remove(db.engine, "before_cursor_execute", listener)
                 print_plans(db.engine, list(seen))
@@ -294,13 +302,14 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=100_000)
     parser.add_argument("--other", type=int, default=20_000)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--plans", action="store_true")
     args = parser.parse_args()
     print(
         f"machine: {platform.node()} {platform.machine()}, Python {platform.python_version()}, "
         f"{time.strftime('%Y-%m-%d %H:%M')}, load {os.getloadavg()[0]:.1f}"
     )
-    backends = ["sqlite"] + ([] if args.no_postgres else ["postgresql"])
+    backends = ([] if args.no_sqlite else ["sqlite"]) + ([] if args.no_postgres else ["postgresql"])
     for backend in backends:
         runs = []
         for number in range(args.runs):

@@ -43,6 +43,7 @@ from portal.services.referrals.vocabulary import (
 )
 
 MAX_NOTE = 2000
+_MOST_CASES = 5000  # case ids a queue query names as values; deeper pages use a subquery
 _COUNTRY_LENGTH = 2
 
 
@@ -290,17 +291,25 @@ def _open_part(
         query = query.where(ReferralItem.platform_org_id == platform_id)
     else:
         arms = [
-            select(ReferralItem.case_id).where(
+            select(ReferralItem.case_id)
+            .where(
                 ReferralItem.platform_org_id == platform_id,
                 ReferralItem.state == state,
                 ReferralItem.deadline_at <= bound,
             )
+            .order_by(ReferralItem.state, ReferralItem.deadline_at)  # see _bound
             for state in OPEN
         ]
-        cases = union(*arms).subquery()
-        query = query.join(cases, cases.c.case_id == ReferralItem.case_id).where(
-            _same_platform(ReferralItem, platform_id)
+        session = db.session()
+        cases = sorted({case_id for arm in arms for case_id in session.scalars(arm)})
+        # The case ids as values: both planners then go through the case index, where a
+        # subquery left PostgreSQL guessing at its size and hashing every open item.
+        within: ColumnElement[bool] = (
+            ReferralItem.case_id.in_(cases)
+            if len(cases) <= _MOST_CASES
+            else ReferralItem.case_id.in_(union(*(arm.order_by(None) for arm in arms)))
         )
+        query = query.where(within, _same_platform(ReferralItem, platform_id))
     query = query.order_by(binding, ReferralItem.deadline_at, ReferralItem.id).limit(wanted)
     return list(db.session().scalars(query))
 
@@ -320,7 +329,10 @@ def _bound(
                 *conditions,
                 ReferralItem.state == state,
             )
-            .order_by(ReferralItem.deadline_at)
+            # The state too, though it is fixed: only the (platform, state, deadline) index
+            # gives this order, so PostgreSQL does not walk (platform, deadline) through the
+            # platform's history instead.
+            .order_by(ReferralItem.state, ReferralItem.deadline_at)
             .limit(wanted)
         )
     deadlines.sort()
