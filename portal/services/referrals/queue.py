@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Row, Select, case, func, select, union
+from sqlalchemy import ColumnElement, Row, Select, case, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from portal.extensions import db
@@ -43,7 +43,7 @@ from portal.services.referrals.vocabulary import (
 )
 
 MAX_NOTE = 2000
-_MOST_CASES = 5000  # case ids a queue query names as values; deeper pages use a subquery
+_MOST_CASES = 5000  # case ids a queue query names as values; past that, it reads them all
 _COUNTRY_LENGTH = 2
 
 
@@ -287,29 +287,26 @@ def _open_part(
     if overdue is not None:
         query = query.where(binding < now if overdue else binding >= now)
     bound = None if overdue is False else _bound(platform_id, conditions, states, wanted)
-    if bound is None:
+    cases: list[str] = []
+    if bound is not None:
+        session = db.session()
+        for state in OPEN:
+            cases += session.scalars(
+                select(ReferralItem.case_id).where(
+                    ReferralItem.platform_org_id == platform_id,
+                    ReferralItem.state == state,
+                    ReferralItem.deadline_at <= bound,
+                )
+            )
+        cases = sorted(set(cases))
+    if bound is None or len(cases) > _MOST_CASES:
         query = query.where(ReferralItem.platform_org_id == platform_id)
     else:
-        arms = [
-            select(ReferralItem.case_id)
-            .where(
-                ReferralItem.platform_org_id == platform_id,
-                ReferralItem.state == state,
-                ReferralItem.deadline_at <= bound,
-            )
-            .order_by(ReferralItem.state, ReferralItem.deadline_at)  # see _bound
-            for state in OPEN
-        ]
-        session = db.session()
-        cases = sorted({case_id for arm in arms for case_id in session.scalars(arm)})
         # The case ids as values: both planners then go through the case index, where a
         # subquery left PostgreSQL guessing at its size and hashing every open item.
-        within: ColumnElement[bool] = (
-            ReferralItem.case_id.in_(cases)
-            if len(cases) <= _MOST_CASES
-            else ReferralItem.case_id.in_(union(*(arm.order_by(None) for arm in arms)))
+        query = query.where(
+            ReferralItem.case_id.in_(cases), _same_platform(ReferralItem, platform_id)
         )
-        query = query.where(within, _same_platform(ReferralItem, platform_id))
     query = query.order_by(binding, ReferralItem.deadline_at, ReferralItem.id).limit(wanted)
     return list(db.session().scalars(query))
 
@@ -329,10 +326,7 @@ def _bound(
                 *conditions,
                 ReferralItem.state == state,
             )
-            # The state too, though it is fixed: only the (platform, state, deadline) index
-            # gives this order, so PostgreSQL does not walk (platform, deadline) through the
-            # platform's history instead.
-            .order_by(ReferralItem.state, ReferralItem.deadline_at)
+            .order_by(ReferralItem.deadline_at)
             .limit(wanted)
         )
     deadlines.sort()
