@@ -142,8 +142,15 @@ class AskForm(FlaskForm):
     )
 
 
-class ReasonForm(FlaskForm):
-    reason = TextAreaField("Reason")
+class ReopenForm(FlaskForm):
+    reason = TextAreaField("Why the decision is reopened")
+
+
+class ReinstateForm(FlaskForm):
+    reason = TextAreaField(
+        "Why the content was put back",
+        description="For instance the uploader's complaint and what was found.",
+    )
 
 
 class ClaimForm(FlaskForm):

@@ -30,7 +30,8 @@ from portal.referrals.queue_forms import (
     ClaimForm,
     DecideForm,
     QueueFilterForm,
-    ReasonForm,
+    ReinstateForm,
+    ReopenForm,
     all_outcomes,
     outcome_choices,
 )
@@ -133,8 +134,8 @@ def _item_page(item_id: str, status: int = 200, **forms: Any) -> tuple[str, int]
         claim=ClaimForm(formdata=None),
         decide=decide,
         ask=forms.get("ask") or AskForm(formdata=None),
-        reopen=forms.get("reopen") or ReasonForm(formdata=None, prefix="reopen"),
-        reinstate=forms.get("reinstate") or ReasonForm(formdata=None, prefix="reinstate"),
+        reopen=forms.get("reopen") or ReopenForm(formdata=None, prefix="reopen"),
+        reinstate=forms.get("reinstate") or ReinstateForm(formdata=None, prefix="reinstate"),
     ), status
 
 
@@ -208,7 +209,7 @@ def queue_ask(item_id: str) -> Page:
 @blueprint.route("/queue/<item_id>/reopen", methods=["POST"])
 @roles_required(LIAISON)
 def queue_reopen(item_id: str) -> Page:
-    form = ReasonForm(prefix="reopen")
+    form = ReopenForm(prefix="reopen")
     return _act(
         item_id,
         form,
@@ -221,7 +222,7 @@ def queue_reopen(item_id: str) -> Page:
 @blueprint.route("/queue/<item_id>/reinstate", methods=["POST"])
 @roles_required(LIAISON)
 def queue_reinstate(item_id: str) -> Page:
-    form = ReasonForm(prefix="reinstate")
+    form = ReinstateForm(prefix="reinstate")
     return _act(
         item_id,
         form,

@@ -231,6 +231,11 @@ def test_deciding_asking_reopening_and_reinstating_through_the_item_page(world):
     assert "Decision recorded." in decided and "Access disabled in listed countries" in decided
     assert 'countries:</span> <span dir="auto">DE, FR</span>' in decided
     assert post(referral.id, "decide", outcome="removed").status_code == 409
+    with nothing_written(world):
+        refused = post(referral.id, "reinstate", **{"reinstate-reason": " "})
+        assert refused.status_code == 400 and "Say why the content was reinstated." in refused.text
+        refused = post(order.id, "reopen", **{"reopen-reason": "Second look"})
+        assert refused.status_code == 409 and "Only a decided item can be reopened." in refused.text
     assert (
         post(
             referral.id, "reinstate", **{"reinstate-reason": "The uploader's complaint"}
