@@ -67,6 +67,12 @@ class _Entry:
 
 _MAIN: tuple[_Entry, ...] = (
     _Entry("Dashboard", "dashboard.index", _everyone, ("dashboard.index",)),
+    _Entry(
+        "Referrals",
+        "referrals.queue",
+        _platform(Role.PLATFORM_LIAISON),
+        ("referrals.queue", "referrals.queue_item"),
+    ),
     _Entry("Inbox", "bulletins.inbox", _ministry(), ("bulletins.inbox", "bulletins.read")),
     _Entry("Compose", "bulletins.compose", _ministry(Role.LIAISON), ("bulletins.compose",)),
     _Entry("Search", "bulletins.search", _ministry(), ("bulletins.search", "bulletins.ask")),

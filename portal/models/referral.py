@@ -81,6 +81,14 @@ class ReferralItem(Base):
         UniqueConstraint("referral_id", "position"),
         # The platform's queue: its items by deadline.
         Index("ix_referral_items_platform_deadline", "platform_org_id", "deadline_at"),
+        # Its open items due first and their cases, from the index alone, one state at a time.
+        Index(
+            "ix_referral_items_platform_state_deadline",
+            "platform_org_id",
+            "state",
+            "deadline_at",
+            "case_id",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -13,6 +13,7 @@ def load_views() -> Blueprint:
         bulk_views,
         evidence_views,
         mine_views,
+        queue_views,
         refer_views,
         transparency_views,
         views,

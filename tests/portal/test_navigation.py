@@ -52,7 +52,7 @@ def labels(html: str) -> list[str]:
             "member",
             ["Dashboard", "Inbox", "Search", "Users", "Audit trail", "Organisations", "Retention"],
         ),
-        (("platform_liaison",), "platform", ["Dashboard", "Webhook", "Transparency"]),
+        (("platform_liaison",), "platform", ["Dashboard", "Referrals", "Webhook", "Transparency"]),
         (("org_admin",), "platform", ["Dashboard", "Webhook", "Users", "Audit trail"]),
     ],
 )

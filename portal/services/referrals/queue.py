@@ -9,12 +9,12 @@ item is reopened.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, func, not_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Row, Select, case, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from portal.extensions import db
 from portal.models import (
@@ -43,6 +43,7 @@ from portal.services.referrals.vocabulary import (
 )
 
 MAX_NOTE = 2000
+_MOST_CASES = 5000  # case ids a queue query names as values; past that, it reads them all
 _COUNTRY_LENGTH = 2
 
 
@@ -87,6 +88,7 @@ class QueueFilter:
     kind: str | None = None
     category: str | None = None
     overdue: bool | None = None
+    claimed_by: int | None = None  # a user id: the items this liaison officer has claimed
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,16 @@ class Decision:
     question: str | None = None  # required for "more information needed"
 
 
+def _same_platform(
+    other: type[ReferralItem], platform: InstrumentedAttribute[int] | int
+) -> ColumnElement[bool]:
+    """``other`` is an item of ``platform``, written so that no index on the platform is used
+    for it: the lookups that test it go through the case index (a case is one platform's, so
+    this only guards), which SQLite without statistics would otherwise pass over for the
+    ``(platform, state, deadline)`` index and read every open item of the platform instead."""
+    return other.platform_org_id + 0 == platform
+
+
 def _binding() -> ColumnElement[datetime]:
     """An open item's case deadline (the earliest among the case's open items, found through
     the case index); a closed item's own deadline, without looking at its case."""
@@ -113,7 +125,7 @@ def _binding() -> ColumnElement[datetime]:
         select(func.min(other.deadline_at))
         .where(
             other.case_id == ReferralItem.case_id,
-            other.platform_org_id == ReferralItem.platform_org_id,
+            _same_platform(other, ReferralItem.platform_org_id),
             other.state.in_(OPEN),
         )
         .scalar_subquery()
@@ -130,7 +142,7 @@ def _case_size() -> ColumnElement[int]:
         select(func.count(other.id))
         .where(
             other.case_id == ReferralItem.case_id,
-            other.platform_org_id == ReferralItem.platform_org_id,
+            _same_platform(other, ReferralItem.platform_org_id),
         )
         .scalar_subquery()
     )
@@ -139,7 +151,9 @@ def _case_size() -> ColumnElement[int]:
 _Row = Row[ReferralItem, str, str | None, str | None, datetime, int]
 
 
-def _entries_query() -> Select[ReferralItem, str, str | None, str | None, datetime, int]:
+def _entries_query(
+    binding: ColumnElement[datetime] | None = None,
+) -> Select[ReferralItem, str, str | None, str | None, datetime, int]:
     claimer = aliased(User)
     return (
         select(
@@ -147,7 +161,7 @@ def _entries_query() -> Select[ReferralItem, str, str | None, str | None, dateti
             Organisation.code,
             Referral.legal_basis,
             claimer.email,
-            _binding().label("binding"),
+            (_binding() if binding is None else binding).label("binding"),
             _case_size().label("case_items"),
         )
         .join(Referral, Referral.id == ReferralItem.referral_id)
@@ -193,37 +207,130 @@ def list_queue(
     now: datetime | None = None,
 ) -> QueuePage:
     """Items addressed to ``reader``'s platform: open ones first, binding deadline first; then
-    the rest (asked about, decided, withdrawn), by their own deadline."""
+    the rest (asked about, decided, withdrawn), by their own deadline.
+
+    The two parts are read apart, so a page never sorts the platform's whole history, and the
+    open part looks only at the cases that can reach the page (see :func:`_open_part`)."""
     access.require_platform_liaison(reader)
     now = moment(now)
     if page < 1:
         raise InvalidInput("Pages start at 1.", field="page")
     if not 1 <= size <= MAX_PAGE:
         raise InvalidInput(f"Show 1 to {MAX_PAGE} items a page.", field="size")
-    binding = _binding()
-    query = _entries_query().where(ReferralItem.platform_org_id == reader.org_id)
-    if filters.state:
-        query = query.where(ReferralItem.state == choice(ItemState, filters.state, "state").value)
+    conditions: list[ColumnElement[bool]] = []  # the filters; the platform is added below
+    state = choice(ItemState, filters.state, "state").value if filters.state else None
+    if state:
+        conditions.append(ReferralItem.state == state)
     if filters.kind:
-        query = query.where(ReferralItem.kind == choice(ReferralKind, filters.kind, "kind").value)
+        kind = choice(ReferralKind, filters.kind, "kind")
+        conditions.append(ReferralItem.kind == kind.value)
     if filters.category:
         category = choice(Category, filters.category, "category")
-        query = query.where(ReferralItem.category == category.value)
-    if filters.overdue is not None:
-        late = and_(ReferralItem.state.in_(OPEN), binding < now)
-        query = query.where(late if filters.overdue else not_(late))
-    query = (
-        query.order_by(
-            case((ReferralItem.state.in_(OPEN), 0), else_=1),
-            binding,
-            ReferralItem.deadline_at,
-            ReferralItem.id,
+        conditions.append(ReferralItem.category == category.value)
+    if filters.claimed_by is not None:
+        conditions.append(ReferralItem.claimed_by_id == filters.claimed_by)
+    offset = (page - 1) * size
+    wanted = offset + size + 1  # rows from the start of the list, one past the page
+    ranked: list[str] = []  # open item ids, from the start of the list
+    if state is None or state in OPEN:
+        # A received item is never claimed (claiming, reopening and answering all keep that).
+        states = [ItemState.CLAIMED.value] if filters.claimed_by is not None else list(OPEN)
+        ranked = _open_part(reader.org_id, conditions, states, filters.overdue, wanted, now)
+    rows: list[QueueEntry] = []
+    if ranked[offset:]:
+        on_page = ranked[offset : offset + size + 1]
+        found = {
+            row[0].id: _entry(row, now)
+            for row in db.session().execute(_entries_query().where(ReferralItem.id.in_(on_page)))
+        }
+        rows = [found[item_id] for item_id in on_page]
+    closed_wanted = state is None or state not in OPEN
+    if len(ranked) < wanted and closed_wanted and filters.overdue is not True:
+        # Every open item is in ``ranked``: the closed ones follow, by their own deadline.
+        closed = (
+            _entries_query(ReferralItem.deadline_at.expression)
+            .where(
+                ReferralItem.platform_org_id == reader.org_id,
+                *conditions,
+                ReferralItem.state.not_in(OPEN),
+            )
+            .order_by(ReferralItem.deadline_at, ReferralItem.id)
+            .offset(max(0, offset - len(ranked)))
+            .limit(wanted - max(offset, len(ranked)))
         )
-        .offset((page - 1) * size)
-        .limit(size + 1)
-    )
-    rows = [_entry(row, now) for row in db.session().execute(query)]
+        rows += [_entry(row, now) for row in db.session().execute(closed)]
     return QueuePage(rows[:size], page, len(rows) > size)
+
+
+def _open_part(
+    platform_id: int,
+    conditions: list[ColumnElement[bool]],
+    states: list[str],
+    overdue: bool | None,
+    wanted: int,
+    now: datetime,
+) -> list[str]:
+    """The ids of the first ``wanted`` items in ``states`` (open ones) matching ``conditions``
+    (all of them, if fewer), by binding deadline, then their own deadline and id.
+
+    An item's binding deadline is never later than its own, so when ``bound`` is the deadline
+    of the ``wanted``-th matching open item by its own deadline, at least ``wanted`` matching
+    items bind by ``bound``, and the first ``wanted`` by binding deadline all belong to cases
+    with an open item due by ``bound``. Only those cases are read and sorted, found through the
+    ``(platform, state, deadline, case)`` index one open state at a time, instead of every open
+    item of the platform (or its decided history, which sorts before them by deadline).
+    "Overdue only" keeps a prefix of that order, so the bound holds for it too; "not overdue"
+    does not, and reads every open item.
+    """
+    binding = _binding()
+    query = select(ReferralItem.id).where(*conditions, ReferralItem.state.in_(states))
+    if overdue is not None:
+        query = query.where(binding < now if overdue else binding >= now)
+    bound = None if overdue is False else _bound(platform_id, conditions, states, wanted)
+    cases: list[str] = []
+    if bound is not None:
+        session = db.session()
+        for state in OPEN:
+            cases += session.scalars(
+                select(ReferralItem.case_id).where(
+                    ReferralItem.platform_org_id == platform_id,
+                    ReferralItem.state == state,
+                    ReferralItem.deadline_at <= bound,
+                )
+            )
+        cases = sorted(set(cases))
+    if bound is None or len(cases) > _MOST_CASES:
+        query = query.where(ReferralItem.platform_org_id == platform_id)
+    else:
+        # The case ids as values: both planners then go through the case index, where a
+        # subquery left PostgreSQL guessing at its size and hashing every open item.
+        query = query.where(
+            ReferralItem.case_id.in_(cases), _same_platform(ReferralItem, platform_id)
+        )
+    query = query.order_by(binding, ReferralItem.deadline_at, ReferralItem.id).limit(wanted)
+    return list(db.session().scalars(query))
+
+
+def _bound(
+    platform_id: int, conditions: list[ColumnElement[bool]], states: list[str], wanted: int
+) -> datetime | None:
+    """The deadline of the ``wanted``-th item in ``states`` matching ``conditions``, by
+    deadline; None when fewer match. Each state is one ordered range of the index."""
+    session = db.session()
+    deadlines: list[datetime] = []
+    for state in states:
+        deadlines += session.scalars(
+            select(ReferralItem.deadline_at)
+            .where(
+                ReferralItem.platform_org_id == platform_id,
+                *conditions,
+                ReferralItem.state == state,
+            )
+            .order_by(ReferralItem.deadline_at)
+            .limit(wanted)
+        )
+    deadlines.sort()
+    return deadlines[wanted - 1] if len(deadlines) >= wanted else None
 
 
 def open_item(
@@ -255,18 +362,24 @@ def claim(reader: Reader, actor: Actor, item_id: str, *, now: datetime | None = 
     now = moment(now)
     with db.write() as session:
         item = access.platform_item(session, reader, item_id, lock=True)
-        if item.claimed_by_id == reader.user_id:
-            return
-        if item.state not in (*OPEN, ItemState.QUESTION.value):
-            raise Conflict(f"This item is {item.state}: there is nothing to claim.")
-        if item.claimed_by_id is not None:
-            colleague = session.get_one(User, item.claimed_by_id)
-            raise Conflict(f"{colleague.email} has claimed this item.")
-        item.claimed_by_id = reader.user_id
-        item.claimed_at = now
-        if item.state == ItemState.RECEIVED.value:
-            item.state = ItemState.CLAIMED.value
-        append(session, item, Event.CLAIMED, reader, actor, now)
+        _claim(session, item, reader, actor, now)
+
+
+def _claim(
+    session: Session, item: ReferralItem, reader: Reader, actor: Actor, now: datetime
+) -> None:
+    if item.claimed_by_id == reader.user_id:
+        return
+    if item.state not in (*OPEN, ItemState.QUESTION.value):
+        raise Conflict(f"This item is {item.state}: there is nothing to claim.")
+    if item.claimed_by_id is not None:
+        colleague = session.get_one(User, item.claimed_by_id)
+        raise Conflict(f"{colleague.email} has claimed this item.")
+    item.claimed_by_id = reader.user_id
+    item.claimed_at = now
+    if item.state == ItemState.RECEIVED.value:
+        item.state = ItemState.CLAIMED.value
+    append(session, item, Event.CLAIMED, reader, actor, now)
 
 
 def _note(raw: str | None, name: str, *, required: str | None = None) -> str | None:
@@ -334,52 +447,111 @@ def decide(
     now = moment(now)
     with db.write() as session:
         item = access.platform_item(session, reader, item_id, lock=True)
-        checked = _check(ReferralKind(item.kind), decision)
-        if item.state == ItemState.WITHDRAWN.value:
-            raise Conflict("The referrer withdrew this item.")
-        if item.state in (ItemState.DECIDED.value, ItemState.REINSTATED.value):
-            same = (item.outcome, item.outcome_countries) == (
-                checked.outcome.value,
-                checked.countries,
-            )
-            if same and item.state == ItemState.DECIDED.value:
-                if item.outcome_note == checked.reason:
-                    return  # the same decision again: already on record
-                raise Conflict(
-                    "This decision is on record with another reason; reopen it to change it.",
-                    field="reason",
-                )
-            raise Conflict(
-                f"This item was already decided ({item.outcome}); reopen it to decide again.",
-                field="outcome",
-            )
-        if checked.outcome is Outcome.MORE_INFORMATION:
-            _ask(session, item, reader, actor, checked, now)
-            return
-        facts: dict[str, Scalar | list[Scalar]] = {
-            "outcome": checked.outcome.value,
-            "countries": list(checked.countries),
-            "on_time": now <= item.deadline_at,  # the signed deadline, whatever was asked
-            "reason": checked.reason,
-        }
-        restarted = _restarted_deadline(session, item)
-        if restarted is not None:
-            facts["within_restarted_clock"] = now <= restarted
-        item.state = ItemState.DECIDED.value
-        item.outcome = checked.outcome.value
-        item.outcome_countries = checked.countries
-        item.outcome_note = checked.reason
-        item.decided_at = now
-        item.decided_by_id = reader.user_id
-        append(
-            session,
-            item,
-            Event.DECIDED,
-            reader,
-            actor,
-            now,
-            facts,
+        _decide(session, item, reader, actor, decision, now)
+
+
+def _decide(
+    session: Session,
+    item: ReferralItem,
+    reader: Reader,
+    actor: Actor,
+    decision: Decision,
+    now: datetime,
+) -> None:
+    checked = _check(ReferralKind(item.kind), decision)
+    if item.state == ItemState.WITHDRAWN.value:
+        raise Conflict("The referrer withdrew this item.")
+    if item.state in (ItemState.DECIDED.value, ItemState.REINSTATED.value):
+        same = (item.outcome, item.outcome_countries) == (
+            checked.outcome.value,
+            checked.countries,
         )
+        if same and item.state == ItemState.DECIDED.value:
+            if item.outcome_note == checked.reason:
+                return  # the same decision again: already on record
+            raise Conflict(
+                "This decision is on record with another reason; reopen it to change it.",
+                field="reason",
+            )
+        raise Conflict(
+            f"This item was already decided ({item.outcome}); reopen it to decide again.",
+            field="outcome",
+        )
+    if checked.outcome is Outcome.MORE_INFORMATION:
+        _ask(session, item, reader, actor, checked, now)
+        return
+    facts: dict[str, Scalar | list[Scalar]] = {
+        "outcome": checked.outcome.value,
+        "countries": list(checked.countries),
+        "on_time": now <= item.deadline_at,  # the signed deadline, whatever was asked
+        "reason": checked.reason,
+    }
+    restarted = _restarted_deadline(session, item)
+    if restarted is not None:
+        facts["within_restarted_clock"] = now <= restarted
+    item.state = ItemState.DECIDED.value
+    item.outcome = checked.outcome.value
+    item.outcome_countries = checked.countries
+    item.outcome_note = checked.reason
+    item.decided_at = now
+    item.decided_by_id = reader.user_id
+    append(session, item, Event.DECIDED, reader, actor, now, facts)
+
+
+MAX_BULK = MAX_PAGE
+
+
+def _bulk(
+    reader: Reader,
+    item_ids: Sequence[str],
+    act: Callable[[Session, ReferralItem], None],
+) -> int:
+    """``act`` on every item in one transaction: all of them, or, when one is refused, none
+    (the refusal names the item). Any id that is not the platform's is :class:`NotFound`."""
+    ids = list(dict.fromkeys(item_ids))
+    if not ids:
+        raise InvalidInput("Select at least one item.", field="items")
+    if len(ids) > MAX_BULK:
+        raise InvalidInput(f"Select at most {MAX_BULK} items at once.", field="items")
+    with db.write() as session:
+        items = [access.platform_item(session, reader, i, lock=True) for i in ids]
+        for item in items:
+            try:
+                act(session, item)
+            except (Conflict, InvalidInput) as error:
+                refused = type(error)(
+                    f"{item.url}: {error.message} Nothing was changed.", field="items"
+                )
+                raise refused from error
+    return len(items)
+
+
+def claim_many(
+    reader: Reader, actor: Actor, item_ids: Sequence[str], *, now: datetime | None = None
+) -> int:
+    """Claim several items at once: all, or none when one of them cannot be claimed."""
+    access.require_platform_liaison(reader)
+    moment_ = moment(now)
+    return _bulk(reader, item_ids, lambda s, item: _claim(s, item, reader, actor, moment_))
+
+
+def decide_many(
+    reader: Reader,
+    actor: Actor,
+    item_ids: Sequence[str],
+    decision: Decision,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """One decision on several items: on all of them, or, when it does not fit one of them
+    (an outcome its kind does not allow, an item already decided otherwise), on none."""
+    access.require_platform_liaison(reader)
+    moment_ = moment(now)
+    return _bulk(
+        reader,
+        item_ids,
+        lambda s, item: _decide(s, item, reader, actor, decision, moment_),
+    )
 
 
 def _restarted_deadline(session: Session, item: ReferralItem) -> datetime | None:
