@@ -16,7 +16,6 @@ def load_views() -> Blueprint:
         queue_views,
         refer_views,
         transparency_views,
-        views,
         webhook_views,
     )
 
