@@ -4,6 +4,7 @@ from portal.cli.audit import audit_group
 from portal.cli.bulletins import bulletins_group
 from portal.cli.database import db_group
 from portal.cli.demo import demo_group, seed_demo
+from portal.cli.hashbanks import hashbanks_group
 from portal.cli.orgs import orgs_group
 from portal.cli.tokens import tokens_group
 from portal.cli.users import users_group
@@ -14,6 +15,7 @@ commands = [
     bulletins_group,
     db_group,
     demo_group,
+    hashbanks_group,
     orgs_group,
     seed_demo,
     tokens_group,

@@ -26,11 +26,15 @@ def labels(html: str) -> list[str]:
 @pytest.mark.parametrize(
     ("roles", "kind", "expected"),
     [
-        (("analyst",), "member", ["Dashboard", "Inbox", "Search", "Analysis", "Briefings"]),
+        (
+            ("analyst",),
+            "member",
+            ["Dashboard", "Inbox", "Search", "Analysis", "Briefings", "Hash banks"],
+        ),
         (
             ("liaison",),
             "member",
-            ["Dashboard", "Inbox", "Compose", "Search", "Access requests"],
+            ["Dashboard", "Inbox", "Compose", "Search", "Hash banks", "Access requests"],
         ),
         (("official",), "member", ["Dashboard", "Inbox", "Search", "Briefings"]),
         (
@@ -43,7 +47,7 @@ def labels(html: str) -> list[str]:
             "member",
             ["Dashboard", "Inbox", "Search", "Users", "Audit trail", "Organisations", "Retention"],
         ),
-        (("platform_liaison",), "platform", ["Dashboard"]),
+        (("platform_liaison",), "platform", ["Dashboard", "Hash banks"]),
         (("org_admin",), "platform", ["Dashboard", "Users", "Audit trail"]),
     ],
 )
@@ -58,7 +62,7 @@ def test_every_link_leads_to_a_page_the_user_may_open(client, auth, people):
     people.user("all@example.org", "analyst", "liaison", "official", "org_admin", "sysadmin")
     auth.sign_in("all@example.org")
     found = links(client.get("/").text)
-    assert len(found) == 12
+    assert len(found) == 13
     for label, href, _ in found:
         assert client.get(href).status_code == 200, label
 
