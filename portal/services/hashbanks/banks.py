@@ -214,9 +214,7 @@ def entry_views(session: Session, org_id: int, entries: Sequence[HashEntry]) -> 
         dict(
             session.execute(
                 select(Organisation.id, Organisation.code).where(Organisation.id.in_(org_ids))
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         if org_ids
         else {}

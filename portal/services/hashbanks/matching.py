@@ -76,11 +76,11 @@ def _refresh(session: Session, bank_id: int, counter: int, cache: _Indexes) -> p
         HashEntry.bank_id == bank_id, HashEntry.kind == HashKind.PDQ.value
     )
     if cached is None:
-        rows = session.execute(query.where(HashEntry.removed_at.is_(None))).tuples().all()
+        rows = session.execute(query.where(HashEntry.removed_at.is_(None))).all()
         index = pdq_index.PdqIndex(_words([r[1] for r in rows]), [r[0] for r in rows])
     else:
         index = cached.index
-        rows = session.execute(query.where(HashEntry.change_seq > cached.counter)).tuples().all()
+        rows = session.execute(query.where(HashEntry.change_seq > cached.counter)).all()
         index.remove([r[0] for r in rows if r[2] is not None])
         added = [r for r in rows if r[2] is None]
         if added:
@@ -95,7 +95,7 @@ def _readable(session: Session, reader: Reader) -> dict[int, tuple[str, int]]:
         return {}
     rows = session.execute(
         select(HashBank.id, HashBank.name, HashBank.change_counter).where(HashBank.id.in_(ids))
-    ).tuples()
+    )
     return {bank_id: (name, counter) for bank_id, name, counter in rows}
 
 
