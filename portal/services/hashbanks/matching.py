@@ -105,11 +105,10 @@ def radius() -> int:
 
 
 def _pdq_matches(
-    session: Session, reader: Reader, queries: Sequence[str]
+    session: Session, readable: dict[int, tuple[str, int]], queries: Sequence[str]
 ) -> list[list[tuple[int, int]]]:
-    """``(entry id, distance)`` per query, over the banks ``reader`` may read."""
+    """``(entry id, distance)`` per query, over the ``readable`` banks."""
     found: list[list[tuple[int, int]]] = [[] for _ in queries]
-    readable = _readable(session, reader)
     if not readable or not queries:
         return found
     words = _words(queries)
@@ -133,8 +132,7 @@ def _entries(session: Session, reader: Reader, ids: set[int]) -> dict[int, banks
     return {view.id: view for view in banks.entry_views(session, reader.org_id, rows)}
 
 
-def _exact(session: Session, reader: Reader, kind: HashKind, value: str) -> list[HashEntry]:
-    ids = banks.readable_bank_ids(session, reader.org_id)
+def _exact(session: Session, ids: list[int], kind: HashKind, value: str) -> list[HashEntry]:
     if not ids:
         return []
     return list(
@@ -177,10 +175,11 @@ def match(
     if total > MAX_QUERIES:
         raise InvalidInput(f"At most {MAX_QUERIES} hashes at once.", field="pdq")
     session = db.session()
-    names = {bank_id: name for bank_id, (name, _c) in _readable(session, reader).items()}
-    pdq_found = _pdq_matches(session, reader, checked[HashKind.PDQ])
+    readable = _readable(session, reader)
+    names = {bank_id: name for bank_id, (name, _c) in readable.items()}
+    pdq_found = _pdq_matches(session, readable, checked[HashKind.PDQ])
     exact = {
-        (kind, value): _exact(session, reader, kind, value)
+        (kind, value): _exact(session, sorted(readable), kind, value)
         for kind in (HashKind.MD5, HashKind.SHA256)
         for value in checked[kind]
     }
