@@ -9,6 +9,12 @@ neighbours (17 x 16 = 272 buckets), and every candidate found there is verified 
 popcount of the XOR. Nothing within the radius is missed and nothing outside it is returned:
 the same answer as a scan of every hash, for any radius up to 31.
 
+The candidates grow with the bank (272 buckets of n / 65,536 hashes each: 41,500 a query at
+10M), so a large bank is cut into 11 chunks of 23 or 24 bits instead: 11 x 3 > 31, so some
+chunk differs by at most 2 bits, and a query probes each chunk's value and every neighbour
+within 2 bits (3,047 buckets), whose buckets hold n / 8M hashes: about 3,700 candidates a
+query at 10M, for 448 MB of bucket starts that pay only on large banks.
+
 Additions go to a small tail scanned in full until it is merged (rebuilding the chunk tables);
 removals clear a row's "alive" flag. No Flask, no SQLAlchemy: this module is pure.
 """
@@ -17,27 +23,64 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 import numpy.typing as npt
 
 BITS = 256
-CHUNKS = 16
-CHUNK_BITS = 16
-BUCKETS = 1 << CHUNK_BITS
-MAX_RADIUS = CHUNKS * 2 - 1  # 31: beyond it the pigeonhole argument no longer holds
+MAX_RADIUS = 31  # the radius every layout below is exact for (pigeonhole)
 HEX_LENGTH = BITS // 4
 # Candidates verified at once: bounds the temporary arrays (about 80 bytes each).
 CANDIDATES_PER_STEP = 4_000_000
 # Additions kept in the scanned tail before the chunk tables are rebuilt.
 TAIL_LIMIT = 4096
 
+# Banks of at least this many hashes use the wide layout (11 chunks, 2-bit neighbours).
+WIDE_FROM = 4_000_000
+
 Words = npt.NDArray[np.uint64]  # (n, 4): the 32 bytes of each hash, as native words
 Ids = npt.NDArray[np.int64]
 
-_FLIPS = np.concatenate(
-    [np.zeros(1, dtype=np.uint16), (1 << np.arange(CHUNK_BITS)).astype(np.uint16)]
-)
+
+@dataclass(frozen=True)
+class Layout:
+    """Chunks of these widths (bits, in order from the first bit), probed within ``reach``."""
+
+    widths: tuple[int, ...]
+    reach: int
+
+    def __post_init__(self) -> None:
+        if sum(self.widths) != BITS or len(self.widths) * (self.reach + 1) <= MAX_RADIUS:
+            raise ValueError("the chunks must cover 256 bits and make radius 31 exact")
+
+
+NARROW = Layout((16,) * 16, 1)
+WIDE = Layout((24,) * 3 + (23,) * 8, 2)
+
+
+def layout_for(n: int) -> Layout:
+    """The layout for a bank of ``n`` hashes: larger chunks as the bank grows, as long as
+    their bucket starts (4 bytes x 2^width each) stay a fraction of the hashes' memory."""
+    return WIDE if n >= WIDE_FROM else NARROW
+
+
+def _stable_order(column: npt.NDArray[np.int64], width: int) -> npt.NDArray[np.intp]:
+    """``argsort(column, kind="stable")`` in 16-bit radix passes (NumPy sorts 16-bit keys by
+    radix, wider ones by merging, several times slower)."""
+    order = np.argsort((column & 0xFFFF).astype(np.uint16), kind="stable")
+    if width > 16:
+        high = (column >> 16).astype(np.uint16)[order]
+        order = order[np.argsort(high, kind="stable")]
+    return order
+
+
+def _masks(width: int, reach: int) -> npt.NDArray[np.int64]:
+    """Every value of ``width`` bits with at most ``reach`` bits set (0 first)."""
+    masks = [0]
+    for count in range(1, reach + 1):
+        masks += [sum(1 << b for b in bits) for bits in combinations(range(width), count)]
+    return np.array(masks, dtype=np.int64)
 
 
 class BadHash(ValueError):
@@ -68,8 +111,19 @@ def distances(query: Words, hashes: Words) -> npt.NDArray[np.int64]:
     return counts
 
 
-def _chunks(words: Words) -> npt.NDArray[np.uint16]:
-    return np.ascontiguousarray(words).view(np.uint16).reshape(-1, CHUNKS)
+def _chunk(words: Words, offset: int, width: int) -> npt.NDArray[np.int64]:
+    """The ``width`` bits at ``offset`` (from the first bit) of each hash, as integers."""
+    big = np.ascontiguousarray(words).view(">u8")  # the 32 bytes as 4 big-endian words
+    word, shift = divmod(offset, 64)
+    mask = np.uint64((1 << width) - 1)
+    end = shift + width
+    if end <= 64:
+        value = (big[:, word].astype(np.uint64) >> np.uint64(64 - end)) & mask
+    else:
+        high = big[:, word].astype(np.uint64) << np.uint64(end - 64)
+        low = big[:, word + 1].astype(np.uint64) >> np.uint64(128 - end)
+        value = (high | low) & mask
+    return value.astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -94,34 +148,50 @@ def _expand(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> Id
 class PdqIndex:
     """An in-memory index of PDQ hashes, each with an integer id (the bank entry's id)."""
 
-    def __init__(self, words: Words | None = None, ids: Iterable[int] | None = None) -> None:
+    def __init__(
+        self,
+        words: Words | None = None,
+        ids: Iterable[int] | None = None,
+        layout: Layout | None = None,
+    ) -> None:
         words = np.empty((0, 4), dtype=np.uint64) if words is None else words
         id_array = np.fromiter(ids or (), dtype=np.int64)
         if len(id_array) != len(words):
             raise ValueError("one id per hash")
+        self.fixed_layout = layout
         self._build(np.ascontiguousarray(words, dtype=np.uint64), id_array)
 
     # -- building ---------------------------------------------------------------------------
 
     def _build(self, words: Words, ids: Ids) -> None:
-        self.words = words
-        self.ids = ids
-        self.alive = np.ones(len(ids), dtype=bool)
+        if len(ids) > 1 and np.any(ids[1:] <= ids[:-1]):
+            by_id = np.argsort(ids, kind="stable")
+            words, ids = words[by_id], ids[by_id]
+            if np.any(ids[1:] == ids[:-1]):
+                raise ValueError("ids must be distinct")
         n = len(ids)
-        chunks = _chunks(words)
-        # order[j * n + k]: the k-th row by chunk j's value; starts[j, v]: where v begins.
-        self.order = np.empty(CHUNKS * n, dtype=np.uint32 if n < 2**32 else np.int64)
-        self.starts = np.empty((CHUNKS, BUCKETS + 1), dtype=np.int64)
-        for j in range(CHUNKS):
-            column = chunks[:, j]
-            self.order[j * n : (j + 1) * n] = np.argsort(column, kind="stable")
-            counts = np.bincount(column, minlength=BUCKETS)
-            self.starts[j, 0] = j * n
-            np.cumsum(counts, out=self.starts[j, 1:])
-            self.starts[j, 1:] += j * n
+        self.layout = self.fixed_layout or layout_for(n)
+        self.words = words
+        self.ids = ids  # ascending: rows are found by id with a binary search
+        self.alive = np.ones(n, dtype=bool)
+        # order[j * n + k]: the k-th row by chunk j's value; starts[j][v]: where v begins.
+        self.order = np.empty(len(self.layout.widths) * n, dtype=np.uint32)
+        # Bucket starts fit 32 bits: a bank holds fewer than 2^32 hashes (uint32 ``order``).
+        self.starts: list[npt.NDArray[np.uint32]] = []
+        self.masks: list[npt.NDArray[np.int64]] = []
+        offset = 0
+        for j, width in enumerate(self.layout.widths):
+            column = _chunk(words, offset, width)
+            self.order[j * n : (j + 1) * n] = _stable_order(column, width)
+            counts = np.bincount(column, minlength=1 << width)
+            del column
+            starts = np.zeros((1 << width) + 1, dtype=np.uint32)
+            np.cumsum(counts, out=starts[1:])
+            self.starts.append(starts)
+            self.masks.append(_masks(width, self.layout.reach))
+            offset += width
         self.tail_words = np.empty((0, 4), dtype=np.uint64)
         self.tail_ids = np.empty(0, dtype=np.int64)
-        self._where = {int(entry): row for row, entry in enumerate(ids)}
 
     @property
     def size(self) -> int:
@@ -129,7 +199,7 @@ class PdqIndex:
 
     @property
     def nbytes(self) -> int:
-        arrays = (self.words, self.ids, self.alive, self.order, self.starts, self.tail_words)
+        arrays = (self.words, self.ids, self.alive, self.order, *self.starts, self.tail_words)
         return sum(a.nbytes for a in arrays)
 
     def add(self, words: Words, ids: Iterable[int]) -> None:
@@ -144,14 +214,14 @@ class PdqIndex:
             self.compact()
 
     def remove(self, ids: Iterable[int]) -> None:
-        gone = set()
-        for entry in ids:
-            row = self._where.pop(int(entry), None)
-            if row is not None:
-                self.alive[row] = False
-            gone.add(int(entry))
-        if gone and len(self.tail_ids):
-            keep = ~np.isin(self.tail_ids, np.fromiter(gone, dtype=np.int64))
+        gone = np.fromiter(ids, dtype=np.int64)
+        if not len(gone):
+            return
+        if len(self.ids):
+            rows = np.minimum(np.searchsorted(self.ids, gone), len(self.ids) - 1)
+            self.alive[rows[self.ids[rows] == gone]] = False
+        if len(self.tail_ids):
+            keep = ~np.isin(self.tail_ids, gone)
             self.tail_words, self.tail_ids = self.tail_words[keep], self.tail_ids[keep]
 
     def compact(self) -> None:
@@ -181,14 +251,18 @@ class PdqIndex:
         return found
 
     def probe_sizes(self, queries: Words) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """Bucket starts and lengths, ``(len(queries), 16 * 17)`` each."""
-        chunks = _chunks(queries).astype(np.int64)  # (q, 16)
-        values = chunks[:, :, None] ^ _FLIPS.astype(np.int64)[None, None, :]  # (q, 16, 17)
-        table = np.arange(CHUNKS, dtype=np.int64)[None, :, None]
-        begin = self.starts[table, values]
-        end = self.starts[table, values + 1]
-        q = len(queries)
-        return begin.reshape(q, -1), (end - begin).reshape(q, -1)
+        """Bucket starts (in ``order``) and lengths of every probe, a row per query."""
+        n = len(self.ids)
+        begins, lengths = [], []
+        offset = 0
+        for j, width in enumerate(self.layout.widths):
+            values = _chunk(queries, offset, width)[:, None] ^ self.masks[j][None, :]
+            starts = self.starts[j]
+            begin = starts[values].astype(np.int64)
+            lengths.append(starts[values + 1].astype(np.int64) - begin)
+            begins.append(begin + j * n)
+            offset += width
+        return np.concatenate(begins, axis=1), np.concatenate(lengths, axis=1)
 
     def search_arrays(
         self, queries: Words, radius: int = MAX_RADIUS

@@ -85,3 +85,19 @@ def test_hex_round_trip_and_refusal():
 def test_the_empty_index_finds_nothing():
     index = PdqIndex()
     assert index.search(np.zeros((2, 4), dtype=np.uint64)) == [[], []]
+
+
+def test_the_wide_layout_of_large_banks_is_exact_too(bank):
+    hashes, ids, queries = bank
+    index = PdqIndex(hashes, ids.tolist(), layout=pdq_index.WIDE)
+    assert index.layout.widths == (24, 24, 24, *(23,) * 8)
+    found = pairs(index.search(queries, 31))
+    assert found == brute_force(hashes, ids, queries, 31)
+    assert sum(map(len, found)) >= 32
+    index.remove([1000])
+    assert (0, 1000) not in pairs(index.search(queries[:1], 31))[0]
+
+
+def test_a_layout_that_would_miss_matches_is_refused():
+    with pytest.raises(ValueError):
+        pdq_index.Layout((32,) * 8, 2)  # 8 x 3 = 24: a hash 24 bits away could hide
