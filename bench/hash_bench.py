@@ -249,7 +249,7 @@ def bench_api(n: int, lookups: int) -> None:
                         for k in range(first, min(n, first + 50_000))
                     ],
                 )
-            db.session.execute(update(HashBank).values(change_counter=n))
+            db.session.execute(update(HashBank).values(change_counter=n, live_entries=n))
             db.session.commit()
             print(f"  {n:,} entries inserted in {time.perf_counter() - started:.1f} s")
         token = _platform_token(app)

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("change_counter", sa.Integer(), nullable=False),
+        sa.Column("live_entries", sa.Integer(), nullable=False),
         _fk("hash_banks", "owner_org_id", "organisations"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_hash_banks")),
         sa.UniqueConstraint("owner_org_id", "name", name=op.f("uq_hash_banks_owner_org_id")),

@@ -36,6 +36,8 @@ class HashBank(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The last change number given to an entry of this bank (0: never changed).
     change_counter: Mapped[int] = mapped_column(Integer, default=0)
+    # Entries not removed, kept with each change: counting a million rows per listing is not.
+    live_entries: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class HashBankReader(Base):

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
@@ -272,6 +272,7 @@ def create_bank(
             name=title,
             description=(description or "").strip() or None,
             change_counter=0,
+            live_entries=0,
         )
         session.add(bank)
         session.flush()
@@ -337,12 +338,7 @@ def _facts(session: Session, bank: HashBank) -> tuple[str, list[str], int]:
             .order_by(Organisation.code)
         )
     )
-    count = session.scalar(
-        select(func.count(HashEntry.id)).where(
-            HashEntry.bank_id == bank.id, HashEntry.removed_at.is_(None)
-        )
-    )
-    return owner, readers, int(count or 0)
+    return owner, readers, bank.live_entries
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -479,13 +475,18 @@ def _draft_entry(session: Session, reader: Reader, draft: EntryDraft, row: int) 
     )
 
 
-def _next_seqs(session: Session, bank_id: int, count: int) -> int:
-    """Take ``count`` change numbers of a bank (locking its row): returns the first."""
+def _next_seqs(session: Session, bank_id: int, count: int, live: int) -> int:
+    """Take ``count`` change numbers of a bank (locking its row), its live entries changed
+    by ``live``: returns the first number."""
     last = session.execute(
         update(HashBank)
         .where(HashBank.id == bank_id)
-        .values(change_counter=HashBank.change_counter + count)
+        .values(
+            change_counter=HashBank.change_counter + count,
+            live_entries=HashBank.live_entries + live,
+        )
         .returning(HashBank.change_counter)
+        .execution_options(synchronize_session=False)
     ).scalar_one()
     return int(last) - count + 1
 
@@ -502,7 +503,7 @@ def add_entries(
     with db.write() as session:
         bank = writable_bank(session, reader, bank_id)
         entries = [_draft_entry(session, reader, d, n) for n, d in enumerate(drafts, 1)]
-        first = _next_seqs(session, bank.id, len(entries))
+        first = _next_seqs(session, bank.id, len(entries), len(entries))
         now = utcnow()
         for offset, entry in enumerate(entries):
             entry.bank_id = bank.id
@@ -530,7 +531,7 @@ def remove_entry(reader: Reader, actor: Actor, bank_id: object, entry_id: int) -
             raise NotFound()
         if entry.removed_at is not None:
             return
-        entry.change_seq = _next_seqs(session, bank.id, 1)
+        entry.change_seq = _next_seqs(session, bank.id, 1, -1)
         entry.removed_at = utcnow()
         entry.removed_by_id = reader.user_id
         audit.record(

@@ -187,7 +187,7 @@ class PdqIndex:
             counts = np.bincount(column, minlength=1 << width)
             del column
             starts = np.zeros((1 << width) + 1, dtype=np.uint32)
-            np.cumsum(counts, out=starts[1:])
+            starts[1:] = np.cumsum(counts)  # (a cumsum straight into uint32 is 10x slower)
             self.starts.append(starts)
             self.masks.append(_masks(width, self.layout.reach))
             offset += width

@@ -204,6 +204,7 @@ def test_incremental_download_pages_additions_and_removals(app, bw):
         de = bw.reader("de")
         banks.remove_entry(de, actor_of(de), bw.de_bank, ids[1])
         (added,) = add(bw, "de", bw.de_bank, EntryDraft("md5", "e" * 32))
+        assert banks.bank_summary(de, bw.de_bank).entries == 5  # 5 added, 1 removed, 1 added
         later = banks.changes(reader, bw.de_bank, third.next_cursor)
         assert [(c.entry.id, c.change) for c in later.changes] == [
             (ids[1], "removed"),
