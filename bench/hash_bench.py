@@ -329,7 +329,7 @@ def _platform_token(app) -> str:  # type: ignore[no-untyped-def]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1_000_000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-multihash", action="store_true")
     parser.add_argument("--api", action="store_true", help="also time the API at 1M")

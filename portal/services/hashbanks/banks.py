@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
@@ -120,12 +120,14 @@ def require_bank_role(reader: Reader) -> None:
         raise Forbidden("Hash banks are for liaison officers and analysts.")
 
 
-def readable_bank_ids(session: Session, org_id: int) -> list[int]:
+def readable(org_id: int) -> ColumnElement[bool]:
+    """The condition on ``HashBank`` rows that ``org_id`` owns or may read."""
     granted = select(HashBankReader.bank_id).where(HashBankReader.org_id == org_id)
-    query = select(HashBank.id).where(
-        or_(HashBank.owner_org_id == org_id, HashBank.id.in_(granted))
-    )
-    return list(session.scalars(query.order_by(HashBank.id)))
+    return or_(HashBank.owner_org_id == org_id, HashBank.id.in_(granted))
+
+
+def readable_bank_ids(session: Session, org_id: int) -> list[int]:
+    return list(session.scalars(select(HashBank.id).where(readable(org_id)).order_by(HashBank.id)))
 
 
 def _bank_id(raw: object) -> int | None:
