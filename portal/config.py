@@ -88,6 +88,13 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "WEBHOOK_RETRY_MAX_S": 6 * 3600,
         "WEBHOOK_MAX_ATTEMPTS": 8,
         "WEBHOOK_ALLOW_LOOPBACK_HTTP": False,
+        # Hash banks: PDQ hashes within this Hamming distance match (at most 31, the radius
+        # the index is exact for); uploads to hash are read in memory, up to these limits;
+        # a PDQ quality below the minimum is flagged (Meta: below 50 is not to be trusted).
+        "HASH_MATCH_DISTANCE": 31,
+        "HASH_IMAGE_MAX_BYTES": 10 * 1024 * 1024,
+        "HASH_IMAGE_MAX_PIXELS": 50_000_000,
+        "HASH_PDQ_MIN_QUALITY": 50,
     }
 
 

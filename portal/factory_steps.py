@@ -44,6 +44,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.briefings.blueprint import load_views as load_briefings
     from portal.bulletins.blueprint import load_views
     from portal.dashboard.views import blueprint as dashboard
+    from portal.hashbanks.blueprint import load_views as load_hashbanks
     from portal.referrals.blueprint import load_views as load_referrals
     from portal.taxii.views import blueprint as taxii
 
@@ -55,6 +56,7 @@ def register_blueprints(app: Flask) -> None:
         load_analysis(),
         load_api(),
         load_referrals(),
+        load_hashbanks(),
         taxii,
         tokens,
         admin,

@@ -104,6 +104,13 @@ _MAIN: tuple[_Entry, ...] = (
         ("referrals.transparency", "referrals.transparency_page"),
     ),
     _Entry(
+        "Hash banks",
+        "hashbanks.index",
+        _holders(Role.PLATFORM_LIAISON, Role.LIAISON, Role.ANALYST),
+        (),
+        section="hashbanks",
+    ),
+    _Entry(
         "Access requests", "bulletins.requests", _ministry(Role.LIAISON), ("bulletins.requests",)
     ),
     _Entry(

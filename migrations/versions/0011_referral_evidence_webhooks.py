@@ -2,7 +2,7 @@
 webhooks: the endpoint, the deliveries queued for it and every attempt.
 
 Revision ID: 0011_referral_evidence_webhooks
-Revises: 0009_referral_bulk
+Revises: 0010_hash_banks
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_referral_evidence_webhooks"
-down_revision = "0009_referral_bulk"
+down_revision = "0010_hash_banks"
 branch_labels = None
 depends_on = None
 

@@ -42,6 +42,7 @@ def load_views() -> Blueprint:
         attachment_views,
         briefing_views,
         graph_views,
+        hash_views,
         lifecycle_views,
         openapi,
         referral_views,

@@ -153,6 +153,85 @@ def build_spec() -> dict[str, Any]:
     spec.components.response(
         "TooLarge", _error("413: The upload is larger than the limit; split it")
     )
+    # Hash banks: what a match and a bank's incremental download answer.
+    hash_entry = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "bank": {"type": "integer"},
+            "kind": {"type": "string", "enum": ["md5", "sha256", "pdq"]},
+            "value": {"type": "string"},
+            "quality": {"type": ["integer", "null"]},
+            "low_quality": {"type": "boolean"},
+            "label": {"type": ["string", "null"]},
+            "case": {"type": ["string", "null"]},
+            "item": {"type": ["string", "null"]},
+            "added_at": {"type": "string", "format": "date-time"},
+            "added_by": {"type": ["string", "null"]},
+            "removed_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    }
+    spec.components.schema(
+        "HashMatches",
+        {
+            "type": "object",
+            "properties": {
+                "distance": {"type": "integer"},
+                "results": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "kind": {"type": "string"},
+                            "value": {"type": "string"},
+                            "quality": {"type": ["integer", "null"]},
+                            "low_quality": {"type": "boolean"},
+                            "matches": {
+                                "type": "array",
+                                "items": {
+                                    "allOf": [
+                                        hash_entry,
+                                        {
+                                            "type": "object",
+                                            "properties": {
+                                                "bank_name": {"type": "string"},
+                                                "distance": {"type": "integer"},
+                                            },
+                                        },
+                                    ]
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    )
+    spec.components.schema(
+        "HashBankChanges",
+        {
+            "type": "object",
+            "properties": {
+                "bank": {"type": "integer"},
+                "changes": {
+                    "type": "array",
+                    "items": {
+                        "allOf": [
+                            hash_entry,
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "change": {"type": "string", "enum": ["added", "removed"]}
+                                },
+                            },
+                        ]
+                    },
+                },
+                "next_cursor": {"type": "string"},
+                "more": {"type": "boolean"},
+            },
+        },
+    )
     for status, name, text in (
         (400, "BadRequest", "The request is invalid; ``field`` names what to correct"),
         (401, "Unauthorised", "No valid API token"),

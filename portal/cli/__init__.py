@@ -4,6 +4,7 @@ from portal.cli.audit import audit_group
 from portal.cli.bulletins import bulletins_group
 from portal.cli.database import db_group
 from portal.cli.demo import demo_group, seed_demo
+from portal.cli.hashbanks import hashbanks_group
 from portal.cli.orgs import orgs_group
 from portal.cli.referrals import referrals_group
 from portal.cli.tokens import tokens_group
@@ -15,6 +16,7 @@ commands = [
     bulletins_group,
     db_group,
     demo_group,
+    hashbanks_group,
     orgs_group,
     referrals_group,
     seed_demo,

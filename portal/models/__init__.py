@@ -19,6 +19,7 @@ from portal.models.bulletin_activity import (
     Acknowledgement,
     ReadReceipt,
 )
+from portal.models.hash_bank import HashBank, HashBankReader, HashEntry, HashKind
 from portal.models.investigation import Investigation, PersonDecision
 from portal.models.key_blob import KeyBlob
 from portal.models.login import LoginFailure, LoginSession
@@ -64,6 +65,10 @@ __all__ = [
     "BulletinState",
     "BulletinToken",
     "DeliveryState",
+    "HashBank",
+    "HashBankReader",
+    "HashEntry",
+    "HashKind",
     "Investigation",
     "ItemState",
     "KeyBlob",

@@ -21,6 +21,7 @@ BLUEPRINTS = (
     "briefings",
     "bulletins",
     "dashboard",
+    "hashbanks",
     "referrals",
     "taxii",
 )
@@ -36,6 +37,7 @@ SERVICE_RANKS = {
     "discovery": 4,
     "stix": 4,
     "referrals": 4,
+    "hashbanks": 4,
     "analysis": 5,
     "briefings": 6,
     "transparency": 7,

@@ -26,7 +26,11 @@ def labels(html: str) -> list[str]:
 @pytest.mark.parametrize(
     ("roles", "kind", "expected"),
     [
-        (("analyst",), "member", ["Dashboard", "Inbox", "Search", "Analysis", "Briefings"]),
+        (
+            ("analyst",),
+            "member",
+            ["Dashboard", "Inbox", "Search", "Analysis", "Briefings", "Hash banks"],
+        ),
         (
             ("liaison",),
             "member",
@@ -38,6 +42,7 @@ def labels(html: str) -> list[str]:
                 "Refer content",
                 "My referrals",
                 "Transparency",
+                "Hash banks",
                 "Access requests",
             ],
         ),
@@ -52,7 +57,11 @@ def labels(html: str) -> list[str]:
             "member",
             ["Dashboard", "Inbox", "Search", "Users", "Audit trail", "Organisations", "Retention"],
         ),
-        (("platform_liaison",), "platform", ["Dashboard", "Referrals", "Webhook", "Transparency"]),
+        (
+            ("platform_liaison",),
+            "platform",
+            ["Dashboard", "Referrals", "Webhook", "Transparency", "Hash banks"],
+        ),
         (("org_admin",), "platform", ["Dashboard", "Webhook", "Users", "Audit trail"]),
     ],
 )
@@ -67,7 +76,7 @@ def test_every_link_leads_to_a_page_the_user_may_open(client, auth, people):
     people.user("all@example.org", "analyst", "liaison", "official", "org_admin", "sysadmin")
     auth.sign_in("all@example.org")
     found = links(client.get("/").text)
-    assert len(found) == 15
+    assert len(found) == 16
     for label, href, _ in found:
         assert client.get(href).status_code == 200, label
 

@@ -21,6 +21,8 @@ SAMPLE_ARGS = {
     "fmt": "csv",
     "decision_id": 1,
     "token_id": 1,
+    "bank_id": 1,
+    "entry_id": 1,
 }
 
 

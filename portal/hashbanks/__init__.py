@@ -1,0 +1,1 @@
+"""Shared hash banks: the banks an organisation owns or may read, their entries, matching."""
