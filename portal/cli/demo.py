@@ -8,6 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from portal.cli.errors import reported
 from portal.demo import bulletins as demo_bulletins
+from portal.demo import hashbanks as demo_hashbanks
 from portal.demo import referrals as demo_referrals
 from portal.demo import seeding as demo
 from portal.services.accounts import directory as accounts
@@ -29,8 +30,15 @@ from portal.services.accounts import mfa
     show_default=True,
     help="How many demo referrals and removal orders to the platforms (none if some exist).",
 )
+@click.option(
+    "--hashes",
+    type=click.IntRange(min=0),
+    default=5000,
+    show_default=True,
+    help="PDQ hashes in each of the two demo hash banks (none if they exist).",
+)
 @with_appcontext
-def seed_demo(bulletins: int, referrals: int) -> None:
+def seed_demo(bulletins: int, referrals: int, hashes: int) -> None:
     """Create the demo organisations, one demo user per role, demo bulletins and demo referrals
     (idempotent)."""
     if current_app.config["PRODUCTION"]:
@@ -58,7 +66,17 @@ def seed_demo(bulletins: int, referrals: int) -> None:
             f"demo referrals: {made.referrals} ({made.orders} removal orders) with {made.items} "
             f"items, {made.decided} decided, {made.open} open or withdrawn, "
             f"{made.shared_cases} cases referred by several organisations, "
-            f"in {made.seconds:.1f} s"
+            f"{made.action_days} action days uploaded, in {made.seconds:.1f} s"
+        )
+    with reported():
+        banks = demo_hashbanks.seed_hash_banks(hashes)
+    if banks.skipped:
+        click.echo("demo hash banks: they exist already, none added")
+    elif hashes:
+        click.echo(
+            f"demo hash banks: {banks.banks} with {banks.entries} PDQ hashes "
+            f"({banks.linked} linked to referral cases); try the matcher with "
+            "`flask --app wsgi demo sample-image sample.jpg`"
         )
 
 
@@ -99,3 +117,12 @@ def totp(email: str) -> None:
     if not user.demo:
         raise click.ClickException(f"--email: {user.email} is not a demo user")
     click.echo(mfa.current_code(user))
+
+
+@demo_group.command("sample-image")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def sample_image(path: str) -> None:
+    """Write a JPEG of one demo bank image, slightly altered, to try the hash matcher with."""
+    with open(path, "wb") as out:
+        out.write(demo_hashbanks.sample_image())
+    click.echo(f"{path}: upload it on Hash banks > Match; it matches a 'propaganda still' entry")

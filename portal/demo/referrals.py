@@ -30,7 +30,8 @@ from portal.extensions import db
 from portal.models import Referral, ReferralItem, Role, User, utcnow
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import CLI, Actor, Reader
-from portal.services.referrals import authorities, intake, queue, referrer
+from portal.services.referrals import authorities, bulk, intake, queue, referrer
+from portal.services.referrals.bulk import BulkUpload
 from portal.services.referrals.intake import ItemDraft, ReferralDraft
 from portal.services.referrals.queue import Decision
 
@@ -96,6 +97,7 @@ class ReferralSeedReport:
     decided: int = 0
     open: int = 0
     shared_cases: int = 0
+    action_days: int = 0
     seconds: float = 0.0
     skipped: bool = False
 
@@ -259,6 +261,7 @@ def seed_referrals(
         report.orders += 1
         report.items += 1
         report.open += 1
+    report.action_days = _action_days(rng, desk, pool, now)
     report.shared_cases = _shared_cases()
     report.seconds = time.perf_counter() - started
     return report
@@ -393,6 +396,75 @@ def _answer(
             now=done + timedelta(hours=2),
         )
     return True
+
+
+ACTION_DAYS = (
+    # (referrer, platform, label, rows, days ago; None: uploaded now, waiting to run)
+    ("EU-HOME", "X-CORP", "Action day: claims of responsibility on X", 240, 12),
+    ("FR-MININT", "META", "Action day: recruitment channels on Meta's services", 900, None),
+)
+
+
+def _action_days(rng: random.Random, desk: _Desk, pool: list[Content], now: datetime) -> int:
+    """Two referral action days as bulk CSV uploads: one stored twelve days ago with its report
+    per row, and one uploaded just now and waiting to run (its page runs it in the demo, which
+    has no job queue, showing the progress as it goes)."""
+    header = "url,category,content_type,account,language,attributed_group,reason,hashes\r\n"
+    for code, platform, label, rows, days in ACTION_DAYS:
+        lines = [header]
+        mine = [c for c in pool if c.platform == platform]
+        for number in range(rows):
+            content = mine.pop() if mine else _fresh(rng, platform)
+            if content in pool:
+                pool.remove(content)
+            url = content.url
+            if number % 97 == 5:
+                url = "htp:/broken-" + str(number)  # a typo the report refuses, naming the column
+            lines.append(
+                f"{url},{content.category},{content.content_type},{content.account or ''},"
+                f"{content.language},{content.group},{REASONS[content.category]},\r\n"
+            )
+        reader, actor = desk.of(code)
+        at = now if days is None else now - timedelta(days=days)
+        upload = BulkUpload(
+            platform=platform,
+            kind="referral",
+            data="".join(lines).encode(),
+            label=label,
+            filename=f"{label.split(':')[0].lower().replace(' ', '-')}.csv",
+        )
+        submitted = bulk.submit(reader, actor, upload, now=at)
+        if days is not None:
+            bulk.run(submitted.job.id, now=at)
+            _work_through(rng, desk, platform, submitted.job.org_id, at)
+    return len(ACTION_DAYS)
+
+
+def _work_through(
+    rng: random.Random, desk: _Desk, platform: str, referrer_org_id: int, at: datetime
+) -> None:
+    """The platform decides an action day's items over the next two days."""
+    reader, actor = desk.of(platform)
+    items = db.session().scalars(
+        select(ReferralItem.id)
+        .where(ReferralItem.referrer_org_id == referrer_org_id, ReferralItem.received_at == at)
+        .order_by(ReferralItem.id)
+    )
+    for item_id in list(items):
+        outcome = _weighted(rng, OUTCOMES)
+        decision = Decision(outcome, countries=("FR",) if outcome == "access_disabled" else ())
+        queue.decide(reader, actor, item_id, decision, now=at + timedelta(hours=rng.uniform(2, 40)))
+
+
+def _fresh(rng: random.Random, platform: str) -> Content:
+    """A post nobody referred before, on ``platform``'s service, by an unattributed account."""
+    if platform == "X-CORP":
+        url = f"https://x.com/i/status/{rng.randrange(10**18, 10**19)}"
+        kind = "text"
+    else:
+        url = f"https://www.facebook.com/watch/?v={rng.randrange(10**15, 10**16)}"
+        kind = "video"
+    return Content(platform, url, None, kind, "propaganda", "ar", "unattributed")
 
 
 def _shared_cases() -> int:

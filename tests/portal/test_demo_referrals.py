@@ -8,7 +8,13 @@ from sqlalchemy import func, select
 
 from portal.demo.referrals import COMPETENT_AUTHORITIES
 from portal.extensions import db
-from portal.models import Organisation, Referral, ReferralItem, ReferralLedgerEntry
+from portal.models import (
+    Organisation,
+    Referral,
+    ReferralBulkJob,
+    ReferralItem,
+    ReferralLedgerEntry,
+)
 from portal.services.accounts import directory as accounts
 from portal.services.principals import Reader
 from portal.services.referrals import intake, ledger
@@ -32,7 +38,17 @@ def test_demo_referrals_are_signed_cased_and_on_the_ledger(app, runner):
     with app.app_context():
         session = db.session()
         codes = {i: c for i, c in session.execute(select(Organisation.id, Organisation.code))}
-        referrals = list(session.scalars(select(Referral)))
+        # Two action days: one stored with a report (a mistyped URL refused), one waiting.
+        jobs = {job.state: job for job in session.scalars(select(ReferralBulkJob))}
+        assert set(jobs) == {"done", "queued"}
+        assert jobs["done"].accepted > 200 and jobs["done"].refused >= 1
+        assert jobs["queued"].rows_total == 900 and jobs["queued"].accepted == 0
+        bulk_ids = {
+            item.referral_id
+            for item in session.scalars(select(ReferralItem))
+            if item.received_at == jobs["done"].created_at
+        }
+        referrals = [r for r in session.scalars(select(Referral)) if r.id not in bulk_ids]
         assert len(referrals) == COUNT
         # Every referral verifies as its referrer signed it; the ledger is what the audit says.
         for referral in referrals[:20]:
@@ -77,4 +93,4 @@ def test_seeding_twice_adds_no_referrals(app, runner):
     again = seeded(runner, 5)
     assert "demo referrals: some exist already, none added" in again
     with app.app_context():
-        assert db.session().scalar(select(func.count()).select_from(Referral)) == 5
+        assert db.session().scalar(select(func.count()).select_from(ReferralBulkJob)) == 2
