@@ -1,16 +1,22 @@
 """The referral-era walls, on every route of ``app.url_map``.
 
 One world per backend holds what ministries exchange among themselves (a bulletin with an
-attachment and entities, an investigation, a briefing copy, an access request, a saved filter,
-a sharing group, a TAXII status, an API token) and referrals from DE-BMI to PLATFORM-X and
-PLATFORM-Y with evidence and a bulk job. Each identity that must not see them (PLATFORM-X's
-liaison officer and its organisation administrator, PLATFORM-Y's liaison officer, and UK-HO, a
-ministry that neither made nor received any of it) asks for every route whose path has a
-variable twice: once with the real ids of those objects, once with made-up ids of the same
-shape. Both answers must be the same refusal (no existence oracle), never a 2xx or a 3xx, and
-no object's canary text may appear in any answer. Web routes are asked with a signed-in
-session (POST with a valid CSRF token), ``/api/v1`` and ``/taxii2`` routes with the identity's
-API token.
+attachment and entities, an investigation, a person decision, a briefing copy, an access
+request, a saved filter, a sharing group, a TAXII status, an API token) and referrals from
+DE-BMI to PLATFORM-X and PLATFORM-Y with evidence, and a bulk job. Each identity that must not
+see them (PLATFORM-X's liaison officer and its organisation administrator, PLATFORM-Y's liaison
+officer, and UK-HO's liaison officer and analyst, a ministry that neither made nor received any
+of it) asks for every route whose path has a variable twice: once with the real ids of those
+objects, once with made-up ids of the same shape. Both answers must be the same refusal (no
+existence oracle: same status, same body once the ids are replaced by their names), never a
+2xx, a 3xx only when it leads to the same page, and no object's canary text may appear in any
+answer. Web routes are asked with a signed-in session (POST with a valid CSRF token),
+``/api/v1`` and ``/taxii2`` routes with the identity's write token.
+
+Also: a platform's own item with the other platform's evidence id; FR-MININT, which refers the
+same URL and file as DE-BMI (one case at the platform), on every referral route with DE-BMI's
+ids; the graph and search questions that take nodes in the query string. Controls (DE-BMI's
+officer and analyst, who own the objects) prove that the same walk does see them.
 
 A rule with a variable that no substitution reaches must be listed in :data:`NOT_OBJECT_IDS`
 with the reason, so a new route with an id in its path fails here until someone has thought
@@ -33,7 +39,7 @@ from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from portal.extensions import db
-from portal.models import AccessRequest, BriefingState, Bulletin, User
+from portal.models import AccessRequest, BriefingState, Bulletin, ReferralItem, User
 from portal.services.accounts import api_tokens
 from portal.services.analysis import investigations, person_decisions
 from portal.services.briefings import copies
@@ -84,6 +90,10 @@ ANALYSTS = {
     "uk.analyst": ("analyst@uk-ho.example", "PLATFORM-X"),
     "de.analyst": ("de.analyst@de-bmi.example", "PLATFORM-X"),
 }
+# FR-MININT refers the same URL as DE-BMI (one case at PLATFORM-X) and reads the bulletin: it is
+# asked only the routes about referrals and bulk jobs, whose ids must stay DE-BMI's own.
+CO_REFERRER = ("fr@fr-minint.example", "PLATFORM-X")
+REFERRAL_IDS = {"item_id", "referral_id", "evidence_id", "job_id"}
 # The referrer, a recipient of the bulletin: the control that sees what the others must not.
 CONTROL = ("de@de-bmi.example", "PLATFORM-X")
 
@@ -109,6 +119,11 @@ def _bulletin(parties: Parties, who: str, recipients: list[str], **fields: Any) 
     )
     bulletin: Bulletin = sealing.post_bulletin(reader, actor_of(reader), draft)
     return bulletin.id
+
+
+def capture(platform: str) -> EvidenceUpload:
+    data = b"\x00\x00\x00\x18ftypmp42" + f"{CANARY}-evidence-{platform}".encode() * 20
+    return EvidenceUpload(f"{CANARY}-{platform}.mp4", io.BytesIO(data))
 
 
 def build(app: Flask) -> Objects:
@@ -185,12 +200,22 @@ def build(app: Flask) -> Objects:
                 de,
                 actor_of(de),
                 target.id,
-                EvidenceUpload(
-                    f"{CANARY}-{platform}.mp4",
-                    io.BytesIO(b"\x00\x00\x00\x18ftypmp42" + f"{CANARY}-evidence".encode() * 20),
-                ),
+                capture(platform),
                 now=NOW,
             )
+            if platform == "PLATFORM-X":
+                # FR-MININT refers the same URL with the same file: one case at the platform,
+                # two referrers who still see only their own items.
+                shared_case = parties.refer(
+                    "fr", [item(f"https://video.example/{platform}")], platform=platform
+                ).items[0]
+                evidence.attach(fr, actor_of(fr), shared_case.id, capture(platform), now=NOW)
+                cases = db.session.scalars(
+                    select(ReferralItem.case_id).where(
+                        ReferralItem.id.in_([target.id, shared_case.id])
+                    )
+                ).all()
+                assert len(set(cases)) == 1, "the two referrals were meant to share a case"
             referrals[platform] = {
                 "item_id": target.id,
                 "referral_id": referred.referral.id,
@@ -213,10 +238,11 @@ def build(app: Flask) -> Objects:
             "analyst@uk-ho.example", "analyst", org="UK-HO"
         )
         tokens = {}
-        for name, (email, _) in {**IDENTITIES, **ANALYSTS}.items():
+        for name, (email, _) in {**IDENTITIES, **ANALYSTS, "fr": CO_REFERRER}.items():
             user = db.session.scalar(select(User).where(User.email == email))
             assert user is not None
-            tokens[name] = api_tokens.create(user, CLI, "walls").token
+            # Write tokens: a read-only token is refused every POST before any lookup.
+            tokens[name] = api_tokens.create(user, CLI, "walls", write=True).token
         tokens["de"] = de_token  # the control's; its id is also one of the ids asked for
     common = {
         "bulletin_id": shared,
@@ -278,7 +304,7 @@ def substitutions(objects: Objects, who: str) -> list[tuple[dict[str, str], dict
     """(real, made-up) values of variables, as ``who`` should not see them; a rule is asked
     with each pair that names all its variables (the first names every one; the others only
     apply to rules with exactly their variables)."""
-    others = (IDENTITIES.get(who) or CONTROL)[1]
+    others = {**IDENTITIES, **ANALYSTS, "fr": CO_REFERRER}.get(who, CONTROL)[1]
     real = {**objects.common, **objects.referrals[others], "code": others}
     variants = [(real, made_up(real))]
     # Transparency pages of a ministry: only the ministry's own.
@@ -391,7 +417,12 @@ def compared(
 
 
 def walls_of(
-    app: Flask, asker: Asker, objects: Objects, who: str, methods: tuple[str, ...] = ("GET", "POST")
+    app: Flask,
+    asker: Asker,
+    objects: Objects,
+    who: str,
+    methods: tuple[str, ...] = ("GET", "POST"),
+    only: set[str] | None = None,
 ) -> tuple[set[str], list[str]]:
     """Ask every rule with variables; the endpoints covered and what went wrong."""
     covered: set[str] = set()
@@ -399,7 +430,7 @@ def walls_of(
     adapter = app.url_map.bind("localhost")
     variants = substitutions(objects, who)
     for rule in rules_with_variables(app):
-        if rule.endpoint in NOT_OBJECT_IDS:
+        if rule.endpoint in NOT_OBJECT_IDS or (only is not None and not rule.arguments <= only):
             continue
         asked = [m for m in methods if m in (rule.methods or ())]
         for real, fake in variants:
@@ -430,11 +461,11 @@ def walls(app: Flask, people: People, walls_world: World[Objects]) -> Iterator[O
     yield walls_world.value
 
 
-@pytest.mark.parametrize("who", sorted(IDENTITIES))
+@pytest.mark.parametrize("who", [*sorted(IDENTITIES), "uk.analyst"])
 def test_no_route_shows_another_sides_objects(
     app: Flask, people: People, walls: Objects, who: str
 ) -> None:
-    asker = Asker(app, people, IDENTITIES[who][0], walls.tokens[who])
+    asker = Asker(app, people, {**IDENTITIES, **ANALYSTS}[who][0], walls.tokens[who])
     covered, wrong = walls_of(app, asker, walls, who)
     assert not wrong, "\n".join(wrong)
     every = {r.endpoint for r in rules_with_variables(app)}
@@ -443,6 +474,16 @@ def test_no_route_shows_another_sides_objects(
         f"{sorted(every - covered - NOT_OBJECT_IDS.keys())}"
     )
     assert not covered & NOT_OBJECT_IDS.keys()
+
+
+def test_a_co_referrer_sees_none_of_the_other_ministrys_referral(
+    app: Flask, people: People, walls: Objects
+) -> None:
+    asker = Asker(app, people, CO_REFERRER[0], walls.tokens["fr"])
+    covered, wrong = walls_of(app, asker, walls, "fr", only=REFERRAL_IDS)
+    assert not wrong, "\n".join(wrong)
+    asked = {r.endpoint for r in rules_with_variables(app) if r.arguments <= REFERRAL_IDS}
+    assert covered == asked and len(asked) >= 20
 
 
 def test_the_made_up_values_have_the_real_ones_shape(walls: Objects) -> None:
