@@ -192,7 +192,12 @@ def build(app: Flask) -> Objects:
         for platform in ("PLATFORM-X", "PLATFORM-Y"):
             referred = parties.refer(
                 "de",
-                [item(f"https://video.example/{platform}", reason=f"{CANARY}-reason-{platform}")],
+                [
+                    item(
+                        f"https://video.example/{CANARY}-url-{platform}",
+                        reason=f"{CANARY}-reason-{platform}",
+                    )
+                ],
                 platform=platform,
             )
             target = referred.items[0]
@@ -207,7 +212,9 @@ def build(app: Flask) -> Objects:
                 # FR-MININT refers the same URL with the same file: one case at the platform,
                 # two referrers who still see only their own items.
                 shared_case = parties.refer(
-                    "fr", [item(f"https://video.example/{platform}")], platform=platform
+                    "fr",
+                    [item(f"https://video.example/{CANARY}-url-{platform}")],
+                    platform=platform,
                 ).items[0]
                 evidence.attach(fr, actor_of(fr), shared_case.id, capture(platform), now=NOW)
                 cases = db.session.scalars(
@@ -223,7 +230,7 @@ def build(app: Flask) -> Objects:
             }
         csv = (
             "url,category,content_type,account,language,attributed_group,reason,hashes\n"
-            f"https://video.example/bulk,recruitment,video,@recruiter,ar,Front,{CANARY}-bulk,\n"
+            f"https://video.example/{CANARY}-bulk,recruitment,video,@recruiter,ar,Front,{CANARY}-bulk,\n"
         )
         submitted = bulk.submit(
             de,
@@ -600,3 +607,52 @@ def test_the_analyst_control_finds_its_nodes_copy_and_investigation(
     ):
         assert asker.ask("GET", path).status_code == 200, path
     assert asker.ask("GET", f"/api/v1/briefings/{walls.common['copy_id']}").status_code == 200
+
+
+def allowed_canaries(who: str) -> set[str]:
+    """The canaries ``who`` may read: its own platform's referral (and the bulk job's item,
+    referred to PLATFORM-X); nothing of what ministries exchange."""
+    own = OWN_PLATFORM.get(who)
+    if own is None:
+        return set()
+    allowed = {f"{CANARY}-{kind}{own}" for kind in ("url-", "reason-", "evidence-", "")}
+    allowed.add(f"{CANARY}-{own}.mp4")
+    return allowed | ({f"{CANARY}-bulk"} if own == "PLATFORM-X" else set())
+
+
+_CANARIES = re.compile(rf"{CANARY}-[\w-]+(?:\.mp4)?")
+
+
+@pytest.mark.parametrize("who", [*sorted(IDENTITIES), "uk.analyst"])
+def test_no_page_without_ids_shows_another_sides_objects(
+    app: Flask, people: People, walls: Objects, who: str
+) -> None:
+    """Every GET route without variables (inboxes, queues, lists, the API's and TAXII's lists)
+    as ``who``: no canary but its own platform's referral."""
+    asker = Asker(app, people, {**IDENTITIES, **ANALYSTS}[who][0], walls.tokens[who])
+    allowed = allowed_canaries(who)
+    wrong = []
+    everything: set[str] = set()
+    for rule in app.url_map.iter_rules():
+        if rule.arguments or "GET" not in (rule.methods or ()):
+            continue
+        answer = asker.ask("GET", rule.rule)
+        if answer.status_code >= 500:
+            wrong.append(f"{who} GET {rule.rule}: {answer.status_code}")
+        seen = set(_CANARIES.findall(answer.get_data(as_text=True)))
+        everything |= seen
+        if seen - allowed:
+            wrong.append(f"{who} GET {rule.rule}: {sorted(seen - allowed)}")
+    assert not wrong, "\n".join(wrong)
+    if who in ("x", "y"):  # the liaison officers' queues list their own referral
+        assert f"{CANARY}-url-{OWN_PLATFORM[who]}" in everything
+
+
+def test_the_pages_without_ids_show_the_owner_its_objects(
+    app: Flask, people: People, walls: Objects
+) -> None:
+    asker = Asker(app, people, CONTROL[0], walls.tokens["de"])
+    seen: set[str] = set()
+    for path in ("/bulletins/", "/referrals/mine", "/api/v1/bulletins", "/api/v1/referrals"):
+        seen |= set(_CANARIES.findall(asker.ask("GET", path).get_data(as_text=True)))
+    assert {f"{CANARY}-bulletin-title", f"{CANARY}-url-PLATFORM-Y"} <= seen, seen
