@@ -142,6 +142,8 @@ def test_org_admin_cannot_reach_another_organisations_users(app, client, auth, p
     page = client.get("/")
     token = csrf_token(page.text)
     assert client.get(f"/admin/users/{german}").status_code == 404
+    # The same page as for an id no user has: the refusal does not say the user exists.
+    assert client.get(f"/admin/users/{german}").text == client.get("/admin/users/9999").text
     assert client.get(f"/admin/users?org={de_org}").status_code == 404
     assert client.get(f"/admin/audit?org={de_org}").status_code == 404
     assert (

@@ -277,7 +277,11 @@ def _managed_user(session: Session, actor: Actor, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("No such user.")
-    _may_manage(session, actor, user.organisation, user.roles)
+    try:
+        _may_manage(session, actor, user.organisation, user.roles)
+    except NotFound:
+        # Another organisation's user reads as no user at all: the same answer as a free id.
+        raise NotFound("No such user.") from None
     return user
 
 
