@@ -48,6 +48,8 @@ from portal.services.bulletins.attachments import Upload
 from portal.services.bulletins.inbox import InboxQuery
 from portal.services.bulletins.saved_filters import save_filter
 from portal.services.discovery import access_requests
+from portal.services.hashbanks import banks
+from portal.services.hashbanks.banks import EntryDraft
 from portal.services.organisations import sharing_groups
 from portal.services.principals import CLI
 from portal.services.referrals import bulk, evidence
@@ -240,6 +242,13 @@ def build(app: Flask) -> Objects:
         )
         job = bulk.run(submitted.job.id, now=NOW)
         assert job.state == "done"
+        # A hash bank of DE-BMI's, read by FR-MININT only.
+        bank = banks.create_bank(
+            CLI, "DE-BMI", f"{CANARY}-bank", f"{CANARY}-bank-about", readers=["FR-MININT"]
+        )
+        (entry_id,) = banks.add_entries(
+            de, actor_of(de), bank.id, [EntryDraft("pdq", "c3" * 32, label=f"{CANARY}-entry")]
+        )
 
         parties.users["uk.analyst"] = parties.people.user(
             "analyst@uk-ho.example", "analyst", org="UK-HO"
@@ -256,6 +265,8 @@ def build(app: Flask) -> Objects:
         "index": "0",
         "copy_id": copy.id,
         "job_id": job.id,
+        "bank_id": str(bank.id),
+        "entry_id": str(entry_id),
         "investigation_id": str(investigation.id),
         "request_id": str(request_id),
         "decision_id": str(decision),
@@ -521,6 +532,9 @@ SEEN_BY_CONTROL = {
     "taxii.collection",
     "taxii.single_object",
     "referrals.transparency_page",
+    "hashbanks.bank",
+    "hashbanks.export",
+    "api.hash_bank_changes",
 }
 
 
