@@ -48,11 +48,11 @@ test: $(STAMP) $(VENDOR_STAMP) system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest --cov=portal --cov=crypto --cov=graph --cov-report=term:skip-covered
+	$(BIN)/pytest -n auto --dist loadscope --cov=portal --cov=crypto --cov=graph --cov-report=term:skip-covered
 
 ## test-fast: the suite without the browser tests
 test-fast: $(STAMP) $(VENDOR_STAMP)
-	$(BIN)/pytest -m "not e2e"
+	$(BIN)/pytest -n auto --dist loadscope -m "not e2e"
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy

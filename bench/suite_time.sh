@@ -5,7 +5,8 @@
 #
 # Each commit is checked out into a temporary worktree and its own pytest configuration runs
 # there exactly as `make test` runs it (SQLite, PostgreSQL and Chromium; the services as
-# .ci/run starts them), with pytest-cov over portal, crypto and graph. It prints, per commit:
+# .ci/run starts them; in parallel workers when its Makefile says so), with pytest-cov over
+# portal, crypto and graph. It prints, per commit:
 # tests passed, pytest's wall time in seconds, and the coverage total. Uses this checkout's
 # .venv (made by `make test`), which must have pytest-cov and whatever the newest commit needs.
 set -euo pipefail
@@ -23,7 +24,10 @@ for commit in "$@"; do
   ln -s "$repo/portal/static/vendor/node_modules" "$tree/portal/static/vendor/node_modules"
   load=$(cut -d' ' -f1 /proc/loadavg)
   start=$(date +%s)
-  (cd "$tree" && "$repo/.venv/bin/pytest" -p no:cacheprovider -q \
+  # The commit's own parallelism: what its Makefile's test target gives pytest (-n ...).
+  parallel=$(grep -Eo -- '-n [a-z0-9]+ --dist [a-z]+' "$tree/Makefile" | head -n 1 || true)
+  # shellcheck disable=SC2086
+  (cd "$tree" && "$repo/.venv/bin/pytest" -p no:cacheprovider -q $parallel \
     --cov=portal --cov=crypto --cov=graph --cov-report=term >"$out/$commit.log" 2>&1) || true
   wall=$(( $(date +%s) - start ))
   passed=$(grep -Eo '[0-9]+ passed' "$out/$commit.log" | tail -n 1 | cut -d' ' -f1)

@@ -23,6 +23,26 @@ from tests.databases import Snapshot, empty_database, load_snapshot, take_snapsh
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
+def _own_redis_database() -> None:
+    """Under pytest-xdist each worker gets a Redis database of its own (the job-queue tests
+    empty theirs): worker gwN takes database B - N, B being TEST_REDIS_URL's (15 by default).
+    Test modules read TEST_REDIS_URL when imported, after this conftest."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return
+    url = make_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
+    base = int(url.database or 15)
+    index = base - int(worker[2:])
+    if index < 0:
+        raise RuntimeError(f"TEST_REDIS_URL's database {base} leaves none for worker {worker}")
+    os.environ["TEST_REDIS_URL"] = url.set(database=str(index)).render_as_string(
+        hide_password=False
+    )
+
+
+_own_redis_database()
+
+
 def _postgres_admin_url() -> str:
     url = os.environ["TEST_DATABASE_URL"]
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
