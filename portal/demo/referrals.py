@@ -369,9 +369,17 @@ def _answer(
         else None,
     )
     queue.decide(reader, actor, item_id, decision, now=done)
-    if outcome == "removed" and rng.random() < 0.04:
+    if outcome == "removed" and rng.random() < 0.08:
         later = done + timedelta(days=rng.uniform(1, 6))
-        if later < now:
+        if later - timedelta(hours=20) < now:
+            queue.record_provider_complaint(
+                reader,
+                actor,
+                item_id,
+                "The uploader says the video is news reporting on the attack.",
+                now=later - timedelta(hours=20),
+            )
+        if later < now and rng.random() < 0.5:
             queue.reinstate(
                 reader,
                 actor,

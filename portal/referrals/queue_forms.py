@@ -153,6 +153,14 @@ class ReinstateForm(FlaskForm):
     )
 
 
+class ProviderComplaintForm(FlaskForm):
+    text = TextAreaField(
+        "The content provider's complaint",
+        description="What the uploader says (Regulation (EU) 2021/784, Art. 10); the referrer "
+        "sees it.",
+    )
+
+
 class ClaimForm(FlaskForm):
     pass
 

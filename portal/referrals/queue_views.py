@@ -29,6 +29,7 @@ from portal.referrals.queue_forms import (
     BulkForm,
     ClaimForm,
     DecideForm,
+    ProviderComplaintForm,
     QueueFilterForm,
     ReinstateForm,
     ReopenForm,
@@ -136,6 +137,8 @@ def _item_page(item_id: str, status: int = 200, **forms: Any) -> tuple[str, int]
         ask=forms.get("ask") or AskForm(formdata=None),
         reopen=forms.get("reopen") or ReopenForm(formdata=None, prefix="reopen"),
         reinstate=forms.get("reinstate") or ReinstateForm(formdata=None, prefix="reinstate"),
+        provider_complaint=forms.get("provider_complaint")
+        or ProviderComplaintForm(formdata=None, prefix="provider_complaint"),
     ), status
 
 
@@ -229,4 +232,19 @@ def queue_reinstate(item_id: str) -> Page:
         "reinstate",
         lambda: queue.reinstate(current_reader(), current_actor(), item_id, form.reason.data or ""),
         "The reinstatement is on record and shown to the referrer.",
+    )
+
+
+@blueprint.route("/queue/<item_id>/provider-complaint", methods=["POST"])
+@roles_required(LIAISON)
+def queue_provider_complaint(item_id: str) -> Page:
+    form = ProviderComplaintForm(prefix="provider_complaint")
+    return _act(
+        item_id,
+        form,
+        "provider_complaint",
+        lambda: queue.record_provider_complaint(
+            current_reader(), current_actor(), item_id, form.text.data or ""
+        ),
+        "The content provider's complaint is on record and shown to the referrer.",
     )

@@ -88,6 +88,7 @@ EVENTS = {
     "question_answered": "Answered",
     "withdrawn": "Withdrawn",
     "complaint": "Complaint",
+    "provider_complaint": "The content provider's complaint",
     "reinstated": "Reinstated",
     "reopened": "Decision reopened",
 }

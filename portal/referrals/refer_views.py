@@ -28,6 +28,7 @@ from portal.referrals.refer_forms import (
 )
 from portal.services.referrals import referring
 from portal.services.referrals.referring import DraftProblems
+from portal.services.transparency import figures
 
 Page = tuple[str, int]
 _WORDS: dict[str, dict[str, str]] = {
@@ -50,17 +51,9 @@ def referral_word(code: str | None, vocabulary: str) -> str:
 
 @blueprint.app_template_filter("time_span")
 def time_span(span: timedelta | None) -> str:
-    """A duration as people say it: 42 min, 3 h 05 min, 2 d 4 h."""
-    if span is None:
-        return "—"
-    minutes = max(0, int(span.total_seconds() // 60))
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
+    """A duration as people say it: 42 s, 17 min, 3 h 05 min, 2 d 4 h (the transparency
+    figures' wording)."""
+    return "—" if span is None else figures.duration(span.total_seconds())
 
 
 @blueprint.app_template_global("has_endpoint")

@@ -39,7 +39,8 @@ class Event(enum.StrEnum):
     QUESTION_ASKED = "question_asked"
     QUESTION_ANSWERED = "question_answered"
     WITHDRAWN = "withdrawn"
-    COMPLAINT = "complaint"
+    COMPLAINT = "complaint"  # the referrer disputes the platform's decision
+    PROVIDER_COMPLAINT = "provider_complaint"  # the content's uploader contests a takedown
     REINSTATED = "reinstated"
     REOPENED = "reopened"
 

@@ -614,6 +614,36 @@ def reopen(
         )
 
 
+# Decisions a content provider (the uploader) may complain about (Regulation (EU) 2021/784,
+# Art. 10): whatever took the content or its account down.
+CONTESTABLE = TAKEDOWNS | {Outcome.ACCOUNT_SUSPENDED}
+
+
+def record_provider_complaint(
+    reader: Reader, actor: Actor, item_id: str, text: str, *, now: datetime | None = None
+) -> None:
+    """Put on the ledger that the content provider complained about the takedown (Art. 10 of
+    Regulation (EU) 2021/784); the referrer sees it on the item. Reinstating the content, if
+    the complaint is upheld, is a separate step (``reinstate``)."""
+    access.require_platform_liaison(reader)
+    now = moment(now)
+    said = _note(text, "text", required="Say what the content provider's complaint says.")
+    with db.write() as session:
+        item = access.platform_item(session, reader, item_id, lock=True)
+        decided = item.state in (ItemState.DECIDED.value, ItemState.REINSTATED.value)
+        if not decided or item.outcome not in CONTESTABLE:
+            raise Conflict("Only a takedown can be complained about by the content provider.")
+        append(
+            session,
+            item,
+            Event.PROVIDER_COMPLAINT,
+            reader,
+            actor,
+            now,
+            {"outcome": item.outcome, "text": said},
+        )
+
+
 def reinstate(
     reader: Reader, actor: Actor, item_id: str, reason: str, *, now: datetime | None = None
 ) -> None:

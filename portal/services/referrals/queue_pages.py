@@ -21,7 +21,7 @@ from portal.services.principals import Actor, Reader
 from portal.services.referrals import intake, queue
 from portal.services.referrals.intake import Verification
 from portal.services.referrals.ledger import moment
-from portal.services.referrals.queue import CaseView
+from portal.services.referrals.queue import CONTESTABLE, CaseView
 from portal.services.referrals.vocabulary import ALLOWED, OPEN, TAKEDOWNS, Outcome
 
 
@@ -45,6 +45,7 @@ class ItemPage:
     may_ask: bool
     may_reopen: bool
     may_reinstate: bool
+    may_record_complaint: bool
     now: datetime
 
 
@@ -94,5 +95,7 @@ def item_page(
         and not (kind is ReferralKind.REMOVAL_ORDER and now > item.deadline_at),
         may_reopen=item.state in (ItemState.DECIDED.value, ItemState.REINSTATED.value),
         may_reinstate=item.state == ItemState.DECIDED.value and item.outcome in TAKEDOWNS,
+        may_record_complaint=item.state in (ItemState.DECIDED.value, ItemState.REINSTATED.value)
+        and item.outcome in CONTESTABLE,
         now=now,
     )

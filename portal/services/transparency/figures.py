@@ -426,6 +426,7 @@ def _orders(
 EVENTS = (
     Event.QUESTION_ASKED.value,
     Event.COMPLAINT.value,
+    Event.PROVIDER_COMPLAINT.value,
     Event.REINSTATED.value,
     Event.REOPENED.value,
 )
