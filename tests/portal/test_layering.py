@@ -37,7 +37,7 @@ SERVICE_RANKS = {
     "discovery": 4,
     "stix": 4,
     "referrals": 4,
-    "hashbanks": 4,
+    "hashbanks": 3,
     "analysis": 5,
     "briefings": 6,
     "transparency": 7,

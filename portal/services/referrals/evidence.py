@@ -51,6 +51,7 @@ from portal.models import (
 )
 from portal.services import audit
 from portal.services.errors import Conflict, InvalidInput, NotFound
+from portal.services.hashbanks.hashing import hash_image
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import Actor, Reader
 from portal.services.referrals import access
@@ -120,6 +121,24 @@ class _Checked:
     sha256: str
     md5: str
     stream: IO[bytes]
+    pdq: str | None = None  # of an image the hash banks' decoder reads
+
+
+PDQ_KEY = "pdq:"  # case keys of evidence images, matched by distance (see _join_similar)
+
+
+def _image_pdq(content_type: str, size: int, stream: IO[bytes]) -> str | None:
+    """The PDQ hash of an image file, or None (not an image, too large to decode, unreadable:
+    the evidence is kept all the same, its case found by SHA-256 only)."""
+    if not content_type.startswith("image/") or size > current_app.config["HASH_IMAGE_MAX_BYTES"]:
+        return None
+    stream.seek(0)
+    data = stream.read()
+    stream.seek(0)
+    try:
+        return hash_image(data).pdq
+    except InvalidInput:
+        return None
 
 
 def max_bytes() -> int:
@@ -172,13 +191,15 @@ def _check(upload: EvidenceUpload) -> _Checked:
             field=FIELD,
         )
     stream.seek(0)
+    content_type = sniff(head)
     return _Checked(
         safe_filename(upload.filename),
-        sniff(head),
+        content_type,
         size,
         sha256.hexdigest(),
         md5.hexdigest(),
         stream,
+        _image_pdq(content_type, size, stream),
     )
 
 
@@ -208,6 +229,33 @@ def _join_case(session: Session, item: ReferralItem, key: str) -> None:
             ReferralCaseKey(platform_org_id=item.platform_org_id, key=key, case_id=item.case_id)
         )
         return
+    _merge(session, item, other)
+
+
+def _join_similar(session: Session, item: ReferralItem, pdq: str) -> None:
+    """Add the image's PDQ hash to the item's case, and merge every case of the platform that
+    holds an image within the matching distance (``HASH_MATCH_DISTANCE``, 31 of 256 bits: a
+    re-encoded, resized or lightly edited copy of the same picture). The caller holds the
+    platform's intake lock."""
+    radius = int(current_app.config["HASH_MATCH_DISTANCE"])
+    mine = int(pdq, 16)
+    near = {
+        case_id
+        for key, case_id in session.execute(
+            select(ReferralCaseKey.key, ReferralCaseKey.case_id).where(
+                ReferralCaseKey.platform_org_id == item.platform_org_id,
+                ReferralCaseKey.key.startswith(PDQ_KEY, autoescape=True),
+            )
+        )
+        if (int(key.removeprefix(PDQ_KEY), 16) ^ mine).bit_count() <= radius
+    }
+    _join_case(session, item, PDQ_KEY + pdq)
+    for case_id in sorted(near):
+        _merge(session, item, case_id)
+
+
+def _merge(session: Session, item: ReferralItem, other: str) -> None:
+    """Merge the item's case and ``other`` into the older of the two."""
     if other == item.case_id:
         return
     cases = session.scalars(
@@ -317,6 +365,8 @@ def attach(
                 write.add(ReferralEvidenceChunk(evidence_id=row.id, seq=seq, data=data))
                 seq += 1
             _join_case(write, locked, f"sha256:{checked.sha256}")
+            if checked.pdq is not None:
+                _join_similar(write, locked, checked.pdq)
             audit.record(
                 write,
                 "referral.evidence_attached",
