@@ -108,12 +108,14 @@ class Renderer:
         self._child: Any = None
         self._connection: Connection | None = None
         self._sequence = 0
+        self._documents = 0  # documents the current child has rendered
         atexit.register(self.close)
 
     def _start(self) -> Connection:
         if self._child is not None and self._child.is_alive() and self._connection is not None:
             return self._connection
         self.close()
+        self._documents = 0
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         memory = self.limits.memory_mb * 1024 * 1024
@@ -159,7 +161,17 @@ class Renderer:
         if not self._lock.acquire(timeout=self.limits.queue_wait_s):
             raise RenderFailed("The briefing renderer is busy: try again in a minute.")
         try:
-            status, pdf, pages, refused, seconds = self._exchange(html)
+            try:
+                status, pdf, pages, refused, seconds = self._exchange(html)
+            except _OutOfMemory as spent:
+                if spent.fresh:
+                    raise RenderFailed(OUT_OF_MEMORY) from None
+                # A child that rendered earlier documents may have run out of memory for their
+                # sake (its heap only grows): the document gets one try in a fresh child.
+                try:
+                    status, pdf, pages, refused, seconds = self._exchange(html)
+                except _OutOfMemory:
+                    raise RenderFailed(OUT_OF_MEMORY) from None
         finally:
             self._lock.release()
         if status == "ok":
@@ -179,6 +191,7 @@ class Renderer:
                     raise _Overrun()
                 answer_number, *answer = connection.recv()
                 if answer_number == number:
+                    self._documents += 1
                     return tuple(answer)
         except _Overrun:
             self.close()
@@ -187,10 +200,9 @@ class Renderer:
                 "stopped: choose fewer bulletins."
             ) from None
         except (EOFError, OSError):
+            fresh = self._documents == 0
             self.close()
-            raise RenderFailed(
-                "Rendering stopped: the document needed more memory than a briefing may use."
-            ) from None
+            raise _OutOfMemory(fresh) from None
         except BaseException:
             self.close()  # interrupted (a job timeout, a signal): the child's answer is void
             raise
@@ -198,6 +210,17 @@ class Renderer:
 
 class _Overrun(Exception):
     pass
+
+
+class _OutOfMemory(Exception):
+    """The child died rendering (out of memory); ``fresh``: it had rendered nothing before."""
+
+    def __init__(self, fresh: bool) -> None:
+        super().__init__(fresh)
+        self.fresh = fresh
+
+
+OUT_OF_MEMORY = "Rendering stopped: the document needed more memory than a briefing may use."
 
 
 _RENDERERS: dict[RenderLimits, Renderer] = {}

@@ -204,3 +204,28 @@ def test_a_child_that_cannot_start_is_a_clear_failure_and_the_next_limits_work()
         assert renderer.render("<p>after</p>").pages == 1
     finally:
         renderer.close()
+
+
+def test_a_used_child_that_runs_out_of_memory_gets_one_fresh_try():
+    # A child's heap only grows: one that rendered earlier documents and dies on the next gets
+    # that document again in a fresh child; a fresh child's death is the document's own fault.
+    renderer = Renderer(RenderLimits(timeout_s=60, memory_mb=200))
+    started: list[int] = []
+    start = renderer._start
+
+    def counting_start():  # type: ignore[no-untyped-def]
+        connection = start()
+        if not started or started[-1] != renderer._child.pid:
+            started.append(renderer._child.pid)
+        return connection
+
+    renderer._start = counting_start  # type: ignore[method-assign]
+    try:
+        assert renderer.render("<p>one</p>").pages == 1
+        rows = "<tr><td>cell</td><td>cell</td></tr>" * 40_000
+        with pytest.raises(RenderFailed, match="needed more memory"):
+            renderer.render(f"<table>{rows}</table>")
+        assert len(started) == 2  # the large document had a second try, in a fresh child
+        assert renderer.render("<p>after</p>").pages == 1 and len(started) == 3
+    finally:
+        renderer.close()
