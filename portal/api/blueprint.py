@@ -24,7 +24,10 @@ def json_object() -> dict[str, Any]:
     """The request's JSON body, which must be an object (a 400 otherwise)."""
     from portal.services.errors import InvalidInput
 
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nesting deeper than the JSON parser goes: not a request we serve
+        raise InvalidInput("The JSON is nested too deeply.") from None
     if not isinstance(data, dict):
         raise InvalidInput("Send a JSON object.")
     return data

@@ -16,7 +16,7 @@ from portal.hashbanks.blueprint import blueprint
 from portal.hashbanks.forms import ActionForm, AddEntriesForm, MatchForm, pasted_lines
 from portal.models import Role
 from portal.principal import current_actor, current_reader
-from portal.services.errors import InvalidInput, NotFound, ServiceError
+from portal.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from portal.services.hashbanks import banks, matching
 from portal.services.hashbanks.hashing import hash_image
 
@@ -136,7 +136,9 @@ def _drafts(form: AddEntriesForm) -> list[banks.EntryDraft]:
 def add(bank_id: int) -> Page | Response:
     """Add pasted hashes or the hashes of uploaded images: all of them, or none."""
     reader = current_reader()
-    banks.bank_summary(reader, bank_id)  # 404 before anything about the form
+    summary = banks.bank_summary(reader, bank_id)  # 404 before anything about the form
+    if not summary.writable:  # refused before any upload is decoded and hashed
+        raise Forbidden("Only the owner's liaison officers change a bank's entries.")
     form = AddEntriesForm()
     if not form.validate():
         return _bank_page(bank_id, form, 400)

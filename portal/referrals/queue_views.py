@@ -21,6 +21,7 @@ from portal.access import roles_required
 from portal.models import Role
 from portal.principal import current_actor, current_reader
 from portal.referrals.blueprint import blueprint
+from portal.referrals.evidence_views import evidence_panel
 from portal.referrals.queue_forms import (
     CATEGORY_LABELS,
     KIND_LABELS,
@@ -139,6 +140,7 @@ def _item_page(item_id: str, status: int = 200, **forms: Any) -> tuple[str, int]
         reinstate=forms.get("reinstate") or ReinstateForm(formdata=None, prefix="reinstate"),
         provider_complaint=forms.get("provider_complaint")
         or ProviderComplaintForm(formdata=None, prefix="provider_complaint"),
+        panel=evidence_panel(current_reader(), item_id, next_url=request.path),
     ), status
 
 

@@ -240,7 +240,7 @@ class MineFilterForm(Form):
     state = SelectField("State", choices=_choices(STATES, "Any state"), validate_choice=False)
     platform = SelectField("Platform", validate_choice=False)
     kind = SelectField("Kind", choices=_choices(KINDS, "Any kind"), validate_choice=False)
-    page = IntegerField("Page", validators=[Optional(), NumberRange(min=1)], default=1)
+    page = IntegerField("Page", validators=[Optional(), NumberRange(min=1, max=100_000)], default=1)
     size = IntegerField(
         "Items a page", validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)], default=50
     )

@@ -346,6 +346,8 @@ def _stix_rows(data: bytes, defaults: Defaults) -> list[_Row]:
         raise InvalidInput(
             f"Not JSON: {error.msg} at line {error.lineno}, column {error.colno}.", field="file"
         ) from None
+    except RecursionError:
+        raise InvalidInput("The bundle is nested too deeply to read.", field="file") from None
     if not isinstance(bundle, dict) or bundle.get("type") != "bundle":
         raise InvalidInput('Send a STIX 2.1 bundle (an object of "type": "bundle").', field="file")
     objects = bundle.get("objects")

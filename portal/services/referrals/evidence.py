@@ -136,9 +136,11 @@ def _image_pdq(content_type: str, size: int, stream: IO[bytes]) -> str | None:
     data = stream.read()
     stream.seek(0)
     try:
-        return hash_image(data).pdq
+        hashes = hash_image(data)
     except InvalidInput:
         return None
+    # A flat or near-blank picture has no trustworthy PDQ: it would join unrelated cases.
+    return None if hashes.low_quality else hashes.pdq
 
 
 def max_bytes() -> int:

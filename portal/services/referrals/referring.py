@@ -20,6 +20,7 @@ from portal.models import Organisation, OrgKind, Referral, ReferralKind, Role
 from portal.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from portal.services.principals import Actor, Reader
 from portal.services.referrals import access, intake, referrer, suggestions
+from portal.services.referrals.bulk import CHUNK as BULK_CHUNK
 from portal.services.referrals.intake import ReferralDraft, Referred, Verification
 from portal.services.referrals.referrer import HistoryEntry, OwnFilter, OwnItem
 from portal.services.referrals.vocabulary import ORDER_RULE, Category, ContentType, choice
@@ -198,7 +199,7 @@ def sent(reader: Reader, referral_id: str, *, now: datetime | None = None) -> Se
     if referral.referrer_org_id != reader.org_id:
         raise NotFound()
     items = referrer.own_page(
-        reader, OwnFilter(referral=referral.id), size=intake.MAX_ITEMS, now=now
+        reader, OwnFilter(referral=referral.id), size=max(intake.MAX_ITEMS, BULK_CHUNK), now=now
     ).items
     platform = session.get_one(Organisation, referral.platform_org_id)
     return Sent(

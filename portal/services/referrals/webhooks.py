@@ -40,6 +40,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -482,8 +483,13 @@ def dispatch(delivery_ids: Sequence[str], *, now: datetime | None = None) -> Non
     from portal.services.referrals import webhook_jobs
 
     if webhook_jobs.queue_enabled():
-        for delivery_id in delivery_ids:
-            webhook_jobs.enqueue(delivery_id)
+        try:
+            for delivery_id in delivery_ids:
+                webhook_jobs.enqueue(delivery_id)
+        except (RedisError, OSError):
+            # The deliveries are stored as pending: the cron sweep (``referrals remind``)
+            # sends them. The referral itself is committed; its request must not fail now.
+            current_app.logger.warning("webhook deliveries left for the sweep: queue down")
         return
     for delivery_id in delivery_ids:
         attempt(delivery_id, now=now)

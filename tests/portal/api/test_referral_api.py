@@ -325,3 +325,22 @@ def test_the_referral_routes_are_in_the_openapi_document(client):
     assert "post" in paths["/api/v1/referrals/bulk"]
     assert "get" in paths["/api/v1/referrals/bulk/{job_id}"]
     assert "get" in paths["/api/v1/referrals/bulk/{job_id}/report.csv"]
+
+
+def test_json_nested_deeper_than_the_parser_goes_is_a_400_and_stores_nothing(api):
+    before = api.stored()
+    deep = b'{"platform": "PLATFORM-X", "items": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    answer = api.call("POST", "/referrals", "de", data=deep, content_type="application/json")
+    assert (
+        answer.status_code == 400 and "nested too deeply" in answer.get_json()["error"]["message"]
+    )
+    bundle = b'{"type": "bundle", "objects": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    bulk = api.call(
+        "POST",
+        "/referrals/bulk?platform=PLATFORM-X&kind=referral",
+        "de",
+        data=bundle,
+        content_type="application/json",
+    )
+    assert bulk.status_code == 400 and "nested too deeply" in bulk.get_json()["error"]["message"]
+    assert api.stored() == before

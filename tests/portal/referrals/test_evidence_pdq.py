@@ -14,6 +14,7 @@ from portal.models import ReferralCaseKey, ReferralItem
 from portal.services.referrals import evidence
 from portal.services.referrals.evidence import EvidenceUpload
 from tests.portal.referrals.conftest import NOW, item
+from tests.portal.referrals.test_queue_pages import client_of
 from tests.portal.service_checks import actor_of
 
 
@@ -63,3 +64,28 @@ def test_near_copies_of_one_picture_make_one_case_at_one_platform(app, world):
         assert (case_of(de_item.id), "pdq:") in keys and (case_of(uk_item.id), "pdq:") not in keys
         # The other platform's case stays its own.
         assert case_of(y_item.id) != case_of(de_item.id)
+
+
+def blank(side: int, fmt: str) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (side, side), (255, 255, 255)).save(out, format=fmt)
+    return out.getvalue()
+
+
+def test_flat_pictures_have_no_trustworthy_pdq_and_join_nothing(app, world):
+    with app.app_context():
+        (de_item,) = world.refer("de", [item("https://img.example/white-1")]).items
+        (fr_item,) = world.refer("fr", [item("https://img.example/white-2")]).items
+        attach(world, "de", de_item.id, blank(400, "PNG"), "white.png")
+        attach(world, "fr", fr_item.id, blank(1024, "JPEG"), "white.jpg")
+        assert case_of(de_item.id) != case_of(fr_item.id)
+
+
+def test_the_platform_reads_the_evidence_on_its_item_page(app, world):
+    with app.app_context():
+        (referred,) = world.refer("de", [item("https://img.example/seen")]).items
+        attach(world, "de", referred.id, picture(3), "capture-for-x.png")
+    page = client_of(world, "x").get(f"/referrals/queue/{referred.id}")
+    assert page.status_code == 200
+    assert "capture-for-x.png" in page.text and "Attach a captured copy" not in page.text
+    assert f"/referrals/items/{referred.id}/evidence/" in page.text

@@ -390,3 +390,9 @@ def test_the_item_page_attaches_evidence_and_returns_to_itself(app, client, auth
     assert upload.headers["Location"].endswith(f"/referrals/mine/{referred.id}")
     html = client.get(f"/referrals/mine/{referred.id}").text
     assert "capture.html" in html and "sha256:" in html
+
+
+def test_a_page_number_beyond_any_list_is_a_400(app, client, auth, world):
+    auth.sign_in(EMAIL["de"])
+    answer = client.get("/referrals/mine?page=99999999999999999999999")
+    assert answer.status_code == 400

@@ -356,3 +356,16 @@ def test_a_bulk_upload_is_delivered_as_new_items(app, world, listeners):
     urls = [i["url"] for body in listener.bodies() for i in body["items"]]
     assert urls == ["https://b.example/1", "https://b.example/2"]
     assert other.received == []
+
+
+def test_a_queue_that_is_down_leaves_the_delivery_for_the_sweep(app, world, listeners):
+    listener, _ = listeners
+    with app.app_context():
+        register(world, "x.admin", listener.url)
+        app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+        (referred,) = world.refer("de", [item("https://down.example/1")]).items
+        pending = db.session.scalars(select(WebhookDelivery)).all()
+        assert [d.state for d in pending] == ["pending"] and listener.received == []
+        app.config["REDIS_URL"] = None
+        webhooks.remind(now=NOW + timedelta(minutes=1))
+    assert [i["id"] for body in listener.bodies() for i in body.get("items", [])] == [referred.id]
