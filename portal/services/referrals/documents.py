@@ -137,8 +137,8 @@ def decide_referral(
                 f"A question about item {item.position} is already open.", field="outcome"
             )
     ids = [item.id for item in targets]
-    for item_id in ids:
-        queue.decide(reader, actor, item_id, decision, now=now)
+    # In one locked transaction: a withdrawal between the checks above and here refuses all.
+    queue.decide_many(reader, actor, ids, decision, now=now)
     return ids
 
 
