@@ -26,12 +26,12 @@ resolves to a private, loopback or link-local address is refused at sending time
 from __future__ import annotations
 
 import hashlib
+import http.client
 import ipaddress
 import json
 import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -102,9 +102,21 @@ def loopback_http_allowed() -> bool:
     return bool(current_app.testing and _setting("WEBHOOK_ALLOW_LOOPBACK_HTTP", False))
 
 
+# IPv6 prefixes that carry an IPv4 address inside (NAT64, 6to4): Python counts them global.
+_EMBEDDING = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("2002::/16"))
+
+
 def _refused_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if loopback_http_allowed() and address == ipaddress.ip_address("127.0.0.1"):
         return False
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        if inner is None and address in _EMBEDDING[0]:
+            inner = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if inner is not None and _refused_address(inner):
+            return True
+        if any(address in network for network in _EMBEDDING):
+            return True  # never a webhook's address; would reach an IPv4 host by translation
     return not address.is_global or address.is_multicast
 
 
@@ -505,48 +517,70 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a 3xx is an answer (a failed attempt), never followed
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects())
-
-
-def _resolves_privately(url: str) -> str | None:
-    """Why the host may not be sent to now, or None (checked again at every attempt)."""
+def _checked_address(url: str) -> tuple[str | None, str | None]:
+    """(the address to connect to, None), or (None, why the host may not be sent to now).
+    Every address the name has must be public; the connection then goes to the one checked,
+    so a name that resolves differently a moment later (DNS rebinding) cannot redirect it."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     try:
         infos = socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
     except OSError:
-        return "the host name does not resolve"
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if _refused_address(address):
-            return "the host resolves to a private or local address: not sent"
-    return None
+        return None, "the host name does not resolve"
+    addresses = [str(info[4][0]).split("%", 1)[0] for info in infos]
+    if not addresses:
+        return None, "the host name does not resolve"
+    for text in addresses:
+        if _refused_address(ipaddress.ip_address(text)):
+            return None, "the host resolves to a private or local address: not sent"
+    return addresses[0], None
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """HTTP to the address checked, whatever the name resolves to when connecting."""
+
+    def __init__(self, host: str, port: int | None, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to the address checked; the certificate is checked for the host name (SNI)."""
+
+    def __init__(self, host: str, port: int | None, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self.address = address
+
+    def connect(self) -> None:
+        raw = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
 def _send(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str | None]:
-    refused = _resolves_privately(url)
-    if refused is not None:
-        return None, refused
-    if urlsplit(url).scheme.lower() not in ("https", "http"):
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("https", "http"):
         return None, "not an http(s) address: not sent"
-    # The scheme is checked just above (and http is allowed at registration for the test
-    # listener on 127.0.0.1 only).
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+    address, refused = _checked_address(url)
+    if address is None:
+        return None, refused
     timeout = float(_setting("WEBHOOK_TIMEOUT_S", 5))
+    kind = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
+    connection = kind(parts.hostname or "", parts.port, address, timeout)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            response.read(4096)
-            return int(response.status), None
-    except urllib.error.HTTPError as error:
-        return int(error.code), None
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
-        return None, f"{type(error).__name__}: {reason}"[:300]
+        # A 3xx is an answer (a failed attempt): http.client never follows it.
+        connection.request("POST", target, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read(4096)
+        return int(response.status), None
+    except (http.client.HTTPException, OSError, ValueError) as error:
+        return None, f"{type(error).__name__}: {error}"[:300]
+    finally:
+        connection.close()
 
 
 def _claim(delivery_id: str, now: datetime) -> tuple[WebhookDelivery, str] | None:

@@ -5,8 +5,10 @@ reminders queued once per item however often cron runs."""
 from __future__ import annotations
 
 import io
+import ipaddress
 import json
 import os
+import socket
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -369,3 +371,44 @@ def test_a_queue_that_is_down_leaves_the_delivery_for_the_sweep(app, world, list
         app.config["REDIS_URL"] = None
         webhooks.remind(now=NOW + timedelta(minutes=1))
     assert [i["id"] for body in listener.bodies() for i in body.get("items", [])] == [referred.id]
+
+
+@pytest.mark.parametrize(
+    ("address", "refused"),
+    [
+        ("64:ff9b::a9fe:a9fe", True),  # NAT64 of 169.254.169.254
+        ("2002:a9fe:a9fe::1", True),  # 6to4 of 169.254.169.254
+        ("::ffff:10.0.0.1", True),
+        ("2001:0:4136:e378:8000:63bf:f5ff:fff5", True),  # Teredo of 10.0.0.10
+        ("2606:4700:4700::1111", False),
+        ("1.1.1.1", False),
+        ("169.254.169.254", True),
+    ],
+)
+def test_addresses_that_hide_a_private_one_are_refused(app, address, refused):
+    with app.app_context():
+        assert webhooks._refused_address(ipaddress.ip_address(address)) is refused
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(app, world, listeners, monkeypatch):
+    """DNS rebinding: the name answers a checked address first and a private one later; the
+    delivery connects to the first, never resolving the name again."""
+    listener, _ = listeners
+    port = listener.server.server_address[1]
+    answers = iter(["127.0.0.1", "10.255.255.1", "10.255.255.1"])
+    real = socket.getaddrinfo
+
+    def rebinding(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host == "hooks.rebind.test":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+        return real(host, *args, **kwargs)
+
+    with app.app_context():
+        register(world, "x.admin", listener.url)
+        with db.write() as session:
+            endpoint = session.scalar(select(WebhookEndpoint))
+            endpoint.url = f"http://hooks.rebind.test:{port}/hooks/ischia"
+        monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+        world.refer("de", [item("https://rebind.example/1")])
+    assert len(listener.received) == 1
+    assert listener.received[0][0]["Host"] == f"hooks.rebind.test:{port}"
