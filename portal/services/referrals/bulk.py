@@ -111,7 +111,7 @@ from portal.services.errors import Forbidden, InvalidInput, NotFound, ServiceErr
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import Actor, Reader
 from portal.services.referrals import intake, webhooks
-from portal.services.referrals.ledger import Event, details_sha256, moment
+from portal.services.referrals.ledger import Event, details_sha256, entry_time, moment
 from portal.services.referrals.vocabulary import ORDER_RULE, Category, ContentType, choice
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -836,6 +836,7 @@ def _sign_and_ledger(
                     **{k: v for k, v in details.items()},
                     "ledger_id": ledger_id,
                     "details_sha256": digest,
+                    "at": entry_time(now),
                     "kind": referral.kind,
                 },
             )

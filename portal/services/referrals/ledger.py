@@ -83,6 +83,7 @@ def append(
     session.flush()  # the entry's id, for its audit record
     facts["ledger_id"] = entry.id
     facts["details_sha256"] = details_sha256(entry.details)
+    facts["at"] = entry_time(now)
     other = item.platform_org_id if reader.org_id == item.referrer_org_id else item.referrer_org_id
     audit.record(
         session,
@@ -92,6 +93,11 @@ def append(
         details={**facts, "kind": item.kind},
     )
     return entry
+
+
+def entry_time(at: datetime) -> str:
+    """An entry's time as its audit record holds it: UTC, to the microsecond."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def details_sha256(details: Mapping[str, object]) -> str:
@@ -119,6 +125,8 @@ def check() -> list[str]:
             record.event != f"referral.{entry.event}"
             or record.details.get("item") != entry.item_id
             or record.actor_org_id != entry.org_id
+            or record.actor_user_id != entry.user_id
+            or record.details.get("at") != entry_time(entry.at)
             or record.details.get("details_sha256") != details_sha256(entry.details)
         ):
             problems.append(

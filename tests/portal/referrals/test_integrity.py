@@ -122,6 +122,28 @@ def test_editing_a_questions_text_in_the_ledger_is_detected(app, world):
         assert len(problems) == 1 and "question_asked" in problems[0]
 
 
+@pytest.mark.parametrize(
+    "change",
+    [{"at": NOW + timedelta(minutes=50)}, {"user_id": None}],
+    ids=["a decision moved back within the hour", "the deciding user erased"],
+)
+def test_editing_when_or_by_whom_in_the_ledger_is_detected(app, world, change):
+    # The transparency figures (time to action, orders within the hour) read these columns.
+    with app.app_context():
+        item_id = world.order("de", now=NOW).items[0].id
+        x = world.reader("x")
+        queue.decide(x, actor_of(x), item_id, Decision("removed"), now=NOW + timedelta(hours=3))
+        with db.write() as session:
+            _tamper(
+                session,
+                update(ReferralLedgerEntry)
+                .where(ReferralLedgerEntry.event == "decided")
+                .values(**change),
+            )
+        problems = ledger.check()
+        assert len(problems) == 1 and "decided" in problems[0]
+
+
 def test_deleting_a_ledger_entry_is_detected(app, world):
     with app.app_context():
         item_id = world.refer("de").items[0].id
