@@ -78,13 +78,13 @@ import re
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import current_app
 from redis import Redis
 from rq import Queue
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from crypto.statement import sign_statement
@@ -521,11 +521,27 @@ def run_job(job_id: str) -> None:
         db.session.remove()
 
 
+# A run that has not finished this long after it started has died (a worker killed, a request
+# timed out): another runner takes the job over from its first pending row. 2,000 rows take
+# seconds, so no live run is this slow.
+RUN_LEASE = timedelta(minutes=10)
+
+
 def _claim(job_id: str, now: datetime) -> bool:
+    """Take a queued job, or a running one whose run has died (see RUN_LEASE)."""
     with db.write() as session:
         claimed = session.execute(
             update(ReferralBulkJob)
-            .where(ReferralBulkJob.id == job_id, ReferralBulkJob.state == BulkState.QUEUED.value)
+            .where(
+                ReferralBulkJob.id == job_id,
+                or_(
+                    ReferralBulkJob.state == BulkState.QUEUED.value,
+                    and_(
+                        ReferralBulkJob.state == BulkState.RUNNING.value,
+                        ReferralBulkJob.started_at < now - RUN_LEASE,
+                    ),
+                ),
+            )
             .values(state=BulkState.RUNNING.value, started_at=now)
         )
         return bool(getattr(claimed, "rowcount", 0))

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+from datetime import timedelta
 
 import pytest
 from redis import Redis
@@ -361,3 +362,19 @@ def test_with_a_queue_the_worker_runs_the_job(app, parties):
             assert row.fields is None and row.item_id is not None
     finally:
         Redis.from_url(REDIS_URL).flushdb()
+
+
+def test_a_run_that_died_is_taken_over_after_its_lease_and_a_live_one_is_not(app, parties):
+    data = HEADER + "".join(
+        f"https://died.example/{n},recruitment,video,,ar,,Call to travel,\n" for n in range(3)
+    )
+    with app.app_context():
+        reader = parties.reader("de")
+        job_id = bulk.submit(reader, actor_of(reader), upload(data), now=NOW).job.id
+        with db.write() as session:  # as a run that started and was killed before any chunk
+            job = session.get_one(ReferralBulkJob, job_id)
+            job.state, job.started_at = "running", NOW
+        live = bulk.run(job_id, now=NOW + timedelta(minutes=2))
+        assert (live.state, live.accepted) == ("running", 0)  # another runner may be at work
+        taken = bulk.run(job_id, now=NOW + bulk.RUN_LEASE + timedelta(seconds=1))
+        assert (taken.state, taken.accepted) == ("done", 3)
