@@ -23,7 +23,13 @@ from portal.services.referrals import access, intake, referrer, suggestions
 from portal.services.referrals.bulk import CHUNK as BULK_CHUNK
 from portal.services.referrals.intake import ReferralDraft, Referred, Verification
 from portal.services.referrals.referrer import HistoryEntry, OwnFilter, OwnItem
-from portal.services.referrals.vocabulary import ORDER_RULE, Category, ContentType, choice
+from portal.services.referrals.vocabulary import (
+    MAX_PAGE,
+    ORDER_RULE,
+    Category,
+    ContentType,
+    choice,
+)
 
 
 class DraftProblems(InvalidInput):
@@ -198,9 +204,16 @@ def sent(reader: Reader, referral_id: str, *, now: datetime | None = None) -> Se
     referral: Referral = access.visible_referral(session, reader, referral_id)
     if referral.referrer_org_id != reader.org_id:
         raise NotFound()
-    items = referrer.own_page(
-        reader, OwnFilter(referral=referral.id), size=max(intake.MAX_ITEMS, BULK_CHUNK), now=now
-    ).items
+    # Every item of it: up to intake.MAX_ITEMS from the form or the API, a chunk of a bulk
+    # upload (bulk.CHUNK) from an action day; read a list page at a time.
+    items: list[OwnItem] = []
+    for number in range(1, BULK_CHUNK // MAX_PAGE + 2):
+        page = referrer.own_page(
+            reader, OwnFilter(referral=referral.id), page=number, size=MAX_PAGE, now=now
+        )
+        items.extend(page.items)
+        if not page.has_more:
+            break
     platform = session.get_one(Organisation, referral.platform_org_id)
     return Sent(
         id=referral.id,

@@ -24,7 +24,7 @@ from portal.models import (
 )
 from portal.services import audit
 from portal.services.errors import Forbidden, InvalidInput, NotFound
-from portal.services.referrals import bulk, intake, ledger
+from portal.services.referrals import bulk, intake, ledger, referring
 from portal.services.referrals.bulk import BulkUpload, Defaults
 from portal.services.referrals.vocabulary import ORDER_RULE
 from tests.conftest import World as Built
@@ -378,3 +378,16 @@ def test_a_run_that_died_is_taken_over_after_its_lease_and_a_live_one_is_not(app
         assert (live.state, live.accepted) == ("running", 0)  # another runner may be at work
         taken = bulk.run(job_id, now=NOW + bulk.RUN_LEASE + timedelta(seconds=1))
         assert (taken.state, taken.accepted) == ("done", 3)
+
+
+def test_a_chunk_larger_than_a_list_page_is_shown_whole_as_sent(app, parties):
+    data = HEADER + "".join(
+        f"https://chunk.example/{n},recruitment,video,,ar,,Call to travel,\n" for n in range(230)
+    )
+    with app.app_context():
+        reader = parties.reader("de")
+        job = bulk.run(bulk.submit(reader, actor_of(reader), upload(data), now=NOW).job.id, now=NOW)
+        assert job.accepted == 230
+        (referral_id,) = set(db.session.scalars(select(ReferralItem.referral_id)))
+        sent = referring.sent(reader, referral_id, now=NOW)
+        assert len(sent.items) == 230 and sent.verification.valid
