@@ -40,5 +40,7 @@ def test_briefing_by_saved_investigation(desk, clients, tmp_path):
     # One-word titles (no space or hyphen to break at): a title that wraps in its table cell
     # would be read back split in two.
     text = "".join(page_texts(path))
-    assert "Cell_account_report" in text
+    # Seen failing now and then under pytest-xdist on PostgreSQL (the PDF without the
+    # bulletin); the whole text says how, next time.
+    assert "Cell_account_report" in text, " ".join(text.split())[:4000]
     assert "Unrelated_report" not in text and "DE_only_report" not in text
