@@ -13,11 +13,11 @@ from werkzeug.wrappers import Response
 from portal.access import roles_required, signed_in
 from portal.briefings.blueprint import blueprint
 from portal.briefings.forms import BriefingForm, VerifyForm
-from portal.models import BriefingState, Role
+from portal.models import BriefingState
 from portal.principal import current_actor, current_reader
 from portal.rate_limits import limit_view
 from portal.services.analysis import investigations
-from portal.services.briefings import copies, job_queue, signing
+from portal.services.briefings import BRIEFING_ROLES, copies, job_queue, signing
 from portal.services.briefings.making import filename
 from portal.services.briefings.requesting import BriefingNotMade, request_briefing
 from portal.services.briefings.selection import Source
@@ -25,7 +25,7 @@ from portal.services.bulletins import inbox, saved_filters
 from portal.services.errors import InvalidInput, NotFound, ServiceError
 from portal.services.principals import Reader
 
-BRIEFERS = (Role.OFFICIAL, Role.ANALYST)
+BRIEFERS = sorted(BRIEFING_ROLES)
 
 
 def _investigations(reader: Reader) -> list[tuple[int, str]]:
