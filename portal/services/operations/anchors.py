@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -79,7 +79,8 @@ def due() -> bool:
     last = newest()
     if last is None:
         return True
-    return utcnow() - datetime.fromisoformat(last.at) >= current_app.config["CHECKPOINT_INTERVAL"]
+    interval: timedelta = current_app.config["CHECKPOINT_INTERVAL"]
+    return utcnow() - datetime.fromisoformat(last.at) >= interval
 
 
 def anchor_if_due() -> Checkpoint | None:
