@@ -1,6 +1,7 @@
 """Command-line administration: ``flask --app wsgi <command>``."""
 
 from portal.cli.audit import audit_group
+from portal.cli.backup import backup_group
 from portal.cli.bulletins import bulletins_group
 from portal.cli.database import db_group
 from portal.cli.demo import demo_group, seed_demo
@@ -13,6 +14,7 @@ from portal.cli.worker import worker
 
 commands = [
     audit_group,
+    backup_group,
     bulletins_group,
     db_group,
     demo_group,
