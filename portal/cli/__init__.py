@@ -6,6 +6,7 @@ from portal.cli.bulletins import bulletins_group
 from portal.cli.database import db_group
 from portal.cli.demo import demo_group, seed_demo
 from portal.cli.hashbanks import hashbanks_group
+from portal.cli.keys import keys_group
 from portal.cli.orgs import orgs_group
 from portal.cli.referrals import referrals_group
 from portal.cli.tokens import tokens_group
@@ -19,6 +20,7 @@ commands = [
     db_group,
     demo_group,
     hashbanks_group,
+    keys_group,
     orgs_group,
     referrals_group,
     seed_demo,
