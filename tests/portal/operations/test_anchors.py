@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select, update
 
+from portal.cli.worker import _checkpoints as worker_checkpoints
 from portal.extensions import db
 from portal.models import AuditHead, AuditRecord, User
 from portal.services import audit
@@ -153,3 +155,23 @@ def test_the_api_serves_checkpoints_to_a_token(app, client, people, runner):
     assert client.get("/api/v1/audit/checkpoints/nope.json", headers=headers).status_code == 404
     with app.app_context():
         anchors.verify_text(one.get_data(as_text=True))  # verifies under the portal's keys
+
+
+class _OneTurn(threading.Event):
+    """A stop event whose first wait times out at once and whose second says stop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.turns = 0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.turns += 1
+        return self.turns > 1
+
+
+def test_the_worker_signs_a_checkpoint_when_one_is_due(app):
+    append(app, 2)
+    worker_checkpoints(app, _OneTurn())
+    assert len(stored_files(app)) == 1
+    worker_checkpoints(app, _OneTurn())  # within the interval: none more
+    assert len(stored_files(app)) == 1
