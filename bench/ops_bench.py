@@ -14,6 +14,7 @@ import statistics
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -71,42 +72,31 @@ def main() -> None:
         f"database {source.stat().st_size / 1e6:.1f} MB, {args.bulletins} bulletins; "
         f"rotating {org}: {envelopes} envelopes"
     )
-    figures: dict[str, list[float]] = {
-        k: [] for k in ("copy", "create", "restore", "open", "rotate")
-    }
+    names = ("copy", "create", "restore", "open", "rotate")
+    figures: dict[str, list[float]] = {name: [] for name in names}
+
+    def open_all() -> None:
+        with app.app_context():
+            ids = db.session.scalars(
+                select(BulletinKey.bulletin_id).where(BulletinKey.org_code == org)
+            ).all()
+            for bulletin_id in ids:
+                bulletin = db.session.get_one(Bulletin, bulletin_id)
+                assert isinstance(open_bulletin(db.session(), org, bulletin), OpenedBulletin)
+            db.session.remove()
+
+    def invoke(target, *command: str) -> None:  # type: ignore[no-untyped-def]
+        result = target.test_cli_runner().invoke(args=list(command))
+        assert result.exit_code == 0, result.output
+
     for run in range(args.runs):
-        archive = scratch / f"backup-{run}.tar.gz"
-        figures["copy"].append(_timed(lambda: shutil.copyfile(source, scratch / "copy.db")))
-        figures["create"].append(
-            _timed(lambda: runner.invoke(args=["backup", "create", str(archive)]))
-        )
+        archive = str(scratch / f"backup-{run}.tar.gz")
         fresh = _app(f"sqlite:///{scratch / f'fresh-{run}.db'}", key, scratch)
-        result = []
-        figures["restore"].append(
-            _timed(
-                lambda: result.append(
-                    fresh.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
-                )
-            )
-        )
-        assert result[0].exit_code == 0, result[0].output
-
-        def open_all() -> None:
-            with app.app_context():
-                ids = db.session.scalars(
-                    select(BulletinKey.bulletin_id).where(BulletinKey.org_code == org)
-                ).all()
-                for bulletin_id in ids:
-                    bulletin = db.session.get_one(Bulletin, bulletin_id)
-                    assert isinstance(open_bulletin(db.session(), org, bulletin), OpenedBulletin)
-                db.session.remove()
-
+        figures["copy"].append(_timed(partial(shutil.copyfile, source, scratch / "copy.db")))
+        figures["create"].append(_timed(partial(invoke, app, "backup", "create", archive)))
+        figures["restore"].append(_timed(partial(invoke, fresh, "backup", "restore", archive)))
         figures["open"].append(_timed(open_all))
-        rotated = []
-        figures["rotate"].append(
-            _timed(lambda: rotated.append(runner.invoke(args=["keys", "rotate", "--org", org])))
-        )
-        assert rotated[0].exit_code == 0, rotated[0].output
+        figures["rotate"].append(_timed(partial(invoke, app, "keys", "rotate", "--org", org)))
     for name, values in figures.items():
         print(
             f"{name:8s} median {statistics.median(values):7.3f} s   runs "
