@@ -109,3 +109,56 @@ def test_metrics_report_queue_lengths_with_redis(app):
 def test_no_organisation_yet_is_ready(client):
     body = client.get("/readyz").get_json()
     assert body["checks"]["master_key"]["detail"] == "loaded; no organisation keys yet"
+
+
+MULTIPROCESS_SCRIPT = """
+import os, sys
+from portal import create_app, schema
+from portal.extensions import db
+app = create_app({
+    "SECRET_KEY": "s", "SQLALCHEMY_DATABASE_URI": sys.argv[1], "MASTER_KEY": bytes(32),
+    "MASTER_KEY_FILE": sys.argv[2] + "/unused.key", "METRICS_TOKEN": "t",
+})
+with app.app_context():
+    schema.upgrade(db.engine)
+client = app.test_client()
+for _ in range(int(sys.argv[3])):
+    client.get("/healthz")
+if sys.argv[4] == "scrape":
+    sys.stdout.write(client.get("/metrics", headers={"Authorization": "Bearer t"}).text)
+"""
+
+
+def test_metrics_add_up_every_worker_in_multiprocess_mode(tmp_path):
+    """Two processes (as two gunicorn workers) count into PROMETHEUS_MULTIPROC_DIR; the one
+    that answers the scrape reports both."""
+    import subprocess
+    import sys
+
+    shared = tmp_path / "metrics"
+    shared.mkdir()
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(shared)}
+    url = f"sqlite:///{tmp_path / 'ischia.db'}"
+
+    def worker(requests: int, scrape: bool) -> str:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                MULTIPROCESS_SCRIPT,
+                url,
+                str(tmp_path),
+                str(requests),
+                "scrape" if scrape else "count",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout
+
+    worker(3, scrape=False)
+    text = worker(2, scrape=True)
+    line = 'ischia_http_requests_total{endpoint="/healthz",method="GET",status="200"} 5.0'
+    assert line in text
