@@ -6,7 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from portal import access, errors, rate_limits, vault
+from portal import access, errors, monitoring, rate_limits, vault
 from portal.extensions import csrf, db, limiter, login_manager
 from portal.security import SessionCookies, set_security_headers
 
@@ -45,6 +45,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.bulletins.blueprint import load_views
     from portal.dashboard.views import blueprint as dashboard
     from portal.hashbanks.blueprint import load_views as load_hashbanks
+    from portal.health.views import blueprint as health
     from portal.referrals.blueprint import load_views as load_referrals
     from portal.taxii.views import blueprint as taxii
 
@@ -60,6 +61,7 @@ def register_blueprints(app: Flask) -> None:
         taxii,
         tokens,
         admin,
+        health,
     ):
         app.register_blueprint(blueprint)
     access.allow_public_endpoint(app, "static")
@@ -82,6 +84,7 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    monitoring.init_app(app)
     app.before_request(access.enforce)
     app.after_request(set_security_headers)
 

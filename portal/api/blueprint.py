@@ -43,6 +43,7 @@ def require_write() -> None:
 def load_views() -> Blueprint:
     from portal.api import (  # noqa: F401
         attachment_views,
+        audit_views,
         briefing_views,
         graph_views,
         hash_views,

@@ -77,7 +77,7 @@ def test_the_app_creates_a_0600_master_key_file_on_first_run(database_url, tmp_p
         }
     )
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
-    first = app.extensions["ischia.master_key"]
+    [first] = app.extensions["ischia.master_keys"]
     again = create_app(
         {
             "SECRET_KEY": "s",
@@ -85,7 +85,7 @@ def test_the_app_creates_a_0600_master_key_file_on_first_run(database_url, tmp_p
             "MASTER_KEY_FILE": str(key_file),
         }
     )
-    assert again.extensions["ischia.master_key"] == first and len(first) == 32
+    assert again.extensions["ischia.master_keys"] == [first] and len(first) == 32
     for application in (app, again):
         application.extensions["ischia.engine"].dispose()
 

@@ -22,6 +22,7 @@ BLUEPRINTS = (
     "bulletins",
     "dashboard",
     "hashbanks",
+    "health",
     "referrals",
     "taxii",
 )
@@ -41,6 +42,7 @@ SERVICE_RANKS = {
     "analysis": 5,
     "briefings": 6,
     "transparency": 7,
+    "operations": 8,
 }
 
 # A briefing is a document, not a page: its layout fills the PDF's template with Jinja.
