@@ -8,10 +8,12 @@ from werkzeug.routing import IntegerConverter, Map
 
 from portal import access, errors, rate_limits, vault
 from portal.extensions import csrf, db, limiter, login_manager
+from portal.json_input import GuardedJSON
 from portal.security import SessionCookies, set_security_headers
 
 
 def register_extensions(app: Flask) -> None:
+    app.json = GuardedJSON(app)  # every get_json refuses too-deep or non-text JSON with a 400
     app.session_interface = SessionCookies()
     db.init_app(app)
     vault.init_app(app)
