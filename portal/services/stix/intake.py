@@ -8,13 +8,13 @@ object refuses the whole bundle with a 400 that names the object and the problem
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import stix2
 import stix2.exceptions
 
+from portal.services import json_text
 from portal.services.bulletins.content import MAX_ENTITIES, Platform, parse
 from portal.services.errors import InvalidInput
 from portal.services.stix import vocabulary as vocab
@@ -54,8 +54,8 @@ def load_bundle(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
         if len(raw) > MAX_BYTES:
             raise InvalidInput(f"A bundle of at most {MAX_BYTES // 2**20} MB.", field="bundle")
         try:
-            raw = json.loads(raw)
-        except (ValueError, RecursionError):
+            raw = json_text.loads(raw)
+        except ValueError:
             raise InvalidInput("The bundle is not JSON.", field="bundle") from None
     if not isinstance(raw, dict) or raw.get("type") != "bundle":
         raise InvalidInput('Send a STIX bundle: an object with "type": "bundle".', field="bundle")
