@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from portal import schema
+from portal import schema, vault
 from portal.extensions import db
 
 db_group = AppGroup("db", help="Create, upgrade or downgrade the database schema.")
@@ -15,7 +15,7 @@ db_group = AppGroup("db", help="Create, upgrade or downgrade the database schema
 @click.argument("revision", default="head")
 def upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: the latest)."""
-    schema.upgrade(db.engine, revision)
+    schema.upgrade(db.engine, revision, master_key=vault.master_key())
     click.echo(f"database at revision {schema.current_revision(db.engine)}")
 
 
@@ -23,7 +23,7 @@ def upgrade(revision: str) -> None:
 @click.argument("revision")
 def downgrade(revision: str) -> None:
     """Revert migrations down to REVISION ('base' removes every table)."""
-    schema.downgrade(db.engine, revision)
+    schema.downgrade(db.engine, revision, master_key=vault.master_key())
     click.echo(f"database at revision {schema.current_revision(db.engine)}")
 
 
