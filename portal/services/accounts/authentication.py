@@ -111,9 +111,9 @@ def wait_seconds(session: Session, subject: bytes, ip: str | None, user: User | 
         first: timedelta = current_app.config["LOGIN_FAILURE_FIRST_DELAY"]
         doubled = first * 2 ** min(found.from_address - limit, 20)
         delay = min(doubled, window)
-        left = (found.last_from_address + delay - utcnow()).total_seconds()
+        left: float = (found.last_from_address + delay - utcnow()).total_seconds()
         if left > 0:
-            return int(math.ceil(left))
+            return math.ceil(left)
     ceiling: int = current_app.config["LOGIN_ACCOUNT_CEILING"]
     if found.everywhere >= ceiling and not _signed_in_from(session, user, ip):
         return int(window.total_seconds())
