@@ -8,7 +8,7 @@ logging filter on the loggers of Werkzeug's development server (``werkzeug``) an
 serves; it replaces each query string with ``?-``. The repository's ``gunicorn.conf.py`` also
 leaves the query string and the referrer out of gunicorn's access-log format.
 
-A reverse proxy in front of the portal keeps its own log: see docs/operations.md.
+A reverse proxy in front of the portal keeps its own log: see the README's security model.
 """
 
 from __future__ import annotations
