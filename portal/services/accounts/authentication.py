@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, bindparam, func, select, update
+from sqlalchemy import CursorResult, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
@@ -123,6 +123,11 @@ def wait_seconds(session: Session, subject: bytes, ip: str | None, user: User | 
 def _count_failure(
     session: Session, subject: bytes, user: User | None, event: str, ip: str | None
 ) -> None:
+    # The throttle looks back a day at most: older failures of this address go.
+    forgotten = utcnow() - current_app.config["LOGIN_ACCOUNT_WINDOW"]
+    session.execute(
+        delete(LoginFailure).where(LoginFailure.subject == subject, LoginFailure.at < forgotten)
+    )
     session.add(LoginFailure(subject=subject, ip=ip, user_id=user.id if user else None))
     session.flush()
     if user is not None:

@@ -111,6 +111,12 @@ def test_the_limit_locks_the_account_even_for_the_right_password_and_code(app, p
         with db.write() as session:
             session.execute(update(LoginFailure).values(at=utcnow() - timedelta(minutes=16)))
         assert authentication.check_password(EMAIL, PASSWORD, IP).id == ana
+        # Those older than a day are deleted at the address's next failure.
+        with db.write() as session:
+            session.execute(update(LoginFailure).values(at=utcnow() - timedelta(hours=25)))
+        with pytest.raises(LoginRefused):
+            authentication.check_password(EMAIL, "wrong password, again", IP)
+        assert failures(ana) == 1
 
 
 def test_the_wait_doubles_with_each_failure_past_the_limit(app, ana):
