@@ -123,6 +123,7 @@ def test_gunicorn_logs_no_query_string(tmp_path, log_format):
         str(tmp_path / "error.log"),
         "--graceful-timeout",
         "3",
+        "--no-control-socket",  # several servers may run at once: no shared control socket
     ]
     if log_format:
         command += ["--access-logformat", log_format]
