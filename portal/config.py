@@ -62,8 +62,14 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "ARGON2_TIME_COST": 2,
         "ARGON2_MEMORY_COST_KIB": 65536,
         "ARGON2_PARALLELISM": 1,
+        # Sign-in throttle (portal.services.accounts.authentication.wait_seconds): per e-mail
+        # address and client address, 10 free failures in 15 minutes, then a delay of a minute
+        # that doubles; 100 failures from anywhere in a day close the address to new clients.
         "LOGIN_FAILURE_LIMIT": 10,
         "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
+        "LOGIN_FAILURE_FIRST_DELAY": timedelta(minutes=1),
+        "LOGIN_ACCOUNT_CEILING": 100,
+        "LOGIN_ACCOUNT_WINDOW": timedelta(hours=24),
         "RATELIMIT_LOGIN_PER_IP": "100 per 15 minutes",
         # Reverse proxies in front of the portal whose X-Forwarded-For/-Proto are trusted: the
         # client's address (rate limits, audit) and https come from them. None by default.

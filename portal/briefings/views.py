@@ -77,6 +77,12 @@ def index() -> tuple[str, int]:
     saved = request.args.get("saved", type=int)
     if saved is not None and 0 < saved < 2**31:
         form.apply(saved_filters.saved_filter(current_reader(), saved).query)
+    try:
+        form.inbox_query()
+    except InvalidInput as error:  # a box, category or marking not on offer
+        field = getattr(form, error.field or "", None) or form.box
+        field.errors = [*field.errors, error.message]
+        return _compose_page(form, 400)
     return _compose_page(form)
 
 

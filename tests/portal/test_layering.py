@@ -31,6 +31,7 @@ SERVICE_RANKS = {
     "errors": 0,
     "principals": 0,
     "spreadsheets": 0,
+    "json_text": 0,
     "audit": 1,
     "organisations": 2,
     "accounts": 3,

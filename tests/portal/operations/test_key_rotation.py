@@ -14,8 +14,17 @@ from crypto.keystore import master_key_id
 from crypto.masterkey import load_master_keys, store_master_keys
 from portal import vault
 from portal.extensions import db
-from portal.models import Bulletin, BulletinKey, BulletinRecipient, KeyBlob, Organisation, User
+from portal.models import (
+    Bulletin,
+    BulletinKey,
+    BulletinRecipient,
+    Investigation,
+    KeyBlob,
+    Organisation,
+    User,
+)
 from portal.services.accounts import mfa
+from portal.services.analysis import investigations
 from portal.services.bulletins.reading import OpenedBulletin, open_bulletin
 from portal.services.errors import Conflict
 from portal.services.operations import key_rotation
@@ -200,6 +209,18 @@ def test_rotate_master_from_the_command_line_keeps_the_old_key_until_retired(
     key_file = tmp_path / "master.key"
     store_master_keys(key_file, [master_key])
     process = _keyed_app(app, key_file, tmp_path)
+    analyst = desk.reader("fr.analyst")
+    with process.app_context():  # an investigation saved before: sealed under a derived key
+        row = Investigation(
+            org_id=analyst.org_id,
+            name_token=investigations.name_token(analyst.org_id, "Before"),
+            sealed=investigations.seal(analyst.org_id, "Before", "kept", ["email:a@b.example"]),
+            created_by=analyst.user_id,
+        )
+        with db.write() as session:
+            session.add(row)
+        saved_id = row.id
+        db.session.remove()
     runner = process.test_cli_runner()
     done = runner.invoke(args=["keys", "rotate-master"])
     assert done.exit_code == 0, done.output
@@ -211,5 +232,10 @@ def test_rotate_master_from_the_command_line_keeps_the_old_key_until_retired(
     retired = runner.invoke(args=["keys", "retire-master"])
     assert retired.exit_code == 0 and "retired 1 previous master key(s)" in retired.output
     assert load_master_keys(key_file, create=False) == [new]
-    assert assert_every_bulletin_opens(_keyed_app(app, key_file, tmp_path)) == 8
+    restarted = _keyed_app(app, key_file, tmp_path)
+    assert assert_every_bulletin_opens(restarted) == 8
+    with restarted.app_context():
+        saved = investigations.one(analyst, saved_id)
+        assert (saved.name, saved.notes, saved.nodes) == ("Before", "kept", ["email:a@b.example"])
+        db.session.remove()
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
