@@ -98,6 +98,19 @@ def base_env(url: str, master: bytes) -> dict[str, str]:
     }
 
 
+def warm_up(port: int, path: str, headers: dict[str, str]) -> None:
+    """Both workers booted and answering 200 (a loaded machine boots them slowly)."""
+    for _ in range(20):
+        connection = auth_bench.http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        try:
+            connection.request("GET", path, headers=headers)
+            answer = connection.getresponse()
+            answer.read()
+            assert answer.status == 200, (port, path, answer.status)
+        finally:
+            connection.close()
+
+
 def measure(
     servers: dict[str, tuple[int, int, str, dict[str, str]]],
     rounds: int,
@@ -107,13 +120,16 @@ def measure(
     """Requests/s and worker CPU per request of each server, alternating the order."""
     figures: dict[str, tuple[list[float], list[float]]] = {n: ([], []) for n in servers}
     names = list(servers)
+    for port, _, path, headers in servers.values():
+        warm_up(port, path, headers)
     for round_ in range(rounds):
         for name in names if round_ % 2 == 0 else reversed(names):
             port, master, path, headers = servers[name]
             before = auth_bench.workers_cpu_seconds(master)
             rate, answered = auth_bench.wrk(port, headers, seconds, script, path)
             figures[name][0].append(rate)
-            figures[name][1].append((auth_bench.workers_cpu_seconds(master) - before) / answered)
+            spent = auth_bench.workers_cpu_seconds(master) - before
+            figures[name][1].append(spent / max(answered, 1))
         print(
             f"  round {round_ + 1}: "
             + ", ".join(
@@ -191,23 +207,29 @@ def api_reads(before: Path | None, rounds: int, seconds: int) -> None:
         )
 
 
-def taxii_pages(database: Path, key_file: Path, before: Path | None, rounds: int, seconds: int) -> None:
+def taxii_pages(
+    database: Path, key_file: Path, before: Path | None, rounds: int, seconds: int
+) -> None:
     master = key_file.read_bytes()
     url = f"sqlite:///{database}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x" * 40, "MASTER_KEY": master})
     with app.app_context():
         user = interop_bench._analyst()
         token = api_tokens.create(user, CLI, "taxii bench", days=1).token
+        from sqlalchemy import func, select
+
         from portal.extensions import db
         from portal.models import Bulletin
-        from sqlalchemy import func, select
 
         count = db.session.scalar(select(func.count()).select_from(Bulletin))
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/taxii+json;version=2.1"}
     client = app.test_client()
     collections = client.get("/taxii2/api/collections/", headers=headers).json["collections"]
     biggest = max(collections, key=lambda c: c["title"].endswith("IT-MININT"))
-    path = f"/taxii2/api/collections/{biggest['id']}/objects/?limit=50&added_after=2025-06-01T00:00:00Z"
+    path = (
+        f"/taxii2/api/collections/{biggest['id']}/objects/"
+        "?limit=50&added_after=2025-06-01T00:00:00Z"
+    )
     first = client.get(path, headers=headers)
     assert first.status_code == 200 and len(first.json["objects"]) > 0, first.text[:300]
     objects = len(first.json["objects"])
@@ -225,8 +247,9 @@ def taxii_pages(database: Path, key_file: Path, before: Path | None, rounds: int
                 port, pid = stack.enter_context(gunicorn("wsgi:app", env, cwd, threads))
                 servers[name] = (port, pid, path, headers)
             print(
-                f"TAXII objects page ({objects} objects of {biggest['title']}), {count:,} bulletins, "
-                f"gunicorn -w 2, wrk -t 2 -c 8, {rounds} x {seconds} s, {auth_bench.load()}"
+                f"TAXII objects page ({objects} objects of {biggest['title']}), "
+                f"{count:,} bulletins, gunicorn -w 2, wrk -t 2 -c 8, "
+                f"{rounds} x {seconds} s, {auth_bench.load()}"
             )
             figures = measure(servers, rounds, seconds, script)
     report(figures, "taxii")
