@@ -62,7 +62,7 @@ def gunicorn(
     server = subprocess.Popen(
         [*command, "--log-level", "warning", app_spec],
         cwd=cwd,
-        env={**env, "PYTHONPATH": str(cwd)},
+        env={**env, "PYTHONPATH": env.get("PYTHONPATH", str(cwd))},
     )
     try:
         deadline = time.monotonic() + 60
@@ -100,7 +100,7 @@ def base_env(url: str, master: bytes) -> dict[str, str]:
 
 def warm_up(port: int, path: str, headers: dict[str, str]) -> None:
     """Both workers booted and answering 200 (a loaded machine boots them slowly)."""
-    for _ in range(20):
+    for _ in range(6):
         connection = auth_bench.http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         try:
             connection.request("GET", path, headers=headers)
