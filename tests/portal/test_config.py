@@ -120,3 +120,28 @@ def test_trusted_proxies_come_from_the_environment_and_are_checked(tmp_path):
     for wrong in ("yes", "-1", "9"):
         with pytest.raises(ConfigError, match="ISCHIA_TRUSTED_PROXIES"):
             settings.from_environment({"ISCHIA_TRUSTED_PROXIES": wrong}, tmp_path)
+
+
+def test_sqlite_synchronous_comes_from_the_environment_and_is_checked(tmp_path):
+    from sqlalchemy import text
+
+    from portal.database import make_engine
+
+    config = settings.from_environment(
+        {"SECRET_KEY": "s", "ISCHIA_SQLITE_SYNCHRONOUS": "normal"}, tmp_path
+    )
+    settings.finalise(config)
+    assert config["SQLITE_SYNCHRONOUS"] == "NORMAL"
+    engine = make_engine(f"sqlite:///{tmp_path / 'sync.db'}", sqlite_synchronous="NORMAL")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+    engine.dispose()
+    default = make_engine(f"sqlite:///{tmp_path / 'full.db'}")
+    with default.connect() as connection:
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+    default.dispose()
+    config = settings.from_environment(
+        {"SECRET_KEY": "s", "ISCHIA_SQLITE_SYNCHRONOUS": "OFF"}, tmp_path
+    )
+    with pytest.raises(ConfigError, match="ISCHIA_SQLITE_SYNCHRONOUS"):
+        settings.finalise(config)
