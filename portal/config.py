@@ -25,6 +25,7 @@ ENV_DEMO = "ISCHIA_DEMO"
 ENV_CHECKPOINT_DIR = "ISCHIA_CHECKPOINT_DIR"
 ENV_METRICS_TOKEN = "ISCHIA_METRICS_TOKEN"  # noqa: S105  (the variable's name, not a secret)
 ENV_METRICS_ALLOW_FROM = "ISCHIA_METRICS_ALLOW_FROM"
+ENV_SQLITE_SYNCHRONOUS = "ISCHIA_SQLITE_SYNCHRONOUS"
 
 
 class ConfigError(Exception):
@@ -36,6 +37,10 @@ def defaults(instance_path: Path) -> dict[str, Any]:
     return {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'ischia.db'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # SQLite in WAL mode: FULL syncs the WAL at every commit (a commit survives a power
+        # cut); NORMAL only at checkpoints (a commit survives a crash of the portal, not of the
+        # machine). PostgreSQL follows its own synchronous_commit.
+        "SQLITE_SYNCHRONOUS": "FULL",
         "MASTER_KEY_FILE": str(instance_path / "master.key"),
         "MASTER_KEY": None,
         # Signed checkpoints of the audit chain's head, kept OUTSIDE the database: put this
@@ -170,6 +175,8 @@ def from_environment(environ: Mapping[str, str], instance_path: Path) -> dict[st
         config["METRICS_ALLOW_FROM"] = tuple(
             part.strip() for part in environ[ENV_METRICS_ALLOW_FROM].split(",") if part.strip()
         )
+    if environ.get(ENV_SQLITE_SYNCHRONOUS):
+        config["SQLITE_SYNCHRONOUS"] = environ[ENV_SQLITE_SYNCHRONOUS].strip().upper()
     if environ.get(ENV_PROXIES):
         config["TRUSTED_PROXIES"] = _proxy_count(environ[ENV_PROXIES])
     return config
@@ -203,5 +210,10 @@ def finalise(config: dict[str, Any]) -> None:
         config["SESSION_COOKIE_SECURE"] = True
         config["SESSION_COOKIE_DOMAIN"] = None
         config["SESSION_COOKIE_PATH"] = "/"
+    if config["SQLITE_SYNCHRONOUS"] not in ("FULL", "NORMAL", "EXTRA"):
+        raise ConfigError(
+            f"{ENV_SQLITE_SYNCHRONOUS} must be FULL, NORMAL or EXTRA, "
+            f"not {config['SQLITE_SYNCHRONOUS']!r}"
+        )
     if config["ARGON2_MEMORY_COST_KIB"] < 19456 or config["ARGON2_TIME_COST"] < 2:
         raise ConfigError("Argon2id parameters below m=19 MiB, t=2 are not allowed")

@@ -20,7 +20,10 @@ from flask.globals import app_ctx
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
+from portal.group_commit import GroupCommit, Work
+
 _ENGINE_KEY = "ischia.engine"
+_GROUP_KEY = "ischia.group_commit"
 _WRITE_OPTION = "ischia_write"
 
 
@@ -35,13 +38,23 @@ def _app_scope() -> int:
     return id(app_ctx._get_current_object())  # type: ignore[attr-defined]
 
 
-def make_engine(url: str, **options: Any) -> Engine:
-    """Create an engine with Ischia's per-dialect settings."""
+def make_engine(url: str, *, sqlite_synchronous: str = "FULL", **options: Any) -> Engine:
+    """Create an engine with Ischia's per-dialect settings.
+
+    ``sqlite_synchronous`` is SQLite's ``PRAGMA synchronous`` in WAL mode: ``FULL`` (the
+    default) syncs the WAL at every commit, so a committed transaction survives a power cut;
+    ``NORMAL`` syncs it only at checkpoints, so a commit survives a crash of the process but
+    the last ones may be lost with the machine's power.
+    """
     if url.startswith("sqlite"):
+        if sqlite_synchronous not in ("FULL", "NORMAL", "EXTRA"):
+            raise ValueError(
+                f"SQLite synchronous must be FULL, NORMAL or EXTRA, not {sqlite_synchronous!r}"
+            )
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
         engine = create_engine(url, **options)
         _private_sqlite_files(engine.url.database)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, sqlite_synchronous)
         return engine
     options.setdefault("pool_pre_ping", True)
     return create_engine(url, **options)
@@ -70,7 +83,7 @@ def _private_sqlite_files(database: str | None) -> None:
             continue
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
@@ -78,7 +91,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
@@ -99,9 +112,15 @@ class Database:
 
     def init_app(self, app: Flask) -> None:
         engine = make_engine(
-            app.config["SQLALCHEMY_DATABASE_URI"], **app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            sqlite_synchronous=app.config.get("SQLITE_SYNCHRONOUS", "FULL"),
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
         )
         app.extensions[_ENGINE_KEY] = engine
+        # The engine is looked up at each commit: a test may swap the app's engine.
+        app.extensions[_GROUP_KEY] = GroupCommit(
+            lambda: self._write_apart(app.extensions[_ENGINE_KEY])
+        )
 
         @app.teardown_appcontext
         def _remove_session(_exc: BaseException | None) -> None:
@@ -136,3 +155,20 @@ class Database:
         with session.begin():
             session.connection(execution_options={_WRITE_OPTION: True})
             yield session
+
+    @staticmethod
+    @contextmanager
+    def _write_apart(engine: Engine) -> Iterator[Session]:
+        """A write transaction on a session and connection of its own (not the request's)."""
+        with Session(bind=engine, expire_on_commit=False) as session, session.begin():
+            session.connection(execution_options={_WRITE_OPTION: True})
+            yield session
+
+    @property
+    def group_commit(self) -> GroupCommit:
+        return current_app.extensions[_GROUP_KEY]  # type: ignore[no-any-return]
+
+    def commit_together(self, works: list[Work]) -> None:
+        """Run ``works`` in a write transaction shared with other requests of this process
+        (group commit, :mod:`portal.group_commit`); return once they are committed."""
+        self.group_commit.submit(works)

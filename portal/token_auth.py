@@ -12,11 +12,13 @@ import base64
 import binascii
 import hashlib
 
-from flask import Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from portal.access import rule_for
 from portal.models import User
+from portal.services import audit_commit
 from portal.services.accounts import api_tokens
+from portal.services.errors import AuditUnavailable
 from portal.services.principals import Actor, Reader
 
 
@@ -47,19 +49,25 @@ def rate_limit() -> str:
     return str(current_app.config["API_RATE_LIMIT"])
 
 
-def _unauthorised() -> tuple[Response, int]:
-    message = "A valid API token is required."
+def _error(status: int, message: str) -> Response:
     if request.path.startswith("/taxii2/"):
-        response = jsonify({"title": message, "http_status": "401"})
+        response = jsonify({"title": message, "http_status": str(status)})
         response.headers["Content-Type"] = "application/taxii+json;version=2.1"
     else:
-        response = jsonify({"error": {"code": 401, "message": message, "field": None}})
+        response = jsonify({"error": {"code": status, "message": message, "field": None}})
+    response.status_code = status
+    return response
+
+
+def _unauthorised() -> tuple[Response, int]:
+    response = _error(401, "A valid API token is required.")
     response.headers["WWW-Authenticate"] = 'Bearer realm="ischia", Basic realm="ischia"'
     return response, 401
 
 
 def authenticate() -> tuple[Response, int] | None:
     """``before_request`` of the token blueprints: every token route goes through here first."""
+    audit_commit.begin()
     rule = rule_for(current_app, request.endpoint or "")
     if rule is None or not rule.api_token:
         return None  # the OpenAPI description (public), or a 404 from routing
@@ -73,6 +81,30 @@ def authenticate() -> tuple[Response, int] | None:
         return _unauthorised()
     g.api_use = use
     return None
+
+
+def commit_audit(response: Response) -> Response:
+    """``after_request`` of the token blueprints: the token's use (and any other deferred
+    record) is committed before the answer leaves; if it cannot be, the answer is an error
+    that carries none of the content."""
+    try:
+        audit_commit.flush()
+    except AuditUnavailable as exc:
+        current_app.logger.error("audit records could not be committed: %s", exc.__cause__)
+        return _error(exc.status, exc.message)
+    return response
+
+
+def end_request(_exc: BaseException | None) -> None:
+    """``teardown_request``: nothing deferred outlives its request."""
+    audit_commit.discard()
+
+
+def guard(blueprint: Blueprint) -> None:
+    """Authenticate every request of ``blueprint`` by token, and audit it before answering."""
+    blueprint.before_request(authenticate)
+    blueprint.after_request(commit_audit)
+    blueprint.teardown_request(end_request)
 
 
 def _use() -> api_tokens.TokenUse:

@@ -17,7 +17,7 @@ from portal.rate_limits import limit_blueprint
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(blueprint)  # no cookie authenticates here, so there is nothing to forge
 limit_blueprint(blueprint, token_auth.rate_limit, key_func=token_auth.rate_key)
-blueprint.before_request(token_auth.authenticate)
+token_auth.guard(blueprint)
 
 
 def json_object() -> dict[str, Any]:

@@ -40,11 +40,13 @@ def record(
     subject_org: Organisation | int | None = None,
     details: Mapping[str, Scalar | Sequence[Scalar]] | None = None,
     actor_email: str | None = None,
+    subject_user_id: int | None = None,
 ) -> AuditRecord:
     """Append one event to the chain inside the caller's transaction.
 
     The head row is updated first: that statement takes the lock (a row lock on PostgreSQL,
-    the write lock on SQLite) that serialises concurrent appends.
+    the write lock on SQLite) that serialises concurrent appends. ``subject_user_id`` names the
+    subject by id when the caller holds no ``User`` of this session (a deferred record).
     """
     seq, prev_hash = session.execute(
         update(AuditHead)
@@ -66,7 +68,7 @@ def record(
         actor_user_id=actor.user_id,
         actor_email=actor.email or actor_email,
         actor_org_id=actor.org_id,
-        subject_user_id=subject_user.id if subject_user is not None else None,
+        subject_user_id=subject_user.id if subject_user is not None else subject_user_id,
         subject_org_id=subject_org_id,
         ip=actor.ip,
         details=dict(details or {}),

@@ -41,3 +41,18 @@ class LoginRefused(ServiceError):
 
 class TooManyAttempts(ServiceError):
     status = 429
+
+
+class AuditUnavailable(ServiceError):
+    """The audit record of a read or action could not be committed: nothing is answered."""
+
+    status = 503
+
+    def __init__(
+        self,
+        message: str = "The request could not be recorded in the audit trail, so nothing is "
+        "shown. Try again later.",
+        *,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message, field=field)

@@ -25,7 +25,7 @@ TAXII = "application/taxii+json;version=2.1"
 blueprint = Blueprint("taxii", __name__, url_prefix="/taxii2")
 csrf.exempt(blueprint)
 limit_blueprint(blueprint, token_auth.rate_limit, key_func=token_auth.rate_key)
-blueprint.before_request(token_auth.authenticate)
+token_auth.guard(blueprint)
 
 
 def _taxii(

@@ -153,3 +153,28 @@ def test_the_sqlite_files_are_readable_by_the_portal_user_only(master_key, tmp_p
     )
     assert stat.S_IMODE(database.stat().st_mode) == 0o600
     again.extensions["ischia.engine"].dispose()
+
+
+def test_sqlite_synchronous_comes_from_the_environment_and_is_checked(tmp_path):
+    from sqlalchemy import text
+
+    from portal.database import make_engine
+
+    config = settings.from_environment(
+        {"SECRET_KEY": "s", "ISCHIA_SQLITE_SYNCHRONOUS": "normal"}, tmp_path
+    )
+    settings.finalise(config)
+    assert config["SQLITE_SYNCHRONOUS"] == "NORMAL"
+    engine = make_engine(f"sqlite:///{tmp_path / 'sync.db'}", sqlite_synchronous="NORMAL")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+    engine.dispose()
+    default = make_engine(f"sqlite:///{tmp_path / 'full.db'}")
+    with default.connect() as connection:
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+    default.dispose()
+    config = settings.from_environment(
+        {"SECRET_KEY": "s", "ISCHIA_SQLITE_SYNCHRONOUS": "OFF"}, tmp_path
+    )
+    with pytest.raises(ConfigError, match="ISCHIA_SQLITE_SYNCHRONOUS"):
+        settings.finalise(config)

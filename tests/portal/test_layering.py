@@ -33,6 +33,7 @@ SERVICE_RANKS = {
     "spreadsheets": 0,
     "json_text": 0,
     "audit": 1,
+    "audit_commit": 1,
     "organisations": 2,
     "accounts": 3,
     "bulletins": 3,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from portal.models import ApiToken, User, utcnow
-from portal.services import audit
+from portal.services import audit, audit_commit
 from portal.services.errors import InvalidInput, NotFound
 from portal.services.principals import Actor
 
@@ -121,7 +121,11 @@ def revoke_all(session: Session, user_id: int) -> int:
 
 
 def authenticate(token: str, *, ip: str | None, endpoint: str | None) -> TokenUse | None:
-    """The token's user and scope, if the token is live and its user active; None otherwise."""
+    """The token's user and scope, if the token is live and its user active; None otherwise.
+
+    The use is audited (and the token's last use set) by a deferred write: it is committed
+    with the request's own records, or by ``audit_commit.flush`` before the answer leaves.
+    """
     if not token.startswith(PREFIX) or len(token) > 100:
         return None
     session = db.session()
@@ -132,13 +136,20 @@ def authenticate(token: str, *, ip: str | None, endpoint: str | None) -> TokenUs
     user = session.get(User, row.user_id)
     if user is None or not user.active or user.must_change_password:
         return None
-    with db.write() as writing:
-        writing.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+    token_id, user_id = row.id, user.id
+    actor = Actor(user.id, user.email, user.organisation_id, ip)
+    org_id = user.organisation_id
+
+    def record_use(writing: Session) -> None:
+        writing.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
         audit.record(
             writing,
             "api_token.used",
-            Actor(user.id, user.email, user.organisation_id, ip),
-            subject_user=user,
-            details={"token": row.id, "endpoint": endpoint},
+            actor,
+            subject_user_id=user_id,
+            subject_org=org_id,
+            details={"token": token_id, "endpoint": endpoint},
         )
+
+    audit_commit.defer(record_use)
     return TokenUse(user, row.id, row.can_write)

@@ -27,7 +27,7 @@ from crypto import (
 from crypto.verify import Verification
 from portal.extensions import db
 from portal.models import Bulletin, BulletinState, Organisation, ReadReceipt, utcnow
-from portal.services import audit
+from portal.services import audit, audit_commit
 from portal.services.bulletins.access import visible_bulletin
 from portal.services.bulletins.content import BulletinContent
 from portal.services.bulletins.store import envelope_of
@@ -181,7 +181,8 @@ def open_bulletin(
 def read_bulletin(
     reader: Reader, actor: Actor, bulletin_id: str, *, now: datetime | None = None
 ) -> ReadResult:
-    """Open a bulletin ``reader`` may see (NotFound otherwise) and record the read."""
+    """Open a bulletin ``reader`` may see (NotFound otherwise) and record the read; the record
+    is committed before this returns."""
     now = now or utcnow()
     session = db.session()
     bulletin = visible_bulletin(reader, bulletin_id, session)
@@ -191,17 +192,24 @@ def read_bulletin(
         outcome = "success"
     else:
         outcome = bulletin.state if opened is Unopened.ENDED else opened.value
-    with db.write() as session:
-        if result.content is not None:
-            _record_receipt(session, reader, bulletin.id, now)
+    receipt = result.content is not None
+    read_id, sender_org_id = bulletin.id, bulletin.sender_org_id
+
+    def record_read(session: Session) -> None:
+        if receipt:
+            _record_receipt(session, reader, read_id, now)
         audit.record(
             session,
             "bulletin.read",
             actor,
             outcome=outcome if outcome == "success" else "failure",
-            subject_org=bulletin.sender_org_id,
-            details={"bulletin": bulletin.id, "result": outcome},
+            subject_org=sender_org_id,
+            details={"bulletin": read_id, "result": outcome},
         )
+
+    # Committed (with the token's use, on the API) before the content can leave: a read that
+    # cannot be recorded raises, and nothing of the bulletin is answered.
+    audit_commit.commit(record_read)
     return result
 
 

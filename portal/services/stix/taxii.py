@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from portal.models import (
@@ -29,7 +30,7 @@ from portal.models import (
     TaxiiStatus,
     utcnow,
 )
-from portal.services import audit
+from portal.services import audit, audit_commit
 from portal.services.bulletins import sealing
 from portal.services.bulletins.reading import Unopened, open_bulletin
 from portal.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
@@ -258,14 +259,19 @@ def record_reads(reader: Reader, actor: Actor, found: Collection, bulletin_ids: 
     """One audit record for the bulletins a TAXII request decrypted."""
     if not bulletin_ids:
         return
-    with db.write() as session:
+    ids, sender_id, collection_id = list(bulletin_ids), found.sender_id, found.id
+
+    def record(session: Session) -> None:
         audit.record(
             session,
             "taxii.objects_read",
             actor,
-            subject_org=found.sender_id,
-            details={"collection": found.id, "bulletins": bulletin_ids},
+            subject_org=sender_id,
+            details={"collection": collection_id, "bulletins": ids},
         )
+
+    # With the token's use, in one commit shared with concurrent requests, before answering.
+    audit_commit.commit(record)
 
 
 def find_object(
