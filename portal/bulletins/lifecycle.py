@@ -85,20 +85,36 @@ def retract(bulletin_id: str) -> Page:
     panel = lifecycle_panel.panel_for(reader, bulletin_id)
     form = RetractForm()
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and not form.validate():
+        # Every problem at once: a missing reason and an unticked box are shown together.
+        status = 400
+        if not form.confirm.data:
+            form.confirm.errors = [*form.confirm.errors, lifecycle.CONFIRM_RETRACT]
+    elif request.method == "POST":
         try:
             shredded = lifecycle.retract(
-                reader, current_actor(), bulletin_id, confirmed=bool(form.confirm.data)
+                reader,
+                current_actor(),
+                bulletin_id,
+                confirmed=bool(form.confirm.data),
+                reason=form.reason.data,
             )
         except NotFound:
             raise
         except ServiceError as error:
             status = _show_error(form, error, "confirm")
         else:
-            versions = "version" if len(shredded) == 1 else f"{len(shredded)} versions"
-            flash(f"Retracted: the content of {versions} was destroyed everywhere.", "success")
+            flash(retracted_message(len(shredded)), "success")
             return redirect(url_for("bulletins.read", bulletin_id=bulletin_id))
     return render_template("bulletins/retract.html", panel=panel, form=form), status
+
+
+def retracted_message(versions: int) -> str:
+    if versions == 1:
+        return "Retracted: the bulletin's content was destroyed for every organisation."
+    return (
+        f"Retracted: the content of its {versions} versions was destroyed for every organisation."
+    )
 
 
 @blueprint.route("/search")

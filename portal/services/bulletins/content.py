@@ -139,12 +139,19 @@ class Platform(enum.StrEnum):
 
 class RelationType(enum.StrEnum):
     USES_ACCOUNT = "uses_account"
+    USES_PHONE = "uses_phone"
+    USES_EMAIL = "uses_email"
     MEMBER_OF = "member_of"
     RECRUITED = "recruited"
     CONTACTED = "contacted"
     TRAVELLED_TO = "travelled_to"
     FINANCED = "financed"
     SAME_AS = "same_as"
+
+    @property
+    def label(self) -> str:
+        """How people read it: "uses e-mail", "member of"."""
+        return "uses e-mail" if self is RelationType.USES_EMAIL else self.value.replace("_", " ")
 
 
 @dataclass(frozen=True)
