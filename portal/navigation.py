@@ -8,13 +8,18 @@ roles on every request, since the roles come from the session record read on eac
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 
 from portal.models import OrgKind, Role
+from portal.principal import current_reader
+from portal.services.bulletins import inbox
+from portal.services.discovery import access_requests
+from portal.services.referrals import overview
 
 _Rule = Callable[[frozenset[Role], OrgKind], bool]
 
@@ -28,6 +33,15 @@ def _ministry(*wanted: Role) -> _Rule:
 
     def rule(roles: frozenset[Role], kind: OrgKind) -> bool:
         return kind != OrgKind.PLATFORM and (not wanted or not roles.isdisjoint(wanted))
+
+    return rule
+
+
+def _ministry_without(role: Role) -> _Rule:
+    """People outside platform partners who do not hold ``role``."""
+
+    def rule(roles: frozenset[Role], kind: OrgKind) -> bool:
+        return kind != OrgKind.PLATFORM and role not in roles
 
     return rule
 
@@ -111,7 +125,16 @@ _MAIN: tuple[_Entry, ...] = (
         section="hashbanks",
     ),
     _Entry(
-        "Access requests", "bulletins.requests", _ministry(Role.LIAISON), ("bulletins.requests",)
+        "Access requests",
+        "bulletins.requests",
+        _ministry(Role.LIAISON),
+        ("bulletins.requests", "bulletins.outgoing_requests"),
+    ),
+    _Entry(
+        "Our access requests",
+        "bulletins.outgoing_requests",
+        _ministry_without(Role.LIAISON),
+        ("bulletins.outgoing_requests",),
     ),
     _Entry(
         "Users",
@@ -138,6 +161,7 @@ class Link:
     label: str
     url: str
     current: bool
+    count: int | None = None  # what waits behind the link, shown next to its label
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +201,35 @@ def main_links(roles: frozenset[Role], kind: OrgKind) -> list[Link]:
             _Built(entry, url_for(entry.endpoint)) for entry in _MAIN if entry.shown(roles, kind)
         )
     endpoint = request.endpoint
-    return [item.link(endpoint) for item in built]  # type: ignore[attr-defined]
+    links = [item.link(endpoint) for item in built]  # type: ignore[attr-defined]
+    counts = _counts(roles, kind)
+    return [
+        dataclasses.replace(link, count=counts.get(item.entry.endpoint))
+        for item, link in zip(built, links, strict=True)  # type: ignore[call-overload]
+    ]
+
+
+MENU_CAP = 99  # the menu shows "99+" beyond
+
+
+def _counts(roles: frozenset[Role], kind: OrgKind) -> dict[str, int]:
+    """What waits behind the menu's links: unread bulletins, access requests to answer, the
+    platform's open referrals. Counted once per request (capped), only for links shown."""
+    cached: dict[str, int] | None = g.get("ischia_menu_counts")
+    if cached is not None:
+        return cached
+    reader = current_reader()
+    counts: dict[str, int] = {}
+    if kind != OrgKind.PLATFORM:
+        counts["bulletins.inbox"] = inbox.desk_counts(reader, cap=MENU_CAP).unread
+        if Role.LIAISON in roles:
+            counts["bulletins.requests"] = access_requests.pending_count(reader)
+    elif Role.PLATFORM_LIAISON in roles:
+        summary = overview.summary(reader)
+        if isinstance(summary, overview.PlatformSummary):
+            counts["referrals.queue"] = summary.open
+    g.ischia_menu_counts = counts
+    return counts
 
 
 def cached_url(endpoint: str, **values: str) -> str:
