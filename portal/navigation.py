@@ -37,15 +37,6 @@ def _ministry(*wanted: Role) -> _Rule:
     return rule
 
 
-def _ministry_without(role: Role) -> _Rule:
-    """People outside platform partners who do not hold ``role``."""
-
-    def rule(roles: frozenset[Role], kind: OrgKind) -> bool:
-        return kind != OrgKind.PLATFORM and role not in roles
-
-    return rule
-
-
 def _platform(*wanted: Role) -> _Rule:
     """Holders of any of ``wanted`` in a platform partner."""
 
@@ -89,7 +80,12 @@ _MAIN: tuple[_Entry, ...] = (
     ),
     _Entry("Inbox", "bulletins.inbox", _ministry(), ("bulletins.inbox", "bulletins.read")),
     _Entry("Compose", "bulletins.compose", _ministry(Role.LIAISON), ("bulletins.compose",)),
-    _Entry("Search", "bulletins.search", _ministry(), ("bulletins.search", "bulletins.ask")),
+    _Entry(
+        "Search",
+        "bulletins.search",
+        _ministry(),
+        ("bulletins.search", "bulletins.ask"),
+    ),
     _Entry("Refer content", "referrals.refer", _ministry(Role.LIAISON), ("referrals.refer",)),
     _Entry(
         "My referrals",
@@ -129,12 +125,6 @@ _MAIN: tuple[_Entry, ...] = (
         "bulletins.requests",
         _ministry(Role.LIAISON),
         ("bulletins.requests", "bulletins.outgoing_requests"),
-    ),
-    _Entry(
-        "Our access requests",
-        "bulletins.outgoing_requests",
-        _ministry_without(Role.LIAISON),
-        ("bulletins.outgoing_requests",),
     ),
     _Entry(
         "Users",

@@ -31,6 +31,7 @@ SERVICE_RANKS = {
     "principals": 0,
     "spreadsheets": 0,
     "audit": 1,
+    "audit_trail": 2,
     "organisations": 2,
     "accounts": 3,
     "bulletins": 3,
