@@ -78,6 +78,7 @@ EVENT_LABELS: Mapping[str, str] = {
     "hash_bank.reader_revoked": "Hash bank sharing ended",
 }
 _ROLE_LABELS = {role.value: role.label for role in Role}
+_ROLE_KEYS = frozenset({"roles", "before", "after"})  # lists of role codes (user.roles_changed)
 _DETAIL_LABELS = {"keys_destroyed": "keys destroyed", "to": "to organisation"}
 
 
@@ -96,9 +97,8 @@ def _text(key: str, value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list | tuple):
-        items = [
-            _ROLE_LABELS.get(str(v), str(v)) if key == "roles" else _text(key, v) for v in value
-        ]
+        roles = key in _ROLE_KEYS
+        items = [_ROLE_LABELS.get(str(v), str(v)) if roles else _text(key, v) for v in value]
         return ", ".join(items) if items else "none"
     if isinstance(value, dict):
         return "; ".join(f"{_label(k)}: {_text(k, v)}" for k, v in value.items())

@@ -8,7 +8,7 @@ import re
 
 from portal.services.bulletins import acknowledgements, changes, inbox, reading
 from portal.services.bulletins.access import visible_bulletin
-from portal.services.discovery import access_requests
+from portal.services.discovery import access_requests, hits
 from portal.services.principals import Actor
 from tests.portal.bulletins.sessions import amend
 from tests.portal.conftest import csrf_token
@@ -195,3 +195,19 @@ def test_a_missing_bulletin_reads_one_clear_sentence(client, auth, desk):
     )
     api = client.get("/api/v1/bulletins/" + "0" * 32)
     assert api.status_code in (401, 404)
+
+
+def test_what_was_searched_reads_in_words_not_keys():
+    def said(query: str, platform: str | None = None) -> tuple[str, ...]:
+        return hits.describe(query, hits.interpret(query, platform, "FR"))
+
+    assert said("Saad Salman")[0] == "a person's name spelled like “Saad Salman”, in any script"
+    assert said("+33 6 12 34 56 78") == ("the phone number +33612345678",)
+    assert said("https://t.me/wadi_6257") == (
+        "the Telegram account @wadi_6257",
+        "the web address https://t.me/wadi_6257",
+    )
+    assert said("@lantern")[0].startswith("the Facebook, Instagram, X, YouTube")
+    assert said("wadi", "telegram")[0] == "the Telegram account @wadi"
+    for query in ("Saad Salman", "a@b.org", "@lantern"):
+        assert not any(key in " ".join(said(query)) for key in ("name:", "email:", "account:"))
