@@ -371,6 +371,16 @@ def desk_counts(reader: Reader, *, cap: int = COUNT_CAP) -> DeskCounts:
     )
 
 
+def unread_count(reader: Reader, *, cap: int = COUNT_CAP) -> int:
+    """Received bulletins the reader never opened (current versions), counted up to ``cap``
+    (then ``cap + 1``): the menu's count, on every page, so only this one query."""
+    if not reader.sees_bulletins:
+        return 0
+    session = db.session()
+    where = _conditions(session, reader, InboxQuery(box=Box.RECEIVED))
+    return _capped_count(session, [*where, _unread(reader)], cap)
+
+
 def keyset_page(
     reader: Reader,
     query: InboxQuery,
