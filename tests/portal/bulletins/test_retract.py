@@ -27,7 +27,6 @@ from portal.services.principals import Actor
 from tests.portal.bulletins.conftest import CANARY, PNG, document
 from tests.portal.conftest import csrf_token
 
-
 REASON = "The identification of the account holder was wrong."
 
 
