@@ -4,14 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app wsgi
-# Debian packages the browser tests and PDF briefings need (installed when missing);
-# poppler-utils reads briefings back in the tests (pdftotext, pdftoppm).
-DEBIAN_PACKAGES := chromium fonts-noto-core fonts-noto-cjk poppler-utils
+PORT ?= 5000
+# Debian packages, installed when missing. The demo needs only the fonts its briefings use for
+# Arabic and Japanese names; the tests also need Chromium and poppler-utils, which reads
+# briefings back (pdftotext, pdftoppm).
+DEMO_PACKAGES := fonts-noto-core fonts-noto-cjk
+DEBIAN_PACKAGES := chromium $(DEMO_PACKAGES) poppler-utils
 
 VENDOR := portal/static/vendor
 VENDOR_STAMP := $(VENDOR)/node_modules/.package-lock.json
 
-.PHONY: demo test test-fast lint system-packages clean
+.PHONY: demo test test-fast lint system-packages demo-packages clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -23,15 +26,19 @@ $(STAMP): pyproject.toml
 $(VENDOR_STAMP): $(VENDOR)/package.json $(VENDOR)/package-lock.json
 	npm ci --prefix $(VENDOR) --ignore-scripts --no-audit --no-fund --loglevel=error
 
-## demo: install, migrate, seed the demo data and serve on http://127.0.0.1:5000
-demo: $(STAMP) $(VENDOR_STAMP)
+## demo: install, migrate, seed the demo data and serve on http://127.0.0.1:$(PORT) (PORT=5000)
+demo: $(STAMP) $(VENDOR_STAMP) demo-packages
 	$(FLASK) db upgrade
 	ISCHIA_DEMO=1 $(FLASK) seed-demo
 	@ISCHIA_DEMO=1 $(FLASK) demo logins
 	@echo "Second-factor codes: shown on the sign-in page in demo mode, or"
 	@echo "  ISCHIA_DEMO=1 $(FLASK) demo totp EMAIL"
-	@echo "Serving Ischia on http://127.0.0.1:5000 (Ctrl-C to stop)"
-	ISCHIA_DEMO=1 $(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Serving Ischia on http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
+	ISCHIA_DEMO=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+## demo-packages: the fonts briefings use, from Debian, when they are missing
+demo-packages:
+	@$(MAKE) --no-print-directory system-packages DEBIAN_PACKAGES="$(DEMO_PACKAGES)"
 
 ## system-packages: Chromium and fonts from Debian, when they are missing
 system-packages:

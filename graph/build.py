@@ -15,8 +15,8 @@ Nodes
     (:class:`~graph.merges.PersonMerges`). A bulletin node ``bulletin:<id>``
     also carries ``organisation``, ``reported_on`` and ``marking``.
 Edges
-    Keyed by relation type (``uses_account``, ``member_of``, ``recruited``,
-    ``contacted``, ``travelled_to``, ``financed``, ``same_as``, and
+    Keyed by relation type (``uses_account``, ``uses_phone``, ``uses_email``, ``member_of``,
+    ``recruited``, ``contacted``, ``travelled_to``, ``financed``, ``same_as``, and
     ``reported_in`` from an entity to its bulletin node), with ``type`` and
     ``reports``, a flat tuple ``(bulletin id, date or None, bulletin id, date
     or None, ...)`` sorted by bulletin id — flat because millions of edges each

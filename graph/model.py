@@ -57,6 +57,8 @@ NodeType = Literal["person", "account", "group", "phone", "email", "url", "locat
 
 RelationType = Literal[
     "uses_account",
+    "uses_phone",
+    "uses_email",
     "member_of",
     "recruited",
     "contacted",
@@ -193,7 +195,8 @@ class Relation:
     Parameters
     ----------
     type : RelationType
-        ``uses_account`` (person → account), ``member_of`` (person → group),
+        ``uses_account`` (person → account), ``uses_phone`` (person → phone),
+        ``uses_email`` (person → e-mail address), ``member_of`` (person → group),
         ``recruited`` (recruiter → recruit), ``contacted``, ``travelled_to``
         (person → location), ``financed`` (funder → beneficiary), ``same_as``.
     source, target : str

@@ -7,14 +7,14 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
-from portal.services.errors import ServiceError
+from portal.services.errors import NotFound, ServiceError
 
 API_PREFIXES = ("/api/", "/taxii2/")
 MESSAGES = {
     400: "The request could not be understood. Go back and try again.",
     401: "Please sign in.",
     403: "Your roles do not allow you to see this page.",
-    404: "There is nothing here, or it is not shared with your organisation.",
+    404: "There is nothing at this address, or it is not shared with your organisation.",
     405: "This page cannot be used that way.",
     413: "What you sent is too large.",
     429: "Too many attempts. Wait a few minutes, then try again.",
@@ -41,9 +41,16 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError) -> tuple[str | Response, int, dict[str, str]]:
-        page, status = _page(error.status, error.message, error.field)
         wait = getattr(error, "retry_after", None)
-        return page, status, {"Retry-After": str(wait)} if wait else {}
+        headers = {"Retry-After": str(wait)} if wait else {}
+        # A bare "Not found." under the page's "Not found" heading said nothing: the sentence
+        # of the status says what it may mean.
+        bare = isinstance(error, NotFound) and error.message == NotFound().message
+        if bare and not request.path.startswith(API_PREFIXES):
+            page, status = _page(error.status)
+        else:
+            page, status = _page(error.status, error.message, error.field)
+        return page, status, headers
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str | Response, int]:

@@ -8,6 +8,8 @@ roles on every request, since the roles come from the session record read on eac
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +17,11 @@ from typing import Any
 from flask import current_app, request, url_for
 
 from portal.models import OrgKind, Role
+from portal.principal import current_reader
 from portal.services.briefings import BRIEFING_ROLES
+from portal.services.bulletins import inbox
+from portal.services.discovery import access_requests
+from portal.services.referrals import overview
 
 _Rule = Callable[[frozenset[Role], OrgKind], bool]
 
@@ -76,7 +82,12 @@ _MAIN: tuple[_Entry, ...] = (
     ),
     _Entry("Inbox", "bulletins.inbox", _ministry(), ("bulletins.inbox", "bulletins.read")),
     _Entry("Compose", "bulletins.compose", _ministry(Role.LIAISON), ("bulletins.compose",)),
-    _Entry("Search", "bulletins.search", _ministry(), ("bulletins.search", "bulletins.ask")),
+    _Entry(
+        "Search",
+        "bulletins.search",
+        _ministry(),
+        ("bulletins.search", "bulletins.ask"),
+    ),
     _Entry("Refer content", "referrals.refer", _ministry(Role.LIAISON), ("referrals.refer",)),
     _Entry(
         "My referrals",
@@ -112,7 +123,10 @@ _MAIN: tuple[_Entry, ...] = (
         section="hashbanks",
     ),
     _Entry(
-        "Access requests", "bulletins.requests", _ministry(Role.LIAISON), ("bulletins.requests",)
+        "Access requests",
+        "bulletins.requests",
+        _ministry(Role.LIAISON),
+        ("bulletins.requests", "bulletins.outgoing_requests"),
     ),
     _Entry(
         "Users",
@@ -139,6 +153,7 @@ class Link:
     label: str
     url: str
     current: bool
+    count: int | None = None  # what waits behind the link, shown next to its label
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +193,43 @@ def main_links(roles: frozenset[Role], kind: OrgKind) -> list[Link]:
             _Built(entry, url_for(entry.endpoint)) for entry in _MAIN if entry.shown(roles, kind)
         )
     endpoint = request.endpoint
-    return [item.link(endpoint) for item in built]  # type: ignore[attr-defined]
+    links = [item.link(endpoint) for item in built]  # type: ignore[attr-defined]
+    counts = _counts(roles, kind)
+    return [
+        dataclasses.replace(link, count=counts.get(item.entry.endpoint))
+        for item, link in zip(built, links, strict=True)  # type: ignore[call-overload]
+    ]
+
+
+MENU_CAP = 99  # the menu shows "99+" beyond
+MENU_COUNTS_TTL = 30.0  # seconds a person's menu counts are kept; the dashboard's are always fresh
+_MOST_COUNTED = 4096  # people whose counts are kept at once, per process
+
+
+def _counts(roles: frozenset[Role], kind: OrgKind) -> dict[str, int]:
+    """What waits behind the menu's links: unread bulletins, access requests to answer, the
+    platform's open referrals. Counting costs a few queries (tens of milliseconds on the demo
+    data), so a person's counts are kept for ``MENU_COUNTS_TTL`` seconds in this process."""
+    reader = current_reader()
+    kept: dict[tuple[int, frozenset[Role]], tuple[float, dict[str, int]]]
+    kept = current_app.extensions.setdefault("ischia.menu_counts", {})
+    now = time.monotonic()
+    found = kept.get((reader.user_id, roles))
+    if found is not None and found[0] > now:
+        return found[1]
+    counts: dict[str, int] = {}
+    if kind != OrgKind.PLATFORM:
+        counts["bulletins.inbox"] = inbox.unread_count(reader, cap=MENU_CAP)
+        if Role.LIAISON in roles:
+            counts["bulletins.requests"] = access_requests.pending_count(reader)
+    elif Role.PLATFORM_LIAISON in roles:
+        summary = overview.summary(reader)
+        if isinstance(summary, overview.PlatformSummary):
+            counts["referrals.queue"] = summary.open
+    if len(kept) >= _MOST_COUNTED:
+        kept.clear()
+    kept[(reader.user_id, roles)] = (now + MENU_COUNTS_TTL, counts)
+    return counts
 
 
 def cached_url(endpoint: str, **values: str) -> str:

@@ -25,9 +25,13 @@ class CheckboxList(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def role_choices(include_sysadmin: bool) -> list[SelectChoice]:
+def role_choices(include_sysadmin: bool, allowed: frozenset[Role]) -> list[SelectChoice]:
+    """The roles to offer: those the organisation's kind allows (a ministry is never offered
+    "Platform liaison"), and "System administrator" only to a system administrator."""
     return [
-        SelectChoice(r.value, r.label) for r in Role if include_sysadmin or r is not Role.SYSADMIN
+        SelectChoice(r.value, r.label)
+        for r in Role
+        if r in allowed and (include_sysadmin or r is not Role.SYSADMIN)
     ]
 
 

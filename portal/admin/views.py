@@ -22,7 +22,7 @@ from portal.admin.forms import (
 )
 from portal.models import Role
 from portal.principal import current_actor
-from portal.services import audit
+from portal.services import audit, audit_trail
 from portal.services.accounts import directory as accounts
 from portal.services.errors import InvalidInput, ServiceError
 from portal.services.operations import anchors
@@ -81,8 +81,9 @@ def users() -> str | Response:
     """Users of the organisation, and a form to add one."""
     org_id = _org_in_scope()
     members = accounts.users_of(current_actor(), org_id)
+    org = accounts.organisation_by_id(org_id)
     form = UserForm()
-    form.roles.choices = role_choices(_is_sysadmin())
+    form.roles.choices = role_choices(_is_sysadmin(), accounts.roles_for(org.kind))
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
@@ -104,7 +105,7 @@ def users() -> str | Response:
         "admin/users.html",
         form=form,
         users=members,
-        org=accounts.organisation_by_id(org_id),
+        org=org,
         organisations=accounts.list_organisations() if _is_sysadmin() else [],
     )
 
@@ -115,7 +116,10 @@ def user(user_id: int) -> str | Response:
     """One user: roles, and buttons to disable, enable, reset the second factor or password."""
     subject = accounts.visible_user(current_actor(), user_id)
     roles_form = RolesForm(prefix="roles")
-    roles_form.roles.choices = role_choices(_is_sysadmin() or Role.SYSADMIN in subject.roles)
+    roles_form.roles.choices = role_choices(
+        _is_sysadmin() or Role.SYSADMIN in subject.roles,
+        accounts.roles_for(subject.organisation.kind) | subject.roles,
+    )
     if request.method == "GET":
         roles_form.roles.data = [r.value for r in subject.roles]
     elif roles_form.validate_on_submit():
@@ -176,37 +180,88 @@ def _day_start(day: date | None) -> datetime | None:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-@blueprint.route("/audit")
-@roles_required(*ADMINS)
-def audit_trail() -> str:
-    """The audit trail of the organisation's users, newest first, with filters."""
-    org_id = _org_in_scope()
+def _audit_scope() -> int | None:
+    """The organisation whose records are shown; None: every organisation, what a system
+    administrator sees unless they pick one."""
+    if _is_sysadmin() and request.args.get("org", "all") == "all":
+        return None
+    return _org_in_scope()
+
+
+def _audit_filter(form: AuditFilterForm) -> audit_trail.TrailFilter:
+    until = _day_start(form.until.data)
+    return audit_trail.TrailFilter(
+        org_id=_audit_scope(),
+        event=form.event.data or None,
+        email=form.email.data or None,
+        outcome=form.outcome.data or None,
+        since=_day_start(form.since.data),
+        until=until + timedelta(days=1) if until else None,
+    )
+
+
+def _audit_form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
-    form.event.choices = choices([("", "Any"), *[(e, e) for e in audit.event_names()]])
+    form.event.choices = choices(
+        [("", "Any"), *[(e, audit_trail.event_label(e)) for e in audit.event_names()]]
+    )
+    return form
+
+
+@blueprint.route("/audit", endpoint="audit_trail")
+@roles_required(*ADMINS)
+def audit_trail_page() -> tuple[str, int]:
+    """The audit trail of the organisation (or, for a system administrator, of every one),
+    newest first, with filters, a CSV export and a check of the chain."""
+    return _audit_page(None)
+
+
+def _audit_page(chain: audit_trail.ChainCheck | None) -> tuple[str, int]:
+    form = _audit_form()
     page = max(request.args.get("page", 1, type=int), 1)
     size = current_app.config["AUDIT_PAGE_SIZE"]
-    records: list[object] = []
-    if form.validate():
-        until = _day_start(form.until.data)
-        filters = audit.AuditFilter(
-            event=form.event.data or None,
-            email=form.email.data or None,
-            outcome=form.outcome.data or None,
-            since=_day_start(form.since.data),
-            until=until + timedelta(days=1) if until else None,
-        )
-        records = list(audit.organisation_trail(org_id, filters, page, size))
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    rows: list[audit_trail.TrailRow] = []
+    has_next = False
+    valid = form.validate()
+    if valid:
+        rows, has_next = audit_trail.page(_audit_filter(form), page, size)
+    scope = _audit_scope()
     return render_template(
         "admin/audit.html",
         form=form,
-        records=records[:size],
-        has_next=len(records) > size,
+        records=rows,
+        has_next=has_next,
         page=page,
-        args=args,
-        org=accounts.organisation_by_id(org_id),
+        args={k: v for k, v in request.args.items() if k != "page"},
+        org=accounts.organisation_by_id(scope) if scope is not None else None,
         organisations=accounts.list_organisations() if _is_sysadmin() else [],
-    )
+        chain=chain,
+        verify_form=ActionForm(),
+    ), (200 if valid else 400)
+
+
+@blueprint.route("/audit.csv")
+@roles_required(*ADMINS)
+def audit_csv() -> Response | tuple[str, int]:
+    """The filtered trail as CSV (at most ``EXPORT_LIMIT`` rows, newest first)."""
+    form = _audit_form()
+    if not form.validate():
+        return audit_trail_page()[0], 400
+    scope = _audit_scope()
+    name = accounts.organisation_by_id(scope).code if scope is not None else "all"
+    response = Response(audit_trail.csv_export(_audit_filter(form)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="audit-{name}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.route("/audit/verify", methods=["POST"])
+@roles_required(*ADMINS)
+def audit_verify() -> tuple[str, int]:
+    """Check the whole hash chain now and show the result above the trail."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return _audit_page(audit_trail.check_chain())
 
 
 @blueprint.route("/checkpoints")

@@ -68,6 +68,7 @@ def retract(bulletin_id: str) -> Response:
               required: [confirm]
               properties:
                 confirm: {type: boolean}
+                reason: {type: string, maxLength: 500, description: shown to every recipient}
       responses:
         "200": {description: Retracted}
         "400": {$ref: "#/components/responses/BadRequest"}
@@ -78,8 +79,11 @@ def retract(bulletin_id: str) -> Response:
     """
     visible_bulletin(reader(), bulletin_id)  # 404 before anything about the request body
     require_write()
-    confirm = json_object().get("confirm")
+    body = json_object()
+    confirm, reason = body.get("confirm"), body.get("reason")
     if not isinstance(confirm, bool):
         raise InvalidInput("Say confirm: true to retract.", field="confirm")
-    shredded = lifecycle.retract(reader(), actor(), bulletin_id, confirmed=confirm)
+    if reason is not None and not isinstance(reason, str):
+        raise InvalidInput("The reason must be text.", field="reason")
+    shredded = lifecycle.retract(reader(), actor(), bulletin_id, confirmed=confirm, reason=reason)
     return jsonify({"retracted": shredded})

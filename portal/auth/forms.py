@@ -18,7 +18,8 @@ class CodeForm(FlaskForm):
     code = StringField(
         "Six-digit code from your authenticator app",
         validators=[DataRequired(), Length(min=6, max=7)],
-        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+        # The page exists for this one field: the cursor starts there.
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True},
     )
 
 

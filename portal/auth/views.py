@@ -68,7 +68,11 @@ def login() -> str | Response:
 def _finish_login(user: User, form: CodeForm) -> Response | None:
     try:
         started = authentication.check_second_factor(
-            user.id, form.code.data or "", request.remote_addr, request.user_agent.string
+            user.id,
+            form.code.data or "",
+            request.remote_addr,
+            request.user_agent.string,
+            demo_mode=current_app.config["DEMO"],
         )
     except InvalidInput as refused:
         form.code.errors = [*form.code.errors, refused.message]

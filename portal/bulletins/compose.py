@@ -97,12 +97,23 @@ def _submitted(
     if "preview" in request.form:
         return _page(form, 200, preview=render(form.body.data or ""), current=current)
     if not form.validate():
-        return _page(form, 400, problems=form.problems(), current=current)
+        if form.csrf_token.errors:
+            return _page(form, 400, problems=form.problems(), current=current)
+        # Everything else the officer typed is checked too, so every error shows at once.
+        found = form.problems()
+        draft, layout = form.draft()
+        later = [e for e in sealing.problems(current_reader(), draft) if e.field != "retain_until"]
+        shown = found + [form.show_error(error, layout) for error in later]
+        return _page(form, 400, problems=shown, current=current)
     draft, layout = form.draft()
     try:
         bulletin = save(draft)
     except InvalidInput as error:
-        return _page(form, 400, problems=[form.show_error(error, layout)], current=current)
+        errors = sealing.problems(current_reader(), draft)
+        if error.field not in {e.field for e in errors}:
+            errors.insert(0, error)  # an attachment, or a rule problems() does not repeat
+        shown = [form.show_error(e, layout) for e in errors]
+        return _page(form, 400, problems=shown, current=current)
     flash(done(bulletin), "success")
     return redirect(_bulletin_url(bulletin.id))
 

@@ -111,7 +111,11 @@ class RelationRowForm(Form):
     """One relation between two entity refs."""
 
     source = StringField("From entity (ref, such as e1)", render_kw=_REF_INPUT)
-    type = SelectField("Relation", choices=_choices(RelationType), validate_choice=False)
+    type = SelectField(
+        "Relation",
+        choices=_choices(RelationType, {t: t.label.capitalize() for t in RelationType}),
+        validate_choice=False,
+    )
     target = StringField("To entity (ref, such as e2)", render_kw=_REF_INPUT)
     on = StringField("Date", widget=DateInput())
 

@@ -1,7 +1,7 @@
 """Bulletin views: release, retraction, identifier search with hit/no-hit discovery, access
 requests and their answers, and retention expiry on demand.
 
-The read page's panels for these (``_originator_actions.html``, ``_discovery.html``) get
+The read page's panels for these (``_actions.html``, ``_discovery.html``) get
 their data from :mod:`.read_page`, like the rest of that page. Release and retraction answer
 404 to anyone but the originating organisation, like every route that names a bulletin its
 user may not act on.
@@ -85,20 +85,36 @@ def retract(bulletin_id: str) -> Page:
     panel = lifecycle_panel.panel_for(reader, bulletin_id)
     form = RetractForm()
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and not form.validate():
+        # Every problem at once: a missing reason and an unticked box are shown together.
+        status = 400
+        if not form.confirm.data:
+            form.confirm.errors = [*form.confirm.errors, lifecycle.CONFIRM_RETRACT]
+    elif request.method == "POST":
         try:
             shredded = lifecycle.retract(
-                reader, current_actor(), bulletin_id, confirmed=bool(form.confirm.data)
+                reader,
+                current_actor(),
+                bulletin_id,
+                confirmed=bool(form.confirm.data),
+                reason=form.reason.data,
             )
         except NotFound:
             raise
         except ServiceError as error:
             status = _show_error(form, error, "confirm")
         else:
-            versions = "version" if len(shredded) == 1 else f"{len(shredded)} versions"
-            flash(f"Retracted: the content of {versions} was destroyed everywhere.", "success")
+            flash(retracted_message(len(shredded)), "success")
             return redirect(url_for("bulletins.read", bulletin_id=bulletin_id))
     return render_template("bulletins/retract.html", panel=panel, form=form), status
+
+
+def retracted_message(versions: int) -> str:
+    if versions == 1:
+        return "Retracted: the bulletin's content was destroyed for every organisation."
+    return (
+        f"Retracted: the content of its {versions} versions was destroyed for every organisation."
+    )
 
 
 @blueprint.route("/search")
@@ -196,7 +212,7 @@ def _asked(org_code: str | None, made: int) -> str:
     bulletins = "1 bulletin" if made == 1 else f"{made} bulletins"
     return (
         f"Asked {(org_code or '').upper()} for access to {bulletins}. "
-        "The answer appears under your organisation's access requests on the search page."
+        "Its answer appears under Access requests, Outgoing."
     )
 
 
@@ -212,6 +228,18 @@ def _requests_page(status: int = 200) -> tuple[str, int]:
 def requests() -> Page:
     """Access requests for the organisation's bulletins, to approve or decline."""
     return _requests_page()
+
+
+@blueprint.route("/requests/outgoing")
+@signed_in
+def outgoing_requests() -> Page:
+    """The requests the organisation made to others, with their answers."""
+    reader = current_reader()
+    return render_template(
+        "bulletins/outgoing_requests.html",
+        requests=access_requests.own_requests(reader),  # NotFound for a platform partner
+        liaison=reader.has_role(Role.LIAISON),
+    )
 
 
 @blueprint.route("/requests/<int:request_id>/approve", methods=["POST"])

@@ -12,9 +12,10 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 
 # types-WTForms follows WTForms 3.2, which had no SelectChoice (new in 3.3).
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
-from wtforms.validators import Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from portal.services.bulletins.content import Platform
+from portal.services.bulletins.lifecycle import MAX_RETRACTION_REASON
 from portal.services.discovery.access_requests import MAX_REASON
 from portal.services.discovery.hits import MAX_QUERY, platform_label
 
@@ -28,6 +29,18 @@ class ReleaseForm(FlaskForm):
 
 
 class RetractForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason, shown to every recipient",
+        validators=[
+            DataRequired("Say why the bulletin is retracted: its recipients will read it."),
+            Length(max=MAX_RETRACTION_REASON),
+        ],
+        render_kw={"maxlength": MAX_RETRACTION_REASON, "rows": 3},
+        description=(
+            "For example: the identification was wrong, or the source withdrew it. It is kept "
+            "in the clear with the tombstone: do not repeat the intelligence here."
+        ),
+    )
     confirm = BooleanField(
         "I understand that every version of this bulletin is destroyed for every organisation, "
         "ours included, and that this cannot be undone."

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from portal import safe_markdown
 from portal.bulletins.inbox_forms import AcknowledgeForm
 from portal.models import Bulletin
-from portal.services.bulletins import acknowledgements, inbox, reading
+from portal.services.bulletins import acknowledgements, changes, inbox, reading
 from portal.services.bulletins.access import is_originator
 from portal.services.bulletins.content import BulletinContent
 from portal.services.bulletins.originator_panel import OriginatorPanel, originator_panel
@@ -35,6 +35,7 @@ class ReadPage:
     discovery: hits.BulletinDiscovery | None  # its entities in bulletins the reader cannot read
     body: Markup | None  # the text as sanitised HTML
     acknowledge_form: AcknowledgeForm
+    version_changes: changes.VersionChanges | None  # what this version changed from the one before
     red_note: str = hits.RED_EXCLUDED  # why discovery never counts TLP:RED bulletins
 
     @property
@@ -67,4 +68,7 @@ def read_page(reader: Reader, result: reading.ReadResult) -> ReadPage:
         discovery=found,
         body=safe_markdown.render(content.body) if content is not None else None,
         acknowledge_form=AcknowledgeForm(),
+        version_changes=changes.from_previous(reader, bulletin, content)
+        if content is not None
+        else None,
     )

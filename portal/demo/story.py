@@ -53,22 +53,19 @@ class Story:
         self.entities: list[dict[str, Any]] = []
         self.relations: list[dict[str, Any]] = []
         self.refs: dict[str, str] = {}
-        self.table: list[tuple[str, str, str]] = []
 
     def _add(
         self,
         key: str,
         prefix: str,
         entity: dict[str, Any],
-        row: tuple[str, str, str] | None = None,
     ) -> str:
-        """The entity's ref; a new entity (and its row in the identifiers table) once only."""
+        """The entity's ref; a new entity once only (the read page lists entities: the body
+        does not repeat them)."""
         if key not in self.refs:
             count = sum(1 for ref in self.refs.values() if ref.rstrip("0123456789") == prefix)
             self.refs[key] = ref = f"{prefix}{count + 1}"
             self.entities.append({"ref": ref, **entity})
-            if row is not None:
-                self.table.append(row)
         return self.refs[key]
 
     def days_before(self, low: int, high: int) -> date:
@@ -99,12 +96,10 @@ class Story:
 
     def account(self, account: Account, owner: str | None = None) -> str:
         written = account.written(self.rng)
-        seen = self.days_before(3, 120).isoformat()
         ref = self._add(
             f"{account.platform}:{account.handle}",
             "a",
             {"type": "account", "platform": account.platform, "value": written},
-            (PLATFORM_LABEL[account.platform], f"`{written}`", f"first seen {seen}"),
         )
         if owner is not None:
             self.relate(owner, "uses_account", ref)
@@ -113,20 +108,19 @@ class Story:
     def phone(self, number: str, owner: str) -> str:
         written = number if self.rng.random() < 0.6 else number.replace(" ", "")
         entity = {"type": "phone", "value": written}
-        ref = self._add(f"phone:{number}", "t", entity, ("Phone", f"`{written}`", "for contact"))
-        self.relate(owner, "uses_account", ref)
+        ref = self._add(f"phone:{number}", "t", entity)
+        self.relate(owner, "uses_phone", ref)
         return ref
 
     def email(self, address: str, owner: str) -> str:
         entity = {"type": "email", "value": address}
-        row = ("E-mail", f"`{address}`", "registration address")
-        ref = self._add(f"email:{address}", "m", entity, row)
-        self.relate(owner, "uses_account", ref)
+        ref = self._add(f"email:{address}", "m", entity)
+        self.relate(owner, "uses_email", ref)
         return ref
 
     def url(self, address: str) -> str:
         entity = {"type": "url", "value": address}
-        return self._add(f"url:{address}", "u", entity, ("Web", f"`{address}`", "hosts material"))
+        return self._add(f"url:{address}", "u", entity)
 
     def group(self, network: Network) -> str:
         alias = network.alias
@@ -187,10 +181,6 @@ class Story:
         for paragraph in narrative:
             lines += [paragraph, ""]
         lines += [f"The {network.label} {network.profile.does}.", ""]
-        if self.table:
-            lines += ["### Identifiers", "", "| Type | Identifier | Notes |", "|---|---|---|"]
-            lines += [f"| {kind} | {value} | {note} |" for kind, value, note in self.table]
-            lines.append("")
         lines += ["### Assessment", "", *(f"- {point}" for point in assessment), ""]
         lines += ["### Requested action", "", self.rng.choice(ACTIONS)]
         return "\n".join(lines)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Select, Table, func, insert, or_, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from crypto.chain import (
@@ -206,42 +205,6 @@ def check_against_checkpoint(text: str) -> str | None:
             "the log was rewritten from that point or earlier"
         )
     return None
-
-
-@dataclass(frozen=True)
-class AuditFilter:
-    event: str | None = None
-    email: str | None = None
-    outcome: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
-
-def organisation_trail(
-    org_id: int, filters: AuditFilter, page: int, size: int
-) -> list[AuditRecord]:
-    """Records about an organisation's users, newest first: what its org_admin may see."""
-    query: Select[AuditRecord] = select(AuditRecord).where(
-        or_(AuditRecord.actor_org_id == org_id, AuditRecord.subject_org_id == org_id)
-    )
-    if filters.event:
-        query = query.where(AuditRecord.event == filters.event)
-    if filters.outcome:
-        query = query.where(AuditRecord.outcome == filters.outcome)
-    if filters.email:
-        subject_ids = select(User.id).where(User.email == filters.email.strip().lower())
-        query = query.where(
-            or_(
-                AuditRecord.actor_email == filters.email.strip().lower(),
-                AuditRecord.subject_user_id.in_(subject_ids),
-            )
-        )
-    if filters.since:
-        query = query.where(AuditRecord.at >= filters.since)
-    if filters.until:
-        query = query.where(AuditRecord.at < filters.until)
-    query = query.order_by(AuditRecord.seq.desc()).offset((page - 1) * size).limit(size + 1)
-    return list(db.session().scalars(query))
 
 
 def event_names() -> list[str]:

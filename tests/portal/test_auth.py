@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pyotp
@@ -421,3 +422,51 @@ def test_the_client_address_comes_from_a_trusted_proxy_only(
         )
         assert record is not None and record.ip == seen
     app.extensions["ischia.engine"].dispose()
+
+
+def test_in_demo_mode_a_demo_users_code_works_again_within_its_window(app, client, auth, people):
+    demo_user = people.user("demo@fr.example.org", "analyst")
+    other = people.user(EMAIL, "analyst")
+    with app.app_context():
+        db.session.get(User, demo_user).demo = True
+        db.session.commit()
+    app.config["DEMO"] = True
+    try:
+        code = people.next_code(demo_user)
+        for _ in range(2):  # two people trying the demo as the same user
+            auth.password_step("demo@fr.example.org")
+            assert auth.code_step(code).status_code == 302
+            auth.logout()
+        ordinary = people.next_code(other)  # a user not made by the demo: once only
+        auth.password_step(EMAIL)
+        assert auth.code_step(ordinary).status_code == 302
+        auth.logout()
+        auth.password_step(EMAIL)
+        assert "already used" in auth.code_step(ordinary).text
+    finally:
+        app.config["DEMO"] = False
+    auth.password_step("demo@fr.example.org")  # outside demo mode, the demo user's too
+    assert "already used" in auth.code_step(code).text
+
+
+def test_the_code_field_has_the_focus(app, client, auth, people):
+    people.user(EMAIL, "analyst")
+    auth.password_step(EMAIL)
+    page = client.get("/login/verify").text
+    assert re.search(
+        r'<input[^>]*autofocus[^>]*name="code"|<input[^>]*name="code"[^>]*autofocus', page
+    )
+
+
+def test_replaying_the_last_step_is_allowed_only_when_asked(app, people):
+    user_id = people.user(EMAIL, "analyst")
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        totp = pyotp.TOTP(mfa.secret(user))
+        now = 1_900_000_000
+        while totp.at(now - 30) == totp.at(now):
+            now += 30
+        assert mfa.accept_code(user, totp.at(now), at=now)
+        assert not mfa.accept_code(user, totp.at(now), at=now)
+        assert mfa.accept_code(user, totp.at(now), at=now, again_in_window=True)
+        assert not mfa.accept_code(user, totp.at(now - 30), at=now, again_in_window=True)

@@ -34,6 +34,7 @@ SERVICE_RANKS = {
     "json_text": 0,
     "audit": 1,
     "audit_commit": 1,
+    "audit_trail": 2,
     "organisations": 2,
     "accounts": 3,
     "bulletins": 3,

@@ -261,9 +261,13 @@ def _token_hash(token: str) -> bytes:
 
 
 def check_second_factor(
-    user_id: int, code: str, ip: str | None, user_agent: str | None
+    user_id: int, code: str, ip: str | None, user_agent: str | None, *, demo_mode: bool = False
 ) -> NewSession:
-    """Second factor; on success, enrolment is confirmed and a new server-side session begins."""
+    """Second factor; on success, enrolment is confirmed and a new server-side session begins.
+
+    In ``demo_mode`` a demo user's code may be used again within its window (several people
+    trying the demo sign in as the same user); every other user's code is single-use.
+    """
     with db.write() as session:
         user = session.get(User, user_id)
         if user is None or not user.active:
@@ -275,7 +279,7 @@ def check_second_factor(
                 session, "login.locked", Actor.of(user, ip), outcome="failure", subject_user=user
             )
             outcome: type[Exception] | None = TooManyAttempts
-        elif not mfa.accept_code(user, code):
+        elif not mfa.accept_code(user, code, again_in_window=demo_mode and user.demo):
             _count_failure(session, subject, user, "login.mfa_failed", ip)
             outcome = InvalidInput
         else:

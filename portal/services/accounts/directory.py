@@ -55,8 +55,13 @@ def parse_roles(names: Iterable[str]) -> frozenset[Role]:
     return frozenset(roles)
 
 
+def roles_for(kind: OrgKind) -> frozenset[Role]:
+    """The roles a user of an organisation of this kind may hold."""
+    return PLATFORM_ROLES if kind is OrgKind.PLATFORM else MINISTRY_ROLES
+
+
 def _check_roles_fit(org: Organisation, roles: frozenset[Role]) -> None:
-    allowed = PLATFORM_ROLES if org.kind is OrgKind.PLATFORM else MINISTRY_ROLES
+    allowed = roles_for(org.kind)
     misfit = sorted(r.value for r in roles - allowed)
     if misfit:
         raise InvalidInput(

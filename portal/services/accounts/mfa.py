@@ -52,10 +52,14 @@ def current_code(user: User, at: float | None = None) -> str:
     return pyotp.TOTP(secret(user)).at(int(at if at is not None else time.time()))
 
 
-def accept_code(user: User, code: str, at: float | None = None) -> bool:
+def accept_code(
+    user: User, code: str, at: float | None = None, *, again_in_window: bool = False
+) -> bool:
     """Accept a code at most once: its time step must be later than the last one accepted.
 
-    On success the accepted step is recorded on ``user`` (the caller commits it).
+    With ``again_in_window`` (demo users in demo mode only), the last accepted step is
+    accepted again, so the code the demo's sign-in page shows works more than once within
+    its window. On success the accepted step is recorded on ``user`` (the caller commits it).
     """
     code = code.strip().replace(" ", "")
     if len(code) != 6 or not code.isdigit() or user.totp_secret_sealed is None:
@@ -64,7 +68,7 @@ def accept_code(user: User, code: str, at: float | None = None) -> bool:
     now = int(at if at is not None else time.time())
     current_step = now // STEP_SECONDS
     for step in range(current_step - DRIFT_STEPS, current_step + DRIFT_STEPS + 1):
-        if step <= user.totp_last_step:
+        if step < user.totp_last_step or (step == user.totp_last_step and not again_in_window):
             continue
         if hmac.compare_digest(totp.at(step * STEP_SECONDS), code):
             user.totp_last_step = step

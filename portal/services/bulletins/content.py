@@ -10,14 +10,17 @@ from __future__ import annotations
 import enum
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from portal.services.errors import InvalidInput
+
+_T = TypeVar("_T")
 
 FORMAT = "ischia.bulletin/1"
 MAX_TITLE = 200
@@ -139,12 +142,19 @@ class Platform(enum.StrEnum):
 
 class RelationType(enum.StrEnum):
     USES_ACCOUNT = "uses_account"
+    USES_PHONE = "uses_phone"
+    USES_EMAIL = "uses_email"
     MEMBER_OF = "member_of"
     RECRUITED = "recruited"
     CONTACTED = "contacted"
     TRAVELLED_TO = "travelled_to"
     FINANCED = "financed"
     SAME_AS = "same_as"
+
+    @property
+    def label(self) -> str:
+        """How people read it: "uses e-mail", "member of"."""
+        return "uses e-mail" if self is RelationType.USES_EMAIL else self.value.replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -400,6 +410,52 @@ def parse(document: dict[str, Any]) -> BulletinContent:
             _attachment(raw, i) for i, raw in enumerate(document.get("attachments") or [])
         ),
     )
+
+
+def _attempt_entity(found: list[InvalidInput], raw: Any, index: int) -> Entity | None:
+    try:
+        return _entity(raw, index)
+    except InvalidInput as error:
+        found.append(error)
+        return None
+
+
+def problems(document: dict[str, Any]) -> list[InvalidInput]:
+    """Every problem :func:`parse` (then :func:`check_links`) would find, not only the first,
+    each naming its field, in the order of the form; empty when the document is accepted."""
+    found: list[InvalidInput] = []
+
+    def attempt(check: Callable[[], _T]) -> _T | None:
+        try:
+            return check()
+        except InvalidInput as error:
+            found.append(error)
+            return None
+
+    attempt(lambda: _text(document.get("title"), "title", limit=MAX_TITLE))
+    attempt(lambda: _text(document.get("summary"), "summary", required=False, limit=MAX_SUMMARY))
+    attempt(lambda: _text(document.get("body"), "body", required=False, limit=MAX_BODY))
+    entities_raw = document.get("entities") or []
+    relations_raw = document.get("relations") or []
+    if not isinstance(entities_raw, list) or len(entities_raw) > MAX_ENTITIES:
+        found.append(InvalidInput(f"At most {MAX_ENTITIES} entities.", field="entities"))
+        return found
+    if not isinstance(relations_raw, list) or len(relations_raw) > MAX_RELATIONS:
+        found.append(InvalidInput(f"At most {MAX_RELATIONS} relations.", field="relations"))
+        return found
+    refs = []
+    for i, raw in enumerate(entities_raw):
+        entity = _attempt_entity(found, raw, i)
+        fallback = raw.get("ref") if isinstance(raw, dict) else None
+        refs.append(entity.ref if entity else str(fallback or f"e{i + 1}").strip())
+    for i, raw in enumerate(relations_raw):
+        try:
+            _relation(raw, i, set(refs))
+        except InvalidInput as error:
+            found.append(error)
+    if not found:  # the rest needs the whole content
+        attempt(lambda: check_links(parse(document)))
+    return found
 
 
 def check_links(content: BulletinContent) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, aliased
 
 from portal.extensions import db
 from portal.models import (
+    Acknowledgement,
     Bulletin,
     BulletinKey,
     BulletinRecipient,
@@ -221,7 +222,8 @@ def _replaced(reader: Reader) -> ColumnElement[bool]:
 
 
 def _unread(reader: Reader) -> ColumnElement[bool]:
-    """Never opened by this user, and readable (a tombstone cannot be read, so is never unread).
+    """Received, never opened by this user, and readable (a tombstone cannot be read, so is
+    never unread; what the user's own organisation sent is not news to it).
 
     Correlated with the inbox's row (a primary-key probe each), so that a capped count stops
     early instead of first building the set of every receipt and every tombstone.
@@ -232,7 +234,7 @@ def _unread(reader: Reader) -> ColumnElement[bool]:
     )
     ended = [state.value for state in BulletinState if not state.readable]
     tombstone = exists().where(Bulletin.id == recipient, Bulletin.state.in_(ended))
-    return and_(~opened, ~tombstone)
+    return and_(BulletinRecipient.via != RecipientVia.SENDER.value, ~opened, ~tombstone)
 
 
 def _conditions(session: Session, reader: Reader, query: InboxQuery) -> list[ColumnElement[bool]]:
@@ -330,6 +332,55 @@ def inbox_page(reader: Reader, query: InboxQuery, *, now: datetime | None = None
     )
 
 
+@dataclass(frozen=True)
+class DeskCounts:
+    """What waits for the reader among the bulletins received (each counted up to the cap)."""
+
+    unread: int  # never opened by this user
+    unacknowledged: int  # current, readable, and not yet acknowledged by the organisation
+    cap: int = COUNT_CAP
+
+    @property
+    def unread_capped(self) -> bool:
+        return self.unread > self.cap
+
+    @property
+    def unacknowledged_capped(self) -> bool:
+        return self.unacknowledged > self.cap
+
+
+def desk_counts(reader: Reader, *, cap: int = COUNT_CAP) -> DeskCounts:
+    """Unread and unacknowledged bulletins received by the reader's organisation, current
+    versions only (as the inbox lists them), each counted up to ``cap`` (then ``cap + 1``)."""
+    if not reader.sees_bulletins:
+        return DeskCounts(0, 0, cap)
+    session = db.session()
+    where = _conditions(session, reader, InboxQuery(box=Box.RECEIVED))
+    acknowledged = exists().where(
+        Acknowledgement.bulletin_id == BulletinRecipient.bulletin_id,
+        Acknowledgement.org_id == reader.org_id,
+    )
+    active = exists().where(
+        Bulletin.id == BulletinRecipient.bulletin_id,
+        Bulletin.state == BulletinState.ACTIVE.value,
+    )
+    return DeskCounts(
+        unread=_capped_count(session, [*where, _unread(reader)], cap),
+        unacknowledged=_capped_count(session, [*where, active, ~acknowledged], cap),
+        cap=cap,
+    )
+
+
+def unread_count(reader: Reader, *, cap: int = COUNT_CAP) -> int:
+    """Received bulletins the reader never opened (current versions), counted up to ``cap``
+    (then ``cap + 1``): the menu's count, on every page, so only this one query."""
+    if not reader.sees_bulletins:
+        return 0
+    session = db.session()
+    where = _conditions(session, reader, InboxQuery(box=Box.RECEIVED))
+    return _capped_count(session, [*where, _unread(reader)], cap)
+
+
 def keyset_page(
     reader: Reader,
     query: InboxQuery,
@@ -425,7 +476,9 @@ def _rows(session: Session, reader: Reader, ids: list[str], now: datetime) -> li
             ended_at=bulletin.ended_at,
             entity_count=bulletin.entity_count,
             attachment_count=bulletin.attachment_count,
-            unread=bulletin.id not in opened and bulletin.state in _READABLE,
+            unread=bulletin.id not in opened
+            and bulletin.state in _READABLE
+            and bulletin.sender_org_id != reader.org_id,
             title=titles[bulletin.id],
         )
         for bulletin, sender in ordered

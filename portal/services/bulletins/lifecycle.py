@@ -230,28 +230,42 @@ def _close_requests(
     )
 
 
+MAX_RETRACTION_REASON = 500
+CONFIRM_RETRACT = "Tick the box to confirm that every version is destroyed for every recipient."
+
+
+def retraction_reason(reason: str | None) -> str | None:
+    """The reason as stored: stripped, at most 500 characters, no control characters."""
+    text = (reason or "").strip()
+    if len(text) > MAX_RETRACTION_REASON:
+        raise InvalidInput(f"Write at most {MAX_RETRACTION_REASON} characters.", field="reason")
+    if any(ord(c) < 32 and c not in "\n\t" for c in text):
+        raise InvalidInput("Control characters are not allowed.", field="reason")
+    return text or None
+
+
 def retract(
     reader: Reader,
     actor: Actor,
     bulletin_id: str,
     *,
     confirmed: bool,
+    reason: str | None = None,
     now: datetime | None = None,
 ) -> list[str]:
     """Crypto-shred every version of the bulletin's series, for everyone including the sender.
 
-    Returns the ids of the versions shredded. Raises NotFound, Forbidden, InvalidInput
-    (``confirm``) or Conflict (already retracted or expired).
+    ``reason`` is kept on every version's tombstone, for its recipients to read. Returns the
+    ids of the versions shredded. Raises NotFound, Forbidden, InvalidInput (``confirm``,
+    ``reason``) or Conflict (already retracted or expired).
     """
     now = now or utcnow()
+    why = retraction_reason(reason)
     bulletin = originator_bulletin(reader, bulletin_id)
     if not BulletinState(bulletin.state).readable:
         raise Conflict(f"This bulletin is already {bulletin.state}: its content is destroyed.")
     if not confirmed:
-        raise InvalidInput(
-            "Tick the box to confirm that every version is destroyed for every recipient.",
-            field="confirm",
-        )
+        raise InvalidInput(CONFIRM_RETRACT, field="confirm")
     with db.write() as session:
         versions = session.scalars(
             select(Bulletin)
@@ -264,6 +278,8 @@ def retract(
         if not live:
             raise Conflict("This bulletin is already retracted: its content is destroyed.")
         destroyed = sum(_shred(session, v, BulletinState.RETRACTED, now) for v in live)
+        for version in live:
+            version.ended_reason = why
         ids = [v.id for v in live]
         _close_requests(session, ids, now, reader.user_id)
         audit.record(
@@ -276,6 +292,7 @@ def retract(
                 "series": bulletin.series_id,
                 "versions": list(ids),
                 "keys_destroyed": destroyed,
+                "reason": why,
             },
         )
     return ids

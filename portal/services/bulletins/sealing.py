@@ -40,7 +40,7 @@ from portal.services.bulletins.attachments import CheckedUpload, Upload
 from portal.services.bulletins.content import AttachmentInfo, BulletinContent, Category, Marking
 from portal.services.bulletins.entities import content_keys
 from portal.services.bulletins.store import add_keys, records_text, signature_text
-from portal.services.errors import Forbidden, InvalidInput
+from portal.services.errors import Forbidden, InvalidInput, ServiceError
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import Actor, Reader
 
@@ -139,6 +139,34 @@ def check_draft(session: Session, reader: Reader, draft: Draft, now: datetime) -
     expires_at = retention_end(draft.retain_until, now)
     uploads = attachment_checks.check_all(draft.uploads)
     return _Checked(content, category, marking, recipients, expires_at, uploads)
+
+
+def problems(reader: Reader, draft: Draft, now: datetime | None = None) -> list[ServiceError]:
+    """Every problem :func:`check_draft` would find in ``draft``, not only the first, each
+    naming its field, so that a form can show them all at once. Attachments are not read here
+    (their streams belong to the posting that failed): the caller adds that error if any."""
+    now = now or utcnow()
+    found: list[ServiceError] = list(bulletin_content.problems(dict(draft.document)))
+    marking: Marking | None = None
+    for check in (
+        lambda: _choice(Category, draft.category, "category"),
+        lambda: _choice(Marking, draft.marking, "marking"),
+        lambda: retention_end(draft.retain_until, now),
+    ):
+        try:
+            value = check()
+        except InvalidInput as error:
+            found.append(error)
+        else:
+            marking = value if isinstance(value, Marking) else marking
+    try:
+        # An unknown marking is reported above; recipients are checked as for TLP:AMBER.
+        resolve_recipients(
+            db.session(), reader, draft.recipients, draft.groups, marking or Marking.AMBER
+        )
+    except InvalidInput as error:
+        found.append(error)
+    return found
 
 
 class _ChunkSpool:

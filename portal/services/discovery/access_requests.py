@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
@@ -208,6 +208,25 @@ def _check_originator_role(reader: Reader) -> None:
         raise NotFound()
     if not reader.has_role(Role.LIAISON):
         raise Forbidden("Only liaison officers answer access requests.")
+
+
+def pending_count(reader: Reader) -> int:
+    """How many requests for the organisation's bulletins wait for an answer (0 for anyone
+    who may not answer them)."""
+    if not reader.sees_bulletins or not reader.has_role(Role.LIAISON):
+        return 0
+    mine = select(Bulletin.id).where(Bulletin.sender_org_id == reader.org_id)
+    return int(
+        db.session().scalar(
+            select(func.count())
+            .select_from(AccessRequest)
+            .where(
+                AccessRequest.state == AccessRequestState.PENDING.value,
+                AccessRequest.bulletin_id.in_(mine),
+            )
+        )
+        or 0
+    )
 
 
 def incoming(reader: Reader, *, now: datetime | None = None) -> tuple[list[IncomingRequest], ...]:

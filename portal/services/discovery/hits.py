@@ -128,6 +128,50 @@ class SearchResult(_HiddenSummary):
     readable_total: int
     hidden: tuple[HiddenGroup, ...]
 
+    @property
+    def described(self) -> tuple[str, ...]:
+        """What was searched for, in words (never the internal keys)."""
+        return describe(self.query, self.interpretations)
+
+
+_PLATFORMS = frozenset(p.value for p in Platform)
+
+
+def _or(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def describe(query: str, readings: Iterable[Interpretation]) -> tuple[str, ...]:
+    """Each reading of ``query`` as a phrase: "a Telegram or X account @wadi", "the phone
+    number +33612345678", "a person's name spelled like “Saad Salman”, in any script"."""
+    phrases: list[str] = []
+    accounts: dict[str, list[str]] = {}  # handle -> platforms, in the order found
+    for reading in readings:
+        kind, _, rest = reading.key.partition(":")
+        if kind == "account":
+            where, _, handle = rest.partition(":")
+            accounts.setdefault(handle.lstrip("@"), []).append(where)
+        elif kind == "name":
+            phrase = f"a person's name spelled like “{query.strip()}”, in any script"
+            if phrase not in phrases:
+                phrases.append(phrase)
+        elif kind == "phone":
+            phrases.append(f"the phone number {rest}")
+        elif kind == "email":
+            phrases.append(f"the e-mail address {rest}")
+        elif kind == "url":
+            phrases.append(f"the web address {rest}")
+        elif kind == "group":
+            phrases.append(f"a group named “{query.strip()}”")
+        elif kind == "location":
+            phrases.append(f"a place named “{query.strip()}”")
+        else:
+            phrases.append(reading.label)
+    for handle, places in accounts.items():
+        names = [platform_label(p) if p in _PLATFORMS else p for p in places]
+        phrases.insert(0, f"the {_or(names)} account @{handle}")
+    return tuple(phrases)
+
 
 @dataclass(frozen=True)
 class EntityHits(_HiddenSummary):

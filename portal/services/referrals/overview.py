@@ -29,6 +29,8 @@ class ReferrerSummary:
     questions: list[OwnItem]  # waiting for our answer, newest first
     more_questions: bool
     decided: list[OwnItem]  # decided within RECENT, latest first
+    awaiting: int = 0  # sent, waiting for the platform's answer
+    question_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -49,12 +51,13 @@ def summary(
         return None
     since = now - RECENT
     # One query says whether there is anything to list (on most days there is not).
-    questions, decided = (
+    questions, decided, awaiting = (
         db.session()
         .execute(
             select(
                 func.count().filter(ReferralItem.state == ItemState.QUESTION.value),
                 func.count().filter(ReferralItem.decided_at >= since),
+                func.count().filter(ReferralItem.state.in_(OPEN)),
             ).where(ReferralItem.referrer_org_id == reader.org_id)
         )
         .one()
@@ -73,6 +76,8 @@ def summary(
         asked.items if asked else [],
         bool(asked and asked.has_more),
         lately.items if lately else [],
+        awaiting=int(awaiting),
+        question_count=int(questions),
     )
 
 

@@ -89,6 +89,8 @@ def object_id(kind: str, *parts: str) -> str:
 
 RELATION_TYPES: Final = {
     "uses_account": "uses-account",
+    "uses_phone": "uses-phone",
+    "uses_email": "uses-email",
     "member_of": "member-of",
     "recruited": "recruited",
     "contacted": "contacted",

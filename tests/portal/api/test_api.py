@@ -276,12 +276,19 @@ def test_release_retract_and_attachments_through_the_api(client, desk, token):
         f"/api/v1/bulletins/{bid}/retract", json={"confirm": False}, headers=officer
     )
     assert unconfirmed.status_code == 400 and unconfirmed.json["error"]["field"] == "confirm"
+    wrong_reason = client.post(
+        f"/api/v1/bulletins/{bid}/retract", json={"confirm": True, "reason": 7}, headers=officer
+    )
+    assert wrong_reason.status_code == 400 and wrong_reason.json["error"]["field"] == "reason"
     retracted = client.post(
-        f"/api/v1/bulletins/{bid}/retract", json={"confirm": True}, headers=officer
+        f"/api/v1/bulletins/{bid}/retract",
+        json={"confirm": True, "reason": "Source withdrew it."},
+        headers=officer,
     )
     assert retracted.status_code == 200 and retracted.json["retracted"] == [bid]
     after = client.get(f"/api/v1/bulletins/{bid}", headers=fr).json
     assert "content" not in after and after["state"] == "retracted"
+    assert after["retraction_reason"] == "Source withdrew it."
 
 
 def test_graph_endpoints_are_for_analysts(client, desk, token):

@@ -83,7 +83,8 @@ def test_asking_from_the_search_page_stores_a_request_without_showing_ids(
     assert "your organisation's request is pending" in page.text
     assert "Ask IT-MININT for access" not in page.text
     assert scene["hidden"] not in page.text and "SECRET-TITLE" not in page.text
-    assert "shown once approved" in page.text
+    outgoing = client.get("/bulletins/requests/outgoing").text
+    assert "shown once approved" in outgoing and scene["hidden"] not in outgoing
 
 
 def test_a_duplicate_pending_request_is_refused(app, client, auth, desk, scene):
@@ -126,7 +127,7 @@ def test_approve_releases_the_bulletin_to_the_requester(app, client, auth, desk,
     assert again.status_code == 409 and "already approved" in again.text
     auth.logout()
     auth.sign_in("analyst@fr.example")
-    page = client.get("/bulletins/search")
+    page = client.get("/bulletins/requests/outgoing")
     assert f'href="/bulletins/{scene["hidden"]}"' in page.text and "Approved" in page.text
 
 
@@ -151,7 +152,7 @@ def test_decline_leaves_the_requester_without_access(app, client, auth, desk, sc
         assert record.details == {"request": request.id, "to": "FR-MININT"}
     auth.logout()
     auth.sign_in("analyst@fr.example")
-    page = client.get("/bulletins/search")
+    page = client.get("/bulletins/requests/outgoing")
     assert "Declined" in page.text and scene["hidden"] not in page.text
 
 
@@ -191,7 +192,7 @@ def test_asking_from_the_read_page_about_an_entity(app, client, auth, desk, scen
     (request,) = requests_of(app)
     assert request.bulletin_id == scene["hidden"] and request.reason is None
     page = client.get(f"/bulletins/{scene['readable']}")
-    assert "IT-MININT: your organisation's request is pending." in page.text
+    assert "Asked IT-MININT: pending." in page.text and 'name="org"' not in page.text
 
 
 @pytest.mark.parametrize(

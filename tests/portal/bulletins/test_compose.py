@@ -240,3 +240,52 @@ def test_hostile_text_comes_back_inert_in_the_redisplayed_form(app, client, auth
     # The same elements and attributes as with harmless text: the payload added nothing.
     assert structure(hostile_page) == structure(attempt("harmless words"))
     assert "<script>alert" not in hostile_page and "onerror=alert(1)>" not in hostile_page
+
+
+def test_every_error_is_shown_at_once_at_its_field(app, client, auth, desk):
+    auth.sign_in("officer@it.example")
+    data = fields(
+        page_token(client),
+        title="",
+        category="",
+        recipients=None,
+        retain_until="not a date",
+        **{"entities-0-nationality": "Syria", "relations-2-target": "e9"},
+    )
+    data["entities-3-value"] = "not a phone"
+    before = counts(app)
+    response = post(client, data)
+    assert response.status_code == 400
+    html = response.text
+    for anchor in (
+        "title",
+        "category",
+        "recipients",
+        "retain_until",
+        "entities-0-nationality",
+        "entities-3-value",
+        "relations-2-target",
+    ):
+        assert f'id="{anchor}-error"' in html, anchor
+        assert f'href="#{anchor}"' in html, anchor
+    state = FormState(html)
+    assert state.first("summary") == data["summary"]
+    assert state.first("entities-0-nationality") == "Syria"
+    assert counts(app) == before
+
+
+def test_phones_and_emails_have_their_own_relations(app, client, auth, desk):
+    auth.sign_in("officer@it.example")
+    page = client.get("/bulletins/new")
+    assert '<option value="uses_phone">Uses phone</option>' in page.text
+    assert '<option value="uses_email">Uses e-mail</option>' in page.text
+    relations = [
+        {"source": "e1", "type": "uses_phone", "target": "e4"},
+        {"source": "e1", "type": "contacted", "target": "e2"},
+    ]
+    response = post(client, fields(page_token(client), relations=relations))
+    assert response.status_code == 302, response.text
+    bulletin = latest(app)
+    content = read_as(app, desk, "fr.analyst", bulletin.id).content
+    assert [r.type.value for r in content.relations] == ["uses_phone", "contacted"]
+    assert "uses phone" in client.get(f"/bulletins/{bulletin.id}").text

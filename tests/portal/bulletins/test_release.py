@@ -48,7 +48,8 @@ def test_originator_releases_and_the_new_organisation_reads_with_a_signed_grant(
     auth.sign_in("officer@it.example")
     page = client.get(f"/bulletins/{bulletin_id}")
     assert page.status_code == 200
-    assert f'action="/bulletins/{bulletin_id}/release"' in page.text
+    assert f'href="/bulletins/{bulletin_id}/release"' in page.text  # an action at the top
+    page = client.get(f"/bulletins/{bulletin_id}/release")
     assert 'value="UK-HO"' in page.text and 'value="PLATFORM-X"' not in page.text
     response = post_release(client, bulletin_id, org="UK-HO")
     assert response.status_code == 302 and response.location.endswith(f"/bulletins/{bulletin_id}")
@@ -140,7 +141,7 @@ def test_bad_organisation_is_refused_with_a_message(app, client, auth, desk, org
 def test_red_needs_an_explicit_confirmation(app, client, auth, desk):
     bulletin_id = desk.post(marking="TLP:RED", recipients=["FR-MININT"])
     auth.sign_in("officer@it.example")
-    page = client.get(f"/bulletins/{bulletin_id}")
+    page = client.get(f"/bulletins/{bulletin_id}/release")
     assert 'name="confirm_red"' in page.text
     before = counts(app)
     refused = post_release(client, bulletin_id, org="DE-BMI")

@@ -21,11 +21,13 @@ from portal.models import (
 from portal.services.bulletins import lifecycle, reading, sealing
 from portal.services.bulletins.attachments import Upload
 from portal.services.bulletins.store import envelope_of
-from portal.services.errors import Conflict, NotFound
+from portal.services.errors import Conflict, InvalidInput, NotFound
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import Actor
 from tests.portal.bulletins.conftest import CANARY, PNG, document
 from tests.portal.conftest import csrf_token
+
+REASON = "The identification of the account holder was wrong."
 
 
 def counts(app):
@@ -66,9 +68,13 @@ def test_retracting_shreds_every_version_and_nobody_can_open_it(app, client, aut
         ciphertexts = {b: db.session.get(Bulletin, b).content for b in series}
     auth.sign_in("officer@it.example")
     page = client.get(f"/bulletins/{series[1]}")
+    assert f"/bulletins/{series[1]}/retract" in page.text  # the action, at the top
+    page = client.get(f"/bulletins/{series[1]}/retract")
     assert "every version" in page.text and "v1, v2" in page.text
-    response = post_retract(client, series[1], confirm="y")
+    response = post_retract(client, series[1], confirm="y", reason=REASON)
     assert response.status_code == 302
+    landing = client.get(response.location)
+    assert "the content of its 2 versions was destroyed for every organisation" in landing.text
 
     with app.app_context():
         session = db.session()
@@ -96,6 +102,7 @@ def test_retracting_shreds_every_version_and_nobody_can_open_it(app, client, aut
         )
         assert record.details["versions"] == list(series)
         assert record.details["keys_destroyed"] == 6
+        assert record.details["reason"] == REASON
 
     for who in ("it.officer", "fr.analyst", "de.analyst"):
         for bulletin_id in series:
@@ -106,12 +113,40 @@ def test_retracting_shreds_every_version_and_nobody_can_open_it(app, client, aut
     page = client.get(f"/bulletins/{series[0]}")
     assert page.status_code == 200 and CANARY not in page.text
     assert "/release" not in page.text and "/retract" not in page.text
+    auth.sign_in("analyst@fr.example")  # a recipient reads why, on the tombstone
+    tombstone = client.get(f"/bulletins/{series[1]}")
+    assert tombstone.status_code == 200 and REASON in tombstone.text
+    assert CANARY not in tombstone.text
+
+
+def test_retraction_without_reason_or_tick_shows_both_problems_and_changes_nothing(
+    app, client, auth, desk, series
+):
+    auth.sign_in("officer@it.example")
+    before = counts(app)
+    response = post_retract(client, series[1], reason="   ")
+    assert response.status_code == 400
+    assert "Say why the bulletin is retracted" in response.text
+    assert "Tick the box to confirm" in response.text
+    assert counts(app) == before
+
+
+def test_the_reason_is_checked_by_the_service(app, desk, series):
+    with app.app_context():
+        reader = desk.reader("it.officer")
+        for bad in ("x" * 501, "bell\x07"):
+            with pytest.raises(InvalidInput) as refused:
+                lifecycle.retract(
+                    reader, Actor(reader.user_id), series[1], confirmed=True, reason=bad
+                )
+            assert refused.value.field == "reason"
+        assert db.session.get(Bulletin, series[1]).state == "active"
 
 
 def test_retraction_needs_the_confirmation(app, client, auth, desk, series):
     auth.sign_in("officer@it.example")
     before = counts(app)
-    response = post_retract(client, series[1])
+    response = post_retract(client, series[1], reason=REASON)
     assert response.status_code == 400
     assert "Tick the box to confirm" in response.text and 'class="error"' in response.text
     assert counts(app) == before
@@ -142,5 +177,5 @@ def test_retracting_twice_says_it_is_already_retracted(app, client, auth, desk, 
             fr = desk.reader("fr.officer")
             lifecycle.retract(fr, Actor(fr.user_id), series[1], confirmed=True)
     auth.sign_in("officer@it.example")
-    again = post_retract(client, series[1], confirm="y")
+    again = post_retract(client, series[1], confirm="y", reason=REASON)
     assert again.status_code == 409 and "already retracted" in again.text

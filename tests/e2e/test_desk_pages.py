@@ -1,0 +1,136 @@
+"""The pages that lead to the work, in Chromium, on one world and one signed-in page: a read
+page of a bulletin with 20 entities is short and its Acknowledge is in view; the dashboard
+shows the counts; at 390 px the inbox, the read page and the dashboard never scroll sideways.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import User
+from portal.services.bulletins import sealing
+from portal.services.principals import Actor, Reader
+from tests.e2e.conftest import LivePortal, sign_in
+
+pytestmark = pytest.mark.e2e
+
+ANALYST = "louise.analyst@fr.example.org"
+SENDERS = {
+    "IT-MININT": "giulia.officer@it.example.org",
+    "DE-BMI": "hans.officer@de.example.org",
+    "UK-HO": "oliver.officer@uk.example.org",
+}
+WIDE = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+OVERFLOW = "() => document.scrollingElement.scrollWidth - window.innerWidth"
+
+
+def _entities() -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """Twenty entities (persons, accounts, phones, e-mails, a group) and their relations."""
+    entities: list[dict[str, Any]] = [
+        {"ref": "g1", "type": "group", "value": "Lantern network", "aliases": ["شبكة الفانوس"]}
+    ]
+    relations = []
+    for i in range(1, 5):
+        person = f"p{i}"
+        entities += [
+            {
+                "ref": person,
+                "type": "person",
+                "value": f"Person Number{i} al-Example",
+                "aliases": [f"Abu Example {i}"],
+                "nationality": "SY",
+                "role": "facilitator",
+            },
+            {
+                "ref": f"a{i}",
+                "type": "account",
+                "platform": "telegram",
+                "value": f"https://t.me/lantern_channel_{i}_media",
+            },
+            {"ref": f"t{i}", "type": "phone", "value": f"+33 6 12 34 56 7{i}"},
+            {"ref": f"m{i}", "type": "email", "value": f"lantern.contact.{i}@example.org"},
+        ]
+        relations += [
+            {"source": person, "type": "uses_account", "target": f"a{i}"},
+            {"source": person, "type": "uses_phone", "target": f"t{i}"},
+            {"source": person, "type": "uses_email", "target": f"m{i}"},
+            {"source": person, "type": "member_of", "target": "g1"},
+        ]
+    entities += [
+        {"ref": "u1", "type": "url", "value": "https://lantern.example.org/videos/attack-guide"},
+        {"ref": "l1", "type": "location", "value": "Gaziantep", "country": "TR"},
+        {"ref": "l2", "type": "location", "value": "Idlib", "country": "SY"},
+    ]
+    assert len(entities) == 20
+    return entities, relations
+
+
+def _post(portal: LivePortal, org: str, recipients: list[str], title: str) -> str:
+    entities, relations = _entities()
+    with portal.app.app_context():
+        user = db.session.scalars(select(User).where(User.email == SENDERS[org])).one()
+        reader = Reader.of(user)
+        draft = sealing.Draft(
+            document={
+                "title": title,
+                "summary": "A facilitator network moves recruits and money.",
+                "body": "Seen **twice** in March.\n\n- via Istanbul\n- to Idlib",
+                "entities": entities,
+                "relations": relations,
+            },
+            category="recruitment",
+            marking="TLP:AMBER",
+            recipients=recipients,
+        )
+        return sealing.post_bulletin(reader, Actor(reader.user_id), draft).id
+
+
+def _world(portal: LivePortal) -> str:
+    portal.user(ANALYST, "analyst", org="FR-MININT")
+    for org, email in SENDERS.items():
+        portal.user(email, "liaison", org=org)
+    # The same twenty entities in bulletins FR-MININT cannot read: discovery has a hit for each.
+    _post(portal, "DE-BMI", ["UK-HO"], "Hidden from FR (DE)")
+    _post(portal, "UK-HO", ["DE-BMI"], "Hidden from FR (UK)")
+    _post(portal, "IT-MININT", ["FR-MININT"], "Older bulletin for FR")
+    return _post(portal, "IT-MININT", ["FR-MININT", "DE-BMI"], "Lantern network facilitators")
+
+
+def test_read_page_dashboard_and_narrow_screens(page: Page, live_portal: LivePortal) -> None:
+    bulletin = _world(live_portal)
+    page.set_viewport_size(WIDE)
+    sign_in(page, live_portal, ANALYST)
+
+    # The dashboard: two unread, two not acknowledged; the menu shows the unread count.
+    expect(page.locator('[data-count="unread"]')).to_have_text("2")
+    expect(page.locator('[data-count="unacknowledged"]')).to_have_text("2")
+    expect(page.locator(".mainnav [data-nav-count]")).to_contain_text("2")
+
+    page.goto(live_portal.url(f"/bulletins/{bulletin}"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Lantern network facilitators")
+    expect(page.locator(".discovery-hit")).to_have_count(20)
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    assert height < 3000, f"the read page is {height} px tall at 1366 px"
+    acknowledge = page.get_by_role("button", name=re.compile("^Acknowledge"))
+    expect(acknowledge).to_be_in_viewport()
+    # One "Ask" per entity opens a small form that lists both organisations.
+    ask = page.locator("details.ask").first
+    ask.locator("summary").click()
+    expect(ask.locator("select[name=org] option")).to_have_count(2)
+
+    page.set_viewport_size(PHONE)
+    overflowing = {}
+    for path in (f"/bulletins/{bulletin}", "/bulletins/", "/"):
+        page.goto(live_portal.url(path))
+        if (extra := page.evaluate(OVERFLOW)) > 0:
+            overflowing[path] = extra
+    assert overflowing == {}, f"pages wider than 390 px (by px): {overflowing}"
+    # Reading the bulletin made it read: the dashboard counts one unread now.
+    expect(page.locator('[data-count="unread"]')).to_have_text("1")
