@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, UTCDateTime, utcnow
@@ -36,6 +36,19 @@ class PersonDecision(Base):
     """
 
     __tablename__ = "person_decisions"
+    __table_args__ = (
+        # At most one live decision per pair of mentions in an organisation: two analysts
+        # deciding at the same moment leave one decision, the other is told which stands.
+        Index(
+            "uq_person_decisions_live_pair",
+            "org_id",
+            "first",
+            "second",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
