@@ -23,7 +23,6 @@ from portal.services.errors import Conflict, InvalidInput, NotFound
 from portal.services.principals import Actor, Reader
 
 MAX_NOTE = 500
-ALREADY = "This pair was decided already: revoke that decision first."
 
 
 def _person(g: Any, node: str, field: str) -> str:
@@ -84,12 +83,17 @@ def decide(
             raise InvalidInput("These are already one person.", field="second")
         low, high = _pair(g, a, b)
         ours, theirs = graph.person_mentions(g, a), graph.person_mentions(g, b)
-        decided = any(
-            len(pair) == 2 and not pair.isdisjoint(ours) and not pair.isdisjoint(theirs)
-            for pair in _current_pairs(g, _live(reader))
+        live = _live(reader)
+        standing = next(
+            (
+                decision
+                for decision, pair in zip(live, _current_pairs(g, live), strict=True)
+                if len(pair) == 2 and not pair.isdisjoint(ours) and not pair.isdisjoint(theirs)
+            ),
+            None,
         )
-    if decided:
-        raise Conflict(ALREADY)
+    if standing is not None:
+        raise _already(standing)
     try:
         return _store(reader, actor, low, high, same=same, note=note.strip())
     except IntegrityError:

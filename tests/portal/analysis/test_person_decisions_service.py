@@ -94,8 +94,10 @@ def test_a_pair_is_decided_once_until_revoked(app, desk, pair):
     with app.app_context():
         decision_id = decide(desk, "fr.analyst", arabic, latin, same=False)
         for first, second, same in [(arabic, latin, True), (latin, arabic, False)]:
-            with unchanged(), pytest.raises(Conflict, match="revoke that decision first"):
+            with unchanged(), pytest.raises(Conflict, match="revoke that decision first") as no:
                 decide(desk, "fr.officer", first, second, same=same)
+            assert no.value.message.startswith("Analyst decided on ")  # the one that stands
+            assert "that these are different persons" in no.value.message
         fr = desk.reader("fr.analyst")
         person_decisions.revoke(fr, actor_of(fr), decision_id)
         row = db.session.get_one(PersonDecision, decision_id, populate_existing=True)
