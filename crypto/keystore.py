@@ -33,6 +33,7 @@ __all__ = ["Keystore", "master_key_id"]
 _MAGIC = b"IKS1"
 _KEY_ID_BYTES = 8
 _MASTER_JOURNAL = "rotations/master"
+_SECRETS = "secrets/"
 
 
 def master_key_id(master_key: bytes) -> bytes:
@@ -113,6 +114,15 @@ class Keystore:
     def _read_json(self, name: str) -> dict[str, int] | None:
         data = self._read(name)
         return None if data is None else dict(json.loads(data))
+
+    # -- other secrets sealed under the master key --------------------------------------------
+
+    def secret(self, name: str) -> bytes | None:
+        """A secret stored with :meth:`store_secret` (re-sealed by master-key rotations)."""
+        return self._read(_SECRETS + name)
+
+    def store_secret(self, name: str, value: bytes) -> None:
+        self._write(_SECRETS + name, value)
 
     # -- organisations and bundles -----------------------------------------------------------
 

@@ -13,7 +13,15 @@ import os
 import secrets
 from pathlib import Path
 
-__all__ = ["MASTER_KEY_BYTES", "MasterKeyError", "decode_master_key", "load_or_create_master_key"]
+__all__ = [
+    "MASTER_KEY_BYTES",
+    "MasterKeyError",
+    "decode_master_key",
+    "encode_master_key",
+    "load_master_keys",
+    "load_or_create_master_key",
+    "store_master_keys",
+]
 
 MASTER_KEY_BYTES = 32
 
@@ -33,8 +41,20 @@ def decode_master_key(text: str) -> bytes:
     return key
 
 
+def encode_master_key(key: bytes) -> str:
+    if len(key) != MASTER_KEY_BYTES:
+        raise MasterKeyError(f"master key must be {MASTER_KEY_BYTES} bytes, got {len(key)}")
+    return base64.urlsafe_b64encode(key).decode("ascii")
+
+
 def load_or_create_master_key(path: Path, *, create: bool = True) -> bytes:
-    """Return the master key stored at ``path``, creating it (0600) if absent and allowed.
+    """Return the master key stored at ``path``, creating it (0600) if absent and allowed."""
+    return load_master_keys(path, create=create)[0]
+
+
+def load_master_keys(path: Path, *, create: bool = True) -> list[bytes]:
+    """The keys in the file at ``path``: the current one (first line), then any previous ones
+    still at hand during a master-key rotation. Creates the file (0600) if absent and allowed.
 
     A key file that group or others may read is refused rather than used: that would mean the
     key has already been exposed to other accounts on the machine.
@@ -51,7 +71,34 @@ def load_or_create_master_key(path: Path, *, create: bool = True) -> bytes:
         text = path.read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as exc:
         raise MasterKeyError(f"master key file {path} is unreadable or not ASCII text") from exc
-    return decode_master_key(text)
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise MasterKeyError(f"master key file {path} is empty")
+    return [decode_master_key(line) for line in lines]
+
+
+def store_master_keys(path: Path, keys: list[bytes]) -> None:
+    """Replace the key file with ``keys`` (current first), durably: a temporary file written
+    and fsynced, renamed over the old one, then the directory fsynced. A crash leaves the old
+    file or the new one, whole; never a part, never none."""
+    if not keys:
+        raise MasterKeyError("a key file needs at least one key")
+    data = "".join(encode_master_key(key) + "\n" for key in keys)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def _create_key_file(path: Path) -> None:

@@ -22,6 +22,9 @@ ENV_API_RATE_LIMIT = "ISCHIA_API_RATE_LIMIT"
 ENV_PROXIES = "ISCHIA_TRUSTED_PROXIES"
 ENV_PRODUCTION = "ISCHIA_PRODUCTION"
 ENV_DEMO = "ISCHIA_DEMO"
+ENV_CHECKPOINT_DIR = "ISCHIA_CHECKPOINT_DIR"
+ENV_METRICS_TOKEN = "ISCHIA_METRICS_TOKEN"  # noqa: S105  (the variable's name, not a secret)
+ENV_METRICS_ALLOW_FROM = "ISCHIA_METRICS_ALLOW_FROM"
 
 
 class ConfigError(Exception):
@@ -35,6 +38,14 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "MASTER_KEY_FILE": str(instance_path / "master.key"),
         "MASTER_KEY": None,
+        # Signed checkpoints of the audit chain's head, kept OUTSIDE the database: put this
+        # directory on other storage (another disk, a mount only this host may append to).
+        "CHECKPOINT_DIR": str(instance_path / "checkpoints"),
+        # `flask worker` signs a checkpoint when the newest stored one is older than this.
+        "CHECKPOINT_INTERVAL": timedelta(hours=1),
+        # /metrics: a bearer token, or client addresses allowed without one (both may be set).
+        "METRICS_TOKEN": None,
+        "METRICS_ALLOW_FROM": (),
         "REDIS_URL": None,
         "PRODUCTION": False,
         "DEMO": False,
@@ -51,8 +62,14 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "ARGON2_TIME_COST": 2,
         "ARGON2_MEMORY_COST_KIB": 65536,
         "ARGON2_PARALLELISM": 1,
+        # Sign-in throttle (portal.services.accounts.authentication.wait_seconds): per e-mail
+        # address and client address, 10 free failures in 15 minutes, then a delay of a minute
+        # that doubles; 100 failures from anywhere in a day close the address to new clients.
         "LOGIN_FAILURE_LIMIT": 10,
         "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
+        "LOGIN_FAILURE_FIRST_DELAY": timedelta(minutes=1),
+        "LOGIN_ACCOUNT_CEILING": 100,
+        "LOGIN_ACCOUNT_WINDOW": timedelta(hours=24),
         "RATELIMIT_LOGIN_PER_IP": "100 per 15 minutes",
         # Reverse proxies in front of the portal whose X-Forwarded-For/-Proto are trusted: the
         # client's address (rate limits, audit) and https come from them. None by default.
@@ -145,6 +162,14 @@ def from_environment(environ: Mapping[str, str], instance_path: Path) -> dict[st
         config["REDIS_URL"] = environ[ENV_REDIS_URL]
     if environ.get(ENV_API_RATE_LIMIT):
         config["API_RATE_LIMIT"] = environ[ENV_API_RATE_LIMIT]
+    if environ.get(ENV_CHECKPOINT_DIR):
+        config["CHECKPOINT_DIR"] = environ[ENV_CHECKPOINT_DIR]
+    if environ.get(ENV_METRICS_TOKEN):
+        config["METRICS_TOKEN"] = environ[ENV_METRICS_TOKEN]
+    if environ.get(ENV_METRICS_ALLOW_FROM):
+        config["METRICS_ALLOW_FROM"] = tuple(
+            part.strip() for part in environ[ENV_METRICS_ALLOW_FROM].split(",") if part.strip()
+        )
     if environ.get(ENV_PROXIES):
         config["TRUSTED_PROXIES"] = _proxy_count(environ[ENV_PROXIES])
     return config

@@ -1,15 +1,18 @@
 """The SQLAlchemy engine and request-scoped session, bound to a Flask app.
 
-SQLite runs in WAL mode with foreign keys on. Its transactions start deferred (readers never
-block each other), and :meth:`Database.write` starts ``BEGIN IMMEDIATE`` so that a writer takes
-the write lock before it reads what it will change: the read-then-write race that would
-otherwise fail with "database is locked" mid-transaction cannot happen.
+SQLite runs in WAL mode with foreign keys on, in files only the portal's user can read (0600).
+Its transactions start deferred (readers never block each other), and :meth:`Database.write`
+starts ``BEGIN IMMEDIATE`` so that a writer takes the write lock before it reads what it will
+change: the read-then-write race that would otherwise fail with "database is locked" mid-
+transaction cannot happen.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
@@ -37,10 +40,34 @@ def make_engine(url: str, **options: Any) -> Engine:
     if url.startswith("sqlite"):
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
         engine = create_engine(url, **options)
+        _private_sqlite_files(engine.url.database)
         _configure_sqlite(engine)
         return engine
     options.setdefault("pool_pre_ping", True)
     return create_engine(url, **options)
+
+
+def _private_sqlite_files(database: str | None) -> None:
+    """The SQLite file, its write-ahead log and shared memory are readable by the portal's user
+    only (0600, like the master key): created so, or tightened if they were left wider.
+
+    SQLite gives the -wal and -shm files the database file's mode when it creates them.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # SQLite will say the directory is missing
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if name.stat().st_mode & 0o077:
+                name.chmod(0o600)
+        except FileNotFoundError:
+            continue
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -40,8 +40,10 @@ def register(app: Flask) -> None:
         )
 
     @app.errorhandler(ServiceError)
-    def service_error(error: ServiceError) -> tuple[str | Response, int]:
-        return _page(error.status, error.message, error.field)
+    def service_error(error: ServiceError) -> tuple[str | Response, int, dict[str, str]]:
+        page, status = _page(error.status, error.message, error.field)
+        wait = getattr(error, "retry_after", None)
+        return page, status, {"Retry-After": str(wait)} if wait else {}
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str | Response, int]:

@@ -6,12 +6,15 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from portal import access, errors, rate_limits, vault
+from portal import access, errors, monitoring, rate_limits, request_log, vault
 from portal.extensions import csrf, db, limiter, login_manager
+from portal.json_input import GuardedJSON
 from portal.security import SessionCookies, set_security_headers
 
 
 def register_extensions(app: Flask) -> None:
+    request_log.install()  # no query string (identifiers) in the servers' request logs
+    app.json = GuardedJSON(app)  # every get_json refuses too-deep or non-text JSON with a 400
     app.session_interface = SessionCookies()
     db.init_app(app)
     vault.init_app(app)
@@ -45,6 +48,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.bulletins.blueprint import load_views
     from portal.dashboard.views import blueprint as dashboard
     from portal.hashbanks.blueprint import load_views as load_hashbanks
+    from portal.health.views import blueprint as health
     from portal.referrals.blueprint import load_views as load_referrals
     from portal.taxii.views import blueprint as taxii
 
@@ -60,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
         taxii,
         tokens,
         admin,
+        health,
     ):
         app.register_blueprint(blueprint)
     access.allow_public_endpoint(app, "static")
@@ -82,6 +87,7 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    monitoring.init_app(app)
     app.before_request(access.enforce)
     app.after_request(set_security_headers)
 

@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app, request, url_for
 
 from portal.models import OrgKind, Role
+from portal.services.briefings import BRIEFING_ROLES
 
 _Rule = Callable[[frozenset[Role], OrgKind], bool]
 
@@ -87,7 +88,7 @@ _MAIN: tuple[_Entry, ...] = (
     _Entry(
         "Briefings",
         "briefings.index",
-        _ministry(Role.OFFICIAL, Role.ANALYST),
+        _ministry(*sorted(BRIEFING_ROLES)),
         (),
         section="briefings",
     ),

@@ -16,10 +16,12 @@ from portal import REPOSITORY
 MIGRATIONS = REPOSITORY / "migrations"
 
 
-def _config(connection: Connection) -> Config:
+def _config(connection: Connection, master_key: bytes | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
+    # Migrations that seal data already stored read the master key here (None: not given).
+    config.attributes["master_key"] = master_key
     return config
 
 
@@ -45,14 +47,14 @@ def _migration_connection(engine: Engine) -> Iterator[Connection]:
             raise RuntimeError(f"foreign key violations after migration: {problems}")
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", *, master_key: bytes | None = None) -> None:
     with _migration_connection(engine) as connection:
-        command.upgrade(_config(connection), revision)
+        command.upgrade(_config(connection, master_key), revision)
 
 
-def downgrade(engine: Engine, revision: str) -> None:
+def downgrade(engine: Engine, revision: str, *, master_key: bytes | None = None) -> None:
     with _migration_connection(engine) as connection:
-        command.downgrade(_config(connection), revision)
+        command.downgrade(_config(connection, master_key), revision)
 
 
 def current_revision(engine: Engine) -> str | None:

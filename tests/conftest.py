@@ -102,6 +102,7 @@ def test_config(
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MASTER_KEY": master_key,
         "MASTER_KEY_FILE": str(tmp_path / "unused.key"),
+        "CHECKPOINT_DIR": str(tmp_path / "checkpoints"),
         # The floor the policy allows: keeps the suite fast while testing the real algorithm.
         "ARGON2_MEMORY_COST_KIB": 19456,
         "ARGON2_TIME_COST": 2,

@@ -14,7 +14,7 @@
   written: the audit chain is the portal's, and migrations do not extend it.
 
 Revision ID: 0015_concurrency_uniques
-Revises: 0012_referral_queue_index
+Revises: 0014_login_throttle
 Create Date: 2026-12-03
 """
 
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_concurrency_uniques"
-down_revision = "0012_referral_queue_index"
+down_revision = "0014_login_throttle"
 branch_labels = None
 depends_on = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -24,6 +25,7 @@ from portal.principal import current_actor
 from portal.services import audit
 from portal.services.accounts import directory as accounts
 from portal.services.errors import InvalidInput, ServiceError
+from portal.services.operations import anchors
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 ADMINS = (Role.ORG_ADMIN, Role.SYSADMIN)
@@ -205,3 +207,24 @@ def audit_trail() -> str:
         org=accounts.organisation_by_id(org_id),
         organisations=accounts.list_organisations() if _is_sysadmin() else [],
     )
+
+
+@blueprint.route("/checkpoints")
+@roles_required(*ADMINS)
+def checkpoints() -> str:
+    """The signed checkpoints of the audit chain, to download and keep outside the portal."""
+    ed25519, mldsa65 = anchors.public_keys()
+    return render_template(
+        "admin/checkpoints.html",
+        stored=[item for item in anchors.stored() if item.checkpoint is not None],
+        ed25519=ed25519.hex(),
+        mldsa65_digest=hashlib.sha256(mldsa65).hexdigest(),
+    )
+
+
+@blueprint.route("/checkpoints/<name>")
+@roles_required(*ADMINS)
+def checkpoint_file(name: str) -> Response:
+    response = Response(anchors.read(name), mimetype="application/json")
+    response.headers["Content-Disposition"] = f"attachment; filename={name}"
+    return response

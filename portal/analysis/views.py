@@ -18,6 +18,7 @@ from graph.drawing import MAX_DRAWN_NODES
 from portal import workspace_params
 from portal.access import roles_required
 from portal.analysis.blueprint import blueprint
+from portal.json_input import json_object
 from portal.models import Role
 from portal.principal import current_actor, current_reader
 from portal.services.analysis import investigations, person_decisions, workspace
@@ -47,10 +48,7 @@ def _json_errors(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ServiceError("Send a JSON object.")
-    return data
+    return json_object()
 
 
 def _nodes(data: dict[str, Any]) -> list[str]:

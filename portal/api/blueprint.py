@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint
 
-from portal import token_auth
+from portal import json_input, token_auth
 from portal.extensions import csrf
 from portal.rate_limits import limit_blueprint
 
@@ -21,16 +21,8 @@ blueprint.before_request(token_auth.authenticate)
 
 
 def json_object() -> dict[str, Any]:
-    """The request's JSON body, which must be an object (a 400 otherwise)."""
-    from portal.services.errors import InvalidInput
-
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:  # nesting deeper than the JSON parser goes: not a request we serve
-        raise InvalidInput("The JSON is nested too deeply.") from None
-    if not isinstance(data, dict):
-        raise InvalidInput("Send a JSON object.")
-    return data
+    """The request's JSON body, which must be an object (a 400 saying what is wrong otherwise)."""
+    return json_input.json_object()
 
 
 def require_write() -> None:
@@ -43,6 +35,7 @@ def require_write() -> None:
 def load_views() -> Blueprint:
     from portal.api import (  # noqa: F401
         attachment_views,
+        audit_views,
         briefing_views,
         graph_views,
         hash_views,

@@ -8,9 +8,9 @@ from typing import Any
 from flask import Response, jsonify, url_for
 
 from portal.access import api_token
-from portal.api.blueprint import blueprint, json_object
-from portal.models import BriefingState, Role
-from portal.services.briefings import copies, job_queue
+from portal.api.blueprint import blueprint, json_object, require_write
+from portal.models import BriefingState
+from portal.services.briefings import BRIEFING_ROLES, copies, job_queue
 from portal.services.briefings.making import filename
 from portal.services.briefings.requesting import BriefingNotMade, request_briefing
 from portal.services.briefings.selection import BriefingRequest, Source
@@ -23,7 +23,7 @@ from portal.token_auth import actor, reader, user
 
 def _briefer() -> Reader:
     asking = reader()
-    if not (asking.has_role(Role.OFFICIAL) or asking.has_role(Role.ANALYST)):
+    if asking.roles.isdisjoint(BRIEFING_ROLES):
         raise Forbidden("Briefings are for officials and analysts.")
     return asking
 
@@ -125,6 +125,7 @@ def request_briefing_view() -> Response | tuple[Response, int]:
         "503": {$ref: "#/components/responses/Unavailable"}
     """
     asking = _briefer()
+    require_write()  # a briefing is a signed copy recorded in the database: a write
     try:
         requested = request_briefing(asking, actor(), user(), _request(json_object()))
     except BriefingNotMade as error:

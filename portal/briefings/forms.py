@@ -7,6 +7,8 @@ service decides which bulletins may go in, and names the field of any problem.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import Enum
+from typing import TypeVar
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -32,6 +34,9 @@ from portal.services.briefings.selection import (
 )
 from portal.services.bulletins.content import Category, Marking
 from portal.services.bulletins.inbox import MAX_IDENTIFIER, Box, InboxQuery
+from portal.services.errors import InvalidInput
+
+E = TypeVar("E", bound=Enum)
 
 SOURCE_LABELS = {
     Source.SELECTION: "The bulletins I tick below",
@@ -115,10 +120,12 @@ class BriefingForm(FlaskForm):
             raise ValueError(f"A briefing holds at most {MAX_BULLETINS} bulletins.")
 
     def inbox_query(self) -> InboxQuery:
+        """The inbox filter chosen; InvalidInput naming the field for a value not on offer."""
+        category, marking = self.category.data, self.marking.data
         return InboxQuery(
-            box=Box(self.box.data or "all"),
-            category=Category(self.category.data) if self.category.data else None,
-            marking=Marking(self.marking.data) if self.marking.data else None,
+            box=_choice(Box, self.box.data or "all", "box"),
+            category=_choice(Category, category, "category") if category else None,
+            marking=_choice(Marking, marking, "marking") if marking else None,
             sender=self.sender.data or None,
             since=self.since.data,
             until=self.until.data,
@@ -135,6 +142,13 @@ class BriefingForm(FlaskForm):
             entity=(self.entity.data or "").strip(),
             investigation_id=int(self.investigation.data) if self.investigation.data else None,
         )
+
+
+def _choice(enum: type[E], value: str, field: str) -> E:
+    try:
+        return enum(value)
+    except ValueError:
+        raise InvalidInput("Choose one of the values offered.", field=field) from None
 
 
 class VerifyForm(FlaskForm):

@@ -13,11 +13,11 @@ from werkzeug.wrappers import Response
 from portal.access import roles_required, signed_in
 from portal.briefings.blueprint import blueprint
 from portal.briefings.forms import BriefingForm, VerifyForm
-from portal.models import BriefingState, Role
+from portal.models import BriefingState
 from portal.principal import current_actor, current_reader
 from portal.rate_limits import limit_view
 from portal.services.analysis import investigations
-from portal.services.briefings import copies, job_queue, signing
+from portal.services.briefings import BRIEFING_ROLES, copies, job_queue, signing
 from portal.services.briefings.making import filename
 from portal.services.briefings.requesting import BriefingNotMade, request_briefing
 from portal.services.briefings.selection import Source
@@ -25,7 +25,7 @@ from portal.services.bulletins import inbox, saved_filters
 from portal.services.errors import InvalidInput, NotFound, ServiceError
 from portal.services.principals import Reader
 
-BRIEFERS = (Role.OFFICIAL, Role.ANALYST)
+BRIEFERS = sorted(BRIEFING_ROLES)
 
 
 def _investigations(reader: Reader) -> list[tuple[int, str]]:
@@ -77,6 +77,12 @@ def index() -> tuple[str, int]:
     saved = request.args.get("saved", type=int)
     if saved is not None and 0 < saved < 2**31:
         form.apply(saved_filters.saved_filter(current_reader(), saved).query)
+    try:
+        form.inbox_query()
+    except InvalidInput as error:  # a box, category or marking not on offer
+        field = getattr(form, error.field or "", None) or form.box
+        field.errors = [*field.errors, error.message]
+        return _compose_page(form, 400)
     return _compose_page(form)
 
 

@@ -1,10 +1,12 @@
 """Command-line administration: ``flask --app wsgi <command>``."""
 
 from portal.cli.audit import audit_group
+from portal.cli.backup import backup_group
 from portal.cli.bulletins import bulletins_group
 from portal.cli.database import db_group
 from portal.cli.demo import demo_group, seed_demo
 from portal.cli.hashbanks import hashbanks_group
+from portal.cli.keys import keys_group
 from portal.cli.orgs import orgs_group
 from portal.cli.referrals import referrals_group
 from portal.cli.tokens import tokens_group
@@ -13,10 +15,12 @@ from portal.cli.worker import worker
 
 commands = [
     audit_group,
+    backup_group,
     bulletins_group,
     db_group,
     demo_group,
     hashbanks_group,
+    keys_group,
     orgs_group,
     referrals_group,
     seed_demo,

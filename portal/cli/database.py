@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 
-from portal import schema
+from portal import schema, vault
 from portal.extensions import db
+
+
+def _sealing_root() -> bytes | None:
+    """What migrations that seal stored rows derive their keys from, as the portal does (the
+    derivation root, stable across master-key rotations); None before the tables exist."""
+    try:
+        return vault.derivation_root()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return None
+
 
 db_group = AppGroup("db", help="Create, upgrade or downgrade the database schema.")
 
@@ -15,7 +27,7 @@ db_group = AppGroup("db", help="Create, upgrade or downgrade the database schema
 @click.argument("revision", default="head")
 def upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: the latest)."""
-    schema.upgrade(db.engine, revision)
+    schema.upgrade(db.engine, revision, master_key=_sealing_root())
     click.echo(f"database at revision {schema.current_revision(db.engine)}")
 
 
@@ -23,7 +35,7 @@ def upgrade(revision: str) -> None:
 @click.argument("revision")
 def downgrade(revision: str) -> None:
     """Revert migrations down to REVISION ('base' removes every table)."""
-    schema.downgrade(db.engine, revision)
+    schema.downgrade(db.engine, revision, master_key=_sealing_root())
     click.echo(f"database at revision {schema.current_revision(db.engine)}")
 
 

@@ -1,13 +1,20 @@
 """``flask --app wsgi worker``: the job-queue worker for large briefings, bulk referral
-uploads and platforms' webhook deliveries (needs REDIS_URL)."""
+uploads and platforms' webhook deliveries (needs REDIS_URL), and the hourly checkpoint of the
+audit chain."""
 
 from __future__ import annotations
 
+import logging
+import threading
+
 import click
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from rq import SimpleWorker
 
+from portal.extensions import db
 from portal.services.briefings import job_queue
+from portal.services.operations import anchors
 from portal.services.referrals import bulk, webhook_jobs
 
 
@@ -17,11 +24,33 @@ from portal.services.referrals import bulk, webhook_jobs
 def worker(burst: bool) -> None:
     """Run queued briefings, bulk referral uploads and webhook deliveries in this process, with
     the portal's configuration. Without --burst it also runs the scheduler that brings back
-    webhook deliveries whose retry time has come."""
+    webhook deliveries whose retry time has come, and signs a checkpoint of the audit chain
+    whenever none was signed within CHECKPOINT_INTERVAL."""
     if not job_queue.queue_enabled():
         raise click.ClickException("REDIS_URL is not set: briefings render in the request.")
     queue = job_queue.queue()
     # SimpleWorker runs each job in this process (which already holds the app context);
     # WeasyPrint itself runs in the renderer's limited child process.
     queues = [queue, bulk.queue(), webhook_jobs.queue()]
-    SimpleWorker(queues, connection=queue.connection).work(burst=burst, with_scheduler=not burst)
+    stop = threading.Event()
+    if not burst:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        threading.Thread(target=_checkpoints, args=(app, stop), daemon=True).start()
+    try:
+        SimpleWorker(queues, connection=queue.connection).work(
+            burst=burst, with_scheduler=not burst
+        )
+    finally:
+        stop.set()
+
+
+def _checkpoints(app: Flask, stop: threading.Event, every_s: float = 60.0) -> None:
+    """Sign a checkpoint of the audit chain whenever the newest is older than the interval."""
+    while not stop.wait(every_s):
+        with app.app_context():
+            try:
+                anchors.anchor_if_due()
+            except Exception:  # the next minute tries again; the worker's jobs go on
+                logging.getLogger(__name__).exception("signing an audit checkpoint failed")
+            finally:
+                db.session.remove()

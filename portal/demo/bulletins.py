@@ -48,7 +48,6 @@ from portal.services.bulletins import content as bulletin_content
 from portal.services.bulletins.content import BulletinContent
 from portal.services.bulletins.entities import content_keys
 from portal.services.bulletins.store import add_keys
-from portal.services.errors import NotFound
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import Actor, Reader
 
@@ -130,10 +129,7 @@ class _Desk:
             desk.private[code] = org_keys.private_bundle(code)
             desk.public[code] = directory.latest(code)
             for role in (Role.LIAISON, Role.ANALYST):
-                user = session.scalar(select(User).where(User.email == demo.demo_email(role, code)))
-                if user is None:
-                    raise NotFound(f"No demo {role.value} for {code}: seed the demo users first.")
-                desk.readers[code, role] = Reader.of(user)
+                desk.readers[code, role] = demo.demo_reader(role, code)
         return desk
 
     def reader(self, code: str, role: Role) -> Reader:

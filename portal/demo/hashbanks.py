@@ -23,10 +23,10 @@ import pdqhash
 from PIL import Image
 from sqlalchemy import select
 
-from portal.demo.seeding import demo_email
+from portal.demo.seeding import demo_reader
 from portal.demo.world import G7
 from portal.extensions import db
-from portal.models import HashBank, ReferralItem, Role, User
+from portal.models import HashBank, ReferralItem, Role
 from portal.services.hashbanks import banks
 from portal.services.hashbanks.banks import EntryDraft
 from portal.services.principals import CLI, Actor, Reader
@@ -100,12 +100,7 @@ def sample_image(bank: int = 0, number: int = 7) -> bytes:
 
 
 def _reader(code: str) -> tuple[Reader, Actor]:
-    role = Role.PLATFORM_LIAISON if code in PLATFORMS else Role.LIAISON
-    email = demo_email(role, code)
-    user = db.session().scalar(select(User).where(User.email == email))
-    if user is None:
-        raise LookupError(f"demo user {email} is missing: seed users first")
-    reader = Reader.of(user)
+    reader = demo_reader(Role.PLATFORM_LIAISON if code in PLATFORMS else Role.LIAISON, code)
     return reader, Actor(reader.user_id, reader.email, reader.org_id)
 
 

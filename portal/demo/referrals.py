@@ -24,10 +24,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from portal.demo.plan import SEED
-from portal.demo.seeding import demo_email
+from portal.demo.seeding import demo_reader
 from portal.demo.world import G7, Account, Network, build_world
 from portal.extensions import db
-from portal.models import Referral, ReferralItem, Role, User, utcnow
+from portal.models import Referral, ReferralItem, Role, utcnow
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import CLI, Actor, Reader
 from portal.services.referrals import authorities, bulk, intake, queue, referrer
@@ -176,16 +176,10 @@ class _Desk:
     """The demo users who refer and decide, as the services' readers."""
 
     def __init__(self) -> None:
-        users = {u.email: u for u in db.session().scalars(select(User))}
         self.readers: dict[str, Reader] = {}
         for code in [*REFERRERS, *set(PLATFORM_OF.values()), "MICROSOFT"]:
             role = Role.PLATFORM_LIAISON if code in PLATFORMS else Role.LIAISON
-            user = users.get(demo_email(role, code))
-            if user is None:
-                raise LookupError(
-                    f"demo user {demo_email(role, code)} is missing: seed users first"
-                )
-            self.readers[code] = Reader.of(user)
+            self.readers[code] = demo_reader(role, code)
 
     def of(self, code: str) -> tuple[Reader, Actor]:
         reader = self.readers[code]

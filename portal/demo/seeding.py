@@ -14,7 +14,8 @@ from portal.extensions import db
 from portal.models import Organisation, OrgKind, Role, User
 from portal.services.accounts import directory as accounts
 from portal.services.accounts import passwords
-from portal.services.principals import CLI
+from portal.services.errors import NotFound
+from portal.services.principals import CLI, Reader
 
 DEMO_PASSWORD = "Ischia demo passphrase 2026"  # noqa: S105  (demo data, refused in production)
 DEMO_DOMAIN = "demo"
@@ -53,6 +54,18 @@ class DemoLogin:
 
 def demo_email(role: Role, org_code: str) -> str:
     return f"{role.value.replace('_', '-')}@{org_code.lower()}.{DEMO_DOMAIN}"
+
+
+def demo_reader(role: Role, org_code: str) -> Reader:
+    """The demo user of ``role`` in ``org_code``, as the services' reader.
+
+    Raises NotFound, naming the user, when the demo users have not been seeded.
+    """
+    email = demo_email(role, org_code)
+    user = db.session().scalar(select(User).where(User.email == email))
+    if user is None:
+        raise NotFound(f"No demo user {email}: seed the demo users first.")
+    return Reader.of(user)
 
 
 def demo_logins() -> list[DemoLogin]:

@@ -1,15 +1,17 @@
 """Saved investigations (a named set of graph nodes with notes) and "same person" decisions,
 both kept per organisation.
 
-Nodes are stored as the graph's node ids (canonical identifier keys, or a person's mention
-id), which only ever come from the organisation's own graph.
+An investigation's name, notes and nodes (the graph's node ids: canonical identifier keys such
+as ``account:telegram:...``, or a person's mention ids) are sealed together under a key derived
+from the master key, bound to the organisation; the name is also kept as a keyed blind-index
+token, so that names stay unique per organisation without being stored in clear.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, UTCDateTime, utcnow
@@ -17,13 +19,13 @@ from portal.models.base import Base, UTCDateTime, utcnow
 
 class Investigation(Base):
     __tablename__ = "investigations"
-    __table_args__ = (UniqueConstraint("org_id", "name"),)
+    __table_args__ = (UniqueConstraint("org_id", "name_token"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
-    name: Mapped[str] = mapped_column(String(120))
-    notes: Mapped[str] = mapped_column(Text, default="")
-    nodes: Mapped[list[str]] = mapped_column(JSON)
+    name_token: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # {"name", "notes", "nodes"} as JSON, sealed (portal.services.analysis.investigations).
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

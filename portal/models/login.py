@@ -33,11 +33,21 @@ class LoginSession(Base):
 
 
 class LoginFailure(Base):
-    """One failed password or second-factor attempt, counted for the per-account limit."""
+    """One failed password or second-factor attempt, counted by the sign-in throttle.
+
+    Counted per e-mail address as typed (normalised), existing or not, so that an unknown
+    address is throttled exactly as an account is: ``subject`` is the address's keyed
+    blind-index token, never the address. ``user_id`` is set when an active account matched.
+    """
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_user_at", "user_id", "at"),)
+    __table_args__ = (
+        Index("ix_login_failures_subject_at", "subject", "at"),
+        Index("ix_login_failures_subject_ip_at", "subject", "ip", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    subject: Mapped[bytes] = mapped_column(LargeBinary(32))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from portal import token_auth
 from portal.access import api_token
 from portal.extensions import csrf
+from portal.json_input import json_object
 from portal.rate_limits import limit_blueprint
 from portal.services.errors import InvalidInput, ServiceError
 from portal.services.stix import taxii
@@ -179,7 +180,7 @@ def add_objects(collection_id: str) -> tuple[Response, int] | Response:
     """Post an envelope to one's own collection: it becomes a sealed bulletin."""
     reader = token_auth.reader()
     found = taxii.collection(reader, collection_id)
-    envelope = request.get_json(silent=True, force=True)
+    envelope = json_object(force=True)
     status = taxii.post_objects(
         reader, token_auth.actor(), found, envelope, can_write=token_auth.can_write()
     )

@@ -187,3 +187,37 @@ def desk_world(worlds: Worlds) -> World[dict[str, int]]:
     from tests.portal.bulletins.conftest import Desk
 
     return worlds.build("desk", lambda app: Desk(app, People(app)).setup().users)
+
+
+def seed_demo(app: Flask, bulletins: int = 0, referrals: int = 0, hashes: int = 0) -> str:
+    """``flask seed-demo`` with explicit counts (its defaults seed thousands of PDQ hashes)."""
+    result = app.test_cli_runner().invoke(
+        args=[
+            "seed-demo",
+            *("--bulletins", str(bulletins)),
+            *("--referrals", str(referrals)),
+            *("--hashes", str(hashes)),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture(scope="session")
+def demo_people_world(worlds: Worlds) -> World[str]:
+    """``seed-demo``'s organisations, keys and users alone, built once per backend (their keys
+    and Argon2id hashes are most of a seeding's cost); its value is the command's output."""
+    return worlds.build("demo-people", seed_demo)
+
+
+DEMO_BULLETINS = 30
+
+
+@pytest.fixture(scope="session")
+def demo_bulletins_world(worlds: Worlds, demo_people_world: World[str]) -> World[str]:
+    """``seed-demo --bulletins 30`` on the demo people, built once per backend."""
+    return worlds.build(
+        "demo-bulletins",
+        lambda app: seed_demo(app, bulletins=DEMO_BULLETINS),
+        on=demo_people_world,  # type: ignore[arg-type]
+    )

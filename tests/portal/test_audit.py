@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, select, update
@@ -161,8 +162,10 @@ def test_cli_verify_and_checkpoint(app, runner, tmp_path):
     point = runner.invoke(args=["audit", "checkpoint"])
     assert point.exit_code == 0
     saved = tmp_path / "checkpoint.json"
-    saved.write_text(point.output)
+    saved.write_text(point.stdout)
     assert runner.invoke(args=["audit", "verify", "--checkpoint", str(saved)]).exit_code == 0
+    for stored in Path(app.config["CHECKPOINT_DIR"]).iterdir():
+        stored.unlink()  # only the copy kept elsewhere is left
     with app.app_context(), db.write() as session:
         rewrite_tail(session, 2)
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0

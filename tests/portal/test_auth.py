@@ -13,9 +13,10 @@ from portal.models import AuditRecord, LoginSession, User, utcnow
 from portal.services.accounts import directory as accounts
 from portal.services.accounts import mfa
 from portal.services.principals import CLI
-from tests.portal.conftest import PASSWORD, csrf_token
+from tests.portal.conftest import PASSWORD, Auth, csrf_token
 
 EMAIL = "ana@fr.example.org"
+NOBODY = "bob@fr.example.org"  # no account; as long as EMAIL, so pages are as long too
 
 
 def audit_events(app) -> list[str]:
@@ -58,6 +59,53 @@ def test_eleventh_failed_login_is_refused_even_with_the_right_password(app, auth
     events = audit_events(app)
     assert events.count("login.failed") == 10
     assert "login.lockout" in events and "login.locked" in events
+
+
+def comparable(response, email: str) -> tuple[int, str, list[tuple[str, str]]]:
+    """What an attacker compares: status, page (but the address typed, which the form shows
+    again, and its CSRF token, which carries the second it was made) and headers (but the
+    cookie and date, which carry time and session)."""
+    import re
+
+    page = re.sub(r'"[A-Za-z0-9._-]{60,}"', '"token"', response.text.replace(email, "EMAIL"))
+    headers = sorted((k, v) for k, v in response.headers if k not in ("Set-Cookie", "Date"))
+    return response.status_code, page, headers
+
+
+def test_unknown_and_existing_addresses_are_throttled_alike(app, people):
+    """Attempt by attempt, 10 wrong passwords and then more: the same status, page and headers
+    for an account and for an address nobody has, up to the 429 and its Retry-After."""
+    people.user(EMAIL, "analyst")
+    answers = {}
+    for email in (EMAIL, NOBODY):
+        browser = app.test_client()
+        browser.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+        attacker = Auth(browser, people)
+        answers[email] = [
+            comparable(attacker.password_step(email, "wrong password, again"), email)
+            for _ in range(12)
+        ]
+    known, unknown = answers[EMAIL], answers[NOBODY]
+    assert [a[0] for a in known] == [200] * 10 + [429, 429]
+    assert known == unknown
+    assert ("Retry-After", "60") in known[10][2]
+    assert "Too many failed attempts" in known[10][1]
+
+
+def test_the_user_gets_in_from_elsewhere_while_an_attacker_is_throttled(app, people):
+    """The throttle holds the attacker's address, not the account: the right password from the
+    user's own address still signs in (no lockout to deny the user service)."""
+    people.user(EMAIL, "analyst")
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    attacker = Auth(browser, people)
+    for _ in range(15):
+        attacker.password_step(EMAIL, "wrong password, again")
+    assert attacker.password_step(EMAIL).status_code == 429  # even the right one, from there
+    user_browser = app.test_client()
+    user_browser.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    Auth(user_browser, people).login(EMAIL)
+    assert user_browser.get("/").status_code == 200
 
 
 def test_failures_older_than_the_window_no_longer_count(app, auth, people):

@@ -77,7 +77,7 @@ def test_the_app_creates_a_0600_master_key_file_on_first_run(database_url, tmp_p
         }
     )
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
-    first = app.extensions["ischia.master_key"]
+    [first] = app.extensions["ischia.master_keys"]
     again = create_app(
         {
             "SECRET_KEY": "s",
@@ -85,7 +85,7 @@ def test_the_app_creates_a_0600_master_key_file_on_first_run(database_url, tmp_p
             "MASTER_KEY_FILE": str(key_file),
         }
     )
-    assert again.extensions["ischia.master_key"] == first and len(first) == 32
+    assert again.extensions["ischia.master_keys"] == [first] and len(first) == 32
     for application in (app, again):
         application.extensions["ischia.engine"].dispose()
 
@@ -120,3 +120,36 @@ def test_trusted_proxies_come_from_the_environment_and_are_checked(tmp_path):
     for wrong in ("yes", "-1", "9"):
         with pytest.raises(ConfigError, match="ISCHIA_TRUSTED_PROXIES"):
             settings.from_environment({"ISCHIA_TRUSTED_PROXIES": wrong}, tmp_path)
+
+
+def test_the_sqlite_files_are_readable_by_the_portal_user_only(master_key, tmp_path):
+    """The database file, its write-ahead log and shared memory are 0600, like the key file;
+    a file left readable by others is tightened when the portal opens it."""
+    from portal import create_app, schema
+
+    database = tmp_path / "ischia.db"
+    app = create_app(
+        {
+            "SECRET_KEY": "s",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "MASTER_KEY": master_key,
+        }
+    )
+    engine = app.extensions["ischia.engine"]
+    schema.upgrade(engine)
+    with engine.connect() as connection:  # keeps the WAL and shared memory open
+        connection.exec_driver_sql("SELECT count(*) FROM organisations")
+        files = [database, tmp_path / "ischia.db-wal", tmp_path / "ischia.db-shm"]
+        assert all(f.exists() for f in files)
+        assert [stat.S_IMODE(f.stat().st_mode) for f in files] == [0o600] * 3
+    engine.dispose()
+    database.chmod(0o644)
+    again = create_app(
+        {
+            "SECRET_KEY": "s",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "MASTER_KEY": master_key,
+        }
+    )
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    again.extensions["ischia.engine"].dispose()

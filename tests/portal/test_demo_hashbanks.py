@@ -17,7 +17,8 @@ def reader_of(email: str) -> Reader:
     return Reader.of(accounts.user_by_email(email))
 
 
-def test_two_banks_and_a_sample_image_that_matches_near_not_equal(app, runner):
+def test_two_banks_and_a_sample_image_that_matches_near_not_equal(app, runner, demo_people_world):
+    demo_people_world.load(app)
     result = runner.invoke(
         args=["seed-demo", "--bulletins", "0", "--referrals", "20", "--hashes", "40"]
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.demo.referrals import COMPETENT_AUTHORITIES
@@ -26,13 +27,21 @@ def reader_of(email: str) -> Reader:
     return Reader.of(accounts.user_by_email(email))
 
 
+@pytest.fixture
+def people_seeded(app, demo_people_world):
+    """The demo's organisations and users, loaded: each test seeds its referrals on them."""
+    demo_people_world.load(app)
+
+
 def seeded(runner, count: int = COUNT) -> str:
-    result = runner.invoke(args=["seed-demo", "--bulletins", "0", "--referrals", str(count)])
+    result = runner.invoke(
+        args=["seed-demo", "--bulletins", "0", "--referrals", str(count), "--hashes", "0"]
+    )
     assert result.exit_code == 0, result.output
     return result.output
 
 
-def test_demo_referrals_are_signed_cased_and_on_the_ledger(app, runner):
+def test_demo_referrals_are_signed_cased_and_on_the_ledger(app, runner, people_seeded):
     output = seeded(runner)
     assert f"demo referrals: {COUNT} (" in output
     with app.app_context():
@@ -73,7 +82,7 @@ def test_demo_referrals_are_signed_cased_and_on_the_ledger(app, runner):
         assert {"received", "first_opened", "claimed", "decided"} <= events
 
 
-def test_two_fresh_orders_wait_one_overdue_one_within_its_hour(app, runner):
+def test_two_fresh_orders_wait_one_overdue_one_within_its_hour(app, runner, people_seeded):
     seeded(runner, 10)
     with app.app_context():
         now = datetime.now(UTC)
@@ -88,7 +97,7 @@ def test_two_fresh_orders_wait_one_overdue_one_within_its_hour(app, runner):
         assert late == [False, True]
 
 
-def test_seeding_twice_adds_no_referrals(app, runner):
+def test_seeding_twice_adds_no_referrals(app, runner, people_seeded):
     seeded(runner, 5)
     again = seeded(runner, 5)
     assert "demo referrals: some exist already, none added" in again

@@ -22,6 +22,7 @@ BLUEPRINTS = (
     "bulletins",
     "dashboard",
     "hashbanks",
+    "health",
     "referrals",
     "taxii",
 )
@@ -30,6 +31,7 @@ SERVICE_RANKS = {
     "errors": 0,
     "principals": 0,
     "spreadsheets": 0,
+    "json_text": 0,
     "audit": 1,
     "organisations": 2,
     "accounts": 3,
@@ -41,6 +43,7 @@ SERVICE_RANKS = {
     "analysis": 5,
     "briefings": 6,
     "transparency": 7,
+    "operations": 8,
 }
 
 # A briefing is a document, not a page: its layout fills the PDF's template with Jinja.

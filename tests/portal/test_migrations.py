@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from portal import schema
 from portal.database import make_engine
-from portal.models import Base, Organisation, OrgKind, PersonDecision, User
+from portal.models import Base, PersonDecision
 from tests.conftest import BACKENDS
 
 
@@ -55,6 +55,80 @@ def test_cli_db_commands(runner):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_saved_investigations_are_sealed_by_the_upgrade(new_database, backend, master_key):
+    """An investigation saved in clear before 0013 opens after it, through the service, and no
+    byte of its name, notes or nodes is left in the table; downgrading opens it back."""
+    import json
+
+    from sqlalchemy import text
+
+    from portal import create_app
+    from portal.models import OrgKind, Role
+    from portal.services.analysis import investigations
+    from portal.services.principals import Reader
+
+    url = new_database(backend)
+    engine = make_engine(url)
+    nodes = ["account:telegram:canary_handle", "phone:+33612345678"]
+    try:
+        schema.upgrade(engine, "0012_referral_queue_index")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO organisations (id, code, name, kind, created_at) "
+                    "VALUES (1, 'FR-MININT', 'Intérieur', 'member', CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, organisation_id, "
+                    "active, must_change_password, totp_confirmed, totp_last_step, demo, "
+                    "created_at) VALUES (1, 'a@fr.example', 'A', 'x', 1, true, false, false, "
+                    "0, false, CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO investigations (id, org_id, name, notes, nodes, created_by, "
+                    "created_at, updated_at) VALUES (1, 1, 'Op canary_name', 'canary_notes', "
+                    ":nodes, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"nodes": json.dumps(nodes)},
+            )
+        with pytest.raises(RuntimeError, match="db upgrade"):
+            schema.upgrade(engine)  # no key: refused, nothing half done
+        schema.upgrade(engine, master_key=master_key)
+        with engine.connect() as connection:
+            stored = b"".join(
+                bytes(value)
+                for value in connection.execute(
+                    text("SELECT name_token, sealed FROM investigations")
+                ).one()
+            )
+        assert b"canary" not in stored and b"+336" not in stored
+        app = create_app(
+            {"SECRET_KEY": "s", "SQLALCHEMY_DATABASE_URI": url, "MASTER_KEY": master_key}
+        )
+        with app.app_context():
+            reader = Reader(
+                1, "a@fr.example", 1, "FR-MININT", OrgKind.MEMBER, None, frozenset({Role.ANALYST})
+            )
+            saved = investigations.one(reader, 1)
+            assert (saved.name, saved.notes, saved.nodes) == (
+                "Op canary_name",
+                "canary_notes",
+                nodes,
+            )
+        app.extensions["ischia.engine"].dispose()
+        schema.downgrade(engine, "0012_referral_queue_index", master_key=master_key)
+        with engine.connect() as connection:
+            row = connection.execute(text("SELECT name, notes, nodes FROM investigations")).one()
+        assert row[0] == "Op canary_name" and row[1] == "canary_notes"
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_the_upgrade_keeps_the_earliest_of_duplicate_live_decisions(new_database, backend):
     """Before the unique index, two analysts could store two live decisions on one pair: the
     upgrade keeps the earliest and revokes the later ones at their own time, keeping them."""
@@ -62,16 +136,20 @@ def test_the_upgrade_keeps_the_earliest_of_duplicate_live_decisions(new_database
     times = [datetime(2026, 1, 2, hour, tzinfo=UTC) for hour in range(6)]
     decisions = PersonDecision.__table__
     try:
-        schema.upgrade(engine, "0012_referral_queue_index")
+        schema.upgrade(engine, "0014_login_throttle")
         with engine.begin() as connection:
             connection.execute(
-                insert(Organisation.__table__).values(
-                    id=1, code="FR-MININT", name="FR", kind=OrgKind.MEMBER
+                text(
+                    "INSERT INTO organisations (id, code, name, kind, created_at) "
+                    "VALUES (1, 'FR-MININT', 'FR', 'member', CURRENT_TIMESTAMP)"
                 )
             )
             connection.execute(
-                insert(User.__table__).values(
-                    id=1, email="a@fr.example", name="A", organisation_id=1, password_hash="x"
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, organisation_id, "
+                    "active, must_change_password, totp_confirmed, totp_last_step, demo, "
+                    "created_at) VALUES (1, 'a@fr.example', 'A', 'x', 1, true, false, false, "
+                    "0, false, CURRENT_TIMESTAMP)"
                 )
             )
             pair = {"org_id": 1, "first": "person:a:p1", "second": "person:b:p1", "note": ""}

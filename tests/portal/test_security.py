@@ -57,7 +57,17 @@ def test_a_view_without_a_rule_is_denied(app, client):
 
 def test_only_the_sign_in_pages_and_static_files_are_public(app):
     public = sorted(r.endpoint for r in routes(app) if rule_for(app, r.endpoint).public)
-    assert public == ["api.openapi", "auth.enrol", "auth.login", "auth.verify", "static"]
+    # The probes and /metrics are public to the access rules: /metrics checks its own token.
+    assert public == [
+        "api.openapi",
+        "auth.enrol",
+        "auth.login",
+        "auth.verify",
+        "health.healthz",
+        "health.metrics",
+        "health.readyz",
+        "static",
+    ]
 
 
 def test_api_routes_take_a_token_and_nothing_else(app, client):

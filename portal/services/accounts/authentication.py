@@ -1,15 +1,16 @@
-"""Logging in (password, then TOTP), the per-account failure limit, and server-side sessions."""
+"""Logging in (password, then TOTP), the sign-in throttle, and server-side sessions."""
 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, bindparam, func, select, update
+from sqlalchemy import CursorResult, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
@@ -26,56 +27,141 @@ from portal.models import (
 from portal.services import audit
 from portal.services.accounts import api_tokens, mfa, passwords
 from portal.services.errors import InvalidInput, LoginRefused, TooManyAttempts
+from portal.services.organisations import keys as org_keys
 from portal.services.principals import Actor
 
 LOGIN_REFUSED = "The e-mail address or password is incorrect."
 CODE_REFUSED = "The code is incorrect or was already used."
-LOCKED = "Too many failed attempts for this account. Try again in 15 minutes."
+LOCKED = "Too many failed attempts for this address from where you are. Wait {wait} and try again."
 # A session's last-seen time is written at most this often: the idle timeout is 15 minutes.
 LAST_SEEN_GRANULARITY = timedelta(seconds=60)
+
+
+class Throttled(TooManyAttempts):
+    """A 429 that says how many seconds to wait (the view sends them as Retry-After)."""
+
+    def __init__(self, wait: int) -> None:
+        shown = f"{wait} seconds" if wait < 120 else f"{math.ceil(wait / 60)} minutes"
+        super().__init__(LOCKED.format(wait=shown))
+        self.retry_after = wait
 
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _failures_in_window(session: Session, user: User) -> int:
-    since = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(LoginFailure)
-            .where(LoginFailure.user_id == user.id, LoginFailure.at >= since)
+def _subject(email: str) -> bytes:
+    """The throttle's key for an address as typed: a keyed token, never the address itself."""
+    return org_keys.blind_index().token("login:" + normalise_email(email))
+
+
+@dataclass(frozen=True)
+class _Failures:
+    from_address: int  # by this subject from this client address, in the window
+    last_from_address: datetime | None
+    everywhere: int  # by this subject from any address, in the account window
+
+
+def _failures(session: Session, subject: bytes, ip: str | None) -> _Failures:
+    now = utcnow()
+    since = now - current_app.config["LOGIN_FAILURE_WINDOW"]
+    pair = session.execute(
+        select(func.count(), func.max(LoginFailure.at)).where(
+            LoginFailure.subject == subject,
+            LoginFailure.ip.is_(None) if ip is None else LoginFailure.ip == ip,
+            LoginFailure.at >= since,
         )
-        or 0
+    ).one()
+    everywhere = session.scalar(
+        select(func.count()).where(
+            LoginFailure.subject == subject,
+            LoginFailure.at >= now - current_app.config["LOGIN_ACCOUNT_WINDOW"],
+        )
     )
+    return _Failures(pair[0] or 0, pair[1], everywhere or 0)
 
 
-def _is_locked(session: Session, user: User) -> bool:
+def _signed_in_from(session: Session, user: User | None, ip: str | None) -> bool:
+    if user is None or ip is None:
+        return False
+    found = session.scalar(
+        select(LoginSession.id).where(LoginSession.user_id == user.id, LoginSession.ip == ip)
+    )
+    return found is not None
+
+
+def wait_seconds(session: Session, subject: bytes, ip: str | None, user: User | None) -> int:
+    """How long this client address must wait before trying this e-mail address again (0: it
+    may try now). The same rules for an unknown address as for an account:
+
+    - from one client address, ``LOGIN_FAILURE_LIMIT`` failures in the window are free; then
+      each attempt waits ``LOGIN_FAILURE_FIRST_DELAY`` (a minute) after the last failure, then
+      twice that, and so on, at most the window (15 minutes);
+    - from every address together, ``LOGIN_ACCOUNT_CEILING`` failures in the account window
+      close the address to every client that has never signed in to the account (NIST SP
+      800-63B's limit of 100), so a guesser spread over many clients stops, while the user
+      signing in from where they did before still gets in.
+
+    Refused attempts are not counted, so an attacker cannot lengthen another client's wait.
+    """
+    found = _failures(session, subject, ip)
     limit: int = current_app.config["LOGIN_FAILURE_LIMIT"]
-    return _failures_in_window(session, user) >= limit
+    window: timedelta = current_app.config["LOGIN_FAILURE_WINDOW"]
+    if found.from_address >= limit and found.last_from_address is not None:
+        first: timedelta = current_app.config["LOGIN_FAILURE_FIRST_DELAY"]
+        doubled = first * 2 ** min(found.from_address - limit, 20)
+        delay = min(doubled, window)
+        left: float = (found.last_from_address + delay - utcnow()).total_seconds()
+        if left > 0:
+            return math.ceil(left)
+    ceiling: int = current_app.config["LOGIN_ACCOUNT_CEILING"]
+    if found.everywhere >= ceiling and not _signed_in_from(session, user, ip):
+        return int(window.total_seconds())
+    return 0
 
 
-def _count_failure(session: Session, user: User, event: str, ip: str | None) -> None:
-    session.add(LoginFailure(user_id=user.id, at=utcnow()))
+def _count_failure(
+    session: Session, subject: bytes, user: User | None, event: str, ip: str | None
+) -> None:
+    # The throttle looks back a day at most: older failures of this address go.
+    forgotten = utcnow() - current_app.config["LOGIN_ACCOUNT_WINDOW"]
+    session.execute(
+        delete(LoginFailure).where(LoginFailure.subject == subject, LoginFailure.at < forgotten)
+    )
+    session.add(LoginFailure(subject=subject, ip=ip, user_id=user.id if user else None))
     session.flush()
-    audit.record(session, event, Actor.of(user, ip), outcome="failure", subject_user=user)
-    if _failures_in_window(session, user) == current_app.config["LOGIN_FAILURE_LIMIT"]:
+    if user is not None:
+        audit.record(session, event, Actor.of(user, ip), outcome="failure", subject_user=user)
+    if (
+        user is not None
+        and _failures(session, subject, ip).from_address
+        == current_app.config["LOGIN_FAILURE_LIMIT"]
+    ):
         audit.record(session, "login.lockout", Actor.of(user, ip), subject_user=user)
 
 
 def check_password(email: str, password: str, ip: str | None) -> User:
-    """First factor. Unknown, disabled and wrong all get the same answer, in the same time."""
+    """First factor. Unknown, disabled and wrong all get the same answer, in the same time, and
+    are throttled alike (:func:`wait_seconds`): a 429 says how long to wait."""
     email = normalise_email(email)
+    subject = _subject(email)
     with db.write() as session:
         user = session.scalar(select(User).where(User.email == email))
-        if user is not None and user.active and _is_locked(session, user):
+        usable = user if user is not None and user.active else None
+        wait = wait_seconds(session, subject, ip, usable)
+        if wait:
             audit.record(
-                session, "login.locked", Actor.of(user, ip), outcome="failure", subject_user=user
+                session,
+                "login.locked",
+                Actor.of(usable, ip) if usable else Actor(ip=ip),
+                outcome="failure",
+                subject_user=usable,
+                actor_email=None if usable else email[:254],
             )
             refused: type[Exception] | None = TooManyAttempts
-        elif user is None or not user.active:
+        elif usable is None:
             passwords.spend_verification_time(password)
+            _count_failure(session, subject, None, "login.failed", ip)
             audit.record(
                 session,
                 "login.failed",
@@ -85,18 +171,18 @@ def check_password(email: str, password: str, ip: str | None) -> User:
                 details={"reason": "unknown or disabled account"},
             )
             refused = LoginRefused
-        elif not passwords.verify_password(user.password_hash, password):
-            _count_failure(session, user, "login.failed", ip)
+        elif not passwords.verify_password(usable.password_hash, password):
+            _count_failure(session, subject, usable, "login.failed", ip)
             refused = LoginRefused
         else:
-            if passwords.needs_rehash(user.password_hash):
-                user.password_hash = passwords.hash_password(password)
+            if passwords.needs_rehash(usable.password_hash):
+                usable.password_hash = passwords.hash_password(password)
             refused = None
     if refused is TooManyAttempts:
-        raise TooManyAttempts(LOCKED)
-    if refused is not None or user is None:
+        raise Throttled(wait)
+    if refused is not None or usable is None:
         raise LoginRefused(LOGIN_REFUSED)
-    return user
+    return usable
 
 
 def pending_user(user_id: int) -> User | None:
@@ -182,13 +268,15 @@ def check_second_factor(
         user = session.get(User, user_id)
         if user is None or not user.active:
             raise LoginRefused(LOGIN_REFUSED)
-        if _is_locked(session, user):
+        subject = _subject(user.email)
+        wait = wait_seconds(session, subject, ip, user)
+        if wait:
             audit.record(
                 session, "login.locked", Actor.of(user, ip), outcome="failure", subject_user=user
             )
             outcome: type[Exception] | None = TooManyAttempts
         elif not mfa.accept_code(user, code):
-            _count_failure(session, user, "login.mfa_failed", ip)
+            _count_failure(session, subject, user, "login.mfa_failed", ip)
             outcome = InvalidInput
         else:
             outcome = None
@@ -207,7 +295,7 @@ def check_second_factor(
             session.flush()
             live = LiveSession.of(record, user)
     if outcome is TooManyAttempts:
-        raise TooManyAttempts(LOCKED)
+        raise Throttled(wait)
     if outcome is InvalidInput:
         raise InvalidInput(CODE_REFUSED, field="code")
     return NewSession(token, user, live)

@@ -1,5 +1,9 @@
 """Saved investigations: a named set of nodes and notes, kept per organisation.
 
+Name, notes and nodes are sealed (AES-256-GCM under a key derived from the master key for this
+purpose, bound to the organisation's id); the name's keyed blind-index token, scoped to the
+organisation, keeps names unique. Nothing of an investigation is stored in clear.
+
 Only nodes of the organisation's own graph can be saved (a person as the ids of its mentions,
 so that merging or splitting persons later still finds it); reopening one shows what of it the
 organisation can read now (a node whose bulletins were retracted is simply gone).
@@ -7,6 +11,7 @@ organisation can read now (a node whose bulletins were retracted is simply gone)
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,11 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 import graph
+from crypto.secretbox import SecretBox
+from portal import vault
 from portal.extensions import db
 from portal.models import Investigation, utcnow
 from portal.services import audit
 from portal.services.analysis import org_graphs
 from portal.services.errors import Conflict, InvalidInput, NotFound
+from portal.services.organisations import keys as org_keys
 from portal.services.principals import Actor, Reader
 
 MAX_NAME = 120
@@ -35,8 +43,29 @@ class SavedInvestigation:
     updated_at: datetime
 
 
+PURPOSE = b"investigations"
+
+
+def _context(org_id: int) -> bytes:
+    return b"investigation:org:%d" % org_id
+
+
+def name_token(org_id: int, name: str) -> bytes:
+    return org_keys.blind_index().token(f"investigation:{org_id}:{name}")
+
+
+def seal(org_id: int, name: str, notes: str, nodes: list[str]) -> bytes:
+    plain = json.dumps({"name": name, "notes": notes, "nodes": nodes}).encode()
+    return SecretBox(vault.derivation_root(), PURPOSE).seal(plain, _context(org_id))
+
+
 def _saved(row: Investigation) -> SavedInvestigation:
-    return SavedInvestigation(row.id, row.name, row.notes, list(row.nodes), row.updated_at)
+    opened = json.loads(
+        SecretBox(vault.derivation_root(), PURPOSE).open(row.sealed, _context(row.org_id))
+    )
+    return SavedInvestigation(
+        row.id, opened["name"], opened["notes"], list(opened["nodes"]), row.updated_at
+    )
 
 
 def _check(reader: Reader, name: str, notes: str, nodes: list[str]) -> list[str]:
@@ -73,16 +102,18 @@ def save(
     name = name.strip()
     try:
         with db.write() as session:
+            token = name_token(reader.org_id, name)
             row = session.scalar(
                 select(Investigation).where(
-                    Investigation.org_id == reader.org_id, Investigation.name == name
+                    Investigation.org_id == reader.org_id, Investigation.name_token == token
                 )
             )
             if row is None:
-                row = Investigation(org_id=reader.org_id, name=name, created_by=reader.user_id)
+                row = Investigation(
+                    org_id=reader.org_id, name_token=token, created_by=reader.user_id
+                )
                 session.add(row)
-            row.notes = notes
-            row.nodes = kept
+            row.sealed = seal(reader.org_id, name, notes, kept)
             row.updated_at = utcnow()
             session.flush()
             audit.record(

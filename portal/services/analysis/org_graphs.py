@@ -358,3 +358,20 @@ def preload(reader: Reader, g: Any) -> None:
         entry.stamp = _stamp(reader)
         entry.links = referral_links.Links()
         referral_links.settled(entry.links)
+
+
+@dataclass(frozen=True)
+class CacheSize:
+    """One organisation's graph as cached in this process, for the metrics."""
+
+    org_id: int
+    nodes: int
+    edges: int
+
+
+def cache_sizes() -> list[CacheSize]:
+    """The graphs this process holds for the current database (no lock: two dict lengths)."""
+    url = str(db.engine.url)
+    with _CACHE_LOCK:
+        entries = [(key[1], entry.graph) for key, entry in _CACHE.items() if key[0] == url]
+    return [CacheSize(org_id, g.number_of_nodes(), g.number_of_edges()) for org_id, g in entries]

@@ -25,3 +25,8 @@ The steps of making a copy:
 The ``portal.briefings`` blueprint holds only the pages, their forms and the ``verify``
 command line.
 """
+
+from portal.models import Role
+
+# Who may ask for a briefing: the pages, the API, the queue's job and the menu all ask this.
+BRIEFING_ROLES = frozenset({Role.OFFICIAL, Role.ANALYST})

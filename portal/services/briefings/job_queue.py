@@ -20,8 +20,8 @@ from rq import Queue
 from crypto.secretbox import SecretBoxError
 from portal import vault
 from portal.extensions import db
-from portal.models import BriefingCopy, BriefingState, Role, User
-from portal.services.briefings import copies
+from portal.models import BriefingCopy, BriefingState, User
+from portal.services.briefings import BRIEFING_ROLES, copies
 from portal.services.briefings.making import make_briefing, prepared_for
 from portal.services.briefings.pdf_renderer import RenderFailed, shared_renderer
 from portal.services.briefings.selection import BriefingRequest, Source
@@ -29,7 +29,6 @@ from portal.services.errors import ServiceError
 from portal.services.principals import Actor, Reader
 
 QUEUE_NAME = "ischia-briefings"
-BRIEFING_ROLES = frozenset({Role.OFFICIAL, Role.ANALYST})
 
 
 def queue_enabled() -> bool:

@@ -142,10 +142,11 @@ def _check_listing(bulletin: Bulletin, opened: Opened) -> None:
 
 
 def _open_envelope(session: Session, org_code: str, bulletin: Bulletin, now: datetime) -> Opened:
+    # The key ring first: a key rotation destroys an old key only after every envelope has
+    # moved off it, so an envelope read after the ring always opens with one of its keys.
+    keyring = org_keys.keyring(org_code)
     envelope = envelope_of(session, bulletin)
-    opened = open_envelope(
-        envelope, recipient=org_keys.keyring(org_code), directory=org_keys.directory(), now=now
-    )
+    opened = open_envelope(envelope, recipient=keyring, directory=org_keys.directory(), now=now)
     _check_listing(bulletin, opened)
     return opened
 

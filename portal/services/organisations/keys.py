@@ -72,7 +72,8 @@ def _public_cache() -> dict[tuple[str, int], PublicBundle]:
 
 
 def keystore(session: Session | None = None) -> Keystore:
-    return Keystore(DatabaseBlobs(session or db.session()), vault.master_key())
+    current, *previous = vault.master_keys()
+    return Keystore(DatabaseBlobs(session or db.session()), current, previous_master_keys=previous)
 
 
 def ensure_keys(session: Session, org_code: str, *, now: datetime) -> PublicBundle:
@@ -92,7 +93,8 @@ def current_versions(org_codes: Iterable[str]) -> dict[str, int]:
     query = select(KeyBlob.name, KeyBlob.blob).where(KeyBlob.name.in_(names.values()))
     rows: dict[str, bytes] = {name: blob for name, blob in session.execute(query)}
     prefetched = {name: rows.get(name) for name in names.values()}
-    store = Keystore(DatabaseBlobs(session, prefetched), vault.master_key())
+    current, *previous = vault.master_keys()
+    store = Keystore(DatabaseBlobs(session, prefetched), current, previous_master_keys=previous)
     versions = {}
     for code in names:
         try:
@@ -154,7 +156,7 @@ def directory() -> PortalDirectory:
 
 
 def blind_index() -> BlindIndex:
-    return BlindIndex(derive_key(vault.master_key(), b"blind-index", 32))
+    return BlindIndex(derive_key(vault.derivation_root(), b"blind-index", 32))
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ from portal.models import (
     RowStatus,
     User,
 )
-from portal.services import audit, spreadsheets
+from portal.services import audit, json_text, spreadsheets
 from portal.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import Actor, Reader
@@ -341,13 +341,13 @@ def _unescape(value: str) -> str:
 
 def _stix_rows(data: bytes, defaults: Defaults) -> list[_Row]:
     try:
-        bundle = json.loads(_decode(data))
+        bundle = json_text.loads(_decode(data))
     except json.JSONDecodeError as error:
         raise InvalidInput(
             f"Not JSON: {error.msg} at line {error.lineno}, column {error.colno}.", field="file"
         ) from None
-    except RecursionError:
-        raise InvalidInput("The bundle is nested too deeply to read.", field="file") from None
+    except json_text.UnreadableJSON as error:
+        raise InvalidInput(str(error), field="file") from None
     if not isinstance(bundle, dict) or bundle.get("type") != "bundle":
         raise InvalidInput('Send a STIX 2.1 bundle (an object of "type": "bundle").', field="file")
     objects = bundle.get("objects")

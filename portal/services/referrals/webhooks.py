@@ -81,7 +81,7 @@ def signer() -> WebhookSigner:
     """The portal's webhook key pair (derived from the master key; cached per app)."""
     found = current_app.extensions.get(_SIGNER)
     if not isinstance(found, WebhookSigner):
-        found = current_app.extensions[_SIGNER] = WebhookSigner(vault.master_key())
+        found = current_app.extensions[_SIGNER] = WebhookSigner(vault.derivation_root())
     return found
 
 

@@ -8,13 +8,13 @@ object refuses the whole bundle with a 400 that names the object and the problem
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import stix2
 import stix2.exceptions
 
+from portal.services import json_text
 from portal.services.bulletins.content import MAX_ENTITIES, Platform, parse
 from portal.services.errors import InvalidInput
 from portal.services.stix import vocabulary as vocab
@@ -54,8 +54,8 @@ def load_bundle(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
         if len(raw) > MAX_BYTES:
             raise InvalidInput(f"A bundle of at most {MAX_BYTES // 2**20} MB.", field="bundle")
         try:
-            raw = json.loads(raw)
-        except (ValueError, RecursionError):
+            raw = json_text.loads(raw)
+        except ValueError:
             raise InvalidInput("The bundle is not JSON.", field="bundle") from None
     if not isinstance(raw, dict) or raw.get("type") != "bundle":
         raise InvalidInput('Send a STIX bundle: an object with "type": "bundle".', field="bundle")
@@ -80,6 +80,19 @@ def _checked(obj: dict[str, Any], index: int) -> None:
     except (stix2.exceptions.STIXError, ValueError, TypeError, KeyError) as error:
         message = str(error).splitlines()[0][:300]
         raise InvalidInput(f"{where}: {message}", field="bundle") from None
+
+
+def _ref(obj: dict[str, Any], name: str) -> str:
+    """``obj[name]`` when it is a text, else "": a list or object where STIX wants an id or a
+    vocabulary word matches nothing (rather than failing as a dictionary key)."""
+    value = obj.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _items(obj: dict[str, Any], name: str) -> list[Any]:
+    """``obj[name]`` when it is a list, else nothing."""
+    value = obj.get(name)
+    return value if isinstance(value, list) else []
 
 
 def _texts(value: Any, where: str) -> list[str]:
@@ -182,7 +195,8 @@ def draft_from_bundle(raw: bytes | str | dict[str, Any]) -> ImportedDraft:
         place
         for o in objects
         if o["type"] == "sighting" and "x_ischia_destination" in o
-        for place in o.get("where_sighted_refs", [])
+        for place in _items(o, "where_sighted_refs")
+        if isinstance(place, str)
     }
     for obj in objects:
         if obj["id"] in travel_places:
@@ -212,9 +226,9 @@ def draft_from_bundle(raw: bytes | str | dict[str, Any]) -> ImportedDraft:
         raise InvalidInput(f"The bundle names more than {MAX_ENTITIES} entities.", field="bundle")
     relations = []
     for obj in (o for o in objects if o["type"] == "relationship"):
-        kind = vocab.RELATION_OF.get(obj.get("relationship_type", ""))
-        source, target = refs.get(obj.get("source_ref", "")), refs.get(obj.get("target_ref", ""))
-        if kind is None and obj.get("relationship_type") == "uses":
+        kind = vocab.RELATION_OF.get(_ref(obj, "relationship_type"))
+        source, target = refs.get(_ref(obj, "source_ref")), refs.get(_ref(obj, "target_ref"))
+        if kind is None and _ref(obj, "relationship_type") == "uses":
             kind = "uses_account"
         if kind is None or source is None or target is None:
             ignored["relationship"] = ignored.get("relationship", 0) + 1
@@ -224,7 +238,7 @@ def draft_from_bundle(raw: bytes | str | dict[str, Any]) -> ImportedDraft:
             relation["on"] = str(obj["start_time"])[:10]
         relations.append(relation)
     for obj in (o for o in objects if o["type"] == "sighting"):
-        traveller = refs.get(obj.get("sighting_of_ref", ""))
+        traveller = refs.get(_ref(obj, "sighting_of_ref"))
         if traveller is None or "x_ischia_destination" not in obj:
             ignored["sighting"] = ignored.get("sighting", 0) + 1
             continue
@@ -264,9 +278,9 @@ def draft_from_bundle(raw: bytes | str | dict[str, Any]) -> ImportedDraft:
     found = {
         vocab.TLP_OF_ID[ref]
         for obj in objects
-        for ref in (obj.get("object_marking_refs") or [])
+        for ref in _items(obj, "object_marking_refs")
         if isinstance(ref, str) and ref in vocab.TLP_OF_ID
     }
     marking = max(found, key=vocab.TLP_ORDER.index) if found else None
-    labels = [label for label in (report.get("labels") or []) if isinstance(label, str)]
+    labels = [label for label in _items(report, "labels") if isinstance(label, str)]
     return ImportedDraft(document, marking, labels[0] if labels else None, ignored)

@@ -99,7 +99,8 @@ def test_the_limit_locks_the_account_even_for_the_right_password_and_code(app, p
         assert failures(ana) == 3
         with pytest.raises(TooManyAttempts) as refused:
             authentication.check_password(EMAIL, PASSWORD, IP)
-        assert refused.value.message == LOCKED and refused.value.status == 429
+        assert refused.value.message == LOCKED.format(wait="60 seconds")
+        assert refused.value.status == 429 and refused.value.retry_after == 60
         with pytest.raises(TooManyAttempts):
             authentication.check_second_factor(ana, people.next_code(ana), IP, None)
         locked = records("login.locked")
@@ -110,6 +111,53 @@ def test_the_limit_locks_the_account_even_for_the_right_password_and_code(app, p
         with db.write() as session:
             session.execute(update(LoginFailure).values(at=utcnow() - timedelta(minutes=16)))
         assert authentication.check_password(EMAIL, PASSWORD, IP).id == ana
+        # Those older than a day are deleted at the address's next failure.
+        with db.write() as session:
+            session.execute(update(LoginFailure).values(at=utcnow() - timedelta(hours=25)))
+        with pytest.raises(LoginRefused):
+            authentication.check_password(EMAIL, "wrong password, again", IP)
+        assert failures(ana) == 1
+
+
+def test_the_wait_doubles_with_each_failure_past_the_limit(app, ana):
+    """Past the limit, each failure from the same address doubles the wait (1, 2, 4 minutes...)
+    up to the window; an attempt refused while waiting is not counted."""
+    app.config["LOGIN_FAILURE_LIMIT"] = 2
+    with app.app_context():
+        waits = []
+        for _ in range(5):
+            try:
+                authentication.check_password(EMAIL, "wrong password, again", IP)
+            except TooManyAttempts as refused:
+                waits.append(refused.retry_after)
+                # Time passes: the failures were just long enough ago.
+                with db.write() as session:
+                    session.execute(
+                        update(LoginFailure).values(
+                            at=utcnow() - timedelta(seconds=refused.retry_after + 1)
+                        )
+                    )
+            except LoginRefused:
+                waits.append(0)
+        assert waits == [0, 0, 60, 0, 120]
+        assert failures(ana) == 3
+
+
+def test_many_failures_from_everywhere_close_the_address_to_new_clients_only(app, people, ana):
+    """The daily ceiling (NIST SP 800-63B: at most 100) counts failures from every address:
+    past it, a client that never signed in to the account waits, the user's own does not; an
+    unknown address is closed to everyone, as an account is to strangers."""
+    app.config["LOGIN_ACCOUNT_CEILING"] = 4
+    with app.app_context():
+        sign_in(people, ana, ip="198.51.100.7")
+        for number, email in enumerate([EMAIL] * 4 + ["nobody@fr.example.org"] * 4):
+            with pytest.raises(LoginRefused):
+                authentication.check_password(email, "wrong password", f"203.0.113.{number}")
+        for email in (EMAIL, "nobody@fr.example.org"):
+            with pytest.raises(TooManyAttempts) as refused:
+                authentication.check_password(email, PASSWORD, "203.0.113.99")
+            assert refused.value.retry_after == 15 * 60
+        assert authentication.check_password(EMAIL, PASSWORD, "198.51.100.7").id == ana
 
 
 def test_the_user_between_the_two_steps_must_still_be_active(app, ana):

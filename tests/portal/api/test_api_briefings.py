@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 
 from redis import Redis
+from sqlalchemy import func, select
 
+from portal.extensions import db
+from portal.models import BriefingCopy
 from portal.services.briefings.signing import verify_with_portal_keys
 from tests.portal.api.conftest import bearer
 
@@ -17,7 +20,7 @@ def test_a_small_briefing_comes_back_as_a_signed_pdf(app, client, desk, token):
     response = client.post(
         "/api/v1/briefings",
         json={"title": "API brief", "ids": [bid]},
-        headers=bearer(token("fr.analyst")),
+        headers=bearer(token("fr.analyst", write=True)),
     )
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     with app.app_context():
@@ -26,7 +29,7 @@ def test_a_small_briefing_comes_back_as_a_signed_pdf(app, client, desk, token):
 
 def test_briefing_requests_follow_the_web_rules(client, desk, token):
     hidden = desk.post(title="DE only", recipients=("DE-BMI",))
-    analyst = bearer(token("fr.analyst"))
+    analyst = bearer(token("fr.analyst", write=True))
     assert (
         client.post(
             "/api/v1/briefings", json={"title": "x", "ids": [hidden]}, headers=analyst
@@ -46,12 +49,26 @@ def test_briefing_requests_follow_the_web_rules(client, desk, token):
     )
 
 
+def test_a_read_only_token_may_not_make_a_briefing(app, client, desk, token):
+    """A briefing is a signed copy recorded in the database: making one is a write."""
+    bid = desk.post(title="Brief me")
+    refused = client.post(
+        "/api/v1/briefings",
+        json={"title": "API brief", "ids": [bid]},
+        headers=bearer(token("fr.analyst")),
+    )
+    assert refused.status_code == 403
+    assert "write scope" in refused.json["error"]["message"]
+    with app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(BriefingCopy)) == 0
+
+
 def test_a_large_briefing_is_queued_and_downloaded(app, client, desk, token):
     app.config.update(REDIS_URL=REDIS_URL, BRIEFING_QUEUE_ABOVE=0)
     Redis.from_url(REDIS_URL).flushdb()
     try:
         bid = desk.post(title="Queued through the API")
-        analyst = bearer(token("fr.analyst"))
+        analyst = bearer(token("fr.analyst", write=True))
         queued = client.post(
             "/api/v1/briefings", json={"title": "Q", "ids": [bid]}, headers=analyst
         )

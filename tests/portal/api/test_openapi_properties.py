@@ -13,9 +13,9 @@ from portal.services.principals import CLI
 from tests.portal.bulletins.conftest import Desk
 
 
-def test_the_api_never_fails_on_any_input(app, people):
+def test_the_api_never_fails_on_any_input(app, people, desk_world):
     app.config["API_RATE_LIMIT"] = "100000 per minute"  # hundreds of requests in seconds
-    desk = Desk(app, people).setup()
+    desk = Desk.loaded(app, people, desk_world)
     desk.post(title="Something to list")
     with app.app_context():
         user = db.session.get_one(User, desk.users["it.officer"])

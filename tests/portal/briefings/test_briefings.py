@@ -292,3 +292,14 @@ def test_manifest_lists_what_was_briefed(app, briefing):
     assert copy.bulletin_ids and sorted(copy.bulletin_ids) == sorted(ids)
     assert copy.content_sha256 in "".join(page_texts(path)).replace("\n", "").replace(" ", "")
     json.dumps(copy.bulletin_ids)  # stored as JSON on both databases
+
+
+def test_a_filter_value_not_on_offer_is_a_400_naming_it(desk, clients):
+    """An unknown box, category or marking in the compose page's address (as a hand-edited
+    link sends it) is the page again with the field's error, not a 500."""
+    analyst = clients["fr.analyst"]
+    for field in ("box", "category", "marking"):
+        response = analyst.get(f"/briefings/?{field}='")
+        assert response.status_code == 400, field
+        assert "Choose one of the values offered." in response.text
+    assert analyst.get("/briefings/?box=received&category=recruitment").status_code == 200

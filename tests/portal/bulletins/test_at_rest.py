@@ -152,3 +152,47 @@ def test_referral_evidence_is_absent_from_the_database_files(app, people):
     data = database_dump(app)
     assert url.encode() in data and target.id.encode() in data
     assert leaks(data, canary) == []
+
+
+def instance_and_logs(app, caplog_text: str) -> bytes:
+    """The other places a leak would land: the instance folder (keys, files the portal keeps
+    next to the database) and what the portal logged during the test."""
+    from portal import REPOSITORY
+
+    found = [caplog_text.encode()]
+    for folder in {Path(app.instance_path), REPOSITORY / "instance"}:
+        if folder.is_dir():
+            found += [f.read_bytes() for f in folder.rglob("*") if f.is_file()]
+    return b"".join(found)
+
+
+def test_a_saved_investigation_is_absent_from_the_database_files(app, desk, caplog):
+    """Saved through the workspace's route: its name, notes and nodes (identifier keys such as
+    ``account:telegram:...`` and ``phone:+44...``) are nowhere in clear, in the database, its
+    write-ahead log, the instance folder or the logs; the investigation reopens."""
+    import logging
+
+    from portal.services.analysis import org_graphs
+    from tests.portal.bulletins.sessions import Clients
+
+    caplog.set_level(logging.DEBUG)
+    canary = f"CANARY-{secrets.token_hex(8)}"
+    handle = canary.lower().replace("-", "_")
+    post_canary(desk, canary)
+    org_graphs.forget()
+    clients = Clients(app, desk.people)
+    analyst = clients["fr.analyst"]
+    nodes = [f"account:telegram:{handle}", "phone:+447700900123"]
+    saved = analyst.post(
+        "/analysis/investigations",
+        json={"name": f"Op {canary}", "notes": f"Notes on {canary}", "nodes": nodes},
+        headers={"X-CSRFToken": clients.token("fr.analyst")},
+    )
+    assert saved.status_code == 201, saved.text
+    opened = analyst.get(f"/analysis/investigations/{saved.json['id']}").json
+    assert opened["name"] == f"Op {canary}" and opened["notes"] == f"Notes on {canary}"
+    org_graphs.forget()
+    data = database_dump(app) + instance_and_logs(app, caplog.text)
+    assert leaks(data, canary) == []
+    assert leaks(data, handle) == []
+    assert leaks(data, "phone:+447700900123") == []

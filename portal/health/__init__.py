@@ -1,0 +1,1 @@
+"""Probes and metrics for the machines that run the portal: /healthz, /readyz, /metrics."""

@@ -1,0 +1,1 @@
+"""Running the portal: readiness, metrics, the audit trail's anchors, backups and key rotation."""

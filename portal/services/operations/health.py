@@ -1,0 +1,74 @@
+"""Readiness: can this process serve? The database answers, the master key opens what the
+database holds, Redis answers when it is configured; the link graphs live in this process.
+
+Each check says what it found in words an operator can act on, never a secret or a stack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from crypto import KeystoreError
+from portal.extensions import db
+from portal.models import KeyBlob
+from portal.services.organisations import keys as org_keys
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def _database() -> Check:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        return Check("database", False, f"does not answer: {type(exc).__name__}")
+    return Check("database", True, db.engine.dialect.name)
+
+
+def _master_key() -> Check:
+    """The key is loaded, and it opens an organisation's key blob (a wrong key would not)."""
+    try:
+        name = db.session.scalar(
+            select(KeyBlob.name).where(KeyBlob.name.like("orgs/%/current")).limit(1)
+        )
+        if name is None:
+            return Check("master_key", True, "loaded; no organisation keys yet")
+        org_keys.keystore().current_version(name.split("/")[1])
+    except KeystoreError:
+        return Check("master_key", False, "does not open the organisation keys in the database")
+    except SQLAlchemyError:
+        db.session.rollback()
+        return Check("master_key", False, "not checked: the database does not answer")
+    return Check("master_key", True, "opens the organisation keys")
+
+
+def _redis() -> Check | None:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    try:
+        Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping()
+    except RedisError as exc:
+        return Check("redis", False, f"does not answer: {type(exc).__name__}")
+    return Check("redis", True, "answers")
+
+
+def readiness() -> list[Check]:
+    """Every check, in a fixed order; the graph is in-process, so it is up when we are."""
+    checks = [_database(), _master_key()]
+    redis_check = _redis()
+    if redis_check is not None:
+        checks.append(redis_check)
+    checks.append(Check("graph", True, "in-process"))
+    return checks
