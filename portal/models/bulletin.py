@@ -42,6 +42,9 @@ class Bulletin(Base):
         # The inbox's filters build id sets from these without reading the (large) rows.
         Index("ix_bulletins_category", "category", "id"),
         Index("ix_bulletins_marking", "marking", "id"),
+        # One row per version of a series: two amendments of one version cannot both become
+        # version n + 1 (the second is refused; see services/bulletins/sealing.py).
+        Index("uq_bulletins_series_version", "series_id", "version", unique=True),
     )
 
     # The envelope id: 32 random hexadecimal digits, so ids cannot be guessed or enumerated.
@@ -58,7 +61,7 @@ class Bulletin(Base):
     # like the tombstone's other facts: the form says not to write intelligence in it).
     ended_reason: Mapped[str | None] = mapped_column(Text)
     # Amendments: each version is its own envelope; ``series_id`` is the first version's id.
-    series_id: Mapped[str] = mapped_column(String(32), index=True)
+    series_id: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer, default=1)
     supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("bulletins.id"), unique=True)
     # Sizes in clear are what listing needs; the contents are in the envelope.

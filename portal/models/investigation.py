@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, UTCDateTime, utcnow
@@ -38,6 +38,19 @@ class PersonDecision(Base):
     """
 
     __tablename__ = "person_decisions"
+    __table_args__ = (
+        # At most one live decision per pair of mentions in an organisation: two analysts
+        # deciding at the same moment leave one decision, the other is told which stands.
+        Index(
+            "uq_person_decisions_live_pair",
+            "org_id",
+            "first",
+            "second",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))

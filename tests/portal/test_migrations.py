@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 
 from portal import schema
 from portal.database import make_engine
-from portal.models import Base
+from portal.models import Base, PersonDecision
 from tests.conftest import BACKENDS
 
 
@@ -120,5 +124,56 @@ def test_saved_investigations_are_sealed_by_the_upgrade(new_database, backend, m
         with engine.connect() as connection:
             row = connection.execute(text("SELECT name, notes, nodes FROM investigations")).one()
         assert row[0] == "Op canary_name" and row[1] == "canary_notes"
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_upgrade_keeps_the_earliest_of_duplicate_live_decisions(new_database, backend):
+    """Before the unique index, two analysts could store two live decisions on one pair: the
+    upgrade keeps the earliest and revokes the later ones at their own time, keeping them."""
+    engine = make_engine(new_database(backend))
+    times = [datetime(2026, 1, 2, hour, tzinfo=UTC) for hour in range(6)]
+    decisions = PersonDecision.__table__
+    try:
+        schema.upgrade(engine, "0015_retraction_reason")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO organisations (id, code, name, kind, created_at) "
+                    "VALUES (1, 'FR-MININT', 'FR', 'member', CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, organisation_id, "
+                    "active, must_change_password, totp_confirmed, totp_last_step, demo, "
+                    "created_at) VALUES (1, 'a@fr.example', 'A', 'x', 1, true, false, false, "
+                    "0, false, CURRENT_TIMESTAMP)"
+                )
+            )
+            pair = {"org_id": 1, "first": "person:a:p1", "second": "person:b:p1", "note": ""}
+            rows = [
+                {"id": 1, "same": True, "decided_at": times[1]},  # stands
+                {"id": 2, "same": False, "decided_at": times[2]},  # a later duplicate
+                {"id": 3, "same": True, "decided_at": times[0], "revoked_at": times[1]},
+                {"id": 4, "same": True, "decided_at": times[3], "second": "person:c:p1"},
+                {"id": 5, "same": True, "decided_at": times[4]},  # another duplicate
+            ]
+            for row in rows:
+                connection.execute(insert(decisions).values({**pair, "decided_by": 1, **row}))
+        schema.upgrade(engine)
+        with engine.begin() as connection:
+            revoked = {
+                row.id: row.revoked_at
+                for row in connection.execute(select(decisions.c.id, decisions.c.revoked_at))
+            }
+            assert revoked == {1: None, 2: times[2], 3: times[1], 4: None, 5: times[4]}
+            assert (
+                connection.scalar(select(func.count()).where(decisions.c.revoked_by.is_not(None)))
+                == 0
+            )
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(insert(decisions).values({**pair, "decided_by": 1, "same": True}))
     finally:
         engine.dispose()

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 import graph
 from portal.extensions import db
@@ -81,29 +83,60 @@ def decide(
             raise InvalidInput("These are already one person.", field="second")
         low, high = _pair(g, a, b)
         ours, theirs = graph.person_mentions(g, a), graph.person_mentions(g, b)
-        decided = any(
-            len(pair) == 2 and not pair.isdisjoint(ours) and not pair.isdisjoint(theirs)
-            for pair in _current_pairs(g, _live(reader))
+        live = _live(reader)
+        standing = next(
+            (
+                decision
+                for decision, pair in zip(live, _current_pairs(g, live), strict=True)
+                if len(pair) == 2 and not pair.isdisjoint(ours) and not pair.isdisjoint(theirs)
+            ),
+            None,
         )
-    if decided:
-        raise Conflict("This pair was decided already: revoke that decision first.")
+    if standing is not None:
+        raise _already(standing)
+    try:
+        return _store(reader, actor, low, high, same=same, note=note.strip())
+    except IntegrityError:
+        # An analyst of the organisation decided on this pair at the same moment (the unique
+        # index on live decisions refused the second): theirs stands.
+        earlier = _live_decision(db.session(), reader, low, high)
+        if earlier is None:
+            raise
+        raise _already(earlier) from None
+
+
+def _live_decision(session: Session, reader: Reader, low: str, high: str) -> PersonDecision | None:
+    return session.scalar(
+        select(PersonDecision).where(
+            PersonDecision.org_id == reader.org_id,
+            PersonDecision.first == low,
+            PersonDecision.second == high,
+            PersonDecision.revoked_at.is_(None),
+        )
+    )
+
+
+def _already(decision: PersonDecision) -> Conflict:
+    """Which decision stands: who made it, when, and what it says."""
+    by = db.session().get(User, decision.decided_by)
+    says = "the same person" if decision.same else "different persons"
+    return Conflict(
+        f"{by.name if by else 'An analyst'} decided on {decision.decided_at:%Y-%m-%d at %H:%M} "
+        f"UTC that these are {says}: revoke that decision first to decide again."
+    )
+
+
+def _store(reader: Reader, actor: Actor, low: str, high: str, *, same: bool, note: str) -> int:
     with db.write() as session:
-        earlier = session.scalar(
-            select(PersonDecision).where(
-                PersonDecision.org_id == reader.org_id,
-                PersonDecision.first == low,
-                PersonDecision.second == high,
-                PersonDecision.revoked_at.is_(None),
-            )
-        )
+        earlier = _live_decision(session, reader, low, high)
         if earlier is not None:
-            raise Conflict("This pair was decided already: revoke that decision first.")
+            raise _already(earlier)
         decision = PersonDecision(
             org_id=reader.org_id,
             first=low,
             second=high,
             same=same,
-            note=note.strip(),
+            note=note,
             decided_by=reader.user_id,
             decided_at=utcnow(),
         )

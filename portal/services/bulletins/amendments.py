@@ -30,7 +30,7 @@ from portal.models import (
     Role,
 )
 from portal.services import audit
-from portal.services.bulletins import sealing
+from portal.services.bulletins import sealing, versions
 from portal.services.bulletins.access import is_originator, visible_bulletin
 from portal.services.bulletins.attachments import Upload
 from portal.services.bulletins.content import BulletinContent
@@ -58,13 +58,18 @@ class CurrentVersion:
 
 
 def amendable(reader: Reader, bulletin_id: str, session: Session | None = None) -> Bulletin:
-    """The bulletin if ``reader`` may amend it; NotFound unless it is theirs and current."""
+    """The bulletin if ``reader`` may amend it: NotFound unless it is theirs and readable,
+    :class:`~portal.services.bulletins.versions.Superseded` (a Conflict) if no longer current."""
     session = session or db.session()
     bulletin = visible_bulletin(reader, bulletin_id, session)
-    if not is_originator(reader, bulletin) or bulletin.state != BulletinState.ACTIVE.value:
+    amendable_states = (BulletinState.ACTIVE.value, BulletinState.SUPERSEDED.value)
+    if not is_originator(reader, bulletin) or bulletin.state not in amendable_states:
         raise NotFound()
     if not reader.has_role(Role.LIAISON):
         raise Forbidden("Only liaison officers amend bulletins.")
+    if bulletin.state == BulletinState.SUPERSEDED.value:
+        # Typically a colleague's amendment a moment ago: say which version to amend instead.
+        raise versions.superseded(session, bulletin)
     return bulletin
 
 

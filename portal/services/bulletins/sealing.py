@@ -40,7 +40,8 @@ from portal.services.bulletins.attachments import CheckedUpload, Upload
 from portal.services.bulletins.content import AttachmentInfo, BulletinContent, Category, Marking
 from portal.services.bulletins.entities import content_keys
 from portal.services.bulletins.store import add_keys, records_text, signature_text
-from portal.services.errors import Forbidden, InvalidInput, ServiceError
+from portal.services.bulletins.versions import superseded
+from portal.services.errors import Conflict, Forbidden, InvalidInput, ServiceError
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import Actor, Reader
 
@@ -297,8 +298,16 @@ def seal_and_store(
                     .with_for_update()
                     .execution_options(populate_existing=True)
                 )
-                if previous is None or previous.state != BulletinState.ACTIVE.value:
+                if previous is None:
                     raise InvalidInput("Only the current version of a bulletin can be amended.")
+                if previous.state == BulletinState.SUPERSEDED.value:
+                    # A colleague's amendment committed first: it stands, this one is refused.
+                    raise superseded(session, previous)
+                if previous.state != BulletinState.ACTIVE.value:
+                    raise Conflict(
+                        f"This bulletin was {previous.state} meanwhile: it can no longer be "
+                        "amended, and your changes were not saved."
+                    )
                 previous.state = BulletinState.SUPERSEDED.value
                 previous.ended_at = now
             session.add(bulletin)

@@ -291,7 +291,11 @@ def _pending_request(session: Session, reader: Reader, request_id: int) -> Acces
     if request is None:
         raise NotFound()
     if request.state != AccessRequestState.PENDING.value:
-        raise Conflict(f"This request was already {request.state}.")
+        # A colleague's answer (or a double submission) came first: name the answer that stands.
+        by = session.get(User, request.decided_by_id) if request.decided_by_id else None
+        who = f" by {by.email}" if by else ""
+        when = f" on {request.decided_at:%Y-%m-%d at %H:%M} UTC" if request.decided_at else ""
+        raise Conflict(f"This request was already {request.state}{who}{when}.")
     return request
 
 

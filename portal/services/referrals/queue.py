@@ -470,11 +470,13 @@ def _decide(
             if item.outcome_note == checked.reason:
                 return  # the same decision again: already on record
             raise Conflict(
-                "This decision is on record with another reason; reopen it to change it.",
+                f"This decision is on record{_decided_by(session, item)} with another reason; "
+                "reopen it to change it.",
                 field="reason",
             )
         raise Conflict(
-            f"This item was already decided ({item.outcome}); reopen it to decide again.",
+            f"This item was already decided ({item.outcome}{_decided_by(session, item)}); "
+            "reopen it to decide again.",
             field="outcome",
         )
     if checked.outcome is Outcome.MORE_INFORMATION:
@@ -496,6 +498,14 @@ def _decide(
     item.decided_at = now
     item.decided_by_id = reader.user_id
     append(session, item, Event.DECIDED, reader, actor, now, facts)
+
+
+def _decided_by(session: Session, item: ReferralItem) -> str:
+    """Who made the decision that stands, and when: for a colleague whose own was refused."""
+    user = session.get(User, item.decided_by_id) if item.decided_by_id else None
+    who = f" by {user.email}" if user else ""
+    when = f" on {item.decided_at:%Y-%m-%d at %H:%M} UTC" if item.decided_at else ""
+    return who + when
 
 
 MAX_BULK = MAX_PAGE

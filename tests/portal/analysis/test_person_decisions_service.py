@@ -6,13 +6,16 @@ Conflict for bad or repeated decisions, and nothing written on a refusal."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.models import PersonDecision
+from portal.models import PersonDecision, utcnow
+from portal.services import audit
 from portal.services.analysis import org_graphs, person_decisions
 from portal.services.errors import Conflict, InvalidInput, NotFound
-from tests.portal.service_checks import actor_of, only_record, unchanged
+from tests.portal.races import race, split
+from tests.portal.service_checks import actor_of, only_record, records, unchanged
 
 ARABIC = "أبو محمد الشامي"
 LATIN = "Abu Muhammad al-Shami"
@@ -91,8 +94,10 @@ def test_a_pair_is_decided_once_until_revoked(app, desk, pair):
     with app.app_context():
         decision_id = decide(desk, "fr.analyst", arabic, latin, same=False)
         for first, second, same in [(arabic, latin, True), (latin, arabic, False)]:
-            with unchanged(), pytest.raises(Conflict, match="revoke that decision first"):
+            with unchanged(), pytest.raises(Conflict, match="revoke that decision first") as no:
                 decide(desk, "fr.officer", first, second, same=same)
+            assert no.value.message.startswith("Analyst decided on ")  # the one that stands
+            assert "that these are different persons" in no.value.message
         fr = desk.reader("fr.analyst")
         person_decisions.revoke(fr, actor_of(fr), decision_id)
         row = db.session.get_one(PersonDecision, decision_id, populate_existing=True)
@@ -140,3 +145,48 @@ def test_another_organisations_decision_cannot_be_revoked(app, desk, pair):
             with unchanged(), pytest.raises(NotFound):
                 person_decisions.revoke(de, actor_of(de), missing)
         assert db.session.get_one(PersonDecision, decision_id).revoked_at is None
+
+
+@pytest.mark.parametrize("answers", [(True, True), (True, False)], ids=["same", "different"])
+def test_two_analysts_deciding_a_pair_at_once_leave_one_decision(app, desk, pair, answers):
+    arabic, latin = pair
+    who = ["fr.analyst", "fr.officer"]
+    outcomes = race(
+        app,
+        *[
+            lambda w=w, same=same: decide(desk, w, arabic, latin, same=same)
+            for w, same in zip(who, answers, strict=True)
+        ],
+    )
+    (decision_id,), (refused,) = split(outcomes)
+    assert type(refused) is Conflict
+    winner = outcomes.index(decision_id)
+    says = "the same person" if answers[winner] else "different persons"
+    name = "Analyst" if who[winner] == "fr.analyst" else "Officer"
+    assert refused.message.startswith(f"{name} decided on ")
+    assert f"that these are {says}: revoke that decision first" in refused.message
+    with app.app_context():
+        (row,) = db.session.scalars(select(PersonDecision)).all()
+        assert (row.id, row.same, row.decided_by) == (
+            decision_id,
+            answers[winner],
+            desk.users[who[winner]],
+        )
+        assert len(records("person.same", "person.different")) == 1
+        assert audit.verify_chain().problem is None
+
+
+def test_the_database_holds_one_live_decision_per_pair(app, desk, pair):
+    low, high = sorted(pair)
+    fr = desk.reader("fr.analyst")
+    row = {"org_id": fr.org_id, "first": low, "second": high, "same": True, "note": ""}
+    row |= {"decided_by": fr.user_id, "decided_at": utcnow()}
+    with app.app_context():
+        with db.write() as session:
+            session.execute(insert(PersonDecision), [row | {"revoked_at": utcnow()}])
+            session.execute(insert(PersonDecision), [row])  # a revoked one does not count
+        with unchanged(), pytest.raises(IntegrityError), db.write() as session:
+            session.execute(insert(PersonDecision), [row | {"same": False}])
+        de = desk.reader("de.analyst")  # another organisation decides on its own
+        with db.write() as session:
+            session.execute(insert(PersonDecision), [row | {"org_id": de.org_id}])

@@ -7,11 +7,14 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AccessRequest, AuditRecord, BulletinKey, BulletinRecipient
+from portal.services import audit
 from portal.services.bulletins import lifecycle, reading
 from portal.services.discovery import access_requests
 from portal.services.errors import Conflict, NotFound
 from portal.services.principals import Actor
 from tests.portal.conftest import csrf_token
+from tests.portal.races import race, split
+from tests.portal.service_checks import actor_of, only_record
 
 ACCOUNT = [{"ref": "a1", "type": "account", "platform": "telegram", "value": "@example_media"}]
 URL = "https://t.me/Example_Media"
@@ -233,3 +236,56 @@ def test_retracting_declines_pending_requests(app, desk, scene):
         lifecycle.retract(it, Actor(it.user_id), scene["hidden"], confirmed=True)
     (request,) = requests_of(app)
     assert request.state == "declined"
+
+
+def _pending(app, desk) -> int:
+    with app.app_context():
+        fr = desk.reader("fr.analyst")
+        access_requests.ask_about_query(fr, actor_of(fr), URL, None, "IT-MININT")
+    (request,) = requests_of(app)
+    return request.id
+
+
+def _answer(desk, who, answer, request_id):
+    reader = desk.reader(who)
+    return lambda: getattr(access_requests, answer)(reader, actor_of(reader), request_id)
+
+
+def test_an_answer_submitted_twice_at_once_is_recorded_once(app, desk, scene):
+    request_id = _pending(app, desk)
+    outcomes = race(app, *[_answer(desk, "it.officer", "approve", request_id)] * 2)
+    (done,), (refused,) = split(outcomes)
+    assert done.state == "approved" and type(refused) is Conflict
+    assert refused.message.startswith("This request was already approved by officer@it.example")
+    with app.app_context():
+        assert only_record("bulletin.access_approved").details["request"] == request_id
+        assert only_record("bulletin.released").details["bulletin"] == scene["hidden"]
+        assert audit.verify_chain().problem is None
+    assert can_read(app, desk, "fr.analyst", scene["hidden"])
+
+
+def test_two_officers_answering_differently_at_once_leave_one_answer(app, desk, people, scene):
+    request_id = _pending(app, desk)
+    desk.users["it.officer2"] = people.user("deputy@it.example", "liaison", org="IT-MININT")
+    outcomes = race(
+        app,
+        _answer(desk, "it.officer", "approve", request_id),
+        _answer(desk, "it.officer2", "decline", request_id),
+    )
+    (done,), (refused,) = split(outcomes)
+    assert type(refused) is Conflict
+    (request,) = requests_of(app)
+    assert request.state == done.state
+    decider = "officer@it.example" if done.state == "approved" else "deputy@it.example"
+    assert refused.message.startswith(f"This request was already {done.state} by {decider} on ")
+    with app.app_context():
+        events = list(
+            db.session.scalars(
+                select(AuditRecord.event).where(AuditRecord.event.like("bulletin.access_%ed"))
+            )
+        )
+        assert sorted(events) == sorted(
+            ["bulletin.access_requested", f"bulletin.access_{done.state}"]
+        )
+        assert audit.verify_chain().problem is None
+    assert can_read(app, desk, "fr.analyst", scene["hidden"]) is (done.state == "approved")

@@ -11,11 +11,13 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Acknowledgement, Bulletin, utcnow
+from portal.services import audit
 from portal.services.bulletins import acknowledgements, reading
 from portal.services.bulletins.acknowledgements import AlreadyAcknowledged, Receipt
 from portal.services.errors import Conflict, InvalidInput, NotFound
 from portal.services.principals import Actor
 from tests.portal.bulletins.sessions import retract
+from tests.portal.races import race, split
 from tests.portal.service_checks import actor_of, flip_content, only_record, records, unchanged
 
 
@@ -132,3 +134,22 @@ def test_activity_shows_names_to_the_originator_and_organisations_to_the_others(
         assert [(a.org, a.user) for a in other.acknowledgements] == [("FR-MININT", None)]
         assert other.receipts is None
         assert other.acknowledged_by_reader is None and other.may_acknowledge is True
+
+
+def test_acknowledgements_submitted_at_the_same_moment_leave_one(app, desk):
+    bulletin_id = desk.post()
+    # A double click of one analyst and a colleague of the same organisation, at once.
+    who = ["fr.analyst", "fr.analyst", "fr.officer"]
+    outcomes = race(app, *[lambda w=w: acknowledge(desk, w, bulletin_id) for w in who])
+    (receipt,), refused = split(outcomes)
+    assert receipt.org == "FR-MININT"
+    assert len(refused) == 2 and all(type(r) is AlreadyAcknowledged for r in refused)
+    winner = who[outcomes.index(receipt)]
+    with app.app_context():
+        (row,) = db.session.scalars(select(Acknowledgement)).all()
+        assert row.user_id == desk.users[winner]
+        name = "Analyst" if winner == "fr.analyst" else "Officer"
+        assert all("FR-MININT already acknowledged" in r.message for r in refused)
+        assert all(f"({name})" in r.message for r in refused)
+        assert only_record("bulletin.acknowledged").actor_user_id == desk.users[winner]
+        assert audit.verify_chain().problem is None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditRecord, Bulletin, BulletinState
@@ -50,8 +50,19 @@ def test_amend_makes_version_two_linked_to_version_one(app, client, auth, desk):
     assert [e.ref for e in new.content.entities] == ["p1", "a1", "t1"]
     assert [a.filename for a in new.content.attachments] == ["photo.png"]
     assert second.attachment_count == 1
-    # Version 1 is no longer amendable.
-    assert _amend_page(client, first).status_code == 404
+    # Version 1 is no longer amendable: the page says which version replaced it.
+    stale = _amend_page(client, first)
+    assert stale.status_code == 409 and "Version 2 of this bulletin was sealed by" in stale.text
+    # The same form submitted again (a double click): 409, and still one version 2.
+    again = post(client, data, url=f"/bulletins/{first}/amend")
+    assert again.status_code == 409 and "your changes were not saved" in again.text
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Bulletin).where(Bulletin.series_id == first)
+            )
+            == 2
+        )
 
 
 def test_amend_without_keeping_attachments(app, client, auth, desk):

@@ -8,17 +8,21 @@ from __future__ import annotations
 import io
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import AttachmentChunk, Bulletin, BulletinState
+from portal.services import audit
 from portal.services.bulletins import amendments, reading, sealing
 from portal.services.bulletins.attachments import Upload
+from portal.services.bulletins.versions import Superseded
 from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from portal.services.principals import Actor
 from tests.portal.bulletins.conftest import PNG, document
 from tests.portal.bulletins.sessions import amend as amend_through_sealing
 from tests.portal.bulletins.sessions import retract
+from tests.portal.races import race, split
 from tests.portal.service_checks import actor_of, flip_content, only_record, records, unchanged
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
@@ -128,10 +132,22 @@ def test_only_the_current_version_is_amended(app, desk):
     first = desk.post()
     second = amend_through_sealing(desk, first)
     with app.app_context():
-        with unchanged(), pytest.raises(NotFound):
-            amend(desk, "it.officer", first)  # superseded
-        with unchanged(), pytest.raises(NotFound):
+        # Superseded: the officer is told which version replaced it, and by whom.
+        with unchanged(), pytest.raises(Superseded) as refused:
+            amend(desk, "it.officer", first)
+        assert refused.value.status == 409 and refused.value.current_id == second
+        assert refused.value.message.startswith(
+            "Version 2 of this bulletin was sealed by Officer (officer@it.example) on "
+        )
+        assert "replacing version 1: your changes were not saved. Amend version 2" in (
+            refused.value.message
+        )
+        with unchanged(), pytest.raises(Superseded):
             amendments.current_version(desk.reader("it.officer"), first)
+        with unchanged(), pytest.raises(Forbidden):  # the officer's analyst: not told more
+            amendments.current_version(desk.reader("it.analyst"), first)
+        with unchanged(), pytest.raises(NotFound):  # a recipient: it does not exist
+            amendments.current_version(desk.reader("fr.officer"), first)
     retract(desk, second)
     with app.app_context(), unchanged(), pytest.raises(NotFound):
         amend(desk, "it.officer", second)
@@ -169,3 +185,47 @@ def test_an_altered_attachment_is_not_carried_into_the_next_version(app, desk):
             chunk.data = chunk.data[:-1] + bytes([chunk.data[-1] ^ 1])
         with unchanged(), pytest.raises(Conflict, match="cannot be amended"):
             amend(desk, "it.officer", bulletin_id, keep_attachments=True)
+
+
+def test_two_officers_amending_at_once_leave_one_version_two(app, desk, people):
+    first = desk.post(title="Original title")
+    desk.users["it.officer2"] = people.user("deputy@it.example", "liaison", org="IT-MININT")
+    officers = [desk.reader("it.officer"), desk.reader("it.officer2")]
+    titles = ["Amended by the officer", "Amended by the deputy"]
+    names = ["Officer (officer@it.example)", "Deputy (deputy@it.example)"]
+    outcomes = race(
+        app,
+        *[
+            lambda who=who, title=title: amendments.amend(
+                who, actor_of(who), first, draft(title=title)
+            )
+            for who, title in zip(officers, titles, strict=True)
+        ],
+    )
+    (new,), (refused,) = split(outcomes)
+    winner = outcomes.index(new)
+    assert isinstance(refused, Superseded) and refused.status == 409
+    assert refused.current_id == new.id
+    assert f"Version 2 of this bulletin was sealed by {names[winner]} " in refused.message
+    assert "your changes were not saved" in refused.message
+    with app.app_context():
+        series = db.session.scalars(
+            select(Bulletin).where(Bulletin.series_id == first).order_by(Bulletin.version)
+        ).all()
+        assert [(b.id, b.version, b.state) for b in series] == [
+            (first, 1, BulletinState.SUPERSEDED.value),
+            (new.id, 2, BulletinState.ACTIVE.value),
+        ]
+        assert only_record("bulletin.amended").actor_user_id == officers[winner].user_id
+        assert audit.verify_chain().problem is None
+        assert read(desk, "fr.analyst", new.id).content.title == titles[winner]
+
+
+def test_the_database_holds_one_row_per_version_of_a_series(app, desk):
+    first = desk.post()
+    with app.app_context():
+        original = db.session.get_one(Bulletin, first)
+        twin = {column.key: getattr(original, column.key) for column in Bulletin.__table__.c}
+        twin["id"] = "f" * 32
+        with unchanged(), pytest.raises(IntegrityError, match="series"), db.write() as session:
+            session.execute(insert(Bulletin), [twin])

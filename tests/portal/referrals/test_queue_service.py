@@ -11,9 +11,11 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import ReferralItem
+from portal.services import audit
 from portal.services.errors import Conflict, Forbidden, InvalidInput
 from portal.services.referrals import queue, referrer
 from portal.services.referrals.queue import Decision, QueueFilter
+from tests.portal.races import race, split
 from tests.portal.referrals.conftest import NOW, item
 from tests.portal.service_checks import actor_of, records, unchanged
 
@@ -335,3 +337,42 @@ def test_repeating_a_decision_with_another_reason_is_a_conflict(app, world):
             decide(world, "x", item_id, "force_majeure", reason="Fire.")
         assert refused.value.field == "reason"
         assert db.session.get_one(ReferralItem, item_id).outcome_note == "Flood."
+
+
+def test_the_same_decision_submitted_at_once_is_one_ledger_entry(app, world):
+    with app.app_context():
+        item_id = world.refer("de").items[0].id
+    at = NOW + timedelta(hours=1)
+    outcomes = race(
+        app, *[lambda w=w: decide(world, w, item_id, "removed", now=at) for w in ("x", "x", "x2")]
+    )
+    assert outcomes == [None, None, None]  # idempotent: no one is refused
+    with app.app_context():
+        assert events(world, "x", item_id) == ["received", "decided"]
+        (decided,) = records("referral.decided")
+        assert decided.details["outcome"] == "removed"
+        assert db.session.get_one(ReferralItem, item_id).outcome == "removed"
+        assert audit.verify_chain().problem is None
+
+
+def test_two_different_decisions_at_once_leave_one_and_name_it(app, world):
+    with app.app_context():
+        item_id = world.refer("de").items[0].id
+    at = NOW + timedelta(hours=1)
+    answers = [("x", "removed"), ("x2", "no_violation")]
+    outcomes = race(
+        app, *[lambda w=w, o=o: decide(world, w, item_id, o, now=at) for w, o in answers]
+    )
+    (_,), (refused,) = split(outcomes)
+    who, outcome = answers[outcomes.index(None)]
+    assert type(refused) is Conflict and refused.field == "outcome"
+    with app.app_context():
+        email = world.reader(who).email
+        assert refused.message.startswith(
+            f"This item was already decided ({outcome} by {email} on "
+        )
+        assert events(world, "x", item_id) == ["received", "decided"]
+        (decided,) = records("referral.decided")
+        assert decided.details["outcome"] == outcome
+        assert db.session.get_one(ReferralItem, item_id).decided_by_id == world.reader(who).user_id
+        assert audit.verify_chain().problem is None
