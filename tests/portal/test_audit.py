@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from crypto.chain import link
+from crypto.chain import CheckpointSigner, link
 from portal.extensions import db
 from portal.models import AuditHead, AuditRecord
 from portal.services import audit
+from portal.services.errors import InvalidInput
 from portal.services.principals import CLI, Actor
 
 
@@ -204,3 +206,14 @@ def test_a_failed_transaction_leaves_no_audit_record(app):
             raise RuntimeError("the change it recorded failed")
         assert db.session.scalar(select(func.count()).select_from(AuditRecord)) == 0
         assert db.session.get(AuditHead, 1).seq == 0
+
+
+def test_a_checkpoint_signed_by_another_key_is_refused(app):
+    append(app, 2)
+    with app.app_context():
+        head = audit.checkpoint()
+        # Validly signed, over the real head, but not by this portal's checkpoint keys.
+        stranger = CheckpointSigner(secrets.token_bytes(32)).sign(head.seq, head.head, head.at)
+        with pytest.raises(InvalidInput, match="other than the trusted"):
+            audit.check_against_checkpoint(stranger.to_json())
+        assert audit.check_against_checkpoint(head.to_json()) is None

@@ -468,6 +468,7 @@ def test_revoking_one_token_leaves_the_others_and_revoke_all_ends_every_live_one
             select(AuditRecord).where(AuditRecord.event == "api_token.revoked")
         ).all()
         assert [r.details for r in revoked] == [{"token": ids[0]}]
+        assert [r.subject_user_id for r in revoked] == [desk.users["fr.analyst"]]
         with pytest.raises(NotFound):
             api_tokens.revoke(fr_user, CLI, ids[2])  # the DE analyst's
     assert client.get("/api/v1/bulletins", headers=bearer(first)).status_code == 401
