@@ -136,14 +136,18 @@ def rewrite_tail(session, from_seq: int) -> None:
 def test_a_signed_checkpoint_detects_a_rewritten_tail(app):
     append(app, 6)
     with app.app_context():
-        point = audit.checkpoint().to_json()
+        signed = audit.checkpoint()
+        point = signed.to_json()
         assert audit.check_against_checkpoint(point) is None
     with app.app_context(), db.write() as session:
         rewrite_tail(session, 3)
     assert problem(app) is None  # the chain alone is consistent again
     with app.app_context():
         found = audit.check_against_checkpoint(point)
-    assert found is not None and "#6" in found and "rewritten" in found
+    assert found == (
+        f"entry #6 differs from the checkpoint of {signed.at}: "
+        "the log was rewritten from that point or earlier"
+    )
 
 
 def test_a_forged_checkpoint_is_refused(app):
@@ -214,6 +218,28 @@ def test_a_checkpoint_signed_by_another_key_is_refused(app):
         head = audit.checkpoint()
         # Validly signed, over the real head, but not by this portal's checkpoint keys.
         stranger = CheckpointSigner(secrets.token_bytes(32)).sign(head.seq, head.head, head.at)
-        with pytest.raises(InvalidInput, match="other than the trusted"):
+        with pytest.raises(InvalidInput, match="other than the trusted") as refused:
             audit.check_against_checkpoint(stranger.to_json())
+        assert refused.value.field == "checkpoint"
         assert audit.check_against_checkpoint(head.to_json()) is None
+
+
+def test_a_missing_head_is_reported_as_an_empty_deleted_chain(app):
+    append(app, 3)
+    with app.app_context(), db.write() as session:
+        session.execute(delete(AuditHead))
+    with app.app_context():
+        report = audit.verify_chain()
+    assert (report.count, report.head_seq) == (0, 0)
+    assert report.problem is not None and report.problem.kind == "deleted"
+    assert report.problem.message == "the chain head is gone"
+
+
+def test_records_are_checked_in_sequence_order_whatever_their_storage_order(app):
+    """An edited-then-restored record is stored last on PostgreSQL (a new row version at the
+    end of the table): the check must still read the records in their sequence order."""
+    append(app, 5)
+    for outcome in ("failure", "success"):
+        with app.app_context(), db.write() as session:
+            session.execute(update(AuditRecord).where(AuditRecord.seq == 2).values(outcome=outcome))
+    assert problem(app) is None
