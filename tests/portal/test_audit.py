@@ -8,7 +8,7 @@ import threading
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from crypto.chain import CheckpointSigner, link
+from crypto.chain import GENESIS_HASH, ChainBreak, CheckpointSigner, link
 from portal.extensions import db
 from portal.models import AuditHead, AuditRecord
 from portal.services import audit
@@ -230,9 +230,8 @@ def test_a_missing_head_is_reported_as_an_empty_deleted_chain(app):
         session.execute(delete(AuditHead))
     with app.app_context():
         report = audit.verify_chain()
-    assert (report.count, report.head_seq) == (0, 0)
-    assert report.problem is not None and report.problem.kind == "deleted"
-    assert report.problem.message == "the chain head is gone"
+    assert (report.count, report.head_seq, report.head_hash) == (0, 0, GENESIS_HASH)
+    assert report.problem == ChainBreak(0, "deleted", "the chain head is gone")
 
 
 def test_records_are_checked_in_sequence_order_whatever_their_storage_order(app):
