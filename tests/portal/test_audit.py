@@ -75,8 +75,27 @@ def test_deleting_the_last_record_is_caught_by_the_head(app):
     append(app, 6)
     with app.app_context(), db.write() as session:
         session.execute(delete(AuditRecord).where(AuditRecord.seq == 6))
-    found = problem(app)
-    assert (found.seq, found.kind) == (6, "deleted")
+    assert problem(app) == ChainBreak(6, "deleted", "entry #6 was deleted")
+
+
+def test_a_head_that_names_another_hash_is_caught(app):
+    append(app, 4)
+    with app.app_context(), db.write() as session:
+        session.execute(update(AuditHead).values(hash=bytes(32)))
+    assert problem(app) == ChainBreak(4, "edited", "the chain head does not match its last entry")
+
+
+def test_an_empty_chain_verifies_and_deleting_every_record_does_not(app):
+    with app.app_context(), db.write() as session:
+        session.execute(delete(AuditRecord))
+        session.execute(update(AuditHead).values(seq=0, hash=GENESIS_HASH))
+    with app.app_context():
+        report = audit.verify_chain()
+    assert (report.count, report.head_seq, report.problem) == (0, 0, None)
+    append(app, 2)
+    with app.app_context(), db.write() as session:
+        session.execute(delete(AuditRecord))
+    assert problem(app) == ChainBreak(1, "deleted", "entry #1 was deleted")
 
 
 def shift(session, from_seq: int, by: int) -> None:
