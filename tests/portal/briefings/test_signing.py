@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -82,8 +83,23 @@ def _with(pages: bytes, statement: dict[str, Any] | str) -> bytes:
     return signing._with_statement(pages, text)
 
 
-def _refused(data: bytes, keys: Directory, match: str) -> None:
-    with pytest.raises(NotVerified, match=match):
+# What the verification page and the command line tell the user, word for word.
+MESSAGES = {
+    "does not verify": "The briefing signature does not verify.",
+    "does not know": "The briefing is signed with a key this verifier does not know: "
+    "use the organisation's current public key directory.",
+    "malformed": "The briefing signature is malformed.",
+    "carries no Ischia briefing signature": "This PDF carries no Ischia briefing signature.",
+    "not a readable PDF": "This file is not a readable PDF.",
+    "names no valid length": "The briefing signature names no valid length.",
+    "altered": "The pages were altered after the portal signed them.",
+    "added to the file": "Something was added to the file after the portal signed it.",
+    "larger than any briefing": "This file is larger than any briefing the portal makes.",
+}
+
+
+def _refused(data: bytes, keys: Directory, problem: str) -> None:
+    with pytest.raises(NotVerified, match=f"^{re.escape(MESSAGES[problem])}$"):
         verify_pdf(data, keys)
 
 
@@ -189,6 +205,8 @@ def test_a_signed_statement_naming_no_valid_length_is_refused(pages, fr, keys, l
 
 
 def test_a_signed_digest_of_other_bytes_is_refused(pages, fr, keys):
+    claims = {**CLAIMS, "pdf_sha256": hashlib.sha256(pages).hexdigest(), "pdf_length": 1}
+    _refused(_with(pages, sign_statement(DOMAIN, claims, fr).to_json()), keys, "altered")
     claims = {**CLAIMS, "pdf_sha256": hashlib.sha256(b"other").hexdigest(), "pdf_length": 100}
     _refused(_with(pages, sign_statement(DOMAIN, claims, fr).to_json()), keys, "altered")
     claims["pdf_length"] = len(pages)
@@ -204,7 +222,7 @@ def test_anything_appended_after_signing_is_refused(signed, keys):
     _refused(out.getvalue(), keys, "added to the file")
 
 
-def test_the_signed_part_must_be_a_readable_pdf(fr, keys):
+def test_a_valid_signature_over_bytes_that_are_no_pdf_is_refused(fr, keys):
     garbage = b"%PDF-1.7\n" + b"x" * 300
     claims = {
         **CLAIMS,
@@ -215,8 +233,7 @@ def test_the_signed_part_must_be_a_readable_pdf(fr, keys):
     # A real PDF carrying the statement, with its first bytes replaced by the garbage.
     carrier = _with(_pdf(1), statement)
     forged = garbage + carrier[len(garbage) :]
-    with pytest.raises(NotVerified):
-        verify_pdf(forged, keys)
+    _refused(forged, keys, "not a readable PDF")
 
 
 def test_a_file_larger_than_any_briefing_is_refused_before_parsing(signed, keys, monkeypatch):
@@ -230,8 +247,26 @@ def test_a_key_directory_is_read_and_anything_else_is_refused(fr, de, signed):
     directory = key_directory(Directory([fr.public, de.public]).to_json().encode())
     assert verify_pdf(signed, directory).org == "FR"
     for bad in (b"", b"{}", b"[1]", fr.public.to_json().encode()):
-        with pytest.raises(NotAKeyDirectory):
+        with pytest.raises(NotAKeyDirectory, match=r"directory|JSON"):
             key_directory(bad)
+
+
+def test_a_pdf_without_any_metadata_is_refused(keys):
+    """A PDF with no document information dictionary at all (the portal always writes one)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 4\n0000000000 65535 f \n"
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    _refused(bytes(out), keys, "carries no Ischia briefing signature")
 
 
 def _b64(text: str) -> bytes:
