@@ -124,5 +124,6 @@ def test_the_signed_message_is_fixed_byte_for_byte():
 def test_a_statement_naming_another_keys_fingerprint_is_refused_as_such(fr, signed):
     de = PrivateBundle.generate("DE", now=NOW)
     renamed = _edited(signed, fingerprint=_b64(de.public.fingerprint))
-    with pytest.raises(BadSignature, match=r"^statement names a key fingerprint that is not the signer's$"):
+    refusal = r"^statement names a key fingerprint that is not the signer's$"
+    with pytest.raises(BadSignature, match=refusal):
         verify_statement(renamed, DOMAIN, fr.public)
