@@ -475,5 +475,7 @@ def test_revoking_one_token_leaves_the_others_and_revoke_all_ends_every_live_one
     assert client.get("/api/v1/bulletins", headers=bearer(second)).status_code == 200
     with app.app_context(), db.write() as session:
         assert api_tokens.revoke_all(session, desk.users["fr.analyst"]) == 1
+    with app.app_context(), db.write() as session:
+        assert api_tokens.revoke_all(session, desk.users["fr.analyst"]) == 0  # none left
     assert client.get("/api/v1/bulletins", headers=bearer(second)).status_code == 401
     assert client.get("/api/v1/bulletins", headers=bearer(other)).status_code == 200
