@@ -444,6 +444,12 @@ def test_a_use_is_recorded_on_the_token_and_its_scope_is_the_tokens(app, client,
         ).one()
         assert used.details == {"token": rows[0].id, "endpoint": "api.list_bulletins"}
         assert used.actor_user_id == used.subject_user_id == desk.users["it.officer"]
+        officer = db.session.get_one(User, desk.users["it.officer"])
+        assert (used.actor_email, used.actor_org_id, used.ip) == (
+            officer.email,
+            officer.organisation_id,
+            "127.0.0.1",
+        )
     draft = _draft()
     assert (
         client.post("/api/v1/bulletins", json=draft, headers=bearer(read_only)).status_code == 403
