@@ -8,8 +8,11 @@
    --requests pages, following ``next`` from random starting points (target p50 < 100 ms).
 4. GET /api/v1/bulletins/<id> with a token under gunicorn (2 workers) on 127.0.0.1, against a
    bare Flask hello served the same way in the same run (needs ``wrk``).
+5. Hostile bundles (a 200,000-character name, 40 levels of nesting, 10,001 objects): how long
+   the import takes to refuse each, against parsing the same bytes with ``json.loads`` (the
+   floor) in the same run. The test suite checks only that they are refused and store nothing.
 
-    .venv/bin/python bench/interop_bench.py [--runs 3] [--requests 50]
+    .venv/bin/python bench/interop_bench.py [--runs 3] [--requests 50] [--only hostile]
 
 Only local files are touched; nothing is fetched.
 """
@@ -38,6 +41,7 @@ from portal.extensions import db  # noqa: E402
 from portal.models import Role, User  # noqa: E402
 from portal.services.accounts import api_tokens  # noqa: E402
 from portal.services.bulletins.inbox import InboxQuery, matching_ids  # noqa: E402
+from portal.services.errors import InvalidInput  # noqa: E402
 from portal.services.principals import CLI, Reader  # noqa: E402
 from portal.services.stix import export, intake  # noqa: E402
 
@@ -135,6 +139,47 @@ def stix_figures(runs: int) -> None:
     )
 
 
+def _nested(levels: int) -> object:
+    value: object = "x"
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+HOSTILE = {
+    "a 200,000-character name": [
+        {"type": "threat-actor", "id": "threat-actor--bad", "name": "x" * 200_000}
+    ],
+    "40 levels of nesting": [{"type": "note", "id": "note--1", "x": _nested(40)}],
+    "10,001 objects": [{"type": "url", "spec_version": "2.1", "value": "https://a.example"}]
+    * 10_001,
+}
+
+
+def hostile_figures(runs: int) -> None:
+    """Refusal time of each hostile bundle, as a ratio to json.loads of the same bytes."""
+    for name, objects in HOSTILE.items():
+        raw = json.dumps({"type": "bundle", "objects": objects}).encode()
+        refusals, floors = [], []
+        for _ in range(max(runs, 5)):
+            started = time.perf_counter()
+            json.loads(raw)
+            floors.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            try:
+                intake.draft_from_bundle(raw)
+            except InvalidInput:
+                pass
+            else:
+                raise SystemExit(f"hostile bundle ({name}) was accepted")
+            refusals.append(time.perf_counter() - started)
+        refusal, floor = statistics.median(refusals), statistics.median(floors)
+        print(
+            f"hostile: {name} ({len(raw) / 2**10:,.0f} KiB) refused in {refusal * 1000:.2f} ms, "
+            f"json.loads floor {floor * 1000:.2f} ms, ratio {refusal / floor:.1f}"
+        )
+
+
 def taxii_figures(requests: int) -> None:
     url, _ = bulletin_bench.inbox_sqlite(100_000)
     bulletin_bench.migrated(url)  # a kept database made by an older revision gets the new indexes
@@ -175,7 +220,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--requests", type=int, default=50)
-    parser.add_argument("--only", choices=["stix", "taxii", "api"])
+    parser.add_argument("--only", choices=["stix", "taxii", "api", "hostile"])
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
     print(bulletin_bench.machine())
@@ -185,6 +230,8 @@ def main() -> None:
         taxii_figures(args.requests)
     if args.only in (None, "api"):
         api_throughput(args.runs, args.seconds)
+    if args.only in (None, "hostile"):
+        hostile_figures(args.runs)
 
 
 def api_throughput(rounds: int, seconds: int) -> None:

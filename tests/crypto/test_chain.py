@@ -11,6 +11,7 @@ import pytest
 
 from crypto.chain import (
     GENESIS_HASH,
+    ChainBreak,
     ChainEntry,
     Checkpoint,
     CheckpointError,
@@ -163,7 +164,7 @@ def test_a_rewritten_tail_is_caught_by_the_checkpoint(signer):
 )
 def test_a_tampered_checkpoint_does_not_verify(signer, change):
     checkpoint = signer.sign(8, chain(8)[-1].hash, "2026-11-29T09:30:00Z")
-    with pytest.raises(CheckpointError):
+    with pytest.raises(CheckpointError, match=r"^checkpoint signature does not verify$"):
         verify_checkpoint(replace(checkpoint, **change), signer.public_keys)
 
 
@@ -171,7 +172,9 @@ def test_a_checkpoint_signed_by_other_keys_is_refused(signer):
     other = CheckpointSigner(secrets.token_bytes(32))
     checkpoint = other.sign(1, chain(1)[0].hash, "2026-11-29T09:30:00Z")
     verify_checkpoint(checkpoint)  # consistent in itself...
-    with pytest.raises(CheckpointError, match="other than the trusted"):
+    with pytest.raises(
+        CheckpointError, match=r"^checkpoint is signed by keys other than the trusted ones$"
+    ):
         verify_checkpoint(checkpoint, signer.public_keys)  # ...but not ours
     mixed = replace(checkpoint, ed25519_public=signer.public_keys[0])
     with pytest.raises(CheckpointError):
@@ -216,3 +219,22 @@ def test_a_checkpoint_stored_by_an_operator_still_verifies():
     altered[100] ^= 1
     with pytest.raises(CheckpointError):
         verify_checkpoint(replace(stored, mldsa65_signature=bytes(altered)), signer.public_keys)
+
+
+def test_each_break_is_reported_in_words_an_operator_can_act_on():
+    one_gone = chain(10)
+    del one_gone[4]
+    assert find_break(one_gone) == ChainBreak(5, "deleted", "entry #5 was deleted")
+    three_gone = chain(10)
+    del three_gone[4:7]
+    assert find_break(three_gone) == ChainBreak(5, "deleted", "entry #5..#7 was deleted")
+    last_two_swapped_in = chain(10)
+    last_two_swapped_in[5] = replace(last_two_swapped_in[5], seq=5)
+    assert find_break(last_two_swapped_in) == ChainBreak(5, "inserted", "entry #5 appears twice")
+    edited = chain(10)
+    edited[2] = replace(edited[2], fields={"event": "nothing happened"})
+    assert find_break(edited) == ChainBreak(3, "edited", "entry #3 was edited")
+    entries = chain(10)
+    intruder = replace(forged(entries[2], {"event": "planted"}), seq=4)
+    planted = renumbered([*entries[:3], intruder, *entries[3:]])
+    assert find_break(planted) == ChainBreak(4, "inserted", "entry #4 was inserted into the chain")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from crypto import BadSignature, Directory, TamperedEnvelope, UnknownKeyVersion
+from crypto.canonical import b64encode as _b64
 from crypto.keys import PrivateBundle
 from crypto.statement import SignedStatement, sign_statement, verify_statement
 
@@ -100,3 +101,29 @@ def test_one_flipped_signature_byte_fails(fr, signed):
 def test_malformed_documents_are_refused(text):
     with pytest.raises(TamperedEnvelope):
         SignedStatement.from_json(text)
+
+
+def test_the_signed_message_is_fixed_byte_for_byte():
+    """A known answer: a statement signed today must verify in every later version, so the
+    signed encoding (prefix, field names, order) may never change, not even consistently."""
+    key = PrivateBundle.from_seed(bytes(32), "FR", 1, datetime(2026, 1, 1, tzinfo=UTC))
+    signed = sign_statement(DOMAIN, {"copy": "c1", "pages": 3}, key)
+    assert signed.signed_bytes() == (
+        b'ischia/statement/v1\x00{"claims":{"copy":"c1","pages":3},"signer":'
+        b'{"domain":"ischia/briefing/v1","fingerprint":'
+        b'"e731adc1db17f9e8f1de4577ab9d56d9986bc777f76f9e968b7024ddec765c2a",'
+        b'"key_version":1,"org":"FR"}}'
+    )
+    # Ed25519 is deterministic: the same key and message give this signature, always.
+    assert signed.ed25519.hex() == (
+        "85fe5d3adff1f6e0f2b8981fc4a849b58268b0033c5700e83829edc67ef41a17"
+        "ab2ccee6a2b3bbbf05684e4a2ebc26a438f342c64a927cf7190816d60e9cfb06"
+    )
+
+
+def test_a_statement_naming_another_keys_fingerprint_is_refused_as_such(fr, signed):
+    de = PrivateBundle.generate("DE", now=NOW)
+    renamed = _edited(signed, fingerprint=_b64(de.public.fingerprint))
+    refusal = r"^statement names a key fingerprint that is not the signer's$"
+    with pytest.raises(BadSignature, match=refusal):
+        verify_statement(renamed, DOMAIN, fr.public)

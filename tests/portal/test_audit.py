@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from crypto.chain import link
+from crypto.chain import GENESIS_HASH, ChainBreak, CheckpointSigner, link
 from portal.extensions import db
 from portal.models import AuditHead, AuditRecord
 from portal.services import audit
+from portal.services.errors import InvalidInput
 from portal.services.principals import CLI, Actor
 
 
@@ -74,8 +76,27 @@ def test_deleting_the_last_record_is_caught_by_the_head(app):
     append(app, 6)
     with app.app_context(), db.write() as session:
         session.execute(delete(AuditRecord).where(AuditRecord.seq == 6))
-    found = problem(app)
-    assert (found.seq, found.kind) == (6, "deleted")
+    assert problem(app) == ChainBreak(6, "deleted", "entry #6 was deleted")
+
+
+def test_a_head_that_names_another_hash_is_caught(app):
+    append(app, 4)
+    with app.app_context(), db.write() as session:
+        session.execute(update(AuditHead).values(hash=bytes(32)))
+    assert problem(app) == ChainBreak(4, "edited", "the chain head does not match its last entry")
+
+
+def test_an_empty_chain_verifies_and_deleting_every_record_does_not(app):
+    with app.app_context(), db.write() as session:
+        session.execute(delete(AuditRecord))
+        session.execute(update(AuditHead).values(seq=0, hash=GENESIS_HASH))
+    with app.app_context():
+        report = audit.verify_chain()
+    assert (report.count, report.head_seq, report.problem) == (0, 0, None)
+    append(app, 2)
+    with app.app_context(), db.write() as session:
+        session.execute(delete(AuditRecord))
+    assert problem(app) == ChainBreak(1, "deleted", "entry #1 was deleted")
 
 
 def shift(session, from_seq: int, by: int) -> None:
@@ -135,14 +156,18 @@ def rewrite_tail(session, from_seq: int) -> None:
 def test_a_signed_checkpoint_detects_a_rewritten_tail(app):
     append(app, 6)
     with app.app_context():
-        point = audit.checkpoint().to_json()
+        signed = audit.checkpoint()
+        point = signed.to_json()
         assert audit.check_against_checkpoint(point) is None
     with app.app_context(), db.write() as session:
         rewrite_tail(session, 3)
     assert problem(app) is None  # the chain alone is consistent again
     with app.app_context():
         found = audit.check_against_checkpoint(point)
-    assert found is not None and "#6" in found and "rewritten" in found
+    assert found == (
+        f"entry #6 differs from the checkpoint of {signed.at}: "
+        "the log was rewritten from that point or earlier"
+    )
 
 
 def test_a_forged_checkpoint_is_refused(app):
@@ -207,3 +232,35 @@ def test_a_failed_transaction_leaves_no_audit_record(app):
             raise RuntimeError("the change it recorded failed")
         assert db.session.scalar(select(func.count()).select_from(AuditRecord)) == 0
         assert db.session.get(AuditHead, 1).seq == 0
+
+
+def test_a_checkpoint_signed_by_another_key_is_refused(app):
+    append(app, 2)
+    with app.app_context():
+        head = audit.checkpoint()
+        # Validly signed, over the real head, but not by this portal's checkpoint keys.
+        stranger = CheckpointSigner(secrets.token_bytes(32)).sign(head.seq, head.head, head.at)
+        with pytest.raises(InvalidInput, match="other than the trusted") as refused:
+            audit.check_against_checkpoint(stranger.to_json())
+        assert refused.value.field == "checkpoint"
+        assert audit.check_against_checkpoint(head.to_json()) is None
+
+
+def test_a_missing_head_is_reported_as_an_empty_deleted_chain(app):
+    append(app, 3)
+    with app.app_context(), db.write() as session:
+        session.execute(delete(AuditHead))
+    with app.app_context():
+        report = audit.verify_chain()
+    assert (report.count, report.head_seq, report.head_hash) == (0, 0, GENESIS_HASH)
+    assert report.problem == ChainBreak(0, "deleted", "the chain head is gone")
+
+
+def test_records_are_checked_in_sequence_order_whatever_their_storage_order(app):
+    """An edited-then-restored record is stored last on PostgreSQL (a new row version at the
+    end of the table): the check must still read the records in their sequence order."""
+    append(app, 5)
+    for outcome in ("failure", "success"):
+        with app.app_context(), db.write() as session:
+            session.execute(update(AuditRecord).where(AuditRecord.seq == 2).values(outcome=outcome))
+    assert problem(app) is None

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from portal.access import rule_for
 from portal.extensions import db
 from portal.models import AuditRecord, LoginSession, Organisation, User
+from tests.portal.conftest import csrf_token
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 SAMPLE_ARGS = {
@@ -213,3 +214,27 @@ def test_session_cookies_follow_a_change_of_secret_key(app, client, auth, people
     app.config["SECRET_KEY_FALLBACKS"] = [old_key]
     client.set_cookie("ischia_session", cookie)
     assert client.get("/").status_code == 200  # until the old key is listed as a fallback
+
+
+def test_a_temporary_password_opens_only_the_password_change_sign_out_and_static(
+    app, client, auth, people
+):
+    people.user("temp@fr.example.org", "analyst", must_change_password=True)
+    auth.login("temp@fr.example.org")
+    for url in ("/", "/bulletins/", "/analysis/", "/account/tokens/", "/admin/users"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.location.endswith("/account/password"), url
+    page = client.get("/account/password")
+    assert page.status_code == 200
+    with client.get("/static/css/portal.css") as static:
+        assert static.status_code == 200
+    out = client.post("/logout", data={"csrf_token": csrf_token(page.text)})
+    assert out.status_code == 302 and "/account/password" not in out.location
+    assert "/login" in client.get("/").location  # signed out, not sent to change a password
+
+
+def test_a_signed_in_user_with_the_role_reaches_the_page(client, auth, people):
+    people.user("root@it.example.org", "sysadmin", org="IT-MININT")
+    auth.sign_in("root@it.example.org")
+    assert client.get("/admin/organisations").status_code == 200

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from portal.extensions import db
 from portal.models import ApiToken, AuditRecord, Bulletin, User, utcnow
+from portal.services.errors import NotFound
 from portal.services.principals import Actor
 from tests.portal.api.conftest import bearer
 from tests.portal.bulletins.conftest import document
@@ -355,3 +356,139 @@ def test_group_ids_out_of_range_are_400(client, desk, token):
         "/api/v1/bulletins", json=draft, headers=bearer(token("it.officer", write=True))
     )
     assert response.status_code == 400 and response.json["error"]["field"] == "groups"
+
+
+def _basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def test_how_a_token_may_and_may_not_be_presented(client, desk, token):
+    secret = token("fr.analyst")
+    accepted = [
+        {"Authorization": f"bearer {secret}"},
+        {"Authorization": f"BEARER {secret}"},
+        {"Authorization": f"Bearer {secret}  "},
+        {"Authorization": f"basic {base64.b64encode(f':{secret}'.encode()).decode()}"},
+        _basic("", secret),
+    ]
+    for headers in accepted:
+        assert client.get("/api/v1/bulletins", headers=headers).status_code == 200, headers
+    refused = [
+        {"Authorization": secret},  # no scheme
+        {"Authorization": f"Token {secret}"},
+        {"Authorization": "Bearer "},
+        {"Authorization": f"Bearer{secret}"},
+        _basic(secret, ""),  # the token as the user name is not a password
+        {"Authorization": "Basic " + base64.b64encode(secret.encode()).decode()},  # no colon
+        {"Authorization": "Basic " + base64.b64encode(b"x:\xff\xfe").decode()},  # not UTF-8
+        {"Authorization": f"Basic {secret}"},  # not base64
+        {"Authorization": f"Bearer {secret[:-1]}"},
+        {"Authorization": f"Bearer {secret}x"},
+        {"Authorization": f"Bearer {secret.removeprefix('isk_')}"},
+    ]
+    for headers in refused:
+        response = client.get("/api/v1/bulletins", headers=headers)
+        assert response.status_code == 401, headers
+        assert response.json == {
+            "error": {"code": 401, "message": "A valid API token is required.", "field": None}
+        }
+        assert response.headers["WWW-Authenticate"] == (
+            'Bearer realm="ischia", Basic realm="ischia"'
+        )
+
+
+def test_only_the_prefixed_form_of_a_stored_token_and_no_overlong_one_is_looked_up(
+    app, client, desk
+):
+    from portal.services.accounts import api_tokens
+
+    user_id = desk.users["fr.analyst"]
+    with app.app_context():
+        expires = utcnow() + timedelta(days=1)
+        for text in ("unprefixed-" + "a" * 40, "isk_" + "b" * 97, "isk_" + "c" * 96):
+            db.session.add(
+                ApiToken(
+                    user_id=user_id,
+                    name=text[:20],
+                    prefix=text[:10],
+                    token_hash=api_tokens._hash(text),
+                    can_write=False,
+                    created_at=utcnow(),
+                    expires_at=expires,
+                )
+            )
+        db.session.commit()
+    # Stored, but not in the form the portal issues (its prefix, at most 100 characters).
+    assert (
+        client.get("/api/v1/bulletins", headers=bearer("unprefixed-" + "a" * 40)).status_code == 401
+    )
+    assert client.get("/api/v1/bulletins", headers=bearer("isk_" + "b" * 97)).status_code == 401
+    assert client.get("/api/v1/bulletins", headers=bearer("isk_" + "c" * 96)).status_code == 200
+
+
+def test_a_user_who_must_change_their_password_has_no_working_token(app, client, desk, token):
+    secret = token("fr.analyst")
+    with app.app_context():
+        db.session.execute(
+            update(User)
+            .where(User.id == desk.users["fr.analyst"])
+            .values(must_change_password=True)
+        )
+        db.session.commit()
+    assert client.get("/api/v1/bulletins", headers=bearer(secret)).status_code == 401
+
+
+def test_a_use_is_recorded_on_the_token_and_its_scope_is_the_tokens(app, client, desk, token):
+    read_only, writer = token("it.officer"), token("it.officer", write=True)
+    with app.app_context():
+        assert all(r.last_used_at is None for r in db.session.scalars(select(ApiToken)))
+    assert client.get("/api/v1/bulletins", headers=bearer(read_only)).status_code == 200
+    with app.app_context():
+        rows = list(db.session.scalars(select(ApiToken).order_by(ApiToken.id)))
+        assert rows[0].last_used_at is not None and rows[1].last_used_at is None
+        used = db.session.scalars(
+            select(AuditRecord).where(AuditRecord.event == "api_token.used")
+        ).one()
+        assert used.details == {"token": rows[0].id, "endpoint": "api.list_bulletins"}
+        assert used.actor_user_id == used.subject_user_id == desk.users["it.officer"]
+        officer = db.session.get_one(User, desk.users["it.officer"])
+        assert (used.actor_email, used.actor_org_id, used.ip) == (
+            officer.email,
+            officer.organisation_id,
+            "127.0.0.1",
+        )
+    draft = _draft()
+    assert (
+        client.post("/api/v1/bulletins", json=draft, headers=bearer(read_only)).status_code == 403
+    )
+    assert client.post("/api/v1/bulletins", json=draft, headers=bearer(writer)).status_code == 201
+
+
+def test_revoking_one_token_leaves_the_others_and_revoke_all_ends_every_live_one(
+    app, client, desk, token
+):
+    from portal.services.accounts import api_tokens
+    from portal.services.principals import CLI
+
+    first, second = token("fr.analyst"), token("fr.analyst")
+    other = token("de.analyst")
+    with app.app_context():
+        ids = list(db.session.scalars(select(ApiToken.id).order_by(ApiToken.id)))
+        fr_user = db.session.get_one(User, desk.users["fr.analyst"])
+        api_tokens.revoke(fr_user, CLI, ids[0])
+        api_tokens.revoke(fr_user, CLI, ids[0])  # twice: recorded once
+        revoked = db.session.scalars(
+            select(AuditRecord).where(AuditRecord.event == "api_token.revoked")
+        ).all()
+        assert [r.details for r in revoked] == [{"token": ids[0]}]
+        assert [r.subject_user_id for r in revoked] == [desk.users["fr.analyst"]]
+        with pytest.raises(NotFound):
+            api_tokens.revoke(fr_user, CLI, ids[2])  # the DE analyst's
+    assert client.get("/api/v1/bulletins", headers=bearer(first)).status_code == 401
+    assert client.get("/api/v1/bulletins", headers=bearer(second)).status_code == 200
+    with app.app_context(), db.write() as session:
+        assert api_tokens.revoke_all(session, desk.users["fr.analyst"]) == 1
+    with app.app_context(), db.write() as session:
+        assert api_tokens.revoke_all(session, desk.users["fr.analyst"]) == 0  # none left
+    assert client.get("/api/v1/bulletins", headers=bearer(second)).status_code == 401
+    assert client.get("/api/v1/bulletins", headers=bearer(other)).status_code == 200

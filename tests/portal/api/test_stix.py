@@ -1,12 +1,11 @@
 """STIX 2.1 export and import through the API: valid bundles (OASIS validator), deterministic
-observable ids, the same entities after a round trip, and hostile bundles refused quickly
-with nothing stored."""
+observable ids, the same entities after a round trip, and hostile bundles refused with nothing
+stored (how fast: bench/interop_bench.py --only hostile)."""
 
 from __future__ import annotations
 
 import io
 import json
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -296,15 +295,11 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize(("bundle", "message"), HOSTILE)
-def test_hostile_bundles_are_refused_quickly_and_store_nothing(
-    app, client, desk, token, bundle, message
-):
+def test_hostile_bundles_are_refused_and_store_nothing(app, client, desk, token, bundle, message):
     headers = bearer(token("fr.officer", write=True))
     with app.app_context():
         before = db.session.scalar(select(func.count()).select_from(Bulletin))
-    started = time.perf_counter()
     response = client.post("/api/v1/stix/import", json=bundle, headers=headers)
-    assert time.perf_counter() - started < 10
     assert response.status_code == 400, response.json
     assert message in response.json["error"]["message"]
     with app.app_context():

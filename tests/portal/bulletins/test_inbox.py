@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from portal.extensions import db
+from portal.models import Base
 from portal.services.bulletins import inbox
 from portal.services.bulletins.inbox import InboxQuery
 from tests.portal.bulletins.sessions import Clients, amend, post_at, retract
@@ -241,16 +243,38 @@ def test_service_lists_nothing_for_a_platform(app, desk):
         assert page.rows == [] and page.total == 0
 
 
+def _rows_holding(needle: str) -> list[str]:
+    """Every table and column whose stored value contains ``needle`` (as text or bytes)."""
+    found = []
+    with db.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            for row in connection.execute(select(table)):
+                for column, value in row._mapping.items():
+                    raw = value if isinstance(value, bytes) else str(value).encode()
+                    if needle.encode() in raw:
+                        found.append(f"{table.name}.{column}")
+    return found
+
+
 def test_the_typed_identifier_is_not_stored(app, desk, clients):
-    desk.post()
-    clients["fr.analyst"].get("/bulletins/?entity=%2B33612345678")
+    desk.post()  # names the phone +33 6 12 34 56 78
+    number = "33612345678"
+    response = clients["fr.analyst"].get("/bulletins/?entity=%2B" + number)
+    # The filter was applied (the bulletin naming the number is found), and left no trace.
+    assert response.status_code == 200 and counts(response.text)[0] == 1
     with app.app_context():
+        assert _rows_holding(number) == []
+        assert _rows_holding("612345678") == []
+        # The scan itself finds what is stored in clear: the reader's e-mail, in the audit.
+        assert _rows_holding("analyst@fr.example")
         engine = db.engine
     if engine.dialect.name == "sqlite":
-        path = Path(engine.url.database)
-        for file in (path, path.with_name(path.name + "-wal")):
-            if file.exists():
-                assert b"33612345678" not in file.read_bytes()
+        # And in no page of the database file or its write-ahead log, live or freed.
+        path = Path(engine.url.database or "")
+        files = [f for f in (path, path.with_name(path.name + "-wal")) if f.exists()]
+        assert files
+        for file in files:
+            assert number.encode() not in file.read_bytes()
 
 
 def test_the_last_day_of_the_calendar_is_a_filter_not_an_error(clients):
