@@ -63,6 +63,7 @@ RelationType = Literal[
     "travelled_to",
     "financed",
     "same_as",
+    "related_to",
 ]
 """What a bulletin says about two of its entities (source → target)."""
 
@@ -195,7 +196,8 @@ class Relation:
     type : RelationType
         ``uses_account`` (person → account), ``member_of`` (person → group),
         ``recruited`` (recruiter → recruit), ``contacted``, ``travelled_to``
-        (person → location), ``financed`` (funder → beneficiary), ``same_as``.
+        (person → location), ``financed`` (funder → beneficiary), ``same_as``,
+        ``related_to`` (any other link, as an imported source named it).
     source, target : str
         ``ref`` of entities of the same bulletin.
     on : datetime.date, optional

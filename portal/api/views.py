@@ -379,7 +379,7 @@ def stix_import() -> Response:
           application/json:
             schema: {type: object}
       responses:
-        "200": {description: The draft (document, marking, category) and what was ignored}
+        "200": {description: "The draft (document, marking, category) and the import report"}
         "400": {$ref: "#/components/responses/BadRequest"}
         "401": {$ref: "#/components/responses/Unauthorised"}
         "403": {$ref: "#/components/responses/Forbidden"}
@@ -391,6 +391,10 @@ def stix_import() -> Response:
             "document": draft.document,
             "marking": draft.marking,
             "category": draft.category,
+            "labels": draft.labels,
+            "markings": draft.markings,
             "ignored": draft.ignored,
+            "summary": draft.summary(),
+            "report": [outcome.as_dict() for outcome in draft.report],
         }
     )

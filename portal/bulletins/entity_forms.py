@@ -114,6 +114,7 @@ class RelationRowForm(Form):
     type = SelectField("Relation", choices=_choices(RelationType), validate_choice=False)
     target = StringField("To entity (ref, such as e2)", render_kw=_REF_INPUT)
     on = StringField("Date", widget=DateInput())
+    label = StringField("As the source calls it (for “related to”)")
 
 
 def _blank(value: object) -> bool:
@@ -126,7 +127,7 @@ def entity_is_empty(row: EntityRowForm) -> bool:
 
 
 def relation_is_empty(row: RelationRowForm) -> bool:
-    return all(_blank(row[name].data) for name in ("source", "target", "on"))
+    return all(_blank(row[name].data) for name in ("source", "target", "on", "label"))
 
 
 def entity_document(row: EntityRowForm) -> dict[str, Any]:
@@ -139,7 +140,7 @@ def entity_document(row: EntityRowForm) -> dict[str, Any]:
 
 
 def relation_document(row: RelationRowForm) -> dict[str, Any]:
-    return {name: row[name].data or "" for name in ("source", "type", "target", "on")}
+    return {name: row[name].data or "" for name in ("source", "type", "target", "on", "label")}
 
 
 def _text(value: object) -> str:
@@ -165,4 +166,5 @@ def relation_row_data(relation: Relation) -> dict[str, str]:
         "type": relation.type.value,
         "target": relation.target,
         "on": _text(relation.on),
+        "label": relation.label or "",
     }

@@ -24,11 +24,12 @@ from portal.extensions import db
 from portal.models import Bulletin, Organisation, utcnow
 from portal.services import audit
 from portal.services.bulletins.access import visible_bulletin
-from portal.services.bulletins.content import BulletinContent, Entity, EntityType
+from portal.services.bulletins.content import BulletinContent, Entity, EntityType, Relation
 from portal.services.bulletins.entities import graph_type
 from portal.services.bulletins.reading import Unopened, open_bulletin
 from portal.services.errors import Conflict, InvalidInput
 from portal.services.principals import Actor, Reader
+from portal.services.stix import mapping
 from portal.services.stix import vocabulary as vocab
 
 MAX_BULLETINS = 1_000
@@ -170,6 +171,17 @@ def _entity_object(bulletin_id: str, entity: Entity, region: str | None) -> dict
     }
 
 
+def _relationship_type(relation: Relation) -> dict[str, Any]:
+    """The specification's relationship type where it has one (mapping table), and the
+    label an imported link kept."""
+    found: dict[str, Any] = {
+        "relationship_type": mapping.ISCHIA_TO_RELATIONSHIP[relation.type.value]
+    }
+    if relation.label:
+        found["x_ischia_label"] = relation.label
+    return found
+
+
 def _place(bulletin_id: str, travel: Entity, name: str, which: str) -> dict[str, Any]:
     return {
         "type": "location",
@@ -207,7 +219,7 @@ def bulletin_objects(
                 "id": vocab.object_id("relationship", bulletin.id, str(i)),
                 "created": None,
                 "modified": None,
-                "relationship_type": vocab.RELATION_TYPES[relation.type.value],
+                **_relationship_type(relation),
                 "source_ref": by_ref[relation.source],
                 "target_ref": by_ref[relation.target],
                 **(

@@ -49,6 +49,10 @@ PHONE_TYPE: Final = "x-ischia-phone-number"
 PHONE_EXTENSION: Final = "extension-definition--" + str(
     uuid.uuid5(uuid.NAMESPACE_URL, "https://ischia/stix/phone")
 )
+# Ischia's own properties of SDOs and SCOs (a property extension, STIX 2.1 section 7.3).
+ISCHIA_EXTENSION: Final = "extension-definition--" + str(
+    uuid.uuid5(uuid.NAMESPACE_URL, "https://ischia/stix/properties")
+)
 ISCHIA_IDENTITY: Final = "identity--" + str(uuid.uuid5(uuid.NAMESPACE_URL, "https://ischia/"))
 SCO_NAMESPACE: Final = uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")  # STIX 2.1, 2.9
 OBJECT_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, "https://ischia/stix/objects")
@@ -85,15 +89,3 @@ def ischia_identity() -> dict[str, Any]:
 def object_id(kind: str, *parts: str) -> str:
     """A deterministic id for an SDO of a bulletin (same bulletin, same ids)."""
     return f"{kind}--{uuid.uuid5(OBJECT_NAMESPACE, '|'.join((kind, *parts)))}"
-
-
-RELATION_TYPES: Final = {
-    "uses_account": "uses-account",
-    "member_of": "member-of",
-    "recruited": "recruited",
-    "contacted": "contacted",
-    "travelled_to": "travelled-to",
-    "financed": "financed",
-    "same_as": "same-as",
-}
-RELATION_OF: Final = {value: key for key, value in RELATION_TYPES.items()}

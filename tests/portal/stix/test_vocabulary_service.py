@@ -8,6 +8,7 @@ import uuid
 import stix2
 
 from portal.services.bulletins.content import Marking, RelationType
+from portal.services.stix import mapping
 from portal.services.stix import vocabulary as vocab
 
 
@@ -38,10 +39,17 @@ def test_tlp_1_ids_read_as_their_tlp_2_markings_in_order_of_restriction():
 
 
 def test_every_relation_type_round_trips():
-    assert set(vocab.RELATION_TYPES) == {r.value for r in RelationType}
-    for ours, theirs in vocab.RELATION_TYPES.items():
-        assert vocab.RELATION_OF[theirs] == ours
+    assert set(mapping.ISCHIA_TO_RELATIONSHIP) == {r.value for r in RelationType}
+    for ours, theirs in mapping.ISCHIA_TO_RELATIONSHIP.items():
         assert theirs == theirs.lower() and "_" not in theirs  # STIX's spelling
+        # Whatever the ends (the uses of an account is read by its ends).
+        ends = ("person", "account") if ours == "uses_account" else ("person", "person")
+        assert mapping.relation_type(theirs, *ends) == (ours, None)
+    # A type Ischia has no name for is kept as its label.
+    assert mapping.relation_type("attributed-to", "group", "person") == (
+        "related_to",
+        "attributed-to",
+    )
 
 
 def test_object_ids_are_deterministic_and_distinct():
