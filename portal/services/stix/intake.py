@@ -112,7 +112,13 @@ def load_bundle(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
             )
         try:
             raw = json.loads(raw)
-        except (ValueError, RecursionError):
+        except RecursionError:
+            raise InvalidInput(
+                "The bundle is nested too deeply to read (JSON arrays or objects inside "
+                "each other thousands of times).",
+                field="bundle",
+            ) from None
+        except ValueError:
             raise InvalidInput("The bundle is not JSON.", field="bundle") from None
     if not isinstance(raw, dict) or raw.get("type") != "bundle":
         raise InvalidInput('Send a STIX bundle: an object with "type": "bundle".', field="bundle")
@@ -219,7 +225,13 @@ class _Intake:
     def add_entity(self, entity: dict[str, Any], wanted_ref: Any = None) -> tuple[str, bool]:
         """The entity's ref and whether it is new (False: merged into an equal one).
         InvalidInput if Ischia refuses its value."""
-        checked = parse({"title": "-", "entities": [{**entity, "ref": "x"}]}).entities[0]
+        others = (
+            [{"ref": entity["traveller"], "type": "person", "value": "-"}]
+            if entity.get("traveller")
+            else []
+        )
+        document = {"title": "-", "entities": [{**entity, "ref": "x"}, *others]}
+        checked = parse(document).entities[0]
         platform = checked.platform.value if checked.platform else ""
         key = (checked.type.value, checked.value.casefold(), platform)
         if key in self.by_key and checked.type.value not in ("person", "group", "location"):
@@ -311,7 +323,9 @@ class _Intake:
                 if end not in self.objects:
                     problem = f"its {name} {end or '(none)'} is not in the bundle"
                 elif end not in self.ref_of:
-                    why = self.why_not.get(end, "not an Ischia entity")
+                    why = self.why_not.get(
+                        end, f"no Ischia equivalent for {self.objects[end]['type']}"
+                    )
                     problem = f"its {name} {end} was not kept ({why})"
             if problem:
                 self.out(obj_id, "relationship", "dropped", problem)

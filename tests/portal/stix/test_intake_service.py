@@ -306,3 +306,31 @@ def test_an_exported_bulletin_comes_back_as_the_same_draft(app, desk):
         {"source": "p1", "type": "uses_account", "target": "a1"},
         {"source": "p1", "type": "member_of", "target": "g1", "on": "2026-01-02"},
     ]
+
+
+def test_t_me_and_x_com_accounts_keep_their_value_and_id_across_round_trips(app, desk):
+    accounts = [
+        {"ref": "a1", "type": "account", "platform": "telegram", "value": "t.me/shami_media"},
+        {"ref": "a2", "type": "account", "platform": "x", "value": "x.com/shami_x"},
+        {"ref": "a3", "type": "account", "platform": "telegram", "value": "@plain_handle"},
+    ]
+
+    def account_ids(bulletin_id):
+        with app.app_context():
+            exported = export.bundle(desk.reader("fr.analyst"), [bulletin_id])
+        return exported, sorted(o["id"] for o in exported["objects"] if o["type"] == "user-account")
+
+    first, first_ids = account_ids(desk.post(title="Accounts", entities=accounts, relations=[]))
+    draft = intake.draft_from_bundle(first)
+    assert [(e["platform"], e["value"]) for e in draft.document["entities"]] == [
+        ("telegram", "t.me/shami_media"),
+        ("x", "x.com/shami_x"),
+        ("telegram", "@plain_handle"),
+    ]
+    again = desk.post(
+        title="Accounts again",
+        entities=draft.document["entities"],
+        relations=draft.document["relations"],
+    )
+    _, second_ids = account_ids(again)
+    assert second_ids == first_ids and len(first_ids) == 3
