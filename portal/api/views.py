@@ -177,7 +177,7 @@ def get_bulletin(bulletin_id: str) -> Response:
       parameters:
         - {name: bulletin_id, in: path, required: true, schema: {type: string}}
       responses:
-        "200": {description: The verification result, and the content if it verified}
+        "200": {description: "The verification result, and the content if it verified"}
         "401": {$ref: "#/components/responses/Unauthorised"}
         "404": {$ref: "#/components/responses/NotFound"}
     """
@@ -288,7 +288,7 @@ def search() -> Response:
         - {name: q, in: query, required: true, schema: {type: string, minLength: 1, maxLength: 500}}
         - {name: platform, in: query, schema: {type: string}}
       responses:
-        "200": {description: Readable bulletins, and hidden ones counted per originator}
+        "200": {description: "Readable bulletins, and hidden ones counted per originator"}
         "400": {$ref: "#/components/responses/BadRequest"}
         "401": {$ref: "#/components/responses/Unauthorised"}
     """

@@ -415,8 +415,6 @@ def post_objects(
     if not isinstance(envelope, dict) or not isinstance(envelope.get("objects"), list):
         raise InvalidInput('Send a TAXII envelope: {"objects": [...]}.', field="objects")
     objects = envelope["objects"]
-    if not objects:
-        raise InvalidInput("The envelope has no objects.", field="objects")
     key = _post_key(reader, found, objects)
     earlier = db.session().get(TaxiiStatus, key)
     if earlier is not None and earlier.user_id == reader.user_id:
