@@ -334,6 +334,9 @@ class _Intake:
             kind, label = mapping.relation_type(
                 stix_type, self.kind_of[source], self.kind_of[target]
             )
+            own = intake_objects.text(intake_objects.ischia(obj, "relation"))
+            if own in mapping.ISCHIA_TO_RELATIONSHIP:
+                kind, label = own, None  # Ischia's own export says which relation it is
             relation_label = label or (
                 intake_objects.text(intake_objects.ischia(obj, "label"))[:100] or None
             )
@@ -365,9 +368,10 @@ class _Intake:
                 "destination": intake_objects.text(destination),
                 "via": intake_objects.texts(intake_objects.ischia(obj, "via")),
             }
-            for key in ("value", "origin", "on"):
-                if intake_objects.ischia(obj, key):
-                    travel[key] = intake_objects.text(intake_objects.ischia(obj, key))
+            for key, name in (("value", "value"), ("origin", "origin"), ("on", "travel_date")):
+                given = intake_objects.ischia(obj, name) or intake_objects.ischia(obj, key)
+                if given:
+                    travel[key] = intake_objects.text(given)
             try:
                 ref, _ = self.add_entity(travel, intake_objects.ischia(obj, "ref"))
             except InvalidInput as error:

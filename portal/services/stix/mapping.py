@@ -33,15 +33,17 @@ RELATIONSHIP_BY_ENDS: Final[dict[tuple[str, str, str], str]] = {
     ("located-at", "person", "location"): "travelled_to",
 }
 
-# Ischia relation type → STIX relationship type on export: the specification's vocabulary
-# where it has the meaning ("uses", "related-to", "duplicate-of"), Ischia's own otherwise.
+# Ischia relation type → STIX relationship type on export. The specification's vocabulary
+# suggests none of Ischia's for persons, groups and accounts, so each is the common
+# "related-to" (or "duplicate-of" for the same entity), and the Ischia property extension says
+# which relation it is ("relation"), as ``stix2-validator --strict`` wants.
 ISCHIA_TO_RELATIONSHIP: Final[dict[str, str]] = {
-    "uses_account": "uses",
-    "member_of": "member-of",
-    "recruited": "recruited",
-    "contacted": "contacted",
-    "travelled_to": "travelled-to",
-    "financed": "financed",
+    "uses_account": "related-to",
+    "member_of": "related-to",
+    "recruited": "related-to",
+    "contacted": "related-to",
+    "travelled_to": "related-to",
+    "financed": "related-to",
     "same_as": "duplicate-of",
     "related_to": "related-to",
 }

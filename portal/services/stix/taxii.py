@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -83,10 +82,8 @@ class Collection:
 
 
 def _uuid4_of(text: str) -> str:
-    """A UUIDv4 (version and variant bits as RFC 9562 sets them, TAXII 2.1 section 1.6.9)
-    whose random bits are a hash of ``text``: stable across restarts, no table needed."""
-    digest = hashlib.sha256(f"{vocab.OBJECT_NAMESPACE}|{text}".encode()).digest()
-    return str(uuid.UUID(bytes=digest[:16], version=4))
+    """A UUIDv4 (TAXII 2.1 section 1.6.9), stable across restarts: no table needed."""
+    return vocab.uuid4_of(f"taxii|{text}")
 
 
 def _collection_id(code: str) -> str:
@@ -290,9 +287,13 @@ def _objects(reader: Reader, bulletin: Bulletin, sender: Organisation) -> list[d
     if isinstance(opened, Unopened):
         return []  # what does not verify is not served
     objects = bulletin_objects(bulletin, sender, opened.content)
-    extra = [vocab.tlp_marking(bulletin.marking)]
+    extra = [
+        vocab.tlp_marking(bulletin.marking),
+        vocab.ischia_identity(),
+        vocab.ischia_extension_definition(),
+    ]
     if any(o["type"] == vocab.PHONE_TYPE for o in objects):
-        extra += [vocab.ischia_identity(), vocab.phone_extension_definition()]
+        extra += [vocab.phone_extension_definition()]
     return [*extra, *objects]
 
 
