@@ -65,6 +65,7 @@ RelationType = Literal[
     "travelled_to",
     "financed",
     "same_as",
+    "related_to",
 ]
 """What a bulletin says about two of its entities (source → target)."""
 
@@ -198,7 +199,8 @@ class Relation:
         ``uses_account`` (person → account), ``uses_phone`` (person → phone),
         ``uses_email`` (person → e-mail address), ``member_of`` (person → group),
         ``recruited`` (recruiter → recruit), ``contacted``, ``travelled_to``
-        (person → location), ``financed`` (funder → beneficiary), ``same_as``.
+        (person → location), ``financed`` (funder → beneficiary), ``same_as``,
+        ``related_to`` (any other link, as an imported source named it).
     source, target : str
         ``ref`` of entities of the same bulletin.
     on : datetime.date, optional

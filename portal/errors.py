@@ -26,6 +26,11 @@ def _page(
     status: int, message: str | None = None, field: str | None = None
 ) -> tuple[str | Response, int]:
     text = message or MESSAGES.get(status, MESSAGES[400])
+    if request.path.startswith("/taxii2/"):
+        # A TAXII error message, in TAXII's media type (TAXII 2.1 section 3.6.1).
+        response = jsonify({"title": text, "http_status": str(status)})
+        response.headers["Content-Type"] = "application/taxii+json;version=2.1"
+        return response, status
     if request.path.startswith(API_PREFIXES):
         # The API answers in JSON, whatever failed.
         return jsonify({"error": {"code": status, "message": text, "field": field}}), status

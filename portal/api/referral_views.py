@@ -262,7 +262,7 @@ def get_referral(referral_id: str) -> Response:
       parameters:
         - {name: referral_id, in: path, required: true, schema: {type: string}}
       responses:
-        "200": {description: The referral, its items and whether its signature verifies}
+        "200": {description: "The referral, its items and whether its signature verifies"}
         "401": {$ref: "#/components/responses/Unauthorised"}
         "403": {$ref: "#/components/responses/Forbidden"}
         "404": {$ref: "#/components/responses/NotFound"}
@@ -486,7 +486,7 @@ def bulk_report_csv(job_id: str) -> Response:
       parameters:
         - {name: job_id, in: path, required: true, schema: {type: string}}
       responses:
-        "200": {description: The report, one row per uploaded row}
+        "200": {description: "The report, one row per uploaded row"}
         "401": {$ref: "#/components/responses/Unauthorised"}
         "404": {$ref: "#/components/responses/NotFound"}
     """

@@ -177,7 +177,7 @@ def get_bulletin(bulletin_id: str) -> Response:
       parameters:
         - {name: bulletin_id, in: path, required: true, schema: {type: string}}
       responses:
-        "200": {description: The verification result, and the content if it verified}
+        "200": {description: "The verification result, and the content if it verified"}
         "401": {$ref: "#/components/responses/Unauthorised"}
         "404": {$ref: "#/components/responses/NotFound"}
     """
@@ -290,7 +290,7 @@ def search() -> Response:
         - {name: q, in: query, required: true, schema: {type: string, minLength: 1, maxLength: 500}}
         - {name: platform, in: query, schema: {type: string}}
       responses:
-        "200": {description: Readable bulletins, and hidden ones counted per originator}
+        "200": {description: "Readable bulletins, and hidden ones counted per originator"}
         "400": {$ref: "#/components/responses/BadRequest"}
         "401": {$ref: "#/components/responses/Unauthorised"}
     """
@@ -381,7 +381,7 @@ def stix_import() -> Response:
           application/json:
             schema: {type: object}
       responses:
-        "200": {description: The draft (document, marking, category) and what was ignored}
+        "200": {description: "The draft (document, marking, category) and the import report"}
         "400": {$ref: "#/components/responses/BadRequest"}
         "401": {$ref: "#/components/responses/Unauthorised"}
         "403": {$ref: "#/components/responses/Forbidden"}
@@ -393,6 +393,10 @@ def stix_import() -> Response:
             "document": draft.document,
             "marking": draft.marking,
             "category": draft.category,
+            "labels": draft.labels,
+            "markings": draft.markings,
             "ignored": draft.ignored,
+            "summary": draft.summary(),
+            "report": [outcome.as_dict() for outcome in draft.report],
         }
     )

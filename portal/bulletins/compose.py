@@ -27,7 +27,7 @@ from portal.principal import current_actor, current_reader
 from portal.safe_markdown import render
 from portal.services.bulletins import amendments, sealing
 from portal.services.bulletins.amendments import CurrentVersion
-from portal.services.bulletins.content import Category, Marking, parse
+from portal.services.bulletins.content import Marking, parse
 from portal.services.errors import InvalidInput
 from portal.services.organisations import sharing_groups
 from portal.services.stix import intake as stix_intake
@@ -57,6 +57,7 @@ def _page(
     preview: object = None,
     current: CurrentVersion | None = None,
     imported: str | None = None,
+    import_report: stix_intake.ImportedDraft | None = None,
 ) -> Page:
     reader = current_reader()
     groups = sharing_groups.groups_of(reader)
@@ -67,6 +68,7 @@ def _page(
         problems=problems or [],
         preview=preview,
         current=current,
+        import_report=import_report,
         back_url=_bulletin_url(current.bulletin.id) if current else None,
         group_members={g.id: ", ".join(g.member_codes) for g in groups},
         markings={m.value: m for m in Marking},
@@ -156,7 +158,8 @@ def import_stix() -> Page:
         "title": content.title,
         "summary": content.summary,
         "body": content.body,
-        "category": draft.category if draft.category in {c.value for c in Category} else "other",
+        # Labels are the source's: a category is chosen only when one names Ischia's.
+        "category": draft.category or "other",
         # No marking in the bundle: none is chosen for the officer, who must pick one.
         "marking": draft.marking or "",
         "retain_until": _default_retention(),
@@ -165,13 +168,15 @@ def import_stix() -> Page:
     }
     form = ComposeForm(formdata=None, data=data)
     form.assign_refs()
-    ignored = ", ".join(f"{n} {kind}" for kind, n in sorted(draft.ignored.items()))
+    counts = draft.summary()
     notice = (
-        f"Imported {len(content.entities)} entities and {len(content.relations)} relations. "
-        "Review them, choose the recipients, then seal."
-        + (f" Left out (no Ischia equivalent): {ignored}." if ignored else "")
+        f"Imported {len(content.entities)} entities and {len(content.relations)} relations "
+        f"from {len({o.id for o in draft.report})} objects ("
+        + ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+        + "). Review them and what became of each object below, choose the recipients, "
+        "then seal."
     )
-    return _page(form, 200, imported=notice)
+    return _page(form, 200, imported=notice, import_report=draft)
 
 
 def _default_retention() -> date:

@@ -118,6 +118,7 @@ class RelationRowForm(Form):
     )
     target = StringField("To entity (ref, such as e2)", render_kw=_REF_INPUT)
     on = StringField("Date", widget=DateInput())
+    label = StringField("As the source calls it (for “related to”)")
 
 
 def _blank(value: object) -> bool:
@@ -130,7 +131,7 @@ def entity_is_empty(row: EntityRowForm) -> bool:
 
 
 def relation_is_empty(row: RelationRowForm) -> bool:
-    return all(_blank(row[name].data) for name in ("source", "target", "on"))
+    return all(_blank(row[name].data) for name in ("source", "target", "on", "label"))
 
 
 def entity_document(row: EntityRowForm) -> dict[str, Any]:
@@ -143,7 +144,7 @@ def entity_document(row: EntityRowForm) -> dict[str, Any]:
 
 
 def relation_document(row: RelationRowForm) -> dict[str, Any]:
-    return {name: row[name].data or "" for name in ("source", "type", "target", "on")}
+    return {name: row[name].data or "" for name in ("source", "type", "target", "on", "label")}
 
 
 def _text(value: object) -> str:
@@ -169,4 +170,5 @@ def relation_row_data(relation: Relation) -> dict[str, str]:
         "type": relation.type.value,
         "target": relation.target,
         "on": _text(relation.on),
+        "label": relation.label or "",
     }

@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, json, request
+from flask import Blueprint, Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from portal import token_auth
@@ -84,10 +84,11 @@ def _after() -> datetime | None:
 
 
 def _limit() -> int:
+    """TAXII 2.1 section 3.4.1: a limit is an integer greater than 0 (a server may lower it)."""
     text = request.args.get("limit", str(taxii.DEFAULT_LIMIT))
-    if not re.fullmatch(r"[0-9]{1,7}", text):
-        raise InvalidInput("limit is a whole number.", field="limit")
-    return min(int(text), taxii.MAX_LIMIT) or 1
+    if not re.fullmatch(r"[0-9]{1,7}", text) or int(text) == 0:
+        raise InvalidInput("limit is a whole number greater than 0.", field="limit")
+    return min(int(text), taxii.MAX_LIMIT)
 
 
 def _match() -> taxii.Match:
@@ -96,7 +97,7 @@ def _match() -> taxii.Match:
             v for raw in request.args.getlist(f"match[{name}]") for v in raw.split(",") if v
         )
 
-    return taxii.Match(values("type"), values("id"), values("version"))
+    return taxii.Match(values("type"), values("id"), values("version"), values("spec_version"))
 
 
 def _requested_page(collection_id: str) -> taxii.Page:
@@ -111,13 +112,18 @@ def _requested_page(collection_id: str) -> taxii.Page:
     return page
 
 
-def _page_headers(page: taxii.Page) -> dict[str, str]:
-    if not page.objects:
+def _added_headers(added: list[datetime]) -> dict[str, str]:
+    """X-TAXII-Date-Added-First/Last (TAXII 2.1 section 3.2) over what the answer holds."""
+    if not added:
         return {}
     return {
-        "X-TAXII-Date-Added-First": _time(page.objects[0][1]),
-        "X-TAXII-Date-Added-Last": _time(page.objects[-1][1]),
+        "X-TAXII-Date-Added-First": _time(min(added)),
+        "X-TAXII-Date-Added-Last": _time(max(added)),
     }
+
+
+def _page_headers(page: taxii.Page) -> dict[str, str]:
+    return _added_headers([added for _, added in page.objects])
 
 
 @blueprint.route("/")
@@ -143,7 +149,7 @@ def api_root() -> Response:
         {
             "title": "Ischia",
             "versions": [TAXII],
-            "max_content_length": current_app.config["MAX_CONTENT_LENGTH"],
+            "max_content_length": taxii.MAX_POST_BYTES,
         }
     )
 
@@ -168,7 +174,9 @@ def collection(collection_id: str) -> Response:
 def objects(collection_id: str) -> Response:
     """A page of the collection's objects, oldest addition first."""
     page = _requested_page(collection_id)
-    body: dict[str, Any] = {"more": page.more, "objects": [o for o, _ in page.objects]}
+    body: dict[str, Any] = {"more": page.more}
+    if page.objects:  # an empty list is not allowed (TAXII 2.1 section 3.7): left out
+        body["objects"] = [o for o, _ in page.objects]
     if page.next:
         body["next"] = page.next
     return _taxii(body, headers=_page_headers(page))
@@ -180,25 +188,43 @@ def add_objects(collection_id: str) -> tuple[Response, int] | Response:
     """Post an envelope to one's own collection: it becomes a sealed bulletin."""
     reader = token_auth.reader()
     found = taxii.collection(reader, collection_id)
+    size = request.content_length or 0
+    if size > taxii.MAX_POST_BYTES:
+        return _taxii(
+            {
+                "title": f"At most {taxii.MAX_POST_BYTES // 2**20} MB in one envelope.",
+                "http_status": "413",
+            },
+            413,
+        )
     envelope = json_object(force=True)
     status = taxii.post_objects(
-        reader, token_auth.actor(), found, envelope, can_write=token_auth.can_write()
+        reader,
+        token_auth.actor(),
+        found,
+        envelope,
+        can_write=token_auth.can_write(),
+        size=len(request.get_data()),
     )
     return _taxii(_status(status), 202)
 
 
 def _status(status: Any) -> dict[str, Any]:
-    return {
+    """The status resource (TAXII 2.1 section 4.3.1): lists only when not empty."""
+    body = {
         "id": status.id,
         "status": status.status,
         "request_timestamp": _time(status.created_at),
         "total_count": status.total,
         "success_count": len(status.successes),
-        "successes": status.successes,
         "failure_count": len(status.failures),
-        "failures": status.failures,
         "pending_count": 0,
     }
+    if status.successes:
+        body["successes"] = status.successes
+    if status.failures:
+        body["failures"] = status.failures
+    return body
 
 
 @blueprint.route("/api/collections/<collection_id>/manifest/")
@@ -215,7 +241,9 @@ def manifest(collection_id: str) -> Response:
         }
         for o, added in page.objects
     ]
-    body: dict[str, Any] = {"more": page.more, "objects": entries}
+    body: dict[str, Any] = {"more": page.more}
+    if entries:
+        body["objects"] = entries
     if page.next:
         body["next"] = page.next
     return _taxii(body, headers=_page_headers(page))
@@ -227,9 +255,12 @@ def single_object(collection_id: str, object_id: str) -> Response:
     """One object, in the versions the collection holds."""
     reader = token_auth.reader()
     found = taxii.collection(reader, collection_id)
-    hits = taxii.find_object(reader, found, object_id)
+    hits = taxii.find_object(reader, found, object_id, _match())
     taxii.record_reads(reader, token_auth.actor(), found, [f"object {object_id}"])
-    return _taxii({"more": False, "objects": [hits[-1][0]]})
+    return _taxii(
+        {"more": False, "objects": [o for o, _ in hits]},
+        headers=_added_headers([added for _, added in hits]),
+    )
 
 
 @blueprint.route("/api/collections/<collection_id>/objects/<object_id>/versions/")
@@ -237,9 +268,14 @@ def single_object(collection_id: str, object_id: str) -> Response:
 def versions(collection_id: str, object_id: str) -> Response:
     """The versions of one object."""
     reader = token_auth.reader()
-    hits = taxii.find_object(reader, taxii.collection(reader, collection_id), object_id)
-    found = sorted({o.get("modified") or o.get("created") or _time(a) for o, a in hits})
-    return _taxii({"more": False, "versions": found})
+    wanted = _match()
+    every = taxii.Match(versions=frozenset({"all"}), spec_versions=wanted.spec_versions)
+    hits = taxii.find_object(reader, taxii.collection(reader, collection_id), object_id, every)
+    found = sorted({taxii.version_of(o, a) for o, a in hits})
+    return _taxii(
+        {"more": False, "versions": found},
+        headers=_added_headers([added for _, added in hits]),
+    )
 
 
 @blueprint.route("/api/status/<status_id>/")

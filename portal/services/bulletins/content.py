@@ -150,6 +150,7 @@ class RelationType(enum.StrEnum):
     TRAVELLED_TO = "travelled_to"
     FINANCED = "financed"
     SAME_AS = "same_as"
+    RELATED_TO = "related_to"  # any other link; ``label`` says what its source called it
 
     @property
     def label(self) -> str:
@@ -188,6 +189,7 @@ class Relation:
     type: RelationType
     target: str
     on: date | None = None
+    label: str | None = None  # the source's own name for the link (an imported STIX type)
 
 
 @dataclass(frozen=True)
@@ -286,6 +288,23 @@ def _list(raw: Any, path: str) -> tuple[str, ...]:
     return values
 
 
+# Reserved and special-use top-level domains (RFC 2606, 6761, 7686) that intelligence names as
+# they are: an address at a .onion service, or a .test one in an exercise.
+_SPECIAL_TLDS = ("onion", "test", "invalid", "example", "local")
+
+
+def _email(value: str, path: str) -> str:
+    domain = value.rpartition("@")[2].rstrip(".").lower()
+    tld = domain.rpartition(".")[2]
+    special = "." in domain and tld in _SPECIAL_TLDS and value.lower().endswith("." + tld)
+    checked = value[: len(value) - len(tld)] + "com" if special else value
+    try:
+        normalized = validate_email(checked, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise InvalidInput(f"Not a valid e-mail address: {exc}", field=path) from None
+    return normalized[: -len("com")] + tld if special else normalized
+
+
 def _check_value(kind: EntityType, value: str, path: str) -> str:
     if kind is EntityType.PHONE:
         try:
@@ -299,10 +318,7 @@ def _check_value(kind: EntityType, value: str, path: str) -> str:
             raise InvalidInput("This is not a possible phone number.", field=path)
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if kind is EntityType.EMAIL:
-        try:
-            return validate_email(value, check_deliverability=False).normalized
-        except EmailNotValidError as exc:
-            raise InvalidInput(f"Not a valid e-mail address: {exc}", field=path) from None
+        return _email(value, path)
     if kind is EntityType.URL and not re.match(r"^[a-z][a-z0-9+.-]*://\S+$", value, re.IGNORECASE):
         raise InvalidInput("A full address such as https://example.org/page.", field=path)
     return value
@@ -359,7 +375,10 @@ def _relation(raw: Any, index: int, refs: set[str]) -> Relation:
     if source == target:
         raise InvalidInput("A relation links two different entities.", field=f"{path}.target")
     kind = _choice(RelationType, raw.get("type"), f"{path}.type")
-    return Relation(source=source, type=kind, target=target, on=_date(raw.get("on"), f"{path}.on"))
+    label = _text(raw.get("label"), f"{path}.label", required=False, limit=100) or None
+    return Relation(
+        source=source, type=kind, target=target, on=_date(raw.get("on"), f"{path}.on"), label=label
+    )
 
 
 def _attachment(raw: Any, index: int) -> AttachmentInfo:

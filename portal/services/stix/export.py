@@ -24,11 +24,12 @@ from portal.extensions import db
 from portal.models import Bulletin, Organisation, utcnow
 from portal.services import audit
 from portal.services.bulletins.access import visible_bulletin
-from portal.services.bulletins.content import BulletinContent, Entity, EntityType
+from portal.services.bulletins.content import BulletinContent, Entity, EntityType, Relation
 from portal.services.bulletins.entities import graph_type
 from portal.services.bulletins.reading import Unopened, open_bulletin
 from portal.services.errors import Conflict, InvalidInput
 from portal.services.principals import Actor, Reader
+from portal.services.stix import mapping
 from portal.services.stix import vocabulary as vocab
 
 MAX_BULLETINS = 1_000
@@ -49,7 +50,7 @@ def _organisation(org: Organisation) -> dict[str, Any]:
     return {
         "type": "identity",
         "spec_version": "2.1",
-        "id": "identity--" + str(uuid.uuid5(vocab.OBJECT_NAMESPACE, f"organisation|{org.code}")),
+        "id": "identity--" + vocab.uuid4_of(f"organisation|{org.code}"),
         "created": "2020-01-01T00:00:00.000Z",
         "modified": "2020-01-01T00:00:00.000Z",
         "name": org.name,
@@ -73,12 +74,18 @@ def _account(entity: Entity, region: str | None) -> dict[str, Any]:
     platform = entity.platform.value if entity.platform else "other"
     key = _canonical(entity, region, platform)
     handle = key.split(":", 2)[2] if key and key.count(":") >= 2 else entity.value
+    # The id as the platform's own account type would give it, so that the same account has
+    # the same id wherever it is exported; account_type itself only from the spec's vocabulary.
     contributing = {"account_type": platform, "user_id": handle, "account_login": handle}
+    account_type = mapping.PLATFORM_TO_ACCOUNT_TYPE.get(platform)
     return {
         "type": "user-account",
         "spec_version": "2.1",
         "id": _sco_id("user-account", contributing),
-        **contributing,
+        "user_id": handle,
+        "account_login": handle,
+        **({"account_type": account_type} if account_type else {}),
+        "x_ischia_platform": platform,
         "x_ischia_value": entity.value,
     }
 
@@ -115,7 +122,7 @@ def _entity_object(bulletin_id: str, entity: Entity, region: str | None) -> dict
         value = _identifier_key(entity, region)
         return {
             "type": vocab.PHONE_TYPE,
-            "id": _sco_id(vocab.PHONE_TYPE, {"value": value}),
+            "id": f"{vocab.PHONE_TYPE}--{vocab.uuid4_of(f'phone|{value}')}",
             "value": value,
             "x_ischia_value": entity.value,
             "extensions": {vocab.PHONE_EXTENSION: {"extension_type": "new-sco"}},
@@ -170,16 +177,16 @@ def _entity_object(bulletin_id: str, entity: Entity, region: str | None) -> dict
     }
 
 
-def _place(bulletin_id: str, travel: Entity, name: str, which: str) -> dict[str, Any]:
-    return {
-        "type": "location",
-        "spec_version": "2.1",
-        "id": vocab.object_id("location", bulletin_id, travel.ref, which),
-        "created": None,
-        "modified": None,
-        "name": name,
-        "region": "unknown",
+def _relationship_type(relation: Relation) -> dict[str, Any]:
+    """The specification's relationship type where it has one (mapping table), and the
+    label an imported link kept."""
+    found: dict[str, Any] = {
+        "relationship_type": mapping.ISCHIA_TO_RELATIONSHIP[relation.type.value],
+        "x_ischia_relation": relation.type.value,
     }
+    if relation.label:
+        found["x_ischia_label"] = relation.label
+    return found
 
 
 def bulletin_objects(
@@ -207,7 +214,7 @@ def bulletin_objects(
                 "id": vocab.object_id("relationship", bulletin.id, str(i)),
                 "created": None,
                 "modified": None,
-                "relationship_type": vocab.RELATION_TYPES[relation.type.value],
+                **_relationship_type(relation),
                 "source_ref": by_ref[relation.source],
                 "target_ref": by_ref[relation.target],
                 **(
@@ -218,17 +225,9 @@ def bulletin_objects(
             }
         )
     for travel in (e for e in content.entities if e.type is EntityType.TRAVEL):
-        places = []
-        stops = [
-            ("origin", travel.origin),
-            *((f"via{i}", p) for i, p in enumerate(travel.via)),
-            ("destination", travel.destination),
-        ]
-        for which, name in stops:
-            if name:
-                place = _place(bulletin.id, travel, name, which)
-                objects.append(place)
-                places.append(place["id"])
+        # The stops are names, not places STIX can locate (no country or region): they are
+        # the sighting's Ischia properties, not location objects.
+        places = [name for name in (travel.origin, *travel.via, travel.destination) if name]
         traveller = by_ref.get(travel.traveller or "")
         if (
             traveller is None
@@ -249,14 +248,13 @@ def bulletin_objects(
                 "created": None,
                 "modified": None,
                 "sighting_of_ref": traveller,
-                "where_sighted_refs": places,
                 "first_seen": _time(when),
                 "x_ischia_ref": travel.ref,
                 "x_ischia_value": travel.value,
                 "x_ischia_origin": travel.origin,
                 "x_ischia_via": list(travel.via),
                 "x_ischia_destination": travel.destination,
-                **({"x_ischia_on": travel.on.isoformat()} if travel.on else {}),
+                **({"x_ischia_travel_date": travel.on.isoformat()} if travel.on else {}),
             }
         )
     for obj in objects:
@@ -288,7 +286,21 @@ def bulletin_objects(
             }
         ],
     }
-    return [organisation, *objects, report]
+    return [_extended(o) for o in (organisation, *objects, report)]
+
+
+def _extended(obj: dict[str, Any]) -> dict[str, Any]:
+    """``obj`` with its ``x_ischia_*`` properties moved into the Ischia property extension
+    (STIX 2.1 section 7.3), as ``stix2-validator --strict`` and ``stix2`` without custom
+    properties want them."""
+    props = {k[len("x_ischia_") :]: obj.pop(k) for k in list(obj) if k.startswith("x_ischia_")}
+    props = {k: v for k, v in props.items() if v not in (None, [], "")}
+    if props:
+        obj.setdefault("extensions", {})[vocab.ISCHIA_EXTENSION] = {
+            "extension_type": "property-extension",
+            **props,
+        }
+    return obj
 
 
 def bundle(
@@ -307,6 +319,7 @@ def bundle(
     now = now or utcnow()
     bulletins = [visible_bulletin(reader, bid, session) for bid in dict.fromkeys(bulletin_ids)]
     objects: dict[str, dict[str, Any]] = {}
+    strictest_marking: dict[str, str] = {}
     markings: set[str] = set()
     for bulletin in bulletins:
         opened = open_bulletin(session, reader.org_code, bulletin, now=now)
@@ -317,7 +330,16 @@ def bundle(
                 field="ids",
             )
         for obj in bulletin_objects(bulletin, bulletin.sender, opened.content):
-            objects.setdefault(obj["id"], obj)  # shared observables appear once
+            if obj["id"] in objects and "created" not in obj:
+                # A shared observable appears once, with the strictest marking of the
+                # bulletins that name it.
+                current = strictest_marking.get(
+                    obj["id"], vocab.TLP_OF_ID[objects[obj["id"]]["object_marking_refs"][0]]
+                )
+                strictest_marking[obj["id"]] = max(
+                    current, bulletin.marking, key=vocab.TLP_ORDER.index
+                )
+            objects.setdefault(obj["id"], obj)
         markings.add(bulletin.marking)
     if actor is not None:
         with db.write() as writing:
@@ -328,12 +350,15 @@ def bundle(
                 subject_org=reader.org_id,
                 details={"bulletins": [b.id for b in bulletins]},
             )
+    for obj_id, strictest in strictest_marking.items():
+        objects[obj_id]["object_marking_refs"] = [vocab.TLP_IDS[strictest]]
     extra = [vocab.tlp_marking(m) for m in sorted(markings)]
+    extra += [vocab.ischia_identity(), vocab.ischia_extension_definition()]
     if any(o["type"] == vocab.PHONE_TYPE for o in objects.values()):
-        extra += [vocab.ischia_identity(), vocab.phone_extension_definition()]
+        extra += [vocab.phone_extension_definition()]
     content_id = json.dumps(sorted(objects)).encode()
     return {
         "type": "bundle",
-        "id": f"bundle--{uuid.uuid5(vocab.OBJECT_NAMESPACE, content_id.decode())}",
+        "id": f"bundle--{vocab.uuid4_of(content_id.decode())}",
         "objects": [*extra, *objects.values()],
     }

@@ -34,38 +34,65 @@ from portal.services import audit, audit_commit
 from portal.services.bulletins import sealing
 from portal.services.bulletins.reading import Unopened, open_bulletin
 from portal.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
+from portal.services.organisations import sharing_groups
 from portal.services.principals import Actor, Reader
 from portal.services.stix import intake
 from portal.services.stix import vocabulary as vocab
 from portal.services.stix.export import bulletin_objects
 
 MAX_LIMIT = 1_000
+MAX_POST_BYTES = intake.MAX_BYTES  # the import's limit, advertised as max_content_length
 DEFAULT_LIMIT = 100
 MAX_EXAMINED = 200  # bulletins opened for one page: a filter that matches nothing stops here
 MAX_SEARCHED = 1_000  # newest bulletins searched for one object that is not a report
 _CHUNK = 50
 
 
+DEFAULT_MARKING = "TLP:AMBER"  # a posted envelope with no TLP marking of its own
+
+
 @dataclass(frozen=True)
 class Collection:
+    """A sender's bulletins (readable; the reader's own outbox writable too), or one of the
+    reader's sharing groups (write only: what is posted there goes to the group's members)."""
+
     id: str
     title: str
     sender_id: int
     can_write: bool
+    can_read: bool = True
+    recipients: tuple[str, ...] = ()  # the default recipients of what is posted here
 
     def resource(self) -> dict[str, Any]:
+        if self.can_read:
+            description = "STIX objects of the bulletins from this organisation you can read."
+        else:
+            description = (
+                "Post STIX objects here to send them, as a bulletin, to this sharing group: "
+                + ", ".join(self.recipients)
+                + f" (marked {DEFAULT_MARKING} unless they carry a TLP marking)."
+            )
         return {
             "id": self.id,
             "title": self.title,
-            "description": "STIX objects of the bulletins from this organisation you can read.",
-            "can_read": True,
+            "description": description,
+            "can_read": self.can_read,
             "can_write": self.can_write,
             "media_types": ["application/stix+json;version=2.1"],
         }
 
 
+def _uuid4_of(text: str) -> str:
+    """A UUIDv4 (TAXII 2.1 section 1.6.9), stable across restarts: no table needed."""
+    return vocab.uuid4_of(f"taxii|{text}")
+
+
 def _collection_id(code: str) -> str:
-    return str(uuid.uuid5(vocab.OBJECT_NAMESPACE, f"taxii-collection|{code}"))
+    return _uuid4_of(f"taxii-collection|{code}")
+
+
+def _group_collection_id(group_id: int) -> str:
+    return _uuid4_of(f"taxii-sharing-group|{group_id}")
 
 
 def collections(reader: Reader) -> list[Collection]:
@@ -91,7 +118,22 @@ def collections(reader: Reader) -> list[Collection]:
         )
         for org in orgs
     ]
-    return sorted(found, key=lambda c: c.title)
+    return sorted(found, key=lambda c: c.title) + _group_collections(reader)
+
+
+def _group_collections(reader: Reader) -> list[Collection]:
+    return [
+        Collection(
+            _group_collection_id(group.id),
+            f"Send to sharing group {group.name}",
+            reader.org_id,
+            can_write=True,
+            can_read=False,
+            recipients=tuple(group.member_codes),
+        )
+        for group in sharing_groups.groups_of(reader)
+        if group.member_codes
+    ]
 
 
 def collection(reader: Reader, collection_id: str) -> Collection:
@@ -113,6 +155,9 @@ def collection(reader: Reader, collection_id: str) -> Collection:
                 if org.id == reader.org_id:
                     title += " (your outbox)"
                 return Collection(collection_id, title, org.id, org.id == reader.org_id)
+        for group_collection in _group_collections(reader):
+            if group_collection.id == collection_id:
+                return group_collection
     raise NotFound("No such collection.", field="collection")
 
 
@@ -140,20 +185,53 @@ class Cursor:
             raise InvalidInput("Not a 'next' value this server gave.", field="next") from None
 
 
+def version_of(obj: dict[str, Any], added: datetime) -> str:
+    """An object's version (TAXII 2.1 section 3.4.1): ``modified``, else ``created``, else
+    when it was added."""
+    return str(obj.get("modified") or obj.get("created") or _taxii_time(added))
+
+
+def _taxii_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 @dataclass(frozen=True)
 class Match:
+    """The ``match[...]`` filters of TAXII 2.1 section 3.4.1."""
+
     types: frozenset[str] = frozenset()
     ids: frozenset[str] = frozenset()
-    versions: frozenset[str] = frozenset()  # "first", "last", "all" or a timestamp
+    versions: frozenset[str] = frozenset()  # "first", "last", "all" or timestamps
+    spec_versions: frozenset[str] = frozenset()
 
     def accepts(self, obj: dict[str, Any]) -> bool:
         if self.types and obj["type"] not in self.types:
             return False
         if self.ids and obj["id"] not in self.ids:
             return False
-        version = obj.get("modified") or obj.get("created")
+        if self.spec_versions and obj.get("spec_version", "2.1") not in self.spec_versions:
+            return False
         exact = self.versions - {"first", "last", "all"}
-        return not exact or version in exact
+        version = obj.get("modified") or obj.get("created")
+        return not exact or version in exact or "all" in self.versions
+
+    def pick(
+        self, hits: list[tuple[dict[str, Any], datetime]]
+    ) -> list[tuple[dict[str, Any], datetime]]:
+        """The versions of one object the filter asks for, oldest first (default: the last)."""
+        ordered = sorted(
+            (h for h in hits if self.accepts(h[0])), key=lambda h: version_of(h[0], h[1])
+        )
+        if not ordered or "all" in self.versions:
+            return ordered
+        wanted: list[tuple[dict[str, Any], datetime]] = []
+        if "first" in self.versions:
+            wanted.append(ordered[0])
+        exact = self.versions - {"first", "last", "all"}
+        wanted += [h for h in ordered if version_of(h[0], h[1]) in exact and h not in wanted]
+        if ("last" in self.versions or not self.versions) and ordered[-1] not in wanted:
+            wanted.append(ordered[-1])
+        return sorted(wanted, key=lambda h: version_of(h[0], h[1]))
 
 
 def _bulletins(
@@ -210,9 +288,13 @@ def _objects(reader: Reader, bulletin: Bulletin, sender: Organisation) -> list[d
     if isinstance(opened, Unopened):
         return []  # what does not verify is not served
     objects = bulletin_objects(bulletin, sender, opened.content)
-    extra = [vocab.tlp_marking(bulletin.marking)]
+    extra = [
+        vocab.tlp_marking(bulletin.marking),
+        vocab.ischia_identity(),
+        vocab.ischia_extension_definition(),
+    ]
     if any(o["type"] == vocab.PHONE_TYPE for o in objects):
-        extra += [vocab.ischia_identity(), vocab.phone_extension_definition()]
+        extra += [vocab.phone_extension_definition()]
     return [*extra, *objects]
 
 
@@ -234,6 +316,7 @@ def page(
     match: Match,
 ) -> Page:
     """Up to ``limit`` objects of the collection, oldest addition first."""
+    _readable(found)
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"A limit from 1 to {MAX_LIMIT}.", field="limit")
     taken: list[tuple[dict[str, Any], datetime]] = []
@@ -274,14 +357,21 @@ def record_reads(reader: Reader, actor: Actor, found: Collection, bulletin_ids: 
     audit_commit.commit(record)
 
 
+def _readable(found: Collection) -> None:
+    if not found.can_read:
+        raise Forbidden("This collection is for posting only: nothing in it can be read.")
+
+
 def find_object(
-    reader: Reader, found: Collection, object_id: str
+    reader: Reader, found: Collection, object_id: str, match: Match | None = None
 ) -> list[tuple[dict[str, Any], datetime]]:
-    """Every version of one object in the collection (one per bulletin that carries it).
+    """The versions of one object the match asks for (default: the last), oldest first,
+    each as one bulletin that carries it holds it.
 
     A report is found by its id alone (it is derived from the bulletin's); any other object
     among the :data:`MAX_SEARCHED` newest bulletins.
     """
+    _readable(found)
     hits = []
     is_report = object_id.startswith("report--")
     for searched, (bulletin, sender, added) in enumerate(
@@ -295,21 +385,47 @@ def find_object(
         hits += [(o, added) for o in _objects(reader, bulletin, sender) if o["id"] == object_id]
         if is_report and hits:
             break
-    if not hits:
+    picked = (match or Match()).pick(hits)
+    if not picked:
         raise NotFound("No such object in this collection.", field="object")
-    return hits
+    return picked
+
+
+def _post_key(reader: Reader, found: Collection, objects: list[Any]) -> str:
+    """The status id of a post that sealed a bulletin: the same objects (ids and versions)
+    posted again by the same user to the same collection find it, and nothing is sealed twice."""
+    versions = sorted(
+        f"{o.get('id')}|{o.get('modified') or o.get('created') or ''}"
+        for o in objects
+        if isinstance(o, dict)
+    )
+    return _uuid4_of(f"taxii-post|{reader.user_id}|{found.id}|" + "\n".join(versions))
 
 
 def post_objects(
-    reader: Reader, actor: Actor, found: Collection, envelope: Any, *, can_write: bool
+    reader: Reader,
+    actor: Actor,
+    found: Collection,
+    envelope: Any,
+    *,
+    can_write: bool,
+    size: int = 0,
 ) -> TaxiiStatus:
-    """Seal a bulletin from posted objects (own collection only); the status says what became
-    of each object."""
+    """Seal a bulletin from posted objects; the status says what became of each object (a
+    success only for what the bulletin holds, a failure with the reason for the rest)."""
     if not can_write or not found.can_write:
         raise Forbidden("This token may not write to this collection.")
+    if size > intake.MAX_BYTES:
+        raise InvalidInput(
+            f"At most {intake.MAX_BYTES // 2**20} MB in one envelope.", field="objects"
+        )
     if not isinstance(envelope, dict) or not isinstance(envelope.get("objects"), list):
         raise InvalidInput('Send a TAXII envelope: {"objects": [...]}.', field="objects")
     objects = envelope["objects"]
+    key = _post_key(reader, found, objects)
+    earlier = db.session().get(TaxiiStatus, key)
+    if earlier is not None and earlier.user_id == reader.user_id:
+        return earlier  # already sealed: posting the same objects again changes nothing
     bundle = {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}
     report = next((o for o in objects if isinstance(o, dict) and o.get("type") == "report"), {})
     status = TaxiiStatus(
@@ -322,22 +438,30 @@ def post_objects(
         failures=[],
     )
     entries = [
-        {"id": o["id"], "version": o.get("modified") or o.get("created") or "unknown"}
-        for o in objects
-        if isinstance(o, dict) and isinstance(o.get("id"), str)
+        {
+            "id": o["id"]
+            if isinstance(o, dict) and isinstance(o.get("id"), str)
+            else f"objects[{i}]",
+            "version": str(o.get("modified") or o.get("created") or "")
+            if isinstance(o, dict)
+            else "",
+        }
+        for i, o in enumerate(objects)
     ]
     try:
         draft = intake.draft_from_bundle(bundle)
-        if draft.marking is None:
-            raise InvalidInput(
-                "Mark the report with a TLP marking definition (TLP 2.0 or STIX's TLP ids).",
-                field="object_marking_refs",
-            )
-        recipients = report.get("x_ischia_recipients")
+        recipients = report.get("x_ischia_recipients") or list(found.recipients)
         if not isinstance(recipients, list) or not recipients:
             raise InvalidInput(
-                "The report needs x_ischia_recipients: the organisation codes to send it to.",
+                "This collection has no default recipients: post to a sharing group's "
+                "collection, or name them in the report's x_ischia_recipients.",
                 field="x_ischia_recipients",
+            )
+        marking = draft.marking or (DEFAULT_MARKING if found.recipients else None)
+        if marking is None:
+            raise InvalidInput(
+                "Mark the objects with a TLP marking definition (TLP 2.0 or STIX's TLP ids).",
+                field="object_marking_refs",
             )
         bulletin = sealing.post_bulletin(
             reader,
@@ -345,7 +469,7 @@ def post_objects(
             sealing.Draft(
                 document=draft.document,
                 category=draft.category or "other",
-                marking=draft.marking,
+                marking=marking,
                 recipients=[str(code) for code in recipients],
             ),
         )
@@ -354,7 +478,23 @@ def post_objects(
             raise
         status.failures = [{**e, "message": error.message} for e in entries]
     else:
-        status.successes = [{**e, "message": f"bulletin {bulletin.id}"} for e in entries]
+        outcomes: dict[str, list[str]] = {}
+        dropped: dict[str, str] = {}
+        for outcome in draft.report:
+            if outcome.outcome == "dropped":
+                dropped.setdefault(outcome.id, outcome.detail)
+            else:
+                outcomes.setdefault(outcome.id, []).append(outcome.detail)
+        for entry in entries:
+            if entry["id"] in outcomes and entry["id"] not in dropped:
+                detail = "; ".join(outcomes[entry["id"]])
+                status.successes.append(
+                    {**entry, "message": f"bulletin {bulletin.id}: {detail}"[:500]}
+                )
+            else:
+                reason = dropped.get(entry["id"], "not kept")
+                status.failures.append({**entry, "message": reason[:500]})
+        status.id = key
     with db.write() as session:
         session.add(status)
     return status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any, Final
 
@@ -46,10 +47,20 @@ def tlp_marking(marking: str) -> dict[str, Any]:
 
 # Phone numbers have no STIX observable: a new SCO type, declared by an extension definition.
 PHONE_TYPE: Final = "x-ischia-phone-number"
-PHONE_EXTENSION: Final = "extension-definition--" + str(
-    uuid.uuid5(uuid.NAMESPACE_URL, "https://ischia/stix/phone")
-)
-ISCHIA_IDENTITY: Final = "identity--" + str(uuid.uuid5(uuid.NAMESPACE_URL, "https://ischia/"))
+
+
+def uuid4_of(text: str) -> str:
+    """A UUIDv4 (its version and variant bits as RFC 9562 sets them) whose other bits are a
+    hash of ``text``: what STIX 2.1 and TAXII 2.1 ask of SDO, SRO, bundle and collection ids,
+    yet the same for the same object every time (ids stay stable across exports)."""
+    digest = hashlib.sha256(f"ischia-stix|{text}".encode()).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
+
+
+PHONE_EXTENSION: Final = "extension-definition--" + uuid4_of("https://ischia/stix/phone")
+# Ischia's own properties of SDOs and SCOs (a property extension, STIX 2.1 section 7.3).
+ISCHIA_EXTENSION: Final = "extension-definition--" + uuid4_of("https://ischia/stix/properties")
+ISCHIA_IDENTITY: Final = "identity--" + uuid4_of("https://ischia/")
 SCO_NAMESPACE: Final = uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")  # STIX 2.1, 2.9
 OBJECT_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, "https://ischia/stix/objects")
 
@@ -84,18 +95,28 @@ def ischia_identity() -> dict[str, Any]:
 
 def object_id(kind: str, *parts: str) -> str:
     """A deterministic id for an SDO of a bulletin (same bulletin, same ids)."""
-    return f"{kind}--{uuid.uuid5(OBJECT_NAMESPACE, '|'.join((kind, *parts)))}"
+    return f"{kind}--{uuid4_of('|'.join((kind, *parts)))}"
 
 
-RELATION_TYPES: Final = {
-    "uses_account": "uses-account",
-    "uses_phone": "uses-phone",
-    "uses_email": "uses-email",
-    "member_of": "member-of",
-    "recruited": "recruited",
-    "contacted": "contacted",
-    "travelled_to": "travelled-to",
-    "financed": "financed",
-    "same_as": "same-as",
-}
-RELATION_OF: Final = {value: key for key, value in RELATION_TYPES.items()}
+def ischia_extension_definition() -> dict[str, Any]:
+    """The property extension that carries what STIX has no property for (a bulletin's entity
+    ref, the value as written, a person's role, a journey's stops...)."""
+    return {
+        "type": "extension-definition",
+        "spec_version": "2.1",
+        "id": ISCHIA_EXTENSION,
+        "created_by_ref": ISCHIA_IDENTITY,
+        "created": "2026-12-03T00:00:00.000Z",
+        "modified": "2026-12-03T00:00:00.000Z",
+        "name": "Ischia bulletin properties",
+        "description": (
+            "What an Ischia bulletin says that STIX 2.1 has no property for: ref (the entity's "
+            "reference in the bulletin), value (as written), platform, role, nationality, "
+            "date_of_birth, transliterations, aliases, country, code (an organisation's), "
+            "relation and label (a relation's Ischia type and imported name), origin, via, "
+            "destination and on (a journey)."
+        ),
+        "schema": "https://ischia.invalid/stix/ischia-properties.json",
+        "version": "1.0.0",
+        "extension_types": ["property-extension"],
+    }

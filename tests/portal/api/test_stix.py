@@ -247,8 +247,9 @@ OPENCTI_LIKE = {
 @pytest.mark.parametrize(
     ("bundle", "expected"),
     [
-        (MISP_LIKE, {("url", "https://example.org/join")}),
-        (OPENCTI_LIKE, {("person", "Abu Example"), ("account", "@example_channel")}),
+        # An organisation is a group (here MISP's own identity, which authors nothing).
+        (MISP_LIKE, {("group", "MISP-Project"), ("url", "https://example.org/join")}),
+        (OPENCTI_LIKE, {("group", "Abu Example"), ("account", "@example_channel")}),
     ],
 )
 def test_misp_and_opencti_bundles_import(client, desk, token, bundle, expected):
@@ -258,8 +259,11 @@ def test_misp_and_opencti_bundles_import(client, desk, token, bundle, expected):
     assert response.status_code == 200, response.json
     got = {(e["type"], e["value"]) for e in response.json["document"]["entities"]}
     assert got == expected
+    assert {o["id"] for o in response.json["report"]} == {o["id"] for o in bundle["objects"]}
     if bundle is MISP_LIKE:
         assert response.json["ignored"] == {"indicator": 1}
+        assert response.json["labels"] == ['misp:tool="MISP-STIX-Converter"']
+        assert response.json["category"] is None  # a label is a suggestion, not a category
     else:
         assert response.json["document"]["relations"][0]["type"] == "uses_account"
 
@@ -274,15 +278,6 @@ def _deep(levels: int):
 HOSTILE = [
     ({"type": "bundle", "objects": "nope"}, "objects"),
     ({"type": "not-a-bundle"}, "bundle"),
-    ({"type": "bundle", "objects": [{"type": "url", "id": "url--x", "value": 5}]}, "url--x"),
-    (
-        {
-            "type": "bundle",
-            "objects": [{"type": "threat-actor", "id": "threat-actor--bad", "name": "x" * 200_000}],
-        },
-        "longer",
-    ),
-    ({"type": "bundle", "objects": [{"type": "note", "id": "note--1", "x": _deep(40)}]}, "nested"),
     (
         {
             "type": "bundle",
@@ -330,6 +325,8 @@ def test_the_compose_page_imports_a_bundle_for_review(app, client, desk, token, 
     )
     assert response.status_code == 200
     assert "Imported 9 entities and 4 relations" in response.text
+    assert "What became of each STIX object" in response.text
+    assert "the sending organisation" in response.text
     assert 'value="STIX export"' in response.text and "shami_media" in response.text
     bad = officer.post(
         "/bulletins/new/import",
@@ -353,29 +350,56 @@ def test_markings_from_stix_tlp_ids_keep_the_most_restrictive(client, desk, toke
     assert response.status_code == 200 and response.json["marking"] == "TLP:RED"
 
 
+TA = "threat-actor--6f1a9d50-8e76-4f0e-9a3e-2ad4d1f6c001"
+
+
 @pytest.mark.parametrize(
-    "bad_object",
+    ("bad_object", "named", "reason"),
     [
-        {"type": "x-thing", "spec_version": "2.1"},
-        {"type": "x-thing", "spec_version": "2.1", "id": ["a"]},
-        {
-            "type": "threat-actor",
-            "spec_version": "2.1",
-            "id": "threat-actor--6f1a9d50-8e76-4f0e-9a3e-2ad4d1f6c001",
-            "created": "2026-01-01T00:00:00.000Z",
-            "modified": "2026-01-01T00:00:00.000Z",
-            "name": "X",
-            "x_ischia_aliases": 5,
-        },
+        ({"type": "x-thing", "spec_version": "2.1"}, "objects[0]", "its id is not a STIX id"),
+        ({"type": "x-thing", "id": ["a"]}, "objects[0]", "its id is not a STIX id"),
+        ({"type": "url", "id": "url--x", "value": 5}, "url--x", "its id is not a STIX id"),
+        (
+            {"type": "threat-actor", "id": TA, "name": "x" * 200_000},
+            TA,
+            "a text longer than 100,000",
+        ),
+        (
+            {"type": "note", "id": TA.replace("threat-actor", "note"), "x": _deep(40)},
+            "note--",
+            "nested",
+        ),
+        (
+            {"type": "x-thing", "id": "x-thing--6f1a9d50-8e76-4f0e-9a3e-2ad4d1f6c002"},
+            "x-thing--6f1a9d50-8e76-4f0e-9a3e-2ad4d1f6c002",
+            "no Ischia equivalent for x-thing",
+        ),
     ],
 )
-def test_objects_of_the_wrong_shape_are_400(client, desk, token, bad_object):
-    bundle = {
-        "type": "bundle",
-        "id": "bundle--6f1a9d50-8e76-4f0e-9a3e-2ad4d1f6c0ff",
-        "objects": [bad_object],
-    }
+def test_a_bad_object_is_named_in_the_report_and_the_rest_kept(
+    app, client, desk, token, bad_object, named, reason
+):
+    good = OPENCTI_LIKE["objects"][1]
+    bundle = {"type": "bundle", "id": OPENCTI_LIKE["id"], "objects": [bad_object, good]}
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Bulletin))
     response = client.post(
         "/api/v1/stix/import", json=bundle, headers=bearer(token("fr.officer", write=True))
     )
-    assert response.status_code == 400, response.json
+    assert response.status_code == 200, response.json
+    dropped = [o for o in response.json["report"] if o["outcome"] == "dropped"]
+    assert len(dropped) == 1 and dropped[0]["id"].startswith(named)
+    assert dropped[0]["detail"].startswith(reason)
+    assert response.json["document"]["entities"][0]["value"] == "@example_channel"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Bulletin)) == before
+
+
+def test_a_50_mb_bundle_is_refused_and_the_server_keeps_serving(client, desk, token):
+    headers = {**bearer(token("fr.officer", write=True)), "Content-Type": "application/json"}
+    big = b'{"type": "bundle", "objects": [' + b'"x",' * (50 * 2**20 // 4) + b'"x"]}'
+    response = client.post("/api/v1/stix/import", data=big, headers=headers)
+    assert response.status_code == 400
+    assert "A bundle of at most 10 MB: this one has 50.0 MB" in response.json["error"]["message"]
+    again = client.post("/api/v1/stix/import", json=OPENCTI_LIKE, headers=headers)
+    assert again.status_code == 200

@@ -34,7 +34,8 @@ def test_a_bulletin_becomes_a_valid_bundle_by_its_sending_ministry(app, desk):
         assert report["object_marking_refs"] == [vocab.TLP_IDS["TLP:AMBER"]]
         assert report["external_references"][0]["external_id"] == bulletin_id
         sender = next(o for o in bundle["objects"] if o["id"] == report["created_by_ref"])
-        assert sender["x_ischia_code"] == "IT-MININT"
+        assert sender["extensions"][vocab.ISCHIA_EXTENSION]["code"] == "IT-MININT"
+        assert not [k for o in bundle["objects"] for k in o if k.startswith("x_")]
         assert sender["identity_class"] == "organization"
         (marking,) = of_type(bundle, "marking-definition")
         assert marking["name"] == "TLP:AMBER"
@@ -48,6 +49,7 @@ def test_a_bulletin_becomes_a_valid_bundle_by_its_sending_ministry(app, desk):
         assert {o["id"] for o in bundle["objects"] if o["type"] != "marking-definition"} - {
             vocab.ISCHIA_IDENTITY,
             vocab.PHONE_EXTENSION,
+            vocab.ISCHIA_EXTENSION,
             report["id"],
         } <= refs
         # The same bulletins give the same bundle, whoever among its readers asks.
@@ -72,7 +74,14 @@ def test_an_observable_named_by_two_ministries_appears_once(app, desk):
         "TLP:AMBER",
         "TLP:GREEN",
     }
-    assert {i["x_ischia_code"] for i in of_type(bundle, "identity")} == {"IT-MININT", "DE-BMI"}
+    codes = {
+        i["extensions"][vocab.ISCHIA_EXTENSION]["code"]
+        for i in of_type(bundle, "identity")
+        if i["id"] != vocab.ISCHIA_IDENTITY
+    }
+    assert codes == {"IT-MININT", "DE-BMI"}
+    # Named in an AMBER and a GREEN bulletin: it carries the stricter of the two.
+    assert account["object_marking_refs"] == [vocab.TLP_IDS["TLP:AMBER"]]
 
 
 def test_an_export_asked_by_an_actor_is_audited(app, desk):

@@ -217,7 +217,8 @@ def test_posting_to_the_own_outbox_seals_a_bulletin_with_a_status(app, desk):
         assert posted.details["recipients"] == ["DE-BMI"]
         assert posted.details["marking"] == "TLP:AMBER"
         assert all(
-            s["message"] == f"bulletin {posted.details['bulletin']}" for s in status.successes
+            s["message"].startswith(f"bulletin {posted.details['bulletin']}: ")
+            for s in status.successes
         )
         assert taxii.status_of(officer, status.id).successes == status.successes
         assert reports(everything(officer, outbox)) == ["Posted over TAXII"]

@@ -1,0 +1,147 @@
+"""Strict export: the demo bulletins, one by one and as one bundle, pass
+``stix2-validator --strict`` with no error, parse with the stix2 library without custom
+content (Ischia's phone type registered from its extension definition, as any consumer
+would), keep their ids across a round trip, carry the strictest marking on shared
+observables, and are read by misp-stix's STIX-to-MISP importer."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import stix2
+from sqlalchemy import select
+from stix2.properties import StringProperty
+from stix2validator import ValidationOptions, validate_instance
+
+from portal.demo import seeding as demo
+from portal.extensions import db
+from portal.models import BulletinRecipient, Role
+from portal.services.accounts import directory as accounts
+from portal.services.principals import Reader
+from portal.services.stix import export, intake
+from portal.services.stix import vocabulary as vocab
+
+STRICT = ValidationOptions(version="2.1", strict=True)
+
+
+@stix2.v21.CustomObservable(
+    vocab.PHONE_TYPE, [("value", StringProperty(required=True))], ["value"], vocab.PHONE_EXTENSION
+)
+class PhoneNumber:
+    """Ischia's phone SCO, as its extension definition declares it."""
+
+
+@pytest.fixture
+def demo_bundle(app, demo_bulletins_world):
+    demo_bulletins_world.load(app)  # seed-demo --bulletins 30, built once per backend
+    with app.app_context():
+        reader = Reader.of(accounts.user_by_email(demo.demo_email(Role.ANALYST, "FR-MININT")))
+        ids = list(
+            db.session.scalars(
+                select(BulletinRecipient.bulletin_id).where(
+                    BulletinRecipient.org_id == reader.org_id
+                )
+            )
+        )
+        assert len(ids) >= 5
+        return reader, ids, export.bundle(reader, ids)
+
+
+def _errors(bundle: dict) -> list[str]:
+    result = validate_instance(bundle, STRICT)
+    return [str(e) for e in result.errors] + [
+        str(e) for r in getattr(result, "object_results", []) for e in r.errors
+    ]
+
+
+def test_the_demo_bulletins_pass_the_strict_validator_alone_and_together(app, demo_bundle):
+    reader, ids, together = demo_bundle
+    assert _errors(together) == []
+    with app.app_context():
+        for bulletin_id in ids[:8]:
+            assert _errors(export.bundle(reader, [bulletin_id])) == [], bulletin_id
+    assert not any(k.startswith("x_") for o in together["objects"] for k in o)
+    assert any(o["id"] == vocab.ISCHIA_EXTENSION for o in together["objects"])
+
+
+def test_the_stix2_library_reads_the_export_without_custom_content(demo_bundle):
+    _, _, together = demo_bundle
+    phones = {o["id"] for o in together["objects"] if o["type"] == vocab.PHONE_TYPE}
+    refused = []
+    for obj in together["objects"]:
+        try:
+            stix2.parse(obj, allow_custom=False, version="2.1")
+        except stix2.exceptions.STIXError:
+            refused.append(obj)
+
+    # Every object but those that point to a phone number (relationships, reports): stix2
+    # refuses a reference to an SCO type not its own even when registered (not solved yet).
+    def points_to_phone(obj: dict) -> bool:
+        refs = {obj.get("source_ref"), obj.get("target_ref"), *obj.get("object_refs", [])}
+        return bool(phones & refs)
+
+    assert phones and all(points_to_phone(o) for o in refused)
+    assert not [o for o in together["objects"] if points_to_phone(o) and o not in refused]
+
+
+def test_ids_are_stable_across_exports_and_a_round_trip(app, demo_bundle):
+    reader, ids, together = demo_bundle
+    with app.app_context():
+        again = export.bundle(reader, ids)
+    assert [o["id"] for o in again["objects"]] == [o["id"] for o in together["objects"]]
+    assert again["id"] == together["id"]
+    with app.app_context():
+        single = export.bundle(reader, ids[:1])
+    draft = intake.draft_from_bundle(single)
+    assert [o for o in draft.report if o.outcome == "dropped"] == []  # it comes back whole
+
+
+def test_a_shared_observable_carries_the_strictest_marking(app, desk):
+    account = {"ref": "a1", "type": "account", "platform": "telegram", "value": "@shared_one"}
+    green = desk.post(title="Green", marking="TLP:GREEN", entities=[account], relations=[])
+    strict = desk.post(title="Strict", marking="TLP:AMBER+STRICT", entities=[account], relations=[])
+    with app.app_context():
+        reader = desk.reader("fr.analyst")
+        for order in ([green, strict], [strict, green]):
+            bundle = export.bundle(reader, order)
+            (shared,) = [o for o in bundle["objects"] if o["type"] == "user-account"]
+            assert shared["object_marking_refs"] == [vocab.TLP_IDS["TLP:AMBER+STRICT"]]
+
+
+# misp-stix runs in its own interpreter: its STIX 1 dependencies (mixbox) install an import
+# hook that the test session's warnings-as-errors would trip over later.
+MISP_IMPORT = """
+import json, sys
+import stix2
+from misp_stix_converter import ExternalSTIX2toMISPParser
+parser = ExternalSTIX2toMISPParser()
+parser.load_stix_bundle(stix2.parse(sys.stdin.read(), allow_custom=True))
+parser.parse_stix_bundle()
+event = parser.misp_event
+print(json.dumps({
+    "attributes": sorted({a.type for a in event.attributes}),
+    "objects": sorted({o.name for o in event.objects}),
+    "errors": [e for messages in parser.errors.values() for e in messages],
+}))
+"""
+
+
+def test_misp_stix_imports_the_export(demo_bundle):
+    _, _, together = demo_bundle
+    done = subprocess.run(
+        [sys.executable, "-c", MISP_IMPORT],
+        input=json.dumps(together),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    event = json.loads(done.stdout.strip().splitlines()[-1])
+    # URL observables that only a report refers to are imported for some exports and not for
+    # others (docs/stix-taxii.md, "Not yet done"): the accounts are.
+    assert "user-account" in event["objects"], event
+    # Ischia's phone SCO is the one thing MISP's importer does not read (not solved yet).
+    assert all(vocab.PHONE_TYPE in e for e in event["errors"]), event["errors"]
