@@ -78,27 +78,36 @@ def load_master_keys(path: Path, *, create: bool = True) -> list[bytes]:
 
 
 def store_master_keys(path: Path, keys: list[bytes]) -> None:
-    """Replace the key file with ``keys`` (current first), durably: a temporary file written
-    and fsynced, renamed over the old one, then the directory fsynced. A crash leaves the old
-    file or the new one, whole; never a part, never none."""
+    """Replace the key file with ``keys`` (current first), durably (:func:`write_durably`)."""
     if not keys:
         raise MasterKeyError("a key file needs at least one key")
     data = "".join(encode_master_key(key) + "\n" for key in keys)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    write_durably(path, data.encode("ascii"))
+
+
+def fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
     try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_durably(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    """Replace ``path`` with ``data``: a temporary file written and fsynced, renamed over the
+    old one, then the directory fsynced. A crash leaves the old file or the new one, whole;
+    never a part, never none."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    fsync_directory(path.parent)
 
 
 def _create_key_file(path: Path) -> None:
