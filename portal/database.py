@@ -170,5 +170,13 @@ class Database:
 
     def commit_together(self, works: list[Work]) -> None:
         """Run ``works`` in a write transaction shared with other requests of this process
-        (group commit, :mod:`portal.group_commit`); return once they are committed."""
+        (group commit, :mod:`portal.group_commit`); return once they are committed.
+
+        On SQLite the request's own session may hold a read transaction begun before, whose
+        snapshot would not show what was just committed on the group's connection: it is ended
+        (as :meth:`write` ends it), so the request reads its own records afterwards. PostgreSQL
+        reads each statement at read committed, so nothing is needed there."""
         self.group_commit.submit(works)
+        session = self.session()
+        if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+            session.commit()

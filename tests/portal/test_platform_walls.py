@@ -73,6 +73,9 @@ TAXII = "application/taxii+json;version=2.1"
 # "made-up" values would test nothing about the walls.
 NOT_OBJECT_IDS: dict[str, str] = {
     "static": "public static files (CSS, JS, fonts); no organisation's data",
+    "admin.checkpoint_file": "<name> is a signed checkpoint of the audit chain's head (sequence, "
+    "hash, time): every member organisation's admins may download every one",
+    "api.audit_checkpoint": "as admin.checkpoint_file, for any API token's own systems",
     "analysis.export": "<fmt> is a closed set of export formats, not an object id; the export "
     "takes the nodes from the form and is covered by the graph test below",
 }

@@ -88,6 +88,8 @@ TYPED_IN_CLEAR = {
     "hash_banks.description": "a bank's description",
     "hash_entries.label": "a hash's label",
     # Not yet sealed: free text that may name an identifier (to seal next).
+    "bulletins.ended_reason": "NOT YET SEALED: why a bulletin was retracted, on its tombstone "
+    "(the form asks not to repeat intelligence in it)",
     "access_requests.reason": "NOT YET SEALED: the reason given for an access request",
     "person_decisions.note": "NOT YET SEALED: an analyst's note on a same-person decision",
 }

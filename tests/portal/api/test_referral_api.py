@@ -332,7 +332,7 @@ def test_json_nested_deeper_than_the_parser_goes_is_a_400_and_stores_nothing(api
     deep = b'{"platform": "PLATFORM-X", "items": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     answer = api.call("POST", "/referrals", "de", data=deep, content_type="application/json")
     assert (
-        answer.status_code == 400 and "nested too deeply" in answer.get_json()["error"]["message"]
+        answer.status_code == 400 and "nests deeper than" in answer.get_json()["error"]["message"]
     )
     bundle = b'{"type": "bundle", "objects": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     bulk = api.call(
@@ -342,5 +342,5 @@ def test_json_nested_deeper_than_the_parser_goes_is_a_400_and_stores_nothing(api
         data=bundle,
         content_type="application/json",
     )
-    assert bulk.status_code == 400 and "nested too deeply" in bulk.get_json()["error"]["message"]
+    assert bulk.status_code == 400 and "nests deeper than" in bulk.get_json()["error"]["message"]
     assert api.stored() == before

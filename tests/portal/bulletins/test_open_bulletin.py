@@ -174,5 +174,5 @@ def test_the_read_page_opens_the_bulletin_once(app, people, desk, monkeypatch, w
     page = client.get(f"/bulletins/{bulletin_id}")
     assert page.status_code == 200 and CANARY in page.text
     assert "Elsewhere in Ischia" in page.text
-    assert ("Your organisation's actions" in page.text) is (who == "it.officer")
+    assert (f"/bulletins/{bulletin_id}/amend" in page.text) is (who == "it.officer")
     assert len(calls) == 1
