@@ -26,10 +26,8 @@ import contextlib
 import os
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,32 +53,10 @@ BIN = Path(sys.executable).parent
 def gunicorn(
     app_spec: str, env: dict[str, str], cwd: Path, threads: int
 ) -> Iterator[tuple[int, int]]:
-    port = auth_bench.free_port()
-    command = [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}"]
-    if threads > 1:
-        command += ["--threads", str(threads)]
-    server = subprocess.Popen(
-        [*command, "--log-level", "warning", app_spec],
-        cwd=cwd,
-        env={**env, "PYTHONPATH": env.get("PYTHONPATH", str(cwd))},
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(OSError):
-                auth_bench.socket.create_connection(("127.0.0.1", port), 1).close()
-                break
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn for {app_spec} did not start")
-            time.sleep(0.2)
-        yield port, server.pid
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=5)
+    """``auth_bench.gunicorn`` with this checkout (or ``cwd``) on the path and a minute to start."""
+    env = {**env, "PYTHONPATH": env.get("PYTHONPATH", str(cwd))}
+    with auth_bench.gunicorn(app_spec, env, cwd, threads=threads, startup_s=60) as served:
+        yield served
 
 
 def base_env(url: str, master: bytes) -> dict[str, str]:

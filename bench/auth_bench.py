@@ -260,12 +260,17 @@ def workers_cpu_seconds(master: int) -> float:
 
 
 @contextlib.contextmanager
-def gunicorn(app_spec: str, env: dict[str, str], cwd: Path) -> Iterator[tuple[int, int]]:
+def gunicorn(
+    app_spec: str, env: dict[str, str], cwd: Path, *, threads: int = 1, startup_s: float = 30
+) -> Iterator[tuple[int, int]]:
+    """Two gunicorn workers (``threads`` each) serving ``app_spec`` on a free local port."""
     port = free_port()
-    command = [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level"]
-    server = subprocess.Popen([*command, "warning", app_spec], cwd=cwd, env=env)
+    command = [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}"]
+    if threads > 1:
+        command += ["--threads", str(threads)]
+    server = subprocess.Popen([*command, "--log-level", "warning", app_spec], cwd=cwd, env=env)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + startup_s
         while True:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
                 break
