@@ -132,8 +132,12 @@ def test_users_disable_and_enable(app, runner, people):
     assert missing.exit_code != 0 and "--email" in missing.output
 
 
+# The demo's organisations and people only: no bulletins, referrals or hash banks.
+SEED_PEOPLE_ONLY = ("seed-demo", "--bulletins", "0", "--referrals", "0", "--hashes", "0")
+
+
 def test_seed_demo_creates_the_g7_observers_and_platforms_once(app, runner):
-    result = runner.invoke(args=["seed-demo", "--bulletins", "0", "--referrals", "0"])
+    result = runner.invoke(args=[*SEED_PEOPLE_ONLY])
     assert result.exit_code == 0, result.output
     with app.app_context():
         codes = set(db.session.scalars(select(Organisation.code)))
@@ -163,13 +167,13 @@ def test_seed_demo_creates_the_g7_observers_and_platforms_once(app, runner):
         meta = accounts.user_by_email(demo.demo_email(Role.PLATFORM_LIAISON, "META"))
         assert meta.organisation.code == "META"
     before = (count(app, Organisation), count(app, User), count(app, AuditRecord))
-    again = runner.invoke(args=["seed-demo", "--bulletins", "0", "--referrals", "0"])
+    again = runner.invoke(args=[*SEED_PEOPLE_ONLY])
     assert again.exit_code == 0 and "0 organisations and 0 users" in again.output
     assert (count(app, Organisation), count(app, User), count(app, AuditRecord)) == before
 
 
 def test_demo_codes_only_in_demo_mode_and_only_for_demo_users(app, runner, people):
-    runner.invoke(args=["seed-demo", "--bulletins", "0", "--referrals", "0"])
+    runner.invoke(args=[*SEED_PEOPLE_ONLY])
     email = demo.demo_email(Role.ANALYST, "FR-MININT")
     refused = runner.invoke(args=["demo", "totp", email])
     assert refused.exit_code != 0 and "demo mode" in refused.output
@@ -191,7 +195,7 @@ def test_seed_demo_is_refused_in_production(app, runner):
 
 
 def test_demo_mode_shows_the_code_on_the_verify_page(app, client, auth, runner):
-    runner.invoke(args=["seed-demo", "--bulletins", "0", "--referrals", "0"])
+    runner.invoke(args=[*SEED_PEOPLE_ONLY])
     app.config["DEMO"] = True
     auth.password_step(demo.demo_email(Role.ANALYST, "FR-MININT"), demo.DEMO_PASSWORD)
     page = client.get("/login/verify")
