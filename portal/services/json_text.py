@@ -2,8 +2,9 @@
 
 Nesting deeper than :data:`MAX_DEPTH` (which ends in a ``RecursionError`` in the parser, or
 further on in code that walks the value) and strings holding a lone surrogate such as
-``"\\ud800"`` (valid JSON escapes, but not UTF-8 text, so they fail when sealed or stored) are
-refused with :class:`UnreadableJSON`, a ``ValueError`` that says which.
+``"\\ud800"`` (valid JSON escapes, but not UTF-8 text, so they fail when sealed or stored) and
+strings holding NUL (``"\\u0000"``: no text the portal keeps may hold one, and PostgreSQL refuses
+it in any text column) are refused with :class:`UnreadableJSON`, a ``ValueError`` that says which.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def loads(data: str | bytes, **kwargs: Any) -> Any:
 
 
 def check(value: Any) -> None:
-    """Raise :class:`UnreadableJSON` if ``value`` nests too deeply or holds a non-UTF-8 string."""
+    """Raise :class:`UnreadableJSON` if ``value`` nests too deeply or holds a string that is not
+    text (a lone surrogate, or NUL)."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
@@ -47,6 +49,8 @@ def check(value: Any) -> None:
 
 
 def _text(text: str) -> None:
+    if "\x00" in text:
+        raise UnreadableJSON("The JSON holds a NUL character (\\u0000), which no text may hold.")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

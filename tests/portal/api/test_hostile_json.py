@@ -55,6 +55,8 @@ KNOWN = [
     '{"objects": ' + DEEP + ', "title": ' + DEEP + "}",
     '{"title": "\\ud800x", "name": "\\udfff", "nodes": ["\\ud800"], "objects": []}',
     '{"\\ud800": 1}',
+    # NUL in text: PostgreSQL refuses it in any text column (a referral's platform was a 500).
+    '{"platform": "\\u0000", "title": "a\\u0000b", "kind": "referral", "items": []}',
     json.dumps(
         {
             "objects": [
@@ -128,7 +130,9 @@ def hostile(draw: st.DrawFn) -> bytes:
     value = draw(st.dictionaries(st.sampled_from(FIELDS), shaped(), max_size=6))
     marker = "\x00POISON\x00"
     poison = draw(
-        st.sampled_from(["deep", "surrogate", "surrogate-key", "top-level", "bad-bytes", "cut"])
+        st.sampled_from(
+            ["deep", "surrogate", "surrogate-key", "nul", "top-level", "bad-bytes", "cut"]
+        )
     )
     # The poison goes in at a random path of the value.
     holder: Any = value
@@ -147,6 +151,8 @@ def hostile(draw: st.DrawFn) -> bytes:
         text = text.replace(json.dumps(marker), DEEP)
     elif poison in ("surrogate", "surrogate-key"):
         text = text.replace(json.dumps(marker), '"\\ud83dx"')
+    elif poison == "nul":
+        text = text.replace(json.dumps(marker), '"x\\u0000"')
     elif poison == "top-level":
         text = json.dumps([value])
     elif poison == "cut":
