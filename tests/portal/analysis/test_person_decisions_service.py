@@ -58,7 +58,8 @@ def test_a_confirmed_pair_is_merged_on_record(app, desk, pair):
         decision_id = decide(desk, "fr.analyst", latin, arabic, note="  same DOB  ")
         row = db.session.get_one(PersonDecision, decision_id)
         assert (row.first, row.second) == tuple(sorted(pair))
-        assert (row.same, row.note, row.revoked_at) == (True, "same DOB", None)
+        assert (row.same, person_decisions.note_of(row), row.revoked_at) == (True, "same DOB", None)
+        assert row.note_sealed and b"DOB" not in row.note_sealed  # sealed at rest
         assert row.decided_by == desk.users["fr.analyst"]
         record = only_record("person.same")
         assert record.outcome == "success" and record.subject_org_id == row.org_id
