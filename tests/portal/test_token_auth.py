@@ -1,0 +1,84 @@
+"""The API token's reading from a request, its rate-limit key and its refusals, on a bare Flask
+app (no database): each rule of ``portal/token_auth.py`` tried on its own, so that a change to
+any of them fails here (mutation testing: bench/mutation.sh). The whole token walk, with the
+database, is in tests/portal/api/test_api.py."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import pytest
+from flask import Flask
+
+from portal import token_auth
+
+
+@pytest.fixture(scope="module")
+def bare() -> Flask:
+    app = Flask(__name__)
+    app.config["API_RATE_LIMIT"] = "7 per minute"
+    return app
+
+
+def basic(text: bytes) -> str:
+    return "Basic " + base64.b64encode(text).decode()
+
+
+@pytest.mark.parametrize(
+    ("header", "token"),
+    [
+        ("Bearer isk_abc", "isk_abc"),
+        ("bearer isk_abc", "isk_abc"),
+        ("BEARER   isk_abc  ", "isk_abc"),
+        ("Bearer ", None),
+        ("Bearer", None),
+        (basic(b"anyone:isk_abc"), "isk_abc"),
+        ("basic " + base64.b64encode(b"u:isk_abc").decode(), "isk_abc"),
+        ("BASIC  " + base64.b64encode(b"u:isk_abc").decode() + " ", "isk_abc"),
+        (basic(b":isk_abc"), "isk_abc"),
+        (basic(b"u:isk:abc"), "isk:abc"),  # the password is everything after the first colon
+        (basic(b"isk_abc"), None),  # no colon: a user name alone is not a token
+        (basic(b"u:"), None),
+        (basic(b"u:\xff\xfe"), None),  # not UTF-8
+        ("Basic !!!", None),  # not base64
+        ("Basic aXNr*X2FiYw==", None),  # base64 with a stray character is refused, not repaired
+        ("Token isk_abc", None),
+        ("isk_abc", None),
+        ("", None),
+    ],
+)
+def test_the_credential_is_a_bearer_token_or_the_basic_password(bare, header, token):
+    headers = {"Authorization": header} if header else {}
+    with bare.test_request_context("/api/v1/bulletins", headers=headers):
+        assert token_auth.credential() == token
+
+
+def test_requests_are_limited_per_token_however_it_is_sent(bare):
+    key = "api:" + hashlib.sha256(b"isk_abc").hexdigest()
+    for header in ("Bearer isk_abc", basic(b"someone:isk_abc")):
+        with bare.test_request_context("/api/v1/bulletins", headers={"Authorization": header}):
+            assert token_auth.rate_key() == key
+    with bare.test_request_context("/api/v1/bulletins", environ_base={"REMOTE_ADDR": "192.0.2.7"}):
+        assert token_auth.rate_key() == "api-anonymous:192.0.2.7"
+    with bare.test_request_context("/api/v1/bulletins", environ_base={"REMOTE_ADDR": ""}):
+        assert token_auth.rate_key() == "api-anonymous:"
+    with bare.test_request_context("/"):
+        assert token_auth.rate_limit() == "7 per minute"
+
+
+def test_a_refusal_is_the_api_error_or_a_taxii_error_message(bare):
+    with bare.test_request_context("/api/v1/bulletins"):
+        response, status = token_auth._unauthorised()
+        assert status == response.status_code == 401
+        assert response.json == {
+            "error": {"code": 401, "message": "A valid API token is required.", "field": None}
+        }
+        assert response.headers["WWW-Authenticate"] == 'Bearer realm="ischia", Basic realm="ischia"'
+        assert response.mimetype == "application/json"
+    with bare.test_request_context("/taxii2/api/collections/"):
+        response, status = token_auth._unauthorised()
+        assert status == response.status_code == 401
+        assert response.json == {"title": "A valid API token is required.", "http_status": "401"}
+        assert response.headers["Content-Type"] == "application/taxii+json;version=2.1"
+        assert response.headers["WWW-Authenticate"] == 'Bearer realm="ischia", Basic realm="ischia"'
