@@ -235,3 +235,56 @@ def test_rewrap_rejects_nonsense(envelope, orgs, directory, now):
         rewrap(envelope, old=orgs["DE"], new=orgs["DE"], directory=directory, now=now)
     with pytest.raises(ValueError):
         rewrap(envelope, old=orgs["DE"], new=orgs["IT"], directory=directory, now=now)
+
+
+def test_a_key_ring_without_any_held_version_names_every_version_held(envelope, orgs, now):
+    """Mid-rotation an envelope may hold DE's key at two versions; a ring with neither is told
+    both (and what it has), in order."""
+    from crypto.release import _with_keys
+    from crypto.sealing import unwrap_content_key, wrap_content_key
+
+    de2, de3, de4 = bundle("DE", 2), bundle("DE", 3), bundle("DE", 4)
+    directory = Directory([orgs["FR"].public, orgs["DE"].public, de2.public])
+    _, key = unwrap_content_key(envelope, {1: orgs["DE"]}, directory, now=None)
+    wrapped = wrap_content_key(key, envelope.header.suite, envelope.id, de2.public)
+    record = KeyRecord.create(
+        "rewrap",
+        envelope_id=envelope.id,
+        header_sha256=envelope.header_sha256,
+        recipient=de2.public,
+        wrapped=wrapped,
+        signer=de2,
+        now=now,
+    )
+    both = _with_keys(envelope, added=wrapped, record=record)
+    with pytest.raises(UnknownKeyVersion) as refused:
+        open_envelope(both, recipient=[de3, de4], directory=directory, now=now)
+    assert str(refused.value) == (
+        f"envelope {envelope.id} holds DE's content key for v1, v2; the key ring has v3, v4"
+    )
+
+
+def test_a_signed_grant_of_another_key_opens_nothing(envelope, orgs, directory, now):
+    """The originator itself grants JP a key that is not the content key: every signature
+    checks out, and the content does not decrypt; nothing is returned."""
+    import secrets
+
+    from crypto.release import _with_keys
+    from crypto.sealing import wrap_content_key
+
+    wrong = wrap_content_key(
+        secrets.token_bytes(32), envelope.header.suite, envelope.id, orgs["JP"].public
+    )
+    record = KeyRecord.create(
+        "grant",
+        envelope_id=envelope.id,
+        header_sha256=envelope.header_sha256,
+        recipient=orgs["JP"].public,
+        wrapped=wrong,
+        signer=orgs["FR"],
+        now=now,
+    )
+    bad = _with_keys(envelope, added=wrong, record=record)
+    with pytest.raises(TamperedEnvelope) as refused:
+        open_envelope(bad, recipient=orgs["JP"], directory=directory, now=now)
+    assert str(refused.value) == f"the content of envelope {envelope.id} does not decrypt"
