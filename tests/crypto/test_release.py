@@ -337,3 +337,41 @@ def test_a_vouched_key_that_does_not_unwrap_is_refused_by_name(envelope, orgs, d
     with pytest.raises(TamperedEnvelope) as refused:
         open_envelope(bad, recipient=orgs["JP"], directory=directory, now=now)
     assert str(refused.value) == "the content key wrapped for JP v1 does not open"
+
+
+def test_a_vouched_key_of_the_wrong_length_is_refused_by_name(envelope, orgs, directory, now):
+    from crypto.release import _with_keys
+    from crypto.sealing import wrap_content_key
+
+    short = wrap_content_key(b"k" * 16, envelope.header.suite, envelope.id, orgs["JP"].public)
+    record = KeyRecord.create(
+        "grant",
+        envelope_id=envelope.id,
+        header_sha256=envelope.header_sha256,
+        recipient=orgs["JP"].public,
+        wrapped=short,
+        signer=orgs["FR"],
+        now=now,
+    )
+    with pytest.raises(TamperedEnvelope) as refused:
+        open_envelope(
+            _with_keys(envelope, added=short, record=record),
+            recipient=orgs["JP"],
+            directory=directory,
+            now=now,
+        )
+    assert str(refused.value) == "the content key wrapped for JP has the wrong length"
+
+
+def test_a_key_ring_is_one_organisations_bundles(orgs):
+    from crypto.sealing import keyring_of
+
+    de2 = bundle("DE", 2)
+    assert keyring_of(orgs["DE"]) == {1: orgs["DE"]}
+    assert keyring_of([de2, orgs["DE"]]) == {1: orgs["DE"], 2: de2}
+    with pytest.raises(ValueError) as empty:
+        keyring_of([])
+    assert str(empty.value) == "no private key bundle was given"
+    with pytest.raises(ValueError) as mixed:
+        keyring_of([orgs["DE"], orgs["IT"]])
+    assert str(mixed.value) == "a key ring holds the bundles of one organisation"
