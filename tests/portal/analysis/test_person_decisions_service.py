@@ -180,7 +180,7 @@ def test_two_analysts_deciding_a_pair_at_once_leave_one_decision(app, desk, pair
 def test_the_database_holds_one_live_decision_per_pair(app, desk, pair):
     low, high = sorted(pair)
     fr = desk.reader("fr.analyst")
-    row = {"org_id": fr.org_id, "first": low, "second": high, "same": True, "note": ""}
+    row = {"org_id": fr.org_id, "first": low, "second": high, "same": True}
     row |= {"decided_by": fr.user_id, "decided_at": utcnow()}
     with app.app_context():
         with db.write() as session:
