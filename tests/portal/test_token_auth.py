@@ -9,9 +9,12 @@ import base64
 import hashlib
 
 import pytest
-from flask import Flask
+from flask import Blueprint, Flask, g
 
 from portal import token_auth
+from portal.models import User
+from portal.services.accounts import api_tokens
+from portal.services.principals import Actor
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +85,25 @@ def test_a_refusal_is_the_api_error_or_a_taxii_error_message(bare):
         assert response.json == {"title": "A valid API token is required.", "http_status": "401"}
         assert response.headers["Content-Type"] == "application/taxii+json;version=2.1"
         assert response.headers["WWW-Authenticate"] == 'Bearer realm="ischia", Basic realm="ischia"'
+
+
+def test_guard_puts_the_token_check_audit_commit_and_cleanup_on_a_blueprint():
+    """The API and TAXII blueprints are guarded when their modules are imported; a fresh one
+    shows what guard() registers."""
+    blueprint = Blueprint("fresh", __name__)
+    token_auth.guard(blueprint)
+    assert blueprint.before_request_funcs == {None: [token_auth.authenticate]}
+    assert blueprint.after_request_funcs == {None: [token_auth.commit_audit]}
+    assert blueprint.teardown_request_funcs == {None: [token_auth.end_request]}
+
+
+def test_what_a_token_request_acts_as(bare):
+    """The token's user, organisation and scope, and the request's address for the audit."""
+    user = User(id=7, email="a@fr.example", name="A", organisation_id=3)
+    with bare.test_request_context("/api/v1/bulletins", environ_base={"REMOTE_ADDR": "192.0.2.9"}):
+        g.api_use = api_tokens.TokenUse(user, token_id=11, can_write=True)
+        assert token_auth.user() is user
+        assert token_auth.actor() == Actor(7, "a@fr.example", 3, "192.0.2.9")
+        assert token_auth.can_write() is True
+        g.api_use = api_tokens.TokenUse(user, token_id=11, can_write=False)
+        assert token_auth.can_write() is False
