@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, g
 from portal import token_auth
 from portal.models import User
 from portal.services.accounts import api_tokens
+from portal.services.errors import AuditUnavailable
 from portal.services.principals import Actor
 
 
@@ -107,3 +108,29 @@ def test_what_a_token_request_acts_as(bare):
         assert token_auth.can_write() is True
         g.api_use = api_tokens.TokenUse(user, token_id=11, can_write=False)
         assert token_auth.can_write() is False
+
+
+def test_an_answer_whose_audit_cannot_be_committed_is_replaced_by_a_503(bare, monkeypatch, caplog):
+    """The content never leaves when the token's use (or the read) is not in the audit trail:
+    the answer becomes the API's (or TAXII's) 503, and the cause is logged."""
+    cause = OSError("disk full")
+
+    def fail() -> None:
+        raise AuditUnavailable() from cause
+
+    monkeypatch.setattr(token_auth.audit_commit, "flush", fail)
+    message = AuditUnavailable().message
+    with bare.test_request_context("/api/v1/bulletins/x"):
+        answer = token_auth.commit_audit(bare.response_class("secret content"))
+        assert answer.status_code == 503 and b"secret" not in answer.get_data()
+        assert answer.json == {"error": {"code": 503, "message": message, "field": None}}
+    with bare.test_request_context("/taxii2/api/collections/"):
+        answer = token_auth.commit_audit(bare.response_class("secret content"))
+        assert answer.json == {"title": message, "http_status": "503"}
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        "audit records could not be committed: disk full"
+    ] * 2
+    monkeypatch.setattr(token_auth.audit_commit, "flush", lambda: None)
+    with bare.test_request_context("/api/v1/bulletins/x"):
+        kept = bare.response_class("content")
+        assert token_auth.commit_audit(kept) is kept
