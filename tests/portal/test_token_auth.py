@@ -46,7 +46,7 @@ def basic(text: bytes) -> str:
         (basic(b"u:"), None),
         (basic(b"u:\xff\xfe"), None),  # not UTF-8
         ("Basic !!!", None),  # not base64
-        ("Basic aXNr*X2FiYw==", None),  # base64 with a stray character is refused, not repaired
+        ("Basic dTpp*c2tfYWJj", None),  # "u:isk_abc" with a stray character: refused, not repaired
         ("Token isk_abc", None),
         ("isk_abc", None),
         ("", None),
