@@ -19,12 +19,19 @@ SECURITY_CHECKS = [
     "crypto.statement.x_verify_statement__*",
     "crypto.statement.x__message__*",
     "crypto.statement.xǁSignedStatementǁsigned_bytes__*",
-    "crypto.verify.x_verify_envelope__*",
-    "crypto.verify.x__authorised_access__*",
-    "crypto.verify.x__record_signer__*",
-    "crypto.verify.xǁWithOwnKeysǁpublic_bundle__*",
+    "crypto.verify.x*",  # the whole module: envelope, grant and re-wrap verification
+    # The opening side of sealing: unwrap, derive, decrypt, verify (not seal itself).
     "crypto.sealing.x_open_envelope__*",
     "crypto.sealing.x__wrap_info__*",
+    "crypto.sealing.x_unwrap_content_key__*",
+    "crypto.sealing.x_keyring_of__*",
+    "crypto.sealing.x__body_key__*",
+    "crypto.sealing.x__attachment_key__*",
+    "crypto.sealing.xǁOpenedǁ*",
+    # The portal's one way to open a bulletin: the envelope, then the clear listing columns.
+    "portal.services.bulletins.reading.x__check_listing__*",
+    "portal.services.bulletins.reading.x__open_envelope__*",
+    "portal.services.bulletins.reading.x_open_bulletin__*",
     "crypto.chain.x_link__*",
     "crypto.chain.x_find_break__*",
     "crypto.chain.x__statement__*",
@@ -35,10 +42,8 @@ SECURITY_CHECKS = [
     "portal.services.audit.x__first_break__*",
     "portal.services.audit.x_verify_chain__*",
     "portal.services.audit.x_check_against_checkpoint__*",
-    "portal.access.x_rule_for__*",
-    "portal.access.x_enforce__*",
-    "portal.token_auth.x_credential__*",
-    "portal.token_auth.x_authenticate__*",
+    "portal.access.x*",  # the whole module: rules, decorators, enforcement
+    "portal.token_auth.x*",  # the whole module: bearer tokens of the API and TAXII
     "portal.services.accounts.api_tokens.x__hash__*",
     "portal.services.accounts.api_tokens.x_authenticate__*",
     "portal.services.accounts.api_tokens.x_revoke__*",

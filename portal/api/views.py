@@ -193,8 +193,8 @@ def get_bulletin(bulletin_id: str) -> Response:
         "state": bulletin.state,
         "verification": {"valid": result.seal is not None, "problem": result.problem},
     }
-    if bulletin.ended_reason:
-        body["retraction_reason"] = bulletin.ended_reason
+    if result.retraction_reason:
+        body["retraction_reason"] = result.retraction_reason
     if result.seal is not None:
         body["verification"].update(
             {

@@ -57,9 +57,9 @@ class Bulletin(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     state: Mapped[str] = mapped_column(String(16), default=BulletinState.ACTIVE.value)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Why the originator retracted it, shown on the tombstone to every recipient (in the clear,
-    # like the tombstone's other facts: the form says not to write intelligence in it).
-    ended_reason: Mapped[str | None] = mapped_column(Text)
+    # Why the originator retracted it, shown on the tombstone to every recipient; sealed
+    # (portal.services.sealed_text), since the reason may name what the bulletin was about.
+    ended_reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Amendments: each version is its own envelope; ``series_id`` is the first version's id.
     series_id: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer, default=1)

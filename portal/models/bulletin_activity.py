@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, UTCDateTime, utcnow
@@ -55,7 +55,8 @@ class AccessRequest(Base):
     bulletin_id: Mapped[str] = mapped_column(ForeignKey("bulletins.id", ondelete="CASCADE"))
     requester_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    reason: Mapped[str | None] = mapped_column(String(500))
+    # The asker's reason, sealed (portal.services.sealed_text): both organisations read it.
+    reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     state: Mapped[str] = mapped_column(String(16), default=AccessRequestState.PENDING.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -57,7 +57,8 @@ class PersonDecision(Base):
     first: Mapped[str] = mapped_column(String(120))  # mention ids, first < second
     second: Mapped[str] = mapped_column(String(120))
     same: Mapped[bool]
-    note: Mapped[str] = mapped_column(String(500), default="")
+    # The analyst's note, sealed (portal.services.sealed_text); None when there is none.
+    note_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

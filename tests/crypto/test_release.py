@@ -235,3 +235,143 @@ def test_rewrap_rejects_nonsense(envelope, orgs, directory, now):
         rewrap(envelope, old=orgs["DE"], new=orgs["DE"], directory=directory, now=now)
     with pytest.raises(ValueError):
         rewrap(envelope, old=orgs["DE"], new=orgs["IT"], directory=directory, now=now)
+
+
+def test_a_key_ring_without_any_held_version_names_every_version_held(envelope, orgs, now):
+    """Mid-rotation an envelope may hold DE's key at two versions; a ring with neither is told
+    both (and what it has), in order."""
+    both, _, directory = _held_at_two_versions(envelope, orgs, now)
+    de3, de4 = bundle("DE", 3), bundle("DE", 4)
+    with pytest.raises(UnknownKeyVersion) as refused:
+        open_envelope(both, recipient=[de3, de4], directory=directory, now=now)
+    assert str(refused.value) == (
+        f"envelope {envelope.id} holds DE's content key for v1, v2; the key ring has v3, v4"
+    )
+
+
+def test_a_signed_grant_of_another_key_opens_nothing(envelope, orgs, directory, now):
+    """The originator itself grants JP a key that is not the content key: every signature
+    checks out, and the content does not decrypt; nothing is returned."""
+    import secrets
+
+    from crypto.release import _with_keys
+    from crypto.sealing import wrap_content_key
+
+    wrong = wrap_content_key(
+        secrets.token_bytes(32), envelope.header.suite, envelope.id, orgs["JP"].public
+    )
+    record = KeyRecord.create(
+        "grant",
+        envelope_id=envelope.id,
+        header_sha256=envelope.header_sha256,
+        recipient=orgs["JP"].public,
+        wrapped=wrong,
+        signer=orgs["FR"],
+        now=now,
+    )
+    bad = _with_keys(envelope, added=wrong, record=record)
+    with pytest.raises(TamperedEnvelope) as refused:
+        open_envelope(bad, recipient=orgs["JP"], directory=directory, now=now)
+    assert str(refused.value) == f"the content of envelope {envelope.id} does not decrypt"
+
+
+def _held_at_two_versions(envelope, orgs, now):
+    """``envelope`` with DE's content key at v1 (the sender's) and v2 (re-wrapped, vouched)."""
+    from crypto.release import _with_keys
+    from crypto.sealing import unwrap_content_key, wrap_content_key
+
+    de2 = bundle("DE", 2)
+    directory = Directory([orgs["FR"].public, orgs["DE"].public, de2.public])
+    _, key = unwrap_content_key(envelope, {1: orgs["DE"]}, directory, now=None)
+    wrapped = wrap_content_key(key, envelope.header.suite, envelope.id, de2.public)
+    record = KeyRecord.create(
+        "rewrap",
+        envelope_id=envelope.id,
+        header_sha256=envelope.header_sha256,
+        recipient=de2.public,
+        wrapped=wrapped,
+        signer=de2,
+        now=now,
+    )
+    return _with_keys(envelope, added=wrapped, record=record), de2, directory
+
+
+def test_the_newest_version_held_is_the_one_unwrapped(envelope, orgs, now):
+    """A ring holding DE v1 and v2 opens with v2; its v1 here is another key than the one
+    the envelope was wrapped for, so using v1 would be refused, by name."""
+    from crypto.keys import PrivateBundle
+
+    both, de2, directory = _held_at_two_versions(envelope, orgs, now)
+    stale = PrivateBundle.from_seed(b"\x02" * 32, "DE", 1, now)
+    opened = open_envelope(both, recipient=[stale, de2], directory=directory, now=now)
+    assert opened.payload == b"bulletin"
+    assert open_envelope(both, recipient=[de2, stale], directory=directory, now=now).payload
+    with pytest.raises(UnknownKeyVersion) as refused:
+        open_envelope(both, recipient=stale, directory=directory, now=now)
+    assert str(refused.value) == (
+        f"envelope {envelope.id} was wrapped for another DE v1 key than the one at hand "
+        "(fingerprints differ)"
+    )
+
+
+def test_a_vouched_key_that_does_not_unwrap_is_refused_by_name(envelope, orgs, directory, now):
+    """The originator grants JP a key actually wrapped for IT: vouched and signed, it does not
+    unwrap under JP's key."""
+    from crypto.records import WrappedKey
+    from crypto.release import _with_keys
+    from crypto.sealing import unwrap_content_key, wrap_content_key
+
+    _, key = unwrap_content_key(envelope, {1: orgs["DE"]}, directory, now=None)
+    for_it = wrap_content_key(key, envelope.header.suite, envelope.id, orgs["IT"].public)
+    labelled = WrappedKey("JP", 1, for_it.enc)
+    record = KeyRecord.create(
+        "grant",
+        envelope_id=envelope.id,
+        header_sha256=envelope.header_sha256,
+        recipient=orgs["JP"].public,
+        wrapped=labelled,
+        signer=orgs["FR"],
+        now=now,
+    )
+    bad = _with_keys(envelope, added=labelled, record=record)
+    with pytest.raises(TamperedEnvelope) as refused:
+        open_envelope(bad, recipient=orgs["JP"], directory=directory, now=now)
+    assert str(refused.value) == "the content key wrapped for JP v1 does not open"
+
+
+def test_a_vouched_key_of_the_wrong_length_is_refused_by_name(envelope, orgs, directory, now):
+    from crypto.release import _with_keys
+    from crypto.sealing import wrap_content_key
+
+    short = wrap_content_key(b"k" * 16, envelope.header.suite, envelope.id, orgs["JP"].public)
+    record = KeyRecord.create(
+        "grant",
+        envelope_id=envelope.id,
+        header_sha256=envelope.header_sha256,
+        recipient=orgs["JP"].public,
+        wrapped=short,
+        signer=orgs["FR"],
+        now=now,
+    )
+    with pytest.raises(TamperedEnvelope) as refused:
+        open_envelope(
+            _with_keys(envelope, added=short, record=record),
+            recipient=orgs["JP"],
+            directory=directory,
+            now=now,
+        )
+    assert str(refused.value) == "the content key wrapped for JP has the wrong length"
+
+
+def test_a_key_ring_is_one_organisations_bundles(orgs):
+    from crypto.sealing import keyring_of
+
+    de2 = bundle("DE", 2)
+    assert keyring_of(orgs["DE"]) == {1: orgs["DE"]}
+    assert keyring_of([de2, orgs["DE"]]) == {1: orgs["DE"], 2: de2}
+    with pytest.raises(ValueError) as empty:
+        keyring_of([])
+    assert str(empty.value) == "no private key bundle was given"
+    with pytest.raises(ValueError) as mixed:
+        keyring_of([orgs["DE"], orgs["IT"]])
+    assert str(mixed.value) == "a key ring holds the bundles of one organisation"

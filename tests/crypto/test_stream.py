@@ -213,3 +213,34 @@ def test_attachments_through_an_envelope(orgs, directory, now):
         b"".join(opened.attachment(1, io.BytesIO(sinks[2].getvalue())))
     with pytest.raises(IndexError):
         opened.attachment(3, io.BytesIO())
+
+
+def test_an_envelope_refuses_a_co_recipients_forged_attachment(orgs, directory, now):
+    """IT holds the content key, so it can seal other bytes under attachment 0's key; the
+    digest the sender signed in the header refuses them when the envelope opens them."""
+    from crypto.header import ATTACHMENT_CHUNK_SIZE
+    from crypto.sealing import _attachment_key
+
+    sink = io.BytesIO()
+    envelope = seal(
+        b"with a file",
+        sender=orgs["FR"],
+        recipients=[orgs["IT"].public, orgs["DE"].public],
+        marking="TLP:AMBER",
+        now=now,
+        attachments=[(io.BytesIO(b"genuine attachment" * 10), sink)],
+    )
+    opened = open_envelope(envelope, recipient=orgs["IT"], directory=directory, now=now)
+    forged = io.BytesIO()
+    key = _attachment_key(opened.content_key, envelope.id, 0)
+    encrypt_stream(
+        key, io.BytesIO(b"forged attachment!" * 10), forged, chunk_size=ATTACHMENT_CHUNK_SIZE
+    )
+    reader = open_envelope(envelope, recipient=orgs["DE"], directory=directory, now=now)
+    assert b"".join(reader.attachment(0, io.BytesIO(sink.getvalue()))) == b"genuine attachment" * 10
+    with pytest.raises(TamperedEnvelope, match="discard"):
+        b"".join(reader.attachment(0, io.BytesIO(forged.getvalue())))
+    for beyond in (1, -1):
+        with pytest.raises(IndexError) as refused:
+            reader.attachment(beyond, io.BytesIO(sink.getvalue()))
+        assert str(refused.value) == "envelope has 1 attachment(s)"

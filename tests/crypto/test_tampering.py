@@ -20,9 +20,11 @@ from crypto import (
     seal,
 )
 from crypto.canonical import canonical_json
+from crypto.keys import Directory, PrivateBundle
 from crypto.primitives import AuthenticationFailed
 from crypto.records import SignaturePair
 from crypto.sealing import _wrap_info
+from crypto.verify import verify_envelope
 from tests.crypto.support import leaves, replaced, variants
 
 TYPED = (
@@ -264,3 +266,95 @@ def test_errors_name_the_failure_without_secrets(granted, orgs, directory, now):
     message = str(failure.value)
     assert "ML-DSA-65" in message and "FR v1" in message
     assert doc["signature"]["ml_dsa_65"][:16] not in message
+
+
+# -- verify_envelope's refusals, word for word (mutation testing: bench/mutation.sh) ----------
+# Each forgery below is caught by one check of crypto/verify.py; the message is compared whole,
+# so that the check that refused it (not a later one) is the one named.
+
+
+def test_a_header_naming_another_sender_key_is_refused_before_any_signature(sealed, orgs, now):
+    """The directory's FR v1 is another key than the one the header names (a directory
+    swapped or a header forged): refused on the fingerprint, before the signatures."""
+    other = PrivateBundle.from_seed(b"\x01" * 32, "FR", 1, now).public
+    directory = Directory([other, orgs["DE"].public, orgs["IT"].public])
+    with pytest.raises(BadSignature) as refused:
+        verify_envelope(sealed, directory)
+    assert str(refused.value) == (
+        f"envelope {sealed.id} names a FR v1 key other than the one in the directory "
+        "(fingerprints differ)"
+    )
+
+
+def test_the_envelope_signature_refusal_names_the_envelope(granted, orgs, directory):
+    impostor = replace(orgs["DE"], org="FR")
+    forged = replace(granted, signature=SignaturePair.sign(impostor, granted.signed_statement()))
+    with pytest.raises(BadSignature) as refused:
+        verify_envelope(forged, directory)
+    assert str(refused.value) == (
+        f"the Ed25519 signature on envelope {granted.id} does not verify under FR v1"
+    )
+
+
+def test_two_wrapped_keys_for_one_organisation_and_version_are_refused(sealed, directory):
+    de = next(w for w in sealed.wrapped_keys if w.org == "DE")
+    doubled = replace(sealed, wrapped_keys=(*sealed.wrapped_keys, de))
+    with pytest.raises(TamperedEnvelope) as refused:
+        verify_envelope(doubled, directory)
+    assert str(refused.value) == "envelope holds two keys for DE v1"
+
+
+def test_a_wrapped_key_nobody_vouches_for_is_refused_by_name(sealed, directory):
+    foreign = replace(sealed.wrapped_keys[0], org="UK")
+    with pytest.raises(TamperedEnvelope) as refused:
+        verify_envelope(replace(sealed, wrapped_keys=(*sealed.wrapped_keys, foreign)), directory)
+    assert str(refused.value) == (
+        "the wrapped key for UK v1 is not one the sender or a signed record vouches for"
+    )
+
+
+def _with_record(envelope: Envelope, **changes) -> Envelope:
+    record = envelope.key_records[0]
+    return replace(envelope, key_records=(replace(record, **changes), *envelope.key_records[1:]))
+
+
+@pytest.mark.parametrize("field", ["envelope_id", "header_sha256"])
+def test_a_record_of_another_envelope_is_refused_on_either_binding(granted, directory, field):
+    """Either binding alone (the envelope's id, or its header's hash) differing is enough."""
+    value = "0" * 32 if field == "envelope_id" else bytes(32)
+    with pytest.raises(TamperedEnvelope) as refused:
+        verify_envelope(_with_record(granted, **{field: value}), directory)
+    assert (
+        str(refused.value)
+        == f"grant record #0 of envelope {granted.id} belongs to another envelope"
+    )
+
+
+def test_a_record_naming_a_signing_key_other_than_the_directorys_is_refused(granted, directory):
+    signer = replace(granted.key_records[0].signer, fingerprint=bytes(32))
+    with pytest.raises(BadSignature) as refused:
+        verify_envelope(_with_record(granted, signer=signer), directory)
+    assert str(refused.value) == (
+        f"grant record #0 of envelope {granted.id} names a signing key other than the directory's"
+    )
+
+
+def test_a_record_signature_refusal_names_the_record(granted, directory):
+    with pytest.raises(BadSignature) as refused:
+        verify_envelope(_with_record(granted, signature=granted.signature), directory)
+    assert str(refused.value) == (
+        f"the Ed25519 signature on grant record #0 of envelope {granted.id} does not verify "
+        "under FR v1"
+    )
+
+
+def test_a_verification_names_the_signer_and_who_may_open(granted, orgs, directory):
+    verification = verify_envelope(granted, directory)
+    assert verification.sender == orgs["FR"].public
+    assert verification.header == granted.header
+    assert {(a.org, a.key_version, a.via) for a in verification.access} == {
+        ("FR", 1, "header"),
+        ("DE", 1, "header"),
+        ("IT", 1, "header"),
+        ("US", 1, "grant"),
+    }

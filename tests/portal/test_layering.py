@@ -32,6 +32,7 @@ SERVICE_RANKS = {
     "principals": 0,
     "spreadsheets": 0,
     "json_text": 0,
+    "sealed_text": 0,
     "audit": 1,
     "audit_commit": 1,
     "audit_trail": 2,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, insert, select, text
@@ -135,6 +136,12 @@ def test_the_upgrade_keeps_the_earliest_of_duplicate_live_decisions(new_database
     engine = make_engine(new_database(backend))
     times = [datetime(2026, 1, 2, hour, tzinfo=UTC) for hour in range(6)]
     decisions = PersonDecision.__table__
+    # The table as 0015 left it: the note was a column of text then (0017 sealed it).
+    before = sa.table(
+        "person_decisions",
+        *(sa.column(c.name) for c in decisions.columns if c.name != "note_sealed"),
+        sa.column("note"),
+    )
     try:
         schema.upgrade(engine, "0015_retraction_reason")
         with engine.begin() as connection:
@@ -161,7 +168,7 @@ def test_the_upgrade_keeps_the_earliest_of_duplicate_live_decisions(new_database
                 {"id": 5, "same": True, "decided_at": times[4]},  # another duplicate
             ]
             for row in rows:
-                connection.execute(insert(decisions).values({**pair, "decided_by": 1, **row}))
+                connection.execute(insert(before).values({**pair, "decided_by": 1, **row}))
         schema.upgrade(engine)
         with engine.begin() as connection:
             revoked = {
@@ -173,7 +180,131 @@ def test_the_upgrade_keeps_the_earliest_of_duplicate_live_decisions(new_database
                 connection.scalar(select(func.count()).where(decisions.c.revoked_by.is_not(None)))
                 == 0
             )
+        del pair["note"]
         with pytest.raises(IntegrityError), engine.begin() as connection:
             connection.execute(insert(decisions).values({**pair, "decided_by": 1, "same": True}))
+    finally:
+        engine.dispose()
+
+
+SEALED_REASONS = {
+    "access_requests": ("reason", "reason_sealed", "Asking about canary_request_reason"),
+    "person_decisions": ("note", "note_sealed", "canary_decision_note: same birth date"),
+    "bulletins": ("ended_reason", "ended_reason_sealed", "canary_retraction: wrong account"),
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_reasons_and_notes_are_sealed_by_the_upgrade(new_database, backend, master_key):
+    """An access request's reason, a decision's note and a retraction's reason stored in clear
+    before 0017 open after it through the services (the migration's contexts are theirs), no
+    byte of them is left in their tables, and downgrading opens them back into clear."""
+    from portal import create_app
+    from portal.extensions import db
+    from portal.models import AccessRequest, Bulletin
+    from portal.services import sealed_text
+    from portal.services.analysis import person_decisions
+    from portal.services.bulletins import lifecycle
+
+    url = new_database(backend)
+    engine = make_engine(url)
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    try:
+        schema.upgrade(engine, "0016_concurrency_uniques")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO organisations (id, code, name, kind, created_at) VALUES "
+                    "(1, 'FR-MININT', 'FR', 'member', CURRENT_TIMESTAMP), "
+                    "(2, 'IT-MININT', 'IT', 'member', CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, organisation_id, "
+                    "active, must_change_password, totp_confirmed, totp_last_step, demo, "
+                    "created_at) VALUES (1, 'a@fr.example', 'A', 'x', 1, true, false, false, "
+                    "0, false, CURRENT_TIMESTAMP)"
+                )
+            )
+            bulletin = "b" * 32
+            connection.execute(
+                text(
+                    "INSERT INTO bulletins (id, sender_org_id, category, marking, created_at, "
+                    "expires_at, state, ended_at, ended_reason, series_id, version, "
+                    "content_size, entity_count, attachment_count, attachment_size, header, "
+                    "signature, key_records) VALUES (:id, 2, 'other', 'TLP:AMBER', :t, :t, "
+                    "'retracted', :t, :reason, :id, 1, 0, 0, 0, 0, :h, '', '[]')"
+                ),
+                {"id": bulletin, "t": now, "reason": SEALED_REASONS["bulletins"][2], "h": b""},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO access_requests (id, bulletin_id, requester_org_id, "
+                    "requester_id, reason, state, created_at) "
+                    "VALUES (1, :b, 1, 1, :reason, 'declined', :t)"
+                ),
+                {"b": bulletin, "reason": SEALED_REASONS["access_requests"][2], "t": now},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO person_decisions (id, org_id, first, second, same, note, "
+                    "decided_by, decided_at) VALUES (1, 1, 'person:a:p1', 'person:b:p1', true, "
+                    ":note, 1, :t), (2, 1, 'person:a:p2', 'person:b:p2', false, '', 1, :t)"
+                ),
+                {"note": SEALED_REASONS["person_decisions"][2], "t": now},
+            )
+        with pytest.raises(RuntimeError, match="db upgrade"):
+            schema.upgrade(engine)  # no key: refused, nothing half done
+        assert schema.current_revision(engine) == "0016_concurrency_uniques"
+        schema.upgrade(engine, master_key=master_key)
+        with engine.connect() as connection:
+            for table, (clear, sealed, _) in SEALED_REASONS.items():
+                columns = {c["name"] for c in sa.inspect(connection).get_columns(table)}
+                assert clear not in columns and sealed in columns
+                stored = b"".join(
+                    bytes(v)
+                    for v in connection.execute(
+                        sa.select(sa.column(sealed)).select_from(sa.table(table))
+                    ).scalars()
+                    if v is not None
+                )
+                assert b"canary" not in stored and stored
+            no_note = text("SELECT note_sealed FROM person_decisions WHERE id = 2")
+            assert connection.execute(no_note).scalar() is None
+        app = create_app(
+            {"SECRET_KEY": "s", "SQLALCHEMY_DATABASE_URI": url, "MASTER_KEY": master_key}
+        )
+        with app.app_context():
+            session = db.session()
+            request = session.get_one(AccessRequest, 1)
+            assert (
+                sealed_text.open_text(
+                    sealed_text.ACCESS_REQUEST_REASON,
+                    sealed_text.access_request_context(
+                        request.bulletin_id, request.requester_org_id
+                    ),
+                    request.reason_sealed,
+                )
+                == SEALED_REASONS["access_requests"][2]
+            )
+            decisions = {d.id: d for d in session.scalars(select(PersonDecision))}
+            assert person_decisions.note_of(decisions[1]) == SEALED_REASONS["person_decisions"][2]
+            assert person_decisions.note_of(decisions[2]) == ""
+            retracted = session.get_one(Bulletin, bulletin)
+            assert lifecycle.retraction_reason_of(retracted) == SEALED_REASONS["bulletins"][2]
+            session.close()
+        app.extensions["ischia.engine"].dispose()
+        schema.downgrade(engine, "0016_concurrency_uniques", master_key=master_key)
+        with engine.connect() as connection:
+            for table, (clear, _, value) in SEALED_REASONS.items():
+                found = (
+                    connection.execute(sa.select(sa.column(clear)).select_from(sa.table(table)))
+                    .scalars()
+                    .all()
+                )
+                assert value in found, table
+            notes = connection.execute(text("SELECT note FROM person_decisions ORDER BY id"))
+            assert notes.scalars().all() == [SEALED_REASONS["person_decisions"][2], ""]
     finally:
         engine.dispose()

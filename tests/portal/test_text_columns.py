@@ -2,9 +2,11 @@
 hold what a person typed (and so an identifier) is a decision, not an accident.
 
 - ``STRUCTURAL``: ids, codes, states, hashes, sealed envelopes' clear parts: nothing typed.
-- ``TYPED_IN_CLEAR``: free text a person types that is stored in clear, with the reason. The
-  at-rest canary test (tests/portal/bulletins/test_at_rest.py) covers what is sealed: bulletins,
-  attachments, referral evidence and saved investigations.
+- ``TYPED_IN_CLEAR``: free text a person types that is stored in clear, with the reason.
+- ``SEALED``: what a person types that may name an entity, stored as sealed bytes only (no text
+  column of it is left), with what it is sealed under. The at-rest canary test
+  (tests/portal/test_canary_at_rest.py) writes a canary through every form and API route that
+  takes text and finds it nowhere in clear.
 """
 
 from __future__ import annotations
@@ -87,11 +89,20 @@ TYPED_IN_CLEAR = {
     "hash_banks.name": "a bank's label",
     "hash_banks.description": "a bank's description",
     "hash_entries.label": "a hash's label",
-    # Not yet sealed: free text that may name an identifier (to seal next).
-    "bulletins.ended_reason": "NOT YET SEALED: why a bulletin was retracted, on its tombstone "
-    "(the form asks not to repeat intelligence in it)",
-    "access_requests.reason": "NOT YET SEALED: the reason given for an access request",
-    "person_decisions.note": "NOT YET SEALED: an analyst's note on a same-person decision",
+}
+
+
+SEALED = {
+    "bulletins.header": "the envelope's signed header (the content's key is wrapped per recipient)",
+    "bulletins.content": "the envelope's ciphertext: title, summary, body, entities",
+    "attachment_chunks.data": "an attachment's bytes, under the bulletin's content key",
+    "investigations.sealed": "name, notes and nodes, under the derivation root, per organisation",
+    "access_requests.reason_sealed": "the asker's reason, under the derivation root, bound to "
+    "the bulletin (its originator) and the asking organisation: both read it",
+    "person_decisions.note_sealed": "an analyst's note, under the derivation root, bound to the "
+    "organisation and the pair decided on",
+    "bulletins.ended_reason_sealed": "a retraction's reason, under the derivation root, bound to "
+    "the version: every organisation that sees the tombstone reads it",
 }
 
 
@@ -112,3 +123,17 @@ def test_every_text_column_is_classified():
 
 def test_saved_investigations_hold_no_text_column():
     assert not {c for c in text_columns() if c.startswith("investigations.")}
+
+
+def test_sealed_columns_are_bytes_and_their_clear_columns_are_gone():
+    columns = {
+        f"{table.name}.{column.name}": column
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+    }
+    for name in SEALED:
+        assert isinstance(columns[name].type, sa.LargeBinary), name
+    assert not {"access_requests.reason", "person_decisions.note", "bulletins.ended_reason"} & set(
+        columns
+    )
+    assert not set(SEALED) & text_columns()

@@ -147,9 +147,9 @@ def _merges(reader: Reader, g: Any) -> graph.PersonMerges:
     )
     # A merge stays with the mentions the analyst saw: after an amendment (a name, or even the
     # person behind a ref, may have changed) the pair is suggested again, to be confirmed anew.
+    # The note stays sealed: nothing in the graph shows it (person_decisions opens it).
     merges = graph.PersonMerges(
-        graph.ConfirmedMerge(r.first, r.second, str(r.decided_by), r.decided_at, r.note)
-        for r in rows
+        graph.ConfirmedMerge(r.first, r.second, str(r.decided_by), r.decided_at) for r in rows
     )
     return merges.restricted_to(g.graph["persons"])
 

@@ -3,7 +3,8 @@
 Names never merge persons on their own. An analyst confirms (or rejects) a suggestion; the
 decision is kept with who and when, per organisation, and can be revoked (also recorded).
 Confirmed decisions join the person nodes of the organisation's graph; rejected ones stop the
-pair being suggested again.
+pair being suggested again. A decision's note is sealed at rest (``sealed_text``), bound to
+the organisation and the pair.
 """
 
 from __future__ import annotations
@@ -17,12 +18,19 @@ from sqlalchemy.orm import Session
 import graph
 from portal.extensions import db
 from portal.models import PersonDecision, User, utcnow
-from portal.services import audit
+from portal.services import audit, sealed_text
 from portal.services.analysis import org_graphs
 from portal.services.errors import Conflict, InvalidInput, NotFound
 from portal.services.principals import Actor, Reader
 
 MAX_NOTE = 500
+
+
+def note_of(decision: PersonDecision) -> str:
+    """The analyst's note on ``decision`` ("" for none), opened."""
+    context = sealed_text.person_decision_context(decision.org_id, decision.first, decision.second)
+    opened = sealed_text.open_text(sealed_text.PERSON_DECISION_NOTE, context, decision.note_sealed)
+    return opened or ""
 
 
 def _person(g: Any, node: str, field: str) -> str:
@@ -136,7 +144,11 @@ def _store(reader: Reader, actor: Actor, low: str, high: str, *, same: bool, not
             first=low,
             second=high,
             same=same,
-            note=note,
+            note_sealed=sealed_text.seal(
+                sealed_text.PERSON_DECISION_NOTE,
+                sealed_text.person_decision_context(reader.org_id, low, high),
+                note,
+            ),
             decided_by=reader.user_id,
             decided_at=utcnow(),
         )
@@ -205,7 +217,7 @@ def decisions_about(reader: Reader, node: str) -> list[dict[str, Any]]:
             "same": d.same,
             "by": names.get(d.decided_by, ""),
             "at": d.decided_at.isoformat(timespec="minutes"),
-            "note": d.note,
+            "note": note_of(d),
         }
         for d in chosen
     ]

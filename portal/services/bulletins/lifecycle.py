@@ -35,7 +35,7 @@ from portal.models import (
     Role,
     utcnow,
 )
-from portal.services import audit
+from portal.services import audit, sealed_text
 from portal.services.bulletins.access import is_originator, visible_bulletin
 from portal.services.bulletins.content import Marking
 from portal.services.bulletins.store import destroy_content, envelope_of, replace_keys
@@ -244,6 +244,20 @@ def retraction_reason(reason: str | None) -> str | None:
     return text or None
 
 
+def retraction_reason_of(bulletin: Bulletin) -> str | None:
+    """The originator's reason on a retracted version's tombstone, opened (None if none).
+
+    Sealed under the derivation root, bound to the version's id, not to the recipients' keys:
+    the retraction destroyed every key to the bulletin, and its reason is for every organisation
+    that may see the tombstone (``access.visible_bulletin`` decides who).
+    """
+    return sealed_text.open_text(
+        sealed_text.RETRACTION_REASON,
+        sealed_text.retraction_context(bulletin.id),
+        bulletin.ended_reason_sealed,
+    )
+
+
 def retract(
     reader: Reader,
     actor: Actor,
@@ -279,7 +293,9 @@ def retract(
             raise Conflict("This bulletin is already retracted: its content is destroyed.")
         destroyed = sum(_shred(session, v, BulletinState.RETRACTED, now) for v in live)
         for version in live:
-            version.ended_reason = why
+            version.ended_reason_sealed = sealed_text.seal(
+                sealed_text.RETRACTION_REASON, sealed_text.retraction_context(version.id), why
+            )
         ids = [v.id for v in live]
         _close_requests(session, ids, now, reader.user_id)
         audit.record(
@@ -292,7 +308,9 @@ def retract(
                 "series": bulletin.series_id,
                 "versions": list(ids),
                 "keys_destroyed": destroyed,
-                "reason": why,
+                # Whether a reason was given, not the reason: it may name an entity, and the
+                # audit trail's details hold ids and counts only.
+                "reason_given": why is not None,
             },
         )
     return ids

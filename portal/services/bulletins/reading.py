@@ -28,6 +28,7 @@ from crypto.verify import Verification
 from portal.extensions import db
 from portal.models import Bulletin, BulletinState, Organisation, ReadReceipt, utcnow
 from portal.services import audit, audit_commit
+from portal.services.bulletins import lifecycle
 from portal.services.bulletins.access import visible_bulletin
 from portal.services.bulletins.content import BulletinContent
 from portal.services.bulletins.store import envelope_of
@@ -108,6 +109,7 @@ class ReadResult:
     content: BulletinContent | None = None
     seal: SealCheck | None = None
     problem: str | None = None
+    retraction_reason: str | None = None  # the originator's, opened, on a retracted tombstone
 
     @property
     def ended(self) -> bool:
@@ -119,7 +121,12 @@ class ReadResult:
         if isinstance(opened, OpenedBulletin):
             return cls(bulletin, bulletin.sender, opened.content, opened.seal)
         return cls(
-            bulletin, bulletin.sender, problem=TAMPERED if opened is Unopened.TAMPERED else None
+            bulletin,
+            bulletin.sender,
+            problem=TAMPERED if opened is Unopened.TAMPERED else None,
+            retraction_reason=lifecycle.retraction_reason_of(bulletin)
+            if opened is Unopened.ENDED
+            else None,
         )
 
 

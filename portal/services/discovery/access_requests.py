@@ -8,6 +8,9 @@ request row is stored per hidden bulletin, so the originator decides on each bul
 The originator's liaison officers see pending requests with the bulletin's title (decrypted for
 the originator) and approve (a release: ``crypto.grant``) or decline. Audit details of the
 requester's side name request ids, not bulletin ids: the requester's administrators read them.
+The reason is sealed at rest (``sealed_text``), bound to the bulletin and the asking
+organisation; both organisations read it (the originator on its incoming requests, the asker on
+its own).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.services import audit
+from portal.services import audit, sealed_text
 from portal.services.bulletins import lifecycle
 from portal.services.bulletins.access import visible_bulletin
 from portal.services.bulletins.reading import Unopened, open_bulletin
@@ -72,6 +75,15 @@ class OwnRequest:
     state: str
     decided_at: datetime | None
     bulletin_id: str | None  # set once approved: the bulletin is readable then
+    reason: str | None = None
+
+
+def _reason_of(request: AccessRequest) -> str | None:
+    return sealed_text.open_text(
+        sealed_text.ACCESS_REQUEST_REASON,
+        sealed_text.access_request_context(request.bulletin_id, request.requester_org_id),
+        request.reason_sealed,
+    )
 
 
 def _clean_reason(reason: str | None) -> str | None:
@@ -130,7 +142,11 @@ def _create(
                 bulletin_id=bulletin_id,
                 requester_org_id=reader.org_id,
                 requester_id=reader.user_id,
-                reason=reason,
+                reason_sealed=sealed_text.seal(
+                    sealed_text.ACCESS_REQUEST_REASON,
+                    sealed_text.access_request_context(bulletin_id, reader.org_id),
+                    reason,
+                ),
                 state=AccessRequestState.PENDING.value,
                 created_at=now,
             )
@@ -269,7 +285,7 @@ def incoming(reader: Reader, *, now: datetime | None = None) -> tuple[list[Incom
             requester_name=user.name,
             requester_email=user.email,
             created_at=request.created_at,
-            reason=request.reason,
+            reason=_reason_of(request),
             state=request.state,
             decided_at=request.decided_at,
             decided_by=deciders.get(request.decided_by_id or 0),
@@ -379,6 +395,7 @@ def own_requests(reader: Reader) -> list[OwnRequest]:
             bulletin_id=(
                 request.bulletin_id if request.state == AccessRequestState.APPROVED.value else None
             ),
+            reason=_reason_of(request),
         )
         for request, code, email in rows
     ]

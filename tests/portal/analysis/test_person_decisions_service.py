@@ -58,7 +58,8 @@ def test_a_confirmed_pair_is_merged_on_record(app, desk, pair):
         decision_id = decide(desk, "fr.analyst", latin, arabic, note="  same DOB  ")
         row = db.session.get_one(PersonDecision, decision_id)
         assert (row.first, row.second) == tuple(sorted(pair))
-        assert (row.same, row.note, row.revoked_at) == (True, "same DOB", None)
+        assert (row.same, person_decisions.note_of(row), row.revoked_at) == (True, "same DOB", None)
+        assert row.note_sealed and b"DOB" not in row.note_sealed  # sealed at rest
         assert row.decided_by == desk.users["fr.analyst"]
         record = only_record("person.same")
         assert record.outcome == "success" and record.subject_org_id == row.org_id
@@ -179,7 +180,7 @@ def test_two_analysts_deciding_a_pair_at_once_leave_one_decision(app, desk, pair
 def test_the_database_holds_one_live_decision_per_pair(app, desk, pair):
     low, high = sorted(pair)
     fr = desk.reader("fr.analyst")
-    row = {"org_id": fr.org_id, "first": low, "second": high, "same": True, "note": ""}
+    row = {"org_id": fr.org_id, "first": low, "second": high, "same": True}
     row |= {"decided_by": fr.user_id, "decided_at": utcnow()}
     with app.app_context():
         with db.write() as session:

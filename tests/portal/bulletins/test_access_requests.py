@@ -75,7 +75,12 @@ def test_asking_from_the_search_page_stores_a_request_without_showing_ids(
     (request,) = requests_of(app)
     assert request.bulletin_id == scene["hidden"] and request.state == "pending"
     assert request.requester_id == desk.users["fr.analyst"]
-    assert request.reason == "Same network as our case 12."
+    # Sealed at rest, and read by both organisations: the originator's liaison and the asker.
+    assert request.reason_sealed and b"Same network" not in request.reason_sealed
+    with app.app_context():
+        (incoming,), _ = access_requests.incoming(desk.reader("it.officer"))
+        (own,) = access_requests.own_requests(desk.reader("fr.analyst"))
+    assert incoming.reason == own.reason == "Same network as our case 12."
     with app.app_context():
         record = db.session.scalar(
             select(AuditRecord).where(AuditRecord.event == "bulletin.access_requested")
@@ -193,7 +198,7 @@ def test_asking_from_the_read_page_about_an_entity(app, client, auth, desk, scen
     assert response.status_code == 302
     assert response.location.endswith(f"/bulletins/{scene['readable']}")
     (request,) = requests_of(app)
-    assert request.bulletin_id == scene["hidden"] and request.reason is None
+    assert request.bulletin_id == scene["hidden"] and request.reason_sealed is None
     page = client.get(f"/bulletins/{scene['readable']}")
     assert "Asked IT-MININT: pending." in page.text and 'name="org"' not in page.text
 

@@ -103,14 +103,27 @@ def test_past_its_signed_expiry_it_does_not_open(desk):
         {"header": lambda b: flip(b.header)},
         {"marking": "TLP:CLEAR"},  # a listing column that differs from the signed header
         {"category": "other"},
+        # The listing names another sender than the one who signed: readers would see it.
+        {"sender_org_id": lambda b: b.sender_org_id + 1},
     ],
-    ids=["content", "header", "marking", "category"],
+    ids=["content", "header", "marking", "category", "sender"],
 )
 def test_a_changed_part_or_listing_column_is_tampered(desk, columns):
     bulletin_id = desk.post(title=CANARY)
     tamper(desk, bulletin_id, **columns)
     for org_code in ("IT-MININT", "FR-MININT"):
         assert opening(desk, bulletin_id, org_code) is Unopened.TAMPERED
+
+
+def test_a_listing_mismatch_names_the_bulletin(desk):
+    bulletin_id = desk.post(title=CANARY)
+    tamper(desk, bulletin_id, category="other")
+    with desk.app.app_context():
+        session = db.session()
+        bulletin = session.get_one(Bulletin, bulletin_id)
+        with pytest.raises(reading.ListingMismatch) as refused:
+            reading._open_envelope(session, "FR-MININT", bulletin, bulletin.created_at)
+    assert str(refused.value) == f"listing data of {bulletin_id} differ from its signed header"
 
 
 @pytest.mark.parametrize(
