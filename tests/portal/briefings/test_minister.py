@@ -352,3 +352,61 @@ def test_every_page_is_marked_and_counted(pdf):
     for number, text in enumerate(texts, start=1):
         assert "TLP:AMBER" in text and f"Page {number} of {len(texts)}" in text
         assert "Copy 0123456789ab" in text
+
+
+# --- the last briefing of the same selection, on both databases -------------------------
+
+
+def test_previous_briefing_is_the_users_last_of_the_same_selection(app, desk):
+    from sqlalchemy import select as sql_select
+
+    from portal.extensions import db
+    from portal.models import BriefingState, Bulletin
+    from portal.services.briefings import copies
+    from portal.services.briefings.selection import BriefingRequest, Source
+    from portal.services.principals import Actor
+
+    first, second = desk.post(title="First"), desk.post(title="Second")
+    weekly = BriefingRequest(title="Weekly  Brief", source=Source.SELECTION, bulletin_ids=(first,))
+    other = BriefingRequest(title="Other", source=Source.SELECTION, bulletin_ids=(first,))
+    with app.app_context(), app.test_request_context():
+        reader = desk.reader("fr.analyst")
+        actor = Actor(reader.user_id)
+        rows = {b.id: b for b in db.session.scalars(sql_select(Bulletin))}
+
+        def start(request: BriefingRequest, ids: list[str]):  # type: ignore[no-untyped-def]
+            return copies.start_copy(
+                reader,
+                actor,
+                [rows[i] for i in ids],
+                "TLP:AMBER",
+                state=BriefingState.RENDERING,
+                selection=copies.selection_key(request),
+            )
+
+        def done(copy) -> None:  # type: ignore[no-untyped-def]
+            copies.finish_copy(
+                copy.id, actor, pages=1, size=1, content_sha256="0", pdf_sha256="0", delivered=True
+            )
+
+        made = start(weekly, [first])
+        done(made)
+        failed = start(weekly, [first])
+        copies.fail_copy(failed.id, actor, "no")
+        start(other, [first])
+        again = start(
+            BriefingRequest(title="weekly brief", source=Source.SELECTION), [first, second]
+        )
+        previous = copies.previous_briefing(again)
+        assert previous is not None and previous.copy_id == made.id
+        assert previous.bulletin_ids == frozenset({first})
+        assert copies.previous_briefing(made) is None  # the first of its selection
+        # The selection is kept as a keyed digest, never as the words of the request.
+        assert "weekly" not in str(copies.selection_key(weekly))
+        # Another user's briefings of the same selection are not "the last briefing".
+        de = desk.reader("de.analyst")
+        theirs = copies.start_copy(
+            de, Actor(de.user_id), [rows[first]], "TLP:AMBER",
+            state=BriefingState.RENDERING, selection=copies.selection_key(weekly),
+        )  # fmt: skip
+        assert copies.previous_briefing(theirs) is None
