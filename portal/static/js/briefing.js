@@ -12,7 +12,7 @@
   }
 
   function forget() {
-    document.cookie = COOKIE + "=; Max-Age=0; Path=/briefings; SameSite=Strict";
+    document.cookie = COOKIE + "=; Max-Age=0; Path=/briefings/; SameSite=Strict";
   }
 
   document.addEventListener("DOMContentLoaded", function () {
