@@ -410,3 +410,23 @@ def test_previous_briefing_is_the_users_last_of_the_same_selection(app, desk):
             state=BriefingState.RENDERING, selection=copies.selection_key(weekly),
         )  # fmt: skip
         assert copies.previous_briefing(theirs) is None
+
+
+def test_the_same_selection_is_the_same_filter_over_another_period_or_the_same_entity():
+    from portal.services.briefings.selection import BriefingRequest, Source, selection_words
+    from portal.services.bulletins.inbox import InboxQuery
+
+    def words(**fields: object) -> dict[str, object]:
+        return selection_words(BriefingRequest(title="t", **fields))  # type: ignore[arg-type]
+
+    may = InboxQuery(sender="IT-MININT", since=date(2026, 5, 1), until=date(2026, 5, 31))
+    june = InboxQuery(sender="IT-MININT", since=date(2026, 6, 1))
+    assert words(source=Source.FILTER, inbox=may) == words(source=Source.FILTER, inbox=june)
+    other = InboxQuery(sender="DE-BMI", since=date(2026, 6, 1))
+    assert words(source=Source.FILTER, inbox=may) != words(source=Source.FILTER, inbox=other)
+    assert words(source=Source.ENTITY, entity=" T.me/X ") == words(
+        source=Source.ENTITY, entity="t.me/x"
+    )
+    assert words(source=Source.ENTITY, entity="t.me/x") != words(
+        source=Source.FILTER, inbox=InboxQuery(entity="t.me/x")
+    )
