@@ -26,6 +26,7 @@ from portal.services.errors import InvalidInput, NotFound, ServiceError
 from portal.services.principals import Reader
 
 BRIEFERS = sorted(BRIEFING_ROLES)
+MADE_COOKIE = "ischia-briefing-made"
 
 
 def _investigations(reader: Reader) -> list[tuple[int, str]]:
@@ -111,7 +112,19 @@ def create() -> Response | tuple[str, int]:
         return _compose_page(form, error.status)
     if requested.made is None:
         return redirect(url_for("briefings.status", copy_id=requested.copy.id))
-    return _pdf_response(requested.made.pdf, filename(requested.copy))
+    response = _pdf_response(requested.made.pdf, filename(requested.copy))
+    # Read by the page's script (briefing.js), which then shows the copy's page: the download
+    # is confirmed and what it contains said. The copy id is printed on every page anyway.
+    response.set_cookie(
+        MADE_COOKIE,
+        requested.copy.id,
+        max_age=120,
+        path=url_for("briefings.index"),
+        secure=bool(current_app.config["SESSION_COOKIE_SECURE"]),
+        httponly=False,
+        samesite="Strict",
+    )
+    return response
 
 
 @blueprint.route("/<copy_id>")
@@ -120,7 +133,13 @@ def status(copy_id: str) -> str:
     """A queued briefing's progress, and its download link once it is ready."""
     copy = copies.own_copy(current_reader(), copy_id)
     pending = copy.state in {BriefingState.QUEUED.value, BriefingState.RENDERING.value}
-    return render_template("briefings/status.html", copy=copy, pending=pending)
+    return render_template(
+        "briefings/status.html",
+        copy=copy,
+        pending=pending,
+        made=request.args.get("made") == "1",
+        queue=job_queue.queue_enabled(),
+    )
 
 
 @blueprint.route("/<copy_id>/download")

@@ -54,6 +54,11 @@ def test_official_downloads_a_briefing(page: Page, live_portal: LivePortal, watc
     with page.expect_download() as download:
         page.get_by_role("button", name="Make the PDF briefing").click()
     assert download.value.suggested_filename.startswith("ischia-briefing-")
+    # The page follows the download to the copy's page: it confirms it and says what is inside.
+    expect(page.get_by_text("Your briefing was downloaded: 1 bulletin")).to_be_visible(
+        timeout=15_000
+    )
+    expect(page.get_by_role("heading", name="What the briefing contains")).to_be_visible()
     pdf = download.value.path().read_bytes()
     assert pdf.startswith(b"%PDF-")
     with live_portal.app.app_context():

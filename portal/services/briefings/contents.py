@@ -11,6 +11,7 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -18,12 +19,14 @@ import graph
 from crypto.canonical import canonical_json
 from portal.extensions import db
 from portal.models import Bulletin, Organisation
+from portal.services.briefings import figure as figures
+from portal.services.briefings.summary import ExecutiveSummary, Previous, summarise
 from portal.services.bulletins.content import BulletinContent
 from portal.services.bulletins.entities import graph_bulletin
 from portal.services.bulletins.reading import TAMPERED, SealCheck, Unopened, open_bulletin
 from portal.services.principals import Reader
 
-MAX_FIGURE_NODES = 120  # beyond this a printed figure is ink, not information
+FIGURE_ENTITIES = figures.TOP_ENTITIES  # beyond this a printed figure is ink, not information
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,8 @@ class BriefedBulletin:
 @dataclass(frozen=True)
 class BriefingContents:
     bulletins: list[BriefedBulletin]
-    figure_svg: str | None  # the link graph of the briefing's entities
-    figure_nodes: int = 0
-    figure_total_nodes: int = 0
+    summary: ExecutiveSummary
+    figure: figures.Figure | None = None  # the link graph of the briefing's entities
     by_category: Counter[str] = field(default_factory=Counter)
     by_sender: Counter[str] = field(default_factory=Counter)
     by_month: Counter[str] = field(default_factory=Counter)
@@ -61,6 +63,18 @@ class BriefingContents:
     @property
     def verified(self) -> int:
         return sum(1 for b in self.bulletins if b.content is not None)
+
+    @property
+    def figure_svg(self) -> str | None:
+        return figures.to_svg(self.figure) if self.figure is not None else None
+
+    @property
+    def figure_nodes(self) -> int:
+        return len(self.figure.nodes) if self.figure is not None else 0
+
+    @property
+    def figure_total_nodes(self) -> int:
+        return self.figure.total if self.figure is not None else 0
 
 
 def _open(
@@ -83,39 +97,37 @@ def _open(
     return replace(base, content=opened.content, seal=opened.seal, payload_sha256=digest)
 
 
-def _figure(bulletins: list[BriefedBulletin]) -> tuple[str | None, int, int]:
+def link_graph(bulletins: list[BriefedBulletin]) -> Any | None:
+    """The graph of the entities the verified bulletins name; None when they name none."""
     parts = [
         graph_bulletin(b.id, b.sender_code, b.created_at.date(), b.marking, b.content)
         for b in bulletins
         if b.content is not None and b.content.entities
     ]
     if not parts:
-        return None, 0, 0
+        return None
     g = graph.build_graph(parts, bulletin_nodes=False)
-    total = g.number_of_nodes()
-    if total == 0:
-        return None, 0, 0
-    if total > MAX_FIGURE_NODES:
-        # The most connected entities tell the story; the tables list every one.
-        ranked = sorted(g.degree(), key=lambda pair: (-pair[1], str(pair[0])))
-        g = g.subgraph(node for node, _ in ranked[:MAX_FIGURE_NODES]).copy()
-    svg = graph.to_svg(g, width=900, height=640, seed=7)
-    return svg, g.number_of_nodes(), total
+    return g if g.number_of_nodes() else None
 
 
-def open_bulletins(reader: Reader, bulletins: list[Bulletin], now: datetime) -> BriefingContents:
-    """Open, verify and summarise ``bulletins`` (already checked readable by the reader)."""
+def open_bulletins(
+    reader: Reader,
+    bulletins: list[Bulletin],
+    now: datetime,
+    previous: Previous | None = None,
+) -> BriefingContents:
+    """Open, verify and summarise ``bulletins`` (already checked readable by the reader);
+    ``previous`` is the last briefing of the same selection, for what is new since."""
     session = db.session()
     sender_ids = {b.sender_org_id for b in bulletins}
     rows = session.scalars(select(Organisation).where(Organisation.id.in_(sender_ids)))
     senders = {org.id: org for org in rows}
     opened = [_open(reader.org_code, b, senders[b.sender_org_id], now) for b in bulletins]
-    svg, drawn, total = _figure(opened)
+    g = link_graph(opened)
     return BriefingContents(
         bulletins=opened,
-        figure_svg=svg,
-        figure_nodes=drawn,
-        figure_total_nodes=total,
+        summary=summarise(opened, g, previous),
+        figure=figures.lay_out(g, limit=FIGURE_ENTITIES) if g is not None else None,
         by_category=Counter(b.category for b in opened),
         by_sender=Counter(b.sender_code for b in opened),
         by_month=Counter(b.created_at.strftime("%Y-%m") for b in opened),
@@ -150,6 +162,7 @@ def manifest(contents: BriefingContents, heading: Heading) -> dict[str, object]:
         "prepared_for": heading.prepared_for,
         "org": heading.org_code,
         "created_at": heading.created_at.isoformat(),
+        "compared_with": previous.copy_id if (previous := contents.summary.previous) else None,
         "bulletins": [
             {
                 "id": b.id,

@@ -7,6 +7,7 @@ should not be names the user, the organisation and the moment it was made.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,13 +15,28 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from crypto.canonical import canonical_json
+from crypto.secretbox import derive_key
+from portal import vault
 from portal.extensions import db
-from portal.models import BriefingCopy, BriefingState, Bulletin, Organisation, User, utcnow
+from portal.models import (
+    AuditRecord,
+    BriefingCopy,
+    BriefingState,
+    Bulletin,
+    Organisation,
+    User,
+    utcnow,
+)
 from portal.services import audit
+from portal.services.briefings.selection import BriefingRequest, selection_words
+from portal.services.briefings.summary import Previous
 from portal.services.errors import NotFound
 from portal.services.principals import Actor, Reader
 
 COPY_ID_LENGTH = 12  # hex characters: 48 random bits, short enough to read off a page
+REQUESTED = "briefing.requested"
+PREVIOUS_LOOKBACK = 200  # of the user's own briefing requests, newest first
 
 
 def new_copy_id() -> str:
@@ -35,8 +51,13 @@ def start_copy(
     *,
     state: BriefingState,
     now: datetime | None = None,
+    selection: str | None = None,
 ) -> BriefingCopy:
-    """Record a new copy (rendering now, or queued) and audit the request."""
+    """Record a new copy (rendering now, or queued) and audit the request.
+
+    ``selection`` (from :func:`selection_key`) lets a later briefing of the same selection
+    find this one and say what is new since.
+    """
     copy = BriefingCopy(
         id=new_copy_id(),
         org_id=reader.org_id,
@@ -46,21 +67,60 @@ def start_copy(
         marking=marking,
         bulletin_ids=[b.id for b in bulletins],
     )
+    details: dict[str, audit.Scalar | list[audit.Scalar]] = {
+        "copy": copy.id,
+        "marking": marking,
+        "bulletins": [b.id for b in bulletins],
+        "queued": state is BriefingState.QUEUED,
+    }
+    if selection is not None:
+        details["selection"] = selection
     with db.write() as session:
         session.add(copy)
-        audit.record(
-            session,
-            "briefing.requested",
-            actor,
-            subject_org=reader.org_id,
-            details={
-                "copy": copy.id,
-                "marking": marking,
-                "bulletins": [b.id for b in bulletins],
-                "queued": state is BriefingState.QUEUED,
-            },
-        )
+        audit.record(session, REQUESTED, actor, subject_org=reader.org_id, details=details)
     return copy
+
+
+def selection_key(request: BriefingRequest) -> str:
+    """A keyed digest of what makes briefings "the same selection" (the words of
+    :func:`~portal.services.briefings.selection.selection_words`): the audit trail keeps it
+    without saying which entity or filter was briefed."""
+    key = derive_key(vault.derivation_root(), b"briefing-selection", 32)
+    words = canonical_json(selection_words(request))
+    return hmac.new(key, words, hashlib.sha256).hexdigest()[:32]
+
+
+def previous_briefing(copy: BriefingCopy) -> Previous | None:
+    """The same user's last briefing of the same selection made before ``copy`` (rendered,
+    not failed); None when there is none, or the copy was requested without a selection."""
+    session = db.session()
+    requests = session.scalars(
+        select(AuditRecord)
+        .where(AuditRecord.event == REQUESTED, AuditRecord.actor_user_id == copy.user_id)
+        .order_by(AuditRecord.seq.desc())
+        .limit(PREVIOUS_LOOKBACK)
+    ).all()
+    mine = next((r for r in requests if r.details.get("copy") == copy.id), None)
+    wanted = mine.details.get("selection") if mine is not None else None
+    if not wanted:
+        return None
+    earlier = [
+        str(r.details["copy"])
+        for r in requests
+        if r.seq < mine.seq and r.details.get("selection") == wanted  # type: ignore[union-attr]
+    ]
+    if not earlier:
+        return None
+    done = {BriefingState.READY.value, BriefingState.DELIVERED.value}
+    found = {
+        c.id: c
+        for c in session.scalars(select(BriefingCopy).where(BriefingCopy.id.in_(earlier)))
+        if c.state in done
+    }
+    chosen = next((found[cid] for cid in earlier if cid in found), None)
+    if chosen is None:
+        return None
+    return Previous(chosen.id, chosen.created_at, frozenset(chosen.bulletin_ids))
 
 
 @dataclass(frozen=True)

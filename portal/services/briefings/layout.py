@@ -1,5 +1,7 @@
-"""The briefing's HTML, from opened bulletins: cover, contents, summary charts, link graph,
-bulletins with their entities, and the appendix with the verification data."""
+"""The briefing's HTML, from opened bulletins: cover, contents, the executive summary in
+words, the summary charts, the link graph on a landscape page, bulletins with their entities
+(on landscape pages when their tables are too wide for portrait), and the appendix with the
+verification data."""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ from flask import render_template
 from markupsafe import Markup
 
 from portal import safe_markdown
+from portal.services.briefings import figure as figures
 from portal.services.briefings.charts import bar_chart
 from portal.services.briefings.contents import BriefingContents, Heading
+from portal.services.briefings.tables import needs_landscape
 from portal.services.bulletins.content import Category, Marking
 
 
@@ -69,8 +73,11 @@ def briefing_html(cover: Cover, contents: BriefingContents) -> str:
         first_date=bulletins[0].created_at,
         last_date=bulletins[-1].created_at,
         charts=charts,
-        # graph.to_svg escapes every label and draws no external resource.
-        figure=Markup(contents.figure_svg or ""),  # noqa: S704
+        figure=contents.figure,
+        # figure.to_svg escapes every label and draws no external resource.
+        figure_svg=Markup(contents.figure_svg or ""),  # noqa: S704
+        type_names=figures.TYPE_NAMES,
         bodies=bodies,
         names=names,
+        landscape={b.id for b in bulletins if b.content is not None and needs_landscape(b.content)},
     )

@@ -85,7 +85,8 @@ def _make(
     bulletins = chosen_bulletins(reader, recorded)
     if highest_marking(bulletins).value != copy.marking:
         raise ServiceError("The bulletins' markings changed: make the briefing again.")
-    contents = briefing_contents.open_bulletins(reader, bulletins, utcnow())
+    previous = copies.previous_briefing(copy)
+    contents = briefing_contents.open_bulletins(reader, bulletins, utcnow(), previous)
     heading = briefing_contents.Heading(
         copy_id=copy.id,
         title=request.title,

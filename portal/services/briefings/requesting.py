@@ -41,15 +41,20 @@ def request_briefing(
     or make the copy; BriefingNotMade when rendering or the queue fails."""
     bulletins = chosen_bulletins(reader, briefing)
     marking = highest_marking(bulletins).value
+    selection = copies.selection_key(briefing)
     if job_queue.uses_queue(len(bulletins)):
-        copy = copies.start_copy(reader, actor, bulletins, marking, state=BriefingState.QUEUED)
+        copy = copies.start_copy(
+            reader, actor, bulletins, marking, state=BriefingState.QUEUED, selection=selection
+        )
         try:
             job_queue.enqueue(copy, briefing)
         except RedisError:
             copies.fail_copy(copy.id, actor, QUEUE_DOWN)
             raise BriefingNotMade(copy, QUEUE_DOWN, 503) from None
         return Requested(copy, None)
-    copy = copies.start_copy(reader, actor, bulletins, marking, state=BriefingState.RENDERING)
+    copy = copies.start_copy(
+        reader, actor, bulletins, marking, state=BriefingState.RENDERING, selection=selection
+    )
     try:
         made = make_briefing(
             reader,

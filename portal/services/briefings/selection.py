@@ -101,6 +101,28 @@ def chosen_bulletins(reader: Reader, request: BriefingRequest) -> list[Bulletin]
     return sorted(bulletins, key=lambda b: (b.created_at, b.id))
 
 
+def selection_words(request: BriefingRequest) -> dict[str, object]:
+    """What makes two requests "the same selection", so that a briefing can say what is new
+    since the last one: the same filter over another period, the same entity, the same saved
+    investigation, or, for bulletins picked by hand, the same title ("Weekly brief")."""
+    if request.source is Source.SELECTION:
+        return {"source": "selection", "title": " ".join(request.title.casefold().split())}
+    if request.source is Source.ENTITY:
+        return {"source": "entity", "entity": request.entity.strip().casefold()}
+    if request.source is Source.INVESTIGATION:
+        return {"source": "investigation", "investigation": request.investigation_id}
+    query = request.inbox
+    return {
+        "source": "filter",
+        "box": query.box.value,
+        "category": query.category.value if query.category else None,
+        "marking": query.marking.value if query.marking else None,
+        "sender": query.sender,
+        "entity": (query.entity or "").strip().casefold() or None,
+        "unread": query.unread,
+    }
+
+
 def highest_marking(bulletins: list[Bulletin]) -> Marking:
     """The briefing's marking: the most restrictive TLP among its bulletins."""
     return max((Marking(b.marking) for b in bulletins), key=lambda m: m.rank)

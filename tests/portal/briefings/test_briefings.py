@@ -311,3 +311,21 @@ def test_a_filter_value_not_on_offer_is_a_400_naming_it(desk, clients):
         assert response.status_code == 400, field
         assert "Choose one of the values offered." in response.text
     assert analyst.get("/briefings/?box=received&category=recruitment").status_code == 200
+
+
+def test_the_page_confirms_the_download_and_says_what_it_contains(app, briefing, clients):
+    response, _, _ = briefing
+    with app.app_context():
+        copy = db.session.scalars(select(BriefingCopy)).one()
+    # The PDF's response names the copy for the page's script, which then shows the copy's page.
+    cookie = response.headers["Set-Cookie"]
+    assert f"ischia-briefing-made={copy.id}" in cookie and "Path=/briefings/" in cookie
+    assert "SameSite=Strict" in cookie and "Max-Age=120" in cookie
+    page = clients["fr.analyst"].get(f"/briefings/{copy.id}?made=1")
+    assert page.status_code == 200
+    assert "Your briefing was downloaded: 3 bulletins" in page.text
+    assert f"{copy.page_count} pages, marked TLP:RED" in page.text
+    assert "What the briefing contains" in page.text and "executive summary in words" in page.text
+    compose = clients["fr.analyst"].get("/briefings/")
+    assert "What the briefing contains" in compose.text and "js/briefing.js" in compose.text
+    assert 'id="briefing-progress"' in compose.text
