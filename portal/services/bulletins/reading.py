@@ -10,6 +10,7 @@ On the read page, a bulletin that fails verification yields a :class:`ReadResult
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from crypto import (
     EnvelopeError,
     EnvelopeExpired,
     Opened,
+    PrivateBundle,
     Shredded,
     format_fingerprint,
     open_envelope,
@@ -141,10 +143,17 @@ def _check_listing(bulletin: Bulletin, opened: Opened) -> None:
         raise ListingMismatch(f"listing data of {bulletin.id} differ from its signed header")
 
 
-def _open_envelope(session: Session, org_code: str, bulletin: Bulletin, now: datetime) -> Opened:
+def _open_envelope(
+    session: Session,
+    org_code: str,
+    bulletin: Bulletin,
+    now: datetime,
+    keyring: Sequence[PrivateBundle] | None,
+) -> Opened:
     # The key ring first: a key rotation destroys an old key only after every envelope has
     # moved off it, so an envelope read after the ring always opens with one of its keys.
-    keyring = org_keys.keyring(org_code)
+    if keyring is None:
+        keyring = org_keys.keyring(org_code)
     envelope = envelope_of(session, bulletin)
     opened = open_envelope(envelope, recipient=keyring, directory=org_keys.directory(), now=now)
     _check_listing(bulletin, opened)
@@ -152,10 +161,20 @@ def _open_envelope(session: Session, org_code: str, bulletin: Bulletin, now: dat
 
 
 def open_bulletin(
-    session: Session, org_code: str, bulletin: Bulletin, *, now: datetime | None = None
+    session: Session,
+    org_code: str,
+    bulletin: Bulletin,
+    *,
+    now: datetime | None = None,
+    keyring: Sequence[PrivateBundle] | None = None,
 ) -> OpenedBulletin | Unopened:
     """Decrypt ``bulletin`` with ``org_code``'s key ring, verify both signatures and check its
     listing columns against the signed header: the bulletin opened, or why it did not.
+
+    ``keyring`` is ``org_code``'s ring (:func:`keys.keyring`) when the caller opens several
+    bulletins one after the other and loaded it once before the first; read before the
+    bulletins' rows, it holds a key to each of them (a rotation drops a key only once no
+    envelope needs it).
 
     The only way the portal opens a bulletin. It neither checks visibility nor records
     anything: the caller has found ``bulletin`` through ``visible_bulletin`` or a query on
@@ -164,7 +183,7 @@ def open_bulletin(
     if bulletin.state not in _READABLE_STATES:
         return Unopened.ENDED
     try:
-        opened = _open_envelope(session, org_code, bulletin, now or utcnow())
+        opened = _open_envelope(session, org_code, bulletin, now or utcnow(), keyring)
     except EnvelopeExpired:
         return Unopened.EXPIRED
     except Shredded:
