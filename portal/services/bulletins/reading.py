@@ -160,6 +160,23 @@ def _open_envelope(
     return opened
 
 
+def _try_open(
+    session: Session,
+    org_code: str,
+    bulletin: Bulletin,
+    now: datetime,
+    keyring: Sequence[PrivateBundle] | None,
+) -> Opened | Unopened:
+    try:
+        return _open_envelope(session, org_code, bulletin, now, keyring)
+    except EnvelopeExpired:
+        return Unopened.EXPIRED
+    except Shredded:
+        return Unopened.SHREDDED
+    except EnvelopeError:
+        return Unopened.TAMPERED
+
+
 def open_bulletin(
     session: Session,
     org_code: str,
@@ -172,9 +189,9 @@ def open_bulletin(
     listing columns against the signed header: the bulletin opened, or why it did not.
 
     ``keyring`` is ``org_code``'s ring (:func:`keys.keyring`) when the caller opens several
-    bulletins one after the other and loaded it once before the first; read before the
-    bulletins' rows, it holds a key to each of them (a rotation drops a key only once no
-    envelope needs it).
+    bulletins one after the other and loaded it once before the first. A bulletin that does
+    not open with it is opened once more with the ring as it is now (and its row read again):
+    a key rotation may have moved it to a new key after the ring was loaded.
 
     The only way the portal opens a bulletin. It neither checks visibility nor records
     anything: the caller has found ``bulletin`` through ``visible_bulletin`` or a query on
@@ -182,14 +199,17 @@ def open_bulletin(
     """
     if bulletin.state not in _READABLE_STATES:
         return Unopened.ENDED
-    try:
-        opened = _open_envelope(session, org_code, bulletin, now or utcnow(), keyring)
-    except EnvelopeExpired:
-        return Unopened.EXPIRED
-    except Shredded:
-        return Unopened.SHREDDED
-    except EnvelopeError:
-        return Unopened.TAMPERED
+    now = now or utcnow()
+    opened = _try_open(session, org_code, bulletin, now, keyring)
+    if opened is Unopened.TAMPERED and keyring is not None:
+        # The ring was loaded before this bulletin's rows were read: a rotation since may have
+        # moved the envelope to a key the ring does not hold. Once more, as a lone read would.
+        session.refresh(bulletin)
+        if bulletin.state not in _READABLE_STATES:
+            return Unopened.ENDED
+        opened = _try_open(session, org_code, bulletin, now, None)
+    if isinstance(opened, Unopened):
+        return opened
     try:
         content = BulletinContent.from_json(opened.payload)
     except (ValueError, KeyError, TypeError, ServiceError):
