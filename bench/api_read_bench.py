@@ -11,7 +11,9 @@ Servers, all ``gunicorn -w 2`` on 127.0.0.1 over one SQLite file, measured in th
   main branch before group commit), threaded and sync.
 
 With ``--taxii DB`` (a kept database of sealed bulletins, with ``--master-key`` its key file)
-it measures the TAXII ``objects`` page of 50 instead, for this checkout and ``--before``.
+it measures the TAXII ``objects`` page of 50 instead, for this checkout and ``--before``,
+against the floor of opening the same envelopes the page opens and committing one audit
+record (``api_floor_app.py`` given those bulletins).
 
     .venv/bin/python bench/api_read_bench.py --before /work/main [--rounds 5] [--seconds 8]
 
@@ -209,26 +211,42 @@ def taxii_pages(
     first = client.get(path, headers=headers)
     assert first.status_code == 200 and len(first.json["objects"]) > 0, first.text[:300]
     objects = len(first.json["objects"])
+    with app.app_context():
+        opened, reader_org = interop_bench.opened_by_last_page()
     app.extensions["ischia.engine"].dispose()
     env = base_env(url, master)
+    floor_env = {
+        **env,
+        "FLOOR_BULLETIN": ",".join(opened),
+        "FLOOR_ORG": reader_org,
+        "PYTHONPATH": str(REPOSITORY),
+    }
     with tempfile.TemporaryDirectory(prefix="ischia-taxii-bench-") as folder:
         script = Path(folder) / "count.lua"
         script.write_text(auth_bench.WRK_SCRIPT)
-        plan = [("taxii", REPOSITORY, 4), ("taxii-sync", REPOSITORY, 1)]
+        plan = [
+            ("floor", "api_floor_app:app", REPOSITORY / "bench", floor_env, 4, "/read", {}),
+            ("taxii", "wsgi:app", REPOSITORY, env, 4, path, headers),
+            ("taxii-sync", "wsgi:app", REPOSITORY, env, 1, path, headers),
+        ]
         if before is not None:
-            plan += [("before", before, 4), ("before-sync", before, 1)]
+            plan += [
+                ("before", "wsgi:app", before, env, 4, path, headers),
+                ("before-sync", "wsgi:app", before, env, 1, path, headers),
+            ]
         with contextlib.ExitStack() as stack:
             servers = {}
-            for name, cwd, threads in plan:
-                port, pid = stack.enter_context(gunicorn("wsgi:app", env, cwd, threads))
-                servers[name] = (port, pid, path, headers)
+            for name, spec, cwd, server_env, threads, route, route_headers in plan:
+                port, pid = stack.enter_context(gunicorn(spec, server_env, cwd, threads))
+                servers[name] = (port, pid, route, route_headers)
             print(
-                f"TAXII objects page ({objects} objects of {biggest['title']}), "
-                f"{count:,} bulletins, gunicorn -w 2, wrk -t 2 -c 8, "
+                f"TAXII objects page ({objects} objects of {biggest['title']}, "
+                f"{len(opened)} bulletins opened; floor: the same {len(opened)} opened and "
+                f"one audit record), {count:,} bulletins, gunicorn -w 2, wrk -t 2 -c 8, "
                 f"{rounds} x {seconds} s, {auth_bench.load()}"
             )
             figures = measure(servers, rounds, seconds, script)
-    report(figures, "taxii")
+    report(figures, "floor")
 
 
 def main() -> None:

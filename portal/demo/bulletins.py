@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -174,8 +174,12 @@ def seed_bulletins(
     now: datetime | None = None,
     batch: int = BATCH,
     progress: Progress | None = None,
+    sealer: Sealer | None = None,
 ) -> SeedReport:
-    """Post ``count`` demo bulletins (a few of them amended versions); see the module doc."""
+    """Post ``count`` demo bulletins (a few of them amended versions); see the module doc.
+
+    ``sealer`` checks and seals the planned bulletins, in order (default: one by one in this
+    process; ``bench/bulk_seed.py`` spreads it over processes); they are stored here."""
     started = time.perf_counter()
     now = now or utcnow()
     session = db.session()
@@ -192,14 +196,16 @@ def seed_bulletins(
     chosen = set(rng.sample(range(count - amended), amended))
     to_amend: list[tuple[Planned, str]] = []
     report = SeedReport()
-    pending: list[Planned] = []
-    for number, planned in enumerate(plan(count - amended, now=now, seed=seed)):
-        pending.append(planned)
+    pending: list[Sealed] = []
+    plans = plan(count - amended, now=now, seed=seed)
+    sealed = sealer(plans) if sealer else (seal_planned(desk, p) for p in plans)
+    for number, one in enumerate(sealed):
+        pending.append(one)
         if len(pending) == batch or number == count - amended - 1:
             first = number + 1 - len(pending)
-            for offset, bulletin_id in enumerate(_post_batch(desk, pending, report)):
+            for offset, bulletin_id in enumerate(_store_batch(desk, pending, report)):
                 if first + offset in chosen:
-                    to_amend.append((pending[offset], bulletin_id))
+                    to_amend.append((pending[offset].planned, bulletin_id))
             pending = []
             if progress:
                 progress(report.bulletins, count, time.perf_counter() - started)
@@ -218,39 +224,59 @@ def seed_bulletins(
     return report
 
 
-def _post_batch(desk: _Desk, batch: list[Planned], report: SeedReport) -> list[str]:
-    """Check and seal each bulletin, then store the whole batch in one transaction."""
-    session = db.session()
-    sealed = []
-    for planned in batch:
-        reader = desk.reader(planned.sender, Role.LIAISON)
-        checked = sealing.check_draft(session, reader, planned.draft(), planned.at)
-        envelope = desk.seal(
-            reader.org_code,
-            checked.content,
-            checked.category.value,
-            checked.marking.value,
-            [org.code for org in checked.recipients],
-            planned.at,
-            checked.expires_at,
-        )
-        sealed.append((planned, reader, checked, envelope))
+@dataclass(frozen=True)
+class Sealed:
+    """A planned bulletin checked by the posting service and sealed, with its blind-index
+    tokens: everything but the rows, which :func:`_store_batch` writes."""
+
+    planned: Planned
+    reader: Reader
+    checked: Any  # sealing's checked draft
+    envelope: Envelope
+    tokens: tuple[bytes, ...]
+
+
+Sealer = Callable[[Iterator[Planned]], Iterable[Sealed]]
+
+
+def seal_planned(desk: _Desk, planned: Planned) -> Sealed:
+    """Check and seal one planned bulletin as the posting service does (no database write)."""
+    reader = desk.reader(planned.sender, Role.LIAISON)
+    checked = sealing.check_draft(db.session(), reader, planned.draft(), planned.at)
+    envelope = desk.seal(
+        reader.org_code,
+        checked.content,
+        checked.category.value,
+        checked.marking.value,
+        [org.code for org in checked.recipients],
+        planned.at,
+        checked.expires_at,
+    )
+    index = org_keys.blind_index()
+    keys = sorted(content_keys(checked.content, reader.country))
+    return Sealed(planned, reader, checked, envelope, tuple(index.token(key) for key in keys))
+
+
+def _store_batch(desk: _Desk, sealed: list[Sealed], report: SeedReport) -> list[str]:
+    """Store a batch of sealed bulletins in one transaction."""
     posted = []
     with db.write() as session, session.no_autoflush:
         # Without autoflush each batch's rows are inserted together, table by table.
-        index = org_keys.blind_index()
         trail = _AuditBatch(session)
         rows = [
-            sealing.bulletin_row(reader, checked, envelope, checked.content, planned.at, 1, None)
-            for planned, reader, checked, envelope in sealed
+            sealing.bulletin_row(
+                one.reader, one.checked, one.envelope, one.checked.content, one.planned.at, 1, None
+            )
+            for one in sealed
         ]
         session.add_all(rows)
         session.flush()  # the bulletins first: keys, recipients and tokens are bulk inserts
-        for (planned, reader, checked, envelope), bulletin in zip(sealed, rows, strict=True):
+        for one, bulletin in zip(sealed, rows, strict=True):
+            planned, reader, checked, envelope = one.planned, one.reader, one.checked, one.envelope
             add_keys(session, bulletin.id, envelope)
             sealing.add_recipients(session, reader, bulletin, checked.recipients, planned.at)
-            for key in sorted(content_keys(checked.content, reader.country)):
-                session.add(BulletinToken(token=index.token(key), bulletin_id=bulletin.id))
+            for token in one.tokens:
+                session.add(BulletinToken(token=token, bulletin_id=bulletin.id))
             trail.record(
                 "bulletin.posted",
                 reader,

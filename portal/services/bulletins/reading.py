@@ -10,6 +10,7 @@ On the read page, a bulletin that fails verification yields a :class:`ReadResult
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from crypto import (
     EnvelopeError,
     EnvelopeExpired,
     Opened,
+    PrivateBundle,
     Shredded,
     format_fingerprint,
     open_envelope,
@@ -148,21 +150,55 @@ def _check_listing(bulletin: Bulletin, opened: Opened) -> None:
         raise ListingMismatch(f"listing data of {bulletin.id} differ from its signed header")
 
 
-def _open_envelope(session: Session, org_code: str, bulletin: Bulletin, now: datetime) -> Opened:
+def _open_envelope(
+    session: Session,
+    org_code: str,
+    bulletin: Bulletin,
+    now: datetime,
+    keyring: Sequence[PrivateBundle] | None,
+) -> Opened:
     # The key ring first: a key rotation destroys an old key only after every envelope has
     # moved off it, so an envelope read after the ring always opens with one of its keys.
-    keyring = org_keys.keyring(org_code)
+    if keyring is None:
+        keyring = org_keys.keyring(org_code)
     envelope = envelope_of(session, bulletin)
     opened = open_envelope(envelope, recipient=keyring, directory=org_keys.directory(), now=now)
     _check_listing(bulletin, opened)
     return opened
 
 
+def _try_open(
+    session: Session,
+    org_code: str,
+    bulletin: Bulletin,
+    now: datetime,
+    keyring: Sequence[PrivateBundle] | None,
+) -> Opened | Unopened:
+    try:
+        return _open_envelope(session, org_code, bulletin, now, keyring)
+    except EnvelopeExpired:
+        return Unopened.EXPIRED
+    except Shredded:
+        return Unopened.SHREDDED
+    except EnvelopeError:
+        return Unopened.TAMPERED
+
+
 def open_bulletin(
-    session: Session, org_code: str, bulletin: Bulletin, *, now: datetime | None = None
+    session: Session,
+    org_code: str,
+    bulletin: Bulletin,
+    *,
+    now: datetime | None = None,
+    keyring: Sequence[PrivateBundle] | None = None,
 ) -> OpenedBulletin | Unopened:
     """Decrypt ``bulletin`` with ``org_code``'s key ring, verify both signatures and check its
     listing columns against the signed header: the bulletin opened, or why it did not.
+
+    ``keyring`` is ``org_code``'s ring (:func:`keys.keyring`) when the caller opens several
+    bulletins one after the other and loaded it once before the first. A bulletin that does
+    not open with it is opened once more with the ring as it is now (and its row read again):
+    a key rotation may have moved it to a new key after the ring was loaded.
 
     The only way the portal opens a bulletin. It neither checks visibility nor records
     anything: the caller has found ``bulletin`` through ``visible_bulletin`` or a query on
@@ -170,14 +206,17 @@ def open_bulletin(
     """
     if bulletin.state not in _READABLE_STATES:
         return Unopened.ENDED
-    try:
-        opened = _open_envelope(session, org_code, bulletin, now or utcnow())
-    except EnvelopeExpired:
-        return Unopened.EXPIRED
-    except Shredded:
-        return Unopened.SHREDDED
-    except EnvelopeError:
-        return Unopened.TAMPERED
+    now = now or utcnow()
+    opened = _try_open(session, org_code, bulletin, now, keyring)
+    if opened is Unopened.TAMPERED and keyring is not None:
+        # The ring was loaded before this bulletin's rows were read: a rotation since may have
+        # moved the envelope to a key the ring does not hold. Once more, as a lone read would.
+        session.refresh(bulletin)
+        if bulletin.state not in _READABLE_STATES:
+            return Unopened.ENDED
+        opened = _try_open(session, org_code, bulletin, now, None)
+    if isinstance(opened, Unopened):
+        return opened
     try:
         content = BulletinContent.from_json(opened.payload)
     except (ValueError, KeyError, TypeError, ServiceError):

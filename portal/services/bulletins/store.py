@@ -38,8 +38,9 @@ def envelope_of(session: Session, bulletin: Bulletin) -> Envelope:
 
 
 def _envelope_of(session: Session, bulletin: Bulletin) -> Envelope:
-    keys = session.scalars(
-        select(BulletinKey)
+    # Plain rows, not ORM objects: the envelope needs three columns of each, once.
+    keys = session.execute(
+        select(BulletinKey.org_code, BulletinKey.key_version, BulletinKey.enc)
         .where(BulletinKey.bulletin_id == bulletin.id)
         .order_by(BulletinKey.org_code, BulletinKey.key_version)
     )
@@ -47,7 +48,7 @@ def _envelope_of(session: Session, bulletin: Bulletin) -> Envelope:
         header_bytes=bulletin.header,
         signature=SignaturePair.from_dict(json.loads(bulletin.signature), "the envelope header"),
         content=bulletin.content or b"",
-        wrapped_keys=tuple(WrappedKey(k.org_code, k.key_version, k.enc) for k in keys),
+        wrapped_keys=tuple(WrappedKey(org, version, enc) for org, version, enc in keys),
         key_records=tuple(
             KeyRecord.from_dict(item, i) for i, item in enumerate(json.loads(bulletin.key_records))
         ),

@@ -157,3 +157,15 @@ def test_a_journey_named_by_its_places_lists_each_stop_once():
     assert content.entities[0].value == "Lyon → Istanbul → Gaziantep"
     assert content.entities[0].via == ("Istanbul", "Gaziantep")
     assert content.entities[1].value == "Paris → Sofia → Idlib"
+
+
+def test_control_characters_are_every_one_below_space_but_tab_and_line_ends():
+    for code in range(0x20):
+        text = f"a{chr(code)}b"
+        if chr(code) in "\t\n\r":
+            assert parse(document(body=text)).body == text
+            continue
+        with pytest.raises(InvalidInput, match="Control characters") as caught:
+            parse(document(body=text))
+        assert caught.value.field == "body"
+    assert parse(document(body="a\x7f\u200bb")).body == "a\x7f\u200bb"  # DEL and others: kept

@@ -13,6 +13,7 @@ from portal.models import AuditRecord, Bulletin, ReadReceipt
 from portal.services.bulletins import reading
 from portal.services.bulletins.reading import OpenedBulletin, Unopened, open_bulletin
 from portal.services.errors import NotFound
+from portal.services.organisations import keys as org_keys
 from portal.services.principals import Actor
 from tests.portal.bulletins.conftest import CANARY, Desk
 from tests.portal.bulletins.sessions import Clients, retract
@@ -189,3 +190,16 @@ def test_the_read_page_opens_the_bulletin_once(app, people, desk, monkeypatch, w
     assert "Elsewhere in Ischia" in page.text
     assert (f"/bulletins/{bulletin_id}/amend" in page.text) is (who == "it.officer")
     assert len(calls) == 1
+
+
+def test_a_ring_loaded_before_a_rotation_falls_back_to_the_ring_of_now(desk):
+    """A TAXII page loads its key ring once; an envelope moved to a key the ring lacks (here:
+    a ring of other keys) is opened with the ring as it is now; a tampered one stays tampered."""
+    bulletin_id = desk.post(title=CANARY, recipients=["FR-MININT"])
+    with desk.app.app_context():
+        stale = org_keys.keyring("DE-BMI")
+    opened = opening(desk, bulletin_id, "FR-MININT", keyring=stale)
+    assert isinstance(opened, OpenedBulletin) and opened.content.title == CANARY
+    assert opening(desk, bulletin_id, "DE-BMI", keyring=stale) is Unopened.TAMPERED
+    tamper(desk, bulletin_id, content=lambda b: flip(b.content))
+    assert opening(desk, bulletin_id, "FR-MININT", keyring=stale) is Unopened.TAMPERED
