@@ -6,7 +6,7 @@ objects of type terrorist, other persons ``identity`` objects of class individua
 ``intrusion-set``; accounts, e-mail addresses and URLs the cyber-observables ``user-account``,
 ``email-addr`` and ``url`` with the spec's deterministic ids (UUIDv5 of their canonical
 identifier), so the same account exported by two ministries has one id; phone numbers an
-``x-ischia-phone-number`` observable declared by an extension definition; places
+``identity`` whose ``contact_information`` names the number (as MISP writes it); places
 ``location``; relations ``relationship``; dated journeys ``sighting``. ``x_ischia_*``
 properties keep what STIX has no field for, so a re-imported bundle gives the same entities.
 """
@@ -33,6 +33,9 @@ from portal.services.stix import mapping
 from portal.services.stix import vocabulary as vocab
 
 MAX_BULLETINS = 1_000
+# The dates of an object defined by its value alone (a phone number's identity): the same in
+# every bulletin, so the same number is one object, of one version, everywhere.
+_VALUE_OBJECT_TIME = "2020-01-01T00:00:00.000Z"
 _PERSONS_OF_INTEREST = {"recruiter", "facilitator", "foreign_fighter", "financier"}
 
 
@@ -119,13 +122,20 @@ def _entity_object(bulletin_id: str, entity: Entity, region: str | None) -> dict
             **common,
         }
     if kind is EntityType.PHONE:
+        # MISP's importer reads no phone observable (STIX has none): an identity whose contact
+        # information names the number, as MISP's own exporter writes a person's phone. Its
+        # id, dates and content come from the number alone, as an observable's would.
         value = _identifier_key(entity, region)
         return {
-            "type": vocab.PHONE_TYPE,
-            "id": f"{vocab.PHONE_TYPE}--{vocab.uuid4_of(f'phone|{value}')}",
-            "value": value,
+            "type": "identity",
+            "id": vocab.phone_id(value),
+            "created": _VALUE_OBJECT_TIME,
+            "modified": _VALUE_OBJECT_TIME,
+            "name": value,
+            "identity_class": "unknown",
+            "contact_information": f"phone-number: {value}",
+            "x_ischia_kind": "phone",
             "x_ischia_value": entity.value,
-            "extensions": {vocab.PHONE_EXTENSION: {"extension_type": "new-sco"}},
             **common,
         }
     sdo = {"created": None, "modified": None, **common}
@@ -258,7 +268,7 @@ def bulletin_objects(
             }
         )
     for obj in objects:
-        if "created" in obj:
+        if "created" in obj and obj["created"] is None:
             obj["created"] = obj["modified"] = created
             obj["created_by_ref"] = organisation["id"]
         obj["object_marking_refs"] = marking
@@ -303,6 +313,12 @@ def _extended(obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
+def _shared(obj: dict[str, Any]) -> bool:
+    """Whether the object is defined by its value (an observable, a phone number's identity),
+    so that several bulletins may carry it: marked, with no author."""
+    return "object_marking_refs" in obj and "created_by_ref" not in obj
+
+
 def bundle(
     reader: Reader,
     bulletin_ids: list[str],
@@ -330,7 +346,7 @@ def bundle(
                 field="ids",
             )
         for obj in bulletin_objects(bulletin, bulletin.sender, opened.content):
-            if obj["id"] in objects and "created" not in obj:
+            if obj["id"] in objects and _shared(obj):
                 # A shared observable appears once, with the strictest marking of the
                 # bulletins that name it.
                 current = strictest_marking.get(
@@ -354,8 +370,6 @@ def bundle(
         objects[obj_id]["object_marking_refs"] = [vocab.TLP_IDS[strictest]]
     extra = [vocab.tlp_marking(m) for m in sorted(markings)]
     extra += [vocab.ischia_identity(), vocab.ischia_extension_definition()]
-    if any(o["type"] == vocab.PHONE_TYPE for o in objects.values()):
-        extra += [vocab.phone_extension_definition()]
     content_id = json.dumps(sorted(objects)).encode()
     return {
         "type": "bundle",

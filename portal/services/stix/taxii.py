@@ -293,8 +293,6 @@ def _objects(reader: Reader, bulletin: Bulletin, sender: Organisation) -> list[d
         vocab.ischia_identity(),
         vocab.ischia_extension_definition(),
     ]
-    if any(o["type"] == vocab.PHONE_TYPE for o in objects):
-        extra += [vocab.phone_extension_definition()]
     return [*extra, *objects]
 
 
