@@ -177,13 +177,13 @@ def _entity_object(bulletin_id: str, entity: Entity, region: str | None) -> dict
             **({"aliases": list(entity.aliases)} if entity.aliases else {}),
             **({"x_ischia_country": entity.country} if entity.country else {}),
         }
-    # A place: STIX wants a country or a region; an unknown one says so.
+    # A place with a country (one without is in the report's extension: see bulletin_objects).
     return {
         **sdo,
         "type": "location",
         "id": vocab.object_id("location", bulletin_id, entity.ref),
         "name": entity.value,
-        **({"country": entity.country} if entity.country else {"region": "unknown"}),
+        "country": entity.country,
     }
 
 
@@ -208,13 +208,35 @@ def bulletin_objects(
     organisation = _organisation(sender)
     objects: list[dict[str, Any]] = []
     by_ref: dict[str, str] = {}
+    # A place with no country is no STIX location (it needs a country, a region or
+    # coordinates, and "unknown" is no region): it and its relations are in the report's
+    # Ischia extension, so Ischia reads them back and other consumers are told nothing false.
+    unplaced: dict[str, str] = {}
+    place_relations: list[dict[str, Any]] = []
     for entity in content.entities:
         if entity.type is EntityType.TRAVEL:
+            continue
+        if entity.type is EntityType.LOCATION and not entity.country:
+            unplaced[entity.ref] = entity.value
             continue
         obj = _entity_object(bulletin.id, entity, sender.country)
         by_ref[entity.ref] = obj["id"]
         objects.append(obj)
     for i, relation in enumerate(content.relations):
+        ends = (relation.source, relation.target)
+        if any(end in unplaced for end in ends) and all(
+            end in unplaced or end in by_ref for end in ends
+        ):
+            place_relations.append(
+                {
+                    "source": relation.source,
+                    "relation": relation.type.value,
+                    "target": relation.target,
+                    **({"label": relation.label} if relation.label else {}),
+                    **({"on": relation.on.isoformat()} if relation.on else {}),
+                }
+            )
+            continue
         if relation.source not in by_ref or relation.target not in by_ref:
             continue  # sealed before relations to travel events were refused: not STIX
         objects.append(
@@ -295,6 +317,8 @@ def bulletin_objects(
                 "description": f"version {bulletin.version}",
             }
         ],
+        "x_ischia_places": [{"ref": ref, "value": value} for ref, value in unplaced.items()],
+        "x_ischia_place_relations": place_relations,
     }
     return [_extended(o) for o in (organisation, *objects, report)]
 

@@ -103,7 +103,9 @@ def ischia_extension_definition() -> dict[str, Any]:
             "reference in the bulletin), value (as written), platform, role, nationality, "
             "date_of_birth, transliterations, aliases, country, code (an organisation's), "
             'relation and label (a relation\'s Ischia type and imported name), kind ("phone" on '
-            "the identity of a phone number), origin, via, destination and on (a journey)."
+            "the identity of a phone number), origin, via, destination and on (a journey), "
+            "places and place_relations (a report's places that have no country, which STIX "
+            "cannot locate, and their relations, by ref)."
         ),
         "schema": "https://ischia.invalid/stix/ischia-properties.json",
         "version": "1.1.0",

@@ -159,3 +159,33 @@ def test_misp_stix_imports_the_export_phones_and_urls_included(demo_bundle):
         }
         phones_seen += len(phones)
     assert phones_seen and any(e["attributes"] for e in misp["events"])
+
+
+def test_a_place_with_no_country_is_no_location_and_comes_back(app, desk):
+    entities = [
+        {"ref": "p1", "type": "person", "value": "Abu Example", "role": "recruiter"},
+        {"ref": "l1", "type": "location", "value": "Al-Hol"},
+        {"ref": "l2", "type": "location", "value": "Kilis", "country": "TR"},
+    ]
+    relations = [
+        {"source": "p1", "type": "travelled_to", "target": "l1", "on": "2026-03-01"},
+        {"source": "p1", "type": "travelled_to", "target": "l2"},
+    ]
+    bulletin_id = desk.post(entities=entities, relations=relations)
+    with app.app_context():
+        bundle = export.bundle(desk.reader("fr.analyst"), [bulletin_id])
+    assert _errors(bundle) == []
+    (location,) = [o for o in bundle["objects"] if o["type"] == "location"]
+    assert (location["name"], location["country"]) == ("Kilis", "TR")
+    (report,) = [o for o in bundle["objects"] if o["type"] == "report"]
+    own = report["extensions"][vocab.ISCHIA_EXTENSION]
+    assert own["places"] == [{"ref": "l1", "value": "Al-Hol"}]
+    assert own["place_relations"] == [
+        {"source": "p1", "relation": "travelled_to", "target": "l1", "on": "2026-03-01"}
+    ]
+    draft = intake.draft_from_bundle(bundle)
+    assert {"ref": "l1", "type": "location", "value": "Al-Hol"} in draft.document["entities"]
+    assert {"source": "p1", "type": "travelled_to", "target": "l1", "on": "2026-03-01"} in (
+        draft.document["relations"]
+    )
+    assert not [o for o in draft.report if o.outcome == "dropped"]
