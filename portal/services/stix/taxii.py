@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from portal.extensions import db
 from portal.models import (
@@ -38,7 +38,7 @@ from portal.services.organisations import sharing_groups
 from portal.services.principals import Actor, Reader
 from portal.services.stix import intake
 from portal.services.stix import vocabulary as vocab
-from portal.services.stix.export import bulletin_objects
+from portal.services.stix.export import bulletin_objects, revoked_objects
 
 MAX_LIMIT = 1_000
 MAX_POST_BYTES = intake.MAX_BYTES  # the import's limit, advertised as max_content_length
@@ -49,6 +49,7 @@ _CHUNK = 50
 
 
 DEFAULT_MARKING = "TLP:AMBER"  # a posted envelope with no TLP marking of its own
+_successor = aliased(Bulletin)
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,29 @@ class Match:
         return sorted(wanted, key=lambda h: version_of(h[0], h[1]))
 
 
+def _versions_served(match: Match) -> ColumnElement[bool]:
+    """Which bulletins' objects a match asks for. Each version of a bulletin is one version
+    of its objects (:func:`portal.services.stix.export.bulletin_objects`): ``last`` (the
+    default) is the current version, or the revoked report of a retracted bulletin; ``first``
+    the first version; ``all`` and timestamps every version still readable (a retracted
+    bulletin's earlier versions were destroyed with it)."""
+    newest = ~exists().where(_successor.supersedes_id == Bulletin.id)
+    last = or_(
+        Bulletin.state == BulletinState.ACTIVE.value,
+        and_(Bulletin.state == BulletinState.RETRACTED.value, newest),
+    )
+    readable = Bulletin.state.in_([BulletinState.ACTIVE.value, BulletinState.SUPERSEDED.value])
+    wanted = match.versions or {"last"}
+    if "all" in wanted or wanted - {"first", "last"}:
+        return or_(readable, last)
+    chosen = []
+    if "last" in wanted:
+        chosen.append(last)
+    if "first" in wanted:
+        chosen.append(and_(readable, Bulletin.version == 1))
+    return or_(*chosen)
+
+
 def _bulletins(
     reader: Reader,
     found: Collection,
@@ -241,14 +265,18 @@ def _bulletins(
     cursor: Cursor | None,
     *,
     newest_first: bool = False,
+    match: Match | None = None,
+    series: str | None = None,
 ) -> Iterator[tuple[Bulletin, Organisation, datetime]]:
     session = db.session()
     sender = session.get_one(Organisation, found.sender_id)
     where = [
         BulletinRecipient.org_id == reader.org_id,
         Bulletin.sender_org_id == found.sender_id,
-        Bulletin.state == BulletinState.ACTIVE.value,
+        _versions_served(match or Match()),
     ]
+    if series is not None:
+        where.append(Bulletin.series_id == series)
     if added_after is not None:
         where.append(BulletinRecipient.added_at > added_after)
     if cursor is not None:
@@ -284,10 +312,13 @@ def _bulletins(
 
 
 def _objects(reader: Reader, bulletin: Bulletin, sender: Organisation) -> list[dict[str, Any]]:
-    opened = open_bulletin(db.session(), reader.org_code, bulletin)
-    if isinstance(opened, Unopened):
-        return []  # what does not verify is not served
-    objects = bulletin_objects(bulletin, sender, opened.content)
+    if bulletin.state == BulletinState.RETRACTED.value:
+        objects = revoked_objects(bulletin, sender)
+    else:
+        opened = open_bulletin(db.session(), reader.org_code, bulletin)
+        if isinstance(opened, Unopened):
+            return []  # what does not verify is not served
+        objects = bulletin_objects(bulletin, sender, opened.content)
     extra = [
         vocab.tlp_marking(bulletin.marking),
         vocab.ischia_identity(),
@@ -318,20 +349,24 @@ def page(
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"A limit from 1 to {MAX_LIMIT}.", field="limit")
     taken: list[tuple[dict[str, Any], datetime]] = []
-    given: set[str] = set()
+    given: set[tuple[str, str]] = set()
     opened: list[str] = []
-    for bulletin, sender, added in _bulletins(reader, found, added_after, cursor):
+    examined = 0
+    for bulletin, sender, added in _bulletins(reader, found, added_after, cursor, match=match):
         start = cursor.offset if cursor and cursor.bulletin_id == bulletin.id else 0
-        if len(opened) == MAX_EXAMINED:
+        if examined == MAX_EXAMINED:
             return Page(taken, True, Cursor(added, bulletin.id, start).encode(), opened)
-        opened.append(bulletin.id)
+        examined += 1
+        if bulletin.state != BulletinState.RETRACTED.value:  # a revoked report is not read
+            opened.append(bulletin.id)
         objects = [o for o in _objects(reader, bulletin, sender) if match.accepts(o)]
         for index in range(start, len(objects)):
             if len(taken) == limit:
                 return Page(taken, True, Cursor(added, bulletin.id, index).encode(), opened)
-            if objects[index]["id"] in given:
+            seen = (objects[index]["id"], version_of(objects[index], added))
+            if seen in given:
                 continue  # shared identities, markings and observables: once per page
-            given.add(objects[index]["id"])
+            given.add(seen)
             taken.append((objects[index], added))
     return Page(taken, False, None, opened)
 
@@ -366,24 +401,38 @@ def find_object(
     """The versions of one object the match asks for (default: the last), oldest first,
     each as one bulletin that carries it holds it.
 
-    A report is found by its id alone (it is derived from the bulletin's); any other object
-    among the :data:`MAX_SEARCHED` newest bulletins.
+    A report is found by its id alone (it is derived from its series', the first version's
+    id); any other object among the :data:`MAX_SEARCHED` newest bulletins.
     """
     _readable(found)
+    match = match or Match()
+    every = Match(versions=frozenset({"all"}))
+    searched: Iterator[tuple[Bulletin, Organisation, datetime]] = _bulletins(
+        reader, found, None, None, newest_first=True, match=every
+    )
+    if object_id.startswith("report--"):
+        # A report's id is its series' (every version's): found by the id alone, then the
+        # series' versions.
+        series = next(
+            (
+                b.series_id
+                for b, _, _ in searched
+                if vocab.object_id("report", b.series_id) == object_id
+            ),
+            None,
+        )
+        searched = (
+            iter(())
+            if series is None
+            else _bulletins(reader, found, None, None, match=every, series=series)
+        )
     hits = []
-    is_report = object_id.startswith("report--")
-    for searched, (bulletin, sender, added) in enumerate(
-        _bulletins(reader, found, None, None, newest_first=True)
-    ):
-        if is_report:
-            if vocab.object_id("report", bulletin.id) != object_id:
-                continue
-        elif searched >= MAX_SEARCHED:
+    for count, (bulletin, sender, added) in enumerate(searched):
+        if count >= MAX_SEARCHED:
             break
         hits += [(o, added) for o in _objects(reader, bulletin, sender) if o["id"] == object_id]
-        if is_report and hits:
-            break
-    picked = (match or Match()).pick(hits)
+    unique = {(o["id"], version_of(o, added)): (o, added) for o, added in hits}
+    picked = match.pick(list(unique.values()))
     if not picked:
         raise NotFound("No such object in this collection.", field="object")
     return picked
