@@ -31,9 +31,9 @@ from portal.models import (
     utcnow,
 )
 from portal.services import audit, audit_commit
-from portal.services.bulletins import sealing
+from portal.services.bulletins import amendments, sealing
 from portal.services.bulletins.reading import Unopened, open_bulletin
-from portal.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
+from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from portal.services.organisations import sharing_groups
 from portal.services.principals import Actor, Reader
 from portal.services.stix import intake
@@ -475,6 +475,10 @@ def post_objects(
         return earlier  # already sealed: posting the same objects again changes nothing
     bundle = {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}
     report = next((o for o in objects if isinstance(o, dict) and o.get("type") == "report"), {})
+    container = report or next(
+        (o for o in objects if isinstance(o, dict) and o.get("type") == "grouping"), {}
+    )
+    report_id, report_version = _report_version(container)
     status = TaxiiStatus(
         id=str(uuid.uuid4()),
         user_id=reader.user_id,
@@ -510,16 +514,19 @@ def post_objects(
                 "Mark the objects with a TLP marking definition (TLP 2.0 or STIX's TLP ids).",
                 field="object_marking_refs",
             )
-        bulletin = sealing.post_bulletin(
-            reader,
-            actor,
-            sealing.Draft(
-                document=draft.document,
-                category=draft.category or "other",
-                marking=marking,
-                recipients=[str(code) for code in recipients],
-            ),
+        sealed = sealing.Draft(
+            document=draft.document,
+            category=draft.category or "other",
+            marking=marking,
+            recipients=[str(code) for code in recipients],
+            stix_report=(report_id, report_version) if report_id else None,
         )
+        earlier_version = _posted_before(reader, report_id) if report_id else None
+        if earlier_version is None:
+            bulletin = sealing.post_bulletin(reader, actor, sealed)
+        else:
+            _refuse_unless_newer(earlier_version, report_version)
+            bulletin = amendments.amend(reader, actor, earlier_version.id, sealed)
     except ServiceError as error:
         if isinstance(error, Forbidden):
             raise
@@ -545,6 +552,59 @@ def post_objects(
     with db.write() as session:
         session.add(status)
     return status
+
+
+def _report_version(report: dict[str, Any]) -> tuple[str | None, str]:
+    """The posted report's (or MISP's grouping's) id and version (``modified``, else
+    ``created``)."""
+    report_id = report.get("id")
+    if not isinstance(report_id, str) or not 0 < len(report_id) <= 120:
+        return None, ""
+    return report_id, str(report.get("modified") or report.get("created") or "")[:40]
+
+
+def _posted_before(reader: Reader, report_id: str) -> Bulletin | None:
+    """The newest bulletin the reader's organisation sealed from this report, if any."""
+    return db.session.scalar(
+        select(Bulletin)
+        .where(Bulletin.sender_org_id == reader.org_id, Bulletin.stix_report_id == report_id)
+        .order_by(Bulletin.version.desc())
+        .limit(1)
+    )
+
+
+def _moment(version: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(version.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _refuse_unless_newer(bulletin: Bulletin, version: str) -> None:
+    """A report posted before is amended only by a newer version (STIX 2.1 section 3.6)."""
+    if bulletin.state != BulletinState.ACTIVE.value:
+        raise Conflict(
+            f"Bulletin {bulletin.id}, sealed from this report, was {bulletin.state}: "
+            "a new version of the report cannot amend it."
+        )
+    posted, given = _moment(bulletin.stix_modified or ""), _moment(version)
+    if given is None:
+        raise InvalidInput(
+            f"Bulletin {bulletin.id} was sealed from this report: a new version needs a "
+            "modified timestamp newer than its own.",
+            field="modified",
+        )
+    if posted is not None and given == posted:
+        raise Conflict(
+            f"This version of the report ({version or 'no modified'}) is bulletin "
+            f"{bulletin.id} already: nothing new was sealed."
+        )
+    if posted is not None and given < posted:
+        raise Conflict(
+            f"Bulletin {bulletin.id} holds a newer version of this report "
+            f"({bulletin.stix_modified}): nothing was sealed."
+        )
 
 
 def status_of(reader: Reader, status_id: str) -> TaxiiStatus:
