@@ -62,7 +62,7 @@ class Draft:
     retain_until: date | None = None
     uploads: Sequence[Upload] = field(default=())
     # The STIX report (id, modified) a TAXII post seals, so that a newer version amends it.
-    stix_report: tuple[str, str] | None = None
+    stix_report: tuple[str, str | None] | None = None
 
 
 @dataclass(frozen=True)

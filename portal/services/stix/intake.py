@@ -47,6 +47,12 @@ _CONTAINERS = {
 }
 
 
+def is_stix_id(value: str, kind: Any) -> bool:
+    """Whether ``value`` is a STIX identifier of type ``kind``."""
+    match = _STIX_ID.match(value)
+    return match is not None and match.group(1) == kind
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What became of one object: ``kept``, ``merged``, ``text``, ``used`` or ``dropped``."""

@@ -519,7 +519,7 @@ def post_objects(
             category=draft.category or "other",
             marking=marking,
             recipients=[str(code) for code in recipients],
-            stix_report=(report_id, report_version) if report_id else None,
+            stix_report=(report_id, report_version or None) if report_id else None,
         )
         earlier_version = _posted_before(reader, report_id) if report_id else None
         if earlier_version is None:
@@ -555,12 +555,13 @@ def post_objects(
 
 
 def _report_version(report: dict[str, Any]) -> tuple[str | None, str]:
-    """The posted report's (or MISP's grouping's) id and version (``modified``, else
-    ``created``)."""
+    """The posted report's (or MISP's grouping's) STIX id and version (``modified``, else
+    ``created``, as a UTC timestamp; "" when it has none that reads)."""
     report_id = report.get("id")
-    if not isinstance(report_id, str) or not 0 < len(report_id) <= 120:
+    if not isinstance(report_id, str) or not intake.is_stix_id(report_id, report.get("type")):
         return None, ""
-    return report_id, str(report.get("modified") or report.get("created") or "")[:40]
+    moment = _moment(str(report.get("modified") or report.get("created") or ""))
+    return report_id, _taxii_time(moment) if moment else ""
 
 
 def _posted_before(reader: Reader, report_id: str) -> Bulletin | None:
@@ -589,7 +590,7 @@ def _refuse_unless_newer(bulletin: Bulletin, version: str) -> None:
             "a new version of the report cannot amend it."
         )
     posted, given = _moment(bulletin.stix_modified or ""), _moment(version)
-    if given is None:
+    if not version or given is None:
         raise InvalidInput(
             f"Bulletin {bulletin.id} was sealed from this report: a new version needs a "
             "modified timestamp newer than its own.",
