@@ -184,7 +184,10 @@ class _Intake:
             seen.setdefault(obj_id, []).append(obj)
         for obj_id, copies in seen.items():
             kept = self._one_version(obj_id, copies)
-            if kept is not None:
+            if kept is not None and kept.get("revoked") is True:
+                # STIX 2.1 section 3.6: a revoked object is no longer to be used.
+                self.out(obj_id, kept["type"], "dropped", "revoked by its creator")
+            elif kept is not None:
                 self.objects[obj_id] = kept
 
     def _one_version(self, obj_id: str, copies: list[dict[str, Any]]) -> dict[str, Any] | None:
