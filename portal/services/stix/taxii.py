@@ -192,6 +192,12 @@ def version_of(obj: dict[str, Any], added: datetime) -> str:
     return str(obj.get("modified") or obj.get("created") or _taxii_time(added))
 
 
+def _object_version(obj: dict[str, Any]) -> tuple[str, str]:
+    """One version of one object: an observable (no ``modified``) has only one, whichever
+    bulletins carry it."""
+    return obj["id"], str(obj.get("modified") or obj.get("created") or "")
+
+
 def _taxii_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -363,7 +369,7 @@ def page(
         for index in range(start, len(objects)):
             if len(taken) == limit:
                 return Page(taken, True, Cursor(added, bulletin.id, index).encode(), opened)
-            seen = (objects[index]["id"], version_of(objects[index], added))
+            seen = _object_version(objects[index])
             if seen in given:
                 continue  # shared identities, markings and observables: once per page
             given.add(seen)
@@ -431,7 +437,7 @@ def find_object(
         if count >= MAX_SEARCHED:
             break
         hits += [(o, added) for o in _objects(reader, bulletin, sender) if o["id"] == object_id]
-    unique = {(o["id"], version_of(o, added)): (o, added) for o, added in hits}
+    unique = {_object_version(o): (o, added) for o, added in hits}
     picked = match.pick(list(unique.values()))
     if not picked:
         raise NotFound("No such object in this collection.", field="object")

@@ -302,3 +302,17 @@ def test_match_version_shows_the_versions_of_an_amended_bulletin(app, desk):
         exact = Match(versions=frozenset({old}))
         assert [o["name"] for o, _ in taxii.find_object(fr, found, report_id, exact)] == ["First"]
         assert listed(old) == ["First"]
+
+
+def test_an_observable_of_two_bulletins_is_one_object_on_a_page_and_by_id(app, desk):
+    desk.post(recipients=["FR-MININT"], **entities("twice"))
+    desk.post(recipients=["FR-MININT"], **entities("twice"))
+    with app.app_context(), unchanged():
+        fr = desk.reader("fr.analyst")
+        found = titled(fr)["Bulletins from IT-MININT"]
+        accounts = [
+            o["id"] for o, _ in everything(fr, found).objects if o["type"] == "user-account"
+        ]
+        assert len(accounts) == 1
+        every = Match(versions=frozenset({"all"}))
+        assert len(taxii.find_object(fr, found, accounts[0], every)) == 1
