@@ -506,6 +506,13 @@ def post_objects(
         for i, o in enumerate(objects)
     ]
     try:
+        if container.get("revoked") is True:
+            # Retraction destroys a bulletin for every recipient: an officer does it in Ischia.
+            raise InvalidInput(
+                "A revoked report is not sealed, and does not retract a bulletin: retract it "
+                "in Ischia.",
+                field="revoked",
+            )
         draft = intake.draft_from_bundle(bundle)
         recipients = report.get("x_ischia_recipients") or list(found.recipients)
         if not isinstance(recipients, list) or not recipients:

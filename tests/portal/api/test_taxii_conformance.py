@@ -210,9 +210,9 @@ def test_5_5_a_newer_version_of_a_posted_report_amends_its_bulletin(app, client,
     objects = json.loads(MISP_BUNDLE.read_text())["objects"]
     url = f"/taxii2/api/collections/{collection['id']}/objects/"
 
-    def post(modified: str, name: str) -> dict:
+    def post(modified: str, name: str, **extra: object) -> dict:
         changed = [
-            {**o, "modified": modified, "name": name} if o["type"] == "grouping" else o
+            {**o, "modified": modified, "name": name, **extra} if o["type"] == "grouping" else o
             for o in objects
         ]
         answer = client.post(
@@ -238,11 +238,12 @@ def test_5_5_a_newer_version_of_a_posted_report_amends_its_bulletin(app, client,
     assert amended["success_count"] > 0 and amended["id"] != first["id"]
     assert rows() == [(1, "superseded", series), (2, "active", series)]
     # The same version again (whatever else changed), or an older one: nothing sealed.
-    for modified, said in [
-        ("2026-12-04T09:00:00Z", "already"),
-        ("2026-12-01T00:00:00.000Z", "newer version"),
+    for modified, said, extra in [
+        ("2026-12-04T09:00:00Z", "already", {}),
+        ("2026-12-01T00:00:00.000Z", "newer version", {}),
+        ("2026-12-05T00:00:00.000Z", "retract it in Ischia", {"revoked": True}),
     ]:
-        refused = post(modified, "Another name")
+        refused = post(modified, "Another name", **extra)
         assert refused["success_count"] == 0
         assert all(said in f["message"] for f in refused["failures"]), refused["failures"]
         assert rows() == [(1, "superseded", series), (2, "active", series)]
