@@ -6,9 +6,12 @@ objects of type terrorist, other persons ``identity`` objects of class individua
 ``intrusion-set``; accounts, e-mail addresses and URLs the cyber-observables ``user-account``,
 ``email-addr`` and ``url`` with the spec's deterministic ids (UUIDv5 of their canonical
 identifier), so the same account exported by two ministries has one id; phone numbers an
-``identity`` whose ``contact_information`` names the number (as MISP writes it); places
-``location``; relations ``relationship``; dated journeys ``sighting``. ``x_ischia_*``
-properties keep what STIX has no field for, so a re-imported bundle gives the same entities.
+``identity`` whose ``contact_information`` names the number (as MISP writes it); places with
+a country ``location`` (those without are in the report's extension); relations
+``relationship``; dated journeys ``sighting``. ``x_ischia_*`` properties (moved into Ischia's
+property extension) keep what STIX has no field for, so a re-imported bundle gives the same
+entities. The versions of an amended bulletin are versions of the same objects; a retracted
+bulletin is its report, revoked.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ outbox among them); the objects of a collection are the STIX objects of those bu
 (:mod:`portal.services.stix.export`), each added when the bulletin reached the organisation
 (sealed to it, or released to it later: a client polling with ``added_after`` sees both).
 Pages follow the bulletins' arrival, and a page's ``next`` names where the next one starts,
-inside a bulletin if need be. Posting to one's own collection seals a bulletin.
+inside a bulletin if need be; ``match[version]`` chooses among a bulletin's versions. Posting
+to one's own collection, or to a sharing group's, seals a bulletin, or amends the one a
+report posted before made when its ``modified`` is newer.
 """
 
 from __future__ import annotations
