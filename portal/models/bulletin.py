@@ -45,6 +45,8 @@ class Bulletin(Base):
         # One row per version of a series: two amendments of one version cannot both become
         # version n + 1 (the second is refused; see services/bulletins/sealing.py).
         Index("uq_bulletins_series_version", "series_id", "version", unique=True),
+        # The bulletin a re-posted STIX report amends (services/stix/taxii.py).
+        Index("ix_bulletins_sender_stix_report", "sender_org_id", "stix_report_id"),
     )
 
     # The envelope id: 32 random hexadecimal digits, so ids cannot be guessed or enumerated.
@@ -64,6 +66,9 @@ class Bulletin(Base):
     series_id: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer, default=1)
     supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("bulletins.id"), unique=True)
+    # The STIX report a TAXII post sealed this version from, and that report's ``modified``.
+    stix_report_id: Mapped[str | None] = mapped_column(String(120))
+    stix_modified: Mapped[str | None] = mapped_column(String(40))
     # Sizes in clear are what listing needs; the contents are in the envelope.
     content_size: Mapped[int] = mapped_column(Integer, default=0)
     entity_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -25,7 +25,7 @@ STRUCTURAL = {
     "briefing_copies": {"id", "state", "marking", "bulletin_ids", "content_sha256", "pdf_sha256"},
     "bulletins": {
         "id", "category", "marking", "state", "series_id", "supersedes_id", "signature",
-        "key_records",
+        "key_records", "stix_report_id", "stix_modified",  # a STIX id, a timestamp
     },
     "login_failures": {"ip"},
     "login_sessions": {"end_reason", "ip"},

@@ -61,6 +61,8 @@ class Draft:
     groups: Sequence[int] = ()  # sharing group ids of the sender's organisation
     retain_until: date | None = None
     uploads: Sequence[Upload] = field(default=())
+    # The STIX report (id, modified) a TAXII post seals, so that a newer version amends it.
+    stix_report: tuple[str, str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -290,6 +292,8 @@ def seal_and_store(
     try:
         with db.write() as session:
             bulletin = bulletin_row(reader, checked, envelope, content, now, version, series)
+            if draft.stix_report is not None:
+                bulletin.stix_report_id, bulletin.stix_modified = draft.stix_report
             if series is not None:
                 # Locked so that two concurrent amendments of one version cannot both win.
                 previous = session.scalar(

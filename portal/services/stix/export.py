@@ -6,22 +6,25 @@ objects of type terrorist, other persons ``identity`` objects of class individua
 ``intrusion-set``; accounts, e-mail addresses and URLs the cyber-observables ``user-account``,
 ``email-addr`` and ``url`` with the spec's deterministic ids (UUIDv5 of their canonical
 identifier), so the same account exported by two ministries has one id; phone numbers an
-``x-ischia-phone-number`` observable declared by an extension definition; places
-``location``; relations ``relationship``; dated journeys ``sighting``. ``x_ischia_*``
-properties keep what STIX has no field for, so a re-imported bundle gives the same entities.
+``identity`` whose ``contact_information`` names the number (as MISP writes it); places with
+a country ``location`` (those without are in the report's extension); relations
+``relationship``; dated journeys ``sighting``. ``x_ischia_*`` properties (moved into Ischia's
+property extension) keep what STIX has no field for, so a re-imported bundle gives the same
+entities. The versions of an amended bulletin are versions of the same objects; a retracted
+bulletin is its report, revoked.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import graph
 from crypto.canonical import canonical_json
 from portal.extensions import db
-from portal.models import Bulletin, Organisation, utcnow
+from portal.models import Bulletin, BulletinState, Organisation, utcnow
 from portal.services import audit
 from portal.services.bulletins.access import visible_bulletin
 from portal.services.bulletins.content import BulletinContent, Entity, EntityType, Relation
@@ -33,6 +36,9 @@ from portal.services.stix import mapping
 from portal.services.stix import vocabulary as vocab
 
 MAX_BULLETINS = 1_000
+# The dates of an object defined by its value alone (a phone number's identity): the same in
+# every bulletin, so the same number is one object, of one version, everywhere.
+_VALUE_OBJECT_TIME = "2020-01-01T00:00:00.000Z"
 _PERSONS_OF_INTEREST = {"recruiter", "facilitator", "foreign_fighter", "financier"}
 
 
@@ -95,7 +101,7 @@ def _identifier_key(entity: Entity, region: str | None) -> str:
     return key.split(":", 1)[1] if key else entity.value
 
 
-def _entity_object(bulletin_id: str, entity: Entity, region: str | None) -> dict[str, Any]:
+def _entity_object(series_id: str, entity: Entity, region: str | None) -> dict[str, Any]:
     common = {"spec_version": "2.1", "x_ischia_ref": entity.ref}
     kind = entity.type
     if kind is EntityType.ACCOUNT:
@@ -119,13 +125,20 @@ def _entity_object(bulletin_id: str, entity: Entity, region: str | None) -> dict
             **common,
         }
     if kind is EntityType.PHONE:
+        # MISP's importer reads no phone observable (STIX has none): an identity whose contact
+        # information names the number, as MISP's own exporter writes a person's phone. Its
+        # id, dates and content come from the number alone, as an observable's would.
         value = _identifier_key(entity, region)
         return {
-            "type": vocab.PHONE_TYPE,
-            "id": f"{vocab.PHONE_TYPE}--{vocab.uuid4_of(f'phone|{value}')}",
-            "value": value,
+            "type": "identity",
+            "id": vocab.phone_id(value),
+            "created": _VALUE_OBJECT_TIME,
+            "modified": _VALUE_OBJECT_TIME,
+            "name": value,
+            "identity_class": "unknown",
+            "contact_information": f"phone-number: {value}",
+            "x_ischia_kind": "phone",
             "x_ischia_value": entity.value,
-            "extensions": {vocab.PHONE_EXTENSION: {"extension_type": "new-sco"}},
             **common,
         }
     sdo = {"created": None, "modified": None, **common}
@@ -143,7 +156,7 @@ def _entity_object(bulletin_id: str, entity: Entity, region: str | None) -> dict
             return {
                 **sdo,
                 "type": "threat-actor",
-                "id": vocab.object_id("threat-actor", bulletin_id, entity.ref),
+                "id": vocab.object_id("threat-actor", series_id, entity.ref),
                 "name": entity.value,
                 "threat_actor_types": ["terrorist"],
                 **({"aliases": list(entity.aliases)} if entity.aliases else {}),
@@ -152,7 +165,7 @@ def _entity_object(bulletin_id: str, entity: Entity, region: str | None) -> dict
         return {
             **sdo,
             "type": "identity",
-            "id": vocab.object_id("identity", bulletin_id, entity.ref),
+            "id": vocab.object_id("identity", series_id, entity.ref),
             "name": entity.value,
             "identity_class": "individual",
             **({"x_ischia_aliases": list(entity.aliases)} if entity.aliases else {}),
@@ -162,18 +175,18 @@ def _entity_object(bulletin_id: str, entity: Entity, region: str | None) -> dict
         return {
             **sdo,
             "type": "intrusion-set",
-            "id": vocab.object_id("intrusion-set", bulletin_id, entity.ref),
+            "id": vocab.object_id("intrusion-set", series_id, entity.ref),
             "name": entity.value,
             **({"aliases": list(entity.aliases)} if entity.aliases else {}),
             **({"x_ischia_country": entity.country} if entity.country else {}),
         }
-    # A place: STIX wants a country or a region; an unknown one says so.
+    # A place with a country (one without is in the report's extension: see bulletin_objects).
     return {
         **sdo,
         "type": "location",
-        "id": vocab.object_id("location", bulletin_id, entity.ref),
+        "id": vocab.object_id("location", series_id, entity.ref),
         "name": entity.value,
-        **({"country": entity.country} if entity.country else {"region": "unknown"}),
+        "country": entity.country,
     }
 
 
@@ -189,29 +202,81 @@ def _relationship_type(relation: Relation) -> dict[str, Any]:
     return found
 
 
+def _series_created(bulletin: Bulletin) -> datetime:
+    """When the bulletin's first version was sealed: ``created`` of every version's objects."""
+    if bulletin.series_id == bulletin.id:
+        return bulletin.created_at
+    first = db.session.get(Bulletin, bulletin.series_id)
+    return first.created_at if first is not None else bulletin.created_at
+
+
+def _version_moment(bulletin: Bulletin) -> datetime:
+    """The ``modified`` of a version's objects: when it was sealed (an envelope says it to the
+    second), its version number as milliseconds, so two versions sealed in one second differ
+    and a later version is always the newer."""
+    sealed = bulletin.created_at.replace(microsecond=0)
+    return sealed + timedelta(milliseconds=min(bulletin.version - 1, 999))
+
+
 def bulletin_objects(
     bulletin: Bulletin, sender: Organisation, content: BulletinContent
 ) -> list[dict[str, Any]]:
-    """The STIX objects of one opened bulletin (report last), markings not included."""
-    created = _time(bulletin.created_at)
+    """The STIX objects of one opened bulletin (report last), markings not included.
+
+    Every version of a bulletin gives the same ids (from its series, the first version's id):
+    an amendment is a new version of the same objects, ``created`` when the first version was
+    sealed and ``modified`` when this one was (STIX 2.1 section 3.6).
+    """
+    series = bulletin.series_id
+    created = _time(_series_created(bulletin))
+    modified = _time(_version_moment(bulletin))
     marking = [vocab.TLP_IDS[bulletin.marking]]
     organisation = _organisation(sender)
     objects: list[dict[str, Any]] = []
     by_ref: dict[str, str] = {}
+    # A place with no country is no STIX location (it needs a country, a region or
+    # coordinates, and "unknown" is no region): it and its relations are in the report's
+    # Ischia extension, so Ischia reads them back and other consumers are told nothing false.
+    unplaced: dict[str, str] = {}
+    place_relations: list[dict[str, Any]] = []
     for entity in content.entities:
         if entity.type is EntityType.TRAVEL:
             continue
-        obj = _entity_object(bulletin.id, entity, sender.country)
+        if entity.type is EntityType.LOCATION and not entity.country:
+            unplaced[entity.ref] = entity.value
+            continue
+        obj = _entity_object(series, entity, sender.country)
         by_ref[entity.ref] = obj["id"]
         objects.append(obj)
+    relation_keys: set[str] = set()
     for i, relation in enumerate(content.relations):
+        ends = (relation.source, relation.target)
+        if any(end in unplaced for end in ends) and all(
+            end in unplaced or end in by_ref for end in ends
+        ):
+            place_relations.append(
+                {
+                    "source": relation.source,
+                    "relation": relation.type.value,
+                    "target": relation.target,
+                    **({"label": relation.label} if relation.label else {}),
+                    **({"on": relation.on.isoformat()} if relation.on else {}),
+                }
+            )
+            continue
         if relation.source not in by_ref or relation.target not in by_ref:
             continue  # sealed before relations to travel events were refused: not STIX
+        # By what it relates, not its place in the list: a version keeps its relations' ids.
+        key = "|".join(
+            (relation.source, relation.type.value, relation.target, relation.label or "")
+        )
+        key = key if key not in relation_keys else f"{key}|{i}"
+        relation_keys.add(key)
         objects.append(
             {
                 "type": "relationship",
                 "spec_version": "2.1",
-                "id": vocab.object_id("relationship", bulletin.id, str(i)),
+                "id": vocab.object_id("relationship", series, key),
                 "created": None,
                 "modified": None,
                 **_relationship_type(relation),
@@ -244,7 +309,7 @@ def bulletin_objects(
             {
                 "type": "sighting",
                 "spec_version": "2.1",
-                "id": vocab.object_id("sighting", bulletin.id, travel.ref),
+                "id": vocab.object_id("sighting", series, travel.ref),
                 "created": None,
                 "modified": None,
                 "sighting_of_ref": traveller,
@@ -258,26 +323,38 @@ def bulletin_objects(
             }
         )
     for obj in objects:
-        if "created" in obj:
-            obj["created"] = obj["modified"] = created
+        if "created" in obj and obj["created"] is None:
+            obj["created"], obj["modified"] = created, modified
             obj["created_by_ref"] = organisation["id"]
         obj["object_marking_refs"] = marking
         for key in [k for k, v in obj.items() if v is None]:
             del obj[key]
     report = {
-        "type": "report",
-        "spec_version": "2.1",
-        "id": vocab.object_id("report", bulletin.id),
-        "created": created,
-        "modified": created,
-        "created_by_ref": organisation["id"],
+        **_report(bulletin, organisation, created, modified),
         "name": content.title,
         "description": "\n\n".join(part for part in (content.summary, content.body) if part),
+        "object_refs": [organisation["id"], *(o["id"] for o in objects)],
+        "x_ischia_places": [{"ref": ref, "value": value} for ref, value in unplaced.items()],
+        "x_ischia_place_relations": place_relations,
+    }
+    return [_extended(o) for o in (organisation, *objects, report)]
+
+
+def _report(
+    bulletin: Bulletin, organisation: dict[str, Any], created: str, modified: str
+) -> dict[str, Any]:
+    """What every version of a bulletin's report says, whatever its content."""
+    return {
+        "type": "report",
+        "spec_version": "2.1",
+        "id": vocab.object_id("report", bulletin.series_id),
+        "created": created,
+        "modified": modified,
+        "created_by_ref": organisation["id"],
         "published": created,
         "report_types": ["threat-report"],
         "labels": [bulletin.category],
-        "object_refs": [organisation["id"], *(o["id"] for o in objects)],
-        "object_marking_refs": marking,
+        "object_marking_refs": [vocab.TLP_IDS[bulletin.marking]],
         "external_references": [
             {
                 "source_name": "ischia",
@@ -286,7 +363,26 @@ def bulletin_objects(
             }
         ],
     }
-    return [_extended(o) for o in (organisation, *objects, report)]
+
+
+def revoked_objects(bulletin: Bulletin, sender: Organisation) -> list[dict[str, Any]]:
+    """A retracted bulletin: the last version of its report, ``revoked`` when it was retracted
+    (STIX 2.1 section 3.6). Its content was destroyed, so the report names only its sender,
+    and what it named is not revoked object by object."""
+    organisation = _organisation(sender)
+    ended = max(
+        bulletin.ended_at or bulletin.created_at,
+        _version_moment(bulletin) + timedelta(milliseconds=1),
+    )
+    reason = f": {bulletin.ended_reason}" if bulletin.ended_reason else ""
+    report = {
+        **_report(bulletin, organisation, _time(_series_created(bulletin)), _time(ended)),
+        "name": "Retracted bulletin",
+        "description": f"Retracted by its originator{reason}.",
+        "object_refs": [organisation["id"]],
+        "revoked": True,
+    }
+    return [_extended(organisation), report]
 
 
 def _extended(obj: dict[str, Any]) -> dict[str, Any]:
@@ -301,6 +397,12 @@ def _extended(obj: dict[str, Any]) -> dict[str, Any]:
             **props,
         }
     return obj
+
+
+def _shared(obj: dict[str, Any]) -> bool:
+    """Whether the object is defined by its value (an observable, a phone number's identity),
+    so that several bulletins may carry it: marked, with no author."""
+    return "object_marking_refs" in obj and "created_by_ref" not in obj
 
 
 def bundle(
@@ -322,24 +424,28 @@ def bundle(
     strictest_marking: dict[str, str] = {}
     markings: set[str] = set()
     for bulletin in bulletins:
-        opened = open_bulletin(session, reader.org_code, bulletin, now=now)
-        if isinstance(opened, Unopened):
-            raise Conflict(
-                f"Bulletin {bulletin.id} does not open (ended, or failed verification): "
-                "it cannot be exported.",
-                field="ids",
-            )
-        for obj in bulletin_objects(bulletin, bulletin.sender, opened.content):
-            if obj["id"] in objects and "created" not in obj:
-                # A shared observable appears once, with the strictest marking of the
-                # bulletins that name it.
+        if bulletin.state == BulletinState.RETRACTED.value:
+            found = revoked_objects(bulletin, bulletin.sender)
+        else:
+            opened = open_bulletin(session, reader.org_code, bulletin, now=now)
+            if isinstance(opened, Unopened):
+                raise Conflict(
+                    f"Bulletin {bulletin.id} does not open (expired, or failed verification): "
+                    "it cannot be exported.",
+                    field="ids",
+                )
+            found = bulletin_objects(bulletin, bulletin.sender, opened.content)
+        for obj in found:
+            # Each version of a bulletin's objects once (two versions of a bulletin may be
+            # asked for); a shared observable once, with the strictest marking of the
+            # bulletins that name it.
+            key = obj["id"] if _shared(obj) else f"{obj['id']}|{obj.get('modified', '')}"
+            if key in objects and _shared(obj):
                 current = strictest_marking.get(
-                    obj["id"], vocab.TLP_OF_ID[objects[obj["id"]]["object_marking_refs"][0]]
+                    key, vocab.TLP_OF_ID[objects[key]["object_marking_refs"][0]]
                 )
-                strictest_marking[obj["id"]] = max(
-                    current, bulletin.marking, key=vocab.TLP_ORDER.index
-                )
-            objects.setdefault(obj["id"], obj)
+                strictest_marking[key] = max(current, bulletin.marking, key=vocab.TLP_ORDER.index)
+            objects.setdefault(key, obj)
         markings.add(bulletin.marking)
     if actor is not None:
         with db.write() as writing:
@@ -350,12 +456,10 @@ def bundle(
                 subject_org=reader.org_id,
                 details={"bulletins": [b.id for b in bulletins]},
             )
-    for obj_id, strictest in strictest_marking.items():
-        objects[obj_id]["object_marking_refs"] = [vocab.TLP_IDS[strictest]]
+    for key, strictest in strictest_marking.items():
+        objects[key]["object_marking_refs"] = [vocab.TLP_IDS[strictest]]
     extra = [vocab.tlp_marking(m) for m in sorted(markings)]
     extra += [vocab.ischia_identity(), vocab.ischia_extension_definition()]
-    if any(o["type"] == vocab.PHONE_TYPE for o in objects.values()):
-        extra += [vocab.phone_extension_definition()]
     content_id = json.dumps(sorted(objects)).encode()
     return {
         "type": "bundle",

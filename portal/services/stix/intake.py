@@ -47,6 +47,12 @@ _CONTAINERS = {
 }
 
 
+def is_stix_id(value: str, kind: Any) -> bool:
+    """Whether ``value`` is a STIX identifier of type ``kind``."""
+    match = _STIX_ID.match(value)
+    return match is not None and match.group(1) == kind
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What became of one object: ``kept``, ``merged``, ``text``, ``used`` or ``dropped``."""
@@ -178,7 +184,10 @@ class _Intake:
             seen.setdefault(obj_id, []).append(obj)
         for obj_id, copies in seen.items():
             kept = self._one_version(obj_id, copies)
-            if kept is not None:
+            if kept is not None and kept.get("revoked") is True:
+                # STIX 2.1 section 3.6: a revoked object is no longer to be used.
+                self.out(obj_id, kept["type"], "dropped", "revoked by its creator")
+            elif kept is not None:
                 self.objects[obj_id] = kept
 
     def _one_version(self, obj_id: str, copies: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -350,6 +359,50 @@ class _Intake:
                 self.relations[-1]["on"] = str(obj["start_time"])[:10]
             self.out(obj_id, "relationship", "kept", f"relation {source} {shown} {target}")
 
+    def read_places(self) -> None:
+        """The places with no country that Ischia's export keeps in a report's extension, and
+        their relations (by the refs of Ischia's export)."""
+        own = {
+            intake_objects.text(intake_objects.ischia(self.objects[obj_id], "ref")): ref
+            for obj_id, ref in self.ref_of.items()
+        }
+        for obj_id, obj in self.objects.items():
+            if obj["type"] != "report":
+                continue
+            places = intake_objects.ischia(obj, "places")
+            for place in places if isinstance(places, list) else []:
+                if not isinstance(place, dict):
+                    continue
+                value = intake_objects.text(place.get("value"))
+                try:
+                    ref, _ = self.add_entity({"type": "location", "value": value}, place.get("ref"))
+                except InvalidInput as error:
+                    self.out(obj_id, "report", "dropped", f"the place {value!r}: {_reason(error)}")
+                    continue
+                own[intake_objects.text(place.get("ref"))] = ref
+                self.out(obj_id, "report", "kept", f"the place {value!r} as location {ref}")
+            links = intake_objects.ischia(obj, "place_relations")
+            for link in links if isinstance(links, list) else []:
+                if not isinstance(link, dict):
+                    continue
+                source = own.get(intake_objects.text(link.get("source")))
+                target = own.get(intake_objects.text(link.get("target")))
+                kind = intake_objects.text(link.get("relation"))
+                if source is None or target is None or kind not in mapping.ISCHIA_TO_RELATIONSHIP:
+                    self.out(obj_id, "report", "dropped", f"a relation of a place: {link}"[:300])
+                    continue
+                label = intake_objects.text(link.get("label"))[:100] or None
+                try:
+                    if not self.relate(source, target, kind, label):
+                        continue
+                except InvalidInput as error:
+                    self.out(obj_id, "report", "dropped", _reason(error))
+                    continue
+                if intake_objects.text(link.get("on")):
+                    self.relations[-1]["on"] = intake_objects.text(link.get("on"))[:10]
+                shown = kind.replace("_", " ")
+                self.out(obj_id, "report", "kept", f"relation {source} {shown} {target}")
+
     def read_journeys(self) -> None:
         for obj_id, obj in self.objects.items():
             if obj["type"] != "sighting":
@@ -473,6 +526,7 @@ def draft_from_bundle(raw: bytes | str | dict[str, Any]) -> ImportedDraft:
     }
     intake.read_entities(travel_places)
     intake.read_relationships()
+    intake.read_places()
     intake.read_journeys()
     marking, other_markings = _markings(intake)
     title, summary, body, labels = _texts_of(intake)

@@ -133,6 +133,11 @@ def _threat_actor(obj: dict[str, Any]) -> Found:
 
 
 def _identity(obj: dict[str, Any]) -> Found:
+    if ischia(obj, "kind") == "phone":  # Ischia's export of a phone number
+        number = text(ischia(obj, "value")) or text(obj.get("name"))
+        if not number:
+            raise Skip("it has no number")
+        return Found({"type": "phone", "value": number})
     name = _named(obj)
     kind = text(obj.get("identity_class")) or "unknown"
     if kind == "individual":

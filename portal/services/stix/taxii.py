@@ -5,7 +5,9 @@ outbox among them); the objects of a collection are the STIX objects of those bu
 (:mod:`portal.services.stix.export`), each added when the bulletin reached the organisation
 (sealed to it, or released to it later: a client polling with ``added_after`` sees both).
 Pages follow the bulletins' arrival, and a page's ``next`` names where the next one starts,
-inside a bulletin if need be. Posting to one's own collection seals a bulletin.
+inside a bulletin if need be; ``match[version]`` chooses among a bulletin's versions. Posting
+to one's own collection, or to a sharing group's, seals a bulletin, or amends the one a
+report posted before made when its ``modified`` is newer.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from crypto import PrivateBundle
 from portal.extensions import db
@@ -32,15 +34,15 @@ from portal.models import (
     utcnow,
 )
 from portal.services import audit, audit_commit
-from portal.services.bulletins import sealing
+from portal.services.bulletins import amendments, sealing
 from portal.services.bulletins.reading import Unopened, open_bulletin
-from portal.services.errors import Forbidden, InvalidInput, NotFound, ServiceError
+from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from portal.services.organisations import keys as org_keys
 from portal.services.organisations import sharing_groups
 from portal.services.principals import Actor, Reader
 from portal.services.stix import intake
 from portal.services.stix import vocabulary as vocab
-from portal.services.stix.export import bulletin_objects
+from portal.services.stix.export import bulletin_objects, revoked_objects
 
 MAX_LIMIT = 1_000
 MAX_POST_BYTES = intake.MAX_BYTES  # the import's limit, advertised as max_content_length
@@ -51,6 +53,7 @@ _CHUNK = 50
 
 
 DEFAULT_MARKING = "TLP:AMBER"  # a posted envelope with no TLP marking of its own
+_successor = aliased(Bulletin)
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,12 @@ def version_of(obj: dict[str, Any], added: datetime) -> str:
     return str(obj.get("modified") or obj.get("created") or _taxii_time(added))
 
 
+def _object_version(obj: dict[str, Any]) -> tuple[str, str]:
+    """One version of one object: an observable (no ``modified``) has only one, whichever
+    bulletins carry it."""
+    return obj["id"], str(obj.get("modified") or obj.get("created") or "")
+
+
 def _taxii_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -236,6 +245,29 @@ class Match:
         return sorted(wanted, key=lambda h: version_of(h[0], h[1]))
 
 
+def _versions_served(match: Match) -> ColumnElement[bool]:
+    """Which bulletins' objects a match asks for. Each version of a bulletin is one version
+    of its objects (:func:`portal.services.stix.export.bulletin_objects`): ``last`` (the
+    default) is the current version, or the revoked report of a retracted bulletin; ``first``
+    the first version; ``all`` and timestamps every version still readable (a retracted
+    bulletin's earlier versions were destroyed with it)."""
+    newest = ~exists().where(_successor.supersedes_id == Bulletin.id)
+    last = or_(
+        Bulletin.state == BulletinState.ACTIVE.value,
+        and_(Bulletin.state == BulletinState.RETRACTED.value, newest),
+    )
+    readable = Bulletin.state.in_([BulletinState.ACTIVE.value, BulletinState.SUPERSEDED.value])
+    wanted = match.versions or {"last"}
+    if "all" in wanted or wanted - {"first", "last"}:
+        return or_(readable, last)
+    chosen = []
+    if "last" in wanted:
+        chosen.append(last)
+    if "first" in wanted:
+        chosen.append(and_(readable, Bulletin.version == 1))
+    return or_(*chosen)
+
+
 def _bulletins(
     reader: Reader,
     found: Collection,
@@ -244,6 +276,8 @@ def _bulletins(
     *,
     newest_first: bool = False,
     first_chunk: int = _CHUNK,
+    match: Match | None = None,
+    series: str | None = None,
 ) -> Iterator[tuple[Bulletin, Organisation, datetime]]:
     """The collection's bulletins in the order of their arrival, rows read ``first_chunk`` at
     first and then :data:`_CHUNK` at a time (a row carries the whole envelope: a page that
@@ -253,8 +287,10 @@ def _bulletins(
     where = [
         BulletinRecipient.org_id == reader.org_id,
         Bulletin.sender_org_id == found.sender_id,
-        Bulletin.state == BulletinState.ACTIVE.value,
+        _versions_served(match or Match()),
     ]
+    if series is not None:
+        where.append(Bulletin.series_id == series)
     if added_after is not None:
         where.append(BulletinRecipient.added_at > added_after)
     if cursor is not None:
@@ -292,17 +328,18 @@ def _bulletins(
 def _objects(
     reader: Reader, bulletin: Bulletin, sender: Organisation, keyring: Sequence[PrivateBundle]
 ) -> list[dict[str, Any]]:
-    opened = open_bulletin(db.session(), reader.org_code, bulletin, keyring=keyring)
-    if isinstance(opened, Unopened):
-        return []  # what does not verify is not served
-    objects = bulletin_objects(bulletin, sender, opened.content)
+    if bulletin.state == BulletinState.RETRACTED.value:
+        objects = revoked_objects(bulletin, sender)
+    else:
+        opened = open_bulletin(db.session(), reader.org_code, bulletin, keyring=keyring)
+        if isinstance(opened, Unopened):
+            return []  # what does not verify is not served
+        objects = bulletin_objects(bulletin, sender, opened.content)
     extra = [
         vocab.tlp_marking(bulletin.marking),
         vocab.ischia_identity(),
         vocab.ischia_extension_definition(),
     ]
-    if any(o["type"] == vocab.PHONE_TYPE for o in objects):
-        extra += [vocab.phone_extension_definition()]
     return [*extra, *objects]
 
 
@@ -328,25 +365,29 @@ def page(
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"A limit from 1 to {MAX_LIMIT}.", field="limit")
     taken: list[tuple[dict[str, Any], datetime]] = []
-    given: set[str] = set()
+    given: set[tuple[str, str]] = set()
     opened: list[str] = []
+    examined = 0
     keyring = org_keys.keyring(reader.org_code)  # once, before the rows (see open_bulletin)
     # A demo bulletin gives about 25 objects: the first rows read are about what the page needs.
     first = min(_CHUNK, limit // 10 + 2)
     for bulletin, sender, added in _bulletins(
-        reader, found, added_after, cursor, first_chunk=first
+        reader, found, added_after, cursor, first_chunk=first, match=match
     ):
         start = cursor.offset if cursor and cursor.bulletin_id == bulletin.id else 0
-        if len(opened) == MAX_EXAMINED:
+        if examined == MAX_EXAMINED:
             return Page(taken, True, Cursor(added, bulletin.id, start).encode(), opened)
-        opened.append(bulletin.id)
+        examined += 1
+        if bulletin.state != BulletinState.RETRACTED.value:  # a revoked report is not read
+            opened.append(bulletin.id)
         objects = [o for o in _objects(reader, bulletin, sender, keyring) if match.accepts(o)]
         for index in range(start, len(objects)):
             if len(taken) == limit:
                 return Page(taken, True, Cursor(added, bulletin.id, index).encode(), opened)
-            if objects[index]["id"] in given:
+            seen = _object_version(objects[index])
+            if seen in given:
                 continue  # shared identities, markings and observables: once per page
-            given.add(objects[index]["id"])
+            given.add(seen)
             taken.append((objects[index], added))
     return Page(taken, False, None, opened)
 
@@ -381,27 +422,41 @@ def find_object(
     """The versions of one object the match asks for (default: the last), oldest first,
     each as one bulletin that carries it holds it.
 
-    A report is found by its id alone (it is derived from the bulletin's); any other object
-    among the :data:`MAX_SEARCHED` newest bulletins.
+    A report is found by its id alone (it is derived from its series', the first version's
+    id); any other object among the :data:`MAX_SEARCHED` newest bulletins.
     """
     _readable(found)
+    match = match or Match()
+    every = Match(versions=frozenset({"all"}))
+    searched: Iterator[tuple[Bulletin, Organisation, datetime]] = _bulletins(
+        reader, found, None, None, newest_first=True, match=every
+    )
+    if object_id.startswith("report--"):
+        # A report's id is its series' (every version's): found by the id alone, then the
+        # series' versions.
+        series = next(
+            (
+                b.series_id
+                for b, _, _ in searched
+                if vocab.object_id("report", b.series_id) == object_id
+            ),
+            None,
+        )
+        searched = (
+            iter(())
+            if series is None
+            else _bulletins(reader, found, None, None, match=every, series=series)
+        )
     hits = []
-    is_report = object_id.startswith("report--")
     keyring = org_keys.keyring(reader.org_code)
-    for searched, (bulletin, sender, added) in enumerate(
-        _bulletins(reader, found, None, None, newest_first=True)
-    ):
-        if is_report:
-            if vocab.object_id("report", bulletin.id) != object_id:
-                continue
-        elif searched >= MAX_SEARCHED:
+    for count, (bulletin, sender, added) in enumerate(searched):
+        if count >= MAX_SEARCHED:
             break
         hits += [
             (o, added) for o in _objects(reader, bulletin, sender, keyring) if o["id"] == object_id
         ]
-        if is_report and hits:
-            break
-    picked = (match or Match()).pick(hits)
+    unique = {_object_version(o): (o, added) for o, added in hits}
+    picked = match.pick(list(unique.values()))
     if not picked:
         raise NotFound("No such object in this collection.", field="object")
     return picked
@@ -444,6 +499,10 @@ def post_objects(
         return earlier  # already sealed: posting the same objects again changes nothing
     bundle = {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}
     report = next((o for o in objects if isinstance(o, dict) and o.get("type") == "report"), {})
+    container = report or next(
+        (o for o in objects if isinstance(o, dict) and o.get("type") == "grouping"), {}
+    )
+    report_id, report_version = _report_version(container)
     status = TaxiiStatus(
         id=str(uuid.uuid4()),
         user_id=reader.user_id,
@@ -465,6 +524,13 @@ def post_objects(
         for i, o in enumerate(objects)
     ]
     try:
+        if container.get("revoked") is True:
+            # Retraction destroys a bulletin for every recipient: an officer does it in Ischia.
+            raise InvalidInput(
+                "A revoked report is not sealed, and does not retract a bulletin: retract it "
+                "in Ischia.",
+                field="revoked",
+            )
         draft = intake.draft_from_bundle(bundle)
         recipients = report.get("x_ischia_recipients") or list(found.recipients)
         if not isinstance(recipients, list) or not recipients:
@@ -479,16 +545,19 @@ def post_objects(
                 "Mark the objects with a TLP marking definition (TLP 2.0 or STIX's TLP ids).",
                 field="object_marking_refs",
             )
-        bulletin = sealing.post_bulletin(
-            reader,
-            actor,
-            sealing.Draft(
-                document=draft.document,
-                category=draft.category or "other",
-                marking=marking,
-                recipients=[str(code) for code in recipients],
-            ),
+        sealed = sealing.Draft(
+            document=draft.document,
+            category=draft.category or "other",
+            marking=marking,
+            recipients=[str(code) for code in recipients],
+            stix_report=(report_id, report_version or None) if report_id else None,
         )
+        earlier_version = _posted_before(reader, report_id) if report_id else None
+        if earlier_version is None:
+            bulletin = sealing.post_bulletin(reader, actor, sealed)
+        else:
+            _refuse_unless_newer(earlier_version, report_version)
+            bulletin = amendments.amend(reader, actor, earlier_version.id, sealed)
     except ServiceError as error:
         if isinstance(error, Forbidden):
             raise
@@ -514,6 +583,60 @@ def post_objects(
     with db.write() as session:
         session.add(status)
     return status
+
+
+def _report_version(report: dict[str, Any]) -> tuple[str | None, str]:
+    """The posted report's (or MISP's grouping's) STIX id and version (``modified``, else
+    ``created``, as a UTC timestamp; "" when it has none that reads)."""
+    report_id = report.get("id")
+    if not isinstance(report_id, str) or not intake.is_stix_id(report_id, report.get("type")):
+        return None, ""
+    moment = _moment(str(report.get("modified") or report.get("created") or ""))
+    return report_id, _taxii_time(moment) if moment else ""
+
+
+def _posted_before(reader: Reader, report_id: str) -> Bulletin | None:
+    """The newest bulletin the reader's organisation sealed from this report, if any."""
+    return db.session.scalar(
+        select(Bulletin)
+        .where(Bulletin.sender_org_id == reader.org_id, Bulletin.stix_report_id == report_id)
+        .order_by(Bulletin.version.desc())
+        .limit(1)
+    )
+
+
+def _moment(version: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(version.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _refuse_unless_newer(bulletin: Bulletin, version: str) -> None:
+    """A report posted before is amended only by a newer version (STIX 2.1 section 3.6)."""
+    if bulletin.state != BulletinState.ACTIVE.value:
+        raise Conflict(
+            f"Bulletin {bulletin.id}, sealed from this report, was {bulletin.state}: "
+            "a new version of the report cannot amend it."
+        )
+    posted, given = _moment(bulletin.stix_modified or ""), _moment(version)
+    if not version or given is None:
+        raise InvalidInput(
+            f"Bulletin {bulletin.id} was sealed from this report: a new version needs a "
+            "modified timestamp newer than its own.",
+            field="modified",
+        )
+    if posted is not None and given == posted:
+        raise Conflict(
+            f"This version of the report ({version or 'no modified'}) is bulletin "
+            f"{bulletin.id} already: nothing new was sealed."
+        )
+    if posted is not None and given < posted:
+        raise Conflict(
+            f"Bulletin {bulletin.id} holds a newer version of this report "
+            f"({bulletin.stix_modified}): nothing was sealed."
+        )
 
 
 def status_of(reader: Reader, status_id: str) -> TaxiiStatus:

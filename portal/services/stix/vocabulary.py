@@ -45,7 +45,7 @@ def tlp_marking(marking: str) -> dict[str, Any]:
     }
 
 
-# Phone numbers have no STIX observable: a new SCO type, declared by an extension definition.
+# Ischia's exports before 2026-12 wrote phone numbers as this SCO type (read on import only).
 PHONE_TYPE: Final = "x-ischia-phone-number"
 
 
@@ -57,28 +57,11 @@ def uuid4_of(text: str) -> str:
     return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
-PHONE_EXTENSION: Final = "extension-definition--" + uuid4_of("https://ischia/stix/phone")
 # Ischia's own properties of SDOs and SCOs (a property extension, STIX 2.1 section 7.3).
 ISCHIA_EXTENSION: Final = "extension-definition--" + uuid4_of("https://ischia/stix/properties")
 ISCHIA_IDENTITY: Final = "identity--" + uuid4_of("https://ischia/")
 SCO_NAMESPACE: Final = uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")  # STIX 2.1, 2.9
 OBJECT_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, "https://ischia/stix/objects")
-
-
-def phone_extension_definition() -> dict[str, Any]:
-    return {
-        "type": "extension-definition",
-        "spec_version": "2.1",
-        "id": PHONE_EXTENSION,
-        "created_by_ref": ISCHIA_IDENTITY,
-        "created": "2026-11-29T00:00:00.000Z",
-        "modified": "2026-11-29T00:00:00.000Z",
-        "name": "Ischia phone number",
-        "description": "A telephone number in E.164 form, as named in a bulletin.",
-        "schema": "https://ischia.invalid/stix/x-ischia-phone-number.json",
-        "version": "1.0.0",
-        "extension_types": ["new-sco"],
-    }
 
 
 def ischia_identity() -> dict[str, Any]:
@@ -91,6 +74,12 @@ def ischia_identity() -> dict[str, Any]:
         "name": "Ischia",
         "identity_class": "system",
     }
+
+
+def phone_id(number: str) -> str:
+    """A phone number's identity id: from the number alone, as an observable's, so one number
+    has one id in every bulletin and every export."""
+    return f"identity--{uuid4_of(f'phone|{number}')}"
 
 
 def object_id(kind: str, *parts: str) -> str:
@@ -107,16 +96,18 @@ def ischia_extension_definition() -> dict[str, Any]:
         "id": ISCHIA_EXTENSION,
         "created_by_ref": ISCHIA_IDENTITY,
         "created": "2026-12-03T00:00:00.000Z",
-        "modified": "2026-12-03T00:00:00.000Z",
+        "modified": "2026-12-04T00:00:00.000Z",
         "name": "Ischia bulletin properties",
         "description": (
             "What an Ischia bulletin says that STIX 2.1 has no property for: ref (the entity's "
             "reference in the bulletin), value (as written), platform, role, nationality, "
             "date_of_birth, transliterations, aliases, country, code (an organisation's), "
-            "relation and label (a relation's Ischia type and imported name), origin, via, "
-            "destination and on (a journey)."
+            'relation and label (a relation\'s Ischia type and imported name), kind ("phone" on '
+            "the identity of a phone number), origin, via, destination and on (a journey), "
+            "places and place_relations (a report's places that have no country, which STIX "
+            "cannot locate, and their relations, by ref)."
         ),
         "schema": "https://ischia.invalid/stix/ischia-properties.json",
-        "version": "1.0.0",
+        "version": "1.1.0",
         "extension_types": ["property-extension"],
     }

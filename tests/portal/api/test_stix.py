@@ -78,7 +78,6 @@ def test_exported_bundle_passes_the_oasis_validator(client, desk, token, posted)
         "location",
         "relationship",
         "sighting",
-        "x-ischia-phone-number",
         "extension-definition",
         "marking-definition",
     } <= types

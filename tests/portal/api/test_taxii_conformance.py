@@ -203,3 +203,47 @@ def test_5_5_a_stock_misp_bundle_posts_without_ischia_properties_once(
         assert db.session.scalar(select(func.count()).select_from(Bulletin)) == before + 1
     fetched = client.get(f"/taxii2/api/status/{status['id']}/", headers=writer).json
     assert fetched["success_count"] == status["success_count"]
+
+
+def test_5_5_a_newer_version_of_a_posted_report_amends_its_bulletin(app, client, group_collection):
+    writer, collection = group_collection
+    objects = json.loads(MISP_BUNDLE.read_text())["objects"]
+    url = f"/taxii2/api/collections/{collection['id']}/objects/"
+
+    def post(modified: str, name: str, **extra: object) -> dict:
+        changed = [
+            {**o, "modified": modified, "name": name, **extra} if o["type"] == "grouping" else o
+            for o in objects
+        ]
+        answer = client.post(
+            url, json={"objects": changed}, headers={**writer, "Content-Type": TAXII}
+        )
+        assert answer.status_code == 202
+        return answer.json
+
+    def rows() -> list[tuple[int, str, str]]:
+        with app.app_context():
+            return [
+                (b.version, b.state, b.series_id)
+                for b in db.session.scalars(
+                    select(Bulletin)
+                    .where(Bulletin.stix_report_id.is_not(None))
+                    .order_by(Bulletin.version)
+                )
+            ]
+
+    first = post("2026-12-03T16:54:43.946Z", "First version")
+    ((_, _, series),) = rows()
+    amended = post("2026-12-04T09:00:00.000Z", "Second version")
+    assert amended["success_count"] > 0 and amended["id"] != first["id"]
+    assert rows() == [(1, "superseded", series), (2, "active", series)]
+    # The same version again (whatever else changed), or an older one: nothing sealed.
+    for modified, said, extra in [
+        ("2026-12-04T09:00:00Z", "already", {}),
+        ("2026-12-01T00:00:00.000Z", "newer version", {}),
+        ("2026-12-05T00:00:00.000Z", "retract it in Ischia", {"revoked": True}),
+    ]:
+        refused = post(modified, "Another name", **extra)
+        assert refused["success_count"] == 0
+        assert all(said in f["message"] for f in refused["failures"]), refused["failures"]
+        assert rows() == [(1, "superseded", series), (2, "active", series)]

@@ -137,6 +137,10 @@ def test_duplicate_ids_with_different_content_name_the_object():
         "2 versions: the newest (2026-05-01T00:00:00.000Z) is read",
     )
     assert [e["value"] for e in versions.document["entities"]] == ["Renamed"]
+    revoked = actor(1, revoked=True, modified="2026-06-01T00:00:00.000Z")
+    gone = intake.draft_from_bundle(bundle(actor(1), newer, revoked, actor(2)))
+    assert report_of(gone)[actor(1)["id"]][-1] == ("dropped", "revoked by its creator")
+    assert [e["value"] for e in gone.document["entities"]] == ["Actor 2"]
 
 
 def test_nothing_is_stored_whatever_the_bundle(app, desk):

@@ -135,8 +135,11 @@ def test_only_current_bulletins_that_verify_are_served(app, desk):
         flip_content(broken)
         fr = desk.reader("fr.analyst")
         page = everything(fr, titled(fr)["Bulletins from IT-MININT"])
-        assert sorted(reports(page)) == ["Kept", "Replacement"]
+        # The last version of each: the amendment, and the retracted one's revoked report.
+        assert sorted(reports(page)) == ["Kept", "Replacement", "Retracted bulletin"]
         assert kept in page.opened and replaced not in page.opened and gone not in page.opened
+        revoked = next(o for o, _ in page.objects if o.get("name") == "Retracted bulletin")
+        assert revoked["revoked"] and revoked["id"] == vocab.object_id("report", gone)
 
 
 def test_reads_are_audited_once_per_request(app, desk):
@@ -270,3 +273,46 @@ def test_writing_is_forbidden_outside_the_own_outbox_and_for_read_tokens(app, de
             with unchanged(), pytest.raises(InvalidInput) as refused:
                 post(desk, "fr.officer", outbox, bad)
             assert refused.value.field == "objects"
+
+
+def test_match_version_shows_the_versions_of_an_amended_bulletin(app, desk):
+    first = desk.post(title="First", recipients=["FR-MININT"])
+    amend(desk, first, title="Second", recipients=["FR-MININT"])
+    report_id = vocab.object_id("report", first)
+    with app.app_context(), unchanged():
+        fr = desk.reader("fr.analyst")
+        found = titled(fr)["Bulletins from IT-MININT"]
+
+        def listed(*versions: str) -> list[str]:
+            match = Match(versions=frozenset(versions))
+            page = taxii.page(fr, found, added_after=None, limit=1000, cursor=None, match=match)
+            return reports(page)
+
+        assert listed() == listed("last") == ["Second"]
+        assert listed("first") == ["First"]
+        assert listed("all") == listed("first", "last") == ["First", "Second"]
+        every = taxii.find_object(fr, found, report_id, Match(versions=frozenset({"all"})))
+        assert [(o["name"], o["id"]) for o, _ in every] == [
+            ("First", report_id),
+            ("Second", report_id),
+        ]
+        old, new = (o["modified"] for o, _ in every)
+        assert old < new
+        assert [o["name"] for o, _ in taxii.find_object(fr, found, report_id)] == ["Second"]
+        exact = Match(versions=frozenset({old}))
+        assert [o["name"] for o, _ in taxii.find_object(fr, found, report_id, exact)] == ["First"]
+        assert listed(old) == ["First"]
+
+
+def test_an_observable_of_two_bulletins_is_one_object_on_a_page_and_by_id(app, desk):
+    desk.post(recipients=["FR-MININT"], **entities("twice"))
+    desk.post(recipients=["FR-MININT"], **entities("twice"))
+    with app.app_context(), unchanged():
+        fr = desk.reader("fr.analyst")
+        found = titled(fr)["Bulletins from IT-MININT"]
+        accounts = [
+            o["id"] for o, _ in everything(fr, found).objects if o["type"] == "user-account"
+        ]
+        assert len(accounts) == 1
+        every = Match(versions=frozenset({"all"}))
+        assert len(taxii.find_object(fr, found, accounts[0], every)) == 1

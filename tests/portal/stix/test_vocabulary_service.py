@@ -75,9 +75,8 @@ def test_object_ids_are_deterministic_and_distinct():
     )
 
 
-def test_the_phone_extension_and_ischia_identity_are_valid_stix():
-    extension = stix2.parse(vocab.phone_extension_definition(), allow_custom=True, version="2.1")
-    assert extension.id == vocab.PHONE_EXTENSION
+def test_the_ischia_extension_and_identity_are_valid_stix():
+    extension = stix2.parse(vocab.ischia_extension_definition(), allow_custom=True, version="2.1")
     assert extension.created_by_ref == vocab.ISCHIA_IDENTITY
     identity = stix2.parse(vocab.ischia_identity(), allow_custom=True, version="2.1")
     assert identity.id == vocab.ISCHIA_IDENTITY and identity.identity_class == "system"
