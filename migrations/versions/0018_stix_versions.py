@@ -6,7 +6,7 @@ report's id and version are the source's identifiers, stored in the clear like t
 listing columns; what the report says stays sealed.
 
 Revision ID: 0018_stix_versions
-Revises: 0016_concurrency_uniques
+Revises: 0017_sealed_reasons
 Create Date: 2026-12-03
 """
 

@@ -26,6 +26,7 @@ from crypto.canonical import canonical_json
 from portal.extensions import db
 from portal.models import Bulletin, BulletinState, Organisation, utcnow
 from portal.services import audit
+from portal.services.bulletins import lifecycle
 from portal.services.bulletins.access import visible_bulletin
 from portal.services.bulletins.content import BulletinContent, Entity, EntityType, Relation
 from portal.services.bulletins.entities import graph_type
@@ -374,7 +375,8 @@ def revoked_objects(bulletin: Bulletin, sender: Organisation) -> list[dict[str, 
         bulletin.ended_at or bulletin.created_at,
         _version_moment(bulletin) + timedelta(milliseconds=1),
     )
-    reason = f": {bulletin.ended_reason}" if bulletin.ended_reason else ""
+    given = lifecycle.retraction_reason_of(bulletin)
+    reason = f": {given}" if given else ""
     report = {
         **_report(bulletin, organisation, _time(_series_created(bulletin)), _time(ended)),
         "name": "Retracted bulletin",
