@@ -55,7 +55,7 @@ test: $(STAMP) $(VENDOR_STAMP) system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest -n auto --dist loadscope --cov=portal --cov=crypto --cov=graph --cov-report=term:skip-covered
+	$(BIN)/pytest -n auto --dist loadscope --durations=25 --cov=portal --cov=crypto --cov=graph --cov-report=term:skip-covered
 
 ## test-fast: the suite without the browser tests
 test-fast: $(STAMP) $(VENDOR_STAMP)
