@@ -123,7 +123,7 @@ def test_a_listing_mismatch_names_the_bulletin(desk):
         session = db.session()
         bulletin = session.get_one(Bulletin, bulletin_id)
         with pytest.raises(reading.ListingMismatch) as refused:
-            reading._open_envelope(session, "FR-MININT", bulletin, bulletin.created_at)
+            reading._open_envelope(session, "FR-MININT", bulletin, bulletin.created_at, None)
     assert str(refused.value) == f"listing data of {bulletin_id} differ from its signed header"
 
 
