@@ -205,6 +205,12 @@ def _bulletin_ids(*criteria: ColumnElement[bool]) -> Select[str]:
     return select(Bulletin.id).where(*criteria)
 
 
+# Built once: making an alias costs about a millisecond, and the desk asks for this condition
+# three times a page.
+_NEWER = aliased(Bulletin, name="newer")
+_HOLDER = aliased(BulletinRecipient, name="holder")
+
+
 def _replaced(reader: Reader) -> ColumnElement[bool]:
     """This row's version has a successor that this organisation may also read (it is listed).
 
@@ -212,12 +218,10 @@ def _replaced(reader: Reader) -> ColumnElement[bool]:
     through the unique ``supersedes_id``, then its recipient row), so a page or a capped count
     costs one probe per row it looks at, never a pass over every recipient row.
     """
-    newer = aliased(Bulletin)
-    holder = aliased(BulletinRecipient)
     return (
         exists()
-        .where(newer.supersedes_id == BulletinRecipient.bulletin_id)
-        .where(holder.bulletin_id == newer.id, holder.org_id == reader.org_id)
+        .where(_NEWER.supersedes_id == BulletinRecipient.bulletin_id)
+        .where(_HOLDER.bulletin_id == _NEWER.id, _HOLDER.org_id == reader.org_id)
     )
 
 
