@@ -41,6 +41,7 @@ MAX_BULLETINS = 1_000
 # every bulletin, so the same number is one object, of one version, everywhere.
 _VALUE_OBJECT_TIME = "2020-01-01T00:00:00.000Z"
 _PERSONS_OF_INTEREST = {"recruiter", "facilitator", "foreign_fighter", "financier"}
+_SCO_TYPES = {"user-account", "email-addr", "url"}
 
 
 def _time(moment: datetime) -> str:
@@ -405,6 +406,38 @@ def _shared(obj: dict[str, Any]) -> bool:
     """Whether the object is defined by its value (an observable, a phone number's identity),
     so that several bulletins may carry it: marked, with no author."""
     return "object_marking_refs" in obj and "created_by_ref" not in obj
+
+
+def _copy_id(object_id: str, marking: str) -> str:
+    kind, _, _ = object_id.partition("--")
+    name = f"{object_id}|{marking}"
+    if kind in _SCO_TYPES:  # an observable's id stays a UUIDv5, as STIX 2.1 (2.9) says
+        return f"{kind}--{uuid.uuid5(vocab.SCO_NAMESPACE, name)}"
+    return f"{kind}--{vocab.uuid4_of(name)}"
+
+
+def _with_refs_renamed(value: Any, renamed: dict[str, str], key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _with_refs_renamed(v, renamed, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_refs_renamed(v, renamed, key) for v in value]
+    if isinstance(value, str) and (key == "id" or key.endswith(("_ref", "_refs"))):
+        return renamed.get(value, value)
+    return value
+
+
+def copies_per_marking(objects: list[dict[str, Any]], marking: str) -> list[dict[str, Any]]:
+    """One bulletin's objects for a feed (TAXII) that serves bulletins one at a time: each
+    value-defined object (an observable, a phone number's identity) becomes the copy marked
+    with this bulletin's marking, under an id of its own per marking, and every reference to
+    it follows. A shared object has no version of its own, so one id must always carry the
+    same content: the same account named by a TLP:GREEN and a TLP:AMBER bulletin is two
+    copies, one per marking, each referenced by the reports so marked (a bundle, made at
+    once, carries one copy with the strictest marking instead: see :func:`bundle`)."""
+    renamed = {o["id"]: _copy_id(o["id"], marking) for o in objects if _shared(o)}
+    if not renamed:
+        return objects
+    return [_with_refs_renamed(obj, renamed) for obj in objects]
 
 
 def bundle(

@@ -42,7 +42,7 @@ from portal.services.organisations import sharing_groups
 from portal.services.principals import Actor, Reader
 from portal.services.stix import intake
 from portal.services.stix import vocabulary as vocab
-from portal.services.stix.export import bulletin_objects, revoked_objects
+from portal.services.stix.export import bulletin_objects, copies_per_marking, revoked_objects
 
 MAX_LIMIT = 1_000
 MAX_POST_BYTES = intake.MAX_BYTES  # the import's limit, advertised as max_content_length
@@ -335,6 +335,7 @@ def _objects(
         if isinstance(opened, Unopened):
             return []  # what does not verify is not served
         objects = bulletin_objects(bulletin, sender, opened.content)
+    objects = copies_per_marking(objects, bulletin.marking)  # one id, one content, on any page
     extra = [
         vocab.tlp_marking(bulletin.marking),
         vocab.ischia_identity(),

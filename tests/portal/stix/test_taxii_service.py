@@ -169,10 +169,8 @@ def test_an_object_is_found_by_id_in_its_collection_only(app, desk):
         report_id = vocab.object_id("report", bulletin_id)
         ((found, _),) = taxii.find_object(fr, from_it, report_id)
         assert found["external_references"][0]["external_id"] == bulletin_id
-        account = next(
-            o["id"]
-            for o in export.bundle(fr, [bulletin_id])["objects"]
-            if o["type"] == "user-account"
+        account = next(  # both bulletins are TLP:AMBER: one copy of the account
+            o["id"] for o, _ in everything(fr, from_it).objects if o["type"] == "user-account"
         )
         assert [o["id"] for o, _ in taxii.find_object(fr, from_de, account)] == [account]
         for collection, object_id in [
@@ -316,3 +314,43 @@ def test_an_observable_of_two_bulletins_is_one_object_on_a_page_and_by_id(app, d
         assert len(accounts) == 1
         every = Match(versions=frozenset({"all"}))
         assert len(taxii.find_object(fr, found, accounts[0], every)) == 1
+
+
+def test_an_observable_of_bulletins_marked_differently_is_one_copy_per_marking(app, desk):
+    """A value-defined object has no version of its own, so one id must always carry the same
+    content: bulletins with different markings each reference the copy marked as they are,
+    on whichever page it falls, and by id."""
+    desk.post(recipients=["FR-MININT"], marking="TLP:GREEN", **entities("marked"))
+    desk.post(recipients=["FR-MININT"], marking="TLP:AMBER+STRICT", **entities("marked"))
+    with app.app_context(), unchanged():
+        fr = desk.reader("fr.analyst")
+        found = titled(fr)["Bulletins from IT-MININT"]
+        served: dict[str, list[dict]] = {}
+        cursor = None
+        while True:  # one object a page: the two bulletins' objects on different pages
+            one = taxii.page(fr, found, added_after=None, limit=1, cursor=cursor, match=Match())
+            for obj, _ in one.objects:
+                served.setdefault(obj["id"], []).append(obj)
+            if not one.more:
+                break
+            cursor = Cursor.decode(one.next)
+        for copies in served.values():
+            assert all(copy == copies[0] for copy in copies)  # one id, one content
+        accounts = {
+            vocab.TLP_OF_ID[o[0]["object_marking_refs"][0]]: o[0]["id"]
+            for o in served.values()
+            if o[0]["type"] == "user-account"
+        }
+        assert set(accounts) == {"TLP:GREEN", "TLP:AMBER+STRICT"}
+        for copies in served.values():
+            report = copies[0]
+            if report["type"] != "report":
+                continue
+            marking = vocab.TLP_OF_ID[report["object_marking_refs"][0]]
+            refs = set(report["object_refs"])
+            assert accounts[marking] in refs and set(accounts.values()) - {accounts[marking]} - refs
+        for marking, account_id in accounts.items():
+            ((obj, _),) = taxii.find_object(
+                fr, found, account_id, Match(versions=frozenset({"all"}))
+            )
+            assert obj["object_marking_refs"] == [vocab.TLP_IDS[marking]]
