@@ -47,7 +47,10 @@ def upgrade() -> None:
             "user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
         ),
         sa.Column(
-            "watch_id", sa.Integer(), sa.ForeignKey("watches.id", ondelete="SET NULL"), nullable=True
+            "watch_id",
+            sa.Integer(),
+            sa.ForeignKey("watches.id", ondelete="SET NULL"),
+            nullable=True,
         ),
         sa.Column(
             "bulletin_id",
