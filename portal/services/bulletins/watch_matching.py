@@ -30,8 +30,10 @@ from portal.models import (
     WatchMail,
     WatchNotification,
 )
+
+# A module reference: reading imports lifecycle (which calls here) as it loads.
+from portal.services.bulletins import reading
 from portal.services.bulletins.entities import content_keys
-from portal.services.bulletins.reading import Unopened, open_bulletin
 from portal.services.organisations import keys as org_keys
 
 POSTED = "posted"
@@ -68,8 +70,8 @@ def notify_watchers(
     made = 0
     for org_id, org_watches in watches.items():
         org = session.get_one(Organisation, org_id)
-        opened = open_bulletin(session, org.code, bulletin, now=now)
-        if isinstance(opened, Unopened):
+        opened = reading.open_bulletin(session, org.code, bulletin, now=now)
+        if isinstance(opened, reading.Unopened):
             continue
         tokens = {index.token(key) for key in content_keys(opened.content, sender.country)}
         told: set[int] = set()
