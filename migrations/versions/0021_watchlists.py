@@ -11,7 +11,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0021_watchlists"
 down_revision = "0018_stix_versions"
 branch_labels = None

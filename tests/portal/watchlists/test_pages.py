@@ -176,7 +176,7 @@ def test_the_access_log_of_a_real_server_holds_no_identifier(app, client, auth, 
             "User-Agent": client.environ_base.get("HTTP_USER_AGENT", "Werkzeug/test"),
         }
         for path in [f"/bulletins/{posted}", *links, "/watchlist", "/watchlist/notifications"]:
-            request = urllib.request.Request(base + path, headers=headers)
+            request = urllib.request.Request(base + path, headers=headers)  # noqa: S310
             with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
                 assert answer.status == 200, path
                 assert b"Readable by FR" in answer.read() or path.startswith("/watchlist")
