@@ -143,3 +143,17 @@ def test_a_bad_relay_is_refused_naming_the_field(app, desk, host, port, sender, 
         assert refused.value.field == field
         org = db.session.scalar(select(Organisation).where(Organisation.code == "FR-MININT"))
         assert org.smtp_host is None
+
+
+def test_starttls_is_never_dropped_for_a_relay_without_it(app, desk, smtp_server):
+    """A relay set with STARTTLS (the default) that does not offer it gets nothing in clear."""
+    controller, inbox = smtp_server
+    with app.app_context():
+        mail.set_relay(
+            Actor(), "FR-MININT", host="127.0.0.1", port=controller.port, sender="i@fr.example"
+        )
+    watched_post(app, desk)
+    with app.app_context():
+        assert mail.send_due() == mail.Drained(sent=0, retried=1, failed=0)
+    assert inbox.received == []
+    assert "STARTTLS" in mails(app)[0][2]
