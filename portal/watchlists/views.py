@@ -9,12 +9,13 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from portal.access import signed_in
+from portal.access import roles_required, signed_in
+from portal.models import Role
 from portal.principal import current_actor, current_reader
 from portal.services.errors import ServiceError
-from portal.services.watchlists import entity_pages, notifications, watching
+from portal.services.watchlists import entity_pages, mail, notifications, watching
 from portal.watchlists.blueprint import blueprint
-from portal.watchlists.forms import WatchForm
+from portal.watchlists.forms import RelayForm, WatchForm
 
 Page = str | tuple[str, int] | Response
 WATCHED = "Watched: you will be told when a bulletin your organisation can read names it."
@@ -85,3 +86,41 @@ def notices() -> Page:
 def seen() -> Page:
     notifications.mark_seen(current_reader())
     return redirect(url_for("watchlists.notices"))
+
+
+@blueprint.route("/watchlist/mail-relay", methods=["GET", "POST"])
+@roles_required(Role.ORG_ADMIN)
+def mail_relay() -> Page:
+    """The organisation's SMTP relay for watchlist e-mails, for its administrators."""
+    reader = current_reader()
+    relay = mail.relay_of(reader)  # NotFound for a platform's administrators
+    form = RelayForm()
+    status = 200
+    if not form.is_submitted() and relay is not None:
+        form.host.data, form.port.data = relay.host, relay.port
+        form.sender.data, form.starttls.data = relay.sender, relay.starttls
+    elif form.is_submitted():
+        if not form.validate():
+            status = 400
+        else:
+            try:
+                mail.set_own_relay(
+                    reader,
+                    current_actor(),
+                    host=form.host.data,
+                    port=form.port.data,
+                    sender=form.sender.data,
+                    starttls=bool(form.starttls.data),
+                )
+            except ServiceError as error:
+                target = getattr(
+                    form, {"from": "sender"}.get(error.field or "", error.field or ""), None
+                )
+                (target or form.host).errors = [*(target or form.host).errors, error.message]
+                status = error.status
+            else:
+                flash(
+                    "Saved." if form.host.data else "No relay: in-portal notices only.", "success"
+                )
+                return redirect(url_for("watchlists.mail_relay"))
+    return render_template("watchlists/mail_relay.html", form=form, relay=relay), status

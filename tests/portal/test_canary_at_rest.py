@@ -509,6 +509,7 @@ ROUTES: dict[str, Kind] = {
     "referrals.queue_reinstate": Clear(("referral_ledger.details",)),
     "referrals.queue_reopen": Clear(("referral_ledger.details",)),
     "referrals.register_webhook": Clear(("webhook_endpoints.url",)),
+    "watchlists.mail_relay": Clear(("organisations.smtp_host", "organisations.smtp_from")),
     # No free text.
     "auth.logout": NoText("nothing"),
     "auth.enrol": NoText("a TOTP code"),

@@ -18,8 +18,10 @@ STARTTLS, and lands in mailboxes the portal cannot protect or shred.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,10 +31,19 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import MailState, Organisation, User, WatchMail, WatchNotification, utcnow
+from portal.models import (
+    MailState,
+    Organisation,
+    OrgKind,
+    Role,
+    User,
+    WatchMail,
+    WatchNotification,
+    utcnow,
+)
 from portal.services import audit
 from portal.services.errors import InvalidInput, NotFound
-from portal.services.principals import Actor
+from portal.services.principals import Actor, Reader
 
 log = logging.getLogger(__name__)
 SUBJECT = "Ischia: an item you watch appeared in a bulletin"
@@ -180,6 +191,62 @@ def send_due(*, now: datetime | None = None) -> Drained:
     )
 
 
+def _local(host: str) -> bool:
+    """True if ``host`` is or resolves to this machine (loopback, unspecified, link-local or
+    multicast): the portal's own services, never an organisation's relay."""
+    try:
+        infos = socket.getaddrinfo(host, 25, type=socket.SOCK_STREAM)
+    except OSError:
+        return False  # not resolvable now: each attempt will fail and say so
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if (
+            address.is_loopback
+            or address.is_unspecified
+            or address.is_link_local
+            or address.is_multicast
+        ):
+            return True
+    return False
+
+
+def relay_of(reader: Reader) -> Relay | None:
+    """The mail relay of ``reader``'s organisation, for its administrators."""
+    _check_admin(reader)
+    org = db.session.get_one(Organisation, reader.org_id)
+    if not org.smtp_host:
+        return None
+    return Relay(org.smtp_host, org.smtp_port or 25, org.smtp_from or "", org.smtp_starttls)
+
+
+def _check_admin(reader: Reader) -> None:
+    if not reader.has_role(Role.ORG_ADMIN) or reader.org_kind is OrgKind.PLATFORM:
+        raise NotFound()
+
+
+def set_own_relay(
+    reader: Reader,
+    actor: Actor,
+    *,
+    host: str | None,
+    port: int | None = None,
+    sender: str | None = None,
+    starttls: bool = True,
+) -> None:
+    """An organisation administrator sets their organisation's relay (never one on the portal's
+    own machine: the host is resolved and refused if loopback, link-local or the like)."""
+    _check_admin(reader)
+    set_relay(
+        actor,
+        reader.org_code,
+        host=host,
+        port=port,
+        sender=sender,
+        starttls=starttls,
+        local_ok=False,
+    )
+
+
 def set_relay(
     actor: Actor,
     org_code: str,
@@ -188,8 +255,10 @@ def set_relay(
     port: int | None = None,
     sender: str | None = None,
     starttls: bool = True,
+    local_ok: bool = True,
 ) -> None:
-    """Set (or, with no host, clear) an organisation's mail relay. InvalidInput names the field."""
+    """Set (or, with no host, clear) an organisation's mail relay. InvalidInput names the field.
+    The command line (the operator) may name a relay on this machine; the web page may not."""
     host = (host or "").strip() or None
     with db.write() as session:
         org = session.scalar(select(Organisation).where(Organisation.code == org_code))
@@ -198,6 +267,11 @@ def set_relay(
         if host is not None:
             if len(host) > 255 or any(c.isspace() for c in host):
                 raise InvalidInput("Give the relay's host name or address.", field="host")
+            if not local_ok and _local(host):
+                raise InvalidInput(
+                    "This host is the portal's own machine: give your organisation's relay.",
+                    field="host",
+                )
             if port is None or not 1 <= port <= 65535:
                 raise InvalidInput("Give a port between 1 and 65535.", field="port")
             sender = (sender or "").strip()

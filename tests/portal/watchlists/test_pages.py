@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from portal.extensions import db
-from portal.models import Watch
+from portal.models import Organisation, Watch
 from portal.services.principals import Actor
 from portal.services.watchlists import watching
 from tests.portal.conftest import csrf_token
@@ -189,3 +189,51 @@ def test_the_access_log_of_a_real_server_holds_no_identifier(app, client, auth, 
     assert all(link in log for link in links)
     for word in IDENTIFIERS:
         assert word.lower() not in log.lower(), word
+
+
+def relay_form(client, **values):
+    page = client.get("/watchlist/mail-relay")
+    assert page.status_code == 200
+    data = {"csrf_token": csrf_token(page.text), "port": "587", "starttls": "y", **values}
+    return client.post("/watchlist/mail-relay", data=data)
+
+
+def test_an_organisation_admin_sets_the_relay(app, client, auth, people, desk):
+    people.user("admin@fr.example", "org_admin", org="FR-MININT")
+    auth.sign_in("admin@fr.example")
+    answer = relay_form(client, host="192.0.2.25", sender="ischia@fr.example")
+    assert answer.status_code == 302
+    page = client.get("/watchlist/mail-relay").text
+    assert "Current relay: <code>192.0.2.25:587</code>, from ischia@fr.example." in page
+    with app.app_context():
+        org = db.session.scalar(select(Organisation).where(Organisation.code == "FR-MININT"))
+        assert (org.smtp_host, org.smtp_port, org.smtp_starttls) == ("192.0.2.25", 587, True)
+        other = db.session.scalar(select(Organisation).where(Organisation.code == "DE-BMI"))
+        assert other.smtp_host is None
+    assert relay_form(client, host="").status_code == 302  # cleared
+    assert "No relay" in client.get("/watchlist/mail-relay").text
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"host": "127.0.0.1", "sender": "a@fr.example"}, "the portal's own machine"),
+        ({"host": "localhost", "sender": "a@fr.example"}, "the portal's own machine"),
+        ({"host": "192.0.2.25", "sender": ""}, "Give the address the e-mails come from."),
+        ({"host": "192.0.2.25", "sender": "a@fr.example", "port": "70000"}, "between 1 and"),
+        ({"host": "192.0.2.25", "sender": "a@fr.example", "port": "abc"}, "Not a valid integer"),
+    ],
+)
+def test_a_bad_relay_is_a_400_and_changes_nothing(app, client, auth, people, desk, values, message):
+    people.user("admin@fr.example", "org_admin", org="FR-MININT")
+    auth.sign_in("admin@fr.example")
+    answer = relay_form(client, **values)
+    assert answer.status_code == 400 and message in unescape(answer.text)
+    with app.app_context():
+        org = db.session.scalar(select(Organisation).where(Organisation.code == "FR-MININT"))
+        assert org.smtp_host is None
+
+
+def test_only_organisation_admins_set_the_relay(client, auth, desk):
+    auth.sign_in("analyst@fr.example")
+    assert client.get("/watchlist/mail-relay").status_code in (403, 404)
