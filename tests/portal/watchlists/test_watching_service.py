@@ -168,3 +168,18 @@ def test_an_email_is_queued_only_where_the_organisation_has_a_relay(app, desk):
         assert len(notices) == 2 and len(mails) == 1
         fr_user = desk.reader("fr.analyst").user_id
         assert db.session.get(WatchNotification, mails[0].notification_id).user_id == fr_user
+
+
+def test_watching_is_audited_with_ids_only(app, desk):
+    from portal.models import AuditRecord
+
+    (watch_id,) = watch(app, desk, "fr.analyst", "@wadi_media", "telegram")
+    with app.app_context():
+        reader = desk.reader("fr.analyst")
+        watching.unwatch(reader, Actor(reader.user_id), watch_id)
+        records = db.session.scalars(
+            select(AuditRecord).where(AuditRecord.event.in_(["watch.added", "watch.removed"]))
+        ).all()
+    assert [r.event for r in records] == ["watch.added", "watch.removed"]
+    assert all("wadi" not in str(r.details) for r in records)
+    assert all(str(watch_id) in str(r.details) for r in records)
