@@ -107,9 +107,10 @@ def watch_keys(reader: Reader, actor: Actor, keyed: list[tuple[str, str]]) -> li
 
 def watch_typed(reader: Reader, actor: Actor, text: str, platform: str | None) -> list[int]:
     """Watch what ``text`` stands for, read as the search reads it (InvalidInput naming ``q``
-    or ``platform`` otherwise). A name is watched as a person's name in any script."""
+    or ``platform`` otherwise). A name is watched as a person's name in any script and as a
+    group's name (not as a place: every bulletin of a city would tell)."""
     readings = hits.query_keys(reader, text, platform)
-    names = [r for r in readings if r.key.startswith("name:")]
+    names = [r for r in readings if r.key.startswith(("name:", "group:"))]
     chosen = names or list(readings)
     return watch_keys(reader, actor, [(r.key, text.strip()) for r in chosen])
 

@@ -183,3 +183,13 @@ def test_watching_is_audited_with_ids_only(app, desk):
     assert [r.event for r in records] == ["watch.added", "watch.removed"]
     assert all("wadi" not in str(r.details) for r in records)
     assert all(str(watch_id) in str(r.details) for r in records)
+
+
+def test_a_typed_name_watches_a_person_or_a_group_of_that_name(app, desk):
+    ids = watch(app, desk, "fr.analyst", "Example Brigade")
+    assert len(ids) == 2
+    group = [{"ref": "g1", "type": "group", "value": "example  brigade"}]
+    place = [{"ref": "l1", "type": "location", "value": "Example Brigade"}]
+    named = desk.post("it.officer", ["FR-MININT"], title="Group", entities=group, relations=[])
+    desk.post("it.officer", ["FR-MININT"], title="Place", entities=place, relations=[])
+    assert told(app, desk, "fr.analyst") == [(named, "Group", "posted")]
