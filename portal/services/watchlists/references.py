@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 
 from crypto.primitives import GCM_NONCE_BYTES, Aes256Gcm, AuthenticationFailed, hmac_sha256
 from crypto.secretbox import derive_key
@@ -24,8 +25,13 @@ MAX_REFERENCE = 400  # characters: a canonical key is at most a few hundred byte
 
 
 def _keys(org_id: int) -> tuple[Aes256Gcm, bytes]:
+    return _derived(vault.derivation_root(), org_id)
+
+
+@functools.lru_cache(maxsize=256)
+def _derived(root: bytes, org_id: int) -> tuple[Aes256Gcm, bytes]:
+    """The organisation's two keys (a read page derives them once, not twice per entity)."""
     purpose = b"entity-references/org:%d" % org_id
-    root = vault.derivation_root()
     return Aes256Gcm(derive_key(root, purpose + b"/enc")), derive_key(root, purpose + b"/nonce")
 
 
