@@ -157,3 +157,26 @@ def test_starttls_is_never_dropped_for_a_relay_without_it(app, desk, smtp_server
         assert mail.send_due() == mail.Drained(sent=0, retried=1, failed=0)
     assert inbox.received == []
     assert "STARTTLS" in mails(app)[0][2]
+
+
+def test_the_workers_thread_sends_what_is_due(app, desk, smtp_server):
+    """``flask worker`` (without --burst) drains the outbox on its own thread."""
+    import threading
+    import time
+
+    from portal.cli.worker import _watch_mail
+
+    controller, inbox = smtp_server
+    relay(app, controller.port)
+    watched_post(app, desk)
+    stop = threading.Event()
+    thread = threading.Thread(target=_watch_mail, args=(app, stop, 0.05), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not inbox.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(5)
+    assert len(inbox.received) == 1 and mails(app)[0][0] == "sent"
