@@ -53,6 +53,8 @@ STRUCTURAL = {
     "webhook_deliveries": {"id", "event", "item_id", "dedupe", "state"},
     "referral_evidence_chunks": {"evidence_id"},
     "webhook_attempts": {"delivery_id", "error"},
+    # ids, the comment's kind, and the author's signed statement (ids, times, a digest)
+    "bulletin_comments": {"id", "series_id", "bulletin_id", "kind", "statement"},
 }  # fmt: skip
 
 TYPED_IN_CLEAR = {
@@ -103,6 +105,8 @@ SEALED = {
     "organisation and the pair decided on",
     "bulletins.ended_reason_sealed": "a retraction's reason, under the derivation root, bound to "
     "the version: every organisation that sees the tombstone reads it",
+    "bulletin_comments.sealed": "a comment's text or a sighting, under a key derived from the "
+    "commented version's content key: exactly that version's readers open it",
 }
 
 
