@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from portal import safe_markdown
+from portal.bulletins.comment_forms import CommentForm
 from portal.bulletins.inbox_forms import AcknowledgeForm
-from portal.models import Bulletin
+from portal.models import Bulletin, BulletinState
 from portal.services.bulletins import acknowledgements, changes, inbox, reading
 from portal.services.bulletins.access import is_originator
+from portal.services.bulletins.comments import Comment, list_comments
 from portal.services.bulletins.content import BulletinContent
 from portal.services.bulletins.originator_panel import OriginatorPanel, originator_panel
 from portal.services.discovery import hits
@@ -36,6 +38,8 @@ class ReadPage:
     body: Markup | None  # the text as sanitised HTML
     acknowledge_form: AcknowledgeForm
     version_changes: changes.VersionChanges | None  # what this version changed from the one before
+    comments: list[Comment]  # of the series, on versions the reader can open
+    comment_form: CommentForm | None  # None: the bulletin takes no new comment
     red_note: str = hits.RED_EXCLUDED  # why discovery never counts TLP:RED bulletins
 
     @property
@@ -52,9 +56,18 @@ class ReadPage:
         return {e.ref: e.value for e in self.content.entities} if self.content is not None else {}
 
 
-def read_page(reader: Reader, result: reading.ReadResult) -> ReadPage:
-    """Everything the read page shows, from the bulletin already opened in ``result``."""
+def read_page(
+    reader: Reader, result: reading.ReadResult, *, comment_form: CommentForm | None = None
+) -> ReadPage:
+    """Everything the read page shows, from the bulletin already opened in ``result``.
+
+    ``comment_form`` is a comment form posted and refused, to show again with its message.
+    """
     bulletin, content = result.bulletin, result.content
+    form = None
+    if content is not None and bulletin.state == BulletinState.ACTIVE.value:
+        form = comment_form or CommentForm(formdata=None)
+        form.entity.choices = [(e.ref, f"{e.value} ({e.type.value})") for e in content.entities]
     found = None
     if content is not None and reader.sees_bulletins:  # tampered or ended: nothing to look for
         found = hits.for_bulletin(reader, result.sender, content)
@@ -71,4 +84,6 @@ def read_page(reader: Reader, result: reading.ReadResult) -> ReadPage:
         version_changes=changes.from_previous(reader, bulletin, content)
         if content is not None
         else None,
+        comments=list_comments(reader, bulletin.id) if reader.sees_bulletins else [],
+        comment_form=form,
     )
