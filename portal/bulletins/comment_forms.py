@@ -16,13 +16,20 @@ from portal.services.bulletins.comments import MAX_NOTE, MAX_PLACE, MAX_TEXT
 
 
 class CommentForm(FlaskForm):
+    # Ids of their own: the read page holds other forms (discovery's, the acknowledgement).
     kind = HiddenField(default="comment")
-    text = TextAreaField("Comment", render_kw={"maxlength": MAX_TEXT, "rows": 3})
-    entity = SelectField("Entity seen", choices=[], validate_choice=False)
-    place = StringField("Where", render_kw={"maxlength": MAX_PLACE})
-    country = StringField("Country (ISO code, optional)", render_kw={"maxlength": 2, "size": 3})
-    seen_on = StringField("When", render_kw={"type": "date"})
-    note = TextAreaField("Note (optional)", render_kw={"maxlength": MAX_NOTE, "rows": 2})
+    text = TextAreaField("Comment", id="comment-text", render_kw={"maxlength": MAX_TEXT, "rows": 3})
+    entity = SelectField("Entity seen", id="comment-entity", choices=[], validate_choice=False)
+    place = StringField("Where", id="comment-place", render_kw={"maxlength": MAX_PLACE})
+    country = StringField(
+        "Country (ISO code, optional)",
+        id="comment-country",
+        render_kw={"maxlength": 2, "size": 3},
+    )
+    seen_on = StringField("When", id="comment-seen_on", render_kw={"type": "date"})
+    note = TextAreaField(
+        "Note (optional)", id="comment-note", render_kw={"maxlength": MAX_NOTE, "rows": 2}
+    )
 
     def document(self) -> dict[str, Any]:
         """What the comments service takes."""

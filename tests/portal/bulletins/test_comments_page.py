@@ -70,7 +70,7 @@ def test_bad_input_is_shown_next_to_its_field(app, desk, clients, data, field, m
     bid = desk.post()
     answer = send(clients, "fr.analyst", bid, **data)
     assert answer.status_code == 400
-    assert f'id="{field}-error"' in answer.text and message in answer.text
+    assert f'id="comment-{field}-error"' in answer.text and message in answer.text
     assert count(app) == 0
 
 
