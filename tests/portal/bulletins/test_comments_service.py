@@ -194,3 +194,27 @@ def test_reading_comments_is_recorded(app, desk):
         record = only_record("bulletin.comments_read")
         assert record.details == {"bulletin": bulletin_id, "count": 1}
         assert utcnow() - record.at < timedelta(minutes=1)
+
+
+def test_an_organisation_the_bulletin_is_released_to_reads_its_comments(app, desk):
+    from portal.services.bulletins import lifecycle
+
+    bulletin_id = desk.post()
+    with app.app_context():
+        post(desk, "fr.analyst", bulletin_id, text="before the release")
+        with pytest.raises(NotFound):
+            shown(desk, "uk.analyst", bulletin_id)
+        officer = desk.reader("it.officer")
+        lifecycle.release_to(officer, actor_of(officer), bulletin_id, "UK-HO")
+        assert [c.text for c in shown(desk, "uk.analyst", bulletin_id)] == ["before the release"]
+
+
+def test_statements_swapped_between_comments_fail_both(app, desk):
+    bulletin_id = desk.post()
+    with app.app_context():
+        post(desk, "fr.analyst", bulletin_id, text="one")
+        post(desk, "fr.analyst", bulletin_id, text="two")
+        with db.write() as session:
+            first, second = session.scalars(select(BulletinComment)).all()
+            first.statement, second.statement = second.statement, first.statement
+        assert [c.verified for c in shown(desk, "fr.analyst", bulletin_id)] == [False, False]
