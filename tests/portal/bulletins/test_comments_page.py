@@ -33,7 +33,7 @@ def send(clients, who, bulletin_id, **data):
 def test_a_comment_and_a_sighting_from_the_read_page(app, desk, clients):
     bid = desk.post()
     page = clients["fr.analyst"].get(f"/bulletins/{bid}").text
-    assert "No comment yet." in page and 'name="kind" value="sighting"' in page
+    assert "Comments and sightings (0)" in page and 'name="kind" value="sighting"' in page
     added = send(clients, "fr.analyst", bid, kind="comment", text="Seen in <b>Lyon</b>")
     assert added.status_code == 302 and added.location.endswith(f"/bulletins/{bid}#comments")
     sighted = send(
