@@ -79,6 +79,7 @@ from graph.normalise import NotNormalisable, entity_key, name_key, name_similari
 from graph.queries import NoSuchNode, ego_network, k_shortest_paths, shortest_path, shortest_paths
 from graph.resolution import PersonMatch, possible_same_person
 from graph.search import SearchHit, find_nodes
+from graph.sightings import Sighting, set_sightings, sighting_node, sightings_of
 from graph.subgraphs import entity_graph, filtered
 
 __all__ = [
@@ -105,6 +106,7 @@ __all__ = [
     "RelationType",
     "SearchHit",
     "SharedEntity",
+    "Sighting",
     "TimelineEvent",
     "TravelEvent",
     "UnknownBulletin",
@@ -141,9 +143,12 @@ __all__ = [
     "possible_same_person",
     "readable_subgraph",
     "remove_bulletin",
+    "set_sightings",
     "shared_entities",
     "shortest_path",
     "shortest_paths",
+    "sighting_node",
+    "sightings_of",
     "timeline",
     "to_csv",
     "to_cytoscape",

@@ -3,7 +3,7 @@
 :func:`shared_entities` lists the accounts, phones, groups... that two or more
 organisations reported, or that link two or more persons: where ministries'
 pictures overlap. :func:`timeline` lists the dated events of a graph or of part
-of it (relations, journeys, bulletins), oldest first.
+of it (relations, journeys, bulletins, sightings), oldest first.
 
 Run both on a readable subgraph: counts are counts of what the organisation can
 read, never more.
@@ -33,6 +33,7 @@ from typing import Any
 
 from graph.build import REPORTED_IN, Journey
 from graph.model import Bulletin
+from graph.sightings import sighting_node
 
 __all__ = ["SharedEntity", "TimelineEvent", "shared_entities", "timeline"]
 
@@ -51,9 +52,9 @@ class SharedEntity:
 
 @dataclass(frozen=True, slots=True)
 class TimelineEvent:
-    """One dated event: a relation, a journey or a bulletin.
+    """One dated event: a relation, a journey, a bulletin or a sighting.
 
-    ``kind`` is the relation type, ``"journey"`` or ``"bulletin"``; ``nodes``
+    ``kind`` is the relation type, ``"journey"``, ``"bulletin"`` or ``"sighting"``; ``nodes``
     are the nodes involved (source and target; traveller, origin, stops and
     destination; or the bulletin node); ``dated_by_report`` is true when the
     bulletin gave no date for the event and its own date stands in.
@@ -65,6 +66,7 @@ class TimelineEvent:
     bulletin_id: str
     organisation: str
     dated_by_report: bool
+    detail: str | None = None  # a sighting's place (and country)
 
 
 def shared_entities(
@@ -124,7 +126,8 @@ def timeline(g: Any, nodes: Collection[str] | None = None) -> list[TimelineEvent
     A relation is an event on each date a bulletin gives it (or the bulletin's
     date); a journey is one event; each bulletin is an event on its date. With
     ``nodes``, only relations between two of them, journeys of a traveller among
-    them and bulletins naming one of them count.
+    them, bulletins naming one of them and sightings of one of them count (a
+    sighting's ``organisation`` is who saw it, its ``detail`` where).
     """
     bulletins: dict[str, Bulletin] = g.graph["bulletins"]
     within = None if nodes is None else frozenset(nodes)
@@ -158,4 +161,20 @@ def timeline(g: Any, nodes: Collection[str] | None = None) -> list[TimelineEvent
         named = g.graph["touched"].get(bid, ())
         if within is None or any(persons.get(n, n) in within for n in named):
             add(bulletin.provenance.reported_on, "bulletin", (f"bulletin:{bid}",), bid)
+    for sighting in g.graph.get("sightings", ()):
+        node = sighting_node(g, sighting)
+        if node is None or (within is not None and node not in within):
+            continue
+        place = f"{sighting.place} ({sighting.country})" if sighting.country else sighting.place
+        events.append(
+            TimelineEvent(
+                sighting.on,
+                "sighting",
+                (node,),
+                sighting.bulletin_id,
+                sighting.organisation,
+                False,
+                place,
+            )
+        )
     return sorted(events, key=lambda e: (e.on, e.kind, e.nodes, e.bulletin_id))

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_watchlists"
-down_revision = "0018_stix_versions"
+down_revision = "0020_comments"
 branch_labels = None
 depends_on = None
 

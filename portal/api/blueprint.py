@@ -37,6 +37,7 @@ def load_views() -> Blueprint:
         attachment_views,
         audit_views,
         briefing_views,
+        comment_views,
         graph_views,
         hash_views,
         lifecycle_views,

@@ -56,6 +56,47 @@ def build_spec() -> dict[str, Any]:
         },
     )
     spec.components.schema(
+        "NewComment",
+        {
+            "type": "object",
+            "description": "A comment (text) or a sighting (entity, place, seen_on).",
+            "properties": {
+                "kind": {"type": "string", "enum": ["comment", "sighting"], "default": "comment"},
+                "text": {"type": "string", "maxLength": 4000},
+                "entity": {"type": "string", "description": "an entity's ref in the bulletin"},
+                "place": {"type": "string", "maxLength": 200},
+                "country": {"type": "string", "description": "ISO 3166 alpha-2"},
+                "seen_on": {"type": "string", "format": "date", "description": "not in the future"},
+                "note": {"type": "string", "maxLength": 2000},
+            },
+        },
+    )
+    spec.components.schema(
+        "Comment",
+        {
+            "type": "object",
+            "required": ["id", "kind", "bulletin_id", "version", "organisation", "verified"],
+            "properties": {
+                "id": {"type": "string"},
+                "kind": {"type": "string", "enum": ["comment", "sighting"]},
+                "bulletin_id": {"type": "string", "description": "the version commented"},
+                "version": {"type": "integer"},
+                "organisation": {"type": "string"},
+                "author": {"type": ["string", "null"]},
+                "created_at": {"type": "string", "format": "date-time"},
+                "verified": {"type": "boolean"},
+                "problem": {"type": "string", "description": "why it failed verification"},
+                "text": {"type": ["string", "null"]},
+                "entity": {"type": ["string", "null"]},
+                "entity_label": {"type": ["string", "null"]},
+                "place": {"type": ["string", "null"]},
+                "country": {"type": ["string", "null"]},
+                "seen_on": {"type": ["string", "null"], "format": "date"},
+                "note": {"type": ["string", "null"]},
+            },
+        },
+    )
+    spec.components.schema(
         "NewBulletin",
         {
             "type": "object",

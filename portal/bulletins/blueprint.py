@@ -9,6 +9,14 @@ blueprint = Blueprint("bulletins", __name__, url_prefix="/bulletins")
 
 def load_views() -> Blueprint:
     """Import every view module so its routes are registered, then return the blueprint."""
-    from portal.bulletins import compose, filters, groups, keys, lifecycle, views  # noqa: F401
+    from portal.bulletins import (  # noqa: F401
+        comment_views,
+        compose,
+        filters,
+        groups,
+        keys,
+        lifecycle,
+        views,
+    )
 
     return blueprint

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from portal import safe_markdown
+from portal.bulletins.comment_forms import CommentForm
 from portal.bulletins.inbox_forms import AcknowledgeForm
-from portal.models import Bulletin
+from portal.models import Bulletin, BulletinState
 from portal.services.bulletins import acknowledgements, changes, inbox, reading
 from portal.services.bulletins.access import is_originator
+from portal.services.bulletins.comments import Comment, list_comments
 from portal.services.bulletins.content import BulletinContent
 from portal.services.bulletins.originator_panel import OriginatorPanel, originator_panel
 from portal.services.discovery import hits
@@ -38,6 +40,8 @@ class ReadPage:
     body: Markup | None  # the text as sanitised HTML
     acknowledge_form: AcknowledgeForm
     version_changes: changes.VersionChanges | None  # what this version changed from the one before
+    comments: list[Comment]  # of the series, on versions the reader can open
+    comment_form: CommentForm | None  # None: the bulletin takes no new comment
     red_note: str = hits.RED_EXCLUDED  # why discovery never counts TLP:RED bulletins
     # Entity ref -> the opaque reference of its page (none for a tombstone or a platform).
     entity_refs: Mapping[str, str] = field(default_factory=dict)
@@ -56,9 +60,18 @@ class ReadPage:
         return {e.ref: e.value for e in self.content.entities} if self.content is not None else {}
 
 
-def read_page(reader: Reader, result: reading.ReadResult) -> ReadPage:
-    """Everything the read page shows, from the bulletin already opened in ``result``."""
+def read_page(
+    reader: Reader, result: reading.ReadResult, *, comment_form: CommentForm | None = None
+) -> ReadPage:
+    """Everything the read page shows, from the bulletin already opened in ``result``.
+
+    ``comment_form`` is a comment form posted and refused, to show again with its message.
+    """
     bulletin, content = result.bulletin, result.content
+    form = None
+    if content is not None and bulletin.state == BulletinState.ACTIVE.value:
+        form = comment_form or CommentForm(formdata=None)
+        form.entity.choices = [(e.ref, f"{e.value} ({e.type.value})") for e in content.entities]
     found = None
     refs: dict[str, str] = {}
     if content is not None and reader.sees_bulletins:  # tampered or ended: nothing to look for
@@ -78,4 +91,6 @@ def read_page(reader: Reader, result: reading.ReadResult) -> ReadPage:
         if content is not None
         else None,
         entity_refs=refs,
+        comments=list_comments(reader, bulletin.id) if reader.sees_bulletins else [],
+        comment_form=form,
     )

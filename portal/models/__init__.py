@@ -19,6 +19,7 @@ from portal.models.bulletin_activity import (
     Acknowledgement,
     ReadReceipt,
 )
+from portal.models.bulletin_comment import BulletinComment, CommentKind
 from portal.models.hash_bank import HashBank, HashBankReader, HashEntry, HashKind
 from portal.models.investigation import Investigation, PersonDecision
 from portal.models.key_blob import KeyBlob
@@ -61,10 +62,12 @@ __all__ = [
     "BriefingState",
     "BulkState",
     "Bulletin",
+    "BulletinComment",
     "BulletinKey",
     "BulletinRecipient",
     "BulletinState",
     "BulletinToken",
+    "CommentKind",
     "DeliveryState",
     "HashBank",
     "HashBankReader",

@@ -46,6 +46,8 @@ EVENT_LABELS: Mapping[str, str] = {
     "bulletin.amended": "Bulletin amended",
     "bulletin.read": "Bulletin read",
     "bulletin.acknowledged": "Bulletin acknowledged",
+    "bulletin.commented": "Comment or sighting added to a bulletin",
+    "bulletin.comments_read": "Comments on a bulletin read",
     "bulletin.released": "Bulletin released to another organisation",
     "bulletin.retracted": "Bulletin retracted",
     "bulletin.expired": "Bulletin expired (retention ended)",

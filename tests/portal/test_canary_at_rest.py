@@ -371,6 +371,36 @@ def retract_api(w: Walk) -> None:
     assert read.json["retraction_reason"] == f"API: {w.canary} withdrawn"
 
 
+def comments(w: Walk) -> None:
+    """A comment and a sighting through the read page's form and through the API: sealed
+    under the bulletin version's content key, and read back by a recipient."""
+    bulletin = w.desk.post("it.officer", ("FR-MININT",), title=f"To comment {w.canary}")
+    client = w.clients["fr.analyst"]
+    token = csrf_token(client.get(f"/bulletins/{bulletin}").text)
+    for data in (
+        {"kind": "comment", "text": f"Seen {w.canary} in Lyon"},
+        {"kind": "sighting", "entity": "t1", "place": f"Lyon {w.canary}", "country": "FR",
+         "seen_on": "2026-05-02", "note": f"note {w.canary}"},
+    ):  # fmt: skip
+        done(
+            client.post(f"/bulletins/{bulletin}/comments", data={"csrf_token": token, **data}), 302
+        )
+    for body in (
+        {"text": f"API {w.canary}"},
+        {"kind": "sighting", "entity": "a1", "place": f"API place {w.canary}",
+         "seen_on": "2026-05-01", "note": w.canary},
+    ):  # fmt: skip
+        response = w.client().post(
+            f"/api/v1/bulletins/{bulletin}/comments",
+            json=body,
+            headers=w.api("it.officer", write=True),
+        )
+        done(response, 201)
+    read = w.client().get(f"/api/v1/bulletins/{bulletin}/comments", headers=w.api("fr.officer"))
+    assert [c["verified"] for c in read.json["comments"]] == [True] * 4
+    assert read.json["comments"][0]["text"] == f"Seen {w.canary} in Lyon"
+
+
 def evidence(w: Walk) -> None:
     """Captured evidence of a referral: its file's name and bytes carry the canary."""
     from portal.services.referrals import intake
@@ -467,6 +497,8 @@ ROUTES: dict[str, Kind] = {
     "watchlists.watchlist": Canary(watches),
     "watchlists.watch_entity": Canary(watches),
     "api.retract": Canary(retract_api),
+    "bulletins.comment": Canary(comments),
+    "api.post_comment": Canary(comments),
     # Analysis: investigations and decisions sealed; the rest reads the graph.
     "analysis.view": Canary(workspace_reads),
     "analysis.timeline": Canary(workspace_reads),
@@ -557,6 +589,7 @@ WALK = [
     decide_person,
     briefing,
     verify_briefing,
+    comments,
     retract_form,
     retract_api,
     evidence,

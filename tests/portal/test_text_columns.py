@@ -55,6 +55,8 @@ STRUCTURAL = {
     "webhook_attempts": {"delivery_id", "error"},
     "watch_notifications": {"bulletin_id", "event"},
     "watch_mails": {"state"},
+    # ids, the comment's kind, and the author's signed statement (ids, times, a digest)
+    "bulletin_comments": {"id", "series_id", "bulletin_id", "kind", "statement"},
 }  # fmt: skip
 
 TYPED_IN_CLEAR = {
@@ -112,6 +114,8 @@ SEALED = {
     "the version: every organisation that sees the tombstone reads it",
     "watches.sealed": "a watched identifier's key and words, under the derivation root, bound to "
     "the watcher; matched by its blind-index token (watches.token)",
+    "bulletin_comments.sealed": "a comment's text or a sighting, under a key derived from the "
+    "commented version's content key: exactly that version's readers open it",
 }
 
 

@@ -13,6 +13,10 @@ shared lock: an update waits until no request is reading, and no request reads d
 Background measures read without the lock and keep a result only if the graph did not change
 meanwhile.
 
+Sightings (structured comments on bulletins, :mod:`bulletins.comments`) that the
+organisation's key opens are set on the graph too, on the entity's node in the series' current
+version; their count and newest time are part of the stamp.
+
 The organisation's own referrals join its graph too (:mod:`referral_links`): one record per
 referred item, with the outcomes as the ``referrals`` attribute of the nodes they reach. A
 look at the ledger's highest id tells the cache when an item may have been referred or anything
@@ -41,6 +45,7 @@ from portal.models import (
     utcnow,
 )
 from portal.services.analysis import referral_links
+from portal.services.bulletins import comments
 from portal.services.bulletins.entities import graph_bulletin
 from portal.services.bulletins.reading import Unopened, open_bulletin
 from portal.services.principals import Reader
@@ -133,7 +138,7 @@ def _stamp(reader: Reader) -> tuple[Any, ...]:
             func.count(), func.max(PersonDecision.decided_at), func.max(PersonDecision.revoked_at)
         ).where(PersonDecision.org_id == reader.org_id)
     ).one()
-    return (*row, *decisions)
+    return (*row, *decisions, *comments.stamp(reader))
 
 
 def _merges(reader: Reader, g: Any) -> graph.PersonMerges:
@@ -238,6 +243,29 @@ def _opened(reader: Reader, ids: set[str], titles: dict[str, str]) -> list[graph
     return parts
 
 
+def _sightings(reader: Reader, g: Any) -> list[graph.Sighting]:
+    """The sightings the organisation's key opens, on the current version of each series."""
+    found = comments.sightings(reader)
+    if not found:
+        return []
+    present = g.graph["bulletins"]
+    current = {
+        series: bulletin_id
+        for series, bulletin_id in db.session().execute(
+            select(Bulletin.series_id, Bulletin.id).where(
+                Bulletin.series_id.in_({s.series_id for s in found}),
+                Bulletin.state == BulletinState.ACTIVE.value,
+            )
+        )
+        if bulletin_id in present
+    }
+    return [
+        graph.Sighting(s.id, current[s.series_id], s.ref, s.on, s.place, s.country, s.org)
+        for s in found
+        if s.series_id in current
+    ]
+
+
 def _refresh(reader: Reader, entry: _Entry) -> None:
     stamp = _stamp(reader)
     if stamp == entry.stamp and not referral_links.due(entry.links):
@@ -263,6 +291,7 @@ def _refresh_bulletins(reader: Reader, entry: _Entry, stamp: tuple[Any, ...]) ->
     for part in added:
         graph.add_bulletin(g, part)
     graph.apply_merges(g, _merges(reader, g))
+    graph.set_sightings(g, _sightings(reader, g))
     entry.derived.clear()
     entry.stamp = stamp
     if len(added) > FREEZE_ABOVE:

@@ -174,6 +174,7 @@ def node_details(reader: Reader, node: str) -> dict[str, Any]:
         keys = _keys_of(g, node)
         ask = _ask_query(g, node)
         referred = data.get(referral_links.ATTRIBUTE)
+        seen = graph.sightings_of(g, node)
     titles = org_graphs.titles(reader, [p.bulletin_id for p in provenance])
     bulletins = [
         {
@@ -199,6 +200,17 @@ def node_details(reader: Reader, node: str) -> dict[str, Any]:
         "ask": ask,
         # The organisation's own referrals of this account or URL, and what became of them.
         "referrals": dict(referred) if referred else None,
+        # Sightings of it that the organisation's key opened (comments on its bulletins).
+        "sightings": [
+            {
+                "on": s.on.isoformat(),
+                "place": s.place,
+                "country": s.country,
+                "organisation": s.organisation,
+                "bulletin": s.bulletin_id,
+            }
+            for s in seen
+        ],
     }
 
 
@@ -242,6 +254,8 @@ def timeline(reader: Reader, nodes: Collection[str]) -> list[dict[str, Any]]:
             "labels": [labels.get(n, n) for n in e.nodes],
             "bulletin": e.bulletin_id,
             "dated_by_report": e.dated_by_report,
+            "organisation": e.organisation,
+            "detail": e.detail,
         }
         for e in events
     ]

@@ -46,7 +46,7 @@ FIELDS = [
     "category", "ids", "investigation", "entity", "filter", "cover_note", "confirm", "items",
     "url", "decision", "reason", "objects", "type", "id", "relationship_type", "source_ref",
     "target_ref", "nodes", "name", "notes", "first", "second", "same", "note", "pdq", "md5",
-    "sha256", "platform", "box",
+    "sha256", "platform", "box", "kind", "place", "country", "seen_on",
 ]  # fmt: skip
 DEEP = "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)
 KNOWN = [
@@ -228,6 +228,7 @@ def test_the_walk_covers_the_json_endpoints(app: Flask) -> None:
         "taxii.add_objects",
         "analysis.save_investigation",
         "api.create_referral",
+        "api.post_comment",
     } <= endpoints
 
 
