@@ -36,6 +36,7 @@ class RowTitle:
 
     text: str | None
     status: str
+    grading: str | None = None  # the compact code, "B2 · H2"; None when not graded
 
     @property
     def failed(self) -> bool:
@@ -46,6 +47,7 @@ class RowTitle:
 class _Verified:
     title: str
     expires_at: datetime | None  # from the signed header
+    grading: str | None = None
 
 
 class TitleCache:
@@ -117,7 +119,9 @@ def _open(
     if isinstance(opened, reading.Unopened):
         return RowTitle(None, _UNOPENED_STATUS[opened]), None
     title = opened.content.title
-    return RowTitle(title, "verified"), _Verified(title, opened.envelope.header.expires_at)
+    grading = opened.content.grading.code if opened.content.grading else None
+    expires = opened.envelope.header.expires_at
+    return RowTitle(title, "verified", grading), _Verified(title, expires, grading)
 
 
 def titles_for(
@@ -140,7 +144,9 @@ def titles_for(
         if cached is not None:
             expired = cached.expires_at is not None and now >= cached.expires_at
             titles[bulletin.id] = (
-                RowTitle(None, "expired") if expired else RowTitle(cached.title, "verified")
+                RowTitle(None, "expired")
+                if expired
+                else RowTitle(cached.title, "verified", cached.grading)
             )
             continue
         title, verified = _open(session, org_code, bulletin, now)

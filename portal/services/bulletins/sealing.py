@@ -36,6 +36,7 @@ from portal.models import (
 from portal.services import audit
 from portal.services.bulletins import attachments as attachment_checks
 from portal.services.bulletins import content as bulletin_content
+from portal.services.bulletins import tags as tag_keys
 from portal.services.bulletins.attachments import CheckedUpload, Upload
 from portal.services.bulletins.content import AttachmentInfo, BulletinContent, Category, Marking
 from portal.services.bulletins.entities import content_keys
@@ -63,6 +64,9 @@ class Draft:
     uploads: Sequence[Upload] = field(default=())
     # The STIX report (id, modified) a TAXII post seals, so that a newer version amends it.
     stix_report: tuple[str, str | None] | None = None
+    # Compose and the API require evaluation and handling codes; a stock STIX bundle posted
+    # over TAXII has none to give (its bulletin reads "not graded").
+    require_grading: bool = True
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,8 @@ def check_draft(session: Session, reader: Reader, draft: Draft, now: datetime) -
         raise Forbidden("Only liaison officers of a ministry post bulletins.")
     content = bulletin_content.parse(dict(draft.document, attachments=[]))
     bulletin_content.check_links(content)
+    if draft.require_grading:
+        bulletin_content.check_graded(content.grading)
     category = _choice(Category, draft.category, "category")
     marking = _choice(Marking, draft.marking, "marking")
     recipients = resolve_recipients(session, reader, draft.recipients, draft.groups, marking)
@@ -210,6 +216,8 @@ def _seal(
         entities=checked.content.entities,
         relations=checked.content.relations,
         attachments=infos,
+        grading=checked.content.grading,
+        tags=checked.content.tags,
     )
     directory = org_keys.directory()
     spools = [_ChunkSpool() for _ in checked.uploads]
@@ -319,11 +327,14 @@ def seal_and_store(
             add_keys(session, bulletin.id, envelope)
             add_recipients(session, reader, bulletin, checked.recipients, now)
             index = org_keys.blind_index()
-            tokens = sorted(content_keys(checked.content, reader.country))
+            tokens = {index.token(key) for key in content_keys(checked.content, reader.country)}
+            # Tags under their own index key: an identifier search can never match a tag.
+            tag_index = org_keys.tag_index()
+            tokens |= {tag_index.token(tag_keys.index_key(tag)) for tag in checked.content.tags}
             if tokens:
                 session.execute(
                     insert(BulletinToken),
-                    [{"token": index.token(key), "bulletin_id": bulletin.id} for key in tokens],
+                    [{"token": token, "bulletin_id": bulletin.id} for token in sorted(tokens)],
                 )
             _store_attachments(session, bulletin.id, checked, spools)
             audit.record(
