@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Bulletin, BulletinKey, BulletinState, Organisation
 from portal.services.bulletins import reading
+from portal.services.bulletins.grading import Handling
 
 CACHE_SIZE = 4096
 _EXTENSION = "ischia.inbox_titles"
@@ -41,6 +42,15 @@ class RowTitle:
     @property
     def failed(self) -> bool:
         return self.status == "failed"
+
+    @property
+    def passing_on(self) -> str | None:
+        """For H2 and H3, what someone about to pass the bulletin on must know."""
+        code = (self.grading or "").rpartition(" ")[2]
+        if code not in (Handling.H2.value, Handling.H3.value):
+            return None
+        more = ": read them on the bulletin" if code == Handling.H3.value else ""
+        return f"{code}: {Handling(code).meaning}{more}."
 
 
 @dataclass(frozen=True)

@@ -326,15 +326,11 @@ def seal_and_store(
             session.flush()
             add_keys(session, bulletin.id, envelope)
             add_recipients(session, reader, bulletin, checked.recipients, now)
-            index = org_keys.blind_index()
-            tokens = {index.token(key) for key in content_keys(checked.content, reader.country)}
-            # Tags under their own index key: an identifier search can never match a tag.
-            tag_index = org_keys.tag_index()
-            tokens |= {tag_index.token(tag_keys.index_key(tag)) for tag in checked.content.tags}
+            tokens = index_tokens(checked.content, reader.country)
             if tokens:
                 session.execute(
                     insert(BulletinToken),
-                    [{"token": token, "bulletin_id": bulletin.id} for token in sorted(tokens)],
+                    [{"token": token, "bulletin_id": bulletin.id} for token in tokens],
                 )
             _store_attachments(session, bulletin.id, checked, spools)
             audit.record(
@@ -357,6 +353,17 @@ def seal_and_store(
         for spool in spools:
             spool.file.close()
     return bulletin
+
+
+def index_tokens(content: BulletinContent, region: str | None) -> list[bytes]:
+    """The blind-index tokens of a bulletin: its identifiers' (discovery, "names an entity")
+    and its tags' under their own index key (the inbox's tag filter), so that an identifier
+    search can never match a tag."""
+    index = org_keys.blind_index()
+    tokens = {index.token(key) for key in content_keys(content, region)}
+    tag_index = org_keys.tag_index()
+    tokens |= {tag_index.token(tag_keys.index_key(tag)) for tag in content.tags}
+    return sorted(tokens)
 
 
 def bulletin_row(
