@@ -94,6 +94,9 @@ def test_the_page_offers_ministries_and_observers_but_never_platforms_or_itself(
     no_inline_code(html)
 
 
+GRADING_FIELDS = ("grading_source", "grading_information", "grading_handling")
+
+
 @pytest.mark.parametrize(
     ("change", "files", "anchor", "message"),
     [
@@ -113,8 +116,7 @@ def test_the_page_offers_ministries_and_observers_but_never_platforms_or_itself(
         ({"relations-2-target": "e9"}, (), "relations-2-target", "No entity 'e9'"),
         ({"entities-4-traveller": "e7"}, (), "entities-4-traveller", "No entity 'e7'"),
         ({"entities-0-nationality": "Syria"}, (), "entities-0-nationality", "two-letter"),
-        ({"grading_source": None, "grading_information": None, "grading_handling": None},
-         (), "grading_source", "Grade the bulletin"),  # fmt: skip
+        (dict.fromkeys(GRADING_FIELDS), (), "grading_source", "Grade the bulletin"),
         ({"grading_source": "E"}, (), "grading_source", "Choose the source's reliability"),
         ({"grading_handling": "H3"}, (), "grading_conditions", "H3 needs the provider's"),
         ({"tags": "tlp:amber"}, (), "tags", "'tlp:amber': unknown namespace 'tlp'"),
