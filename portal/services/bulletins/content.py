@@ -450,7 +450,7 @@ def _attempt_entity(found: list[InvalidInput], raw: Any, index: int) -> Entity |
         return None
 
 
-def problems(document: dict[str, Any]) -> list[InvalidInput]:
+def problems(document: dict[str, Any], *, graded: bool = True) -> list[InvalidInput]:
     """Every problem :func:`parse` (then :func:`check_links`) would find, not only the first,
     each naming its field, in the order of the form; empty when the document is accepted."""
     found: list[InvalidInput] = []
@@ -465,7 +465,10 @@ def problems(document: dict[str, Any]) -> list[InvalidInput]:
     attempt(lambda: _text(document.get("title"), "title", limit=MAX_TITLE))
     attempt(lambda: _text(document.get("summary"), "summary", required=False, limit=MAX_SUMMARY))
     attempt(lambda: _text(document.get("body"), "body", required=False, limit=MAX_BODY))
-    attempt(lambda: check_graded(parse_grading(document.get("grading"))))
+    before = len(found)
+    grading = attempt(lambda: parse_grading(document.get("grading")))
+    if graded and grading is None and len(found) == before:  # absent, not wrong
+        attempt(lambda: check_graded(None))
     attempt(lambda: parse_tags(document.get("tags")))
     entities_raw = document.get("entities") or []
     relations_raw = document.get("relations") or []

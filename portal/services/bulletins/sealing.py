@@ -155,7 +155,9 @@ def problems(reader: Reader, draft: Draft, now: datetime | None = None) -> list[
     naming its field, so that a form can show them all at once. Attachments are not read here
     (their streams belong to the posting that failed): the caller adds that error if any."""
     now = now or utcnow()
-    found: list[ServiceError] = list(bulletin_content.problems(dict(draft.document)))
+    found: list[ServiceError] = list(
+        bulletin_content.problems(dict(draft.document), graded=draft.require_grading)
+    )
     marking: Marking | None = None
     for check in (
         lambda: _choice(Category, draft.category, "category"),

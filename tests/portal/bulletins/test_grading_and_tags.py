@@ -249,3 +249,17 @@ def test_grading_dataclass_round_trip():
     grading = Grading(Source.X, Information.FOUR, Handling.H1)
     assert dataclasses.asdict(grading)["source"] == "X"
     assert grading.passing_on is None and grading.code == "X4 · H1"
+
+
+def test_every_problem_is_listed_and_grading_only_when_required(app, desk):
+    with app.app_context():
+        reader = desk.reader("it.officer")
+        draft = sealing.Draft(
+            document=document("", grading=None, tags=["nation:fr"]),
+            category="recruitment",
+            marking="TLP:AMBER",
+            recipients=["FR-MININT"],
+        )
+        assert [p.field for p in sealing.problems(reader, draft)] == ["title", "grading", "tags[0]"]
+        ungraded = dataclasses.replace(draft, require_grading=False)
+        assert [p.field for p in sealing.problems(reader, ungraded)] == ["title", "tags[0]"]
