@@ -18,6 +18,7 @@ ENV_SECRET_KEY = "SECRET_KEY"  # noqa: S105  (the variable's name, not a secret)
 ENV_MASTER_KEY_FILE = "ISCHIA_MASTER_KEY_FILE"
 ENV_MASTER_KEY = "ISCHIA_MASTER_KEY"
 ENV_REDIS_URL = "REDIS_URL"
+ENV_PUBLIC_URL = "ISCHIA_PUBLIC_URL"
 ENV_API_RATE_LIMIT = "ISCHIA_API_RATE_LIMIT"
 ENV_PROXIES = "ISCHIA_TRUSTED_PROXIES"
 ENV_PRODUCTION = "ISCHIA_PRODUCTION"
@@ -52,6 +53,12 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "METRICS_TOKEN": None,
         "METRICS_ALLOW_FROM": (),
         "REDIS_URL": None,
+        # The portal's address as its users reach it: the link in watchlist e-mails.
+        "PUBLIC_URL": "http://127.0.0.1:5000",
+        # Watchlist e-mails: attempts before one is given up (kept as failed, with the error).
+        "WATCH_MAIL_MAX_ATTEMPTS": 8,
+        "WATCH_MAIL_RETRY_BASE_S": 60,
+        "WATCH_MAIL_TIMEOUT_S": 20,
         "PRODUCTION": False,
         "DEMO": False,
         # Sessions: idle and absolute limits are enforced on the server-side session record.
@@ -165,6 +172,8 @@ def from_environment(environ: Mapping[str, str], instance_path: Path) -> dict[st
         config["MASTER_KEY"] = environ[ENV_MASTER_KEY]
     if environ.get(ENV_REDIS_URL):
         config["REDIS_URL"] = environ[ENV_REDIS_URL]
+    if environ.get(ENV_PUBLIC_URL):
+        config["PUBLIC_URL"] = environ[ENV_PUBLIC_URL].rstrip("/")
     if environ.get(ENV_API_RATE_LIMIT):
         config["API_RATE_LIMIT"] = environ[ENV_API_RATE_LIMIT]
     if environ.get(ENV_CHECKPOINT_DIR):

@@ -51,6 +51,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.health.views import blueprint as health
     from portal.referrals.blueprint import load_views as load_referrals
     from portal.taxii.views import blueprint as taxii
+    from portal.watchlists.blueprint import load_views as load_watchlists
 
     for blueprint in (
         auth,
@@ -61,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
         load_api(),
         load_referrals(),
         load_hashbanks(),
+        load_watchlists(),
         taxii,
         tokens,
         admin,

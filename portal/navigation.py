@@ -22,6 +22,7 @@ from portal.services.briefings import BRIEFING_ROLES
 from portal.services.bulletins import inbox
 from portal.services.discovery import access_requests
 from portal.services.referrals import overview
+from portal.services.watchlists import notifications
 
 _Rule = Callable[[frozenset[Role], OrgKind], bool]
 
@@ -87,6 +88,12 @@ _MAIN: tuple[_Entry, ...] = (
         "bulletins.search",
         _ministry(),
         ("bulletins.search", "bulletins.ask"),
+    ),
+    _Entry(
+        "Notifications",
+        "watchlists.notices",
+        _ministry(),
+        ("watchlists.notices", "watchlists.watchlist", "watchlists.entity"),
     ),
     _Entry("Refer content", "referrals.refer", _ministry(Role.LIAISON), ("referrals.refer",)),
     _Entry(
@@ -207,9 +214,10 @@ _MOST_COUNTED = 4096  # people whose counts are kept at once, per process
 
 
 def _counts(roles: frozenset[Role], kind: OrgKind) -> dict[str, int]:
-    """What waits behind the menu's links: unread bulletins, access requests to answer, the
-    platform's open referrals. Counting costs a few queries (tens of milliseconds on the demo
-    data), so a person's counts are kept for ``MENU_COUNTS_TTL`` seconds in this process."""
+    """What waits behind the menu's links: unread bulletins, new watchlist notifications,
+    access requests to answer, the platform's open referrals. Counting costs a few queries
+    (tens of milliseconds on the demo data), so a person's counts are kept for
+    ``MENU_COUNTS_TTL`` seconds in this process."""
     reader = current_reader()
     kept: dict[tuple[int, frozenset[Role]], tuple[float, dict[str, int]]]
     kept = current_app.extensions.setdefault("ischia.menu_counts", {})
@@ -220,6 +228,7 @@ def _counts(roles: frozenset[Role], kind: OrgKind) -> dict[str, int]:
     counts: dict[str, int] = {}
     if kind != OrgKind.PLATFORM:
         counts["bulletins.inbox"] = inbox.unread_count(reader, cap=MENU_CAP)
+        counts["watchlists.notices"] = notifications.unseen_count(reader)
         if Role.LIAISON in roles:
             counts["bulletins.requests"] = access_requests.pending_count(reader)
     elif Role.PLATFORM_LIAISON in roles:

@@ -37,6 +37,7 @@ from portal.services.discovery import access_requests
 from portal.services.discovery import hits as discovery
 from portal.services.errors import NotFound, ServiceError
 from portal.services.principals import Actor, Reader
+from portal.services.watchlists import entity_pages
 
 Page = str | tuple[str, int] | Response
 
@@ -134,10 +135,15 @@ def search() -> Page:
                 result = discovery.search(reader, form.q.data or "", form.platform.data or None)
             except ServiceError as error:
                 status = _show_error(form, error, "q")
+    pages = []
+    if result is not None:
+        refs = entity_pages.query_references(reader, result.interpretations)
+        pages = [(r.label, refs[r.key]) for r in result.interpretations]
     return render_template(
         "bulletins/search.html",
         form=form,
         result=result,
+        entity_pages=pages,
         requests=requests,
         red_note=discovery.RED_EXCLUDED,
     ), status

@@ -7,7 +7,8 @@ partials only display :class:`ReadPage` and call nothing back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
@@ -20,6 +21,7 @@ from portal.services.bulletins.content import BulletinContent
 from portal.services.bulletins.originator_panel import OriginatorPanel, originator_panel
 from portal.services.discovery import hits
 from portal.services.principals import Reader
+from portal.services.watchlists import entity_pages
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class ReadPage:
     acknowledge_form: AcknowledgeForm
     version_changes: changes.VersionChanges | None  # what this version changed from the one before
     red_note: str = hits.RED_EXCLUDED  # why discovery never counts TLP:RED bulletins
+    # Entity ref -> the opaque reference of its page (none for a tombstone or a platform).
+    entity_refs: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def bulletin(self) -> Bulletin:
@@ -56,8 +60,10 @@ def read_page(reader: Reader, result: reading.ReadResult) -> ReadPage:
     """Everything the read page shows, from the bulletin already opened in ``result``."""
     bulletin, content = result.bulletin, result.content
     found = None
+    refs: dict[str, str] = {}
     if content is not None and reader.sees_bulletins:  # tampered or ended: nothing to look for
         found = hits.for_bulletin(reader, result.sender, content)
+        refs = entity_pages.entity_references(reader, content, result.sender.country)
     return ReadPage(
         reader=reader,
         result=result,
@@ -71,4 +77,5 @@ def read_page(reader: Reader, result: reading.ReadResult) -> ReadPage:
         version_changes=changes.from_previous(reader, bulletin, content)
         if content is not None
         else None,
+        entity_refs=refs,
     )

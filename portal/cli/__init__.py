@@ -11,6 +11,7 @@ from portal.cli.orgs import orgs_group
 from portal.cli.referrals import referrals_group
 from portal.cli.tokens import tokens_group
 from portal.cli.users import users_group
+from portal.cli.watches import watches_group
 from portal.cli.worker import worker
 
 commands = [
@@ -26,5 +27,6 @@ commands = [
     seed_demo,
     tokens_group,
     users_group,
+    watches_group,
     worker,
 ]

@@ -10,6 +10,7 @@ from portal.models import OrgKind
 from portal.services.accounts import directory as accounts
 from portal.services.principals import CLI
 from portal.services.referrals import authorities
+from portal.services.watchlists import mail
 
 orgs_group = AppGroup("orgs", help="Create and list organisations.")
 
@@ -54,3 +55,28 @@ def competent_authority(org_code: str, competent: bool | None) -> None:
         click.echo(f"{org.code} is a competent authority: it may issue removal orders")
     else:
         click.echo(f"{org.code} is not a competent authority: it may not issue removal orders")
+
+
+@orgs_group.command("mail-relay")
+@click.option("--org", "org_code", required=True, help="The organisation's code, such as DE-BMI.")
+@click.option("--host", default=None, help="The SMTP relay's host name or address.")
+@click.option("--port", type=int, default=None, help="Its port (587 for STARTTLS, 25).")
+@click.option("--from", "sender", default=None, help="The address watchlist e-mails come from.")
+@click.option("--starttls/--no-starttls", default=True, show_default=True)
+@click.option("--clear", is_flag=True, help="Send no e-mail: in-portal notifications only.")
+def mail_relay(
+    org_code: str,
+    host: str | None,
+    port: int | None,
+    sender: str | None,
+    starttls: bool,
+    clear: bool,
+) -> None:
+    """Set or clear the SMTP relay through which an organisation's watchlist e-mails go."""
+    if not clear and not host:
+        raise click.UsageError("Give --host (with --port and --from), or --clear.")
+    with reported():
+        mail.set_relay(
+            CLI, org_code, host=None if clear else host, port=port, sender=sender, starttls=starttls
+        )
+    click.echo(f"{org_code}: " + ("no mail relay" if clear else f"mail relay {host}:{port}"))

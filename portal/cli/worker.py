@@ -1,6 +1,6 @@
 """``flask --app wsgi worker``: the job-queue worker for large briefings, bulk referral
-uploads and platforms' webhook deliveries (needs REDIS_URL), and the hourly checkpoint of the
-audit chain."""
+uploads and platforms' webhook deliveries (needs REDIS_URL), the hourly checkpoint of the audit
+chain, and the watchlist e-mails that are due."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.services.briefings import job_queue
 from portal.services.operations import anchors
 from portal.services.referrals import bulk, webhook_jobs
+from portal.services.watchlists import mail
 
 
 @click.command("worker")
@@ -36,6 +37,7 @@ def worker(burst: bool) -> None:
     if not burst:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         threading.Thread(target=_checkpoints, args=(app, stop), daemon=True).start()
+        threading.Thread(target=_watch_mail, args=(app, stop), daemon=True).start()
     try:
         SimpleWorker(queues, connection=queue.connection).work(
             burst=burst, with_scheduler=not burst
@@ -52,5 +54,17 @@ def _checkpoints(app: Flask, stop: threading.Event, every_s: float = 60.0) -> No
                 anchors.anchor_if_due()
             except Exception:  # the next minute tries again; the worker's jobs go on
                 logging.getLogger(__name__).exception("signing an audit checkpoint failed")
+            finally:
+                db.session.remove()
+
+
+def _watch_mail(app: Flask, stop: threading.Event, every_s: float = 30.0) -> None:
+    """Send the watchlist e-mails that are due (the outbox), every ``every_s`` seconds."""
+    while not stop.wait(every_s):
+        with app.app_context():
+            try:
+                mail.send_due()
+            except Exception:  # the next round tries again; each e-mail keeps its own state
+                logging.getLogger(__name__).exception("sending watchlist e-mails failed")
             finally:
                 db.session.remove()

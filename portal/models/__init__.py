@@ -39,6 +39,7 @@ from portal.models.saved_filter import SavedFilter
 from portal.models.sharing_group import SharingGroup, SharingGroupMember
 from portal.models.taxii import TaxiiStatus
 from portal.models.user import Role, User, UserRole
+from portal.models.watch import MailState, Watch, WatchMail, WatchNotification
 from portal.models.webhook import (
     DeliveryState,
     WebhookAttempt,
@@ -74,6 +75,7 @@ __all__ = [
     "KeyBlob",
     "LoginFailure",
     "LoginSession",
+    "MailState",
     "OrgKind",
     "Organisation",
     "PersonDecision",
@@ -97,6 +99,9 @@ __all__ = [
     "TaxiiStatus",
     "User",
     "UserRole",
+    "Watch",
+    "WatchMail",
+    "WatchNotification",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

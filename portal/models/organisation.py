@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, String, false
+from sqlalchemy import Boolean, Enum, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, UTCDateTime, utcnow
@@ -33,6 +33,12 @@ class Organisation(Base):
     competent_authority: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+
+    # The organisation's own mail relay for watchlist e-mails (none: in-portal notices only).
+    smtp_host: Mapped[str | None] = mapped_column(String(255))
+    smtp_port: Mapped[int | None] = mapped_column(Integer)
+    smtp_from: Mapped[str | None] = mapped_column(String(254))
+    smtp_starttls: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     def __repr__(self) -> str:
         return f"<Organisation {self.code}>"

@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from portal.services.accounts import api_tokens
 from portal.services.analysis import org_graphs
 from portal.services.principals import CLI
 from portal.services.referrals import authorities
+from portal.services.watchlists import mail
 from tests.conftest import World
 from tests.portal.api.conftest import bearer
 from tests.portal.bulletins.compose_posts import fields as compose_fields
@@ -132,6 +134,37 @@ def compose(w: Walk) -> None:
         w.made["composed"] = db.session.scalars(
             select(Bulletin.id).order_by(Bulletin.created_at.desc())
         ).first()
+
+
+def watches(w: Walk) -> None:
+    """FR watches the canary's handle (typed) and every entity of the composed bulletin (from
+    their pages); its relay is set, so the amendment below queues e-mails too."""
+    with w.app.app_context():
+        mail.set_relay(CLI, "FR-MININT", host="127.0.0.1", port=9, sender="ischia@fr.example")
+    client = w.clients["fr.officer"]
+    data = {
+        "csrf_token": csrf_token(client.get("/watchlist").text),
+        "q": f"@{w.handle}",
+        "platform": "telegram",
+    }
+    done(client.post("/watchlist", data=data), 302)
+    client = w.clients["fr.analyst"]
+    read = client.get(f"/bulletins/{w.made['composed']}").text
+    links = sorted(set(re.findall(r'href="(/entities/[^"]+)"', read)))
+    assert len(links) == 2, links
+    for link in links:
+        page = done(client.get(link), 200)
+        done(client.post(f"{link}/watch", data={"csrf_token": csrf_token(page.text)}), 302)
+
+
+def watch_mail(w: Walk) -> None:
+    """The amendment told both watchers; their e-mails fail at the closed relay (its error is
+    stored) and the notifications page opens the bulletin's title."""
+    for who in ("fr.analyst", "fr.officer"):
+        page = done(w.clients[who].get("/watchlist/notifications"), 200)
+        assert w.made["amended"] in page.text
+    with w.app.app_context():
+        assert mail.send_due().retried == 2
 
 
 def amend(w: Walk) -> None:
@@ -439,6 +472,9 @@ ROUTES: dict[str, Kind] = {
     "bulletins.import_stix": Canary(compose_import),
     "taxii.add_objects": Canary(taxii_add),
     "bulletins.retract": Canary(retract_form),
+    # Watchlists: a blind-index token and the key sealed under the derivation root.
+    "watchlists.watchlist": Canary(watches),
+    "watchlists.watch_entity": Canary(watches),
     "api.retract": Canary(retract_api),
     # Analysis: investigations and decisions sealed; the rest reads the graph.
     "analysis.view": Canary(workspace_reads),
@@ -482,6 +518,7 @@ ROUTES: dict[str, Kind] = {
     "referrals.queue_reinstate": Clear(("referral_ledger.details",)),
     "referrals.queue_reopen": Clear(("referral_ledger.details",)),
     "referrals.register_webhook": Clear(("webhook_endpoints.url",)),
+    "watchlists.mail_relay": Clear(("organisations.smtp_host", "organisations.smtp_from")),
     # No free text.
     "auth.logout": NoText("nothing"),
     "auth.enrol": NoText("a TOTP code"),
@@ -506,12 +543,16 @@ ROUTES: dict[str, Kind] = {
     "referrals.bulk_run": NoText("a job id"),
     "referrals.queue_claim": NoText("an item id"),
     "referrals.remove_webhook": NoText("nothing"),
+    "watchlists.unwatch": NoText("a watch id"),
+    "watchlists.seen": NoText("nothing"),
 }
 
 # The order of the walk: each step may use what an earlier one made.
 WALK = [
     compose,
+    watches,
     amend,
+    watch_mail,
     api_post_bulletin,
     hidden,
     ask_from_search,

@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "health",
     "referrals",
     "taxii",
+    "watchlists",
 )
 # Inside portal/services: a domain may import only from its own package and lower ranks.
 SERVICE_RANKS = {
@@ -45,6 +46,7 @@ SERVICE_RANKS = {
     "hashbanks": 3,
     "analysis": 5,
     "briefings": 6,
+    "watchlists": 6,
     "transparency": 7,
     "operations": 8,
 }

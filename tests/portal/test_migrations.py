@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import schema
 from portal.database import make_engine
 from portal.models import Base, PersonDecision
+from portal.models.base import UTCDateTime
 from tests.conftest import BACKENDS
 
 
@@ -139,7 +140,7 @@ def test_the_upgrade_keeps_the_earliest_of_duplicate_live_decisions(new_database
     # The table as 0015 left it: the note was a column of text then (0017 sealed it).
     before = sa.table(
         "person_decisions",
-        *(sa.column(c.name) for c in decisions.columns if c.name != "note_sealed"),
+        *(sa.column(c.name, c.type) for c in decisions.columns if c.name != "note_sealed"),
         sa.column("note"),
     )
     try:
@@ -194,6 +195,12 @@ SEALED_REASONS = {
 }
 
 
+def timed(statement: str) -> sa.TextClause:
+    """A statement whose ``:t`` is bound as the models bind times (Python 3.12 deprecates
+    sqlite3's own datetime adapter, which an untyped parameter would use)."""
+    return text(statement).bindparams(sa.bindparam("t", type_=UTCDateTime()))
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_reasons_and_notes_are_sealed_by_the_upgrade(new_database, backend, master_key):
     """An access request's reason, a decision's note and a retraction's reason stored in clear
@@ -229,7 +236,7 @@ def test_reasons_and_notes_are_sealed_by_the_upgrade(new_database, backend, mast
             )
             bulletin = "b" * 32
             connection.execute(
-                text(
+                timed(
                     "INSERT INTO bulletins (id, sender_org_id, category, marking, created_at, "
                     "expires_at, state, ended_at, ended_reason, series_id, version, "
                     "content_size, entity_count, attachment_count, attachment_size, header, "
@@ -239,7 +246,7 @@ def test_reasons_and_notes_are_sealed_by_the_upgrade(new_database, backend, mast
                 {"id": bulletin, "t": now, "reason": SEALED_REASONS["bulletins"][2], "h": b""},
             )
             connection.execute(
-                text(
+                timed(
                     "INSERT INTO access_requests (id, bulletin_id, requester_org_id, "
                     "requester_id, reason, state, created_at) "
                     "VALUES (1, :b, 1, 1, :reason, 'declined', :t)"
@@ -247,7 +254,7 @@ def test_reasons_and_notes_are_sealed_by_the_upgrade(new_database, backend, mast
                 {"b": bulletin, "reason": SEALED_REASONS["access_requests"][2], "t": now},
             )
             connection.execute(
-                text(
+                timed(
                     "INSERT INTO person_decisions (id, org_id, first, second, same, note, "
                     "decided_by, decided_at) VALUES (1, 1, 'person:a:p1', 'person:b:p1', true, "
                     ":note, 1, :t), (2, 1, 'person:a:p2', 'person:b:p2', false, '', 1, :t)"

@@ -29,7 +29,15 @@ def labels(html: str) -> list[str]:
         (
             ("analyst",),
             "member",
-            ["Dashboard", "Inbox", "Search", "Analysis", "Briefings", "Hash banks"],
+            [
+                "Dashboard",
+                "Inbox",
+                "Search",
+                "Notifications",
+                "Analysis",
+                "Briefings",
+                "Hash banks",
+            ],
         ),
         (
             ("liaison",),
@@ -39,6 +47,7 @@ def labels(html: str) -> list[str]:
                 "Inbox",
                 "Compose",
                 "Search",
+                "Notifications",
                 "Refer content",
                 "My referrals",
                 "Transparency",
@@ -46,16 +55,37 @@ def labels(html: str) -> list[str]:
                 "Access requests",
             ],
         ),
-        (("official",), "member", ["Dashboard", "Inbox", "Search", "Briefings", "Transparency"]),
+        (
+            ("official",),
+            "member",
+            ["Dashboard", "Inbox", "Search", "Notifications", "Briefings", "Transparency"],
+        ),
         (
             ("org_admin",),
             "member",
-            ["Dashboard", "Inbox", "Search", "Users", "Audit trail", "Sharing groups"],
+            [
+                "Dashboard",
+                "Inbox",
+                "Search",
+                "Notifications",
+                "Users",
+                "Audit trail",
+                "Sharing groups",
+            ],
         ),
         (
             ("sysadmin",),
             "member",
-            ["Dashboard", "Inbox", "Search", "Users", "Audit trail", "Organisations", "Retention"],
+            [
+                "Dashboard",
+                "Inbox",
+                "Search",
+                "Notifications",
+                "Users",
+                "Audit trail",
+                "Organisations",
+                "Retention",
+            ],
         ),
         (
             ("platform_liaison",),
@@ -76,7 +106,7 @@ def test_every_link_leads_to_a_page_the_user_may_open(client, auth, people):
     people.user("all@example.org", "analyst", "liaison", "official", "org_admin", "sysadmin")
     auth.sign_in("all@example.org")
     found = links(client.get("/").text)
-    assert len(found) == 16
+    assert len(found) == 17
     for label, href, _ in found:
         assert client.get(href).status_code == 200, label
 

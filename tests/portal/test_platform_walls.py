@@ -25,7 +25,9 @@ about who may reach it.
 
 from __future__ import annotations
 
+import base64
 import io
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -47,7 +49,7 @@ from portal.services.bulletins import sealing
 from portal.services.bulletins.attachments import Upload
 from portal.services.bulletins.inbox import InboxQuery
 from portal.services.bulletins.saved_filters import save_filter
-from portal.services.discovery import access_requests
+from portal.services.discovery import access_requests, hits
 from portal.services.hashbanks import banks
 from portal.services.hashbanks.banks import EntryDraft
 from portal.services.organisations import sharing_groups
@@ -57,6 +59,7 @@ from portal.services.referrals.bulk import BulkUpload
 from portal.services.referrals.evidence import EvidenceUpload
 from portal.services.stix import taxii
 from portal.services.stix.taxii import Match
+from portal.services.watchlists import references, watching
 from tests.conftest import World, Worlds
 from tests.portal.bulletins.conftest import document
 from tests.portal.conftest import People, csrf_token, sign_in
@@ -253,6 +256,11 @@ def build(app: Flask) -> Objects:
             de, actor_of(de), bank.id, [EntryDraft("pdq", "c3" * 32, label=f"{CANARY}-entry")]
         )
 
+        # DE-BMI's watch of the shared bulletin's account, and its page's reference.
+        (watch_id,) = watching.watch_typed(de, actor_of(de), "@example_media", "telegram")
+        (reading,) = hits.query_keys(de, "@example_media", "telegram")
+        reference = references.reference(de.org_id, reading.key)
+
         parties.users["uk.analyst"] = parties.people.user(
             "analyst@uk-ho.example", "analyst", org="UK-HO"
         )
@@ -284,6 +292,8 @@ def build(app: Flask) -> Objects:
         "status_id": status.id,
         "side": "platform",
         "code": "PLATFORM-X",
+        "watch_id": str(watch_id),
+        "reference": reference,
     }
     return Objects(common, referrals, tokens)
 
@@ -307,6 +317,9 @@ def made_up(real: dict[str, str]) -> dict[str, str]:
             fake[name] = str(uuid.uuid4())
         elif name == "code":
             fake[name] = "PLATFORM-Q"
+        elif name == "reference":  # an entity page's opaque reference: base64url
+            fake[name] = base64.urlsafe_b64encode(os.urandom(len(value) * 3 // 4)).decode()
+            fake[name] = fake[name].rstrip("=")
         else:
             raise AssertionError(f"no made-up value for {name}={value}")
     return fake
@@ -521,6 +534,8 @@ def test_the_made_up_values_have_the_real_ones_shape(walls: Objects) -> None:
 # notice every one of them, or its ids, sessions or tokens are not what they seem.
 SEEN_BY_CONTROL = {
     "bulletins.read",
+    "watchlists.entity",
+    "watchlists.unwatch",
     "bulletins.attachment",
     "api.get_bulletin",
     "api.attachment",

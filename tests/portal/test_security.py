@@ -24,6 +24,7 @@ SAMPLE_ARGS = {
     "token_id": 1,
     "bank_id": 1,
     "entry_id": 1,
+    "watch_id": 1,
 }
 
 

@@ -53,6 +53,8 @@ STRUCTURAL = {
     "webhook_deliveries": {"id", "event", "item_id", "dedupe", "state"},
     "referral_evidence_chunks": {"evidence_id"},
     "webhook_attempts": {"delivery_id", "error"},
+    "watch_notifications": {"bulletin_id", "event"},
+    "watch_mails": {"state"},
 }  # fmt: skip
 
 TYPED_IN_CLEAR = {
@@ -89,6 +91,11 @@ TYPED_IN_CLEAR = {
     "hash_banks.name": "a bank's label",
     "hash_banks.description": "a bank's description",
     "hash_entries.label": "a hash's label",
+    # Watchlist e-mails: the organisation's relay, and what it answered (never what was watched).
+    "organisations.smtp_host": "the organisation's mail relay, set by its administrator",
+    "organisations.smtp_from": "the sender address of its watchlist e-mails",
+    "watch_mails.last_error": "the mail relay's answer to a failed attempt (may name the "
+    "recipient's address, which the directory holds anyway)",
 }
 
 
@@ -103,6 +110,8 @@ SEALED = {
     "organisation and the pair decided on",
     "bulletins.ended_reason_sealed": "a retraction's reason, under the derivation root, bound to "
     "the version: every organisation that sees the tombstone reads it",
+    "watches.sealed": "a watched identifier's key and words, under the derivation root, bound to "
+    "the watcher; matched by its blind-index token (watches.token)",
 }
 
 

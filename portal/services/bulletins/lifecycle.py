@@ -36,6 +36,7 @@ from portal.models import (
     utcnow,
 )
 from portal.services import audit, sealed_text
+from portal.services.bulletins import watch_matching
 from portal.services.bulletins.access import is_originator, visible_bulletin
 from portal.services.bulletins.content import Marking
 from portal.services.bulletins.store import destroy_content, envelope_of, replace_keys
@@ -157,6 +158,8 @@ def grant_access(
             added_by_id=reader.user_id,
         )
     )
+    session.flush()
+    watch_matching.notify_watchers(session, bulletin, [org.id], watch_matching.RELEASED, now)
     session.execute(
         update(AccessRequest)
         .where(

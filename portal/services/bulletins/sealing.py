@@ -37,6 +37,7 @@ from portal.services import audit
 from portal.services.bulletins import attachments as attachment_checks
 from portal.services.bulletins import content as bulletin_content
 from portal.services.bulletins import tags as tag_keys
+from portal.services.bulletins import watch_matching
 from portal.services.bulletins.attachments import CheckedUpload, Upload
 from portal.services.bulletins.content import AttachmentInfo, BulletinContent, Category, Marking
 from portal.services.bulletins.entities import content_keys
@@ -335,6 +336,13 @@ def seal_and_store(
                     [{"token": token, "bulletin_id": bulletin.id} for token in tokens],
                 )
             _store_attachments(session, bulletin.id, checked, spools)
+            watch_matching.notify_watchers(
+                session,
+                bulletin,
+                [reader.org_id, *(org.id for org in checked.recipients)],
+                watch_matching.AMENDED if series else watch_matching.POSTED,
+                now,
+            )
             audit.record(
                 session,
                 event,

@@ -122,7 +122,9 @@ def test_the_read_page_offers_amend_and_opening_the_form_is_audited(app, client,
     assert _amend_page(client, first).status_code == 200
     with app.app_context():
         reads = db.session.scalars(
-            select(AuditRecord).where(AuditRecord.event == "bulletin.read")
+            select(AuditRecord)
+            .where(AuditRecord.event == "bulletin.read")
+            .order_by(AuditRecord.seq)  # in the chain's order: unordered, PostgreSQL may swap them
         ).all()
     assert [r.details.get("purpose") for r in reads] == [None, "amend"]
     assert all(r.details["bulletin"] == first for r in reads)

@@ -53,7 +53,11 @@ def test_recipient_reads_with_verification_panel(app, desk, clients):
     assert "<dd>version 1</dd>" in html
     assert 'role="alert"' not in html
     assert "<p>The channel <strong>moved</strong> on 3 March.</p>" in html
-    assert "<caption>Persons</caption>" in html and '<td dir="auto">Abu Example</td>' in html
+    assert "<caption>Persons</caption>" in html
+    # Each entity links to its page, by an opaque reference (never the identifier).
+    assert re.search(
+        r'<td dir="auto"><a href="/entities/[\w-]+" class="entity-link"[^>]*>Abu Example</a>', html
+    )
     assert "<caption>Online accounts</caption>" in html and "@example_media" in html
     assert "<caption>Phone numbers</caption>" in html and "+33612345678" in html
     relation = re.search(
@@ -106,7 +110,8 @@ def test_every_entity_type_is_a_table_of_text(desk, clients):
         "Travel",
     ):
         assert f"<caption>{caption}</caption>" in html
-    assert '<td dir="auto">أبو مثال</td>' in html and "Abou Mithal" in html
+    assert re.search(r'<td dir="auto"><a href="/entities/[\w-]+"[^>]*>أبو مثال</a></td>', html)
+    assert "Abou Mithal" in html
     assert "foreign fighter" in html and "1990-04-01" in html
     assert '<code class="inert">https://recruit.example.org/join</code>' in html
     assert 'href="https://' not in html

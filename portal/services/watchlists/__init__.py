@@ -1,0 +1,1 @@
+"""Entity pages, watchlists, their notifications and e-mails."""

@@ -1,0 +1,1 @@
+"""Entity pages, the watchlist and its notifications."""
