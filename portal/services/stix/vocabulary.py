@@ -96,7 +96,7 @@ def ischia_extension_definition() -> dict[str, Any]:
         "id": ISCHIA_EXTENSION,
         "created_by_ref": ISCHIA_IDENTITY,
         "created": "2026-12-03T00:00:00.000Z",
-        "modified": "2026-12-05T00:00:00.000Z",
+        "modified": "2026-12-04T09:00:00.000Z",
         "name": "Ischia bulletin properties",
         "description": (
             "What an Ischia bulletin says that STIX 2.1 has no property for: ref (the entity's "
