@@ -8,12 +8,16 @@ import copy
 
 from stix2validator import ValidationOptions, validate_instance
 
-from portal.services.bulletins import sealing
+from portal.extensions import db
+from portal.models import Bulletin
+from portal.services.bulletins import reading, sealing
 from portal.services.principals import Actor
 from portal.services.stix import export, intake
 from portal.services.stix import vocabulary as vocab
 from tests.portal.bulletins.conftest import document
+from tests.portal.service_checks import records
 from tests.portal.stix.test_intake_service import ACTOR, T0, bundle_with
+from tests.portal.stix.test_taxii_service import envelope, post, titled
 
 STRICT = ValidationOptions(version="2.1", strict=True)
 GROUP = 'group:jihadist="islamic-state"'
@@ -129,3 +133,50 @@ def test_a_bad_grading_in_the_extension_is_reported_and_left_out():
         o.outcome == "dropped" and o.detail.startswith("its grading: Choose one of")
         for o in draft.report
     )
+
+
+def _without_grading(sent: dict) -> dict:
+    for obj in sent["objects"]:
+        if obj["type"] == "report":
+            obj["extensions"][vocab.ISCHIA_EXTENSION].pop("grading", None)
+            obj["labels"] = obj["labels"][:1]
+    return sent
+
+
+def test_taxii_posts_keep_a_bundles_grading_and_an_amendment_keeps_the_current_one(app, desk):
+    source = desk.post(recipients=["FR-MININT"], grading=GRADING, tags=[GROUP])
+    plain = desk.post(recipients=["FR-MININT"])
+    with app.app_context():
+        officer = desk.reader("fr.officer")
+        outbox = titled(officer)["Bulletins from FR-MININT (your outbox)"]
+        sent = envelope(desk, source, name="Graded over TAXII", x_ischia_recipients=["DE-BMI"])
+        assert post(desk, "fr.officer", outbox, sent).failures == []
+        posted = records("bulletin.posted")[-1].details["bulletin"]
+        content = _opened(posted, "DE-BMI")
+        assert content.grading is not None and content.grading.code == "C3 · H3"
+        assert content.tags == (GROUP,)
+        # A newer version of the same report that says nothing of grading or tags amends it
+        # and keeps them; a stock bundle with neither seals a bulletin that is "not graded".
+        newer = _without_grading(copy.deepcopy(sent))
+        for obj in newer["objects"]:
+            if obj["type"] == "report":
+                obj["modified"] = "2099-01-01T00:00:00.000Z"
+                obj["name"] = "Amended over TAXII"
+        assert post(desk, "fr.officer", outbox, newer).failures == []
+        amended = records("bulletin.amended")[-1].details["bulletin"]
+        kept = _opened(amended, "DE-BMI")
+        assert kept.title == "Amended over TAXII" and kept.grading == content.grading
+        assert kept.tags == (GROUP,)
+        stock = _without_grading(envelope(desk, plain, x_ischia_recipients=["DE-BMI"]))
+        for obj in stock["objects"]:
+            if obj["type"] == "report":
+                obj["id"] = "report--" + "1" * 8 + "-1111-4111-8111-" + "1" * 12
+        assert post(desk, "fr.officer", outbox, stock).failures == []
+        ungraded = _opened(records("bulletin.posted")[-1].details["bulletin"], "DE-BMI")
+        assert ungraded.grading is None and ungraded.tags == ()
+
+
+def _opened(bulletin_id: str, org: str):
+    opened = reading.open_bulletin(db.session(), org, db.session.get(Bulletin, bulletin_id))
+    assert isinstance(opened, reading.OpenedBulletin)
+    return opened.content
