@@ -158,6 +158,7 @@ def _document(rng: random.Random, org: str, n: int) -> dict[str, Any]:
             {"ref": "a1", "type": "account", "platform": "telegram", "value": handle},
         ],
         "relations": [{"source": "p1", "type": "uses_account", "target": "a1"}],
+        "grading": {"source": "B", "information": "2", "handling": "H0"},
     }
 
 

@@ -15,6 +15,8 @@ from flask import Response, current_app, jsonify
 
 from portal.access import public
 from portal.api.blueprint import blueprint
+from portal.services.bulletins.grading import MAX_CONDITIONS, Handling, Information, Source
+from portal.services.bulletins.tags import MAX_TAG, MAX_TAGS
 from portal.services.referrals import vocabulary as referral_vocabulary
 
 _CONVERTER = re.compile(r"<(?:[a-z_]+:)?([a-z_]+)>")
@@ -104,13 +106,24 @@ def build_spec() -> dict[str, Any]:
             "properties": {
                 "document": {
                     "type": "object",
-                    "required": ["title", "body"],
+                    "required": ["title", "body", "grading"],
                     "properties": {
                         "title": {"type": "string"},
                         "summary": {"type": "string"},
                         "body": {"type": "string"},
                         "entities": {"type": "array", "items": {"type": "object"}},
                         "relations": {"type": "array", "items": {"type": "object"}},
+                        "grading": {"$ref": "#/components/schemas/Grading"},
+                        "tags": {
+                            "type": "array",
+                            "maxItems": MAX_TAGS,
+                            "items": {
+                                "type": "string",
+                                "maxLength": MAX_TAG,
+                                "description": "A machine tag of a shipped taxonomy: "
+                                'namespace:predicate or namespace:predicate="value"',
+                            },
+                        },
                     },
                 },
                 "category": {"type": "string"},
@@ -118,6 +131,36 @@ def build_spec() -> dict[str, Any]:
                 "recipients": {"type": "array", "items": {"type": "string"}},
                 "groups": {"type": "array", "items": {"type": "integer"}},
                 "retain_until": {"type": "string", "format": "date"},
+            },
+        },
+    )
+    spec.components.schema(
+        "Grading",
+        {
+            "type": "object",
+            "description": "Europol 4x4 evaluation and handling codes (docs/grading-and-tags.md)",
+            "required": ["source", "information", "handling"],
+            "properties": {
+                "source": {
+                    "type": "string",
+                    "enum": [m.value for m in Source],
+                    "description": "; ".join(f"{m.value}: {m.meaning}" for m in Source),
+                },
+                "information": {
+                    "type": "string",
+                    "enum": [m.value for m in Information],
+                    "description": "; ".join(f"{m.value}: {m.meaning}" for m in Information),
+                },
+                "handling": {
+                    "type": "string",
+                    "enum": [m.value for m in Handling],
+                    "description": "; ".join(f"{m.value}: {m.meaning}" for m in Handling),
+                },
+                "conditions": {
+                    "type": "string",
+                    "maxLength": MAX_CONDITIONS,
+                    "description": "The provider's restrictions: required with H3, else absent",
+                },
             },
         },
     )

@@ -77,6 +77,7 @@ def _row(row: inbox.InboxRow) -> dict[str, Any]:
         "version": row.version,
         "title": row.title.text,
         "title_status": row.title.status,
+        "grading": row.title.grading,
         "category": row.category,
         "marking": row.marking,
         "sender": row.sender,
@@ -103,6 +104,7 @@ def list_bulletins() -> Response:
         - {name: since, in: query, schema: {type: string, format: date}}
         - {name: until, in: query, schema: {type: string, format: date}}
         - {name: entity, in: query, schema: {type: string, maxLength: 500}}
+        - {name: tag, in: query, schema: {type: string, maxLength: 200}}
         - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 200}}
         - {name: cursor, in: query, schema: {type: string}}
       responses:
@@ -118,6 +120,7 @@ def list_bulletins() -> Response:
         since=_day("since"),
         until=_day("until"),
         entity=(request.args.get("entity") or "").strip() or None,
+        tag=(request.args.get("tag") or "").strip() or None,
     )
     limit = _limit()
     rows = inbox.keyset_page(reader(), query, _cursor(request.args.get("cursor")), limit)
@@ -146,10 +149,24 @@ def _content(content: Any) -> dict[str, Any]:
         }
         return {k: v for k, v in data.items() if v not in (None, [])}
 
+    grading = content.grading
     return {
         "title": content.title,
         "summary": content.summary,
         "body": content.body,
+        # None for a bulletin sealed before gradings existed ("not graded").
+        "grading": {
+            **grading.document(),
+            "code": grading.code,
+            "meanings": {
+                "source": grading.source.meaning,
+                "information": grading.information.meaning,
+                "handling": grading.handling.meaning,
+            },
+        }
+        if grading
+        else None,
+        "tags": list(content.tags),
         "entities": [entity(e) for e in content.entities],
         "relations": [
             {

@@ -28,6 +28,8 @@ from portal.safe_markdown import render
 from portal.services.bulletins import amendments, sealing
 from portal.services.bulletins.amendments import CurrentVersion
 from portal.services.bulletins.content import Marking, parse
+from portal.services.bulletins.grading import Grading, Handling, Information, Source
+from portal.services.bulletins.tags import choices as tag_choices
 from portal.services.errors import InvalidInput
 from portal.services.organisations import sharing_groups
 from portal.services.stix import intake as stix_intake
@@ -72,6 +74,12 @@ def _page(
         back_url=_bulletin_url(current.bulletin.id) if current else None,
         group_members={g.id: ", ".join(g.member_codes) for g in groups},
         markings={m.value: m for m in Marking},
+        grading_meanings={
+            **{m.value: m.meaning for m in Source},
+            **{m.value: m.meaning for m in Information},
+            **{m.value: m.meaning for m in Handling},
+        },
+        tag_choices=tag_choices(),
         entity_labels={t.value: label for t, label in ENTITY_LABELS.items()},
         value_labels={t.value: label for t, label in VALUE_LABELS.items()},
         field_types=FIELD_TYPES,
@@ -165,8 +173,10 @@ def import_stix() -> Page:
         "retain_until": _default_retention(),
         "entities": [entity_row_data(e) for e in content.entities],
         "relations": [relation_row_data(r) for r in content.relations],
+        "tags": "\n".join(content.tags),
     }
     form = ComposeForm(formdata=None, data=data)
+    form.grading_data(content.grading.document() if content.grading else None)
     form.assign_refs()
     counts = draft.summary()
     notice = (
@@ -196,7 +206,18 @@ def _amend_data(current: CurrentVersion) -> dict[str, object]:
         "entities": [entity_row_data(e) for e in content.entities],
         "relations": [relation_row_data(r) for r in content.relations],
         "keep_attachments": True,
+        "tags": "\n".join(content.tags),
+        **grading_form_data(content.grading),
     }
+
+
+def grading_form_data(grading: Grading | None) -> dict[str, object]:
+    """The amend form shows the current version's grading, to keep or change."""
+    values = grading.document() if grading else {}
+    return {f"grading_{k}": values.get(k) or "" for k in _GRADING_PARTS}
+
+
+_GRADING_PARTS = ("source", "information", "handling", "conditions")
 
 
 @blueprint.route("/<bulletin_id>/amend", methods=["GET", "POST"])

@@ -49,6 +49,7 @@ from portal.services.bulletins.attachments import (
     Upload,
 )
 from portal.services.bulletins.content import MAX_SUMMARY, MAX_TITLE, Category, Marking
+from portal.services.bulletins.grading import MAX_CONDITIONS, Handling, Information, Source
 from portal.services.bulletins.sealing import Draft
 from portal.services.errors import ServiceError
 from portal.services.organisations.sharing_groups import MAX_NAME, GroupView
@@ -64,7 +65,16 @@ _TOP_FIELDS = (
     "groups",
     "retain_until",
     "attachments",
+    "tags",
 )
+# The service's paths of a grading, and the form field each is typed in.
+_GRADING_FIELDS = {
+    "grading": "grading_source",
+    "grading.source": "grading_source",
+    "grading.information": "grading_information",
+    "grading.handling": "grading_handling",
+    "grading.conditions": "grading_conditions",
+}
 
 
 class CheckboxList(SelectMultipleField):
@@ -110,6 +120,25 @@ class ComposeForm(FlaskForm):
         choices=[SelectChoice(m.value, m.value) for m in Marking],
         validate_choice=False,
     )
+    grading_source = RadioField(
+        "Source reliability",
+        choices=[SelectChoice(m.value, m.value) for m in Source],
+        validate_choice=False,
+    )
+    grading_information = RadioField(
+        "Information reliability",
+        choices=[SelectChoice(m.value, m.value) for m in Information],
+        validate_choice=False,
+    )
+    grading_handling = RadioField(
+        "Handling code",
+        choices=[SelectChoice(m.value, m.value) for m in Handling],
+        validate_choice=False,
+    )
+    grading_conditions = TextAreaField(
+        "H3 restrictions", render_kw={"maxlength": MAX_CONDITIONS, "rows": 2}
+    )
+    tags = TextAreaField("Tags", render_kw={"rows": 3, "spellcheck": "false"})
     recipients = CheckboxList("Recipient organisations", validate_choice=False)
     groups = CheckboxList("Sharing groups", coerce=int, validate_choice=False)
     retain_until = DateField(
@@ -177,6 +206,8 @@ class ComposeForm(FlaskForm):
             "body": self.body.data or "",
             "entities": entities,
             "relations": relations,
+            "grading": self._grading(),
+            "tags": self.tags.data or "",
         }
         draft = Draft(
             document=document,
@@ -189,9 +220,28 @@ class ComposeForm(FlaskForm):
         )
         return draft, layout
 
+    def _grading(self) -> dict[str, str] | None:
+        chosen = {
+            "source": self.grading_source.data or "",
+            "information": self.grading_information.data or "",
+            "handling": self.grading_handling.data or "",
+            "conditions": self.grading_conditions.data or "",
+        }
+        return chosen if any(chosen.values()) else None
+
+    def grading_data(self, grading: dict[str, str | None] | None) -> None:
+        """Show a grading (the current version's, or an imported one) in the form."""
+        grading = grading or {}
+        self.grading_source.data = grading.get("source") or ""
+        self.grading_information.data = grading.get("information") or ""
+        self.grading_handling.data = grading.get("handling") or ""
+        self.grading_conditions.data = grading.get("conditions") or ""
+
     def show_error(self, error: ServiceError, layout: Layout) -> Problem:
         """Put the service's message next to the field its path names; return it for the summary."""
         path = error.field or ""
+        if path in _GRADING_FIELDS:
+            return _add(self[_GRADING_FIELDS[path]], error.message)
         match = _PATH.match(path)
         if match:
             section, position, name = match[1], int(match[2]), match[3]
@@ -224,6 +274,9 @@ _CHOOSE = {
     "type": "Choose a type from the list.",
     "role": "Choose a role from the list.",
     "platform": "Choose a platform from the list.",
+    "grading_source": "Choose the source's reliability (A, B, C or X).",
+    "grading_information": "Choose the information's reliability (1 to 4).",
+    "grading_handling": "Choose a handling code (H0 to H3).",
 }
 
 

@@ -26,6 +26,7 @@ from portal.services.bulletins.inbox import (
     Order,
     SortKey,
 )
+from portal.services.bulletins.tags import MAX_TAG
 
 _TRUE = {"y", "yes", "on", "1", "true"}
 _FALSE = {"", "n", "no", "off", "0", "false"}
@@ -85,6 +86,11 @@ class InboxFilterForm(FlaskForm):
         "To (inclusive)", validators=[Optional()], render_kw={"placeholder": "YYYY-MM-DD"}
     )
     entity = StringField("Names an entity", validators=[Optional(), Length(max=MAX_IDENTIFIER)])
+    tag = StringField(
+        "Tagged",
+        validators=[Optional(), Length(max=MAX_TAG)],
+        render_kw={"placeholder": 'group:jihadist="islamic-state"', "spellcheck": "false"},
+    )
     unread = Tick("Unread only")
     versions = Tick("Show replaced versions")
     sort = ChoiceField(
@@ -130,6 +136,7 @@ class InboxFilterForm(FlaskForm):
             since=self.since.data,
             until=self.until.data,
             entity=(self.entity.data or "").strip() or None,
+            tag=(self.tag.data or "").strip() or None,
             unread=bool(self.unread.data),
             versions=bool(self.versions.data),
             sort=SortKey(self.sort.data),

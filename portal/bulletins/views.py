@@ -16,7 +16,7 @@ from portal.bulletins.blueprint import blueprint
 from portal.bulletins.inbox_forms import InboxFilterForm
 from portal.bulletins.read_page import read_page
 from portal.principal import current_actor, current_reader
-from portal.services.bulletins import acknowledgements, inbox, reading, saved_filters
+from portal.services.bulletins import acknowledgements, inbox, reading, saved_filters, tags
 from portal.services.bulletins import downloads as attachment_download
 from portal.services.bulletins.content import Category, Marking
 from portal.services.errors import InvalidInput, NotFound, ServiceError
@@ -38,6 +38,11 @@ def category_label(category: str) -> str:
         return Category(category).label
     except ValueError:
         return "Unknown category"
+
+
+@blueprint.app_template_filter("tag_meaning")
+def tag_meaning(tag: str) -> str:
+    return tags.meaning(tag)
 
 
 @blueprint.app_template_filter("file_size")

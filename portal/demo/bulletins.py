@@ -43,10 +43,9 @@ from portal.models import (
     utcnow,
 )
 from portal.services import audit
-from portal.services.bulletins import amendments, sealing
+from portal.services.bulletins import amendments, sealing, tags
 from portal.services.bulletins import content as bulletin_content
 from portal.services.bulletins.content import BulletinContent
-from portal.services.bulletins.entities import content_keys
 from portal.services.bulletins.store import add_keys
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import Actor, Reader
@@ -216,7 +215,11 @@ def seed_bulletins(
         report.amendments += 1
         report.bulletins += 1
         report.entities += len(version.document["entities"])
-    identifiers = select(func.count(BulletinToken.token.distinct()))
+    tag_index = org_keys.tag_index()
+    tag_tokens = [tag_index.token(tags.index_key(c.tag)) for c in tags.choices()]
+    identifiers = select(func.count(BulletinToken.token.distinct())).where(
+        BulletinToken.token.not_in(tag_tokens)
+    )
     report.identifiers = db.session().scalar(identifiers) or 0
     report.seconds = time.perf_counter() - started
     if progress:
@@ -252,9 +255,8 @@ def seal_planned(desk: _Desk, planned: Planned) -> Sealed:
         planned.at,
         checked.expires_at,
     )
-    index = org_keys.blind_index()
-    keys = sorted(content_keys(checked.content, reader.country))
-    return Sealed(planned, reader, checked, envelope, tuple(index.token(key) for key in keys))
+    tokens = sealing.index_tokens(checked.content, reader.country)
+    return Sealed(planned, reader, checked, envelope, tuple(tokens))
 
 
 def _store_batch(desk: _Desk, sealed: list[Sealed], report: SeedReport) -> list[str]:

@@ -9,6 +9,7 @@ import random
 from datetime import date
 from typing import Any
 
+from portal.demo import grading as demo_grading
 from portal.demo.story import PLATFORM_LABEL, Story
 from portal.demo.world import Member, Network
 
@@ -47,7 +48,8 @@ def write(
     for entity in list(story.entities):
         if entity["type"] == "person" and rng.random() < 0.5:
             story.relate(entity["ref"], "member_of", group)
-    return story.document(title, summary, story.body(narrative, network, assessment))
+    document = story.document(title, summary, story.body(narrative, network, assessment))
+    return {**document, **demo_grading.grading_and_tags(story, network.code, category)}
 
 
 def _recruitment(story: Story, network: Network) -> tuple[str, str, list[str], list[str]]:

@@ -51,6 +51,7 @@ class Story:
             self.language = "fr"
         self.on = on
         self.entities: list[dict[str, Any]] = []
+        self.source, self.grade = "", ""  # set by body()
         self.relations: list[dict[str, Any]] = []
         self.refs: dict[str, str] = {}
 
@@ -177,6 +178,7 @@ class Story:
     def body(self, narrative: list[str], network: Network, assessment: list[str]) -> str:
         source = self.rng.choice(SOURCES)
         grade = self.rng.choice("ABC") + self.rng.choice("123")
+        self.source, self.grade = source, grade
         lines = [f"**Source:** {source} (graded {grade}).", ""]
         for paragraph in narrative:
             lines += [paragraph, ""]

@@ -32,6 +32,7 @@ def _post(portal: LivePortal, who: str, org: str, title: str, entities, relation
                 "body": "Seen twice.",
                 "entities": entities,
                 "relations": relations,
+                "grading": {"source": "B", "information": "2", "handling": "H0"},
             },
             category="recruitment",
             marking="TLP:AMBER",

@@ -34,6 +34,7 @@ def _post_bulletin(portal: LivePortal) -> str:
                     {"ref": "a1", "type": "account", "platform": "telegram", "value": "@relaunch"},
                 ],
                 "relations": [{"source": "p1", "type": "uses_account", "target": "a1"}],
+                "grading": {"source": "B", "information": "2", "handling": "H0"},
             },
             category="recruitment",
             marking="TLP:AMBER",

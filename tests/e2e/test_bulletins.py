@@ -53,6 +53,10 @@ def _compose(page: Page, portal: LivePortal) -> str:
     )
     page.get_by_label("Category").select_option("foreign_fighter_travel")
     page.locator("input[name=marking][value='TLP:AMBER']").check()
+    page.get_by_label("B usually reliable").check()
+    page.get_by_label("2 known personally to the source").check()
+    page.get_by_label("H2 not to be disseminated").check()
+    page.get_by_label("Tags").fill("travel-route:balkan")
     page.locator("input[name=recipients][value=FR-MININT]").check()
     page.locator("input[name=recipients][value=DE-BMI]").check()
 
@@ -95,6 +99,7 @@ def test_bulletin_is_composed_read_verified_acknowledged_and_refused_to_others(
     reader.get_by_role("navigation", name="Main").get_by_role("link", name="Inbox").click()
     reader.get_by_role("link", name=TITLE).click()
     expect(reader.get_by_role("heading", level=1)).to_have_text(TITLE)
+    expect(reader.locator(".handling-notice")).to_contain_text("H2: not to be disseminated")
     panel = reader.locator("section.verification")
     expect(panel).to_contain_text("Verified: signed by IT-MININT")
     expect(panel.locator("code.fingerprint").first).to_have_text(re.compile(r"^(\d{5} ){11}\d{5}$"))

@@ -84,6 +84,7 @@ def _post(portal: LivePortal, org: str, recipients: list[str], title: str) -> st
                 "body": "Seen **twice** in March.\n\n- via Istanbul\n- to Idlib",
                 "entities": entities,
                 "relations": relations,
+                "grading": {"source": "B", "information": "2", "handling": "H0"},
             },
             category="recruitment",
             marking="TLP:AMBER",

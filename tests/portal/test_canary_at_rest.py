@@ -126,6 +126,8 @@ def compose(w: Walk) -> None:
         recipients=["FR-MININT", "DE-BMI"],
         entities=rows,
         relations=[],
+        grading_handling="H3",
+        grading_conditions=f"Not to be passed to {w.canary}.",
     )
     done(compose_post(client, data, files=[(f"{w.canary}.png", PNG + w.canary.encode())]), 302)
     with w.app.app_context():
@@ -186,6 +188,13 @@ def api_post_bulletin(w: Walk) -> None:
             "body": f"Body {w.canary}",
             "entities": w.entities(),
             "relations": [{"source": "p1", "type": "uses_account", "target": "a1"}],
+            "grading": {
+                "source": "B",
+                "information": "2",
+                "handling": "H3",
+                "conditions": f"Only for {w.canary}'s case.",
+            },
+            "tags": ['group:jihadist="islamic-state"'],
         },
         "category": "recruitment",
         "marking": "TLP:AMBER",

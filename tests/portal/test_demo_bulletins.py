@@ -33,9 +33,10 @@ from portal.models import (
 from portal.services import audit
 from portal.services.accounts import directory as accounts
 from portal.services.accounts import passwords
-from portal.services.bulletins import reading
+from portal.services.bulletins import inbox, reading
 from portal.services.bulletins.content import BulletinContent, EntityType
 from portal.services.bulletins.entities import identifier_keys
+from portal.services.bulletins.inbox import InboxQuery
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import Actor, Reader
 from tests.conftest import test_config
@@ -89,6 +90,8 @@ def test_seed_demo_posts_bulletins_every_recipient_opens_and_verifies(app, demo_
         session = db.session()
         bulletins = list(session.scalars(select(Bulletin)))
         assert len(bulletins) == COUNT
+        gradings: set[str | None] = set()
+        tags: set[str] = set()
         senders = {b.sender_org_id for b in bulletins}
         codes = set(session.scalars(select(Organisation.code).where(Organisation.id.in_(senders))))
         assert codes <= set(G7) and len(codes) >= 3
@@ -111,6 +114,19 @@ def test_seed_demo_posts_bulletins_every_recipient_opens_and_verifies(app, demo_
             assert result.problem is None and result.content is not None, bulletin.id
             assert result.seal.sender_org == author.organisation.code
             assert result.content.title and result.content.entities
+            content = result.content
+            gradings.add(content.grading.handling.value if content.grading else None)
+            tags.update(content.tags)
+            # The grade the story's body gives is the sealed one.
+            assert f"(graded {content.grading.source.value}" in content.body or (
+                content.grading.source.value == "X"
+            )
+            # Seeded tags have their tokens: the recipient's inbox finds the bulletin by tag.
+            query = InboxQuery(tag=content.tags[0], versions=True)
+            assert bulletin.id in inbox.matching_ids(reader, query, COUNT)
+        assert None not in gradings and len(gradings) >= 3
+        assert any(t.startswith("modus-operandi:") for t in tags)
+        assert any(t.startswith("platform:") for t in tags)
         amended = [b for b in bulletins if b.version == 2]
         assert amended
         for version in amended:

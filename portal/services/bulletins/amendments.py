@@ -172,6 +172,14 @@ def amend(
     """
     session = db.session()
     bulletin = amendable(reader, bulletin_id, session)
+    if "grading" not in draft.document or "tags" not in draft.document:
+        # A draft that says nothing of them keeps the current version's grading and tags.
+        current = _open(session, reader, bulletin).content
+        kept_fields: dict[str, object] = {
+            "grading": current.grading.document() if current.grading else None,
+            "tags": list(current.tags),
+        }
+        draft = dataclasses.replace(draft, document={**kept_fields, **draft.document})
     if keep_attachments and bulletin.attachment_count:
         kept = _kept_attachments(session, reader, bulletin)
         draft = dataclasses.replace(draft, uploads=[*kept, *draft.uploads])

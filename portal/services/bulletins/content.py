@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from portal.services.bulletins.grading import Grading, parse_grading
+from portal.services.bulletins.tags import parse_tags
 from portal.services.errors import InvalidInput
 
 _T = TypeVar("_T")
@@ -214,6 +216,10 @@ class BulletinContent:
     entities: tuple[Entity, ...] = ()
     relations: tuple[Relation, ...] = ()
     attachments: tuple[AttachmentInfo, ...] = field(default=())
+    # Evaluation and handling codes, and taxonomy tags: None and () in a bulletin sealed
+    # before they existed ("not graded").
+    grading: Grading | None = None
+    tags: tuple[str, ...] = ()
 
     def to_json(self) -> bytes:
         document = {"format": FORMAT, **asdict(self)}
@@ -431,6 +437,8 @@ def parse(document: dict[str, Any]) -> BulletinContent:
         attachments=tuple(
             _attachment(raw, i) for i, raw in enumerate(document.get("attachments") or [])
         ),
+        grading=parse_grading(document.get("grading")),
+        tags=parse_tags(document.get("tags")),
     )
 
 
@@ -442,7 +450,7 @@ def _attempt_entity(found: list[InvalidInput], raw: Any, index: int) -> Entity |
         return None
 
 
-def problems(document: dict[str, Any]) -> list[InvalidInput]:
+def problems(document: dict[str, Any], *, graded: bool = True) -> list[InvalidInput]:
     """Every problem :func:`parse` (then :func:`check_links`) would find, not only the first,
     each naming its field, in the order of the form; empty when the document is accepted."""
     found: list[InvalidInput] = []
@@ -457,6 +465,11 @@ def problems(document: dict[str, Any]) -> list[InvalidInput]:
     attempt(lambda: _text(document.get("title"), "title", limit=MAX_TITLE))
     attempt(lambda: _text(document.get("summary"), "summary", required=False, limit=MAX_SUMMARY))
     attempt(lambda: _text(document.get("body"), "body", required=False, limit=MAX_BODY))
+    before = len(found)
+    grading = attempt(lambda: parse_grading(document.get("grading")))
+    if graded and grading is None and len(found) == before:  # absent, not wrong
+        attempt(lambda: check_graded(None))
+    attempt(lambda: parse_tags(document.get("tags")))
     entities_raw = document.get("entities") or []
     relations_raw = document.get("relations") or []
     if not isinstance(entities_raw, list) or len(entities_raw) > MAX_ENTITIES:
@@ -478,6 +491,18 @@ def problems(document: dict[str, Any]) -> list[InvalidInput]:
     if not found:  # the rest needs the whole content
         attempt(lambda: check_links(parse(document)))
     return found
+
+
+def check_graded(grading: Grading | None) -> Grading:
+    """A new bulletin carries its evaluation and handling codes (one sealed before they
+    existed still opens: this is checked when posting, not when reading)."""
+    if grading is None:
+        raise InvalidInput(
+            "Grade the bulletin: source reliability (A, B, C, X), information reliability "
+            "(1-4) and a handling code (H0-H3).",
+            field="grading",
+        )
+    return grading
 
 
 def check_links(content: BulletinContent) -> None:

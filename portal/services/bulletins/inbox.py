@@ -38,6 +38,7 @@ from portal.services.bulletins.access import readable_ids
 from portal.services.bulletins.content import Category, Entity, EntityType, Marking, Platform
 from portal.services.bulletins.entities import identifier_keys, name_keys
 from portal.services.bulletins.inbox_titles import RowTitle, titles_for
+from portal.services.bulletins.tags import index_key, parse_tag
 from portal.services.errors import InvalidInput
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import Reader
@@ -96,6 +97,7 @@ class InboxQuery:
     since: date | None = None
     until: date | None = None  # inclusive
     entity: str | None = None
+    tag: str | None = None  # a taxonomy tag, matched through its blind-index token
     unread: bool = False
     versions: bool = False  # also list versions that a newer one replaced
     sort: SortKey = SortKey.DATE
@@ -274,6 +276,10 @@ def _conditions(session: Session, reader: Reader, query: InboxQuery) -> list[Col
         tokens = _entity_tokens(reader, query.entity)
         named = select(BulletinToken.bulletin_id).where(BulletinToken.token.in_(tokens))
         where.append(recipient.in_(named))
+    if query.tag:
+        token = org_keys.tag_index().token(index_key(parse_tag(query.tag, "tag")))
+        tagged = select(BulletinToken.bulletin_id).where(BulletinToken.token == token)
+        where.append(recipient.in_(tagged))
     if query.unread:
         where.append(_unread(reader))
     if not query.versions:

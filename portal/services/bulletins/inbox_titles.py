@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Bulletin, BulletinKey, BulletinState, Organisation
 from portal.services.bulletins import reading
+from portal.services.bulletins.grading import Handling
 
 CACHE_SIZE = 4096
 _EXTENSION = "ischia.inbox_titles"
@@ -36,16 +37,27 @@ class RowTitle:
 
     text: str | None
     status: str
+    grading: str | None = None  # the compact code, "B2 · H2"; None when not graded
 
     @property
     def failed(self) -> bool:
         return self.status == "failed"
+
+    @property
+    def passing_on(self) -> str | None:
+        """For H2 and H3, what someone about to pass the bulletin on must know."""
+        code = (self.grading or "").rpartition(" ")[2]
+        if code not in (Handling.H2.value, Handling.H3.value):
+            return None
+        more = ": read them on the bulletin" if code == Handling.H3.value else ""
+        return f"{code}: {Handling(code).meaning}{more}."
 
 
 @dataclass(frozen=True)
 class _Verified:
     title: str
     expires_at: datetime | None  # from the signed header
+    grading: str | None = None
 
 
 class TitleCache:
@@ -117,7 +129,9 @@ def _open(
     if isinstance(opened, reading.Unopened):
         return RowTitle(None, _UNOPENED_STATUS[opened]), None
     title = opened.content.title
-    return RowTitle(title, "verified"), _Verified(title, opened.envelope.header.expires_at)
+    grading = opened.content.grading.code if opened.content.grading else None
+    expires = opened.envelope.header.expires_at
+    return RowTitle(title, "verified", grading), _Verified(title, expires, grading)
 
 
 def titles_for(
@@ -140,7 +154,9 @@ def titles_for(
         if cached is not None:
             expired = cached.expires_at is not None and now >= cached.expires_at
             titles[bulletin.id] = (
-                RowTitle(None, "expired") if expired else RowTitle(cached.title, "verified")
+                RowTitle(None, "expired")
+                if expired
+                else RowTitle(cached.title, "verified", cached.grading)
             )
             continue
         title, verified = _open(session, org_code, bulletin, now)

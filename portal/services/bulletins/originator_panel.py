@@ -47,6 +47,7 @@ class OriginatorPanel:
     choices: tuple[ReleaseChoice, ...]  # organisations it may still be released to
     versions: tuple[int, ...]  # versions a retraction would shred
     pending_requests: int
+    passing_on: str | None = None  # H2 or H3: what releasing it must respect (with the title)
 
     @property
     def red(self) -> bool:
@@ -100,10 +101,13 @@ def originator_panel(
             AccessRequest.state == AccessRequestState.PENDING.value,
         )
     )
-    title = None
+    title = passing_on = None
     if with_title:
         opened = open_bulletin(session, reader.org_code, bulletin)
-        title = None if isinstance(opened, Unopened) else opened.content.title
+        if not isinstance(opened, Unopened):
+            title = opened.content.title
+            grading = opened.content.grading
+            passing_on = grading.passing_on if grading else None
     return OriginatorPanel(
         bulletin_id=bulletin.id,
         title=title,
@@ -112,6 +116,7 @@ def originator_panel(
         choices=release_choices(session, bulletin),
         versions=tuple(versions),
         pending_requests=pending or 0,
+        passing_on=passing_on,
     )
 
 

@@ -76,6 +76,12 @@ def save_filter(reader: Reader, name: str, query: InboxQuery) -> NamedFilter:
             "identifiers in clear. Clear “Names an entity” first.",
             field="entity",
         )
+    if query.tag:
+        raise InvalidInput(
+            "A filter that names a tag cannot be saved: the portal never stores a bulletin's "
+            "tags in clear. Clear “Tagged” first.",
+            field="tag",
+        )
     if query.since and query.until and query.since > query.until:
         raise InvalidInput("The end date is before the start date.", field="until")
     session = db.session()

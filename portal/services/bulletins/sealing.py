@@ -36,6 +36,7 @@ from portal.models import (
 from portal.services import audit
 from portal.services.bulletins import attachments as attachment_checks
 from portal.services.bulletins import content as bulletin_content
+from portal.services.bulletins import tags as tag_keys
 from portal.services.bulletins import watch_matching
 from portal.services.bulletins.attachments import CheckedUpload, Upload
 from portal.services.bulletins.content import AttachmentInfo, BulletinContent, Category, Marking
@@ -64,6 +65,9 @@ class Draft:
     uploads: Sequence[Upload] = field(default=())
     # The STIX report (id, modified) a TAXII post seals, so that a newer version amends it.
     stix_report: tuple[str, str | None] | None = None
+    # Compose and the API require evaluation and handling codes; a stock STIX bundle posted
+    # over TAXII has none to give (its bulletin reads "not graded").
+    require_grading: bool = True
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,8 @@ def check_draft(session: Session, reader: Reader, draft: Draft, now: datetime) -
         raise Forbidden("Only liaison officers of a ministry post bulletins.")
     content = bulletin_content.parse(dict(draft.document, attachments=[]))
     bulletin_content.check_links(content)
+    if draft.require_grading:
+        bulletin_content.check_graded(content.grading)
     category = _choice(Category, draft.category, "category")
     marking = _choice(Marking, draft.marking, "marking")
     recipients = resolve_recipients(session, reader, draft.recipients, draft.groups, marking)
@@ -150,7 +156,9 @@ def problems(reader: Reader, draft: Draft, now: datetime | None = None) -> list[
     naming its field, so that a form can show them all at once. Attachments are not read here
     (their streams belong to the posting that failed): the caller adds that error if any."""
     now = now or utcnow()
-    found: list[ServiceError] = list(bulletin_content.problems(dict(draft.document)))
+    found: list[ServiceError] = list(
+        bulletin_content.problems(dict(draft.document), graded=draft.require_grading)
+    )
     marking: Marking | None = None
     for check in (
         lambda: _choice(Category, draft.category, "category"),
@@ -211,6 +219,8 @@ def _seal(
         entities=checked.content.entities,
         relations=checked.content.relations,
         attachments=infos,
+        grading=checked.content.grading,
+        tags=checked.content.tags,
     )
     directory = org_keys.directory()
     spools = [_ChunkSpool() for _ in checked.uploads]
@@ -319,12 +329,11 @@ def seal_and_store(
             session.flush()
             add_keys(session, bulletin.id, envelope)
             add_recipients(session, reader, bulletin, checked.recipients, now)
-            index = org_keys.blind_index()
-            tokens = sorted(content_keys(checked.content, reader.country))
+            tokens = index_tokens(checked.content, reader.country)
             if tokens:
                 session.execute(
                     insert(BulletinToken),
-                    [{"token": index.token(key), "bulletin_id": bulletin.id} for key in tokens],
+                    [{"token": token, "bulletin_id": bulletin.id} for token in tokens],
                 )
             _store_attachments(session, bulletin.id, checked, spools)
             watch_matching.notify_watchers(
@@ -354,6 +363,17 @@ def seal_and_store(
         for spool in spools:
             spool.file.close()
     return bulletin
+
+
+def index_tokens(content: BulletinContent, region: str | None) -> list[bytes]:
+    """The blind-index tokens of a bulletin: its identifiers' (discovery, "names an entity")
+    and its tags' under their own index key (the inbox's tag filter), so that an identifier
+    search can never match a tag."""
+    index = org_keys.blind_index()
+    tokens = {index.token(key) for key in content_keys(content, region)}
+    tag_index = org_keys.tag_index()
+    tokens |= {tag_index.token(tag_keys.index_key(tag)) for tag in content.tags}
+    return sorted(tokens)
 
 
 def bulletin_row(

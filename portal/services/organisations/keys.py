@@ -159,6 +159,11 @@ def blind_index() -> BlindIndex:
     return BlindIndex(derive_key(vault.derivation_root(), b"blind-index", 32))
 
 
+def tag_index() -> BlindIndex:
+    """The blind index of taxonomy tags (the inbox's tag filter), apart from identifiers'."""
+    return BlindIndex(derive_key(vault.derivation_root(), b"tag-index", 32))
+
+
 @dataclass(frozen=True)
 class KeyCard:
     """What people compare out of band: an organisation's current key version and fingerprint."""

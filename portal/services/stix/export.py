@@ -338,8 +338,18 @@ def bulletin_objects(
         "object_refs": [organisation["id"], *(o["id"] for o in objects)],
         "x_ischia_places": [{"ref": ref, "value": value} for ref, value in unplaced.items()],
         "x_ischia_place_relations": place_relations,
+        "x_ischia_grading": _grading(content),
     }
+    # Taxonomy tags are labels, as MISP writes an event's tags (machine tags are valid labels).
+    report["labels"] = [*report["labels"], *content.tags]
     return [_extended(o) for o in (organisation, *objects, report)]
+
+
+def _grading(content: BulletinContent) -> dict[str, str] | None:
+    """The evaluation and handling codes, in the report's Ischia extension."""
+    if content.grading is None:
+        return None
+    return {k: v for k, v in content.grading.document().items() if v is not None}
 
 
 def _report(

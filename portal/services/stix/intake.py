@@ -25,6 +25,8 @@ from portal.services.bulletins.content import (
     MAX_TITLE,
     parse,
 )
+from portal.services.bulletins.grading import parse_grading
+from portal.services.bulletins.tags import MAX_TAGS, parse_tag
 from portal.services.errors import InvalidInput
 from portal.services.stix import intake_objects, mapping
 from portal.services.stix import vocabulary as vocab
@@ -511,6 +513,36 @@ def _texts_of(intake: _Intake) -> tuple[str, str, list[str], list[str]]:
     return title, summary, body, labels
 
 
+def _grading_and_tags(intake: _Intake, labels: list[str]) -> dict[str, Any]:
+    """The grading an Ischia report carries in its extension, and the labels that are tags of
+    a known taxonomy (others, MISP's own ``misp:`` and ``tlp:`` among them, stay suggestions;
+    TLP is read from the markings). Only what the bundle has: an amendment keeps the rest."""
+    found: dict[str, Any] = {}
+    for obj_id, obj in intake.objects.items():
+        if obj["type"] != "report" or "grading" in found:
+            continue
+        raw = intake_objects.ischia(obj, "grading")
+        if raw is None:
+            continue
+        try:
+            grading = parse_grading(raw)
+        except InvalidInput as error:
+            intake.out(obj_id, "report", "dropped", f"its grading: {_reason(error)}")
+            continue
+        if grading is not None:
+            found["grading"] = grading.document()
+            intake.out(obj_id, "report", "used", f"its grading {grading.code}")
+    tags = []
+    for label in labels:
+        try:
+            tags.append(parse_tag(label))
+        except InvalidInput:
+            continue
+    if tags:
+        found["tags"] = list(dict.fromkeys(tags))[:MAX_TAGS]
+    return found
+
+
 def draft_from_bundle(raw: bytes | str | dict[str, Any]) -> ImportedDraft:
     """The draft bulletin a bundle describes and what became of each object; InvalidInput
     only when the bundle itself is malformed."""
@@ -564,6 +596,7 @@ def draft_from_bundle(raw: bytes | str | dict[str, Any]) -> ImportedDraft:
             f"The bundle's content: {error.message} ({error.field})", field="bundle"
         ) from None
     labels = list(dict.fromkeys(labels))
+    document.update(_grading_and_tags(intake, labels))
     return ImportedDraft(
         document,
         marking,

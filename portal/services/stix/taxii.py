@@ -552,6 +552,7 @@ def post_objects(
             marking=marking,
             recipients=[str(code) for code in recipients],
             stix_report=(report_id, report_version or None) if report_id else None,
+            require_grading=False,
         )
         earlier_version = _posted_before(reader, report_id) if report_id else None
         if earlier_version is None:

@@ -96,7 +96,7 @@ def ischia_extension_definition() -> dict[str, Any]:
         "id": ISCHIA_EXTENSION,
         "created_by_ref": ISCHIA_IDENTITY,
         "created": "2026-12-03T00:00:00.000Z",
-        "modified": "2026-12-04T00:00:00.000Z",
+        "modified": "2026-12-04T09:00:00.000Z",
         "name": "Ischia bulletin properties",
         "description": (
             "What an Ischia bulletin says that STIX 2.1 has no property for: ref (the entity's "
@@ -105,9 +105,11 @@ def ischia_extension_definition() -> dict[str, Any]:
             'relation and label (a relation\'s Ischia type and imported name), kind ("phone" on '
             "the identity of a phone number), origin, via, destination and on (a journey), "
             "places and place_relations (a report's places that have no country, which STIX "
-            "cannot locate, and their relations, by ref)."
+            "cannot locate, and their relations, by ref), grading (a report's evaluation and "
+            "handling codes: source A, B, C or X, information 1 to 4, handling H0 to H3, and "
+            "conditions, the provider's restrictions under H3)."
         ),
         "schema": "https://ischia.invalid/stix/ischia-properties.json",
-        "version": "1.1.0",
+        "version": "1.2.0",
         "extension_types": ["property-extension"],
     }

@@ -23,6 +23,7 @@ from tests.portal.bulletins.sessions import Clients
 from tests.portal.conftest import People
 
 ARABIC = "أبو محمد الشامي"
+H3 = "Not for use in court."
 
 
 def _make(clients, who: str, **fields):
@@ -46,7 +47,13 @@ def briefing_world(worlds: Worlds, desk_world: World[dict[str, int]]):
         desk = Desk(app, people, dict(desk_world.value))
         ids = [
             desk.post(title=f"{ARABIC} recruits in Lyon", marking="TLP:GREEN"),
-            desk.post(title="Facilitator moved funds", category="financing", marking="TLP:RED"),
+            desk.post(
+                title="Facilitator moved funds",
+                category="financing",
+                marking="TLP:RED",
+                grading={"source": "C", "information": "3", "handling": "H3", "conditions": H3},
+                tags=["modus-operandi:crowdfunding"],
+            ),
             desk.post(who="de.officer", recipients=("FR-MININT",), title="Channel relaunched"),
         ]
         response = _make(
@@ -95,6 +102,28 @@ def test_every_page_has_marking_watermark_and_page_x_of_y(app, briefing):
         assert "FR-MININT" in text
     assert ARABIC in "".join(texts)
     assert "For the Tuesday meeting." in texts[0]
+
+
+def _in_order(phrase: str, text: str) -> bool:
+    """Every character of ``phrase`` (spaces aside) in ``text`` in its order: the watermark
+    crosses the cover and its letters fall between the text's, never in place of them."""
+    found = iter("".join(text.split()))
+    return all(char in found for char in "".join(phrase.split()))
+
+
+def test_gradings_tags_and_handling_restrictions_are_printed(briefing):
+    _, path, _ = briefing
+    texts = page_texts(path)
+    flat = " ".join(" ".join(texts).split())
+    # The cover names what restricts passing on, with the provider's words (the watermark
+    # crosses the cover's text, so only unbroken parts of it are looked for).
+    cover = texts[0]
+    for phrase in ("Handling 1 bulletin restricts passing on", "Facilitator moved funds", H3):
+        assert _in_order(phrase, cover), phrase
+    # Each bulletin: its compact code, the meanings and its tags.
+    assert "C3 · H3" in flat and "B2 · H0" in flat
+    assert "not usually reliable" in flat and "modus-operandi:crowdfunding" in flat
+    assert f"stated by the provider: {H3}" in flat
 
 
 def test_contents_list_page_numbers_that_exist(briefing):

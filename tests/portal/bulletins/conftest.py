@@ -21,6 +21,7 @@ from tests.portal.conftest import People
 
 CANARY = "CANARY-7f3a9c"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+GRADING = {"source": "B", "information": "2", "handling": "H0"}
 
 
 def document(title: str = "Recruiter active on Telegram", **extra: Any) -> dict[str, Any]:
@@ -38,6 +39,7 @@ def document(title: str = "Recruiter active on Telegram", **extra: Any) -> dict[
             {"source": "p1", "type": "uses_account", "target": "a1"},
             {"source": "p1", "type": "contacted", "target": "t1"},
         ],
+        "grading": dict(GRADING),
         **extra,
     }
 

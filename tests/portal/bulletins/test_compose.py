@@ -65,6 +65,8 @@ def test_officer_composes_with_entities_relations_and_attachment(app, client, au
     assert phone.value == "+33612345678"
     assert travel.traveller == "e1" and travel.via == ("Istanbul", "Gaziantep")
     assert travel.destination == "Idlib" and str(travel.on) == "2024-03-01"
+    assert content.grading.code == "B2 · H2"
+    assert content.tags == ('group:jihadist="islamic-state"', "platform:messaging")
     assert [(r.source, r.type.value, r.target) for r in content.relations] == [
         ("e1", "uses_account", "e2"),
         ("e1", "contacted", "e4"),
@@ -92,6 +94,9 @@ def test_the_page_offers_ministries_and_observers_but_never_platforms_or_itself(
     no_inline_code(html)
 
 
+GRADING_FIELDS = ("grading_source", "grading_information", "grading_handling")
+
+
 @pytest.mark.parametrize(
     ("change", "files", "anchor", "message"),
     [
@@ -111,6 +116,10 @@ def test_the_page_offers_ministries_and_observers_but_never_platforms_or_itself(
         ({"relations-2-target": "e9"}, (), "relations-2-target", "No entity 'e9'"),
         ({"entities-4-traveller": "e7"}, (), "entities-4-traveller", "No entity 'e7'"),
         ({"entities-0-nationality": "Syria"}, (), "entities-0-nationality", "two-letter"),
+        (dict.fromkeys(GRADING_FIELDS), (), "grading_source", "Grade the bulletin"),
+        ({"grading_source": "E"}, (), "grading_source", "Choose the source's reliability"),
+        ({"grading_handling": "H3"}, (), "grading_conditions", "H3 needs the provider's"),
+        ({"tags": "tlp:amber"}, (), "tags", "'tlp:amber': unknown namespace 'tlp'"),
         ({}, [("notes.png", b"just text")], "attachments", "notes.png is not an image"),
         ({}, [(f"p{i}.png", PNG) for i in range(11)], "attachments", "At most 10 attachments."),
     ],

@@ -19,6 +19,8 @@ from portal.services.principals import Actor
 from tests.portal.bulletins.sessions import retract
 from tests.portal.service_checks import flip_content, unchanged
 
+GRADED = "B2 · H0"  # the grading of every bulletin the desk posts
+
 
 def titles(org_code: str, *ids: str, now=None) -> dict[str, RowTitle]:
     """Titles as the inbox asks for them: the rows with their senders, the wrapped keys."""
@@ -55,8 +57,8 @@ def test_titles_are_verified_once_then_served_from_the_cache(app, desk, monkeypa
     with app.app_context(), unchanged():
         found = titles("FR-MININT", first, second)
         assert found == {
-            first: RowTitle("First title", "verified"),
-            second: RowTitle("Second title", "verified"),
+            first: RowTitle("First title", "verified", GRADED),
+            second: RowTitle("Second title", "verified", GRADED),
         }
         assert not found[first].failed
         assert len(inbox_titles.title_cache()) == 2
@@ -64,7 +66,7 @@ def test_titles_are_verified_once_then_served_from_the_cache(app, desk, monkeypa
             refuse_to_open(patched)
             assert titles("FR-MININT", first, second) == found
         # The cache is per organisation: DE verifies for itself.
-        assert titles("DE-BMI", first)[first] == RowTitle("First title", "verified")
+        assert titles("DE-BMI", first)[first] == RowTitle("First title", "verified", GRADED)
         assert len(inbox_titles.title_cache()) == 3
 
 
@@ -82,7 +84,7 @@ def test_a_change_after_caching_is_verified_afresh_and_fails(app, desk, change):
                 setattr(bulletin, change, value[change])
         after = titles("FR-MININT", bulletin_id)[bulletin_id]
         if change == "state":  # superseded is readable: only the clear column moved
-            assert after == RowTitle("Cached title", "verified")
+            assert after == RowTitle("Cached title", "verified", GRADED)
         else:
             assert after == RowTitle(None, "failed") and after.failed
 
@@ -94,7 +96,7 @@ def test_another_organisations_altered_key_fails_the_cached_title_too(app, desk)
     with app.app_context():
         fr = desk.reader("fr.analyst")
         (row,) = inbox.inbox_page(fr, InboxQuery()).rows
-        assert row.title == RowTitle("Cached title", "verified")
+        assert row.title == RowTitle("Cached title", "verified", GRADED)
         with db.write() as session:
             key = session.scalars(
                 select(BulletinKey).where(

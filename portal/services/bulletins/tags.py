@@ -1,0 +1,149 @@
+"""Machine tags from taxonomies: ``namespace:predicate`` or ``namespace:predicate="value"``,
+as MISP writes them.
+
+The taxonomies are data shipped with the portal (``portal/data/taxonomies/*.json``), each in
+the MISP taxonomy format (``machinetag.json``: ``namespace``, ``predicates``, optional
+``values``), so one of MISP's own files can be dropped beside them. A tag is accepted only if
+its namespace, predicate and value are in a taxonomy; anything else is refused naming the tag.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from portal.services.errors import InvalidInput
+
+MAX_TAGS = 20
+MAX_TAG = 200
+# MISP's machine-tag syntax: a namespace and predicate of lower-case words, an optional value
+# in double quotes (no quote or control character inside).
+_SYNTAX = re.compile(
+    r'^(?P<ns>[a-z0-9][a-z0-9._-]*):(?P<pred>[a-z0-9][a-z0-9._-]*)(?:="(?P<value>[^"\x00-\x1f]+)")?$'
+)
+
+__all__ = ["MAX_TAGS", "TagChoice", "Taxonomy", "choices", "parse_tag", "parse_tags", "taxonomies"]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    namespace: str
+    description: str
+    predicates: dict[str, str]  # value -> expanded
+    values: dict[str, dict[str, str]]  # predicate -> {value -> expanded}
+
+
+@dataclass(frozen=True)
+class TagChoice:
+    tag: str
+    meaning: str
+
+
+def _taxonomy(document: dict[str, Any]) -> Taxonomy:
+    predicates = {p["value"]: p.get("expanded", p["value"]) for p in document["predicates"]}
+    values = {
+        v["predicate"]: {e["value"]: e.get("expanded", e["value"]) for e in v["entry"]}
+        for v in document.get("values", [])
+    }
+    return Taxonomy(document["namespace"], document.get("description", ""), predicates, values)
+
+
+@functools.cache
+def taxonomies() -> dict[str, Taxonomy]:
+    """Every shipped taxonomy by namespace."""
+    folder = resources.files("portal").joinpath("data/taxonomies")
+    found = {}
+    for item in sorted(folder.iterdir(), key=lambda i: i.name):
+        if item.name.endswith(".json"):
+            taxonomy = _taxonomy(json.loads(item.read_text("utf-8")))
+            found[taxonomy.namespace] = taxonomy
+    return found
+
+
+def parse_tag(raw: Any, path: str = "tags") -> str:
+    """One tag, checked against the taxonomies, in its canonical form."""
+    if not isinstance(raw, str):
+        raise InvalidInput('A tag is text such as group:jihadist="islamic-state".', field=path)
+    text = raw.strip()
+    if len(text) > MAX_TAG:
+        raise InvalidInput(f"At most {MAX_TAG} characters per tag.", field=path)
+    match = _SYNTAX.match(text)
+    if match is None:
+        raise InvalidInput(
+            f"{text!r} is not a machine tag: write namespace:predicate or "
+            f'namespace:predicate="value", in lower case.',
+            field=path,
+        )
+    namespace, predicate, value = match["ns"], match["pred"], match["value"]
+    taxonomy = taxonomies().get(namespace)
+    if taxonomy is None:
+        known = ", ".join(sorted(taxonomies()))
+        raise InvalidInput(
+            f"{text!r}: unknown namespace {namespace!r} (known: {known}).", field=path
+        )
+    if predicate not in taxonomy.predicates:
+        raise InvalidInput(
+            f"{text!r}: {namespace} has no {predicate!r} "
+            f"(known: {', '.join(sorted(taxonomy.predicates))}).",
+            field=path,
+        )
+    entries = taxonomy.values.get(predicate, {})
+    if value is not None and value not in entries:
+        known = ", ".join(sorted(entries)) or "none"
+        raise InvalidInput(
+            f"{text!r}: {namespace}:{predicate} has no value {value!r} (known: {known}).",
+            field=path,
+        )
+    return text
+
+
+def parse_tags(raw: Any, path: str = "tags") -> tuple[str, ...]:
+    """A list of tags (or one per line), each checked; duplicates dropped, order kept."""
+    if raw in (None, ""):
+        return ()
+    items = raw.splitlines() if isinstance(raw, str) else raw
+    if not isinstance(items, list | tuple):
+        raise InvalidInput("A list of tags.", field=path)
+    tags: list[str] = []
+    for i, item in enumerate(items):
+        if isinstance(item, str) and not item.strip():
+            continue
+        tag = parse_tag(item, f"{path}[{i}]")
+        if tag not in tags:
+            tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise InvalidInput(f"At most {MAX_TAGS} tags.", field=path)
+    return tuple(tags)
+
+
+def meaning(tag: str) -> str:
+    """The taxonomy's words for a tag (the tag itself if it is not in one any more)."""
+    match = _SYNTAX.match(tag)
+    taxonomy = taxonomies().get(match["ns"]) if match else None
+    if match is None or taxonomy is None:
+        return tag
+    words = taxonomy.predicates.get(match["pred"], match["pred"])
+    if match["value"]:
+        words += ": " + taxonomy.values.get(match["pred"], {}).get(match["value"], match["value"])
+    return words
+
+
+def choices() -> list[TagChoice]:
+    """Every tag the taxonomies allow, for the compose form's list."""
+    found = []
+    for namespace, taxonomy in taxonomies().items():
+        for predicate, expanded in taxonomy.predicates.items():
+            found.append(TagChoice(f"{namespace}:{predicate}", expanded))
+            for value, words in taxonomy.values.get(predicate, {}).items():
+                tag = f'{namespace}:{predicate}="{value}"'
+                found.append(TagChoice(tag, f"{expanded}: {words}"))
+    return found
+
+
+def index_key(tag: str) -> str:
+    """The canonical key whose blind-index token lets an inbox filter by this tag."""
+    return "tag:" + tag
