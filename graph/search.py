@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from graph.build import graph_version
+from graph.labels import display_label
 from graph.normalise import (
     NotNormalisable,
     account_key,
@@ -168,7 +169,8 @@ def find_nodes(
         current = hits.get(node)
         if current is None or score > current.score:
             data = g.nodes[node]
-            hits[node] = SearchHit(node, str(data["type"]), str(data["label"]), score, matched)
+            label = display_label(node, data)
+            hits[node] = SearchHit(node, str(data["type"]), label, score, matched)
 
     hit(query, 1.0, query)
     for key in _identifier_keys(query, default_region):

@@ -83,8 +83,13 @@ def neighbourhood() -> Response:
     """The ego network of one entity, through the view's filters."""
     node = workspace_params.text(request.args, "node")
     radius = workspace_params.integer(request.args, "radius", 2, 1, 3)
+    limit = workspace_params.integer(
+        request.args, "limit", workspace.DEFAULT_VIEW_NODES, 1, workspace.MAX_VIEW_NODES
+    )
     view = workspace_params.view_filter(request.args)
-    return jsonify(workspace.neighbourhood(current_reader(bulletins=True), node, radius, view))
+    return jsonify(
+        workspace.neighbourhood(current_reader(bulletins=True), node, radius, view, limit)
+    )
 
 
 @blueprint.route("/measures")
