@@ -86,7 +86,7 @@ from graph.queries import (
     shortest_paths,
 )
 from graph.resolution import PersonMatch, possible_same_person
-from graph.search import SearchHit, find_nodes
+from graph.search import HitGroup, SearchHit, find_nodes, group_hits
 from graph.subgraphs import entity_graph, filtered
 
 __all__ = [
@@ -100,6 +100,7 @@ __all__ = [
     "EdgeProvenance",
     "Entity",
     "EntityType",
+    "HitGroup",
     "InvalidBulletin",
     "Journey",
     "Marking",
@@ -133,6 +134,7 @@ __all__ = [
     "filtered",
     "find_nodes",
     "graph_version",
+    "group_hits",
     "igraph_mirror",
     "influence",
     "k_shortest_paths",

@@ -70,10 +70,10 @@ def workspace_page() -> str:
 @roles_required(Role.ANALYST)
 @_json_errors
 def search() -> Response:
-    """Entities matching an identifier or a name in any script."""
-    return jsonify(
-        {"hits": workspace.search(current_reader(bulletins=True), request.args.get("q", ""))}
-    )
+    """Entities matching an identifier or a name in any script; ``groups`` gathers the
+    spelling variants of one name into one result."""
+    q = request.args.get("q", "")
+    return jsonify(workspace.search_grouped(current_reader(bulletins=True), q))
 
 
 @blueprint.route("/neighbourhood")

@@ -85,8 +85,7 @@ def _elements(reader: Reader, g: Any, sub: Any, measures: Measures | None = None
     return elements
 
 
-def search(reader: Reader, query: str) -> list[dict[str, Any]]:
-    """Nodes matching an identifier or a name in any script, best first."""
+def _hits(reader: Reader, query: str) -> list[graph.SearchHit]:
     query = (query or "").strip()
     if not query:
         raise InvalidInput("Type an identifier or a name to look for.", field="q")
@@ -94,11 +93,38 @@ def search(reader: Reader, query: str) -> list[dict[str, Any]]:
         raise InvalidInput(f"Type at most {MAX_QUERY} characters.", field="q")
     with org_graphs.reading(reader) as g:
         hits = graph.find_nodes(g, query, limit=20, default_region=reader.country)
-    return [
-        {"node": h.node, "type": h.type, "label": h.label, "score": round(h.score, 3)}
-        for h in hits
-        if h.type != "bulletin"
+    return [h for h in hits if h.type != "bulletin"]
+
+
+def _hit(h: graph.SearchHit) -> dict[str, Any]:
+    return {"node": h.node, "type": h.type, "label": h.label, "score": round(h.score, 3)}
+
+
+def search(reader: Reader, query: str) -> list[dict[str, Any]]:
+    """Nodes matching an identifier or a name in any script, best first."""
+    return [_hit(h) for h in _hits(reader, query)]
+
+
+def search_grouped(reader: Reader, query: str) -> dict[str, list[dict[str, Any]]]:
+    """:func:`search`'s ``hits``, and ``groups``: spelling variants of one name as one result.
+
+    Each group names its best node (``node``), every node it holds with its own label
+    (``nodes``), and the spellings found (``variants``).
+    """
+    hits = _hits(reader, query)
+    label_of = {h.node: h.label for h in hits}
+    groups = [
+        {
+            "node": group.nodes[0],
+            "type": group.type,
+            "label": group.label,
+            "score": round(group.score, 3),
+            "variants": list(group.variants),
+            "nodes": [{"node": n, "label": label_of[n]} for n in group.nodes],
+        }
+        for group in graph.group_hits(hits)
     ]
+    return {"hits": [_hit(h) for h in hits], "groups": groups}
 
 
 def shown_of(shown: int, total: int) -> str:

@@ -122,3 +122,29 @@ def test_downloads_keep_the_key_and_add_the_readable_label(hub, clients):
     g = nx.read_graphml(io.BytesIO(graphml.data))
     assert g.nodes[HUB]["key"] == HUB
     assert g.nodes[HUB]["label"] == "@meadowpillar36146 (Facebook)"
+
+
+def test_search_groups_spellings_of_one_name(desk, clients):
+    for title, name in (
+        ("One", "Omar al-Bahhazi"),
+        ("Two", "Umar al-Bahhazi"),
+        ("Three", "Omar al-Bahhazi"),
+    ):
+        desk.post(
+            recipients=("FR-MININT",),
+            title=title,
+            entities=[{"ref": "p1", "type": "person", "value": name}],
+            relations=[],
+        )
+    data = clients["fr.analyst"].get("/analysis/search", query_string={"q": "Omar al-Bahhazi"}).json
+    assert len(data["hits"]) == 3
+    [group] = data["groups"]
+    assert set(group["variants"]) == {"Omar al-Bahhazi", "Umar al-Bahhazi"}
+    assert len(group["nodes"]) == 3 and group["node"] == group["nodes"][0]["node"]
+    # DE reads none of these bulletins: nothing to group, nothing disclosed.
+    assert clients["de.analyst"].get(
+        "/analysis/search", query_string={"q": "Omar al-Bahhazi"}
+    ).json == {
+        "hits": [],
+        "groups": [],
+    }
