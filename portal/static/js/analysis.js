@@ -400,9 +400,14 @@
   }
 
   function timelineText(e) {
-    const text = `${e.kind === "bulletin" ? "" : `${e.kind.replace("_", " ")}: `}${e.labels.join(" → ")}`;
+    // Each name in its own <bdi>: an Arabic name next to a phone number keeps both readable.
     const node = document.createElement("span");
-    node.textContent = text;
+    e.labels.forEach((label, i) => {
+      if (i > 0) { node.append(" → "); }
+      const part = document.createElement("bdi");
+      part.textContent = label;
+      node.append(part);
+    });
     node.title = `${e.title} (${e.sender})`;
     return node;
   }
@@ -430,11 +435,20 @@
       });
       if (!events.length) { list.append(item("No dated event among these entities.")); return; }
       if (window.vis && typeof window.vis.Timeline === "function") {
-        const items = events.map((e, index) => ({ id: index, start: e.on, content: timelineText(e) }));
-        axis = new window.vis.Timeline(document.getElementById("timeline-axis"), items, {
-          height: "14rem", stack: true, zoomKey: "ctrlKey", selectable: true,
-          margin: { item: 4 }, tooltip: { followMouse: false },
+        // One row per kind of event, the rarest first, so a lone "member of" is not buried
+        // under sixty "uses phone".
+        const counts = new Map();
+        events.forEach((e) => counts.set(e.kind, (counts.get(e.kind) || 0) + 1));
+        const groups = [...counts.entries()].map(([kind, count]) => {
+          const name = document.createElement("span");
+          name.textContent = kind.replace("_", " ");
+          return { id: kind, content: name, order: count };
         });
+        const items = events.map((e, index) => ({
+          id: index, group: e.kind, start: e.on, type: "point", content: timelineText(e) }));
+        axis = new window.vis.Timeline(document.getElementById("timeline-axis"), items, groups, {
+          maxHeight: "26rem", verticalScroll: true, stack: true, zoomKey: "ctrlKey",
+          selectable: true, groupOrder: "order", margin: { item: 2 }, orientation: "top" });
         axis.on("select", (properties) => {
           const e = events[properties.items[0]];
           if (e) { focusNodes(e.nodes); eventPanel(e); }
