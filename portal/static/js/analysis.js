@@ -136,8 +136,7 @@
       show(data.elements, replace);
       // What the cut left out, from the server's own count ("showing 40 of 2,140").
       document.getElementById("view-count").textContent = replace
-        ? `${data.message}`.trim()
-        : `Expanded: ${data.message}`;
+        ? data.message : `Expanded ${cy.getElementById(node).data("label") || ""}: ${data.message}`;
       if (data.measures === false) { waitForMeasures(); }
     } catch (error) { say(error.message); }
   }
