@@ -29,6 +29,7 @@ HUB = "account:facebook:meadowpillar36146"
 SESSION_SECONDS = 115
 HEAP_LIMIT = 200 * 1024 * 1024
 PHONES = 60
+HOSTILE = "<img src=x onerror=window.xssRan=1>"  # a name is text, never markup
 
 
 def _post(portal: LivePortal, who: str, title: str, marking: str, entities, relations) -> None:
@@ -101,8 +102,12 @@ def _seed(portal: LivePortal) -> None:
         [
             {"ref": "p1", "type": "person", "value": "عمر البهازي"},
             {"ref": "t1", "type": "phone", "value": "+44 7700 900100"},
+            {"ref": "p2", "type": "person", "value": HOSTILE},
         ],
-        [{"source": "p1", "type": "contacted", "target": "t1", "on": "2025-07-01"}],
+        [
+            {"source": "p1", "type": "contacted", "target": "t1", "on": "2025-07-01"},
+            {"source": "p2", "type": "contacted", "target": "t1", "on": "2025-07-03"},
+        ],
     )
 
 
@@ -229,6 +234,8 @@ def test_two_minutes_of_work_keep_the_workspace_readable_and_small(
         expect(page.locator("#panel a").first).to_have_attribute("href", re.compile("/bulletins/"))
         page.locator("#timeline li button").first.click()
         assert _count(page, "node:selected") >= 1
+        expect(page.locator("#timeline-axis")).to_contain_text(HOSTILE)
+        assert page.evaluate("() => window.xssRan === undefined")
 
         heaps.append(_heap(cdp))
     assert rounds >= 3, rounds
