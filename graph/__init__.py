@@ -62,6 +62,7 @@ from graph.build import (
 from graph.drawing import to_svg
 from graph.export import to_csv, to_cytoscape, to_gexf, to_graphml, to_json
 from graph.findings import SharedEntity, TimelineEvent, shared_entities, timeline
+from graph.labels import display_label
 from graph.merges import ConfirmedMerge, PersonMerges, person_mention_id
 from graph.model import (
     Bulletin,
@@ -76,9 +77,16 @@ from graph.model import (
     TravelEvent,
 )
 from graph.normalise import NotNormalisable, entity_key, name_key, name_similarity
-from graph.queries import NoSuchNode, ego_network, k_shortest_paths, shortest_path, shortest_paths
+from graph.queries import (
+    NoSuchNode,
+    ego_network,
+    ego_view,
+    k_shortest_paths,
+    shortest_path,
+    shortest_paths,
+)
 from graph.resolution import PersonMatch, possible_same_person
-from graph.search import SearchHit, find_nodes
+from graph.search import HitGroup, SearchHit, find_nodes, group_hits
 from graph.sightings import Sighting, set_sightings, sighting_node, sightings_of
 from graph.subgraphs import entity_graph, filtered
 
@@ -93,6 +101,7 @@ __all__ = [
     "EdgeProvenance",
     "Entity",
     "EntityType",
+    "HitGroup",
     "InvalidBulletin",
     "Journey",
     "Marking",
@@ -117,14 +126,17 @@ __all__ = [
     "build_graph",
     "communities",
     "components",
+    "display_label",
     "edge_provenance",
     "edge_reports",
     "ego_network",
+    "ego_view",
     "entity_graph",
     "entity_key",
     "filtered",
     "find_nodes",
     "graph_version",
+    "group_hits",
     "igraph_mirror",
     "influence",
     "k_shortest_paths",

@@ -30,6 +30,7 @@ import igraph  # type: ignore[import-untyped]
 
 from graph.accelerate import seeded_igraph
 from graph.analytics import communities as find_communities
+from graph.labels import display_label
 
 __all__ = ["MAX_DRAWN_NODES", "PALETTE", "to_svg"]
 
@@ -168,7 +169,7 @@ def to_svg(
         for node, (x, y) in zip(nodes, points, strict=True):
             data = g.nodes[node]
             kind = str(data.get("type", ""))
-            label = str(data.get("label", node))
+            label = display_label(node, data)
             cell = cell_of.get(node)
             fill = PALETTE[min(cell, len(PALETTE) - 1)] if cell is not None else "#cccccc"
             weight = (sizes or {}).get(node, 0.0) / top_size

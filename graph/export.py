@@ -6,6 +6,10 @@ dates — flattened to strings for the desktop formats. Export a readable
 subgraph (or a view of one): an export holds whatever the graph holds. The
 SVG drawing is in :mod:`graph.drawing`.
 
+Nodes keep their key as ``id`` (GraphML and GEXF node ids, the CSV's ``source`` and
+``target``) and carry what a person would write as ``label`` (:func:`graph.labels.display_label`;
+the CSV's ``source_label`` and ``target_label``).
+
 The browser JSON is the Cytoscape.js elements format::
 
     {"elements": {"nodes": [{"data": {"id": ..., "label": ..., "type": ...,
@@ -45,6 +49,7 @@ from typing import Any
 import networkx as nx  # type: ignore[import-untyped]
 
 from graph.build import edge_reports
+from graph.labels import display_label
 from graph.model import Bulletin
 
 __all__ = ["to_csv", "to_cytoscape", "to_gexf", "to_graphml", "to_json"]
@@ -84,7 +89,7 @@ def _node_record(
     ids, organisations, markings = _provenance_of(g, named_in, limit, data.get("sources"))
     record: dict[str, Any] = {
         "id": node,
-        "label": str(data.get("label", node)),
+        "label": display_label(node, data),
         "type": str(data.get("type", "")),
         "bulletins": ids,
         "bulletin_count": len(named_in),
@@ -169,6 +174,7 @@ def _flat(g: Any) -> Any:
         record = _node_record(g, node, g.nodes[node])
         flat.add_node(
             node,
+            key=node,
             label=record["label"],
             type=record["type"],
             bulletins=";".join(record["bulletins"]),
@@ -237,8 +243,8 @@ def to_csv(g: Any) -> str:
             source,
             target,
             record["type"],
-            str(g.nodes[source].get("label", source)),
-            str(g.nodes[target].get("label", target)),
+            display_label(source, g.nodes[source]),
+            display_label(target, g.nodes[target]),
             ";".join(record["bulletins"]),
             ";".join(record["organisations"]),
             ";".join(record["markings"]),

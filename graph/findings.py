@@ -32,6 +32,7 @@ from datetime import date
 from typing import Any
 
 from graph.build import REPORTED_IN, Journey
+from graph.labels import display_label
 from graph.model import Bulletin
 from graph.sightings import sighting_node
 
@@ -111,7 +112,7 @@ def shared_entities(
                 SharedEntity(
                     node,
                     kind,
-                    str(data["label"]),
+                    display_label(node, data),
                     tuple(organisations),
                     tuple(sorted(mentions)),
                     tuple(persons),

@@ -30,7 +30,14 @@ import networkx as nx  # type: ignore[import-untyped]
 from graph.accelerate import Backend, igraph_mirror, use_igraph
 from graph.subgraphs import entity_graph, filtered, undirected_simple
 
-__all__ = ["NoSuchNode", "ego_network", "k_shortest_paths", "shortest_path", "shortest_paths"]
+__all__ = [
+    "NoSuchNode",
+    "ego_network",
+    "ego_view",
+    "k_shortest_paths",
+    "shortest_path",
+    "shortest_paths",
+]
 
 
 class NoSuchNode(KeyError):
@@ -124,41 +131,111 @@ def ego_network(
     _require(g, center)
     if radius < 0:
         raise ValueError("radius must be at least 0")
-    any_filter = any(
-        f is not None for f in (node_types, relation_types, since, until, organisations, markings)
+    view = _filtered_view(
+        g,
+        center,
+        {
+            "node_types": node_types,
+            "relation_types": relation_types,
+            "since": since,
+            "until": until,
+            "organisations": organisations,
+            "markings": markings,
+        },
     )
-    view = g
-    if any_filter:
-        view = filtered(
-            g,
-            node_types=node_types,
-            relation_types=relation_types,
-            since=since,
-            until=until,
-            organisations=organisations,
-            markings=markings,
-            keep=(center,),
-        )
-    around = _neighbours(view, include_bulletins)
-    seen = {center}
-    ring = [center]
-    for _ in range(radius):
-        found: dict[str, None] = {}
-        for node in ring:
-            for other in around(node):
-                if other not in seen and other not in found:
-                    found[other] = None
-        if not found:
-            break
-        if max_nodes is not None and len(seen) + len(found) > max_nodes:
-            room = max(max_nodes - len(seen), 0)
-            seen.update(heapq.nsmallest(room, found, key=lambda n: (-_reach(view, n), n)))
-            break
-        seen.update(found)
-        ring = list(found)
+    seen, _ = _grow(view, center, radius, include_bulletins, max_nodes, count=False)
     if view is g and type(getattr(g, "_succ", None)) is dict:
         return _induced(g, seen)
     return view.subgraph(seen).copy()
+
+
+_FILTERS = ("node_types", "relation_types", "since", "until", "organisations", "markings")
+
+
+def _filtered_view(g: Any, center: str, filters: dict[str, Any]) -> Any:
+    """``g`` through the filters given (the centre kept whatever its type), or ``g`` itself."""
+    unknown = set(filters) - set(_FILTERS) - {"include_bulletins"}
+    if unknown:
+        raise TypeError(f"unknown filter {sorted(unknown)[0]!r}")
+    chosen = {name: filters.get(name) for name in _FILTERS}
+    if all(value is None for value in chosen.values()):
+        return g
+    return filtered(g, keep=(center,), **chosen)
+
+
+def _grow(
+    view: Any,
+    center: str,
+    radius: int,
+    include_bulletins: bool,
+    max_nodes: int | None,
+    *,
+    count: bool,
+) -> tuple[set[str], int]:
+    """The nodes kept (at most ``max_nodes``) and, with ``count``, how many the radius reaches
+    (without ``count``, the second value is only a lower bound).
+
+    When a ring does not fit, its strongest ties are kept: the nodes linked to most nodes of
+    the ring before, then the best connected overall, then by id.
+    """
+    around = _neighbours(view, include_bulletins)
+    seen = {center}
+    reached = {center}
+    ring = [center]
+    capped = False
+    for _ in range(radius):
+        found: dict[str, int] = {}
+        for node in ring:
+            for other in around(node):
+                if other not in reached:
+                    found[other] = found.get(other, 0) + 1
+        if not found:
+            break
+        reached.update(found)
+        ring = list(found)
+        if capped:
+            continue
+        if max_nodes is not None and len(seen) + len(found) > max_nodes:
+            room = max(max_nodes - len(seen), 0)
+            seen.update(
+                heapq.nsmallest(room, found, key=lambda n: (-found[n], -_reach(view, n), n))
+            )
+            capped = True
+            if not count:
+                break
+            continue
+        seen.update(found)
+    return seen, len(reached)
+
+
+def ego_view(
+    g: Any,
+    center: str,
+    radius: int = 2,
+    *,
+    max_nodes: int,
+    **filters: Any,
+) -> tuple[Any, int]:
+    """:func:`ego_network` cut to ``max_nodes``, and how many nodes the radius reaches in all.
+
+    The count lets a view say "showing 40 of 2,140". Filters are :func:`ego_network`'s.
+
+    >>> import networkx as nx
+    >>> g = nx.MultiDiGraph([("c", f"n{i}") for i in range(9)] + [("c", "n1"), ("n1", "x")])
+    >>> sub, total = ego_view(g, "c", radius=2, max_nodes=3)
+    >>> sorted(sub), total
+    (['c', 'n0', 'n1'], 11)
+    """
+    _require(g, center)
+    if radius < 0:
+        raise ValueError("radius must be at least 0")
+    view = _filtered_view(g, center, filters)
+    seen, total = _grow(
+        view, center, radius, bool(filters.get("include_bulletins")), max_nodes, count=True
+    )
+    if view is g and type(getattr(g, "_succ", None)) is dict:
+        return _induced(g, seen), total
+    return view.subgraph(seen).copy(), total
 
 
 def _induced(g: Any, nodes: set[str]) -> Any:

@@ -6,11 +6,15 @@ evidence behind it and the mention ids an analyst's decision should record
 (:class:`graph.merges.ConfirmedMerge`). Rejected pairs are passed back in so they
 are not suggested again.
 
-The score starts from the best :func:`~graph.normalise.name_similarity` between
-any name, alias or transliteration of one node and any of the other, then
-weighs the other evidence: the same date of birth raises it, a different one
-lowers it sharply, a different nationality lowers it, and each account, phone,
-e-mail address or URL both persons use raises it.
+A pair is suggested when the best :func:`~graph.normalise.name_similarity` between
+any name, alias or transliteration of one node and any of the other reaches the
+threshold, once contradicting evidence (a different date of birth, a different
+nationality) has lowered it. Suggestions are then ranked by ``score``, which the
+name alone lifts to at most 0.6 and the evidence does the rest: the same date of
+birth, the same nationality, each account, phone, e-mail address or URL both use,
+each person, group or place both are linked to (co-mentions) raise it; a different
+date of birth or nationality lowers it. Ten spellings of one name thus no longer
+all score 1: the reasons say what separates them.
 
 Run it on a readable subgraph: names, dates and shared identifiers then all
 come from readable bulletins.
@@ -26,8 +30,8 @@ Examples
 >>> g = build_graph([report("B-1", "FR", "Abu Muhammad al-Adnani"),
 ...                  report("B-2", "DE", "أبو محمد العدناني"),
 ...                  report("B-3", "UK", "Abu Bakr al-Baghdadi")])
->>> [(m.first, m.second, m.score) for m in possible_same_person(g)]
-[('person:B-1:p', 'person:B-2:p', 1.0)]
+>>> [(m.first, m.second, m.name_score, m.score) for m in possible_same_person(g)]
+[('person:B-1:p', 'person:B-2:p', 1.0, 0.6)]
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from itertools import combinations
 from typing import Any, Final
 
 from graph.build import person_mentions
+from graph.labels import display_label
 from graph.model import Entity
 from graph.normalise import name_similarity, name_skeleton
 
@@ -48,7 +53,16 @@ DEFAULT_THRESHOLD: Final[float] = 0.85
 """Scores below this are not suggested."""
 
 _IDENTIFIER_TYPES: Final[frozenset[str]] = frozenset({"account", "phone", "email", "url"})
+_ASSOCIATE_TYPES: Final[frozenset[str]] = frozenset({"person", "group", "location"})
 _BLOCK_LIMIT: Final[int] = 500  # a name word shared by more persons than this is no evidence
+# The ranking score: at most 0.6 from the name, the rest from evidence (up to 1 in all).
+_NAME_WEIGHT: Final[float] = 0.6
+_SAME_BIRTH: Final[float] = 0.15
+_DIFFERENT_BIRTH: Final[float] = -0.2
+_SAME_NATIONALITY: Final[float] = 0.05
+_DIFFERENT_NATIONALITY: Final[float] = -0.05
+_SHARED_IDENTIFIER: Final[float] = 0.05  # each, up to three
+_CO_MENTION: Final[float] = 0.025  # each person, group or place both are linked to, up to two
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +74,15 @@ class PersonMatch:
     first, second : str
         Node ids, ``first < second``.
     score : float
-        From 0 to 1; suggestions have at least the threshold asked for.
+        From 0 to 1, for ranking: at most 0.6 from the name, the rest from the evidence
+        in ``reasons``.
     name_score : float
         The best name similarity alone.
     names : tuple of (str, str)
         The pair of names that scored best.
     reasons : tuple of str
         The other evidence, in words ("same date of birth 1981-05-02",
-        "both use account:telegram:adnani_media").
+        "both use @adnani_media (Telegram)", "both linked to Raqqa").
     first_mentions, second_mentions : tuple of str
         Mention ids of each side, for the decision record.
     """
@@ -115,7 +130,21 @@ def _candidate_pairs(persons: dict[str, list[str]], focus: str | None) -> set[tu
     return pairs
 
 
-def _score(g: Any, first: str, second: str) -> tuple[float, float, tuple[str, str], list[str]]:
+def _associates(g: Any, node: str) -> set[str]:
+    around = (*g.successors(node), *g.predecessors(node))
+    return {o for o in around if g.nodes[o]["type"] in _ASSOCIATE_TYPES}
+
+
+def _score(
+    g: Any, first: str, second: str
+) -> tuple[float, float, float, tuple[str, str], list[str]]:
+    """(match, score, name score, names, reasons) of two person nodes.
+
+    ``match`` decides whether the pair is suggested at all: the name similarity, lowered by
+    contradicting evidence. ``score`` ranks the suggestions: the name weighs at most 0.6,
+    the rest comes from evidence, so two "Omar al-Bahhazi" with nothing else in common
+    (0.6) rank below two that share a date of birth and a phone (0.8).
+    """
     a, b = _entities(g.nodes[first]), _entities(g.nodes[second])
     best, names = 0.0, ("", "")
     for left in _names(a):
@@ -123,26 +152,39 @@ def _score(g: Any, first: str, second: str) -> tuple[float, float, tuple[str, st
             similarity = name_similarity(left, right)
             if similarity > best:
                 best, names = similarity, (left, right)
-    score, reasons = best, []
+    match, score, reasons = best, _NAME_WEIGHT * best, []
     births_a = {e.date_of_birth for e in a if e.date_of_birth}
     births_b = {e.date_of_birth for e in b if e.date_of_birth}
     if births_a and births_b:
         if births_a & births_b:
-            score += 0.05
+            match += 0.05
+            score += _SAME_BIRTH
             reasons.append(f"same date of birth {min(births_a & births_b).isoformat()}")
         else:
-            score *= 0.6
+            match *= 0.6
+            score += _DIFFERENT_BIRTH
             reasons.append("different dates of birth")
     nations_a = {e.nationality.upper() for e in a if e.nationality}
     nations_b = {e.nationality.upper() for e in b if e.nationality}
-    if nations_a and nations_b and not nations_a & nations_b:
-        score *= 0.85
-        reasons.append("different nationalities")
+    if nations_a and nations_b:
+        if nations_a & nations_b:
+            score += _SAME_NATIONALITY
+            reasons.append(f"same nationality {min(nations_a & nations_b)}")
+        else:
+            match *= 0.85
+            score += _DIFFERENT_NATIONALITY
+            reasons.append("different nationalities")
     shared = sorted(_identifiers(g, first) & _identifiers(g, second))
     for identifier in shared[:3]:
-        score += 0.05
-        reasons.append(f"both use {identifier}")
-    return min(round(score, 4), 1.0), best, names, reasons
+        match += 0.05
+        score += _SHARED_IDENTIFIER
+        reasons.append(f"both use {display_label(identifier, g.nodes[identifier])}")
+    together = sorted(_associates(g, first) & _associates(g, second) - {first, second})
+    for associate in together[:2]:
+        score += _CO_MENTION
+        reasons.append(f"both linked to {display_label(associate, g.nodes[associate])}")
+    score = min(max(score, 0.0), 1.0)
+    return min(round(match, 4), 1.0), round(score, 3), best, names, reasons
 
 
 def possible_same_person(
@@ -162,7 +204,7 @@ def possible_same_person(
     person : str, optional
         Only suggestions involving this node.
     threshold : float
-        Lowest score suggested.
+        Lowest name similarity suggested, once lowered by contradicting evidence.
     rejected : collection of frozenset of str
         Pairs of mention ids an analyst rejected; a pair of nodes is skipped
         when any mention of one was rejected against any mention of the other.
@@ -186,12 +228,12 @@ def possible_same_person(
         mentions_b = tuple(sorted(person_mentions(g, second)))
         if any(frozenset((x, y)) in refused for x in mentions_a for y in mentions_b):
             continue
-        score, name_score, names, reasons = _score(g, first, second)
-        if score >= threshold:
+        match, score, name_score, names, reasons = _score(g, first, second)
+        if match >= threshold:
             found.append(
                 PersonMatch(
                     first, second, score, name_score, names, tuple(reasons), mentions_a, mentions_b
                 )
             )
-    found.sort(key=lambda m: (-m.score, m.first, m.second))
+    found.sort(key=lambda m: (-m.score, -m.name_score, m.first, m.second))
     return found if limit is None else found[:limit]

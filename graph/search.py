@@ -35,18 +35,20 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from graph.build import graph_version
+from graph.labels import display_label
 from graph.normalise import (
     NotNormalisable,
     account_key,
     email_key,
     fold_name,
+    name_key,
     name_similarity,
     name_skeleton,
     phone_key,
     url_key,
 )
 
-__all__ = ["SearchHit", "find_nodes"]
+__all__ = ["HitGroup", "SearchHit", "find_nodes", "group_hits"]
 
 _NAMED: Final[frozenset[str]] = frozenset({"person", "group", "location"})
 
@@ -168,7 +170,8 @@ def find_nodes(
         current = hits.get(node)
         if current is None or score > current.score:
             data = g.nodes[node]
-            hits[node] = SearchHit(node, str(data["type"]), str(data["label"]), score, matched)
+            label = display_label(node, data)
+            hits[node] = SearchHit(node, str(data["type"]), label, score, matched)
 
     hit(query, 1.0, query)
     for key in _identifier_keys(query, default_region):
@@ -193,3 +196,58 @@ def find_nodes(
                 if name.startswith(prefix) or f" {prefix}" in name:
                     hit(node, 0.8, original)
     return sorted(hits.values(), key=lambda h: (-h.score, h.node))[:limit]
+
+
+@dataclass(frozen=True, slots=True)
+class HitGroup:
+    """Search hits that are spelling variants of one name, shown as one result.
+
+    ``nodes`` are the grouped nodes, best hit first; ``variants`` the distinct labels
+    (spellings) in that order; ``score`` the best hit's. Persons stay separate nodes
+    (a name never merges them): the group only stops ten "Omar/Umar al-Bahhazi" from
+    filling the list, and the analyst opens each one.
+    """
+
+    nodes: tuple[str, ...]
+    type: str
+    label: str
+    variants: tuple[str, ...]
+    score: float
+
+
+def _spelling(hit: SearchHit) -> tuple[str, str]:
+    if hit.type not in _NAMED:
+        return hit.type, hit.node
+    try:
+        return hit.type, name_key(hit.label)
+    except NotNormalisable:
+        return hit.type, hit.node
+
+
+def group_hits(hits: list[SearchHit]) -> list[HitGroup]:
+    """Hits of the same type whose labels are spellings of one name, grouped, best first.
+
+    Spellings are one name when they romanise to the same skeleton
+    (:func:`graph.normalise.name_key`: "Omar al-Bahhazi", "Umar al-Bahhazi" and
+    "عمر البهازي" are one; "Omar al-Baghdadi" is another). Identifiers are never grouped.
+
+    >>> hits = [SearchHit("person:B-1:p", "person", "Omar al-Bahhazi", 1.0, ""),
+    ...         SearchHit("person:B-2:p", "person", "Umar al-Bahhazi", 1.0, ""),
+    ...         SearchHit("person:B-3:p", "person", "Omar al-Bahhazi", 0.9, ""),
+    ...         SearchHit("person:B-4:p", "person", "Omar al-Baghdadi", 0.8, "")]
+    >>> for group in group_hits(hits):
+    ...     print(group.label, group.variants, len(group.nodes))
+    Omar al-Bahhazi ('Omar al-Bahhazi', 'Umar al-Bahhazi') 3
+    Omar al-Baghdadi ('Omar al-Baghdadi',) 1
+    """
+    groups: dict[tuple[str, str], list[SearchHit]] = {}
+    for hit in hits:
+        groups.setdefault(_spelling(hit), []).append(hit)
+    found = []
+    for members in groups.values():
+        variants = tuple(dict.fromkeys(h.label for h in members))
+        best = members[0]
+        found.append(
+            HitGroup(tuple(h.node for h in members), best.type, best.label, variants, best.score)
+        )
+    return found

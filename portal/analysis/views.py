@@ -70,10 +70,10 @@ def workspace_page() -> str:
 @roles_required(Role.ANALYST)
 @_json_errors
 def search() -> Response:
-    """Entities matching an identifier or a name in any script."""
-    return jsonify(
-        {"hits": workspace.search(current_reader(bulletins=True), request.args.get("q", ""))}
-    )
+    """Entities matching an identifier or a name in any script; ``groups`` gathers the
+    spelling variants of one name into one result."""
+    q = request.args.get("q", "")
+    return jsonify(workspace.search_grouped(current_reader(bulletins=True), q))
 
 
 @blueprint.route("/neighbourhood")
@@ -83,8 +83,13 @@ def neighbourhood() -> Response:
     """The ego network of one entity, through the view's filters."""
     node = workspace_params.text(request.args, "node")
     radius = workspace_params.integer(request.args, "radius", 2, 1, 3)
+    limit = workspace_params.integer(
+        request.args, "limit", workspace.DEFAULT_VIEW_NODES, 1, workspace.MAX_VIEW_NODES
+    )
     view = workspace_params.view_filter(request.args)
-    return jsonify(workspace.neighbourhood(current_reader(bulletins=True), node, radius, view))
+    return jsonify(
+        workspace.neighbourhood(current_reader(bulletins=True), node, radius, view, limit)
+    )
 
 
 @blueprint.route("/measures")

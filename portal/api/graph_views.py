@@ -47,7 +47,11 @@ def graph_ego() -> Response:
     """
     node = workspace_params.text(request.args, "node")
     radius = workspace_params.integer(request.args, "radius", 2, 1, 3)
-    return jsonify(workspace.neighbourhood(_analyst(), node, radius, ViewFilter()))
+    return jsonify(
+        workspace.neighbourhood(
+            _analyst(), node, radius, ViewFilter(), limit=workspace.API_VIEW_NODES
+        )
+    )
 
 
 @blueprint.route("/graph/paths", methods=["GET"])

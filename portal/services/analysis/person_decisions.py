@@ -63,7 +63,7 @@ def suggestions(reader: Reader, node: str, limit: int = 5) -> list[dict[str, Any
             found.append(
                 {
                     "node": other,
-                    "label": g.nodes[other].get("label"),
+                    "label": graph.display_label(other, g.nodes[other]),
                     "score": round(match.score, 3),
                     "names": list(match.names),
                     "reasons": list(match.reasons),

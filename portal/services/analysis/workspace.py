@@ -23,7 +23,9 @@ from portal.services.errors import InvalidInput, NotFound
 from portal.services.principals import Reader
 
 NODE_TYPES = ("person", "account", "group", "phone", "email", "url", "location")
-MAX_VIEW_NODES = 300
+DEFAULT_VIEW_NODES = 40  # a first view: the centre and its strongest ties
+MAX_VIEW_NODES = 1_000  # the most an analyst may ask for in one view
+API_VIEW_NODES = 300  # the REST API's neighbourhood, as documented
 MAX_QUERY = 500
 MAX_PATHS = 20
 MAX_NODES_IN_VIEW = 5_000
@@ -83,8 +85,7 @@ def _elements(reader: Reader, g: Any, sub: Any, measures: Measures | None = None
     return elements
 
 
-def search(reader: Reader, query: str) -> list[dict[str, Any]]:
-    """Nodes matching an identifier or a name in any script, best first."""
+def _hits(reader: Reader, query: str) -> list[graph.SearchHit]:
     query = (query or "").strip()
     if not query:
         raise InvalidInput("Type an identifier or a name to look for.", field="q")
@@ -92,19 +93,67 @@ def search(reader: Reader, query: str) -> list[dict[str, Any]]:
         raise InvalidInput(f"Type at most {MAX_QUERY} characters.", field="q")
     with org_graphs.reading(reader) as g:
         hits = graph.find_nodes(g, query, limit=20, default_region=reader.country)
-    return [
-        {"node": h.node, "type": h.type, "label": h.label, "score": round(h.score, 3)}
-        for h in hits
-        if h.type != "bulletin"
+    return [h for h in hits if h.type != "bulletin"]
+
+
+def _hit(h: graph.SearchHit) -> dict[str, Any]:
+    return {"node": h.node, "type": h.type, "label": h.label, "score": round(h.score, 3)}
+
+
+def search(reader: Reader, query: str) -> list[dict[str, Any]]:
+    """Nodes matching an identifier or a name in any script, best first."""
+    return [_hit(h) for h in _hits(reader, query)]
+
+
+def search_grouped(reader: Reader, query: str) -> dict[str, list[dict[str, Any]]]:
+    """:func:`search`'s ``hits``, and ``groups``: spelling variants of one name as one result.
+
+    Each group names its best node (``node``), every node it holds with its own label
+    (``nodes``), and the spellings found (``variants``).
+    """
+    hits = _hits(reader, query)
+    label_of = {h.node: h.label for h in hits}
+    groups = [
+        {
+            "node": group.nodes[0],
+            "type": group.type,
+            "label": group.label,
+            "score": round(group.score, 3),
+            "variants": list(group.variants),
+            "nodes": [{"node": n, "label": label_of[n]} for n in group.nodes],
+        }
+        for group in graph.group_hits(hits)
     ]
+    return {"hits": [_hit(h) for h in hits], "groups": groups}
 
 
-def neighbourhood(reader: Reader, node: str, radius: int, view: ViewFilter) -> dict[str, Any]:
-    """Cytoscape elements of the ego network, coloured by cell and sized by influence."""
+def shown_of(shown: int, total: int) -> str:
+    """What the view says about its cut: "showing 40 of 2,140: filter or expand".
+
+    >>> shown_of(40, 2140)
+    'showing 40 of 2,140: filter or expand'
+    >>> shown_of(12, 12)
+    'showing all 12'
+    """
+    if shown >= total:
+        return f"showing all {total:,}"
+    return f"showing {shown:,} of {total:,}: filter or expand"
+
+
+def neighbourhood(
+    reader: Reader, node: str, radius: int, view: ViewFilter, limit: int = DEFAULT_VIEW_NODES
+) -> dict[str, Any]:
+    """Cytoscape elements of the ego network, coloured by cell and sized by influence.
+
+    At most ``limit`` nodes: the centre and its strongest ties. ``shown`` and ``total`` (the
+    nodes the radius reaches through the filters) let the page say what was left out.
+    """
     if not 1 <= radius <= 3:
         raise InvalidInput("A radius of 1, 2 or 3 hops.", field="radius")
+    if not 1 <= limit <= MAX_VIEW_NODES:
+        raise InvalidInput(f"At most {MAX_VIEW_NODES:,} entities in one view.", field="limit")
     with org_graphs.reading(reader) as g:
-        ego = graph.ego_network(
+        ego, total = graph.ego_view(
             g,
             _node(g, node),
             radius,
@@ -113,10 +162,18 @@ def neighbourhood(reader: Reader, node: str, radius: int, view: ViewFilter) -> d
             until=view.until,
             organisations=view.organisations,
             markings=view.markings,
-            max_nodes=MAX_VIEW_NODES,
+            max_nodes=limit,
         )
         measures = _measures(reader, g)
-        return {"elements": _elements(reader, g, ego, measures), "measures": measures is not None}
+        shown = ego.number_of_nodes()
+        return {
+            "elements": _elements(reader, g, ego, measures),
+            "measures": measures is not None,
+            "shown": shown,
+            "total": total,
+            "limit": limit,
+            "message": shown_of(shown, total),
+        }
 
 
 def _induced(g: Any, nodes: Collection[str]) -> Any:
@@ -190,7 +247,7 @@ def node_details(reader: Reader, node: str) -> dict[str, Any]:
     return {
         "node": node,
         "type": data.get("type"),
-        "label": data.get("label"),
+        "label": graph.display_label(node, data),
         "organisations": organisations,
         "bulletins": bulletins,
         "hidden": [
@@ -241,24 +298,36 @@ def _ask_query(g: Any, node: str) -> dict[str, str | None]:
 
 
 def timeline(reader: Reader, nodes: Collection[str]) -> list[dict[str, Any]]:
-    """Dated events (relations, journeys) among ``nodes``, oldest first."""
+    """Dated events (relations, journeys, bulletins) among ``nodes``, oldest first.
+
+    Each event names its entities as a person would write them, and its bulletin by title
+    and sender (the organisation that reported it): a bulletin node reads as its title.
+    """
     with org_graphs.reading(reader) as g:
         kept = [n for n in nodes if n in g][:MAX_NODES_IN_VIEW]
         events = graph.timeline(g, kept)
-        labels = {n: g.nodes[n].get("label", n) for e in events for n in e.nodes if n in g}
-    return [
-        {
-            "on": e.on.isoformat(),
-            "kind": e.kind,
-            "nodes": list(e.nodes),
-            "labels": [labels.get(n, n) for n in e.nodes],
-            "bulletin": e.bulletin_id,
-            "dated_by_report": e.dated_by_report,
-            "organisation": e.organisation,
-            "detail": e.detail,
-        }
-        for e in events
-    ]
+        labels = {n: graph.display_label(n, g.nodes[n]) for e in events for n in e.nodes if n in g}
+    titles = org_graphs.titles(reader, sorted({e.bulletin_id for e in events}))
+    rows = []
+    for e in events:
+        title = titles.get(e.bulletin_id, f"Bulletin from {e.organisation}")
+        rows.append(
+            {
+                "on": e.on.isoformat(),
+                "kind": e.kind,
+                "nodes": list(e.nodes),
+                "labels": [
+                    title if n == f"bulletin:{e.bulletin_id}" else labels.get(n, n) for n in e.nodes
+                ],
+                "bulletin": e.bulletin_id,
+                "title": title,
+                "sender": e.organisation,
+                "dated_by_report": e.dated_by_report,
+                "organisation": e.organisation,
+                "detail": e.detail,
+            }
+        )
+    return rows
 
 
 def edge_details(reader: Reader, source: str, target: str, kind: str) -> dict[str, Any]:
@@ -270,7 +339,7 @@ def edge_details(reader: Reader, source: str, target: str, kind: str) -> dict[st
         except KeyError:
             raise NotFound("No such relation in your organisation's graph.", field="type") from None
         records: dict[str, graph.Bulletin] = g.graph["bulletins"]
-        labels = (g.nodes[a].get("label"), g.nodes[b].get("label"))
+        labels = (graph.display_label(a, g.nodes[a]), graph.display_label(b, g.nodes[b]))
         reported = {bid: records[bid].provenance for bid in provenance.bulletin_ids}
     titles = org_graphs.titles(reader, list(provenance.bulletin_ids))
     return {

@@ -27,6 +27,8 @@ from xml.sax.saxutils import escape
 
 import networkx as nx  # type: ignore[import-untyped]
 
+import graph
+
 FONT = "'Noto Sans', 'Noto Sans Arabic', 'Noto Sans CJK JP', sans-serif"
 LABEL_SIZE = 13.0  # user units; the figure is 1000 units across a landscape A4 page: 8.5 pt
 LINE = LABEL_SIZE * 1.25
@@ -43,18 +45,6 @@ TYPE_NAMES = {
     "email": "E-mail",
     "url": "Web address",
     "location": "Place",
-}
-_PLATFORMS = {
-    "telegram": "Telegram",
-    "x": "X",
-    "twitter": "X",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "tiktok": "TikTok",
-    "youtube": "YouTube",
-    "whatsapp": "WhatsApp",
-    "signal": "Signal",
-    "vk": "VK",
 }
 
 
@@ -178,31 +168,9 @@ def _shorten(text: str, limit: int = MAX_LABEL) -> str:
 
 
 def human_label(key: str, data: Mapping[str, Any]) -> str:
-    """How a reader names the node ``key``: a person's, group's or place's name, an account's
-    handle and platform, a number or address as written in the bulletin."""
-    kind = str(data.get("type", ""))
-    label = str(data.get("label") or "")
-    mentions: Mapping[str, Sequence[Any]] = data.get("mentions") or {}
-    first = next((e for _, records in sorted(mentions.items()) for e in records), None)
-    written = ""
-    if first is not None:
-        written = str(
-            getattr(first, "name", None)
-            or getattr(first, "handle", None)
-            or getattr(first, "value", None)
-            or getattr(first, "url", None)
-            or ""
-        )
-    if label and label != key:
-        written = label  # the graph already chose a name for it
-    if not written:
-        written = key.split(":", 2)[-1] if ":" in key else key
-    if kind == "account":
-        platform = getattr(first, "platform", None) or (key.split(":")[1] if ":" in key else "")
-        name = _PLATFORMS.get(str(platform).lower(), str(platform).capitalize())
-        if name and name.lower() not in written.lower():
-            return f"{written} ({name})"
-    return written
+    """How a reader names the node ``key``: :func:`graph.display_label`, the one labelling
+    function the workspace, its downloads and the briefings share."""
+    return graph.display_label(key, data)
 
 
 def top_entities(g: Any, limit: int = TOP_ENTITIES) -> list[Entity]:

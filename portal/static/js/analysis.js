@@ -20,8 +20,12 @@
     container: document.getElementById("graph"),
     wheelSensitivity: 0.3,
     style: [
+      // Labels are text (Cytoscape draws them on a canvas, never as HTML) and show only when
+      // they fit: below 8 px on screen they are hidden, so a zoomed-out view is not a smear.
       { selector: "node", style: {
-        label: "data(label)", "font-size": 9, "text-wrap": "ellipsis", "text-max-width": 110,
+        label: "data(label)", "font-size": 10, "min-zoomed-font-size": 8,
+        "text-wrap": "ellipsis", "text-max-width": 120, "text-valign": "bottom", "text-margin-y": 2,
+        "text-background-color": "#fff", "text-background-opacity": 0.75, "text-background-padding": 1,
         "background-color": "#7f7f7f", width: 22, height: 22,
         shape: (n) => shapes[n.data("type")] || "ellipse" } },
       { selector: "node.cells", style: {
@@ -29,13 +33,16 @@
       { selector: "node.sized", style: {
         width: (n) => 16 + Math.min(60, 400 * (n.data("score") || 0)),
         height: (n) => 16 + Math.min(60, 400 * (n.data("score") || 0)) } },
+      { selector: "node.centre", style: { "border-width": 3, "border-color": "#333", "font-weight": "bold" } },
       { selector: "node:selected", style: { "border-width": 3, "border-color": "#000" } },
       { selector: "edge", style: {
-        width: 1.5, "line-color": "#aaa", "target-arrow-color": "#aaa",
+        width: 1.5, "line-color": "#bbb", "target-arrow-color": "#bbb",
         "target-arrow-shape": "triangle", "curve-style": "bezier", label: "data(type)",
-        "font-size": 7, color: "#555" } },
-      { selector: ".path", style: { "line-color": "#d62728", "target-arrow-color": "#d62728",
-        "border-color": "#d62728", "border-width": 3, width: 3 } },
+        "font-size": 8, "min-zoomed-font-size": 10, color: "#555" } },
+      { selector: ".dimmed", style: { opacity: 0.15 } },
+      { selector: "node.path", style: { "border-color": "#d62728", "border-width": 5, opacity: 1, "z-index": 10 } },
+      { selector: "edge.path", style: { "line-color": "#d62728", "target-arrow-color": "#d62728",
+        width: 6, opacity: 1, "z-index": 10, "font-size": 10, color: "#d62728" } },
     ],
   });
   window.ischiaGraph = cy; // for people and tests who inspect the view from the console
@@ -74,15 +81,40 @@
       const value = form.elements[name].value.trim();
       if (value) { params.set(name, value); }
     }
-    const markings = [...form.elements.markings.selectedOptions].map((o) => o.value);
+    const markings = [...form.querySelectorAll("input[name=markings]:checked")].map((c) => c.value);
     if (markings.length) { params.set("markings", markings.join(",")); }
     params.set("radius", form.elements.radius.value);
+    params.set("limit", form.elements.limit.value);
     return params;
   }
 
   function restyle() {
-    cy.nodes().toggleClass("cells", document.getElementById("colour-cells").checked);
+    const cells = document.getElementById("colour-cells").checked;
+    cy.nodes().toggleClass("cells", cells);
     cy.nodes().toggleClass("sized", document.getElementById("size-influence").checked);
+    cy.nodes().removeClass("centre");
+    if (state.centre) { cy.getElementById(state.centre).addClass("centre"); }
+    legendCells(cells);
+  }
+
+  // The legend lists the cells on screen: their colour and how many entities each holds.
+  function legendCells(shown) {
+    const list = document.getElementById("legend-cells");
+    list.replaceChildren();
+    if (!shown) { return; }
+    const counts = new Map();
+    cy.nodes().forEach((n) => {
+      const cell = n.data("community");
+      if (cell !== undefined) { counts.set(cell, (counts.get(cell) || 0) + 1); }
+    });
+    [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).forEach(([cell, count]) => {
+      const entry = document.createElement("li");
+      const swatch = document.createElement("span");
+      swatch.className = "legend-swatch";
+      swatch.style.backgroundColor = palette[cell % palette.length];
+      entry.append(swatch, document.createTextNode(`Cell ${cell + 1}: ${count} on screen`));
+      list.append(entry);
+    });
   }
 
   function show(elements, replace) {
@@ -100,8 +132,11 @@
     if (radius) { params.set("radius", String(radius)); }
     try {
       const data = await getJSON(urls.neighbourhoodUrl, params);
-      show(data.elements, replace);
       if (replace) { state.centre = node; }
+      show(data.elements, replace);
+      // What the cut left out, from the server's own count ("showing 40 of 2,140").
+      document.getElementById("view-count").textContent = replace
+        ? data.message : `Expanded ${cy.getElementById(node).data("label") || ""}: ${data.message}`;
       if (data.measures === false) { waitForMeasures(); }
     } catch (error) { say(error.message); }
   }
@@ -145,17 +180,33 @@
     const q = document.getElementById("search-q").value;
     try {
       const data = await getJSON(urls.searchUrl, new URLSearchParams({ q }));
-      if (!data.hits.length) { list.append(item("No entity of your organisation's graph matches.")); }
-      data.hits.forEach((hit, index) => {
+      if (!data.groups.length) { list.append(item("No entity of your organisation's graph matches.")); }
+      // Spellings of one name are one result; each record stays its own entity.
+      data.groups.forEach((group, index) => {
         const entry = document.createElement("li");
-        const button = item(`${hit.label} (${hit.type})`, "button");
+        const button = item(`${group.label} (${group.type})`, "button");
         button.type = "button";
         button.className = "link-button";
-        button.dataset.node = hit.node;
-        button.addEventListener("click", () => open(hit.node, null, true));
+        button.dir = "auto";
+        button.dataset.node = group.node;
+        button.addEventListener("click", () => open(group.node, null, true));
         entry.append(button);
+        if (group.nodes.length > 1) {
+          const more = item(` ${group.nodes.length} records; spellings: ${group.variants.join(" / ")}`, "span");
+          more.className = "search-variants";
+          more.dir = "auto";
+          const others = document.createElement("select");
+          others.setAttribute("aria-label", `Records of ${group.label}`);
+          group.nodes.forEach((member, i) => {
+            const option = item(`${i + 1}. ${member.label}`, "option");
+            option.value = member.node;
+            others.append(option);
+          });
+          others.addEventListener("change", () => open(others.value, null, true));
+          entry.append(more, " ", others);
+        }
         list.append(entry);
-        if (index === 0) { open(hit.node, null, true); }
+        if (index === 0) { open(group.node, null, true); }
       });
     } catch (error) { list.append(item(error.message)); }
   });
@@ -222,7 +273,8 @@
       panel.append(item("Possibly the same person", "h3"));
       const list = document.createElement("ul");
       for (const s of data.suggestions) {
-        const entry = item(`${s.label} — score ${s.score}; ${[`names ${s.names.join(" / ")}`, ...s.reasons].join("; ")}`);
+        const reasons = [`names ${s.names.join(" / ")}`, ...s.reasons];
+        const entry = item(`${s.label} — score ${Number(s.score).toFixed(2)}: ${reasons.join("; ")}`);
         entry.dir = "auto";
         const decide = (same) => async () => {
           try {
@@ -293,11 +345,16 @@
   cy.on("tap", "edge", (event) => edgeDetails(event.target));
   cy.on("dbltap", "node", (event) => open(event.target.id(), 1, false));
 
+  function clearPath() {
+    cy.elements().removeClass("path").removeClass("dimmed");
+  }
+  document.getElementById("clear-path").addEventListener("click", clearPath);
+
   document.getElementById("find-path").addEventListener("click", async () => {
     if (!state.pathFrom || !state.pathTo) { say("Choose both ends of the path in the entity panel."); return; }
     try {
       const data = await getJSON(urls.pathsUrl, new URLSearchParams({ source: state.pathFrom, target: state.pathTo }));
-      cy.elements().removeClass("path");
+      clearPath();
       if (!data.paths.length) { say("These two entities are not connected in your organisation's graph."); return; }
       show(data.elements, false);
       for (const path of data.paths) {
@@ -309,19 +366,93 @@
           }
         }
       }
+      // The path stands out: thick red edges, everything else faded.
+      cy.elements().not(".path").addClass("dimmed");
       say(`${data.paths.length} shortest path${data.paths.length === 1 ? "" : "s"} of ${data.paths[0].length - 1} steps.`);
     } catch (error) { say(error.message); }
   });
+
+  // The timeline: a time axis (vis-timeline, served by the portal like Cytoscape.js) and the
+  // same events as a list. Each event's text is put in as text (a DOM node), never as HTML.
+  let axis = null;
+  function focusNodes(ids) {
+    const found = cy.collection(ids.map((id) => cy.getElementById(id)).filter((n) => n.nonempty()));
+    cy.elements().unselect();
+    if (found.nonempty()) {
+      found.select();
+      cy.animate({ fit: { eles: found.closedNeighborhood(), padding: 60 } }, { duration: 200 });
+    }
+    return found;
+  }
+
+  function eventPanel(e) {
+    panel.replaceChildren(item("Event", "h2"));
+    const what = item(`${e.on} · ${e.kind.replace("_", " ")} · ${e.labels.join(" → ")}`, "p");
+    what.dir = "auto";
+    what.className = "entity-label";
+    const link = item(e.title, "a");
+    link.href = urls.bulletinUrl.replace("BULLETIN", e.bulletin);
+    link.dir = "auto";
+    const from = document.createElement("p");
+    from.append("Reported in ", link, ` by ${e.sender}${e.dated_by_report ? " (dated by the report)" : ""}`);
+    panel.append(what, from);
+  }
+
+  function timelineText(e) {
+    // Each name in its own <bdi>: an Arabic name next to a phone number keeps both readable.
+    const node = document.createElement("span");
+    e.labels.forEach((label, i) => {
+      if (i > 0) { node.append(" → "); }
+      const part = document.createElement("bdi");
+      part.textContent = label;
+      node.append(part);
+    });
+    node.title = `${e.title} (${e.sender})`;
+    return node;
+  }
 
   document.getElementById("show-timeline").addEventListener("click", async () => {
     const list = document.getElementById("timeline");
     list.replaceChildren();
     try {
       const data = await postJSON(urls.timelineUrl, { nodes: cy.nodes().map((n) => n.id()) });
-      for (const e of data.events) {
-        list.append(item(`${e.on} · ${e.kind.replace("_", " ")} · ${e.labels.join(" → ")}`));
+      if (axis) { axis.destroy(); axis = null; }
+      const events = data.events;
+      events.forEach((e, index) => {
+        const entry = document.createElement("li");
+        const show = item(`${e.on} · ${e.kind.replace("_", " ")} · ${e.labels.join(" → ")}`, "button");
+        show.type = "button";
+        show.className = "link-button";
+        show.dir = "auto";
+        show.addEventListener("click", () => { focusNodes(e.nodes); eventPanel(e); });
+        const link = item(e.title, "a");
+        link.href = urls.bulletinUrl.replace("BULLETIN", e.bulletin);
+        link.dir = "auto";
+        entry.append(show, " · ", link, ` (${e.sender})`);
+        entry.dataset.index = String(index);
+        list.append(entry);
+      });
+      if (!events.length) { list.append(item("No dated event among these entities.")); return; }
+      if (window.vis && typeof window.vis.Timeline === "function") {
+        // One row per kind of event, the rarest first, so a lone "member of" is not buried
+        // under sixty "uses phone".
+        const counts = new Map();
+        events.forEach((e) => counts.set(e.kind, (counts.get(e.kind) || 0) + 1));
+        const groups = [...counts.entries()].map(([kind, count]) => {
+          const name = document.createElement("span");
+          name.textContent = kind.replace("_", " ");
+          return { id: kind, content: name, order: count };
+        });
+        const items = events.map((e, index) => ({
+          id: index, group: e.kind, start: e.on, type: "point", content: timelineText(e) }));
+        axis = new window.vis.Timeline(document.getElementById("timeline-axis"), items, groups, {
+          maxHeight: "26rem", verticalScroll: true, stack: true, zoomKey: "ctrlKey",
+          selectable: true, groupOrder: "order", margin: { item: 2 }, orientation: "top" });
+        axis.on("select", (properties) => {
+          const e = events[properties.items[0]];
+          if (e) { focusNodes(e.nodes); eventPanel(e); }
+        });
       }
-      if (!data.events.length) { list.append(item("No dated event among these entities.")); }
     } catch (error) { list.append(item(error.message)); }
   });
 
@@ -347,12 +478,15 @@
 
   document.getElementById("export-png").addEventListener("click", () => {
     const blob = cy.png({ output: "blob", full: true, scale: 2, bg: "#ffffff" });
+    const url = URL.createObjectURL(blob);
     const link = document.createElement("a");
-    link.href = URL.createObjectURL(blob);
+    link.href = url;
     link.download = "ischia-graph.png";
     document.body.append(link);
     link.click();
     link.remove();
+    // The download has its own copy once it starts: free the blob.
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
   });
 
   document.getElementById("save-investigation").addEventListener("submit", async (event) => {
