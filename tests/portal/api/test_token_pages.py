@@ -70,7 +70,7 @@ def test_a_token_without_the_box_ticked_reads_only(clients):
     made = _make(clients, "fr.analyst")
     assert made.status_code == 200
     page = clients["fr.analyst"].get(PAGE).text
-    assert "<td>read</td>" in page and "read, write" not in page
+    assert '<td dir="auto">read</td>' in page and "read, write" not in page
 
 
 def test_revoking_makes_the_token_unusable_on_the_api(app, client, clients):
@@ -82,7 +82,7 @@ def test_revoking_makes_the_token_unusable_on_the_api(app, client, clients):
     )
     assert answer.status_code == 302 and answer.headers["Location"].endswith(PAGE)
     page = clients["fr.analyst"].get(PAGE).text
-    assert "Token revoked." in page and "<td>revoked</td>" in page
+    assert "Token revoked." in page and '<td dir="auto">revoked</td>' in page
     assert _revoke_ids(page) == []  # nothing left to revoke
     response = client.get("/api/v1/bulletins", headers=bearer(secret))
     assert response.status_code == 401

@@ -61,7 +61,7 @@ def test_recipient_reads_with_verification_panel(app, desk, clients):
     assert "<caption>Online accounts</caption>" in html and "@example_media" in html
     assert "<caption>Phone numbers</caption>" in html and "+33612345678" in html
     relation = re.search(
-        r"<tr><td>(.*?)</td>\s*<td><ul class=\"relation-list\"><li>"
+        r"<tr><td dir=\"auto\">(.*?)</td>\s*<td dir=\"auto\"><ul class=\"relation-list\"><li>"
         r"<span class=\"relation-type\">uses account</span> (.*?)</li>",
         html,
     )
@@ -119,7 +119,7 @@ def test_every_entity_type_is_a_table_of_text(desk, clients):
     for text in ("أبو مثال", "Milano", "Istanbul", "Gaziantep", "Raqqa", "2025-05-02"):
         assert text in travel
     assert re.search(
-        r"أبو مثال</span></td>\s*<td><ul class=\"relation-list\">.*?"
+        r"أبو مثال</span></td>\s*<td dir=\"auto\"><ul class=\"relation-list\">.*?"
         r"<span class=\"relation-type\">member of</span> <span dir=\"auto\">Example",
         html,
     )
@@ -218,10 +218,10 @@ def test_receipts_are_shown_to_the_sender_only(desk, clients):
     )
     sender = clients["it.officer"].get(f"/bulletins/{bulletin_id}").text
     receipts = re.search(r'<section class="card receipts".*?</section>', sender, re.S).group(0)
-    assert "<td>FR-MININT</td><td>Analyst</td>" in receipts
+    assert '<td dir="auto">FR-MININT</td><td dir="auto">Analyst</td>' in receipts
     assert "Received and actioned by <strong>FR-MININT</strong> (Analyst)" in sender
     other = clients["de.analyst"].get(f"/bulletins/{bulletin_id}").text
-    assert "Read receipts" not in other and "<td>Analyst</td>" not in other
+    assert "Read receipts" not in other and '<td dir="auto">Analyst</td>' not in other
     # Other recipients see that France acknowledged, not who in France did.
     assert "Received and actioned by <strong>FR-MININT</strong> on" in other
 

@@ -89,14 +89,14 @@ def test_a_liaison_officer_adds_entries_and_a_platform_matches_them(app, client,
         content_type="multipart/form-data",
     )
     assert matched.status_code == 200
-    assert re.search(r'<td class="distance">\d+</td>', matched.text)
+    assert re.search(r'<td dir="auto" class="distance">\d+</td>', matched.text)
     with app.app_context():
         pdq = hash_image(png).pdq
     pasted = client.post(
         "/hash-banks/match",
         data={"csrf_token": csrf_token(home.text), "kind": "pdq", "hashes": pdq},
     )
-    assert '<td class="distance">0</td>' in pasted.text
+    assert '<td dir="auto" class="distance">0</td>' in pasted.text
     refused = client.post(
         "/hash-banks/match",
         data={"csrf_token": csrf_token(home.text), "kind": "pdq", "hashes": "12345"},

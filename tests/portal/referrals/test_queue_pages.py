@@ -199,7 +199,7 @@ def test_the_item_page_shows_the_case_its_signatures_and_ledger(world):
     with world.app.app_context():
         row = db.session.get_one(ReferralItem, mine.id)
         assert row.first_opened_at is not None
-    assert text.count('<td class="event">first opened</td>') == 1
+    assert text.count('<td dir="auto" class="event">first opened</td>') == 1
     assert x.get(f"/referrals/queue/{mine.id}").text.count("first opened</td>") == 1
     # An order's page offers only what the regulation allows.
     order_page = x.get(f"/referrals/queue/{twin.id}").text
@@ -258,7 +258,7 @@ def test_deciding_asking_reopening_and_reinstating_through_the_item_page(world):
     assert states == {referral.id: ("claimed", None), order.id: ("question", None)}
     ledger = x.get(f"/referrals/queue/{referral.id}").text
     for event in ("received", "first opened", "claimed", "decided", "reinstated", "reopened"):
-        assert f'<td class="event">{event}</td>' in ledger
+        assert f'<td dir="auto" class="event">{event}</td>' in ledger
     assert "x@platform-x.example" in ledger  # the platform's own users are named to it
 
 
