@@ -535,7 +535,6 @@ def test_the_made_up_values_have_the_real_ones_shape(walls: Objects) -> None:
 SEEN_BY_CONTROL = {
     "bulletins.read",
     "watchlists.entity",
-    "watchlists.unwatch",
     "bulletins.attachment",
     "api.get_bulletin",
     "api.attachment",

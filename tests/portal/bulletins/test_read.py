@@ -50,7 +50,7 @@ def test_recipient_reads_with_verification_panel(app, desk, clients):
     assert "Verified: signed by IT-MININT" in html
     assert f'<code class="fingerprint">{seal.sender_fingerprint}</code>' in html
     assert seal.signed_at.strftime("%Y-%m-%d %H:%M:%S UTC") in html
-    assert "<dd>version 1</dd>" in html
+    assert '<dd>version 1, fingerprint <code class="fingerprint">' in html
     assert 'role="alert"' not in html
     assert "<p>The channel <strong>moved</strong> on 3 March.</p>" in html
     assert "<caption>Persons</caption>" in html
