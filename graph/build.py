@@ -6,7 +6,8 @@ Nodes
     ``type`` (``person``, ``account``, ``group``, ``phone``, ``email``, ``url``,
     ``location``, ``bulletin``), ``label`` (for display), ``mentions``, a
     dict from bulletin id to the :class:`~graph.model.Entity` records of that
-    bulletin that became this node, and ``sources``, the sorted organisations
+    bulletin that became this node (a non-person node shares one record between
+    bulletins that wrote it the same way, whatever their refs), and ``sources``, the sorted organisations
     and markings of those bulletins (:func:`node_organisations`,
     :func:`node_markings`). Identifiers (accounts, phones, e-mails,
     URLs) and groups and locations are keyed by their canonical key, so every
@@ -56,7 +57,8 @@ Examples
 from __future__ import annotations
 
 import gc
-from collections.abc import Collection, Iterable, Mapping
+import operator
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
@@ -133,7 +135,12 @@ class EdgeProvenance:
     dates: tuple[date, ...]
 
 
-def new_graph(*, merges: PersonMerges | None = None, bulletin_nodes: bool = True) -> Any:
+def new_graph(
+    *,
+    merges: PersonMerges | None = None,
+    bulletin_nodes: bool = True,
+    keep_records: bool = True,
+) -> Any:
     """An empty link graph.
 
     Parameters
@@ -143,6 +150,12 @@ def new_graph(*, merges: PersonMerges | None = None, bulletin_nodes: bool = True
     bulletin_nodes : bool
         Whether each bulletin becomes a node linked to the entities it names by
         ``reported_in`` edges (the default; analytics leave them out unless asked).
+    keep_records : bool
+        Whether ``g.graph["bulletins"]`` keeps each bulletin whole (the default). Without,
+        it keeps only each bulletin's provenance and person entities, what queries and
+        removal need; relations live in the edges alone, and :func:`apply_merges` reads
+        the bulletins it re-adds back from its ``reload`` (the portal's database). A
+        fifth of the memory of a large graph.
 
     Returns
     -------
@@ -156,6 +169,7 @@ def new_graph(*, merges: PersonMerges | None = None, bulletin_nodes: bool = True
         journeys={},
         merges=merges if merges is not None else PersonMerges(),
         bulletin_nodes=bulletin_nodes,
+        keep_records=keep_records,
         version=0,
     )
     return g
@@ -171,6 +185,7 @@ def build_graph(
     *,
     merges: PersonMerges | None = None,
     bulletin_nodes: bool = True,
+    keep_records: bool = True,
 ) -> Any:
     """A link graph of ``bulletins`` (see :func:`new_graph` for the options).
 
@@ -178,7 +193,7 @@ def build_graph(
     -------
     networkx.MultiDiGraph
     """
-    g = new_graph(merges=merges, bulletin_nodes=bulletin_nodes)
+    g = new_graph(merges=merges, bulletin_nodes=bulletin_nodes, keep_records=keep_records)
     # Millions of new dicts would trigger the cycle collector over and over, each time
     # scanning the whole graph built so far; nothing here creates cycles.
     collecting = gc.isenabled()
@@ -258,6 +273,37 @@ def _intern_sources(
     return _SOURCES.setdefault(key, key)
 
 
+# Everything an entity record says about its node except its ref, local to its bulletin.
+_WRITING: Final = operator.attrgetter(
+    "type",
+    "name",
+    "aliases",
+    "transliterations",
+    "nationality",
+    "date_of_birth",
+    "role",
+    "platform",
+    "handle",
+    "url",
+    "value",
+    "key",
+)
+
+
+def _as_written(mentions: dict[str, tuple[Entity, ...]], entity: Entity) -> tuple[Entity, ...]:
+    """What a non-person node keeps of a new bulletin's mention: ``(entity,)``, or the previous
+    mention's tuple when that wrote the node the same way.
+
+    Most bulletins write an account, a phone or a group as the last one did; sharing that
+    record saves an entity and a tuple per mention (a third of the graph's memory at scale).
+    Only persons need their own record, whose ref makes the mention id.
+    """
+    last = next(reversed(mentions.values()), None)
+    if last is not None and len(last) == 1 and _WRITING(last[0]) == _WRITING(entity):
+        return last
+    return (entity,)
+
+
 def _mention_rank(bulletins: dict[str, Bulletin], bid: str) -> tuple[date, str]:
     return (bulletins[bid].provenance.reported_on, bid)
 
@@ -330,7 +376,12 @@ def _add_entity(g: Any, entity: Entity, provenance: Provenance) -> str:
         return node
     mentions = data["mentions"]
     previous = mentions.get(bid)
-    mentions[bid] = (entity,) if previous is None else (*previous, entity)
+    if previous is not None:
+        mentions[bid] = (*previous, entity)
+    elif kind == "person":
+        mentions[bid] = (entity,)
+    else:
+        mentions[bid] = _as_written(mentions, entity)
     data["sources"] = _sources_with(data["sources"], provenance)
     if named:
         name = _name_of(entity)
@@ -380,6 +431,13 @@ def _flat_reports(reports: dict[str, date | None]) -> tuple[str | date | None, .
     return tuple(item for pair in sorted(reports.items()) for item in pair)
 
 
+def _slim(bulletin: Bulletin) -> Bulletin:
+    """What a graph without whole records keeps of a bulletin: provenance and persons."""
+    return Bulletin(
+        bulletin.provenance, tuple(e for e in bulletin.entities if e.type == "person")
+    )
+
+
 def add_bulletin(g: Any, bulletin: Bulletin) -> None:
     """Add one bulletin's entities, relations and journeys to ``g`` in place.
 
@@ -393,7 +451,7 @@ def add_bulletin(g: Any, bulletin: Bulletin) -> None:
     bulletins: dict[str, Bulletin] = g.graph["bulletins"]
     if bid in bulletins:
         raise DuplicateBulletin(bid)
-    bulletins[bid] = bulletin
+    bulletins[bid] = bulletin if g.graph["keep_records"] else _slim(bulletin)
     # The common case — an identifier already in the graph, a relation not yet in it — is
     # inlined here with local names: this loop is most of the time of building a graph.
     attributes_of = g._node
@@ -428,7 +486,7 @@ def add_bulletin(g: Any, bulletin: Bulletin) -> None:
             continue
         mentions = data["mentions"]
         previous = mentions.get(bid)
-        mentions[bid] = (entity,) if previous is None else (*previous, entity)
+        mentions[bid] = _as_written(mentions, entity) if previous is None else (*previous, entity)
         sources = data["sources"]
         if sources is not fresh:
             grown = steps.get(id(sources))
@@ -556,11 +614,26 @@ def remove_bulletin(g: Any, bulletin_id: str) -> None:
     g.graph["version"] += 1
 
 
-def apply_merges(g: Any, merges: PersonMerges) -> None:
+def apply_merges(
+    g: Any,
+    merges: PersonMerges,
+    reload: Callable[[list[str]], Iterable[Bulletin]] | None = None,
+) -> None:
     """Make ``g`` honour a new set of confirmed merges, in place.
 
     Confirming joins person nodes; revoking splits them back. Only the bulletins
     that name an affected person are taken out and added again.
+
+    Parameters
+    ----------
+    reload : callable, optional
+        Given bulletin ids, the bulletins again, whole; required when ``g`` does not keep
+        whole records (see :func:`new_graph`). A bulletin it no longer returns stays out.
+
+    Raises
+    ------
+    ValueError
+        When ``g`` keeps no whole records, a merge changes, and no ``reload`` was given.
     """
     persons: dict[str, str] = g.graph["persons"]
     bulletins: dict[str, Bulletin] = g.graph["bulletins"]
@@ -575,9 +648,16 @@ def apply_merges(g: Any, merges: PersonMerges) -> None:
             if min(wanted) != node or wanted != person_mentions(g, node):
                 affected.add(bid)
     g.graph["merges"] = merges
-    readd = [bulletins[bid] for bid in affected]
-    for bulletin in readd:
-        remove_bulletin(g, bulletin.bulletin_id)
+    if not affected:
+        return
+    if g.graph["keep_records"]:
+        readd = [bulletins[bid] for bid in affected]
+    elif reload is None:
+        raise ValueError("this graph keeps no whole bulletins: apply_merges needs reload")
+    else:
+        readd = [b for b in reload(sorted(affected)) if b.bulletin_id in affected]
+    for bid in sorted(affected):
+        remove_bulletin(g, bid)
     for bulletin in _ordered(readd):
         add_bulletin(g, bulletin)
 
@@ -606,6 +686,11 @@ def readable_subgraph(
     -------
     networkx.MultiDiGraph
         A new graph; ``g`` is not changed.
+
+    Raises
+    ------
+    ValueError
+        When ``g`` keeps no whole bulletins (``keep_records=False``).
     """
     bulletins: dict[str, Bulletin] = g.graph["bulletins"]
     readable = [bulletins[bid] for bid in bulletin_ids if bid in bulletins]
@@ -615,6 +700,8 @@ def readable_subgraph(
         for e in b.entities
         if e.type == "person"
     ]
+    if not g.graph["keep_records"]:
+        raise ValueError("this graph keeps no whole bulletins: build from the readable ones")
     chosen = merges if merges is not None else g.graph["merges"]
     return build_graph(
         readable, merges=chosen.restricted_to(mentions), bulletin_nodes=g.graph["bulletin_nodes"]
