@@ -266,7 +266,7 @@ def _timings(n: int) -> dict[str, float]:
 
 
 def _ours(bulletins: list[Bulletin]) -> Any:
-    return build_graph(bulletins, bulletin_nodes=False)
+    return build_graph(bulletins, bulletin_nodes=False, keep_records=False)
 
 
 def _child(args: list[str]) -> Any:
