@@ -36,7 +36,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 # igraph's PageRank (PRPACK) runs OpenMP threads that spin while they wait; on a small
@@ -49,7 +49,8 @@ import networkx as nx
 
 from graph.accelerate import igraph_mirror, seeded_igraph
 from graph.analytics import betweenness, communities, components, pagerank
-from graph.build import add_bulletin, build_graph, remove_bulletin
+from graph.build import add_bulletin, apply_merges, build_graph, remove_bulletin
+from graph.merges import ConfirmedMerge, PersonMerges
 from graph.model import Bulletin, Entity, Provenance, Relation
 from graph.queries import ego_network, shortest_path
 
@@ -260,9 +261,46 @@ def _timings(n: int) -> dict[str, float]:
         g = build(bulletins)
         times[name] = time.perf_counter() - t0
         gc.enable()
+        if name == "ours":
+            times.update(_changes(g, bulletins))
         del g
         gc.collect()
     return times
+
+
+def _changes(g: Any, bulletins: list[Bulletin], k: int = 20) -> dict[str, float]:
+    """Worst and median times to remove a bulletin, add it back, and apply a merge."""
+    gc.collect()
+    gc.freeze()  # as the portal does with a cached graph
+    chosen = random.Random(3).sample(bulletins, k)
+    removes, adds = [], []
+    for bulletin in chosen:
+        t0 = time.perf_counter()
+        remove_bulletin(g, bulletin.bulletin_id)
+        removes.append(time.perf_counter() - t0)
+    for bulletin in chosen:
+        t0 = time.perf_counter()
+        add_bulletin(g, bulletin)
+        adds.append(time.perf_counter() - t0)
+    # A merge of two persons of different bulletins: both are taken out and read back.
+    by_id = {b.bulletin_id: b for b in chosen}
+    first, second = (
+        next(f"person:{b.bulletin_id}:{e.ref}" for e in b.entities if e.type == "person")
+        for b in chosen[:2]
+    )
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    merges = PersonMerges([ConfirmedMerge(first, second, "bench", when)])
+    t0 = time.perf_counter()
+    apply_merges(g, merges, reload=lambda ids: [by_id[i] for i in ids])
+    merge = time.perf_counter() - t0
+    gc.unfreeze()
+    return {
+        "remove_p50": statistics.median(removes),
+        "remove_max": max(removes),
+        "add_p50": statistics.median(adds),
+        "add_max": max(adds),
+        "merge": merge,
+    }
 
 
 def _ours(bulletins: list[Bulletin]) -> Any:
@@ -302,6 +340,13 @@ def floor_ratios(n: int, runs: int, top: int) -> list[str]:
         f"memory kept (tracemalloc, fresh process each, input freed): graph/ "
         f"{ours_mem['bytes'] / 2**20:.0f} MiB ({ours_mem['bytes'] / edges:.0f} B/edge), floor "
         f"{floor_mem['bytes'] / 2**20:.0f} MiB ({floor_mem['bytes'] / edges:.0f} B/edge)",
+        "add a bulletin: p50 {:.1f} ms, max {:.1f} ms; remove one: p50 {:.1f} ms, max {:.1f} ms; "
+        "a merge of two persons (both bulletins read back, from memory here): {:.1f} ms".format(
+            *(
+                1000 * statistics.median(b[k] for b in builds)
+                for k in ("add_p50", "add_max", "remove_p50", "remove_max", "merge")
+            )
+        ),
         f"build/floor ratio: {ratio:.2f} (target <= {FLOOR_TARGET})",
         f"memory/floor ratio: {memory:.2f} (target <= {FLOOR_TARGET})",
         "",
