@@ -582,16 +582,22 @@ def remove_bulletin(g: Any, bulletin_id: str) -> None:
     if g.graph["bulletin_nodes"]:
         g.remove_node(f"bulletin:{bulletin_id}")
     renamed: dict[str, str] = {}  # a merged person's node takes its smallest remaining mention
+    named = set(touched)
     for node in sorted(touched):
-        edges = [*g.out_edges(node, keys=True, data=True), *g.in_edges(node, keys=True, data=True)]
-        for source, target, kind, data in edges:
-            reports = edge_reports(data)
-            if reports.pop(bulletin_id, _ABSENT) is _ABSENT:
-                continue
-            if reports:
-                data["reports"] = _flat_reports(reports)
-            else:
-                g.remove_edge(source, target, key=kind)
+        # An edge the bulletin reported joins two nodes it named: look only between those,
+        # not along every edge of a hub (tens of thousands in a large graph).
+        out, into = g._succ[node], g._pred[node]
+        pairs = [(node, other) for other in _among(out, named)]
+        pairs += [(other, node) for other in _among(into, named)]
+        for source, target in pairs:
+            for kind, data in list(g._succ[source].get(target, {}).items()):
+                reports = edge_reports(data)
+                if reports.pop(bulletin_id, _ABSENT) is _ABSENT:
+                    continue
+                if reports:
+                    data["reports"] = _flat_reports(reports)
+                else:
+                    g.remove_edge(source, target, key=kind)
         mentions = g.nodes[node]["mentions"]
         mentions.pop(bulletin_id, None)
         if not mentions:
@@ -609,6 +615,13 @@ def remove_bulletin(g: Any, bulletin_id: str) -> None:
         if node in g:
             _refresh_label(g, node)
     g.graph["version"] += 1
+
+
+def _among(adjacency: Mapping[str, Any], nodes: set[str]) -> list[str]:
+    """The neighbours in ``adjacency`` that are in ``nodes``, walking the smaller of the two."""
+    if len(adjacency) <= len(nodes):
+        return [n for n in adjacency if n in nodes]
+    return [n for n in nodes if n in adjacency]
 
 
 def apply_merges(
@@ -634,13 +647,20 @@ def apply_merges(
     """
     persons: dict[str, str] = g.graph["persons"]
     bulletins: dict[str, Bulletin] = g.graph["bulletins"]
+    nodes = g._node
     affected: set[str] = set()
     for bid, bulletin in bulletins.items():
         for entity in bulletin.entities:
+            if entity.type != "person":
+                continue
             mention = person_mention_id(bid, entity.ref)
-            if entity.type != "person" or mention not in persons:
+            if mention not in persons:
                 continue
             node = persons[mention]
+            if node == mention and not merges.involves(mention):
+                held = nodes[node]["mentions"]
+                if len(held) == 1 and len(held[bid]) == 1:
+                    continue  # alone on its own node, and no merge wants otherwise: the fast case
             wanted = {m for m in merges.group_of(mention) if m in persons}
             if min(wanted) != node or wanted != person_mentions(g, node):
                 affected.add(bid)
