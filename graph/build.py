@@ -649,21 +649,18 @@ def apply_merges(
     bulletins: dict[str, Bulletin] = g.graph["bulletins"]
     nodes = g._node
     affected: set[str] = set()
-    for bid, bulletin in bulletins.items():
-        for entity in bulletin.entities:
-            if entity.type != "person":
-                continue
-            mention = person_mention_id(bid, entity.ref)
-            if mention not in persons:
-                continue
-            node = persons[mention]
-            if node == mention and not merges.involves(mention):
-                held = nodes[node]["mentions"]
-                if len(held) == 1 and len(held[bid]) == 1:
-                    continue  # alone on its own node, and no merge wants otherwise: the fast case
-            wanted = {m for m in merges.group_of(mention) if m in persons}
-            if min(wanted) != node or wanted != person_mentions(g, node):
-                affected.add(bid)
+    for mention, node in persons.items():
+        held: dict[str, tuple[Entity, ...]] = nodes[node]["mentions"]
+        if node == mention and not merges.involves(mention):
+            if len(held) == 1 and len(next(iter(held.values()))) == 1:
+                continue  # alone on its own node, and no merge wants otherwise: the fast case
+        wanted = {m for m in merges.group_of(mention) if m in persons}
+        if min(wanted) != node or wanted != person_mentions(g, node):
+            affected.update(
+                bid
+                for bid, entities in held.items()
+                if any(person_mention_id(bid, e.ref) == mention for e in entities)
+            )
     g.graph["merges"] = merges
     if not affected:
         return
