@@ -20,6 +20,12 @@ the library) or to persons of the same bulletin. Then, in one run, it times:
 
 Run ``python bench/graph_bench.py --sizes 10000 100000 1000000``; the 1M case needs
 about 12 GB and a quarter of an hour on two cores.
+
+``--build-only`` prints instead the issue-16 figures, ``build/floor ratio`` and
+``memory/floor ratio``: graph/ as the portal keeps it against the bare NetworkX floor,
+each build timed and each graph's memory counted (tracemalloc, input freed) in a fresh
+process, with add, remove and merge times (``--runs`` timings per size, ``--top N``
+for the lines allocating most).
 """
 
 from __future__ import annotations
