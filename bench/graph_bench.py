@@ -20,20 +20,29 @@ the library) or to persons of the same bulletin. Then, in one run, it times:
 
 Run ``python bench/graph_bench.py --sizes 10000 100000 1000000``; the 1M case needs
 about 12 GB and a quarter of an hour on two cores.
+
+``--build-only`` prints instead the issue-16 figures, ``build/floor ratio`` and
+``memory/floor ratio``: graph/ as the portal keeps it against the bare NetworkX floor,
+each build timed and each graph's memory counted (tracemalloc, input freed) in a fresh
+process, with add, remove and merge times (``--runs`` timings per size, ``--top N``
+for the lines allocating most).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import platform
 import random
 import statistics
+import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 # igraph's PageRank (PRPACK) runs OpenMP threads that spin while they wait; on a small
@@ -46,7 +55,8 @@ import networkx as nx
 
 from graph.accelerate import igraph_mirror, seeded_igraph
 from graph.analytics import betweenness, communities, components, pagerank
-from graph.build import add_bulletin, build_graph, remove_bulletin
+from graph.build import add_bulletin, apply_merges, build_graph, remove_bulletin
+from graph.merges import ConfirmedMerge, PersonMerges
 from graph.model import Bulletin, Entity, Provenance, Relation
 from graph.queries import ego_network, shortest_path
 
@@ -210,6 +220,147 @@ def bare_networkx_build(bulletins: list[Bulletin]) -> nx.MultiDiGraph:
             if r.type not in keydict:
                 keydict[r.type] = {"type": r.type}
     return g
+
+
+FLOOR_TARGET = 1.25
+
+
+def _retained(build: Callable[[list[Bulletin]], Any], n: int, top: int) -> dict[str, Any]:
+    """Bytes a graph built by ``build`` keeps once its input is gone (run in a fresh process).
+
+    tracemalloc counts every live Python allocation, whoever made it: the bulletins are
+    generated under tracing too, so whatever the graph keeps of them (records, strings,
+    dates) is counted, and what it does not keep is freed with the input list.
+    """
+    tracemalloc.start(1)
+    start = tracemalloc.get_traced_memory()[0]
+    bulletins = generate(n)
+    gc.disable()
+    g = build(bulletins)
+    gc.enable()
+    del bulletins
+    gc.collect()
+    kept = tracemalloc.get_traced_memory()[0] - start
+    lines: list[str] = []
+    if top:
+        stats = tracemalloc.take_snapshot().statistics("lineno")
+        for stat in stats[:top]:
+            frame = stat.traceback[0]
+            where = f"{os.path.relpath(frame.filename)}:{frame.lineno}"
+            lines.append(f"{stat.size / 2**20:9.1f} MiB {stat.count:>10,} blocks  {where}")
+    return {
+        "bytes": kept,
+        "edges": g.number_of_edges(),
+        "nodes": g.number_of_nodes(),
+        "top": lines,
+    }
+
+
+def _timings(n: int) -> dict[str, float]:
+    """Build times of the floor and of graph/ from the same bulletins, in this process."""
+    bulletins = generate(n)
+    times: dict[str, float] = {}
+    for name, build in (("floor", bare_networkx_build), ("ours", _ours), ("igraph", igraph_build)):
+        gc.collect()
+        gc.disable()
+        t0 = time.perf_counter()
+        g = build(bulletins)
+        times[name] = time.perf_counter() - t0
+        gc.enable()
+        if name == "ours":
+            times.update(_changes(g, bulletins))
+        del g
+        gc.collect()
+    return times
+
+
+def _changes(g: Any, bulletins: list[Bulletin], k: int = 20) -> dict[str, float]:
+    """Worst and median times to remove a bulletin, add it back, and apply a merge."""
+    gc.collect()
+    gc.freeze()  # as the portal does with a cached graph
+    chosen = random.Random(3).sample(bulletins, k)
+    removes, adds = [], []
+    for bulletin in chosen:
+        t0 = time.perf_counter()
+        remove_bulletin(g, bulletin.bulletin_id)
+        removes.append(time.perf_counter() - t0)
+    for bulletin in chosen:
+        t0 = time.perf_counter()
+        add_bulletin(g, bulletin)
+        adds.append(time.perf_counter() - t0)
+    # A merge of two persons of different bulletins: both are taken out and read back.
+    by_id = {b.bulletin_id: b for b in chosen}
+    first, second = (
+        next(f"person:{b.bulletin_id}:{e.ref}" for e in b.entities if e.type == "person")
+        for b in chosen[:2]
+    )
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    merges = PersonMerges([ConfirmedMerge(first, second, "bench", when)])
+    t0 = time.perf_counter()
+    apply_merges(g, merges, reload=lambda ids: [by_id[i] for i in ids])
+    merge = time.perf_counter() - t0
+    gc.unfreeze()
+    return {
+        "remove_p50": statistics.median(removes),
+        "remove_max": max(removes),
+        "add_p50": statistics.median(adds),
+        "add_max": max(adds),
+        "merge": merge,
+    }
+
+
+def _ours(bulletins: list[Bulletin]) -> Any:
+    return build_graph(bulletins, bulletin_nodes=False, keep_records=False)
+
+
+def _child(args: list[str]) -> Any:
+    """Run one measurement in a fresh interpreter, so none shares a heap with another."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    return json.loads(out.stdout)
+
+
+def floor_ratios(n: int, runs: int, top: int) -> list[str]:
+    """The issue-16 figures: build time and retained memory of graph/ over the bare floor."""
+    builds = [_child(["time", str(n)]) for _ in range(runs)]
+    ours_mem = _child(["memory", "ours", str(n), str(top)])
+    floor_mem = _child(["memory", "floor", str(n), str(top)])
+    ratios = sorted(b["ours"] / b["floor"] for b in builds)
+    ratio = statistics.median(ratios)
+    t_ours = statistics.median(b["ours"] for b in builds)
+    t_floor = statistics.median(b["floor"] for b in builds)
+    memory = ours_mem["bytes"] / floor_mem["bytes"]
+    edges = max(floor_mem["edges"], 1)
+    lines = [
+        f"#### build and memory against the bare NetworkX floor ({n:,} nodes, "
+        f"{floor_mem['edges']:,} edges, MultiDiGraph)",
+        "",
+        f"build: graph/ {t_ours:.2f} s, floor {t_floor:.2f} s (median of {runs} runs in fresh "
+        f"processes; ratios {', '.join(f'{r:.2f}' for r in ratios)}; igraph, for context, "
+        f"{statistics.median(b['igraph'] for b in builds):.2f} s)",
+        f"memory kept (tracemalloc, fresh process each, input freed): graph/ "
+        f"{ours_mem['bytes'] / 2**20:.0f} MiB ({ours_mem['bytes'] / edges:.0f} B/edge), floor "
+        f"{floor_mem['bytes'] / 2**20:.0f} MiB ({floor_mem['bytes'] / edges:.0f} B/edge)",
+        "add a bulletin: p50 {:.1f} ms, max {:.1f} ms; remove one: p50 {:.1f} ms, max {:.1f} ms; "
+        "a merge of two persons (both bulletins read back, from memory here): {:.1f} ms".format(
+            *(
+                1000 * statistics.median(b[k] for b in builds)
+                for k in ("add_p50", "add_max", "remove_p50", "remove_max", "merge")
+            )
+        ),
+        f"build/floor ratio: {ratio:.2f} (target <= {FLOOR_TARGET})",
+        f"memory/floor ratio: {memory:.2f} (target <= {FLOOR_TARGET})",
+        "",
+    ]
+    if top:
+        lines += ["graph/ memory by allocating line:", "```", *ours_mem["top"], "```", ""]
+        lines += ["floor memory by allocating line:", "```", *floor_mem["top"], "```", ""]
+    return lines
 
 
 def rss() -> int:
@@ -406,12 +557,32 @@ def main() -> None:
     parser.add_argument(
         "--build-only", action="store_true", help="only the build figures (and the floor)"
     )
+    parser.add_argument(
+        "--runs", type=int, default=5, help="build timings per size for the floor ratios"
+    )
+    parser.add_argument(
+        "--top", type=int, default=0, help="show the N lines allocating most (memory breakdown)"
+    )
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        kind, *rest = args.child
+        if kind == "time":
+            result: Any = _timings(int(rest[0]))
+        else:
+            build = _ours if rest[0] == "ours" else bare_networkx_build
+            result = _retained(build, int(rest[1]), int(rest[2]))
+        print(json.dumps(result))
+        return
     print(
         f"Python {platform.python_version()}, NetworkX {nx.__version__}, "
         f"igraph {igraph.__version__}, {os.cpu_count()} CPUs, seed {SEED}\n"
     )
     for n in args.sizes:
+        if args.build_only:
+            for line in floor_ratios(n, args.runs if n <= 100_000 else 1, args.top):
+                print(line, flush=True)
+            continue
         for line in bench(n, args.queries, args.build_only):
             print(line, flush=True)
 

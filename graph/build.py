@@ -6,8 +6,9 @@ Nodes
     ``type`` (``person``, ``account``, ``group``, ``phone``, ``email``, ``url``,
     ``location``, ``bulletin``), ``label`` (for display), ``mentions``, a
     dict from bulletin id to the :class:`~graph.model.Entity` records of that
-    bulletin that became this node, and ``sources``, the sorted organisations
-    and markings of those bulletins (:func:`node_organisations`,
+    bulletin that became this node (a non-person node shares one record between
+    bulletins that wrote it the same way, whatever their refs), and ``sources``,
+    the sorted organisations and markings of those bulletins (:func:`node_organisations`,
     :func:`node_markings`). Identifiers (accounts, phones, e-mails,
     URLs) and groups and locations are keyed by their canonical key, so every
     bulletin that names them reaches the same node. A person is keyed by its
@@ -56,7 +57,7 @@ Examples
 from __future__ import annotations
 
 import gc
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
@@ -133,7 +134,12 @@ class EdgeProvenance:
     dates: tuple[date, ...]
 
 
-def new_graph(*, merges: PersonMerges | None = None, bulletin_nodes: bool = True) -> Any:
+def new_graph(
+    *,
+    merges: PersonMerges | None = None,
+    bulletin_nodes: bool = True,
+    keep_records: bool = True,
+) -> Any:
     """An empty link graph.
 
     Parameters
@@ -143,6 +149,12 @@ def new_graph(*, merges: PersonMerges | None = None, bulletin_nodes: bool = True
     bulletin_nodes : bool
         Whether each bulletin becomes a node linked to the entities it names by
         ``reported_in`` edges (the default; analytics leave them out unless asked).
+    keep_records : bool
+        Whether ``g.graph["bulletins"]`` keeps each bulletin whole (the default). Without,
+        it keeps only each bulletin's provenance and person entities, what queries and
+        removal need; relations live in the edges alone, and :func:`apply_merges` reads
+        the bulletins it re-adds back from its ``reload`` (the portal's database). A
+        fifth of the memory of a large graph.
 
     Returns
     -------
@@ -156,6 +168,7 @@ def new_graph(*, merges: PersonMerges | None = None, bulletin_nodes: bool = True
         journeys={},
         merges=merges if merges is not None else PersonMerges(),
         bulletin_nodes=bulletin_nodes,
+        keep_records=keep_records,
         version=0,
     )
     return g
@@ -171,6 +184,7 @@ def build_graph(
     *,
     merges: PersonMerges | None = None,
     bulletin_nodes: bool = True,
+    keep_records: bool = True,
 ) -> Any:
     """A link graph of ``bulletins`` (see :func:`new_graph` for the options).
 
@@ -178,7 +192,7 @@ def build_graph(
     -------
     networkx.MultiDiGraph
     """
-    g = new_graph(merges=merges, bulletin_nodes=bulletin_nodes)
+    g = new_graph(merges=merges, bulletin_nodes=bulletin_nodes, keep_records=keep_records)
     # Millions of new dicts would trigger the cycle collector over and over, each time
     # scanning the whole graph built so far; nothing here creates cycles.
     collecting = gc.isenabled()
@@ -258,6 +272,37 @@ def _intern_sources(
     return _SOURCES.setdefault(key, key)
 
 
+def _as_written(mentions: dict[str, tuple[Entity, ...]], entity: Entity) -> tuple[Entity, ...]:
+    """What a non-person node keeps of a new bulletin's mention: ``(entity,)``, or the previous
+    mention's tuple when that wrote the node the same way.
+
+    Most bulletins write an account, a phone or a group as the last one did; sharing that
+    record saves an entity and a tuple per mention (a third of the graph's memory at scale).
+    Only persons need their own record, whose ref makes the mention id.
+    """
+    last = next(reversed(mentions.values()), None)
+    if last is None or len(last) != 1:
+        return (entity,)
+    was = last[0]
+    # Every field but the ref, the likeliest to differ first: this runs once per mention.
+    if (
+        was.name == entity.name
+        and was.value == entity.value
+        and was.handle == entity.handle
+        and was.platform == entity.platform
+        and was.url == entity.url
+        and was.key == entity.key
+        and was.type == entity.type
+        and was.aliases == entity.aliases
+        and was.transliterations == entity.transliterations
+        and was.nationality == entity.nationality
+        and was.date_of_birth == entity.date_of_birth
+        and was.role == entity.role
+    ):
+        return last
+    return (entity,)
+
+
 def _mention_rank(bulletins: dict[str, Bulletin], bid: str) -> tuple[date, str]:
     return (bulletins[bid].provenance.reported_on, bid)
 
@@ -330,7 +375,12 @@ def _add_entity(g: Any, entity: Entity, provenance: Provenance) -> str:
         return node
     mentions = data["mentions"]
     previous = mentions.get(bid)
-    mentions[bid] = (entity,) if previous is None else (*previous, entity)
+    if previous is not None:
+        mentions[bid] = (*previous, entity)
+    elif kind == "person":
+        mentions[bid] = (entity,)
+    else:
+        mentions[bid] = _as_written(mentions, entity)
     data["sources"] = _sources_with(data["sources"], provenance)
     if named:
         name = _name_of(entity)
@@ -380,6 +430,11 @@ def _flat_reports(reports: dict[str, date | None]) -> tuple[str | date | None, .
     return tuple(item for pair in sorted(reports.items()) for item in pair)
 
 
+def _slim(bulletin: Bulletin) -> Bulletin:
+    """What a graph without whole records keeps of a bulletin: provenance and persons."""
+    return Bulletin(bulletin.provenance, tuple(e for e in bulletin.entities if e.type == "person"))
+
+
 def add_bulletin(g: Any, bulletin: Bulletin) -> None:
     """Add one bulletin's entities, relations and journeys to ``g`` in place.
 
@@ -393,7 +448,7 @@ def add_bulletin(g: Any, bulletin: Bulletin) -> None:
     bulletins: dict[str, Bulletin] = g.graph["bulletins"]
     if bid in bulletins:
         raise DuplicateBulletin(bid)
-    bulletins[bid] = bulletin
+    bulletins[bid] = bulletin if g.graph["keep_records"] else _slim(bulletin)
     # The common case — an identifier already in the graph, a relation not yet in it — is
     # inlined here with local names: this loop is most of the time of building a graph.
     attributes_of = g._node
@@ -428,7 +483,7 @@ def add_bulletin(g: Any, bulletin: Bulletin) -> None:
             continue
         mentions = data["mentions"]
         previous = mentions.get(bid)
-        mentions[bid] = (entity,) if previous is None else (*previous, entity)
+        mentions[bid] = _as_written(mentions, entity) if previous is None else (*previous, entity)
         sources = data["sources"]
         if sources is not fresh:
             grown = steps.get(id(sources))
@@ -527,16 +582,22 @@ def remove_bulletin(g: Any, bulletin_id: str) -> None:
     if g.graph["bulletin_nodes"]:
         g.remove_node(f"bulletin:{bulletin_id}")
     renamed: dict[str, str] = {}  # a merged person's node takes its smallest remaining mention
+    named = set(touched)
     for node in sorted(touched):
-        edges = [*g.out_edges(node, keys=True, data=True), *g.in_edges(node, keys=True, data=True)]
-        for source, target, kind, data in edges:
-            reports = edge_reports(data)
-            if reports.pop(bulletin_id, _ABSENT) is _ABSENT:
-                continue
-            if reports:
-                data["reports"] = _flat_reports(reports)
-            else:
-                g.remove_edge(source, target, key=kind)
+        # An edge the bulletin reported joins two nodes it named: look only between those,
+        # not along every edge of a hub (tens of thousands in a large graph).
+        out, into = g._succ[node], g._pred[node]
+        pairs = [(node, other) for other in _among(out, named)]
+        pairs += [(other, node) for other in _among(into, named)]
+        for source, target in pairs:
+            for kind, data in list(g._succ[source].get(target, {}).items()):
+                reports = edge_reports(data)
+                if reports.pop(bulletin_id, _ABSENT) is _ABSENT:
+                    continue
+                if reports:
+                    data["reports"] = _flat_reports(reports)
+                else:
+                    g.remove_edge(source, target, key=kind)
         mentions = g.nodes[node]["mentions"]
         mentions.pop(bulletin_id, None)
         if not mentions:
@@ -556,28 +617,61 @@ def remove_bulletin(g: Any, bulletin_id: str) -> None:
     g.graph["version"] += 1
 
 
-def apply_merges(g: Any, merges: PersonMerges) -> None:
+def _among(adjacency: Mapping[str, Any], nodes: set[str]) -> list[str]:
+    """The neighbours in ``adjacency`` that are in ``nodes``, walking the smaller of the two."""
+    if len(adjacency) <= len(nodes):
+        return [n for n in adjacency if n in nodes]
+    return [n for n in nodes if n in adjacency]
+
+
+def apply_merges(
+    g: Any,
+    merges: PersonMerges,
+    reload: Callable[[list[str]], Iterable[Bulletin]] | None = None,
+) -> None:
     """Make ``g`` honour a new set of confirmed merges, in place.
 
     Confirming joins person nodes; revoking splits them back. Only the bulletins
     that name an affected person are taken out and added again.
+
+    Parameters
+    ----------
+    reload : callable, optional
+        Given bulletin ids, the bulletins again, whole; required when ``g`` does not keep
+        whole records (see :func:`new_graph`). A bulletin it no longer returns stays out.
+
+    Raises
+    ------
+    ValueError
+        When ``g`` keeps no whole records, a merge changes, and no ``reload`` was given.
     """
     persons: dict[str, str] = g.graph["persons"]
     bulletins: dict[str, Bulletin] = g.graph["bulletins"]
+    nodes = g._node
     affected: set[str] = set()
-    for bid, bulletin in bulletins.items():
-        for entity in bulletin.entities:
-            mention = person_mention_id(bid, entity.ref)
-            if entity.type != "person" or mention not in persons:
-                continue
-            node = persons[mention]
-            wanted = {m for m in merges.group_of(mention) if m in persons}
-            if min(wanted) != node or wanted != person_mentions(g, node):
-                affected.add(bid)
+    for mention, node in persons.items():
+        held: dict[str, tuple[Entity, ...]] = nodes[node]["mentions"]
+        if node == mention and not merges.involves(mention):
+            if len(held) == 1 and len(next(iter(held.values()))) == 1:
+                continue  # alone on its own node, and no merge wants otherwise: the fast case
+        wanted = {m for m in merges.group_of(mention) if m in persons}
+        if min(wanted) != node or wanted != person_mentions(g, node):
+            affected.update(
+                bid
+                for bid, entities in held.items()
+                if any(person_mention_id(bid, e.ref) == mention for e in entities)
+            )
     g.graph["merges"] = merges
-    readd = [bulletins[bid] for bid in affected]
-    for bulletin in readd:
-        remove_bulletin(g, bulletin.bulletin_id)
+    if not affected:
+        return
+    if g.graph["keep_records"]:
+        readd = [bulletins[bid] for bid in affected]
+    elif reload is None:
+        raise ValueError("this graph keeps no whole bulletins: apply_merges needs reload")
+    else:
+        readd = [b for b in reload(sorted(affected)) if b.bulletin_id in affected]
+    for bid in sorted(affected):
+        remove_bulletin(g, bid)
     for bulletin in _ordered(readd):
         add_bulletin(g, bulletin)
 
@@ -606,6 +700,11 @@ def readable_subgraph(
     -------
     networkx.MultiDiGraph
         A new graph; ``g`` is not changed.
+
+    Raises
+    ------
+    ValueError
+        When ``g`` keeps no whole bulletins (``keep_records=False``).
     """
     bulletins: dict[str, Bulletin] = g.graph["bulletins"]
     readable = [bulletins[bid] for bid in bulletin_ids if bid in bulletins]
@@ -615,6 +714,8 @@ def readable_subgraph(
         for e in b.entities
         if e.type == "person"
     ]
+    if not g.graph["keep_records"]:
+        raise ValueError("this graph keeps no whole bulletins: build from the readable ones")
     chosen = merges if merges is not None else g.graph["merges"]
     return build_graph(
         readable, merges=chosen.restricted_to(mentions), bulletin_nodes=g.graph["bulletin_nodes"]

@@ -113,7 +113,7 @@ def _entry(reader: Reader) -> _Entry:
     with _CACHE_LOCK:
         entry = _CACHE.get(key)
         if entry is None:
-            entry = _CACHE[key] = _Entry(graph.new_graph(bulletin_nodes=False))
+            entry = _CACHE[key] = _Entry(graph.new_graph(bulletin_nodes=False, keep_records=False))
         return entry
 
 
@@ -290,7 +290,10 @@ def _refresh_bulletins(reader: Reader, entry: _Entry, stamp: tuple[Any, ...]) ->
     added = _opened(reader, readable - present, entry.titles)
     for part in added:
         graph.add_bulletin(g, part)
-    graph.apply_merges(g, _merges(reader, g))
+    # The graph keeps no relations of its own: a merge re-reads the bulletins it re-adds.
+    graph.apply_merges(
+        g, _merges(reader, g), reload=lambda ids: _opened(reader, set(ids), entry.titles)
+    )
     graph.set_sightings(g, _sightings(reader, g))
     entry.derived.clear()
     entry.stamp = stamp

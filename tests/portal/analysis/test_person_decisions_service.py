@@ -191,3 +191,31 @@ def test_the_database_holds_one_live_decision_per_pair(app, desk, pair):
         de = desk.reader("de.analyst")  # another organisation decides on its own
         with db.write() as session:
             session.execute(insert(PersonDecision), [row | {"org_id": de.org_id}])
+
+
+def test_a_merge_reads_back_only_what_the_organisation_opened(app, desk, pair):
+    """The organisation's graph keeps no relations; a merge re-reads its bulletins with the
+    organisation's own key: a bulletin only DE reads never enters FR's graph, and DE's graph
+    does not move."""
+    arabic, latin = pair
+    canary = desk.post(
+        recipients=("DE-BMI",), title="DE only", **person("Kanarienvogel Nurdeutsch", "@canary_de")
+    )
+    with app.app_context():
+        with org_graphs.reading(desk.reader("de.analyst")) as g:
+            de_before = sorted(g.edges(keys=True, data="reports"))
+            assert "account:telegram:canary_de" in g
+        with org_graphs.reading(desk.reader("fr.analyst")) as g:
+            assert all(r.relations == () for r in g.graph["bulletins"].values())
+        decide(desk, "fr.analyst", latin, arabic)
+        with org_graphs.reading(desk.reader("fr.analyst")) as g:
+            merged = min(pair)
+            assert max(pair) not in g
+            assert {"account:telegram:first_acc", "account:telegram:second_acc"} <= set(
+                g.successors(merged)
+            )
+            assert canary not in g.graph["bulletins"] and "account:telegram:canary_de" not in g
+            assert "Kanarienvogel" not in repr(list(g.nodes(data=True)))
+        with org_graphs.reading(desk.reader("de.analyst")) as g:
+            assert sorted(g.edges(keys=True, data="reports")) == de_before
+            assert latin in g and arabic in g  # FR's decision merges nothing for DE
