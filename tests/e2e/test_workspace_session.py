@@ -43,6 +43,7 @@ def _post(portal: LivePortal, who: str, title: str, marking: str, entities, rela
                 "body": "Seen on the platform.",
                 "entities": entities,
                 "relations": relations,
+                "grading": {"source": "B", "information": "2", "handling": "H0"},
             },
             category="recruitment",
             marking=marking,
