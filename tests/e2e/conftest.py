@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,8 +24,9 @@ from portal.extensions import db
 from portal.models import User
 from portal.services.accounts import directory as accounts
 from portal.services.accounts import mfa
+from portal.services.bulletins import sealing
 from portal.services.errors import NotFound
-from portal.services.principals import CLI
+from portal.services.principals import CLI, Actor, Reader
 from tests.conftest import empty_database, new_app, test_config
 
 CHROMIUM = "/usr/bin/chromium"
@@ -78,6 +80,33 @@ class LivePortal:
                 must_change_password=must_change_password,
                 enrol_totp=enrolled,
             )
+
+    def post(
+        self,
+        email: str,
+        title: str,
+        entities: list[dict[str, Any]],
+        relations: list[dict[str, Any]],
+        *,
+        recipients: list[str],
+        marking: str = "TLP:AMBER",
+        summary: str = "",
+        body: str = "Seen on the platform.",
+    ) -> str:
+        """A graded bulletin posted through the service by ``email``'s officer: the world a
+        browser test reads (its own compose test goes through the form)."""
+        with self.app.app_context():
+            reader = Reader.of(accounts.user_by_email(email))
+            document = {
+                "title": title,
+                "summary": summary,
+                "body": body,
+                "entities": entities,
+                "relations": relations,
+                "grading": {"source": "B", "information": "2", "handling": "H0"},
+            }
+            draft = sealing.Draft(document, "recruitment", marking, recipients, uploads=[])
+            return sealing.post_bulletin(reader, Actor(reader.user_id), draft).id
 
     def current_code(self, email: str) -> str:
         """The code the user's authenticator shows now, from the sealed TOTP seed."""

@@ -6,13 +6,8 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
-from portal.extensions import db
-from portal.models import User
 from portal.services.analysis import org_graphs
-from portal.services.bulletins import sealing
-from portal.services.principals import Actor, Reader
 from tests.e2e.conftest import LivePortal, Watch, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -22,24 +17,8 @@ ARABIC = "أبو محمد الشامي"
 
 
 def _post(portal: LivePortal, who: str, org: str, title: str, entities, relations) -> None:
-    with portal.app.app_context():
-        user = db.session.scalars(select(User).where(User.email == who)).one()
-        reader = Reader.of(user)
-        draft = sealing.Draft(
-            document={
-                "title": title,
-                "summary": "",
-                "body": "Seen twice.",
-                "entities": entities,
-                "relations": relations,
-                "grading": {"source": "B", "information": "2", "handling": "H0"},
-            },
-            category="recruitment",
-            marking="TLP:AMBER",
-            recipients=["FR-MININT"] if org != "FR-MININT" else ["DE-BMI"],
-            uploads=[],
-        )
-        sealing.post_bulletin(reader, Actor(reader.user_id), draft)
+    recipients = ["FR-MININT"] if org != "FR-MININT" else ["DE-BMI"]
+    portal.post(who, title, entities, relations, recipients=recipients, body="Seen twice.")
 
 
 def _seed(portal: LivePortal) -> None:

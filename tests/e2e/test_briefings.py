@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
-from portal.extensions import db
-from portal.models import User
 from portal.services.briefings.signing import verify_with_portal_keys
-from portal.services.bulletins import sealing
-from portal.services.principals import Actor, Reader
 from tests.e2e.conftest import LivePortal, Watch, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -21,27 +16,20 @@ TITLE = "Recruiter relaunches a channel"
 
 def _post_bulletin(portal: LivePortal) -> str:
     portal.user("marco@it.example.org", "liaison", org="IT-MININT")
-    with portal.app.app_context():
-        officer = db.session.scalars(select(User).where(User.email == "marco@it.example.org")).one()
-        reader = Reader.of(officer)
-        draft = sealing.Draft(
-            document={
-                "title": TITLE,
-                "summary": "The channel is back.",
-                "body": "Seen on **Telegram**.",
-                "entities": [
-                    {"ref": "p1", "type": "person", "value": "أبو محمد الحلبي"},
-                    {"ref": "a1", "type": "account", "platform": "telegram", "value": "@relaunch"},
-                ],
-                "relations": [{"source": "p1", "type": "uses_account", "target": "a1"}],
-                "grading": {"source": "B", "information": "2", "handling": "H0"},
-            },
-            category="recruitment",
-            marking="TLP:AMBER",
-            recipients=["FR-MININT"],
-            uploads=[],
-        )
-        return sealing.post_bulletin(reader, Actor(reader.user_id), draft).id
+    entities = [
+        {"ref": "p1", "type": "person", "value": "أبو محمد الحلبي"},
+        {"ref": "a1", "type": "account", "platform": "telegram", "value": "@relaunch"},
+    ]
+    relations = [{"source": "p1", "type": "uses_account", "target": "a1"}]
+    return portal.post(
+        "marco@it.example.org",
+        TITLE,
+        entities,
+        relations,
+        recipients=["FR-MININT"],
+        summary="The channel is back.",
+        body="Seen on **Telegram**.",
+    )
 
 
 def test_official_downloads_a_briefing(page: Page, live_portal: LivePortal, watch: Watch) -> None:

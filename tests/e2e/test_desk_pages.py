@@ -10,12 +10,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
-from portal.extensions import db
-from portal.models import User
-from portal.services.bulletins import sealing
-from portal.services.principals import Actor, Reader
 from tests.e2e.conftest import LivePortal, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -74,23 +69,15 @@ def _entities() -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
 
 def _post(portal: LivePortal, org: str, recipients: list[str], title: str) -> str:
     entities, relations = _entities()
-    with portal.app.app_context():
-        user = db.session.scalars(select(User).where(User.email == SENDERS[org])).one()
-        reader = Reader.of(user)
-        draft = sealing.Draft(
-            document={
-                "title": title,
-                "summary": "A facilitator network moves recruits and money.",
-                "body": "Seen **twice** in March.\n\n- via Istanbul\n- to Idlib",
-                "entities": entities,
-                "relations": relations,
-                "grading": {"source": "B", "information": "2", "handling": "H0"},
-            },
-            category="recruitment",
-            marking="TLP:AMBER",
-            recipients=recipients,
-        )
-        return sealing.post_bulletin(reader, Actor(reader.user_id), draft).id
+    return portal.post(
+        SENDERS[org],
+        title,
+        entities,
+        relations,
+        recipients=recipients,
+        summary="A facilitator network moves recruits and money.",
+        body="Seen **twice** in March.\n\n- via Istanbul\n- to Idlib",
+    )
 
 
 def _world(portal: LivePortal) -> str:

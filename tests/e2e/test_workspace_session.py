@@ -13,13 +13,8 @@ import time
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
-from portal.extensions import db
-from portal.models import User
 from portal.services.analysis import org_graphs
-from portal.services.bulletins import sealing
-from portal.services.principals import Actor, Reader
 from tests.e2e.conftest import LivePortal, Watch, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -33,24 +28,7 @@ HOSTILE = "<img src=x onerror=window.xssRan=1>"  # a name is text, never markup
 
 
 def _post(portal: LivePortal, who: str, title: str, marking: str, entities, relations) -> None:
-    with portal.app.app_context():
-        user = db.session.scalars(select(User).where(User.email == who)).one()
-        reader = Reader.of(user)
-        draft = sealing.Draft(
-            document={
-                "title": title,
-                "summary": "",
-                "body": "Seen on the platform.",
-                "entities": entities,
-                "relations": relations,
-                "grading": {"source": "B", "information": "2", "handling": "H0"},
-            },
-            category="recruitment",
-            marking=marking,
-            recipients=["FR-MININT"],
-            uploads=[],
-        )
-        sealing.post_bulletin(reader, Actor(reader.user_id), draft)
+    portal.post(who, title, entities, relations, recipients=["FR-MININT"], marking=marking)
 
 
 def _seed(portal: LivePortal) -> None:
