@@ -9,6 +9,7 @@ user may not act on.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -40,6 +41,9 @@ from portal.services.principals import Actor, Reader
 from portal.services.watchlists import entity_pages
 
 Page = str | tuple[str, int] | Response
+
+# An entity page's reference: URL-safe base64 (portal/services/watchlists/references.py).
+_REFERENCE = re.compile(r"[A-Za-z0-9_-]{16,400}")
 
 
 def _show_error(form: Any, error: ServiceError, default_field: str) -> int:
@@ -211,7 +215,16 @@ def ask_about(bulletin_id: str) -> Page:
         status = _show_error(form, error, "org")
         return _ask_page(form, status, back=back, subject=None)
     flash(_asked(form.org.data, made), "success")
-    return redirect(back)
+    return redirect(_entity_page() or back)
+
+
+def _entity_page() -> str | None:
+    """Back to the entity page the request was made from (its opaque reference, as that page
+    put it in the form; a made-up one leads to that page's own 404)."""
+    reference = request.form.get("entity_page", "")
+    if not _REFERENCE.fullmatch(reference):
+        return None
+    return url_for("watchlists.entity", reference=reference)
 
 
 def _asked(org_code: str | None, made: int) -> str:

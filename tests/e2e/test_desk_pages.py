@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from portal.services.accounts import directory as accounts
+from portal.services.principals import Actor, Reader
+from portal.services.watchlists import watching
 from tests.e2e.conftest import LivePortal, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -84,6 +87,11 @@ def _world(portal: LivePortal) -> str:
     portal.user(ANALYST, "analyst", org="FR-MININT")
     for org, email in SENDERS.items():
         portal.user(email, "liaison", org=org)
+    with portal.app.app_context():  # the analyst watches the URL: a notification to lay out
+        reader = Reader.of(accounts.user_by_email(ANALYST))
+        watching.watch_typed(
+            reader, Actor(reader.user_id), "https://lantern.example.org/videos/attack-guide", None
+        )
     # The same twenty entities in bulletins FR-MININT cannot read: discovery has a hit for each.
     _post(portal, "DE-BMI", ["UK-HO"], "Hidden from FR (DE)")
     _post(portal, "UK-HO", ["DE-BMI"], "Hidden from FR (UK)")
@@ -99,7 +107,12 @@ def test_read_page_dashboard_and_narrow_screens(page: Page, live_portal: LivePor
     # The dashboard: two unread, two not acknowledged; the menu shows the unread count.
     expect(page.locator('[data-count="unread"]')).to_have_text("2")
     expect(page.locator('[data-count="unacknowledged"]')).to_have_text("2")
-    expect(page.locator(".mainnav [data-nav-count]")).to_contain_text("2")
+    expect(
+        page.locator(".mainnav a", has_text="Inbox").locator("[data-nav-count]")
+    ).to_contain_text("2")
+    # Both bulletins FR reads name the URL the analyst watches: two notifications.
+    notifications = page.locator(".mainnav a", has_text="Notifications")
+    expect(notifications.locator("[data-nav-count]")).to_contain_text("2")
 
     page.goto(live_portal.url(f"/bulletins/{bulletin}"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Lantern network facilitators")
@@ -113,9 +126,13 @@ def test_read_page_dashboard_and_narrow_screens(page: Page, live_portal: LivePor
     ask.locator("summary").click()
     expect(ask.locator("select[name=org] option")).to_have_count(2)
 
+    # The entity page of the longest identifier (a URL), to check its heading on a phone.
+    url_page = page.locator("a.entity-link", has_text="lantern.example.org").first
+    entity_path = url_page.get_attribute("href")
     page.set_viewport_size(PHONE)
     overflowing = {}
-    for path in (f"/bulletins/{bulletin}", "/bulletins/", "/"):
+    narrow = (f"/bulletins/{bulletin}", "/bulletins/", entity_path, "/watchlist/notifications", "/")
+    for path in narrow:
         page.goto(live_portal.url(path))
         if (extra := page.evaluate(OVERFLOW)) > 0:
             overflowing[path] = extra

@@ -37,7 +37,8 @@
       { selector: "node:selected", style: { "border-width": 3, "border-color": "#000" } },
       { selector: "edge", style: {
         width: 1.5, "line-color": "#bbb", "target-arrow-color": "#bbb",
-        "target-arrow-shape": "triangle", "curve-style": "bezier", label: "data(type)",
+        "target-arrow-shape": "triangle", "curve-style": "bezier",
+        label: (e) => (e.data("type") || "").replace(/_/g, " "),
         "font-size": 8, "min-zoomed-font-size": 10, color: "#555" } },
       { selector: ".dimmed", style: { opacity: 0.15 } },
       { selector: "node.path", style: { "border-color": "#d62728", "border-width": 5, opacity: 1, "z-index": 10 } },

@@ -237,3 +237,20 @@ def test_a_bad_relay_is_a_400_and_changes_nothing(app, client, auth, people, des
 def test_only_organisation_admins_set_the_relay(client, auth, desk):
     auth.sign_in("analyst@fr.example")
     assert client.get("/watchlist/mail-relay").status_code in (403, 404)
+
+
+def test_asking_from_an_entity_page_comes_back_to_it(client, auth, desk, posted):
+    auth.sign_in("analyst@fr.example")
+    for link in sorted(set(entity_links(client.get(f"/bulletins/{posted}").text))):
+        page = client.get(link).text
+        form = re.search(
+            r'<form method="post" action="([^"]+/ask)" class="ask-form">(.*?)</form>', page, re.S
+        )
+        if form:
+            break
+    assert form, "no entity page offered to ask DE-BMI"
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form.group(2)))
+    assert fields["entity_page"] and fields["org"] == "DE-BMI"
+    asked = client.post(unescape(form.group(1)), data={**fields, "reason": "Same phone"})
+    assert asked.status_code == 302 and asked.location == link
+    assert "Asked DE-BMI for access to 1 bulletin" in client.get(link).text
