@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from portal.services.bulletins.grading import Grading, parse_grading
-from portal.services.bulletins.tags import parse_tags
+from portal.services.bulletins.grading import Grading, grading_problems, parse_grading
+from portal.services.bulletins.tags import parse_tags, tag_problems
 from portal.services.errors import InvalidInput
 
 _T = TypeVar("_T")
@@ -465,11 +465,11 @@ def problems(document: dict[str, Any], *, graded: bool = True) -> list[InvalidIn
     attempt(lambda: _text(document.get("title"), "title", limit=MAX_TITLE))
     attempt(lambda: _text(document.get("summary"), "summary", required=False, limit=MAX_SUMMARY))
     attempt(lambda: _text(document.get("body"), "body", required=False, limit=MAX_BODY))
-    before = len(found)
-    grading = attempt(lambda: parse_grading(document.get("grading")))
-    if graded and grading is None and len(found) == before:  # absent, not wrong
-        attempt(lambda: check_graded(None))
-    attempt(lambda: parse_tags(document.get("tags")))
+    wrong_grading = grading_problems(document.get("grading"))
+    found.extend(wrong_grading)
+    if graded and not wrong_grading and parse_grading(document.get("grading")) is None:
+        attempt(lambda: check_graded(None))  # absent, not wrong
+    found.extend(tag_problems(document.get("tags")))
     entities_raw = document.get("entities") or []
     relations_raw = document.get("relations") or []
     if not isinstance(entities_raw, list) or len(entities_raw) > MAX_ENTITIES:

@@ -29,6 +29,7 @@ __all__ = [
     "Information",
     "Source",
     "UkGrading",
+    "grading_problems",
     "parse_grading",
     "uk_3x5x2",
     "uk_5x5x5",
@@ -174,6 +175,38 @@ def parse_grading(raw: Any, path: str = "grading") -> Grading | None:
             field=f"{path}.conditions",
         )
     return Grading(source, information, handling, conditions)
+
+
+def grading_problems(raw: Any, path: str = "grading") -> list[InvalidInput]:
+    """Every problem :func:`parse_grading` would raise, not only the first: each wrong code,
+    then the conditions (checked as soon as the handling code itself is right), so that a form
+    shows them all at once. Empty when the grading is accepted or absent."""
+    if not isinstance(raw, dict) or raw in ({},):
+        try:
+            parse_grading(raw, path)
+        except InvalidInput as error:
+            return [error]
+        return []
+    found: list[InvalidInput] = []
+    placeholder = dict(raw)
+    codes: tuple[tuple[type[enum.StrEnum], str], ...] = (
+        (Source, "source"),
+        (Information, "information"),
+        (Handling, "handling"),
+    )
+    for kind, name in codes:
+        try:
+            _code(kind, raw.get(name), f"{path}.{name}")
+        except InvalidInput as error:
+            found.append(error)
+            placeholder[name] = next(iter(kind)).value
+    if any(error.field == f"{path}.handling" for error in found):
+        return found  # the conditions depend on the handling code
+    try:
+        parse_grading(placeholder, path)
+    except InvalidInput as error:
+        found.append(error)
+    return found
 
 
 # -- The UK systems ------------------------------------------------------------------------------

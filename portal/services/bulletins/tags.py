@@ -120,6 +120,31 @@ def parse_tags(raw: Any, path: str = "tags") -> tuple[str, ...]:
     return tuple(tags)
 
 
+def tag_problems(raw: Any, path: str = "tags") -> list[InvalidInput]:
+    """Every problem :func:`parse_tags` would raise, one per bad tag, not only the first."""
+    items = raw.splitlines() if isinstance(raw, str) else raw
+    if raw in (None, "") or not isinstance(items, list | tuple):
+        try:
+            parse_tags(raw, path)
+        except InvalidInput as error:
+            return [error]
+        return []
+    found: list[InvalidInput] = []
+    for i, item in enumerate(items):
+        if isinstance(item, str) and not item.strip():
+            continue
+        try:
+            parse_tag(item, f"{path}[{i}]")
+        except InvalidInput as error:
+            found.append(error)
+    if not found:
+        try:
+            parse_tags(raw, path)  # the count
+        except InvalidInput as error:
+            found.append(error)
+    return found
+
+
 def meaning(tag: str) -> str:
     """The taxonomy's words for a tag (the tag itself if it is not in one any more)."""
     match = _SYNTAX.match(tag)

@@ -263,3 +263,29 @@ def test_every_problem_is_listed_and_grading_only_when_required(app, desk):
         assert [p.field for p in sealing.problems(reader, draft)] == ["title", "grading", "tags[0]"]
         ungraded = dataclasses.replace(draft, require_grading=False)
         assert [p.field for p in sealing.problems(reader, ungraded)] == ["title", "tags[0]"]
+
+
+def test_every_wrong_grading_field_and_tag_is_listed_at_once(app, desk):
+    """An officer learns everything wrong with one submit: each code, H3's missing
+    conditions, and every bad tag, each naming its own field."""
+    with app.app_context():
+        reader = desk.reader("it.officer")
+        grading = {"source": "", "information": "9", "handling": "H3"}
+        tags = ["nation:fr", ROUTE, "platform:nowhere", "group:"]
+        draft = sealing.Draft(
+            document=document(grading=grading, tags=tags),
+            category="recruitment",
+            marking="TLP:AMBER",
+            recipients=["FR-MININT"],
+        )
+        assert [p.field for p in sealing.problems(reader, draft)] == [
+            "grading.source",
+            "grading.information",
+            "grading.conditions",
+            "tags[0]",
+            "tags[2]",
+            "tags[3]",
+        ]
+        wrong_handling = {"source": "A", "information": "1", "handling": "H9", "conditions": "x"}
+        draft = dataclasses.replace(draft, document=document(grading=wrong_handling))
+        assert [p.field for p in sealing.problems(reader, draft)] == ["grading.handling"]
