@@ -22,9 +22,9 @@ class CommentForm(FlaskForm):
     entity = SelectField("Entity seen", id="comment-entity", choices=[], validate_choice=False)
     place = StringField("Where", id="comment-place", render_kw={"maxlength": MAX_PLACE})
     country = StringField(
-        "Country (ISO code, optional)",
+        "Country (two-letter code such as DE, optional)",
         id="comment-country",
-        render_kw={"maxlength": 2, "size": 3},
+        render_kw={"size": 4, "placeholder": "DE", "autocapitalize": "characters"},
     )
     seen_on = StringField("When", id="comment-seen_on", render_kw={"type": "date"})
     note = TextAreaField(

@@ -3,7 +3,7 @@ page again with the message next to the field (4xx), nothing written."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from portal.access import signed_in
@@ -12,14 +12,19 @@ from portal.bulletins.comment_forms import CommentForm
 from portal.bulletins.read_page import read_page
 from portal.principal import current_actor, current_reader
 from portal.services.bulletins import comments, reading
+from portal.services.bulletins.access import visible_bulletin
 from portal.services.errors import NotFound, ServiceError
 
 
-@blueprint.route("/<bulletin_id>/comments", methods=["POST"])
+@blueprint.route("/<bulletin_id>/comments", methods=["GET", "POST"])
 @signed_in
 def comment(bulletin_id: str) -> Response | tuple[str, int]:
-    """Add a comment or a sighting to a bulletin the user's organisation can read."""
+    """Add a comment or a sighting to a bulletin the user's organisation can read. A GET (the
+    address bar after a refused form, reloaded or bookmarked) leads to the comments."""
     reader = current_reader()
+    if request.method == "GET":
+        visible_bulletin(reader, bulletin_id)  # 404 for anyone else, as the read page
+        return redirect(url_for("bulletins.read", bulletin_id=bulletin_id, _anchor="comments"))
     form = CommentForm()
     status = 400
     if form.validate():

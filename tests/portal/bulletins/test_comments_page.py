@@ -64,6 +64,8 @@ def test_a_comment_and_a_sighting_from_the_read_page(app, desk, clients):
          "seen_on", "cannot be in the future"),
         ({"kind": "sighting", "entity": "t1", "place": "Lyon", "seen_on": "2026-01-01",
           "country": "F1"}, "country", "ISO 3166"),
+        ({"kind": "sighting", "entity": "t1", "place": "Hamburg", "seen_on": "2026-01-01",
+          "country": "Germany"}, "country", "ISO 3166"),
     ],
 )  # fmt: skip
 def test_bad_input_is_shown_next_to_its_field(app, desk, clients, data, field, message):
@@ -102,3 +104,11 @@ def test_comments_of_an_amended_bulletin_say_their_version(app, desk, clients):
     assert "On the first version" in page and "on v1" in page
     old = clients["fr.analyst"].get(f"/bulletins/{first}").text
     assert "replaced by a newer version" in old and "Add comment" not in old
+
+
+def test_the_comments_address_leads_back_to_the_comments(desk, clients):
+    """After a refused form the address bar holds /comments: reloading it is no dead end."""
+    bid = desk.post()
+    again = clients["fr.analyst"].get(f"/bulletins/{bid}/comments")
+    assert again.status_code == 302 and again.location == f"/bulletins/{bid}#comments"
+    assert clients["uk.analyst"].get(f"/bulletins/{bid}/comments").status_code == 404
