@@ -199,7 +199,8 @@
           const others = document.createElement("select");
           others.setAttribute("aria-label", `Records of ${group.label}`);
           group.nodes.forEach((member, i) => {
-            const option = item(`${i + 1}. ${member.label}`, "option");
+            // Each record says which organisation reported it and when: same names read apart.
+            const option = item(`${i + 1}. ${member.record || member.label}`, "option");
             option.value = member.node;
             others.append(option);
           });
@@ -272,10 +273,12 @@
     const data = await getJSON(urls.personsUrl, new URLSearchParams({ node }));
     if (data.suggestions.length) {
       panel.append(item("Possibly the same person", "h3"));
+      const explained = item(data.score_explained, "p");
+      explained.className = "hint";
       const list = document.createElement("ul");
       for (const s of data.suggestions) {
-        const reasons = [`names ${s.names.join(" / ")}`, ...s.reasons];
-        const entry = item(`${s.label} — score ${Number(s.score).toFixed(2)}: ${reasons.join("; ")}`);
+        const reasons = [s.name_reason, ...s.reasons];
+        const entry = item(`${s.record} — score ${Number(s.score).toFixed(2)}: ${reasons.join("; ")}`);
         entry.dir = "auto";
         const decide = (same) => async () => {
           try {
@@ -288,7 +291,7 @@
         entry.append(" ", panelButton("Same person", decide(true)), panelButton("Not the same", decide(false)));
         list.append(entry);
       }
-      panel.append(list);
+      panel.append(explained, list);
     }
     if (data.decisions.length) {
       panel.append(item("Decisions on record", "h3"));
