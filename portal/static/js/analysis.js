@@ -18,7 +18,8 @@
 
   const cy = window.cytoscape({
     container: document.getElementById("graph"),
-    wheelSensitivity: 0.3,
+    // No custom wheelSensitivity: Cytoscape warns about it in the console (zoom feels
+    // different from one mouse to another), and its default suits most.
     style: [
       // Labels are text (Cytoscape draws them on a canvas, never as HTML) and show only when
       // they fit: below 8 px on screen they are hidden, so a zoomed-out view is not a smear.
