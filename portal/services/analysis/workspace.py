@@ -329,14 +329,14 @@ def timeline(reader: Reader, nodes: Collection[str]) -> list[dict[str, Any]]:
     rows = []
     for e in events:
         title = titles.get(e.bulletin_id, f"Bulletin from {e.organisation}")
+        names = [title if n == f"bulletin:{e.bulletin_id}" else labels.get(n, n) for n in e.nodes]
         rows.append(
             {
                 "on": e.on.isoformat(),
                 "kind": e.kind,
                 "nodes": list(e.nodes),
-                "labels": [
-                    title if n == f"bulletin:{e.bulletin_id}" else labels.get(n, n) for n in e.nodes
-                ],
+                "labels": names,
+                "text": _event_text(e, names),
                 "bulletin": e.bulletin_id,
                 "title": title,
                 "sender": e.organisation,
@@ -346,6 +346,15 @@ def timeline(reader: Reader, nodes: Collection[str]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _event_text(event: graph.TimelineEvent, names: list[str]) -> str:
+    """What happened, in words: a sighting says where, by whom and when it was seen."""
+    text = " → ".join(names)
+    if event.kind == "sighting":
+        place = f" in {event.detail}" if event.detail else ""
+        return f"{text} seen{place} by {event.organisation} on {event.on.isoformat()}"
+    return text
 
 
 def edge_details(reader: Reader, source: str, target: str, kind: str) -> dict[str, Any]:

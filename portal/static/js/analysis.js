@@ -392,7 +392,7 @@
 
   function eventPanel(e) {
     panel.replaceChildren(item("Event", "h2"));
-    const what = item(`${e.on} · ${e.kind.replace("_", " ")} · ${e.labels.join(" → ")}`, "p");
+    const what = item(`${e.on} · ${e.kind.replace("_", " ")} · ${e.text || e.labels.join(" → ")}`, "p");
     what.dir = "auto";
     what.className = "entity-label";
     const link = item(e.title, "a");
@@ -403,17 +403,43 @@
     panel.append(what, from);
   }
 
+  // A label on the axis is cut to a few words (the full text is its title, shown on hover):
+  // long names would otherwise run off the axis.
+  const AXIS_LABEL = 32;
+  const cut = (text) => (text.length > AXIS_LABEL ? `${text.slice(0, AXIS_LABEL - 1)}…` : text);
+  const eventText = (e) => e.text || e.labels.join(" → ");
+
   function timelineText(e) {
     // Each name in its own <bdi>: an Arabic name next to a phone number keeps both readable.
     const node = document.createElement("span");
+    node.className = "timeline-label";
     e.labels.forEach((label, i) => {
       if (i > 0) { node.append(" → "); }
       const part = document.createElement("bdi");
-      part.textContent = label;
+      part.textContent = cut(label);
       node.append(part);
     });
-    node.title = `${e.title} (${e.sender})`;
+    if (e.kind === "sighting" && e.detail) { node.append(` · ${cut(e.detail)}`); }
+    node.title = `${e.on} · ${eventText(e)} — ${e.title} (${e.sender})`;
     return node;
+  }
+
+  // The axis opens on every event with room around it: a margin before the first and, for
+  // the labels that run to the right of their point, a wider one after the last.
+  function axisWindow(events) {
+    const day = 86400000;
+    const times = events.map((e) => Date.parse(e.on));
+    const first = Math.min(...times);
+    const last = Math.max(...times);
+    const span = Math.max(last - first, day);
+    return { start: new Date(first - span * 0.08 - day), end: new Date(last + span * 0.35 + 2 * day) };
+  }
+
+  // When the rows are taller than the axis, say so: vis-timeline's scroll bar is easy to miss.
+  function hintScrolling(container) {
+    const hint = document.getElementById("timeline-more");
+    const left = container.querySelector(".vis-panel.vis-left");
+    hint.hidden = !(left && left.scrollHeight > left.clientHeight + 2);
   }
 
   document.getElementById("show-timeline").addEventListener("click", async () => {
@@ -422,10 +448,11 @@
     try {
       const data = await postJSON(urls.timelineUrl, { nodes: cy.nodes().map((n) => n.id()) });
       if (axis) { axis.destroy(); axis = null; }
+      document.getElementById("timeline-more").hidden = true;
       const events = data.events;
       events.forEach((e, index) => {
         const entry = document.createElement("li");
-        const show = item(`${e.on} · ${e.kind.replace("_", " ")} · ${e.labels.join(" → ")}`, "button");
+        const show = item(`${e.on} · ${e.kind.replace("_", " ")} · ${eventText(e)}`, "button");
         show.type = "button";
         show.className = "link-button";
         show.dir = "auto";
@@ -450,9 +477,15 @@
         });
         const items = events.map((e, index) => ({
           id: index, group: e.kind, start: e.on, type: "point", content: timelineText(e) }));
-        axis = new window.vis.Timeline(document.getElementById("timeline-axis"), items, groups, {
-          maxHeight: "26rem", verticalScroll: true, stack: true, zoomKey: "ctrlKey",
-          selectable: true, groupOrder: "order", margin: { item: 2 }, orientation: "top" });
+        const container = document.getElementById("timeline-axis");
+        // The height follows the rows, up to most of the window; beyond that it scrolls, and
+        // a line under it says so.
+        axis = new window.vis.Timeline(container, items, groups, {
+          maxHeight: Math.max(320, Math.round(window.innerHeight * 0.7)), verticalScroll: true,
+          stack: true, zoomKey: "ctrlKey", selectable: true, groupOrder: "order",
+          margin: { item: 2 }, orientation: "top", ...axisWindow(events) });
+        axis.on("changed", () => hintScrolling(container));
+        window.ischiaTimeline = axis; // for people and tests who inspect it from the console
         axis.on("select", (properties) => {
           const e = events[properties.items[0]];
           if (e) { focusNodes(e.nodes); eventPanel(e); }
