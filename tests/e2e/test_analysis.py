@@ -7,6 +7,7 @@ import re
 
 import networkx as nx
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from portal.services.analysis import org_graphs
@@ -138,5 +139,18 @@ def test_analyst_searches_expands_finds_a_path_and_downloads_graphml(
     assert titles and all(re.match(r"\d{4}-\d\d-\d\d · ", t) for t in titles)
     expect(page.locator("#timeline-more")).to_be_hidden()  # two rows fit: no hint
 
+    # The PNG is marked like a briefing: a black band with the marking in its colour.
+    header = page.evaluate("() => window.ischiaExportHeader()")
+    assert header.startswith("TLP:AMBER · FR-MININT · ")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="PNG").click()
+    png = tmp_path / "view.png"
+    download.value.save_as(png)
+    with Image.open(png) as picture:
+        rgb = picture.convert("RGB")
+        band = [rgb.getpixel((x, y)) for x in range(0, 400) for y in range(4, 52)]
+        assert rgb.getpixel((2, 2)) == (0, 0, 0)
+        assert sum(1 for p in band if p[0] > 240 and 180 < p[1] < 205 and p[2] < 20) > 50
+        assert rgb.getpixel((2, rgb.height - 3)) == (0, 0, 0)
     assert not [w for w in warnings if "wheel" in w.lower()]
     assert not watch.page_errors

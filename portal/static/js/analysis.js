@@ -514,8 +514,56 @@
     });
   });
 
-  document.getElementById("export-png").addEventListener("click", () => {
-    const blob = cy.png({ output: "blob", full: true, scale: 2, bg: "#ffffff" });
+  // The PNG carries its marking like a briefing does: a band above and below the graph with
+  // the strictest TLP marking of what is on screen, the organisation and the date.
+  const TLP_ORDER = ["TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED"];
+  const TLP_COLOURS = { "TLP:CLEAR": "#ffffff", "TLP:GREEN": "#33ff00", "TLP:AMBER": "#ffc000",
+    "TLP:AMBER+STRICT": "#ffc000", "TLP:RED": "#ff2b2b" };
+
+  function strictestMarking() {
+    let strictest = -1;
+    cy.elements().forEach((element) => {
+      for (const marking of element.data("markings") || []) {
+        strictest = Math.max(strictest, TLP_ORDER.indexOf(marking));
+      }
+    });
+    // A view whose markings are unknown is treated as the strictest, never as CLEAR.
+    return strictest < 0 ? "TLP:RED" : TLP_ORDER[strictest];
+  }
+
+  function exportHeader() {
+    const today = new Date().toISOString().slice(0, 10);
+    return { marking: strictestMarking(), rest: ` · ${urls.organisation} · ${today} · link graph` };
+  }
+  window.ischiaExportHeader = () => { const h = exportHeader(); return h.marking + h.rest; };
+
+  async function markedPng() {
+    const picture = await createImageBitmap(cy.png({ output: "blob", full: true, scale: 2, bg: "#ffffff" }));
+    const band = 56;
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.max(picture.width, 1000);
+    canvas.height = picture.height + 2 * band;
+    const pen = canvas.getContext("2d");
+    pen.fillStyle = "#ffffff";
+    pen.fillRect(0, 0, canvas.width, canvas.height);
+    pen.drawImage(picture, 0, band);
+    const header = exportHeader();
+    pen.font = "bold 28px sans-serif";
+    pen.textBaseline = "middle";
+    for (const top of [0, canvas.height - band]) {
+      pen.fillStyle = "#000000";
+      pen.fillRect(0, top, canvas.width, band);
+      pen.fillStyle = TLP_COLOURS[header.marking];
+      pen.fillText(header.marking, 16, top + band / 2);
+      const width = pen.measureText(header.marking).width;
+      pen.fillStyle = "#ffffff";
+      pen.fillText(header.rest, 16 + width, top + band / 2);
+    }
+    return new Promise((resolve) => { canvas.toBlob(resolve, "image/png"); });
+  }
+
+  document.getElementById("export-png").addEventListener("click", async () => {
+    const blob = await markedPng();
     const url = URL.createObjectURL(blob);
     const link = document.createElement("a");
     link.href = url;
