@@ -62,7 +62,7 @@ from graph.build import (
 from graph.drawing import to_svg
 from graph.export import to_csv, to_cytoscape, to_gexf, to_graphml, to_json
 from graph.findings import SharedEntity, TimelineEvent, shared_entities, timeline
-from graph.labels import display_label
+from graph.labels import display_label, record_label
 from graph.merges import ConfirmedMerge, PersonMerges, person_mention_id
 from graph.model import (
     Bulletin,
@@ -85,7 +85,7 @@ from graph.queries import (
     shortest_path,
     shortest_paths,
 )
-from graph.resolution import PersonMatch, possible_same_person
+from graph.resolution import SCORE_EXPLAINED, PersonMatch, name_reason, possible_same_person
 from graph.search import HitGroup, SearchHit, find_nodes, group_hits
 from graph.sightings import Sighting, set_sightings, sighting_node, sightings_of
 from graph.subgraphs import entity_graph, filtered
@@ -93,6 +93,7 @@ from graph.subgraphs import entity_graph, filtered
 __all__ = [
     "ACCELERATE_ABOVE_NODES",
     "REPORTED_IN",
+    "SCORE_EXPLAINED",
     "Backend",
     "Bulletin",
     "CommunityMethod",
@@ -142,6 +143,7 @@ __all__ = [
     "k_shortest_paths",
     "modularity",
     "name_key",
+    "name_reason",
     "name_similarity",
     "new_graph",
     "node_bulletins",
@@ -154,6 +156,7 @@ __all__ = [
     "person_mentions",
     "possible_same_person",
     "readable_subgraph",
+    "record_label",
     "remove_bulletin",
     "set_sightings",
     "shared_entities",

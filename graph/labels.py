@@ -28,11 +28,12 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any, Final
 
 import phonenumbers
 
-__all__ = ["PLATFORM_NAMES", "display_label", "platform_name"]
+__all__ = ["PLATFORM_NAMES", "display_label", "platform_name", "record_label"]
 
 PLATFORM_NAMES: Final[dict[str, str]] = {
     "telegram": "Telegram",
@@ -121,3 +122,34 @@ def display_label(key: str, data: Mapping[str, Any]) -> str:
     if kind in ("group", "location"):
         return _tail(key).split(":", 1)[-1]
     return _tail(key)
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day.strftime('%b')} {day.year}"
+
+
+def record_label(label: str, provenances: Sequence[Any]) -> str:
+    """``label`` with where the record comes from: the first bulletin's sender and date.
+
+    Several records of one name ("Hasan al-Ghatufi" four times) then read apart: each says
+    which organisation reported it and when, and how many other bulletins name it.
+    ``provenances`` are :class:`graph.model.Provenance` (``organisation``, ``reported_on``),
+    oldest first, as :func:`graph.node_provenance` gives them.
+
+    >>> from graph.model import Provenance
+    >>> first = Provenance("B-1", "IT-MININT", date(2026, 5, 2), "TLP:AMBER")
+    >>> later = Provenance("B-9", "FR-MININT", date(2026, 6, 1), "TLP:GREEN")
+    >>> record_label("Hasan al-Ghatufi", [first])
+    'Hasan al-Ghatufi (IT-MININT, 2 May 2026)'
+    >>> record_label("Hasan al-Ghatufi", [first, later])
+    'Hasan al-Ghatufi (IT-MININT, 2 May 2026, and 1 more bulletin)'
+    >>> record_label("Hasan al-Ghatufi", [])
+    'Hasan al-Ghatufi'
+    """
+    if not provenances:
+        return label
+    first, more = provenances[0], len(provenances) - 1
+    where = f"{first.organisation}, {_day(first.reported_on)}"
+    if more:
+        where += f", and {more} more bulletin{'' if more == 1 else 's'}"
+    return f"{label} ({where})"

@@ -47,7 +47,13 @@ from graph.labels import display_label
 from graph.model import Entity
 from graph.normalise import name_similarity, name_skeleton
 
-__all__ = ["DEFAULT_THRESHOLD", "PersonMatch", "possible_same_person"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "SCORE_EXPLAINED",
+    "PersonMatch",
+    "name_reason",
+    "possible_same_person",
+]
 
 DEFAULT_THRESHOLD: Final[float] = 0.85
 """Scores below this are not suggested."""
@@ -63,6 +69,27 @@ _SAME_NATIONALITY: Final[float] = 0.05
 _DIFFERENT_NATIONALITY: Final[float] = -0.05
 _SHARED_IDENTIFIER: Final[float] = 0.05  # each, up to three
 _CO_MENTION: Final[float] = 0.025  # each person, group or place both are linked to, up to two
+
+SCORE_EXPLAINED: Final[str] = (
+    "Score from 0 to 1: the name gives at most 0.6; the same date of birth or nationality, "
+    "each shared account, phone, e-mail or URL and each contact in common raise it; "
+    "a different date of birth or nationality lowers it."
+)
+"""What :attr:`PersonMatch.score` means, in one line, for whoever reads it."""
+
+
+def name_reason(names: tuple[str, str]) -> str:
+    """The name evidence of a match in words: identical names are said to be so.
+
+    >>> name_reason(("Hasan Al Ghatufi", "Hasan Al Ghatufi"))
+    'same name as written: Hasan Al Ghatufi'
+    >>> name_reason(("Hasan al-Ghatufi", "حسن الغطوفي"))
+    'names Hasan al-Ghatufi / حسن الغطوفي'
+    """
+    first, second = names
+    if " ".join(first.split()) == " ".join(second.split()):
+        return f"same name as written: {first}"
+    return f"names {first} / {second}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,8 +74,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_globals(app: Flask) -> None:
     from portal import navigation
+    from portal.text_direction import text_dir
 
     app.jinja_env.globals.update(main_links=navigation.main_links, asset_url=navigation.cached_url)
+    app.jinja_env.filters["text_dir"] = text_dir
 
 
 def trust_proxies(app: Flask) -> None:

@@ -149,6 +149,7 @@ def persons() -> Response:
     return jsonify(
         {
             "suggestions": person_decisions.suggestions(reader, node),
+            "score_explained": person_decisions.SCORE_EXPLAINED,
             "decisions": person_decisions.decisions_about(reader, node),
         }
     )

@@ -3,8 +3,11 @@ finds a path between two actors and downloads GraphML that NetworkX reads back."
 
 from __future__ import annotations
 
+import re
+
 import networkx as nx
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from portal.services.analysis import org_graphs
@@ -64,6 +67,8 @@ def test_analyst_searches_expands_finds_a_path_and_downloads_graphml(
 ) -> None:
     org_graphs.forget()
     _seed(live_portal)
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
     sign_in(page, live_portal, ANALYST)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Analysis").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Link analysis")
@@ -102,4 +107,50 @@ def test_analyst_searches_expands_finds_a_path_and_downloads_graphml(
     path = tmp_path / "view.graphml"
     download.value.save_as(path)
     assert nx.read_graphml(path).number_of_nodes() == on_screen
+
+    # The timeline opens with room around its events: no label runs past the axis's edge.
+    page.get_by_role("button", name="Timeline of the entities on screen").click()
+    expect(page.locator("#timeline-axis .vis-item").first).to_be_visible()
+    outside = page.evaluate(
+        """() => {
+          const panel = document.querySelector('#timeline-axis .vis-panel.vis-center')
+            .getBoundingClientRect();
+          return [...document.querySelectorAll('#timeline-axis .vis-item')]
+            .map((i) => i.getBoundingClientRect())
+            .filter((r) => r.left < panel.left - 1 || r.right > panel.right + 1).length;
+        }"""
+    )
+    assert outside == 0
+    margins = page.evaluate(
+        """() => {
+          const w = window.ischiaTimeline.getWindow();
+          const days = [...document.querySelectorAll('#timeline li')]
+            .map((li) => Date.parse(li.textContent.slice(0, 10)));
+          const first = Math.min(...days), last = Math.max(...days);
+          const span = Math.max(last - first, 864e5);  // at least a day
+          return [(first - w.start) / span, (w.end - last - 864e5) / span];
+        }"""
+    )
+    # Room before the first day, and more after the end of the last one for its labels.
+    assert margins[0] > 0.05 and margins[1] > 0.3
+    titles = page.eval_on_selector_all(
+        "#timeline-axis .timeline-label", "(labels) => labels.map((l) => l.title)"
+    )
+    assert titles and all(re.match(r"\d{4}-\d\d-\d\d · ", t) for t in titles)
+    expect(page.locator("#timeline-more")).to_be_hidden()  # two rows fit: no hint
+
+    # The PNG is marked like a briefing: a black band with the marking in its colour.
+    header = page.evaluate("() => window.ischiaExportHeader()")
+    assert header.startswith("TLP:AMBER · FR-MININT · ")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="PNG").click()
+    png = tmp_path / "view.png"
+    download.value.save_as(png)
+    with Image.open(png) as picture:
+        rgb = picture.convert("RGB")
+        band = [rgb.getpixel((x, y)) for x in range(0, 400) for y in range(4, 52)]
+        assert rgb.getpixel((2, 2)) == (0, 0, 0)
+        assert sum(1 for p in band if p[0] > 240 and 180 < p[1] < 205 and p[2] < 20) > 50
+        assert rgb.getpixel((2, rgb.height - 3)) == (0, 0, 0)
+    assert not [w for w in warnings if "wheel" in w.lower()]
     assert not watch.page_errors

@@ -8,7 +8,7 @@ import pytest
 
 from graph.build import build_graph
 from graph.export import to_csv, to_cytoscape
-from graph.labels import display_label
+from graph.labels import display_label, record_label
 from graph.model import Bulletin, Entity, Provenance, Relation
 from graph.search import find_nodes
 
@@ -82,3 +82,13 @@ def test_exports_and_search_use_the_same_label() -> None:
         "'@meadowpillar36146 (Facebook)" in csv_text
         and "account:facebook:meadowpillar36146" in csv_text
     )
+
+
+def test_records_of_one_name_read_apart_by_sender_and_date() -> None:
+    it = Provenance("B-1", "IT-MININT", date(2026, 5, 2), "TLP:AMBER")
+    de = Provenance("B-2", "DE-BMI", date(2026, 5, 9), "TLP:GREEN")
+    first = record_label("Hasan al-Ghatufi", [it])
+    second = record_label("Hasan al-Ghatufi", [de, it])
+    assert first == "Hasan al-Ghatufi (IT-MININT, 2 May 2026)"
+    assert second == "Hasan al-Ghatufi (DE-BMI, 9 May 2026, and 1 more bulletin)"
+    assert first != second

@@ -11,7 +11,7 @@ from graph.build import add_bulletin, apply_merges, build_graph, node_of, person
 from graph.findings import shared_entities, timeline
 from graph.merges import ConfirmedMerge, PersonMerges, person_mention_id
 from graph.model import Bulletin, Entity, Provenance
-from graph.resolution import possible_same_person
+from graph.resolution import SCORE_EXPLAINED, name_reason, possible_same_person
 from graph.search import find_nodes
 from tests.graph import scenario
 
@@ -177,3 +177,14 @@ def test_timeline_of_the_scenario() -> None:
     assert undated.dated_by_report and undated.on == date(2025, 1, 10)
     karim = timeline(g, {"person:FR-1:karim", "person:FR-1:yassine"})
     assert {e.kind for e in karim} == {"recruited", "journey", "bulletin"}
+
+
+def test_identical_names_are_said_to_be_the_same_and_the_score_is_explained() -> None:
+    assert name_reason(("Hasan Al Ghatufi", "Hasan  Al Ghatufi")) == (
+        "same name as written: Hasan Al Ghatufi"
+    )
+    assert name_reason(("Hasan al-Ghatufi", "Hassan al-Ghatufi")) == (
+        "names Hasan al-Ghatufi / Hassan al-Ghatufi"
+    )
+    for words in ("0.6", "raise", "lower", "date of birth"):
+        assert words in SCORE_EXPLAINED

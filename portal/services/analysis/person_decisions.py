@@ -24,6 +24,7 @@ from portal.services.errors import Conflict, InvalidInput, NotFound
 from portal.services.principals import Actor, Reader
 
 MAX_NOTE = 500
+SCORE_EXPLAINED = graph.SCORE_EXPLAINED  # what a suggestion's score means, in one line
 
 
 def note_of(decision: PersonDecision) -> str:
@@ -64,12 +65,21 @@ def suggestions(reader: Reader, node: str, limit: int = 5) -> list[dict[str, Any
                 {
                     "node": other,
                     "label": graph.display_label(other, g.nodes[other]),
+                    # Which bulletin the record comes from: two records of one name read apart.
+                    "record": _record(g, other),
                     "score": round(match.score, 3),
                     "names": list(match.names),
+                    "name_reason": graph.name_reason(match.names),
                     "reasons": list(match.reasons),
                 }
             )
     return found
+
+
+def _record(g: Any, node: str) -> str:
+    return graph.record_label(
+        graph.display_label(node, g.nodes[node]), graph.node_provenance(g, node)
+    )
 
 
 def _pair(g: Any, first: str, second: str) -> tuple[str, str]:

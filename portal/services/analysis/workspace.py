@@ -96,6 +96,16 @@ def _hits(reader: Reader, query: str) -> list[graph.SearchHit]:
     return [h for h in hits if h.type != "bulletin"]
 
 
+def _records(reader: Reader, nodes: Collection[str]) -> dict[str, str]:
+    """Each node's label with the sender and date of its first bulletin (records read apart)."""
+    with org_graphs.reading(reader) as g:
+        return {
+            n: graph.record_label(graph.display_label(n, g.nodes[n]), graph.node_provenance(g, n))
+            for n in nodes
+            if n in g
+        }
+
+
 def _hit(h: graph.SearchHit) -> dict[str, Any]:
     return {"node": h.node, "type": h.type, "label": h.label, "score": round(h.score, 3)}
 
@@ -113,6 +123,11 @@ def search_grouped(reader: Reader, query: str) -> dict[str, list[dict[str, Any]]
     """
     hits = _hits(reader, query)
     label_of = {h.node: h.label for h in hits}
+    found = graph.group_hits(hits)
+    # Records of one name read apart by who reported them and when.
+    record_of = _records(
+        reader, [n for group in found if len(group.nodes) > 1 for n in group.nodes]
+    )
     groups = [
         {
             "node": group.nodes[0],
@@ -120,9 +135,12 @@ def search_grouped(reader: Reader, query: str) -> dict[str, list[dict[str, Any]]
             "label": group.label,
             "score": round(group.score, 3),
             "variants": list(group.variants),
-            "nodes": [{"node": n, "label": label_of[n]} for n in group.nodes],
+            "nodes": [
+                {"node": n, "label": label_of[n], "record": record_of.get(n, label_of[n])}
+                for n in group.nodes
+            ],
         }
-        for group in graph.group_hits(hits)
+        for group in found
     ]
     return {"hits": [_hit(h) for h in hits], "groups": groups}
 
@@ -311,14 +329,14 @@ def timeline(reader: Reader, nodes: Collection[str]) -> list[dict[str, Any]]:
     rows = []
     for e in events:
         title = titles.get(e.bulletin_id, f"Bulletin from {e.organisation}")
+        names = [title if n == f"bulletin:{e.bulletin_id}" else labels.get(n, n) for n in e.nodes]
         rows.append(
             {
                 "on": e.on.isoformat(),
                 "kind": e.kind,
                 "nodes": list(e.nodes),
-                "labels": [
-                    title if n == f"bulletin:{e.bulletin_id}" else labels.get(n, n) for n in e.nodes
-                ],
+                "labels": names,
+                "text": _event_text(e, names),
                 "bulletin": e.bulletin_id,
                 "title": title,
                 "sender": e.organisation,
@@ -328,6 +346,15 @@ def timeline(reader: Reader, nodes: Collection[str]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _event_text(event: graph.TimelineEvent, names: list[str]) -> str:
+    """What happened, in words: a sighting says where, by whom and when it was seen."""
+    text = " → ".join(names)
+    if event.kind == "sighting":
+        place = f" in {event.detail}" if event.detail else ""
+        return f"{text} seen{place} by {event.organisation} on {event.on.isoformat()}"
+    return text
 
 
 def edge_details(reader: Reader, source: str, target: str, kind: str) -> dict[str, Any]:

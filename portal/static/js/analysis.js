@@ -18,7 +18,8 @@
 
   const cy = window.cytoscape({
     container: document.getElementById("graph"),
-    wheelSensitivity: 0.3,
+    // No custom wheelSensitivity: Cytoscape warns about it in the console (zoom feels
+    // different from one mouse to another), and its default suits most.
     style: [
       // Labels are text (Cytoscape draws them on a canvas, never as HTML) and show only when
       // they fit: below 8 px on screen they are hidden, so a zoomed-out view is not a smear.
@@ -199,7 +200,8 @@
           const others = document.createElement("select");
           others.setAttribute("aria-label", `Records of ${group.label}`);
           group.nodes.forEach((member, i) => {
-            const option = item(`${i + 1}. ${member.label}`, "option");
+            // Each record says which organisation reported it and when: same names read apart.
+            const option = item(`${i + 1}. ${member.record || member.label}`, "option");
             option.value = member.node;
             others.append(option);
           });
@@ -272,10 +274,12 @@
     const data = await getJSON(urls.personsUrl, new URLSearchParams({ node }));
     if (data.suggestions.length) {
       panel.append(item("Possibly the same person", "h3"));
+      const explained = item(data.score_explained, "p");
+      explained.className = "hint";
       const list = document.createElement("ul");
       for (const s of data.suggestions) {
-        const reasons = [`names ${s.names.join(" / ")}`, ...s.reasons];
-        const entry = item(`${s.label} — score ${Number(s.score).toFixed(2)}: ${reasons.join("; ")}`);
+        const reasons = [s.name_reason, ...s.reasons];
+        const entry = item(`${s.record} — score ${Number(s.score).toFixed(2)}: ${reasons.join("; ")}`);
         entry.dir = "auto";
         const decide = (same) => async () => {
           try {
@@ -288,7 +292,7 @@
         entry.append(" ", panelButton("Same person", decide(true)), panelButton("Not the same", decide(false)));
         list.append(entry);
       }
-      panel.append(list);
+      panel.append(explained, list);
     }
     if (data.decisions.length) {
       panel.append(item("Decisions on record", "h3"));
@@ -388,7 +392,7 @@
 
   function eventPanel(e) {
     panel.replaceChildren(item("Event", "h2"));
-    const what = item(`${e.on} · ${e.kind.replace("_", " ")} · ${e.labels.join(" → ")}`, "p");
+    const what = item(`${e.on} · ${e.kind.replace("_", " ")} · ${e.text || e.labels.join(" → ")}`, "p");
     what.dir = "auto";
     what.className = "entity-label";
     const link = item(e.title, "a");
@@ -399,17 +403,43 @@
     panel.append(what, from);
   }
 
+  // A label on the axis is cut to a few words (the full text is its title, shown on hover):
+  // long names would otherwise run off the axis.
+  const AXIS_LABEL = 32;
+  const cut = (text) => (text.length > AXIS_LABEL ? `${text.slice(0, AXIS_LABEL - 1)}…` : text);
+  const eventText = (e) => e.text || e.labels.join(" → ");
+
   function timelineText(e) {
     // Each name in its own <bdi>: an Arabic name next to a phone number keeps both readable.
     const node = document.createElement("span");
+    node.className = "timeline-label";
     e.labels.forEach((label, i) => {
       if (i > 0) { node.append(" → "); }
       const part = document.createElement("bdi");
-      part.textContent = label;
+      part.textContent = cut(label);
       node.append(part);
     });
-    node.title = `${e.title} (${e.sender})`;
+    if (e.kind === "sighting" && e.detail) { node.append(` · ${cut(e.detail)}`); }
+    node.title = `${e.on} · ${eventText(e)} — ${e.title} (${e.sender})`;
     return node;
+  }
+
+  // The axis opens on every event with room around it: a margin before the first and, for
+  // the labels that run to the right of their point, a wider one after the last.
+  function axisWindow(events) {
+    const day = 86400000;
+    const times = events.map((e) => Date.parse(e.on));
+    const first = Math.min(...times);
+    const last = Math.max(...times);
+    const span = Math.max(last - first, day);
+    return { start: new Date(first - span * 0.08 - day), end: new Date(last + span * 0.35 + 2 * day) };
+  }
+
+  // When the rows are taller than the axis, say so: vis-timeline's scroll bar is easy to miss.
+  function hintScrolling(container) {
+    const hint = document.getElementById("timeline-more");
+    const left = container.querySelector(".vis-panel.vis-left");
+    hint.hidden = !(left && left.scrollHeight > left.clientHeight + 2);
   }
 
   document.getElementById("show-timeline").addEventListener("click", async () => {
@@ -418,10 +448,11 @@
     try {
       const data = await postJSON(urls.timelineUrl, { nodes: cy.nodes().map((n) => n.id()) });
       if (axis) { axis.destroy(); axis = null; }
+      document.getElementById("timeline-more").hidden = true;
       const events = data.events;
       events.forEach((e, index) => {
         const entry = document.createElement("li");
-        const show = item(`${e.on} · ${e.kind.replace("_", " ")} · ${e.labels.join(" → ")}`, "button");
+        const show = item(`${e.on} · ${e.kind.replace("_", " ")} · ${eventText(e)}`, "button");
         show.type = "button";
         show.className = "link-button";
         show.dir = "auto";
@@ -446,9 +477,15 @@
         });
         const items = events.map((e, index) => ({
           id: index, group: e.kind, start: e.on, type: "point", content: timelineText(e) }));
-        axis = new window.vis.Timeline(document.getElementById("timeline-axis"), items, groups, {
-          maxHeight: "26rem", verticalScroll: true, stack: true, zoomKey: "ctrlKey",
-          selectable: true, groupOrder: "order", margin: { item: 2 }, orientation: "top" });
+        const container = document.getElementById("timeline-axis");
+        // The height follows the rows, up to most of the window; beyond that it scrolls, and
+        // a line under it says so.
+        axis = new window.vis.Timeline(container, items, groups, {
+          maxHeight: Math.max(320, Math.round(window.innerHeight * 0.7)), verticalScroll: true,
+          stack: true, zoomKey: "ctrlKey", selectable: true, groupOrder: "order",
+          margin: { item: 2 }, orientation: "top", ...axisWindow(events) });
+        axis.on("changed", () => hintScrolling(container));
+        window.ischiaTimeline = axis; // for people and tests who inspect it from the console
         axis.on("select", (properties) => {
           const e = events[properties.items[0]];
           if (e) { focusNodes(e.nodes); eventPanel(e); }
@@ -477,8 +514,56 @@
     });
   });
 
-  document.getElementById("export-png").addEventListener("click", () => {
-    const blob = cy.png({ output: "blob", full: true, scale: 2, bg: "#ffffff" });
+  // The PNG carries its marking like a briefing does: a band above and below the graph with
+  // the strictest TLP marking of what is on screen, the organisation and the date.
+  const TLP_ORDER = ["TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED"];
+  const TLP_COLOURS = { "TLP:CLEAR": "#ffffff", "TLP:GREEN": "#33ff00", "TLP:AMBER": "#ffc000",
+    "TLP:AMBER+STRICT": "#ffc000", "TLP:RED": "#ff2b2b" };
+
+  function strictestMarking() {
+    let strictest = -1;
+    cy.elements().forEach((element) => {
+      for (const marking of element.data("markings") || []) {
+        strictest = Math.max(strictest, TLP_ORDER.indexOf(marking));
+      }
+    });
+    // A view whose markings are unknown is treated as the strictest, never as CLEAR.
+    return strictest < 0 ? "TLP:RED" : TLP_ORDER[strictest];
+  }
+
+  function exportHeader() {
+    const today = new Date().toISOString().slice(0, 10);
+    return { marking: strictestMarking(), rest: ` · ${urls.organisation} · ${today} · link graph` };
+  }
+  window.ischiaExportHeader = () => { const h = exportHeader(); return h.marking + h.rest; };
+
+  async function markedPng() {
+    const picture = await createImageBitmap(cy.png({ output: "blob", full: true, scale: 2, bg: "#ffffff" }));
+    const band = 56;
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.max(picture.width, 1000);
+    canvas.height = picture.height + 2 * band;
+    const pen = canvas.getContext("2d");
+    pen.fillStyle = "#ffffff";
+    pen.fillRect(0, 0, canvas.width, canvas.height);
+    pen.drawImage(picture, 0, band);
+    const header = exportHeader();
+    pen.font = "bold 28px sans-serif";
+    pen.textBaseline = "middle";
+    for (const top of [0, canvas.height - band]) {
+      pen.fillStyle = "#000000";
+      pen.fillRect(0, top, canvas.width, band);
+      pen.fillStyle = TLP_COLOURS[header.marking];
+      pen.fillText(header.marking, 16, top + band / 2);
+      const width = pen.measureText(header.marking).width;
+      pen.fillStyle = "#ffffff";
+      pen.fillText(header.rest, 16 + width, top + band / 2);
+    }
+    return new Promise((resolve) => { canvas.toBlob(resolve, "image/png"); });
+  }
+
+  document.getElementById("export-png").addEventListener("click", async () => {
+    const blob = await markedPng();
     const url = URL.createObjectURL(blob);
     const link = document.createElement("a");
     link.href = url;

@@ -363,3 +363,28 @@ def test_after_an_amendment_rejections_hold_and_merges_are_asked_again(app, desk
     assert "account:telegram:second_acc" not in {
         n["data"]["id"] for n in de_view.json["elements"]["nodes"]
     }
+
+
+def test_records_of_one_name_say_where_they_come_from_and_the_score_is_explained(desk, clients):
+    name = "Hasan al-Ghatufi"
+    desk.post(title="Italian report", recipients=("FR-MININT",), **person_and_account(name, "@hg1"))
+    desk.post(
+        who="de.officer",
+        recipients=("FR-MININT",),
+        title="German report",
+        **person_and_account(name, "@hg2"),
+    )
+    fr = clients["fr.analyst"]
+    (group,) = fr.get("/analysis/search", query_string={"q": name}).json["groups"]
+    records = [member["record"] for member in group["nodes"]]
+    assert len(records) == 2 and len(set(records)) == 2  # no longer the same label twice
+    assert {r.split(" (")[1].split(",")[0] for r in records} == {"IT-MININT", "DE-BMI"}
+    data = fr.get("/analysis/persons", query_string={"node": group["nodes"][0]["node"]}).json
+    (suggestion,) = data["suggestions"]
+    assert suggestion["name_reason"] == f"same name as written: {name}"
+    assert suggestion["record"] in records and suggestion["record"].startswith(f"{name} (")
+    assert "0.6" in data["score_explained"] and "lowers" in data["score_explained"]
+    # DE reads only its own report: one record, nothing of IT's.
+    de_groups = clients["de.analyst"].get("/analysis/search", query_string={"q": name}).json
+    assert [len(g["nodes"]) for g in de_groups["groups"]] == [1]
+    assert "IT-MININT" not in str(de_groups)

@@ -56,12 +56,13 @@ def test_recipient_reads_with_verification_panel(app, desk, clients):
     assert "<caption>Persons</caption>" in html
     # Each entity links to its page, by an opaque reference (never the identifier).
     assert re.search(
-        r'<td dir="auto"><a href="/entities/[\w-]+" class="entity-link"[^>]*>Abu Example</a>', html
+        r'<td dir="ltr"><a href="/entities/[\w-]+" class="entity-link"[^>]*>Abu Example</a>', html
     )
     assert "<caption>Online accounts</caption>" in html and "@example_media" in html
     assert "<caption>Phone numbers</caption>" in html and "+33612345678" in html
     relation = re.search(
-        r"<tr><td dir=\"auto\">(.*?)</td>\s*<td dir=\"auto\"><ul class=\"relation-list\"><li>"
+        r"<tr><td dir=\"ltr\">(.*?)</td>\s*<td dir=\"auto\"><ul class=\"relation-list\">"
+        r"<li dir=\"auto\">"
         r"<span class=\"relation-type\">uses account</span> (.*?)</li>",
         html,
     )
@@ -110,7 +111,7 @@ def test_every_entity_type_is_a_table_of_text(desk, clients):
         "Travel",
     ):
         assert f"<caption>{caption}</caption>" in html
-    assert re.search(r'<td dir="auto"><a href="/entities/[\w-]+"[^>]*>أبو مثال</a></td>', html)
+    assert re.search(r'<td dir="rtl"><a href="/entities/[\w-]+"[^>]*>أبو مثال</a></td>', html)
     assert "Abou Mithal" in html
     assert "foreign fighter" in html and "1990-04-01" in html
     assert '<code class="inert">https://recruit.example.org/join</code>' in html
@@ -119,8 +120,8 @@ def test_every_entity_type_is_a_table_of_text(desk, clients):
     for text in ("أبو مثال", "Milano", "Istanbul", "Gaziantep", "Raqqa", "2025-05-02"):
         assert text in travel
     assert re.search(
-        r"أبو مثال</span></td>\s*<td dir=\"auto\"><ul class=\"relation-list\">.*?"
-        r"<span class=\"relation-type\">member of</span> <span dir=\"auto\">Example",
+        r"<td dir=\"rtl\">أبو مثال</td>\s*<td dir=\"auto\"><ul class=\"relation-list\">.*?"
+        r"<span class=\"relation-type\">member of</span> <span dir=\"ltr\">Example",
         html,
     )
 

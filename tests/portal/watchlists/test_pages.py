@@ -8,6 +8,7 @@ import re
 import threading
 import urllib.request
 from html import unescape
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -87,8 +88,16 @@ def test_watch_from_the_entity_page_then_unwatch(app, client, auth, desk, posted
     auth.sign_in("analyst@fr.example")
     link = sorted(set(entity_links(client.get(f"/bulletins/{posted}").text)))[0]
     page = client.get(link)
+    # The Watch form keeps a gap to the card below it ("Also written as").
+    assert '<form method="post" action="' + link + '/watch" class="inline-form entity-watch">' in (
+        page.text
+    )
+    css = (Path(__file__).resolve().parents[3] / "portal/static/css/portal.css").read_text()
+    assert re.search(r"^\.entity-watch \{ margin: 0 0 1\.25rem; \}", css, re.M)
     answer = client.post(link + "/watch", data={"csrf_token": csrf_token(page.text)})
     assert answer.status_code == 302
+    unwatch = client.get(link).text
+    assert re.search(r'/unwatch" class="inline-form entity-watch">', unwatch)
     listed = client.get("/watchlist")
     assert "What you watch (1)" in listed.text
     assert link in listed.text
