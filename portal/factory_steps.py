@@ -89,9 +89,12 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from portal import navigation
+
     monitoring.init_app(app)
     app.before_request(access.enforce)
     app.after_request(set_security_headers)
+    app.after_request(navigation.forget_after_change)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -129,6 +129,32 @@ def test_the_menu_counts_new_notifications(app, client, auth, desk):
     assert re.search(r"Notifications\s*<span[^>]*>\s*1\s*<", menu), menu[:3000]
 
 
+def menu_count(html: str, label: str) -> int:
+    found = re.search(label + r"\s*<span[^>]*>\s*(\d+)\s*<", html)
+    return int(found.group(1)) if found else 0
+
+
+def test_the_menu_counts_follow_the_persons_own_actions_at_once(app, client, auth, desk):
+    """The counts are kept for a while, but not past what the person did themselves."""
+    with app.app_context():
+        reader = desk.reader("fr.officer")
+        watching.watch_typed(reader, Actor(reader.user_id), "+33 6 12 34 56 78", None)
+    auth.sign_in("officer@fr.example")
+    assert menu_count(client.get("/").text, "Notifications") == 0  # kept: nothing yet
+    posted = desk.post("it.officer", ["FR-MININT"], title="Arrived later")
+    notices = client.get("/watchlist/notifications")
+    # The page lists the new notification: its own link does not say zero beside it.
+    assert "Arrived later" in notices.text and "Mark all as seen" in notices.text
+    assert menu_count(notices.text, "Notifications") == 1
+    inbox = menu_count(client.get("/").text, "Inbox")
+    assert inbox >= 1
+    client.post("/watchlist/notifications/seen", data={"csrf_token": csrf_token(notices.text)})
+    home = client.get("/").text
+    assert menu_count(home, "Notifications") == 0
+    client.get(f"/bulletins/{posted}")  # read: one fewer unread at once
+    assert menu_count(client.get("/").text, "Inbox") == inbox - 1
+
+
 @pytest.mark.parametrize(
     ("q", "message"),
     [("", "Type an identifier or a name to watch."), ("12", "This is not an identifier")],
