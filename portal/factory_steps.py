@@ -73,9 +73,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_globals(app: Flask) -> None:
+    from graph.labels import platform_name
     from portal import navigation
 
     app.jinja_env.globals.update(main_links=navigation.main_links, asset_url=navigation.cached_url)
+    # One way of writing a platform ("YouTube", "VK") on every page and in every PDF.
+    app.jinja_env.filters["platform_name"] = platform_name
 
 
 def trust_proxies(app: Flask) -> None:

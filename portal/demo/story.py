@@ -11,17 +11,12 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from graph.labels import platform_name
 from portal.demo.world import LANGUAGE, TRANSIT, Account, Member, Network
 
 PLATFORM_LABEL = {
-    "telegram": "Telegram",
-    "x": "X",
-    "tiktok": "TikTok",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "youtube": "YouTube",
-    "vk": "VK",
-    "whatsapp": "WhatsApp",
+    p: platform_name(p)
+    for p in ("telegram", "x", "tiktok", "facebook", "instagram", "youtube", "vk", "whatsapp")
 }
 SOURCES = (
     "open-source monitoring",
