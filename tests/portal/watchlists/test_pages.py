@@ -81,6 +81,8 @@ def test_a_person_page_lists_spellings_across_bulletins(client, auth, desk):
     assert "Latin" in page.text and "Arabic" in page.text
     assert "Also written as" in page.text
     assert "Taha Falaha" in page.text and "أبو محمد العدناني" in page.text
+    assert '<span class="badge">person</span>' in page.text
+    assert '<span class="badge">name</span>' not in page.text
 
 
 def test_watch_from_the_entity_page_then_unwatch(app, client, auth, desk, posted):
