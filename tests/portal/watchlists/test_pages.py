@@ -102,6 +102,13 @@ def test_watch_from_the_entity_page_then_unwatch(app, client, auth, desk, posted
     assert "What you watch (0)" in client.get("/watchlist").text
 
 
+def test_the_watchlist_with_a_trailing_slash_leads_to_it(client, auth, desk):
+    auth.sign_in("analyst@fr.example")
+    answer = client.get("/watchlist/")
+    assert answer.status_code in (301, 308) and answer.location.endswith("/watchlist")
+    assert client.get("/watchlist/", follow_redirects=True).status_code == 200
+
+
 def test_watch_a_typed_identifier_and_be_told(app, client, auth, desk):
     auth.sign_in("analyst@fr.example")
     form = client.get("/watchlist")
