@@ -128,6 +128,25 @@ def test_watch_a_typed_identifier_and_be_told(app, client, auth, desk):
     assert "Mark all as seen" not in client.get("/watchlist/notifications").text
 
 
+def test_a_notification_names_every_watched_item_the_bulletin_names(app, client, auth, desk):
+    with app.app_context():
+        reader = desk.reader("fr.analyst")
+        watching.watch_typed(reader, Actor(reader.user_id), "https://t.me/example_media", None)
+        watching.watch_typed(reader, Actor(reader.user_id), "Abu Example", None)
+        watching.watch_typed(reader, Actor(reader.user_id), "+44 20 7946 0000", None)  # not named
+        other = desk.reader("de.analyst")  # another organisation's watch of the same phone
+        watching.watch_typed(other, Actor(other.user_id), "+33 6 12 34 56 78", None)
+        labels = [item.label for item in watching.watched(reader)]
+    posted = desk.post("it.officer", ["FR-MININT"], title="Two of yours")
+    auth.sign_in("analyst@fr.example")
+    html = client.get("/watchlist/notifications").text
+    assert html.count("Two of yours") == 1 and posted in html  # one notification
+    row = html[html.index("<tbody>") : html.index("</tbody>")]
+    named = [label for label in labels if unescape(label) in unescape(row)]
+    assert len(named) == 2, (labels, row)
+    assert "7946" not in row and "+33612345678" not in row
+
+
 def test_the_menu_counts_new_notifications(app, client, auth, desk):
     with app.app_context():
         reader = desk.reader("fr.officer")
