@@ -73,11 +73,14 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_globals(app: Flask) -> None:
+    from graph.labels import platform_name
     from portal import navigation
     from portal.text_direction import text_dir
 
     app.jinja_env.globals.update(main_links=navigation.main_links, asset_url=navigation.cached_url)
     app.jinja_env.filters["text_dir"] = text_dir
+    # One way of writing a platform ("YouTube", "VK") on every page and in every PDF.
+    app.jinja_env.filters["platform_name"] = platform_name
 
 
 def trust_proxies(app: Flask) -> None:
@@ -91,9 +94,12 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from portal import navigation
+
     monitoring.init_app(app)
     app.before_request(access.enforce)
     app.after_request(set_security_headers)
+    app.after_request(navigation.forget_after_change)
 
 
 def register_errorhandlers(app: Flask) -> None:

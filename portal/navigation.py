@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import Response, current_app, request, url_for
+from flask_login import current_user
 
 from portal.models import OrgKind, Role
 from portal.principal import current_reader
@@ -209,21 +210,54 @@ def main_links(roles: frozenset[Role], kind: OrgKind) -> list[Link]:
 
 
 MENU_CAP = 99  # the menu shows "99+" beyond
-MENU_COUNTS_TTL = 30.0  # seconds a person's menu counts are kept; the dashboard's are always fresh
+# Seconds a person's menu counts are kept (the dashboard's own counts are always fresh). What
+# the person does themselves shows at once all the same: a person's kept counts are dropped
+# after any successful POST of theirs (``forget_after_change``), and the pages that show or
+# change what is counted (the inbox, a bulletin read, the notifications, the access requests,
+# the referral queue) count afresh, so that a page listing new items never shows a stale zero
+# beside its own link. Only what others do (a bulletin arriving) may take up to this long.
+MENU_COUNTS_TTL = 30.0
 _MOST_COUNTED = 4096  # people whose counts are kept at once, per process
+# Pages on which the menu counts afresh: they list, or change by being read, what is counted.
+_COUNTED_PAGES = frozenset(
+    {
+        "bulletins.inbox",
+        "bulletins.read",
+        "watchlists.notices",
+        "bulletins.requests",
+        "referrals.queue",
+        "referrals.queue_item",
+    }
+)
+_KEPT = "ischia.menu_counts"
+
+
+def forget_counts(user_id: int) -> None:
+    """Drop the kept menu counts of ``user_id`` (in this process): the next page counts afresh."""
+    kept: dict[tuple[int, frozenset[Role]], object] = current_app.extensions.get(_KEPT, {})
+    for key in [key for key in kept if key[0] == user_id]:
+        kept.pop(key, None)
+
+
+def forget_after_change(response: Response) -> Response:
+    """``after_request``: a signed-in person's successful POST may have changed what their menu
+    counts (read, acknowledged, marked seen, answered), so their kept counts go."""
+    if request.method == "POST" and response.status_code < 400 and current_user.is_authenticated:
+        forget_counts(int(current_user.id))
+    return response
 
 
 def _counts(roles: frozenset[Role], kind: OrgKind) -> dict[str, int]:
     """What waits behind the menu's links: unread bulletins, new watchlist notifications,
     access requests to answer, the platform's open referrals. Counting costs a few queries
     (tens of milliseconds on the demo data), so a person's counts are kept for
-    ``MENU_COUNTS_TTL`` seconds in this process."""
+    ``MENU_COUNTS_TTL`` seconds in this process (see there for when they are counted afresh)."""
     reader = current_reader()
     kept: dict[tuple[int, frozenset[Role]], tuple[float, dict[str, int]]]
-    kept = current_app.extensions.setdefault("ischia.menu_counts", {})
+    kept = current_app.extensions.setdefault(_KEPT, {})
     now = time.monotonic()
     found = kept.get((reader.user_id, roles))
-    if found is not None and found[0] > now:
+    if found is not None and found[0] > now and request.endpoint not in _COUNTED_PAGES:
         return found[1]
     counts: dict[str, int] = {}
     if kind != OrgKind.PLATFORM:

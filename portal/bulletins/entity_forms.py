@@ -17,6 +17,7 @@ from wtforms import Form, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.widgets import DateInput
 
+from graph.labels import platform_name
 from portal.services.bulletins.content import (
     Entity,
     EntityType,
@@ -69,6 +70,7 @@ DETAIL_FIELDS = tuple(dict.fromkeys(name for names in TYPE_FIELDS.values() for n
 FIELD_TYPES = {
     name: " ".join(t for t, names in TYPE_FIELDS.items() if name in names) for name in DETAIL_FIELDS
 }
+PLATFORM_LABELS = {p: platform_name(p.value) for p in Platform}
 # Ref inputs suggest the refs of the rows above (a <datalist> the compose page keeps current).
 _REF_INPUT = {"list": "entity-refs", "autocomplete": "off", "maxlength": 40}
 
@@ -97,7 +99,11 @@ class EntityRowForm(Form):
         "Role", choices=_choices(PersonRole, blank="Not known"), validate_choice=False
     )
     platform = SelectField(
-        "Platform", choices=_choices(Platform, blank="Choose a platform"), validate_choice=False
+        "Platform",
+        choices=_choices(
+            Platform, {p: platform_name(p.value) for p in Platform}, "Choose a platform"
+        ),
+        validate_choice=False,
     )
     country = StringField("Country (two letters, such as TR)")
     traveller = StringField("Traveller (ref of a person, such as e1)", render_kw=_REF_INPUT)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal.demo.story import Story
+from portal.demo.story import UNTESTED_SOURCE, Story
 
 # The handling code each kind of source calls for, and H3's conditions.
 _HANDLING = {
     "a judicially authorised interception": "H1",
-    "a human source of untested reliability": "H2",
+    UNTESTED_SOURCE: "H2",
     "a liaison partner": "H3",
 }
 _H3_CONDITIONS = (
@@ -43,10 +43,9 @@ _PLATFORM = {
 
 def grading_and_tags(story: Story, network: str, category: str) -> dict[str, Any]:
     """``grading`` and ``tags`` of a story's document."""
-    untested = story.source == "a human source of untested reliability"
     handling = _HANDLING.get(story.source, "H0")
     grading: dict[str, Any] = {
-        "source": "X" if untested else story.grade[0],
+        "source": story.grade[0],  # X for a source of untested reliability
         "information": story.grade[1],
         "handling": handling,
     }

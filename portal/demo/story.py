@@ -11,23 +11,19 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from graph.labels import platform_name
 from portal.demo.world import LANGUAGE, TRANSIT, Account, Member, Network
 
 PLATFORM_LABEL = {
-    "telegram": "Telegram",
-    "x": "X",
-    "tiktok": "TikTok",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "youtube": "YouTube",
-    "vk": "VK",
-    "whatsapp": "WhatsApp",
+    p: platform_name(p)
+    for p in ("telegram", "x", "tiktok", "facebook", "instagram", "youtube", "vk", "whatsapp")
 }
+UNTESTED_SOURCE = "a human source of untested reliability"
 SOURCES = (
     "open-source monitoring",
     "a platform referral",
     "a liaison partner",
-    "a human source of untested reliability",
+    UNTESTED_SOURCE,
     "devices seized during a search",
     "a judicially authorised interception",
     "financial intelligence",
@@ -177,7 +173,10 @@ class Story:
 
     def body(self, narrative: list[str], network: Network, assessment: list[str]) -> str:
         source = self.rng.choice(SOURCES)
-        grade = self.rng.choice("ABC") + self.rng.choice("123")
+        reliability, credibility = self.rng.choice("ABC"), self.rng.choice("123")
+        if source == UNTESTED_SOURCE:
+            reliability = "X"  # a source of untested reliability cannot be judged A to C
+        grade = reliability + credibility
         self.source, self.grade = source, grade
         lines = [f"**Source:** {source} (graded {grade}).", ""]
         for paragraph in narrative:

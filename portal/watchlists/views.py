@@ -65,6 +65,13 @@ def watchlist() -> Page:
     return render_template("watchlists/watchlist.html", form=form, items=items), status
 
 
+@blueprint.route("/watchlist/")
+@signed_in
+def watchlist_slash() -> Page:
+    """``/watchlist/``, as people type it, leads to the watchlist rather than a 404."""
+    return redirect(url_for("watchlists.watchlist"), 308)
+
+
 @blueprint.route("/watchlist/<int:watch_id>/unwatch", methods=["POST"])
 @signed_in
 def unwatch(watch_id: int) -> Page:

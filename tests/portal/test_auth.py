@@ -34,6 +34,17 @@ def test_full_sign_in_reaches_dashboard_and_is_audited(app, client, auth, people
     assert "login.success" in audit_events(app)
 
 
+def test_the_dashboard_names_sign_in_events_in_words(client, auth, people):
+    people.user(EMAIL, "analyst")
+    auth.password_step(EMAIL, "not the right password")
+    auth.login(EMAIL)
+    page = client.get("/").text
+    activity = page[page.index("Recent sign-in activity") :]
+    assert "Signed in" in activity
+    assert "Sign-in refused: wrong e-mail or password" in activity
+    assert "login.success" not in activity and "login.failed" not in activity
+
+
 def test_unknown_user_and_wrong_password_get_the_same_answer(client, auth, people):
     people.user(EMAIL, "analyst")
     unknown = auth.password_step("nobody@fr.example.org")

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, literal, select
 
 from portal.extensions import db
 from portal.models import AuditRecord
+from portal.services.audit_trail import event_label
 
 SIGN_IN_EVENTS = (
     "login.success",
@@ -25,6 +26,11 @@ class SignInEvent(NamedTuple):
     event: str
     outcome: str
     ip: str | None
+
+    @property
+    def label(self) -> str:
+        """The event in words, as the audit trail names it."""
+        return event_label(self.event)
 
 
 _audit = AuditRecord.__table__

@@ -38,7 +38,7 @@ from portal.services.bulletins.access import readable_ids
 from portal.services.bulletins.content import Category, Entity, EntityType, Marking, Platform
 from portal.services.bulletins.entities import identifier_keys, name_keys
 from portal.services.bulletins.inbox_titles import RowTitle, titles_for
-from portal.services.bulletins.tags import index_key, parse_tag
+from portal.services.bulletins.tags import filter_tags, index_key
 from portal.services.errors import InvalidInput
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import Reader
@@ -277,8 +277,9 @@ def _conditions(session: Session, reader: Reader, query: InboxQuery) -> list[Col
         named = select(BulletinToken.bulletin_id).where(BulletinToken.token.in_(tokens))
         where.append(recipient.in_(named))
     if query.tag:
-        token = org_keys.tag_index().token(index_key(parse_tag(query.tag, "tag")))
-        tagged = select(BulletinToken.bulletin_id).where(BulletinToken.token == token)
+        index = org_keys.tag_index()
+        tokens = [index.token(index_key(tag)) for tag in filter_tags(query.tag, "tag")]
+        tagged = select(BulletinToken.bulletin_id).where(BulletinToken.token.in_(tokens))
         where.append(recipient.in_(tagged))
     if query.unread:
         where.append(_unread(reader))

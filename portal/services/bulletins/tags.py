@@ -26,7 +26,16 @@ _SYNTAX = re.compile(
     r'^(?P<ns>[a-z0-9][a-z0-9._-]*):(?P<pred>[a-z0-9][a-z0-9._-]*)(?:="(?P<value>[^"\x00-\x1f]+)")?$'
 )
 
-__all__ = ["MAX_TAGS", "TagChoice", "Taxonomy", "choices", "parse_tag", "parse_tags", "taxonomies"]
+__all__ = [
+    "MAX_TAGS",
+    "TagChoice",
+    "Taxonomy",
+    "choices",
+    "filter_tags",
+    "parse_tag",
+    "parse_tags",
+    "taxonomies",
+]
 
 
 @dataclass(frozen=True)
@@ -167,6 +176,26 @@ def choices() -> list[TagChoice]:
                 tag = f'{namespace}:{predicate}="{value}"'
                 found.append(TagChoice(tag, f"{expanded}: {words}"))
     return found
+
+
+_NAMESPACE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+def filter_tags(raw: Any, path: str = "tag") -> tuple[str, ...]:
+    """The tags an inbox filter stands for: a namespace (``platform``) means every tag of its
+    taxonomy, a predicate without a value (``group:jihadist``) itself and every value under it,
+    and a full tag only itself. The tags are indexed whole by a keyed token, so a prefix cannot
+    be looked up: the taxonomy's own list of tags is what expands it."""
+    text = raw.strip() if isinstance(raw, str) else raw
+    if isinstance(text, str) and _NAMESPACE.match(text):
+        if text not in taxonomies():
+            known = ", ".join(sorted(taxonomies()))
+            raise InvalidInput(f"{text!r}: unknown namespace (known: {known}).", field=path)
+        return tuple(c.tag for c in choices() if c.tag.startswith(text + ":"))
+    tag = parse_tag(text, path)
+    if "=" in tag:
+        return (tag,)
+    return (tag, *(c.tag for c in choices() if c.tag.startswith(tag + "=")))
 
 
 def index_key(tag: str) -> str:

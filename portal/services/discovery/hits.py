@@ -27,6 +27,7 @@ from functools import partial
 from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import Session
 
+from graph.labels import platform_name
 from graph.normalise import (
     NotNormalisable,
     account_key,
@@ -194,17 +195,9 @@ def _check_reader(reader: Reader) -> None:
         raise NotFound()
 
 
-_PLATFORM_NAMES = {
-    "x": "X",
-    "youtube": "YouTube",
-    "tiktok": "TikTok",
-    "whatsapp": "WhatsApp",
-    "vk": "VK",
-}
-
-
 def platform_label(platform: str) -> str:
-    return _PLATFORM_NAMES.get(platform, platform.capitalize())
+    """A platform as written everywhere: :func:`graph.labels.platform_name`."""
+    return platform_name(platform)
 
 
 def interpret(text: str, platform: str | None, region: str | None) -> tuple[Interpretation, ...]:

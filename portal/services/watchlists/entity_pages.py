@@ -60,6 +60,9 @@ class EntityReferral:
     outcome: str | None
 
 
+_KIND_LABELS = {"name": "person", "email": "e-mail", "phone": "phone number", "url": "URL"}
+
+
 @dataclass(frozen=True)
 class EntityPage:
     reference: str
@@ -73,6 +76,11 @@ class EntityPage:
     ask_via: tuple[str, str] | None  # (bulletin id, entity ref) the "Ask for access" goes through
     referrals: tuple[EntityReferral, ...] | None  # None: the reader does not see referrals
     watch_id: int | None
+
+    @property
+    def kind_label(self) -> str:
+        """The kind in a reader's words: a person's key is a ``name`` key, but it is a person."""
+        return _KIND_LABELS.get(self.kind, self.kind)
 
     @property
     def hidden_total(self) -> int:

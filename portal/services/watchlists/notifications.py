@@ -3,7 +3,10 @@
 A notification shows no more than the bulletin itself shows its reader: its title is opened
 now with the organisation's key ring, and only while the organisation can still read it (a
 bulletin retracted, expired, or no longer addressed to the organisation shows as gone, with
-nothing of its content). The watched item is named in the watcher's own words.
+nothing of its content). The watched items are named in the watcher's own words: a bulletin
+makes one notification per person, and the page lists every item of theirs it names (matched
+again, by blind-index token, in the content their organisation opened now), the one that
+triggered it first.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from portal.extensions import db
-from portal.models import Bulletin, BulletinRecipient, WatchNotification, utcnow
+from portal.models import Bulletin, BulletinRecipient, Watch, WatchNotification, utcnow
+from portal.services.bulletins.entities import content_keys
 from portal.services.bulletins.reading import Unopened, open_bulletin
 from portal.services.errors import NotFound
 from portal.services.organisations import keys as org_keys
@@ -32,9 +36,15 @@ class Notice:
     sender_code: str | None
     marking: str | None
     event: str
-    watched: str | None  # the watched item in words (None once unwatched)
+    watched: str | None  # the watched item that triggered it, in words (None once unwatched)
     created_at: datetime
     seen: bool
+    also: tuple[str, ...] = ()  # every other watched item the bulletin names, in words
+
+    @property
+    def watched_all(self) -> tuple[str, ...]:
+        """Every watched item the bulletin names, the triggering one first."""
+        return ((self.watched,) if self.watched else ()) + self.also
 
 
 def unseen_count(reader: Reader) -> int:
@@ -70,13 +80,24 @@ def notices(reader: Reader, *, now: datetime | None = None) -> list[Notice]:
             .limit(LISTED)
         )
     )
+    watch_tokens: dict[int, bytes] = {}
+    if rows:
+        for watch_id, token in session.execute(
+            select(Watch.id, Watch.token).where(
+                Watch.user_id == reader.user_id, Watch.org_id == reader.org_id
+            )
+        ):
+            watch_tokens[watch_id] = token
     labels = watching.label_by_watch(
-        reader, sorted({n.watch_id for n, _, _ in rows if n.watch_id is not None})
+        reader,
+        sorted({n.watch_id for n, _, _ in rows if n.watch_id is not None} | set(watch_tokens)),
     )
+    index = org_keys.blind_index()
     keyring = org_keys.keyring(reader.org_code) if rows else []
     found = []
     for notification, bulletin, recipient in rows:
         title = None
+        also: list[str] = []
         readable = recipient is not None
         if readable:
             opened = open_bulletin(session, reader.org_code, bulletin, now=now, keyring=keyring)
@@ -84,6 +105,15 @@ def notices(reader: Reader, *, now: datetime | None = None) -> list[Notice]:
                 readable = False
             else:
                 title = opened.content.title
+                named = {
+                    index.token(key)
+                    for key in content_keys(opened.content, bulletin.sender.country)
+                }
+                also = [
+                    labels[watch_id]
+                    for watch_id, token in watch_tokens.items()
+                    if token in named and watch_id != notification.watch_id and watch_id in labels
+                ]
         found.append(
             Notice(
                 id=notification.id,
@@ -95,6 +125,7 @@ def notices(reader: Reader, *, now: datetime | None = None) -> list[Notice]:
                 watched=labels.get(notification.watch_id or 0),
                 created_at=notification.created_at,
                 seen=notification.seen_at is not None,
+                also=tuple(also),
             )
         )
     return found

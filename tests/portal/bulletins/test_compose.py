@@ -94,6 +94,15 @@ def test_the_page_offers_ministries_and_observers_but_never_platforms_or_itself(
     no_inline_code(html)
 
 
+def test_the_platforms_are_written_as_everywhere_else(client, auth, desk):
+    auth.sign_in("officer@it.example")
+    html = client.get("/bulletins/new").text
+    for name in ("YouTube", "TikTok", "WhatsApp", "VK", "Telegram"):
+        assert f'">{name}</option>' in html, name
+    for wrong in ("Youtube", "Tiktok", "Whatsapp", "Vk<"):
+        assert wrong not in html
+
+
 GRADING_FIELDS = ("grading_source", "grading_information", "grading_handling")
 
 

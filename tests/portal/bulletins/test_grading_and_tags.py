@@ -221,6 +221,19 @@ def test_the_inbox_filters_by_tag_within_what_the_organisation_reads(app, desk):
         assert raised.value.field == "tag"
 
 
+def test_the_inbox_tag_filter_takes_a_namespace_or_a_predicate_alone(app, desk):
+    group = desk.post(recipients=["FR-MININT"], tags=[GROUP])
+    route = desk.post(recipients=["FR-MININT"], tags=[ROUTE])
+    assert _tagged(app, desk, "fr.analyst", "group") == {group}
+    assert _tagged(app, desk, "fr.analyst", " travel-route ") == {route}
+    assert _tagged(app, desk, "fr.analyst", "group:jihadist") == {group}
+    assert _tagged(app, desk, "fr.analyst", "platform") == set()
+    assert _tagged(app, desk, "de.analyst", "group") == set()  # FR's bulletins, not DE's
+    with app.app_context(), pytest.raises(InvalidInput) as raised:
+        inbox.inbox_page(desk.reader("fr.analyst"), InboxQuery(tag="nation"))
+    assert raised.value.field == "tag" and "unknown namespace" in raised.value.message
+
+
 def test_inbox_rows_carry_the_compact_code(app, desk):
     graded = desk.post(grading={"source": "B", "information": "2", "handling": "H2"})
     with app.app_context():

@@ -59,6 +59,7 @@ def test_recipient_reads_with_verification_panel(app, desk, clients):
         r'<td dir="ltr"><a href="/entities/[\w-]+" class="entity-link"[^>]*>Abu Example</a>', html
     )
     assert "<caption>Online accounts</caption>" in html and "@example_media" in html
+    assert '<td dir="auto">Telegram</td>' in html and '<td dir="auto">telegram</td>' not in html
     assert "<caption>Phone numbers</caption>" in html and "+33612345678" in html
     relation = re.search(
         r"<tr><td dir=\"ltr\">(.*?)</td>\s*<td dir=\"auto\"><ul class=\"relation-list\">"

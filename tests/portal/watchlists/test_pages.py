@@ -82,6 +82,8 @@ def test_a_person_page_lists_spellings_across_bulletins(client, auth, desk):
     assert "Latin" in page.text and "Arabic" in page.text
     assert "Also written as" in page.text
     assert "Taha Falaha" in page.text and "أبو محمد العدناني" in page.text
+    assert '<span class="badge">person</span>' in page.text
+    assert '<span class="badge">name</span>' not in page.text
 
 
 def test_watch_from_the_entity_page_then_unwatch(app, client, auth, desk, posted):
@@ -109,6 +111,13 @@ def test_watch_from_the_entity_page_then_unwatch(app, client, auth, desk, posted
     assert "What you watch (0)" in client.get("/watchlist").text
 
 
+def test_the_watchlist_with_a_trailing_slash_leads_to_it(client, auth, desk):
+    auth.sign_in("analyst@fr.example")
+    answer = client.get("/watchlist/")
+    assert answer.status_code in (301, 308) and answer.location.endswith("/watchlist")
+    assert client.get("/watchlist/", follow_redirects=True).status_code == 200
+
+
 def test_watch_a_typed_identifier_and_be_told(app, client, auth, desk):
     auth.sign_in("analyst@fr.example")
     form = client.get("/watchlist")
@@ -128,6 +137,25 @@ def test_watch_a_typed_identifier_and_be_told(app, client, auth, desk):
     assert "Mark all as seen" not in client.get("/watchlist/notifications").text
 
 
+def test_a_notification_names_every_watched_item_the_bulletin_names(app, client, auth, desk):
+    with app.app_context():
+        reader = desk.reader("fr.analyst")
+        watching.watch_typed(reader, Actor(reader.user_id), "https://t.me/example_media", None)
+        watching.watch_typed(reader, Actor(reader.user_id), "Abu Example", None)
+        watching.watch_typed(reader, Actor(reader.user_id), "+44 20 7946 0000", None)  # not named
+        other = desk.reader("de.analyst")  # another organisation's watch of the same phone
+        watching.watch_typed(other, Actor(other.user_id), "+33 6 12 34 56 78", None)
+        labels = [item.label for item in watching.watched(reader)]
+    posted = desk.post("it.officer", ["FR-MININT"], title="Two of yours")
+    auth.sign_in("analyst@fr.example")
+    html = client.get("/watchlist/notifications").text
+    assert html.count("Two of yours") == 1 and posted in html  # one notification
+    row = html[html.index("<tbody>") : html.index("</tbody>")]
+    named = [label for label in labels if unescape(label) in unescape(row)]
+    assert len(named) == 2, (labels, row)
+    assert "7946" not in row and "+33612345678" not in row
+
+
 def test_the_menu_counts_new_notifications(app, client, auth, desk):
     with app.app_context():
         reader = desk.reader("fr.officer")
@@ -136,6 +164,32 @@ def test_the_menu_counts_new_notifications(app, client, auth, desk):
     auth.sign_in("officer@fr.example")
     menu = client.get("/").text
     assert re.search(r"Notifications\s*<span[^>]*>\s*1\s*<", menu), menu[:3000]
+
+
+def menu_count(html: str, label: str) -> int:
+    found = re.search(label + r"\s*<span[^>]*>\s*(\d+)\s*<", html)
+    return int(found.group(1)) if found else 0
+
+
+def test_the_menu_counts_follow_the_persons_own_actions_at_once(app, client, auth, desk):
+    """The counts are kept for a while, but not past what the person did themselves."""
+    with app.app_context():
+        reader = desk.reader("fr.officer")
+        watching.watch_typed(reader, Actor(reader.user_id), "+33 6 12 34 56 78", None)
+    auth.sign_in("officer@fr.example")
+    assert menu_count(client.get("/").text, "Notifications") == 0  # kept: nothing yet
+    posted = desk.post("it.officer", ["FR-MININT"], title="Arrived later")
+    notices = client.get("/watchlist/notifications")
+    # The page lists the new notification: its own link does not say zero beside it.
+    assert "Arrived later" in notices.text and "Mark all as seen" in notices.text
+    assert menu_count(notices.text, "Notifications") == 1
+    inbox = menu_count(client.get("/").text, "Inbox")
+    assert inbox >= 1
+    client.post("/watchlist/notifications/seen", data={"csrf_token": csrf_token(notices.text)})
+    home = client.get("/").text
+    assert menu_count(home, "Notifications") == 0
+    client.get(f"/bulletins/{posted}")  # read: one fewer unread at once
+    assert menu_count(client.get("/").text, "Inbox") == inbox - 1
 
 
 @pytest.mark.parametrize(
