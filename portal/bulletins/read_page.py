@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
+from graph.labels import platform_name
 from portal import safe_markdown
 from portal.bulletins.comment_forms import CommentForm
 from portal.bulletins.inbox_forms import AcknowledgeForm
@@ -19,7 +20,7 @@ from portal.models import Bulletin, BulletinState
 from portal.services.bulletins import acknowledgements, changes, inbox, reading
 from portal.services.bulletins.access import is_originator
 from portal.services.bulletins.comments import Comment, list_comments
-from portal.services.bulletins.content import BulletinContent
+from portal.services.bulletins.content import BulletinContent, Entity
 from portal.services.bulletins.originator_panel import OriginatorPanel, originator_panel
 from portal.services.discovery import hits
 from portal.services.principals import Reader
@@ -71,7 +72,7 @@ def read_page(
     form = None
     if content is not None and bulletin.state == BulletinState.ACTIVE.value:
         form = comment_form or CommentForm(formdata=None)
-        form.entity.choices = [(e.ref, f"{e.value} ({e.type.value})") for e in content.entities]
+        form.entity.choices = [(e.ref, _entity_choice(e)) for e in content.entities]
     found = None
     refs: dict[str, str] = {}
     if content is not None and reader.sees_bulletins:  # tampered or ended: nothing to look for
@@ -94,3 +95,15 @@ def read_page(
         comments=list_comments(reader, bulletin.id) if reader.sees_bulletins else [],
         comment_form=form,
     )
+
+
+_TYPE_WORDS = {"email": "e-mail address", "phone": "phone number", "url": "URL"}
+
+
+def _entity_choice(entity: Entity) -> str:
+    """How the sighting form names an entity: ``@handle (Telegram account)``, ``+33 … (phone
+    number)``, ``Abu Example (person)``."""
+    if entity.platform is not None:
+        return f"{entity.value} ({platform_name(entity.platform.value)} account)"
+    kind = entity.type.value
+    return f"{entity.value} ({_TYPE_WORDS.get(kind, kind)})"

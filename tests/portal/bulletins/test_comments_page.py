@@ -112,3 +112,10 @@ def test_the_comments_address_leads_back_to_the_comments(desk, clients):
     again = clients["fr.analyst"].get(f"/bulletins/{bid}/comments")
     assert again.status_code == 302 and again.location == f"/bulletins/{bid}#comments"
     assert clients["uk.analyst"].get(f"/bulletins/{bid}/comments").status_code == 404
+
+
+def test_the_sighting_form_names_entities_in_words(desk, clients):
+    html = clients["fr.analyst"].get(f"/bulletins/{desk.post()}").text
+    assert ">@example_media (Telegram account)</option>" in html
+    assert ">+33612345678 (phone number)</option>" in html
+    assert ">Abu Example (person)</option>" in html
