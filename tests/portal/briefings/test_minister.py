@@ -15,6 +15,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from flask import Flask
 from PIL import Image
 
 import graph
@@ -219,11 +220,8 @@ def test_summary_says_what_is_new_since_the_last_briefing_of_the_selection():
 # --- the rendered PDF, once for the module -----------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def pdf(tmp_path_factory: pytest.TempPathFactory, master_key: bytes) -> tuple[Path, list[str]]:
-    folder = tmp_path_factory.mktemp("minister")
-    app = new_app(test_config(f"sqlite:///{folder / 'unused.db'}", master_key, folder))
-    bulletins = _bulletins()
+def _briefing_html(app: Flask, bulletins: list[BriefedBulletin]) -> str:
+    """The briefing's HTML for ``bulletins``, as the portal makes it for the renderer."""
     g = link_graph(bulletins)
     contents = BriefingContents(
         bulletins=bulletins,
@@ -238,7 +236,19 @@ def pdf(tmp_path_factory: pytest.TempPathFactory, master_key: bytes) -> tuple[Pa
         "Claire <claire@fr.example>", "FR-MININT", WHEN,
     )  # fmt: skip
     with app.app_context(), app.test_request_context():
-        html = briefing_html(Cover(heading, "Ministère", "cd" * 32, 1, "1234"), contents)
+        return briefing_html(Cover(heading, "Ministère", "cd" * 32, 1, "1234"), contents)
+
+
+@pytest.fixture(scope="module")
+def briefing_app(tmp_path_factory: pytest.TempPathFactory, master_key: bytes) -> Flask:
+    folder = tmp_path_factory.mktemp("minister-app")
+    return new_app(test_config(f"sqlite:///{folder / 'unused.db'}", master_key, folder))
+
+
+@pytest.fixture(scope="module")
+def pdf(tmp_path_factory: pytest.TempPathFactory, briefing_app: Flask) -> tuple[Path, list[str]]:
+    folder = tmp_path_factory.mktemp("minister")
+    html = _briefing_html(briefing_app, _bulletins())
     renderer = Renderer(RenderLimits(timeout_s=300))
     try:
         rendered = renderer.render(html)
@@ -430,3 +440,18 @@ def test_the_same_selection_is_the_same_filter_over_another_period_or_the_same_e
     assert words(source=Source.ENTITY, entity="t.me/x") != words(
         source=Source.FILTER, inbox=InboxQuery(entity="t.me/x")
     )
+
+
+def test_the_briefings_tables_give_arabic_names_an_explicit_direction(briefing_app):
+    """WeasyPrint ignores dir="auto" (it maps only ltr and rtl): the PDF's cells say which."""
+    name = "عمر البهازي"
+    content = BulletinContent(
+        title="Recruiter",
+        summary="A recruiter.",
+        body="Seen.",
+        entities=(_person("p", name), _account("a", "@media")),
+        relations=(Relation("p", RelationType.USES_ACCOUNT, "a"),),
+    )
+    html = _briefing_html(briefing_app, [_bulletin(3, content)])
+    name_cells = re.findall(r'<td dir="([a-z]+)"[^>]*>(?:<a [^>]*>)?' + name, html)
+    assert len(name_cells) >= 3 and set(name_cells) == {"rtl"}  # persons, relations, figure
