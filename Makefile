@@ -16,7 +16,7 @@ DEBIAN_PACKAGES := chromium $(DEMO_PACKAGES) poppler-utils
 VENDOR := portal/static/vendor
 VENDOR_STAMP := $(VENDOR)/node_modules/.package-lock.json
 
-.PHONY: demo test test-fast lint system-packages demo-packages clean
+.PHONY: demo test test-fast lint translations system-packages demo-packages clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ test: $(STAMP) $(VENDOR_STAMP) system-packages
 ## test-fast: the suite without the browser tests
 test-fast: $(STAMP) $(VENDOR_STAMP)
 	$(BIN)/pytest -n auto --dist loadscope -m "not e2e"
+
+## translations: add newly marked messages to the five catalogues (portal/translations) and drop unused ones
+translations: $(STAMP)
+	$(FLASK) translations update
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy

@@ -6,7 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
-from portal import access, errors, monitoring, rate_limits, request_log, vault
+from portal import access, errors, i18n, monitoring, rate_limits, request_log, vault
 from portal.extensions import csrf, db, limiter, login_manager
 from portal.json_input import GuardedJSON
 from portal.security import SessionCookies, set_security_headers
@@ -17,6 +17,7 @@ def register_extensions(app: Flask) -> None:
     app.json = GuardedJSON(app)  # every get_json refuses too-deep or non-text JSON with a 400
     app.session_interface = SessionCookies()
     db.init_app(app)
+    i18n.init_app(app)
     vault.init_app(app)
     csrf.init_app(app)
     rate_limits.refuse_global_limits(app.config)

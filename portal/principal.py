@@ -60,6 +60,11 @@ class Principal(UserMixin):
         return self.session_record.roles
 
     @property
+    def language(self) -> str | None:
+        """The language this person chose (portal/i18n.py), or None for the browser's."""
+        return self.session_record.language
+
+    @property
     def must_change_password(self) -> bool:
         return self.session_record.must_change_password
 

@@ -10,6 +10,7 @@ from portal.cli.keys import keys_group
 from portal.cli.orgs import orgs_group
 from portal.cli.referrals import referrals_group
 from portal.cli.tokens import tokens_group
+from portal.cli.translations import translations_group
 from portal.cli.users import users_group
 from portal.cli.watches import watches_group
 from portal.cli.worker import worker
@@ -26,6 +27,7 @@ commands = [
     referrals_group,
     seed_demo,
     tokens_group,
+    translations_group,
     users_group,
     watches_group,
     worker,

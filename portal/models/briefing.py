@@ -36,6 +36,8 @@ class BriefingCopy(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     state: Mapped[str] = mapped_column(String(16), default=BriefingState.RENDERING.value)
     marking: Mapped[str] = mapped_column(String(16))
+    # The language the briefing is written in: the requester's when they asked for it.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     bulletin_ids: Mapped[list[str]] = mapped_column(JSON)
     page_count: Mapped[int | None]
     size: Mapped[int | None]

@@ -231,6 +231,7 @@ class LiveSession:
     must_change_password: bool
     organisation: OrganisationSummary
     roles: frozenset[Role]
+    language: str | None = None
 
     @classmethod
     def of(cls, record: LoginSession, user: User) -> LiveSession:
@@ -246,6 +247,7 @@ class LiveSession:
             must_change_password=user.must_change_password,
             organisation=OrganisationSummary(org.id, org.code, org.name, org.kind, org.country),
             roles=user.roles,
+            language=user.language,
         )
 
 
@@ -324,6 +326,7 @@ _RESUME = (
         _users.c.name,
         _users.c.active,
         _users.c.must_change_password,
+        _users.c.language,
         _organisations.c.id.label("org_id"),
         _organisations.c.code.label("org_code"),
         _organisations.c.name.label("org_name"),
@@ -385,6 +388,7 @@ def resume_session(token: str) -> LiveSession | None:
             row.org_id, row.org_code, row.org_name, row.org_kind, row.org_country
         ),
         roles=frozenset(r.role for r in rows if r.role is not None),
+        language=row.language,
     )
 
 

@@ -7,3 +7,15 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// The page's language for messages the scripts show: the server translates each message
+// listed in portal/i18n.py (SCRIPT_MESSAGES) into the page's language; an unlisted one stays
+// as written. "%(name)s" takes values[name].
+window.ischiaText = (message, values = {}) => {
+  const source = document.getElementById("script-messages");
+  const table = source ? JSON.parse(source.textContent) : {};
+  const text = Object.hasOwn(table, message) ? table[message] : message;
+  return text.replace(/%\((\w+)\)s/g, (whole, name) =>
+    Object.hasOwn(values, name) ? String(values[name]) : whole,
+  );
+};

@@ -1,0 +1,157 @@
+"""The G7's languages: English, French, German, Italian and Japanese.
+
+Messages are marked in the code with Flask-Babel (``_`` in templates, ``gettext`` or
+``lazy_gettext`` in Python) and translated in ``portal/translations/<lang>/LC_MESSAGES/
+messages.po``. The catalogues are read from those ``.po`` files once per process: there is no
+compiled ``.mo`` to forget to rebuild. ``make translations`` re-extracts the messages and
+updates every catalogue; tests/portal/test_translations.py fails on any message that is not
+translated in all five.
+
+Which language a page speaks: the signed-in user's choice, else the language chosen on the
+sign-in page (a cookie), else the browser's Accept-Language, else English. The JSON API and
+TAXII speak English, the language of their documentation and of the client code that reads
+their messages. Dates and numbers follow the same language (English as written in the UK:
+day before month, 24-hour clock).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel import Locale, dates, numbers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from flask import Flask, has_request_context, request
+from flask_babel import Babel, Domain, force_locale, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "fr": "Français",
+    "de": "Deutsch",
+    "it": "Italiano",
+    "ja": "日本語",
+}
+DEFAULT_LANGUAGE = "en"
+COOKIE = "ischia_lang"
+CATALOGUES = Path(__file__).resolve().parent / "translations"
+# Blueprints whose answers are read by programs: always English.
+ENGLISH_ONLY = frozenset({"api", "taxii"})
+# How each language writes dates and numbers (British English for English).
+_FORMAT_LOCALES = {"en": "en_GB", "fr": "fr_FR", "de": "de_DE", "it": "it_IT", "ja": "ja_JP"}
+
+
+def language_or_none(value: object) -> str | None:
+    """``value`` if it names one of the five languages, else None."""
+    return value if isinstance(value, str) and value in LANGUAGES else None
+
+
+def select_language() -> str:
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    if request.blueprint in ENGLISH_ONLY:
+        return DEFAULT_LANGUAGE
+    chosen = None
+    if current_user and current_user.is_authenticated:
+        chosen = language_or_none(getattr(current_user, "language", None))
+    chosen = chosen or language_or_none(request.cookies.get(COOKIE))
+    return chosen or request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+@cache
+def catalogue(language: str) -> NullTranslations:
+    """The translations of ``language`` read from its ``.po`` (fuzzy entries left out)."""
+    path = CATALOGUES / language / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return NullTranslations()
+    with path.open("rb") as po:
+        messages = read_po(po, locale=language)
+    compiled = io.BytesIO()
+    write_mo(compiled, messages, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(fp=compiled)
+
+
+class _CatalogueDomain(Domain):  # type: ignore[misc]  # untyped base
+    """Flask-Babel's domain, reading the catalogues above instead of compiled files."""
+
+    def get_translations(self) -> NullTranslations:
+        locale = get_locale()
+        return catalogue(locale.language if locale is not None else DEFAULT_LANGUAGE)
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else DEFAULT_LANGUAGE
+
+
+def _format_locale() -> Locale:
+    return Locale.parse(_FORMAT_LOCALES[language_or_none(current_language()) or "en"])
+
+
+def when(moment: datetime | None, seconds: bool = False, zone: bool = True) -> str:
+    """A UTC moment as the reader's language writes it: '4 Dec 2026, 11:54 UTC',
+    '4 déc. 2026, 11:54 UTC', '2026/12/04 11:54 UTC'."""
+    if moment is None:
+        return "—"
+    locale = _format_locale()
+    time_pattern = "HH:mm:ss" if seconds else "HH:mm"
+    text = str(dates.get_datetime_format("medium", locale=locale))
+    text = text.replace("{1}", dates.format_date(moment, "medium", locale=locale)).replace(
+        "{0}", dates.format_time(moment, time_pattern, locale=locale)
+    )
+    return f"{text} UTC" if zone else text
+
+
+def day(value: date | datetime | None, width: str = "medium") -> str:
+    """A date as the reader's language writes it ('4 Dec 2026', '04.12.2026', '2026/12/04')."""
+    if value is None:
+        return "—"
+    return dates.format_date(value, width, locale=_format_locale())
+
+
+def number(value: float | int | None) -> str:
+    """A number as the reader's language writes it (1,234 · 1 234 · 1.234)."""
+    if value is None:
+        return "—"
+    return numbers.format_decimal(value, locale=_format_locale())
+
+
+@contextmanager
+def speaking(language: str | None) -> Iterator[None]:
+    """Messages, dates and numbers in ``language`` (a stored choice) for the block: e-mails
+    and briefings made outside the request of the person who reads them."""
+    with force_locale(language_or_none(language) or DEFAULT_LANGUAGE):
+        yield
+
+
+# Messages that the browser scripts show, translated on the page that loads them
+# (``window.ischiaText``). tests/portal/test_translations.py checks every ``t("…")`` in
+# portal/static/js is listed here.
+SCRIPT_MESSAGES: tuple[Any, ...] = (
+    _l("Loading…"),
+    _l("Could not load: %(reason)s"),
+)
+
+
+def script_messages() -> dict[str, str]:
+    return {str(message._args[0]): str(message) for message in SCRIPT_MESSAGES}
+
+
+def init_app(app: Flask) -> None:
+    babel = Babel(app, locale_selector=select_language, default_locale=DEFAULT_LANGUAGE)
+    babel.domain_instance = _CatalogueDomain()
+    app.jinja_env.filters.update(when=when, day=day, number=number)
+    app.jinja_env.globals.update(
+        languages=LANGUAGES,
+        current_language=current_language,
+        script_messages=script_messages,
+    )

@@ -1,0 +1,108 @@
+"""Which language a page speaks: the account's choice, the sign-in page's cookie, the browser's
+Accept-Language, English; the API in English whatever the browser asks."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, date, datetime
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from portal import i18n
+from portal.services.accounts import directory as accounts
+from portal.services.accounts import preferences
+from portal.services.errors import InvalidInput
+from tests.portal.conftest import Auth, People, csrf_token
+
+SIGN_OUT = {"en": "Sign out", "fr": "Se déconnecter", "de": "Abmelden", "ja": "サインアウト"}
+
+
+def choose(
+    client: FlaskClient, language: str, next_page: str = "/login", at: str = "/login"
+) -> object:
+    page = client.get(at)
+    return client.post(
+        "/language",
+        data={"language": language, "next": next_page, "csrf_token": csrf_token(page.text)},
+    )
+
+
+def test_the_browser_language_is_the_default(client: FlaskClient) -> None:
+    page = client.get("/login", headers={"Accept-Language": "de-CH,de;q=0.9,en;q=0.5"})
+    assert '<html lang="de">' in page.text
+    assert "Sprache" in page.text
+    assert '<html lang="en">' in client.get("/login").text
+    assert '<html lang="en">' in client.get("/login", headers={"Accept-Language": "pt-BR"}).text
+
+
+def test_the_sign_in_page_remembers_a_choice(client: FlaskClient) -> None:
+    answer = choose(client, "ja")
+    assert answer.status_code == 302 and answer.location == "/login"
+    page = client.get("/login", headers={"Accept-Language": "fr"})
+    assert '<html lang="ja">' in page.text
+    assert "ポータルは日本語で表示されます。" in page.text
+
+
+def test_a_signed_in_choice_follows_the_person(
+    app: Flask, client: FlaskClient, people: People, auth: Auth
+) -> None:
+    people.user("eve@fr.example", "analyst")
+    auth.sign_in("eve@fr.example")
+    answer = choose(client, "fr", next_page="/inbox?page=2", at="/")
+    assert answer.status_code == 302 and answer.location == "/inbox?page=2"
+    with app.app_context():
+        assert accounts.user_by_email("eve@fr.example").language == "fr"
+    client.delete_cookie(i18n.COOKIE)
+    page = client.get("/", headers={"Accept-Language": "de"})
+    assert '<html lang="fr">' in page.text and SIGN_OUT["fr"] in page.text
+
+
+@pytest.mark.parametrize("language", ["", "xx", "fr-FR", "EN", "<script>"])
+def test_an_unknown_language_is_refused_clearly(client: FlaskClient, language: str) -> None:
+    answer = choose(client, language)
+    assert answer.status_code == 400
+    assert "Choose one of the portal's languages" in html.unescape(answer.text)
+    assert i18n.COOKIE not in answer.headers.get("Set-Cookie", "")
+
+
+def test_the_service_refuses_an_unknown_language_naming_the_field(app: Flask) -> None:
+    with app.app_context(), pytest.raises(InvalidInput) as refused:
+        preferences.checked_language("klingon")
+    assert refused.value.field == "language"
+    assert "Français (fr)" in refused.value.message
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil", "x"])
+def test_the_way_back_never_leaves_the_portal(client: FlaskClient, target: str) -> None:
+    answer = choose(client, "it", next_page=target)
+    assert answer.status_code == 302 and answer.location == "/login"
+
+
+def test_the_api_speaks_english_whatever_the_browser_asks(client: FlaskClient) -> None:
+    answer = client.get("/api/v1/bulletins", headers={"Accept-Language": "fr"})
+    assert answer.status_code == 401
+    assert answer.json and "error" in answer.json
+    assert "Le " not in str(answer.json)
+
+
+@pytest.mark.parametrize(
+    ("language", "moment", "day", "number"),
+    [
+        ("en", "4 Dec 2026, 09:05 UTC", "4 Dec 2026", "12,345"),
+        ("fr", "4 déc. 2026, 09:05 UTC", "4 déc. 2026", "12\u202f345"),
+        ("de", "04.12.2026, 09:05 UTC", "04.12.2026", "12.345"),
+        ("it", "4 dic 2026, 09:05 UTC", "4 dic 2026", "12.345"),
+        ("ja", "2026/12/04 09:05 UTC", "2026/12/04", "12,345"),
+    ],
+)
+def test_dates_and_numbers_are_written_as_each_language_writes_them(
+    app: Flask, language: str, moment: str, day: str, number: str
+) -> None:
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        assert i18n.when(datetime(2026, 12, 4, 9, 5, tzinfo=UTC)) == moment
+        assert i18n.day(date(2026, 12, 4)) == day
+        assert i18n.number(12345) == number
+    with app.app_context(), i18n.speaking(language):
+        assert i18n.day(date(2026, 12, 4)) == day
