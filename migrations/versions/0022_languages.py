@@ -20,9 +20,7 @@ def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("language", sa.String(8), nullable=True))
     with op.batch_alter_table("briefing_copies") as batch:
-        batch.add_column(
-            sa.Column("language", sa.String(8), nullable=False, server_default="en")
-        )
+        batch.add_column(sa.Column("language", sa.String(8), nullable=False, server_default="en"))
 
 
 def downgrade() -> None:
