@@ -60,8 +60,10 @@ def test_a_view_without_a_rule_is_denied(app, client):
 def test_only_the_sign_in_pages_and_static_files_are_public(app):
     public = sorted(r.endpoint for r in routes(app) if rule_for(app, r.endpoint).public)
     # The probes and /metrics are public to the access rules: /metrics checks its own token.
+    # Choosing a language is public so that the sign-in page can speak it (CSRF still applies).
     assert public == [
         "api.openapi",
+        "auth.choose_language",
         "auth.enrol",
         "auth.login",
         "auth.verify",

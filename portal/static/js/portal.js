@@ -12,8 +12,8 @@ document.addEventListener("submit", (event) => {
 // listed in portal/i18n.py (SCRIPT_MESSAGES) into the page's language; an unlisted one stays
 // as written. "%(name)s" takes values[name].
 window.ischiaText = (message, values = {}) => {
-  const source = document.getElementById("script-messages");
-  const table = source ? JSON.parse(source.textContent) : {};
+  const source = document.querySelector('meta[name="script-messages"]');
+  const table = source ? JSON.parse(source.content) : {};
   const text = Object.hasOwn(table, message) ? table[message] : message;
   return text.replace(/%\((\w+)\)s/g, (whole, name) =>
     Object.hasOwn(values, name) ? String(values[name]) : whole,

@@ -106,3 +106,24 @@ def test_dates_and_numbers_are_written_as_each_language_writes_them(
         assert i18n.number(12345) == number
     with app.app_context(), i18n.speaking(language):
         assert i18n.day(date(2026, 12, 4)) == day
+
+
+def test_pages_carry_their_scripts_messages_in_their_language(client: FlaskClient) -> None:
+    """One meta element, read by portal.js; its JSON survives quotes in any translation."""
+    import json
+    from html.parser import HTMLParser
+
+    class Meta(HTMLParser):
+        content: str | None = None
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            values = dict(attrs)
+            if tag == "meta" and values.get("name") == "script-messages":
+                self.content = values.get("content")
+
+    meta = Meta()
+    meta.feed(client.get("/login", headers={"Accept-Language": "fr"}).text)
+    assert meta.content is not None
+    messages = json.loads(meta.content)
+    assert messages["Loading…"] == "Chargement…"
+    assert set(messages) == {str(m._args[0]) for m in i18n.SCRIPT_MESSAGES}
