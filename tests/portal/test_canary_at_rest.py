@@ -553,6 +553,7 @@ ROUTES: dict[str, Kind] = {
     "watchlists.mail_relay": Clear(("organisations.smtp_host", "organisations.smtp_from")),
     # No free text.
     "auth.logout": NoText("nothing"),
+    "auth.choose_language": NoText("one of five language codes"),
     "auth.enrol": NoText("a TOTP code"),
     "auth.verify": NoText("a TOTP code"),
     "tokens.revoke": NoText("a token id"),

@@ -20,9 +20,11 @@ STRUCTURAL = {
     "key_blobs": {"name"},
     "organisations": {"code", "country", "kind"},
     "referral_cases": {"id"},
-    "users": {"password_hash"},
+    "users": {"password_hash", "language"},
     "api_tokens": {"prefix"},
-    "briefing_copies": {"id", "state", "marking", "bulletin_ids", "content_sha256", "pdf_sha256"},
+    "briefing_copies": {
+        "id", "state", "marking", "bulletin_ids", "content_sha256", "pdf_sha256", "language",
+    },
     "bulletins": {
         "id", "category", "marking", "state", "series_id", "supersedes_id", "signature",
         "key_records", "stix_report_id", "stix_modified",  # a STIX id, a timestamp
