@@ -86,9 +86,12 @@ def test_a_ministry_refers_three_urls_and_sees_the_outcomes(
         expect(page.locator("section.verification")).to_contain_text("Verified: signed by DE-BMI")
         for url in URLS:
             expect(page.get_by_role("link", name=url)).to_be_visible()
-        # The deadline in the officer's zone (Berlin, UTC+1 in December), UTC kept in the title.
+        # The deadline in the officer's zone (Berlin, UTC+1 in December) as the page's language
+        # (English, as written in the UK) writes it, UTC kept in the title.
         deadline = page.locator("dl.facts time").nth(1)
-        expect(deadline).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d (CET|GMT\+1)$"))
+        expect(deadline).to_have_text(
+            re.compile(r"^\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d (CET|GMT\+1)$")
+        )
         expect(deadline).to_have_attribute("title", re.compile(r" UTC$"))
 
         _decide_as_meta(live_portal)
