@@ -1,6 +1,7 @@
 """The pages that lead to the work, in Chromium, on one world and one signed-in page: a read
 page of a bulletin with 20 entities is short and its Acknowledge is in view; the dashboard
-shows the counts; at 390 px the inbox, the read page and the dashboard never scroll sideways.
+shows the counts; at 390 px the inbox, the read page and the dashboard never scroll sideways;
+and all of it holds in German and French, whose words are longer, chosen in the footer.
 """
 
 from __future__ import annotations
@@ -139,3 +140,34 @@ def test_read_page_dashboard_and_narrow_screens(page: Page, live_portal: LivePor
     assert overflowing == {}, f"pages wider than 390 px (by px): {overflowing}"
     # Reading the bulletin made it read: the dashboard counts one unread now.
     expect(page.locator('[data-count="unread"]')).to_have_text("1")
+    _in_longer_languages(page, live_portal, bulletin)
+
+
+def choose_language(page: Page, language: str) -> None:
+    """The footer's form, as a person uses it: the page comes back in that language."""
+    page.locator("#language-choice").select_option(language)
+    page.locator("form.language-choice button").click()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+
+
+def _in_longer_languages(page: Page, live_portal: LivePortal, bulletin: str) -> None:
+    """German and French words are longer: the read page stays short with Acknowledge in view,
+    and nothing scrolls sideways at 390 px."""
+    read = f"/bulletins/{bulletin}"
+    for language in ("de", "fr"):
+        page.set_viewport_size(WIDE)
+        page.goto(live_portal.url(read))
+        choose_language(page, language)
+        expect(page).to_have_url(live_portal.url(read))
+        height = page.evaluate("() => document.documentElement.scrollHeight")
+        assert height < 3000, f"the read page is {height} px tall at 1366 px in {language}"
+        acknowledge = page.locator(f"form[action$='/bulletins/{bulletin}/acknowledge'] button")
+        expect(acknowledge).to_be_in_viewport()
+        page.set_viewport_size(PHONE)
+        overflowing = {}
+        for path in (read, "/bulletins/", "/watchlist/notifications", "/"):
+            page.goto(live_portal.url(path))
+            expect(page.locator("html")).to_have_attribute("lang", language)
+            if (extra := page.evaluate(OVERFLOW)) > 0:
+                overflowing[path] = extra
+        assert overflowing == {}, f"{language} pages wider than 390 px (by px): {overflowing}"
