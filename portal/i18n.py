@@ -139,6 +139,8 @@ def speaking(language: str | None) -> Iterator[None]:
 SCRIPT_MESSAGES: tuple[Any, ...] = (
     _l("Loading…"),
     _l("Could not load: %(reason)s"),
+    # area b1: compose
+    _l("Relation %(n)s"),
 )
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from portal.access import roles_required, signed_in
@@ -21,7 +22,8 @@ from portal.bulletins.entity_forms import (
     entity_row_data,
     relation_row_data,
 )
-from portal.bulletins.forms import ATTACHMENTS_HINT, ComposeForm, Problem
+from portal.bulletins.forms import ComposeForm, Problem, attachments_hint
+from portal.i18n import number
 from portal.models import Bulletin, Role, utcnow
 from portal.principal import current_actor, current_reader
 from portal.safe_markdown import render
@@ -80,10 +82,10 @@ def _page(
             **{m.value: m.meaning for m in Handling},
         },
         tag_choices=tag_choices(),
-        entity_labels={t.value: label for t, label in ENTITY_LABELS.items()},
-        value_labels={t.value: label for t, label in VALUE_LABELS.items()},
+        entity_labels={t.value: str(label) for t, label in ENTITY_LABELS.items()},
+        value_labels={t.value: str(label) for t, label in VALUE_LABELS.items()},
         field_types=FIELD_TYPES,
-        attachments_hint=ATTACHMENTS_HINT,
+        attachments_hint=attachments_hint(),
         files_dropped=request.method == "POST" and bool(form.uploads()),
         imported=imported,
     )
@@ -143,7 +145,7 @@ def compose() -> Page | Response:
     return _submitted(
         form,
         lambda draft: sealing.post_bulletin(reader, current_actor(), draft),
-        lambda _: "The bulletin was sealed, signed and sent.",
+        lambda _: gettext("The bulletin was sealed, signed and sent."),
     )
 
 
@@ -155,7 +157,7 @@ def import_stix() -> Page:
     raw = upload.read(stix_intake.MAX_BYTES + 1) if upload else b""
     try:
         if not raw:
-            raise InvalidInput("Choose a STIX bundle file.", field="bundle")
+            raise InvalidInput(gettext("Choose a STIX bundle file."), field="bundle")
         draft = stix_intake.draft_from_bundle(raw)
         content = parse(draft.document)
     except InvalidInput as error:
@@ -179,12 +181,14 @@ def import_stix() -> Page:
     form.grading_data(content.grading.document() if content.grading else None)
     form.assign_refs()
     counts = draft.summary()
-    notice = (
-        f"Imported {len(content.entities)} entities and {len(content.relations)} relations "
-        f"from {len({o.id for o in draft.report})} objects ("
-        + ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
-        + "). Review them and what became of each object below, choose the recipients, "
-        "then seal."
+    notice = gettext(
+        "Imported %(entities)s entities and %(relations)s relations from %(objects)s objects "
+        "(%(outcomes)s). Review them and what became of each object below, choose the "
+        "recipients, then seal.",
+        entities=number(len(content.entities)),
+        relations=number(len(content.relations)),
+        objects=number(len({o.id for o in draft.report})),
+        outcomes=", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())),
     )
     return _page(form, 200, imported=notice, import_report=draft)
 
@@ -241,9 +245,10 @@ def amend(bulletin_id: str) -> Page | Response:
             draft,
             keep_attachments=bool(form.keep_attachments.data),
         ),
-        lambda new: (
-            f"Version {new.version} was sealed and sent; version {new.version - 1} "
-            "is kept, marked superseded."
+        lambda new: gettext(
+            "Version %(new)s was sealed and sent; version %(old)s is kept, marked superseded.",
+            new=new.version,
+            old=new.version - 1,
         ),
         current,
     )

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from wtforms import Form, HiddenField, SelectField, StringField
 
 # types-WTForms follows WTForms 3.2, which had no SelectChoice (new in 3.3).
@@ -19,6 +21,7 @@ from wtforms.widgets import DateInput
 
 from graph.labels import platform_name
 from portal.services.bulletins.content import (
+    RELATION_LABELS,
     Entity,
     EntityType,
     PersonRole,
@@ -28,25 +31,33 @@ from portal.services.bulletins.content import (
 )
 
 ENTITY_LABELS = {
-    EntityType.PERSON: "Person",
-    EntityType.ACCOUNT: "Online account",
-    EntityType.GROUP: "Group",
-    EntityType.PHONE: "Phone number",
-    EntityType.EMAIL: "E-mail address",
-    EntityType.URL: "Web address (URL)",
-    EntityType.LOCATION: "Location",
-    EntityType.TRAVEL: "Travel",
+    EntityType.PERSON: _l("Person"),
+    EntityType.ACCOUNT: _l("Online account"),
+    EntityType.GROUP: _l("Group"),
+    EntityType.PHONE: _l("Phone number"),
+    EntityType.EMAIL: _l("E-mail address"),
+    EntityType.URL: _l("Web address (URL)"),
+    EntityType.LOCATION: _l("Location"),
+    EntityType.TRAVEL: _l("Travel"),
 }
 # What the main text means for each type (compose.js swaps the label; without it all are named).
 VALUE_LABELS = {
-    EntityType.PERSON: "Name (any script)",
-    EntityType.ACCOUNT: "Handle or URL",
-    EntityType.GROUP: "Group name",
-    EntityType.PHONE: "Number, with + and country code",
-    EntityType.EMAIL: "E-mail address",
-    EntityType.URL: "Full address, such as https://example.org/page",
-    EntityType.LOCATION: "Place name",
-    EntityType.TRAVEL: "Description (optional)",
+    EntityType.PERSON: _l("Name (any script)"),
+    EntityType.ACCOUNT: _l("Handle or URL"),
+    EntityType.GROUP: _l("Group name"),
+    EntityType.PHONE: _l("Number, with + and country code"),
+    EntityType.EMAIL: _l("E-mail address"),
+    EntityType.URL: _l("Full address, such as https://example.org/page"),
+    EntityType.LOCATION: _l("Place name"),
+    EntityType.TRAVEL: _l("Description (optional)"),
+}
+ROLE_LABELS = {
+    PersonRole.RECRUITER: _l("Recruiter"),
+    PersonRole.FACILITATOR: _l("Facilitator"),
+    PersonRole.FOREIGN_FIGHTER: _l("Foreign fighter"),
+    PersonRole.FINANCIER: _l("Financier"),
+    PersonRole.PROPAGANDIST: _l("Propagandist"),
+    PersonRole.OTHER: _l("Other"),
 }
 TYPE_FIELDS: dict[str, tuple[str, ...]] = {
     EntityType.PERSON: (
@@ -70,13 +81,30 @@ DETAIL_FIELDS = tuple(dict.fromkeys(name for names in TYPE_FIELDS.values() for n
 FIELD_TYPES = {
     name: " ".join(t for t, names in TYPE_FIELDS.items() if name in names) for name in DETAIL_FIELDS
 }
-PLATFORM_LABELS = {p: platform_name(p.value) for p in Platform}
+# Platform names are proper names; only "other" is words.
+PLATFORM_LABELS: dict[Platform, Any] = {
+    p: _l("Other") if p is Platform.OTHER else platform_name(p.value) for p in Platform
+}
+
+
+def _capitalised(text: Any) -> LazyString:
+    """``text`` (a lazy message) with a capital first letter, in the reader's language."""
+
+    def written() -> str:
+        words = str(text)
+        return words[:1].upper() + words[1:]
+
+    return LazyString(written)
+
+
+# The relation types as a select offers them: "Uses account", "Member of".
+RELATION_CHOICE_LABELS = {t: _capitalised(label) for t, label in RELATION_LABELS.items()}
 # Ref inputs suggest the refs of the rows above (a <datalist> the compose page keeps current).
 _REF_INPUT = {"list": "entity-refs", "autocomplete": "off", "maxlength": 40}
 
 
 def _choices(
-    kind: Any, labels: dict[Any, str] | None = None, blank: str | None = None
+    kind: Any, labels: dict[Any, Any] | None = None, blank: Any = None
 ) -> list[SelectChoice]:
     items = [SelectChoice("", blank)] if blank is not None else []
     return items + [
@@ -89,42 +117,44 @@ class EntityRowForm(Form):
     """One entity. Sub-form of the compose form (no CSRF token of its own)."""
 
     ref = HiddenField()
-    type = SelectField("Type", choices=_choices(EntityType, ENTITY_LABELS), validate_choice=False)
-    value = StringField("Name, handle, number, address or place")
-    aliases = StringField("Aliases (separate with ;)")
-    transliterations = StringField("Transliterations (separate with ;)")
-    nationality = StringField("Nationality (two letters, such as SY)")
-    date_of_birth = StringField("Date of birth", widget=DateInput())
-    role = SelectField(
-        "Role", choices=_choices(PersonRole, blank="Not known"), validate_choice=False
+    type = SelectField(
+        _l("Type"), choices=_choices(EntityType, ENTITY_LABELS), validate_choice=False
     )
-    platform = SelectField(
-        "Platform",
-        choices=_choices(
-            Platform, {p: platform_name(p.value) for p in Platform}, "Choose a platform"
-        ),
+    value = StringField(_l("Name, handle, number, address or place"))
+    aliases = StringField(_l("Aliases (separate with ;)"))
+    transliterations = StringField(_l("Transliterations (separate with ;)"))
+    nationality = StringField(_l("Nationality (two letters, such as SY)"))
+    date_of_birth = StringField(_l("Date of birth"), widget=DateInput())
+    role = SelectField(
+        _l("Role"),
+        choices=_choices(PersonRole, ROLE_LABELS, _l("Not known")),
         validate_choice=False,
     )
-    country = StringField("Country (two letters, such as TR)")
-    traveller = StringField("Traveller (ref of a person, such as e1)", render_kw=_REF_INPUT)
-    origin = StringField("From")
-    via = StringField("Via (separate with ;)")
-    destination = StringField("To")
-    on = StringField("Date of travel", widget=DateInput())
+    platform = SelectField(
+        _l("Platform"),
+        choices=_choices(Platform, PLATFORM_LABELS, _l("Choose a platform")),
+        validate_choice=False,
+    )
+    country = StringField(_l("Country (two letters, such as TR)"))
+    traveller = StringField(_l("Traveller (ref of a person, such as e1)"), render_kw=_REF_INPUT)
+    origin = StringField(_l("From"))
+    via = StringField(_l("Via (separate with ;)"))
+    destination = StringField(_l("To"))
+    on = StringField(_l("Date of travel"), widget=DateInput())
 
 
 class RelationRowForm(Form):
     """One relation between two entity refs."""
 
-    source = StringField("From entity (ref, such as e1)", render_kw=_REF_INPUT)
+    source = StringField(_l("From entity (ref, such as e1)"), render_kw=_REF_INPUT)
     type = SelectField(
-        "Relation",
-        choices=_choices(RelationType, {t: t.label.capitalize() for t in RelationType}),
+        _l("Relation"),
+        choices=_choices(RelationType, RELATION_CHOICE_LABELS),
         validate_choice=False,
     )
-    target = StringField("To entity (ref, such as e2)", render_kw=_REF_INPUT)
-    on = StringField("Date", widget=DateInput())
-    label = StringField("As the source calls it (for “related to”)")
+    target = StringField(_l("To entity (ref, such as e2)"), render_kw=_REF_INPUT)
+    on = StringField(_l("Date"), widget=DateInput())
+    label = StringField(_l("As the source calls it (for “related to”)"))
 
 
 def _blank(value: object) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from portal.access import signed_in
@@ -25,12 +26,14 @@ def save_filter() -> Response | tuple[str, int]:
     form = InboxFilterForm(request.form, senders=inbox.sender_choices())
     name = request.form.get("name", "")
     if not form.validate():
-        return _refused("Some filters could not be used: correct them in the inbox first.", 400)
+        return _refused(
+            gettext("Some filters could not be used: correct them in the inbox first."), 400
+        )
     try:
         saved = saved_filters.save_filter(reader, name, form.query())
     except ServiceError as error:
         return _refused(error.message, error.status)
-    flash(f"Filter “{saved.name}” saved.", "success")
+    flash(gettext("Filter “%(name)s” saved.", name=saved.name), "success")
     # Any, or mypy checks the str values against url_for's own options (_external is a bool).
     query: dict[str, Any] = saved.args()
     return redirect(url_for("bulletins.inbox", **query))
@@ -45,5 +48,5 @@ def _refused(problem: str, status: int) -> tuple[str, int]:
 def delete_filter(filter_id: int) -> Response:
     """Delete one of the user's saved filters."""
     saved_filters.delete_filter(current_reader(), filter_id)
-    flash("Filter deleted.", "success")
+    flash(gettext("Filter deleted."), "success")
     return redirect(url_for("bulletins.inbox"))

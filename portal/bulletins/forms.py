@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage
 from wtforms import (
@@ -48,7 +50,14 @@ from portal.services.bulletins.attachments import (
     MAX_TOTAL_BYTES,
     Upload,
 )
-from portal.services.bulletins.content import MAX_SUMMARY, MAX_TITLE, Category, Marking
+from portal.services.bulletins.content import (
+    CATEGORY_LABELS,
+    MAX_SUMMARY,
+    MAX_TITLE,
+    Category,
+    Marking,
+    is_choose_one_of,
+)
 from portal.services.bulletins.grading import MAX_CONDITIONS, Handling, Information, Source
 from portal.services.bulletins.sealing import Draft
 from portal.services.errors import ServiceError
@@ -99,61 +108,62 @@ class Layout:
 
 
 def organisation_label(org: Organisation) -> str:
-    observer = " (observer)" if org.kind is OrgKind.OBSERVER else ""
-    return f"{org.code} · {org.name}{observer}"
+    if org.kind is OrgKind.OBSERVER:
+        return str(gettext("%(code)s · %(name)s (observer)", code=org.code, name=org.name))
+    return f"{org.code} · {org.name}"
 
 
 class ComposeForm(FlaskForm):
     """A bulletin as an officer writes it. Sender and author are never fields: see the view."""
 
-    title = StringField("Title", render_kw={"maxlength": MAX_TITLE})
-    summary = TextAreaField("Summary", render_kw={"maxlength": MAX_SUMMARY, "rows": 3})
-    body = TextAreaField("Body (Markdown)", render_kw={"rows": 12})
+    title = StringField(_l("Title"), render_kw={"maxlength": MAX_TITLE})
+    summary = TextAreaField(_l("Summary"), render_kw={"maxlength": MAX_SUMMARY, "rows": 3})
+    body = TextAreaField(_l("Body (Markdown)"), render_kw={"rows": 12})
     category = SelectField(
-        "Category",
-        choices=[SelectChoice("", "Choose a category")]
-        + [SelectChoice(c.value, c.label) for c in Category],
+        _l("Category"),
+        choices=[SelectChoice("", _l("Choose a category"))]
+        + [SelectChoice(c.value, CATEGORY_LABELS[c]) for c in Category],
         validate_choice=False,
     )
     marking = RadioField(
-        "TLP marking",
+        _l("TLP marking"),
         choices=[SelectChoice(m.value, m.value) for m in Marking],
         validate_choice=False,
     )
     grading_source = RadioField(
-        "Source reliability",
+        _l("Source reliability"),
         choices=[SelectChoice(m.value, m.value) for m in Source],
         validate_choice=False,
     )
     grading_information = RadioField(
-        "Information reliability",
+        _l("Information reliability"),
         choices=[SelectChoice(m.value, m.value) for m in Information],
         validate_choice=False,
     )
     grading_handling = RadioField(
-        "Handling code",
+        _l("Handling code"),
         choices=[SelectChoice(m.value, m.value) for m in Handling],
         validate_choice=False,
     )
     grading_conditions = TextAreaField(
-        "H3 restrictions", render_kw={"maxlength": MAX_CONDITIONS, "rows": 2}
+        _l("H3 restrictions"), render_kw={"maxlength": MAX_CONDITIONS, "rows": 2}
     )
-    tags = TextAreaField("Tags", render_kw={"rows": 3, "spellcheck": "false"})
-    recipients = CheckboxList("Recipient organisations", validate_choice=False)
-    groups = CheckboxList("Sharing groups", coerce=int, validate_choice=False)
+    tags = TextAreaField(_l("Tags"), render_kw={"rows": 3, "spellcheck": "false"})
+    recipients = CheckboxList(_l("Recipient organisations"), validate_choice=False)
+    groups = CheckboxList(_l("Sharing groups"), coerce=int, validate_choice=False)
     retain_until = DateField(
-        "Keep until",
+        _l("Keep until"),
         validators=[Optional()],
         format="%Y-%m-%d",
-        description="After this date every copy is destroyed (crypto-shredded).",
+        description=_l("After this date every copy is destroyed (crypto-shredded)."),
     )
     entities = FieldList(FormField(EntityRowForm), min_entries=1)
     relations = FieldList(FormField(RelationRowForm), min_entries=1)
     attachments = MultipleFileField(
-        "Attachments (images or PDF)",
+        _l("Attachments (images or PDF)"),
         render_kw={"accept": "image/png,image/jpeg,image/gif,image/webp,application/pdf"},
     )
-    keep_attachments = BooleanField("Keep the attachments of the current version")
+    keep_attachments = BooleanField(_l("Keep the attachments of the current version"))
 
     def offer(self, organisations: list[Organisation], groups: list[GroupView]) -> None:
         """The recipients and sharing groups this officer may choose from."""
@@ -269,34 +279,39 @@ class ComposeForm(FlaskForm):
 
 # The service lists the allowed codes (right for the API); a form offers them as options.
 _CHOOSE = {
-    "category": "Choose a category.",
-    "marking": "Choose a TLP marking.",
-    "type": "Choose a type from the list.",
-    "role": "Choose a role from the list.",
-    "platform": "Choose a platform from the list.",
-    "grading_source": "Choose the source's reliability (A, B, C or X).",
-    "grading_information": "Choose the information's reliability (1 to 4).",
-    "grading_handling": "Choose a handling code (H0 to H3).",
+    "category": _l("Choose a category."),
+    "marking": _l("Choose a TLP marking."),
+    "type": _l("Choose a type from the list."),
+    "role": _l("Choose a role from the list."),
+    "platform": _l("Choose a platform from the list."),
+    "grading_source": _l("Choose the source's reliability (A, B, C or X)."),
+    "grading_information": _l("Choose the information's reliability (1 to 4)."),
+    "grading_handling": _l("Choose a handling code (H0 to H3)."),
 }
 
 
 def _add(target: Field, message: str) -> Problem:
-    if message.startswith("Choose one of:"):
-        message = _CHOOSE.get(target.short_name, message)
+    if is_choose_one_of(message) and target.short_name in _CHOOSE:
+        message = str(_CHOOSE[target.short_name])
     target.errors = [*target.errors, message]
     return Problem(target.id, message)
 
 
-ATTACHMENTS_HINT = (
-    f"Up to {MAX_ATTACHMENTS} files of at most {MAX_ATTACHMENT_BYTES // 2**20} MB each, "
-    f"{MAX_TOTAL_BYTES // 2**20} MB together: images (PNG, JPEG, GIF, WebP) or PDF. "
-    "The file's content decides its type, not its name."
-)
+def attachments_hint() -> str:
+    return str(
+        gettext(
+            "Up to %(count)s files of at most %(each)s MB each, %(total)s MB together: images "
+            "(PNG, JPEG, GIF, WebP) or PDF. The file's content decides its type, not its name.",
+            count=MAX_ATTACHMENTS,
+            each=MAX_ATTACHMENT_BYTES // 2**20,
+            total=MAX_TOTAL_BYTES // 2**20,
+        )
+    )
 
 
 class GroupForm(FlaskForm):
-    name = StringField("Name", render_kw={"maxlength": MAX_NAME})
-    members = CheckboxList("Member organisations", validate_choice=False)
+    name = StringField(_l("Name"), render_kw={"maxlength": MAX_NAME})
+    members = CheckboxList(_l("Member organisations"), validate_choice=False)
 
 
 class ActionForm(FlaskForm):

@@ -7,6 +7,7 @@ deletion live here. Another organisation's group answers 404.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from portal.access import roles_required
@@ -78,7 +79,8 @@ def groups() -> Page | Response:
     except ServiceError as error:
         _show_error(form, error)
         return _page(reader, error.status, new=form)
-    flash(f"Sharing group {' '.join((form.name.data or '').split())!r} created.", "success")
+    name = repr(" ".join((form.name.data or "").split()))
+    flash(gettext("Sharing group %(name)s created.", name=name), "success")
     return redirect(url_for("bulletins.groups"))
 
 
@@ -100,7 +102,7 @@ def group(group_id: int) -> Page | Response:
     except ServiceError as error:
         _show_error(form, error)
         return _page(reader, error.status, **{prefix: form})
-    flash("Sharing group saved.", "success")
+    flash(gettext("Sharing group saved."), "success")
     return redirect(url_for("bulletins.groups"))
 
 
@@ -112,5 +114,5 @@ def group_delete(group_id: int) -> Response:
     if not ActionForm().validate():
         abort(400)
     name = sharing_groups.delete_group(reader, current_actor(), group_id)
-    flash(f"Sharing group {name!r} deleted.", "success")
+    flash(gettext("Sharing group %(name)s deleted.", name=repr(name)), "success")
     return redirect(url_for("bulletins.groups"))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 
@@ -17,7 +19,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from portal.services.bulletins.content import Category, Marking
+from portal.services.bulletins.content import CATEGORY_LABELS, Category, Marking, choose_one_of
 from portal.services.bulletins.inbox import (
     MAX_IDENTIFIER,
     MAX_PAGE,
@@ -32,7 +34,7 @@ _TRUE = {"y", "yes", "on", "1", "true"}
 _FALSE = {"", "n", "no", "off", "0", "false"}
 
 
-def _choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+def _choices(pairs: list[tuple[str, Any]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
@@ -47,8 +49,11 @@ class ChoiceField(SelectField):
         values = [str(choice[0]) for choice in self.iter_choices()]
         if self.data not in values:
             allowed = ", ".join(value for value in values if value)
-            empty = " (or leave it empty)" if "" in values else ""
-            raise ValidationError(f"Choose one of: {allowed}{empty}.")
+            if "" in values:
+                raise ValidationError(
+                    gettext("Choose one of: %(allowed)s (or leave it empty).", allowed=allowed)
+                )
+            raise ValidationError(choose_one_of(allowed))
 
 
 class Tick(BooleanField):
@@ -60,7 +65,16 @@ class Tick(BooleanField):
 
     def pre_validate(self, form: Any) -> None:
         if getattr(self, "raw", "").strip().lower() not in _TRUE | _FALSE:
-            raise ValidationError("Tick or untick the box.")
+            raise ValidationError(gettext("Tick or untick the box."))
+
+
+# The sort keys as the select offers them (the table's headers say the same).
+SORT_LABELS = {
+    "date": _l("Date"),
+    "marking": _l("Marking"),
+    "category": _l("Category"),
+    "sender": _l("Sender"),
+}
 
 
 class InboxFilterForm(FlaskForm):
@@ -68,62 +82,73 @@ class InboxFilterForm(FlaskForm):
         csrf = False  # a GET search form changes nothing
 
     box = ChoiceField(
-        "Show",
+        _l("Show"),
         choices=_choices(
-            [(Box.ALL.value, "All"), (Box.RECEIVED.value, "Received"), (Box.SENT.value, "Sent")]
+            [
+                (Box.ALL.value, _l("All")),
+                (Box.RECEIVED.value, _l("Received")),
+                (Box.SENT.value, _l("Sent")),
+            ]
         ),
         default=Box.ALL.value,
     )
     category = ChoiceField(
-        "Category", choices=_choices([("", "Any"), *((c.value, c.label) for c in Category)])
+        _l("Category"),
+        choices=_choices([("", _l("Any")), *((c.value, CATEGORY_LABELS[c]) for c in Category)]),
     )
     marking = ChoiceField(
-        "Marking", choices=_choices([("", "Any"), *((m.value, m.value) for m in Marking)])
+        _l("Marking"), choices=_choices([("", _l("Any")), *((m.value, m.value) for m in Marking)])
     )
-    sender = ChoiceField("Sender", choices=[])
-    since = DateField("From", validators=[Optional()], render_kw={"placeholder": "YYYY-MM-DD"})
+    sender = ChoiceField(_l("Sender"), choices=[])
+    since = DateField(
+        _l("From"), validators=[Optional()], render_kw={"placeholder": _l("YYYY-MM-DD")}
+    )
     until = DateField(
-        "To (inclusive)", validators=[Optional()], render_kw={"placeholder": "YYYY-MM-DD"}
+        _l("To (inclusive)"), validators=[Optional()], render_kw={"placeholder": _l("YYYY-MM-DD")}
     )
-    entity = StringField("Names an entity", validators=[Optional(), Length(max=MAX_IDENTIFIER)])
+    entity = StringField(_l("Names an entity"), validators=[Optional(), Length(max=MAX_IDENTIFIER)])
     tag = StringField(
-        "Tagged",
+        _l("Tagged"),
         validators=[Optional(), Length(max=MAX_TAG)],
         render_kw={"placeholder": 'group:jihadist="islamic-state"', "spellcheck": "false"},
     )
-    unread = Tick("Unread only")
-    versions = Tick("Show replaced versions")
+    unread = Tick(_l("Unread only"))
+    versions = Tick(_l("Show replaced versions"))
     sort = ChoiceField(
-        "Sort by",
-        choices=_choices([(k.value, k.value.capitalize()) for k in SortKey]),
+        _l("Sort by"),
+        choices=_choices([(k.value, SORT_LABELS.get(k.value, k.value)) for k in SortKey]),
         default=SortKey.DATE.value,
     )
     order = ChoiceField(
-        "Order",
-        choices=_choices([(Order.DESC.value, "Descending"), (Order.ASC.value, "Ascending")]),
+        _l("Order"),
+        choices=_choices(
+            [(Order.DESC.value, _l("Descending")), (Order.ASC.value, _l("Ascending"))]
+        ),
         default=Order.DESC.value,
     )
     page = IntegerField(
-        "Page",
+        _l("Page"),
         default=1,
         validators=[
             Optional(),
-            NumberRange(1, MAX_PAGE, message=f"A page number from 1 to {MAX_PAGE}."),
+            NumberRange(
+                1, MAX_PAGE, message=_l("A page number from 1 to %(last)s.", last=MAX_PAGE)
+            ),
         ],
     )
 
     def __init__(self, *args: Any, senders: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.sender.choices = _choices([("", "Any"), *((code, code) for code in senders)])
+        self.sender.choices = _choices([("", _l("Any")), *((code, code) for code in senders)])
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid: bool = super().validate(extra_validators)
         # WTForms' own parse messages ("Not a valid date value.") are replaced by clearer ones.
         for field in (self.since, self.until):
             if field.errors:
-                field.errors = ["A date as YYYY-MM-DD."]
+                field.errors = [gettext("A date as YYYY-MM-DD.")]
         if self.page.errors:
-            self.page.errors = [f"A page number from 1 to {MAX_PAGE}."]
+            self.page.errors = [gettext("A page number from 1 to %(last)s.", last=MAX_PAGE)]
         return valid
 
     def query(self) -> InboxQuery:

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from babel.numbers import format_decimal
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext, ngettext
 from werkzeug.wrappers import Response
 
 from portal.access import signed_in
 from portal.bulletins.blueprint import blueprint
 from portal.bulletins.inbox_forms import InboxFilterForm
 from portal.bulletins.read_page import read_page
+from portal.i18n import number
 from portal.principal import current_actor, current_reader
 from portal.services.bulletins import acknowledgements, inbox, reading, saved_filters, tags
 from portal.services.bulletins import downloads as attachment_download
@@ -37,7 +40,7 @@ def category_label(category: str) -> str:
     try:
         return Category(category).label
     except ValueError:
-        return "Unknown category"
+        return str(gettext("Unknown category"))
 
 
 @blueprint.app_template_filter("tag_meaning")
@@ -48,10 +51,14 @@ def tag_meaning(tag: str) -> str:
 @blueprint.app_template_filter("file_size")
 def file_size(size: int) -> str:
     if size < 1024:
-        return f"{size} bytes"
+        return str(ngettext("%(count)s byte", "%(count)s bytes", size, count=number(size)))
     if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+        return str(gettext("%(size)s KB", size=_one_decimal(size / 1024)))
+    return str(gettext("%(size)s MB", size=_one_decimal(size / (1024 * 1024))))
+
+
+def _one_decimal(value: float) -> str:
+    return format_decimal(round(value, 1), "0.0", locale=get_locale() or "en")
 
 
 @blueprint.route("/", endpoint="inbox")
@@ -107,7 +114,9 @@ def acknowledge(bulletin_id: str) -> Response:
     except ServiceError as error:
         flash(error.message, "error")
     else:
-        flash(f"Acknowledged: received and actioned by {receipt.org}.", "success")
+        flash(
+            gettext("Acknowledged: received and actioned by %(org)s.", org=receipt.org), "success"
+        )
     return redirect(url_for("bulletins.read", bulletin_id=bulletin_id))
 
 

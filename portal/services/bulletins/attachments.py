@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO
 
+from flask_babel import gettext
+
 from portal.services.errors import InvalidInput
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -73,7 +75,11 @@ def check(upload: Upload, index: int) -> CheckedUpload:
     content_type = sniff(head)
     if content_type is None:
         raise InvalidInput(
-            f"{upload.filename or 'This file'} is not an image (PNG, JPEG, GIF, WebP) or a PDF.",
+            gettext(
+                "%(file)s is not an image (PNG, JPEG, GIF, WebP) or a PDF.", file=upload.filename
+            )
+            if upload.filename
+            else gettext("This file is not an image (PNG, JPEG, GIF, WebP) or a PDF."),
             field=path,
         )
     digest = hashlib.sha256(head)
@@ -82,7 +88,11 @@ def check(upload: Upload, index: int) -> CheckedUpload:
         size += len(chunk)
         if size > MAX_ATTACHMENT_BYTES:
             raise InvalidInput(
-                f"{upload.filename} is larger than {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.",
+                gettext(
+                    "%(file)s is larger than %(size)s MB.",
+                    file=upload.filename,
+                    size=MAX_ATTACHMENT_BYTES // (1024 * 1024),
+                ),
                 field=path,
             )
         digest.update(chunk)
@@ -94,11 +104,16 @@ def check(upload: Upload, index: int) -> CheckedUpload:
 
 def check_all(uploads: Sequence[Upload]) -> list[CheckedUpload]:
     if len(uploads) > MAX_ATTACHMENTS:
-        raise InvalidInput(f"At most {MAX_ATTACHMENTS} attachments.", field="attachments")
+        raise InvalidInput(
+            gettext("At most %(count)s attachments.", count=MAX_ATTACHMENTS), field="attachments"
+        )
     checked = [check(upload, i) for i, upload in enumerate(uploads)]
     if sum(c.size for c in checked) > MAX_TOTAL_BYTES:
         raise InvalidInput(
-            f"Attachments together must stay under {MAX_TOTAL_BYTES // (1024 * 1024)} MB.",
+            gettext(
+                "Attachments together must stay under %(size)s MB.",
+                size=MAX_TOTAL_BYTES // (1024 * 1024),
+            ),
             field="attachments",
         )
     return checked

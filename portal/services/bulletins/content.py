@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from portal.services.bulletins.grading import Grading, grading_problems, parse_grading
 from portal.services.bulletins.tags import parse_tags, tag_problems
@@ -49,7 +51,8 @@ class Category(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        """The category in the reader's language ("Recruitment")."""
+        return str(CATEGORY_LABELS[self])
 
 
 class Marking(enum.StrEnum):
@@ -77,12 +80,12 @@ class Marking(enum.StrEnum):
     @property
     def meaning(self) -> str:
         """Who may receive it, in a few words (the hint beside each marking when composing)."""
-        return _TLP_MEANINGS[self]
+        return str(_TLP_MEANINGS[self])
 
     @property
     def rule(self) -> str:
         """What a recipient may do with it, in one sentence (printed on a briefing's cover)."""
-        return _TLP_RULES[self]
+        return str(_TLP_RULES[self])
 
 
 # TLP 2.0 (FIRST): the label colours, and what the recipient may do.
@@ -94,22 +97,40 @@ _TLP_COLOURS = {
     Marking.RED: "#FF2B2B",
 }
 _TLP_MEANINGS = {
-    Marking.CLEAR: "no limit on disclosure",
-    Marking.GREEN: "the community, not public channels",
-    Marking.AMBER: "recipient organisations and their clients, on a need-to-know basis",
-    Marking.AMBER_STRICT: "recipient organisations only",
-    Marking.RED: "named recipients only; no sharing groups",
+    Marking.CLEAR: _l("no limit on disclosure"),
+    Marking.GREEN: _l("the community, not public channels"),
+    Marking.AMBER: _l("recipient organisations and their clients, on a need-to-know basis"),
+    Marking.AMBER_STRICT: _l("recipient organisations only"),
+    Marking.RED: _l("named recipients only; no sharing groups"),
 }
 _TLP_RULES = {
-    Marking.CLEAR: "TLP:CLEAR: disclosure is not limited.",
-    Marking.GREEN: "TLP:GREEN: limited disclosure; recipients may share it within their "
-    "community, not through publicly accessible channels.",
-    Marking.AMBER: "TLP:AMBER: limited disclosure; recipients may share it on a need-to-know "
-    "basis within their organisation and its clients only.",
-    Marking.AMBER_STRICT: "TLP:AMBER+STRICT: limited disclosure; recipients may share it on a "
-    "need-to-know basis within their organisation only.",
-    Marking.RED: "TLP:RED: for the eyes and ears of individual recipients only; no further "
-    "disclosure.",
+    Marking.CLEAR: _l("TLP:CLEAR: disclosure is not limited."),
+    Marking.GREEN: _l(
+        "TLP:GREEN: limited disclosure; recipients may share it within their "
+        "community, not through publicly accessible channels."
+    ),
+    Marking.AMBER: _l(
+        "TLP:AMBER: limited disclosure; recipients may share it on a need-to-know "
+        "basis within their organisation and its clients only."
+    ),
+    Marking.AMBER_STRICT: _l(
+        "TLP:AMBER+STRICT: limited disclosure; recipients may share it on a "
+        "need-to-know basis within their organisation only."
+    ),
+    Marking.RED: _l(
+        "TLP:RED: for the eyes and ears of individual recipients only; no further disclosure."
+    ),
+}
+# The categories as people read them (lazy: form choices are built when the module loads).
+CATEGORY_LABELS = {
+    Category.RECRUITMENT: _l("Recruitment"),
+    Category.INCITEMENT: _l("Incitement to violence"),
+    Category.ATTACK_INSTRUCTIONS: _l("Attack instructions"),
+    Category.EXPLOSIVES: _l("Explosive device manuals"),
+    Category.PROPAGANDA: _l("Propaganda promotion"),
+    Category.TRAVEL: _l("Foreign fighter travel"),
+    Category.FINANCING: _l("Financing"),
+    Category.OTHER: _l("Other"),
 }
 
 
@@ -160,7 +181,21 @@ class RelationType(enum.StrEnum):
     @property
     def label(self) -> str:
         """How people read it: "uses e-mail", "member of"."""
-        return "uses e-mail" if self is RelationType.USES_EMAIL else self.value.replace("_", " ")
+        return str(RELATION_LABELS[self])
+
+
+RELATION_LABELS = {
+    RelationType.USES_ACCOUNT: _l("uses account"),
+    RelationType.USES_PHONE: _l("uses phone"),
+    RelationType.USES_EMAIL: _l("uses e-mail"),
+    RelationType.MEMBER_OF: _l("member of"),
+    RelationType.RECRUITED: _l("recruited"),
+    RelationType.CONTACTED: _l("contacted"),
+    RelationType.TRAVELLED_TO: _l("travelled to"),
+    RelationType.FINANCED: _l("financed"),
+    RelationType.SAME_AS: _l("same as"),
+    RelationType.RELATED_TO: _l("related to"),
+}
 
 
 @dataclass(frozen=True)
@@ -237,15 +272,25 @@ def _text(raw: Any, path: str, *, required: bool = True, limit: int = MAX_TEXT) 
     if raw is None:
         raw = ""
     if not isinstance(raw, str):
-        raise InvalidInput("Must be text.", field=path)
+        raise InvalidInput(gettext("Must be text."), field=path)
     value = raw.strip()
     if required and not value:
-        raise InvalidInput("This field is required.", field=path)
+        raise InvalidInput(gettext("This field is required."), field=path)
     if len(value) > limit:
-        raise InvalidInput(f"At most {limit} characters.", field=path)
+        raise InvalidInput(gettext("At most %(limit)s characters.", limit=limit), field=path)
     if _CONTROL.search(value):
-        raise InvalidInput("Control characters are not allowed.", field=path)
+        raise InvalidInput(gettext("Control characters are not allowed."), field=path)
     return value
+
+
+def choose_one_of(allowed: str) -> str:
+    """The message for a value outside a list of codes (the compose form words its own)."""
+    return str(gettext("Choose one of: %(allowed)s.", allowed=allowed))
+
+
+def is_choose_one_of(message: str) -> bool:
+    """Whether ``message`` is :func:`choose_one_of`'s, in the reader's language."""
+    return message.startswith(choose_one_of("\x00").partition("\x00")[0] or "\x00")
 
 
 def _optional(raw: Any, path: str) -> str | None:
@@ -259,7 +304,7 @@ def _choice(kind: type[enum.StrEnum], raw: Any, path: str, *, required: bool = T
         return kind(raw)
     except ValueError:
         allowed = ", ".join(member.value for member in kind)
-        raise InvalidInput(f"Choose one of: {allowed}.", field=path) from None
+        raise InvalidInput(choose_one_of(allowed), field=path) from None
 
 
 def _date(raw: Any, path: str) -> date | None:
@@ -270,7 +315,7 @@ def _date(raw: Any, path: str) -> date | None:
     try:
         return date.fromisoformat(str(raw))
     except ValueError:
-        raise InvalidInput("A date as YYYY-MM-DD.", field=path) from None
+        raise InvalidInput(gettext("A date as YYYY-MM-DD."), field=path) from None
 
 
 def _country(raw: Any, path: str) -> str | None:
@@ -279,7 +324,7 @@ def _country(raw: Any, path: str) -> str | None:
         return None
     value = value.upper()
     if not COUNTRY.match(value):
-        raise InvalidInput("A two-letter ISO 3166 country code, such as SY.", field=path)
+        raise InvalidInput(gettext("A two-letter ISO 3166 country code, such as SY."), field=path)
     return value
 
 
@@ -288,12 +333,12 @@ def _list(raw: Any, path: str) -> tuple[str, ...]:
         return ()
     items = raw.split(";") if isinstance(raw, str) else raw
     if not isinstance(items, list | tuple):
-        raise InvalidInput("A list of names.", field=path)
+        raise InvalidInput(gettext("A list of names."), field=path)
     values = tuple(
         v for i, item in enumerate(items) if (v := _text(item, f"{path}[{i}]", required=False))
     )
     if len(values) > 50:
-        raise InvalidInput("At most 50 entries.", field=path)
+        raise InvalidInput(gettext("At most %(count)s entries.", count=50), field=path)
     return values
 
 
@@ -310,7 +355,9 @@ def _email(value: str, path: str) -> str:
     try:
         normalized = validate_email(checked, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise InvalidInput(f"Not a valid e-mail address: {exc}", field=path) from None
+        raise InvalidInput(
+            gettext("Not a valid e-mail address: %(reason)s", reason=exc), field=path
+        ) from None
     return normalized[: -len("com")] + tld if special else normalized
 
 
@@ -320,23 +367,25 @@ def _check_value(kind: EntityType, value: str, path: str) -> str:
             number = phonenumbers.parse(value, None)
         except phonenumbers.NumberParseException:
             raise InvalidInput(
-                "A phone number in international form, starting with + and the country code.",
+                gettext(
+                    "A phone number in international form, starting with + and the country code."
+                ),
                 field=path,
             ) from None
         if not phonenumbers.is_possible_number(number):
-            raise InvalidInput("This is not a possible phone number.", field=path)
+            raise InvalidInput(gettext("This is not a possible phone number."), field=path)
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if kind is EntityType.EMAIL:
         return _email(value, path)
     if kind is EntityType.URL and not re.match(r"^[a-z][a-z0-9+.-]*://\S+$", value, re.IGNORECASE):
-        raise InvalidInput("A full address such as https://example.org/page.", field=path)
+        raise InvalidInput(gettext("A full address such as https://example.org/page."), field=path)
     return value
 
 
 def _entity(raw: Any, index: int) -> Entity:
     path = f"entities[{index}]"
     if not isinstance(raw, dict):
-        raise InvalidInput("Each entity must be an object.", field=path)
+        raise InvalidInput(gettext("Each entity must be an object."), field=path)
     kind = _choice(EntityType, raw.get("type"), f"{path}.type")
     ref = _text(raw.get("ref") or f"e{index + 1}", f"{path}.ref", limit=40)
     travel = kind is EntityType.TRAVEL
@@ -364,10 +413,11 @@ def _entity(raw: Any, index: int) -> Entity:
         on=_date(raw.get("on"), f"{path}.on"),
     )
     if kind is EntityType.ACCOUNT and entity.platform is None:
-        raise InvalidInput("Choose the platform of the account.", field=f"{path}.platform")
+        raise InvalidInput(gettext("Choose the platform of the account."), field=f"{path}.platform")
     if kind is EntityType.TRAVEL and not (entity.origin or entity.destination):
         raise InvalidInput(
-            "A travel event needs a place of origin or destination.", field=f"{path}.destination"
+            gettext("A travel event needs a place of origin or destination."),
+            field=f"{path}.destination",
         )
     return entity
 
@@ -375,14 +425,19 @@ def _entity(raw: Any, index: int) -> Entity:
 def _relation(raw: Any, index: int, refs: set[str]) -> Relation:
     path = f"relations[{index}]"
     if not isinstance(raw, dict):
-        raise InvalidInput("Each relation must be an object.", field=path)
+        raise InvalidInput(gettext("Each relation must be an object."), field=path)
     source = _text(raw.get("source"), f"{path}.source", limit=40)
     target = _text(raw.get("target"), f"{path}.target", limit=40)
     for end, name in ((source, "source"), (target, "target")):
         if end not in refs:
-            raise InvalidInput(f"No entity {end!r} in this bulletin.", field=f"{path}.{name}")
+            raise InvalidInput(
+                gettext("No entity %(ref)s in this bulletin.", ref=repr(end)),
+                field=f"{path}.{name}",
+            )
     if source == target:
-        raise InvalidInput("A relation links two different entities.", field=f"{path}.target")
+        raise InvalidInput(
+            gettext("A relation links two different entities."), field=f"{path}.target"
+        )
     kind = _choice(RelationType, raw.get("type"), f"{path}.type")
     label = _text(raw.get("label"), f"{path}.label", required=False, limit=100) or None
     return Relation(
@@ -393,7 +448,7 @@ def _relation(raw: Any, index: int, refs: set[str]) -> Relation:
 def _attachment(raw: Any, index: int) -> AttachmentInfo:
     path = f"attachments[{index}]"
     if not isinstance(raw, dict):
-        raise InvalidInput("Each attachment must be an object.", field=path)
+        raise InvalidInput(gettext("Each attachment must be an object."), field=path)
     return AttachmentInfo(
         id=_text(raw.get("id"), f"{path}.id", limit=64),
         filename=_text(raw.get("filename"), f"{path}.filename", limit=255),
@@ -411,20 +466,25 @@ def parse(document: dict[str, Any]) -> BulletinContent:
     entities_raw = document.get("entities") or []
     relations_raw = document.get("relations") or []
     if not isinstance(entities_raw, list) or len(entities_raw) > MAX_ENTITIES:
-        raise InvalidInput(f"At most {MAX_ENTITIES} entities.", field="entities")
+        raise InvalidInput(
+            gettext("At most %(count)s entities.", count=MAX_ENTITIES), field="entities"
+        )
     if not isinstance(relations_raw, list) or len(relations_raw) > MAX_RELATIONS:
-        raise InvalidInput(f"At most {MAX_RELATIONS} relations.", field="relations")
+        raise InvalidInput(
+            gettext("At most %(count)s relations.", count=MAX_RELATIONS), field="relations"
+        )
     entities = tuple(_entity(raw, i) for i, raw in enumerate(entities_raw))
     refs = [e.ref for e in entities]
     duplicates = {r for r in refs if refs.count(r) > 1}
     if duplicates:
         raise InvalidInput(
-            f"Entity reference {sorted(duplicates)[0]!r} is used twice.", field="entities"
+            gettext("Entity reference %(ref)s is used twice.", ref=repr(sorted(duplicates)[0])),
+            field="entities",
         )
     for i, entity in enumerate(entities):
         if entity.traveller is not None and entity.traveller not in refs:
             raise InvalidInput(
-                f"No entity {entity.traveller!r} in this bulletin.",
+                gettext("No entity %(ref)s in this bulletin.", ref=repr(entity.traveller)),
                 field=f"entities[{i}].traveller",
             )
     relations = tuple(_relation(raw, i, set(refs)) for i, raw in enumerate(relations_raw))
@@ -473,10 +533,18 @@ def problems(document: dict[str, Any], *, graded: bool = True) -> list[InvalidIn
     entities_raw = document.get("entities") or []
     relations_raw = document.get("relations") or []
     if not isinstance(entities_raw, list) or len(entities_raw) > MAX_ENTITIES:
-        found.append(InvalidInput(f"At most {MAX_ENTITIES} entities.", field="entities"))
+        found.append(
+            InvalidInput(
+                gettext("At most %(count)s entities.", count=MAX_ENTITIES), field="entities"
+            )
+        )
         return found
     if not isinstance(relations_raw, list) or len(relations_raw) > MAX_RELATIONS:
-        found.append(InvalidInput(f"At most {MAX_RELATIONS} relations.", field="relations"))
+        found.append(
+            InvalidInput(
+                gettext("At most %(count)s relations.", count=MAX_RELATIONS), field="relations"
+            )
+        )
         return found
     refs = []
     for i, raw in enumerate(entities_raw):
@@ -498,8 +566,10 @@ def check_graded(grading: Grading | None) -> Grading:
     existed still opens: this is checked when posting, not when reading)."""
     if grading is None:
         raise InvalidInput(
-            "Grade the bulletin: source reliability (A, B, C, X), information reliability "
-            "(1-4) and a handling code (H0-H3).",
+            gettext(
+                "Grade the bulletin: source reliability (A, B, C, X), information reliability "
+                "(1-4) and a handling code (H0-H3)."
+            ),
             field="grading",
         )
     return grading
@@ -513,13 +583,15 @@ def check_links(content: BulletinContent) -> None:
     for i, entity in enumerate(content.entities):
         if entity.traveller is not None and types.get(entity.traveller) is not EntityType.PERSON:
             raise InvalidInput(
-                f"The traveller {entity.traveller!r} must be a person.",
+                gettext("The traveller %(ref)s must be a person.", ref=repr(entity.traveller)),
                 field=f"entities[{i}].traveller",
             )
     for i, relation in enumerate(content.relations):
         for end, ref in (("source", relation.source), ("target", relation.target)):
             if types.get(ref) is EntityType.TRAVEL:
                 raise InvalidInput(
-                    f"A relation links entities, not the travel event {ref!r}.",
+                    gettext(
+                        "A relation links entities, not the travel event %(ref)s.", ref=repr(ref)
+                    ),
                     field=f"relations[{i}].{end}",
                 )

@@ -17,6 +17,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
 from portal.services.errors import InvalidInput
 
 MAX_CONDITIONS = 500
@@ -46,7 +49,7 @@ class Source(enum.StrEnum):
 
     @property
     def meaning(self) -> str:
-        return _SOURCE[self]
+        return str(_SOURCE[self])
 
 
 class Information(enum.StrEnum):
@@ -59,7 +62,7 @@ class Information(enum.StrEnum):
 
     @property
     def meaning(self) -> str:
-        return _INFORMATION[self]
+        return str(_INFORMATION[self])
 
 
 class Handling(enum.StrEnum):
@@ -72,7 +75,7 @@ class Handling(enum.StrEnum):
 
     @property
     def meaning(self) -> str:
-        return _HANDLING[self]
+        return str(_HANDLING[self])
 
     @property
     def restricts_passing_on(self) -> bool:
@@ -80,27 +83,36 @@ class Handling(enum.StrEnum):
         return self in (Handling.H2, Handling.H3)
 
 
+# The meanings are translated (the codes never are): lazy, read in the reader's language.
 _SOURCE = {
-    Source.A: "completely reliable: no doubt about the source's authenticity, trustworthiness "
-    "and competence, or it proved reliable in all instances",
-    Source.B: "usually reliable: the source has in most instances proved to be reliable",
-    Source.C: "not usually reliable: the source has in most instances proved to be unreliable",
-    Source.X: "cannot be judged: the reliability of the source cannot be assessed",
+    Source.A: _l(
+        "completely reliable: no doubt about the source's authenticity, trustworthiness "
+        "and competence, or it proved reliable in all instances"
+    ),
+    Source.B: _l("usually reliable: the source has in most instances proved to be reliable"),
+    Source.C: _l("not usually reliable: the source has in most instances proved to be unreliable"),
+    Source.X: _l("cannot be judged: the reliability of the source cannot be assessed"),
 }
 _INFORMATION = {
-    Information.ONE: "known to be true without reservation: its accuracy is not in doubt",
-    Information.TWO: "known personally to the source but not to the officer passing it on",
-    Information.THREE: "not known personally to the source, but corroborated by information "
-    "already recorded",
-    Information.FOUR: "cannot be judged: not known personally to the source and not corroborated",
+    Information.ONE: _l("known to be true without reservation: its accuracy is not in doubt"),
+    Information.TWO: _l("known personally to the source but not to the officer passing it on"),
+    Information.THREE: _l(
+        "not known personally to the source, but corroborated by information already recorded"
+    ),
+    Information.FOUR: _l(
+        "cannot be judged: not known personally to the source and not corroborated"
+    ),
 }
 _HANDLING = {
-    Handling.H0: "may be used for preventing and combating crime (law-enforcement purposes); "
-    "no further restriction",
-    Handling.H1: "not to be used as evidence in judicial proceedings without the permission "
-    "of the provider",
-    Handling.H2: "not to be disseminated without the permission of the provider",
-    Handling.H3: "other restrictions, stated by the provider",
+    Handling.H0: _l(
+        "may be used for preventing and combating crime (law-enforcement purposes); "
+        "no further restriction"
+    ),
+    Handling.H1: _l(
+        "not to be used as evidence in judicial proceedings without the permission of the provider"
+    ),
+    Handling.H2: _l("not to be disseminated without the permission of the provider"),
+    Handling.H3: _l("other restrictions, stated by the provider"),
 }
 
 
@@ -122,9 +134,16 @@ class Grading:
     def passing_on(self) -> str | None:
         """What someone about to pass the bulletin on must read (H2 and H3), else None."""
         if self.handling is Handling.H2:
-            return f"H2: {self.handling.meaning}."
+            return str(gettext("%(code)s: %(meaning)s.", code="H2", meaning=self.handling.meaning))
         if self.handling is Handling.H3:
-            return f"H3: {self.handling.meaning}: {self.conditions}"
+            return str(
+                gettext(
+                    "%(code)s: %(meaning)s: %(conditions)s",
+                    code="H3",
+                    meaning=self.handling.meaning,
+                    conditions=self.conditions,
+                )
+            )
         return None
 
     def document(self) -> dict[str, str | None]:
@@ -141,7 +160,9 @@ def _code(kind: type[enum.StrEnum], raw: Any, path: str) -> Any:
         return kind(str(raw).strip().upper() if isinstance(raw, str | int) else raw)
     except ValueError:
         allowed = ", ".join(f"{m.value} ({getattr(m, 'meaning')})" for m in kind)  # noqa: B009
-        raise InvalidInput(f"Choose one of: {allowed}.", field=path) from None
+        raise InvalidInput(
+            gettext("Choose one of: %(allowed)s.", allowed=allowed), field=path
+        ) from None
 
 
 def parse_grading(raw: Any, path: str = "grading") -> Grading | None:
@@ -150,7 +171,7 @@ def parse_grading(raw: Any, path: str = "grading") -> Grading | None:
         return None
     if not isinstance(raw, dict):
         raise InvalidInput(
-            "An object with source (A, B, C, X), information (1-4) and handling (H0-H3).",
+            gettext("An object with source (A, B, C, X), information (1-4) and handling (H0-H3)."),
             field=path,
         )
     source = _code(Source, raw.get("source"), f"{path}.source")
@@ -158,20 +179,26 @@ def parse_grading(raw: Any, path: str = "grading") -> Grading | None:
     handling = _code(Handling, raw.get("handling"), f"{path}.handling")
     conditions_raw = raw.get("conditions")
     if conditions_raw is not None and not isinstance(conditions_raw, str):
-        raise InvalidInput("Must be text.", field=f"{path}.conditions")
+        raise InvalidInput(gettext("Must be text."), field=f"{path}.conditions")
     conditions = (conditions_raw or "").strip() or None
     if conditions is not None:
         if len(conditions) > MAX_CONDITIONS:
-            raise InvalidInput(f"At most {MAX_CONDITIONS} characters.", field=f"{path}.conditions")
+            raise InvalidInput(
+                gettext("At most %(limit)s characters.", limit=MAX_CONDITIONS),
+                field=f"{path}.conditions",
+            )
         if _CONTROL.search(conditions):
-            raise InvalidInput("Control characters are not allowed.", field=f"{path}.conditions")
+            raise InvalidInput(
+                gettext("Control characters are not allowed."), field=f"{path}.conditions"
+            )
     if handling is Handling.H3 and conditions is None:
         raise InvalidInput(
-            "H3 needs the provider's restrictions, in words.", field=f"{path}.conditions"
+            gettext("H3 needs the provider's restrictions, in words."),
+            field=f"{path}.conditions",
         )
     if handling is not Handling.H3 and conditions is not None:
         raise InvalidInput(
-            "Only H3 carries conditions: choose H3, or leave the conditions empty.",
+            gettext("Only H3 carries conditions: choose H3, or leave the conditions empty."),
             field=f"{path}.conditions",
         )
     return Grading(source, information, handling, conditions)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -175,11 +176,14 @@ def search_keys(text: str, default_region: str | None = None) -> set[str]:
 
 def _entity_tokens(reader: Reader, text: str) -> list[bytes]:
     if len(text) > MAX_IDENTIFIER:
-        raise InvalidInput(f"At most {MAX_IDENTIFIER} characters.", field="entity")
+        raise InvalidInput(
+            gettext("At most %(limit)s characters.", limit=MAX_IDENTIFIER), field="entity"
+        )
     keys = search_keys(text, reader.country)
     if not keys:
         raise InvalidInput(
-            "Type an account, phone number, e-mail address, URL, place or name.", field="entity"
+            gettext("Type an account, phone number, e-mail address, URL, place or name."),
+            field="entity",
         )
     index = org_keys.blind_index()
     return sorted(index.token(key) for key in keys)
@@ -199,7 +203,7 @@ def _sender_id(session: Session, code: str) -> int:
         )
     )
     if org_id is None:
-        raise InvalidInput("No such sending organisation.", field="sender")
+        raise InvalidInput(gettext("No such sending organisation."), field="sender")
     return org_id
 
 
@@ -266,7 +270,7 @@ def _conditions(session: Session, reader: Reader, query: InboxQuery) -> list[Col
         sender = _sender_id(session, query.sender)
         where.append(probed.in_(_bulletin_ids(Bulletin.sender_org_id == sender)))
     if query.since and query.until and query.since > query.until:
-        raise InvalidInput("The end date is before the start date.", field="until")
+        raise InvalidInput(gettext("The end date is before the start date."), field="until")
     # Dates filter the copy of created_at on the recipient row: the inbox index covers it.
     if query.since:
         where.append(BulletinRecipient.created_at >= _day_start(query.since))
@@ -326,7 +330,9 @@ def _page_ids(session: Session, query: InboxQuery, where: list[ColumnElement[boo
 def inbox_page(reader: Reader, query: InboxQuery, *, now: datetime | None = None) -> InboxPage:
     """One page of the reader's organisation's bulletins (none at all for a platform)."""
     if not 1 <= query.page <= MAX_PAGE:
-        raise InvalidInput(f"A page number from 1 to {MAX_PAGE}.", field="page")
+        raise InvalidInput(
+            gettext("A page number from 1 to %(last)s.", last=MAX_PAGE), field="page"
+        )
     if not reader.sees_bulletins:
         return InboxPage([], 0, 0, query.page, 0)
     session = db.session()

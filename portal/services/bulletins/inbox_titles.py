@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from portal.models import Bulletin, BulletinKey, BulletinState, Organisation
@@ -49,8 +50,14 @@ class RowTitle:
         code = (self.grading or "").rpartition(" ")[2]
         if code not in (Handling.H2.value, Handling.H3.value):
             return None
-        more = ": read them on the bulletin" if code == Handling.H3.value else ""
-        return f"{code}: {Handling(code).meaning}{more}."
+        meaning = Handling(code).meaning
+        if code == Handling.H3.value:
+            return str(
+                gettext(
+                    "%(code)s: %(meaning)s: read them on the bulletin.", code=code, meaning=meaning
+                )
+            )
+        return str(gettext("%(code)s: %(meaning)s.", code=code, meaning=meaning))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -67,35 +68,45 @@ def _query(criteria: dict[str, Any]) -> InboxQuery:
 def save_filter(reader: Reader, name: str, query: InboxQuery) -> NamedFilter:
     name = name.strip()
     if not name:
-        raise InvalidInput("Name the filter.", field="name")
+        raise InvalidInput(gettext("Name the filter."), field="name")
     if len(name) > MAX_NAME:
-        raise InvalidInput(f"A name of at most {MAX_NAME} characters.", field="name")
+        raise InvalidInput(
+            gettext("A name of at most %(limit)s characters.", limit=MAX_NAME), field="name"
+        )
     if query.entity:
         raise InvalidInput(
-            "A filter that names an identifier cannot be saved: the portal never stores "
-            "identifiers in clear. Clear “Names an entity” first.",
+            gettext(
+                "A filter that names an identifier cannot be saved: the portal never stores "
+                "identifiers in clear. Clear “Names an entity” first."
+            ),
             field="entity",
         )
     if query.tag:
         raise InvalidInput(
-            "A filter that names a tag cannot be saved: the portal never stores a bulletin's "
-            "tags in clear. Clear “Tagged” first.",
+            gettext(
+                "A filter that names a tag cannot be saved: the portal never stores a bulletin's "
+                "tags in clear. Clear “Tagged” first."
+            ),
             field="tag",
         )
     if query.since and query.until and query.since > query.until:
-        raise InvalidInput("The end date is before the start date.", field="until")
+        raise InvalidInput(gettext("The end date is before the start date."), field="until")
     session = db.session()
     count = session.scalar(
         select(func.count()).select_from(SavedFilter).where(SavedFilter.user_id == reader.user_id)
     )
     if (count or 0) >= MAX_FILTERS:
-        raise InvalidInput(f"You can keep at most {MAX_FILTERS} filters: delete one first.")
+        raise InvalidInput(
+            gettext("You can keep at most %(count)s filters: delete one first.", count=MAX_FILTERS)
+        )
     row = SavedFilter(user_id=reader.user_id, name=name, criteria=_criteria(query))
     try:
         with db.write() as session:
             session.add(row)
     except IntegrityError:
-        raise Conflict(f"You already have a filter named “{name}”.", field="name") from None
+        raise Conflict(
+            gettext("You already have a filter named “%(name)s”.", name=name), field="name"
+        ) from None
     return NamedFilter(row.id, row.name, query)
 
 

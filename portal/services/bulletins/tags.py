@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
 from portal.services.errors import InvalidInput
 
 MAX_TAGS = 20
@@ -36,6 +39,42 @@ __all__ = [
     "parse_tags",
     "taxonomies",
 ]
+
+
+# The words of the shipped taxonomies in the reader's language; the machine tags themselves stay
+# as MISP writes them. Words not listed here (a taxonomy dropped in later) are shown as written.
+_TRANSLATED = (
+    _l("Jihadist terrorism"),
+    _l("Right-wing terrorism"),
+    _l("Left-wing and anarchist terrorism"),
+    _l("Ethno-nationalist and separatist terrorism"),
+    _l("Other or not yet attributed"),
+    _l("Islamic State (ISIL/Da'esh) and its affiliates"),
+    _l("Al-Qaeda and its affiliates"),
+    _l("Accelerationist networks"),
+    _l("Recruitment through online contact"),
+    _l("Incitement to violence"),
+    _l("Production and translation of propaganda"),
+    _l("Financing through crowdfunding or donations"),
+    _l("Lone actor, self-initiated"),
+    _l("Planning or preparing an attack"),
+    _l("Mainstream social media"),
+    _l("Encrypted messaging"),
+    _l("Video sharing"),
+    _l("Gaming platforms and their chats"),
+    _l("File hosting and sharing"),
+    _l("Decentralised or self-hosted services"),
+    _l("Through the Western Balkans"),
+    _l("Through Türkiye and the Eastern Mediterranean"),
+    _l("Through North Africa and the Central Mediterranean"),
+    _l("To or through the Sahel"),
+    _l("Return towards Europe"),
+)
+_WORDS = {str(message._args[0]): message for message in _TRANSLATED}
+
+
+def _words(text: str) -> str:
+    return str(_WORDS[text]) if text in _WORDS else text
 
 
 @dataclass(frozen=True)
@@ -76,15 +115,22 @@ def taxonomies() -> dict[str, Taxonomy]:
 def parse_tag(raw: Any, path: str = "tags") -> str:
     """One tag, checked against the taxonomies, in its canonical form."""
     if not isinstance(raw, str):
-        raise InvalidInput('A tag is text such as group:jihadist="islamic-state".', field=path)
+        raise InvalidInput(
+            gettext('A tag is text such as group:jihadist="islamic-state".'), field=path
+        )
     text = raw.strip()
     if len(text) > MAX_TAG:
-        raise InvalidInput(f"At most {MAX_TAG} characters per tag.", field=path)
+        raise InvalidInput(
+            gettext("At most %(limit)s characters per tag.", limit=MAX_TAG), field=path
+        )
     match = _SYNTAX.match(text)
     if match is None:
         raise InvalidInput(
-            f"{text!r} is not a machine tag: write namespace:predicate or "
-            f'namespace:predicate="value", in lower case.',
+            gettext(
+                "%(tag)s is not a machine tag: write namespace:predicate or "
+                'namespace:predicate="value", in lower case.',
+                tag=repr(text),
+            ),
             field=path,
         )
     namespace, predicate, value = match["ns"], match["pred"], match["value"]
@@ -92,19 +138,36 @@ def parse_tag(raw: Any, path: str = "tags") -> str:
     if taxonomy is None:
         known = ", ".join(sorted(taxonomies()))
         raise InvalidInput(
-            f"{text!r}: unknown namespace {namespace!r} (known: {known}).", field=path
+            gettext(
+                "%(tag)s: unknown namespace %(namespace)s (known: %(known)s).",
+                tag=repr(text),
+                namespace=repr(namespace),
+                known=known,
+            ),
+            field=path,
         )
     if predicate not in taxonomy.predicates:
         raise InvalidInput(
-            f"{text!r}: {namespace} has no {predicate!r} "
-            f"(known: {', '.join(sorted(taxonomy.predicates))}).",
+            gettext(
+                "%(tag)s: %(namespace)s has no %(predicate)s (known: %(known)s).",
+                tag=repr(text),
+                namespace=namespace,
+                predicate=repr(predicate),
+                known=", ".join(sorted(taxonomy.predicates)),
+            ),
             field=path,
         )
     entries = taxonomy.values.get(predicate, {})
     if value is not None and value not in entries:
-        known = ", ".join(sorted(entries)) or "none"
+        known = ", ".join(sorted(entries)) or gettext("none")
         raise InvalidInput(
-            f"{text!r}: {namespace}:{predicate} has no value {value!r} (known: {known}).",
+            gettext(
+                "%(tag)s: %(predicate)s has no value %(value)s (known: %(known)s).",
+                tag=repr(text),
+                predicate=f"{namespace}:{predicate}",
+                value=repr(value),
+                known=known,
+            ),
             field=path,
         )
     return text
@@ -116,7 +179,7 @@ def parse_tags(raw: Any, path: str = "tags") -> tuple[str, ...]:
         return ()
     items = raw.splitlines() if isinstance(raw, str) else raw
     if not isinstance(items, list | tuple):
-        raise InvalidInput("A list of tags.", field=path)
+        raise InvalidInput(gettext("A list of tags."), field=path)
     tags: list[str] = []
     for i, item in enumerate(items):
         if isinstance(item, str) and not item.strip():
@@ -125,7 +188,7 @@ def parse_tags(raw: Any, path: str = "tags") -> tuple[str, ...]:
         if tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_TAGS:
-        raise InvalidInput(f"At most {MAX_TAGS} tags.", field=path)
+        raise InvalidInput(gettext("At most %(count)s tags.", count=MAX_TAGS), field=path)
     return tuple(tags)
 
 
@@ -160,10 +223,15 @@ def meaning(tag: str) -> str:
     taxonomy = taxonomies().get(match["ns"]) if match else None
     if match is None or taxonomy is None:
         return tag
-    words = taxonomy.predicates.get(match["pred"], match["pred"])
+    words = _words(taxonomy.predicates.get(match["pred"], match["pred"]))
     if match["value"]:
-        words += ": " + taxonomy.values.get(match["pred"], {}).get(match["value"], match["value"])
+        value = _words(taxonomy.values.get(match["pred"], {}).get(match["value"], match["value"]))
+        return _both(words, value)
     return words
+
+
+def _both(predicate: str, value: str) -> str:
+    return str(gettext("%(predicate)s: %(value)s", predicate=predicate, value=value))
 
 
 def choices() -> list[TagChoice]:
@@ -171,10 +239,10 @@ def choices() -> list[TagChoice]:
     found = []
     for namespace, taxonomy in taxonomies().items():
         for predicate, expanded in taxonomy.predicates.items():
-            found.append(TagChoice(f"{namespace}:{predicate}", expanded))
+            found.append(TagChoice(f"{namespace}:{predicate}", _words(expanded)))
             for value, words in taxonomy.values.get(predicate, {}).items():
                 tag = f'{namespace}:{predicate}="{value}"'
-                found.append(TagChoice(tag, f"{expanded}: {words}"))
+                found.append(TagChoice(tag, _both(_words(expanded), _words(words))))
     return found
 
 
@@ -190,7 +258,12 @@ def filter_tags(raw: Any, path: str = "tag") -> tuple[str, ...]:
     if isinstance(text, str) and _NAMESPACE.match(text):
         if text not in taxonomies():
             known = ", ".join(sorted(taxonomies()))
-            raise InvalidInput(f"{text!r}: unknown namespace (known: {known}).", field=path)
+            raise InvalidInput(
+                gettext(
+                    "%(tag)s: unknown namespace (known: %(known)s).", tag=repr(text), known=known
+                ),
+                field=path,
+            )
         return tuple(c.tag for c in choices() if c.tag.startswith(text + ":"))
     tag = parse_tag(text, path)
     if "=" in tag:

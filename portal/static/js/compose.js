@@ -92,7 +92,9 @@
       copy.querySelector(".ref-label").textContent = `e${number}`;
       applyType(copy);
     } else {
-      copy.querySelector("legend").textContent = `Relation ${rows.length + 1}`;
+      copy.querySelector("legend").textContent = window.ischiaText("Relation %(n)s", {
+        n: rows.length + 1,
+      });
     }
     container.append(copy);
     refreshRefs();
