@@ -137,9 +137,9 @@ class EntityRowForm(Form):
     )
     country = StringField(_l("Country (two letters, such as TR)"))
     traveller = StringField(_l("Traveller (ref of a person, such as e1)"), render_kw=_REF_INPUT)
-    origin = StringField(_l("From"))
+    origin = StringField(_l("Place of origin"))
     via = StringField(_l("Via (separate with ;)"))
-    destination = StringField(_l("To"))
+    destination = StringField(_l("Destination"))
     on = StringField(_l("Date of travel"), widget=DateInput())
 
 
