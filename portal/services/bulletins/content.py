@@ -289,8 +289,12 @@ def choose_one_of(allowed: str) -> str:
 
 
 def is_choose_one_of(message: str) -> bool:
-    """Whether ``message`` is :func:`choose_one_of`'s, in the reader's language."""
-    return message.startswith(choose_one_of("\x00").partition("\x00")[0] or "\x00")
+    """Whether ``message`` is :func:`choose_one_of`'s, in the reader's language or in English
+    (services that do not translate their messages yet)."""
+    translated = choose_one_of("\x00").partition("\x00")[0]
+    return message.startswith("Choose one of:") or bool(
+        translated and message.startswith(translated)
+    )
 
 
 def _optional(raw: Any, path: str) -> str | None:

@@ -75,12 +75,14 @@ def test_compose_speaks_french_with_the_meanings_of_the_codes(
 
 def test_a_compose_error_is_told_in_french(app, french: FlaskClient, auth, desk: Desk) -> None:
     auth.sign_in("officer@fr.example")
-    answer = post(french, fields(page_token(french), title="", grading_source="E"))
+    data = fields(page_token(french), title="", grading_source="E", category="gossip")
+    answer = post(french, data)
     assert answer.status_code == 400
     page = html.unescape(answer.text)
     assert "Le bulletin n'a pas été envoyé" in page
     assert "Ce champ est obligatoire." in page
     assert "Choisissez la fiabilité de la source (A, B, C ou X)." in page
+    assert "Choisissez une catégorie." in page and "Choose one of" not in page
     assert "This field is required." not in page and "Choose the source's" not in page
 
 
