@@ -164,7 +164,7 @@ def parse_tag(raw: Any, path: str = "tags") -> str:
             gettext(
                 "%(tag)s: %(predicate)s has no value %(value)s (known: %(known)s).",
                 tag=repr(text),
-                predicate=f"{namespace}:{predicate}",
+                predicate=namespace + ":" + predicate,
                 value=repr(value),
                 known=known,
             ),
