@@ -134,13 +134,24 @@ def speaking(language: str | None) -> Iterator[None]:
 
 
 # Messages that the browser scripts show, translated on the page that loads them
-# (``window.ischiaText``). tests/portal/test_translations.py checks every ``t("…")`` in
+# (``window.ischiaText``). tests/portal/languages/test_catalogues.py checks every ``ischiaText("…")`` in
 # portal/static/js is listed here.
 SCRIPT_MESSAGES: tuple[Any, ...] = (
     _l("Loading…"),
     _l("Could not load: %(reason)s"),
     # area b1: compose
     _l("Relation %(n)s"),
+    # Area r1: the referral queue's clocks (referral_clock.js), bulk upload (referral_bulk.js).
+    _l("%(days)s d %(hours)s h"),
+    _l("%(hours)s h %(minutes)s min"),
+    _l("%(minutes)s min"),
+    _l("%(seconds)s s"),
+    _l("%(time)s left"),
+    _l("overdue by %(time)s"),
+    _l("Queued"),
+    _l("Running"),
+    _l("Done"),
+    _l("Failed"),
 )
 
 

@@ -10,6 +10,7 @@ the page's "Store the rows now" button does the same and comes back to the page.
 from __future__ import annotations
 
 from flask import jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from portal.access import roles_required
@@ -56,7 +57,7 @@ def bulk_submit() -> Response | tuple[str, int]:
     values = {name: request.form.get(name, "") for name in _FIELDS}
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _form_page(values, "Choose a CSV file or a STIX bundle.", "file", 400)
+        return _form_page(values, gettext("Choose a CSV file or a STIX bundle."), "file", 400)
     try:
         submitted = bulk.submit(
             current_reader(),

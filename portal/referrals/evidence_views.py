@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from portal.access import signed_in
+from portal.i18n import number
 from portal.models import OrgKind
 from portal.principal import current_actor, current_reader
 from portal.referrals.blueprint import blueprint
@@ -72,7 +74,7 @@ def upload_evidence(item_id: str) -> Response | tuple[str, int]:
     file = request.files.get("evidence")
     try:
         if file is None or not file.filename:
-            raise InvalidInput("Choose the file to attach.", field="evidence")
+            raise InvalidInput(gettext("Choose the file to attach."), field="evidence")
         info = evidence.attach(
             reader, current_actor(), item_id, EvidenceUpload(file.filename, file.stream)
         )
@@ -82,7 +84,14 @@ def upload_evidence(item_id: str) -> Response | tuple[str, int]:
     except ServiceError:
         raise
     # The name stays out of the flash message: the session cookie is signed, not encrypted.
-    flash(f"Evidence attached: SHA-256 {info.sha256[:16]}…, {info.size} bytes.", "success")
+    flash(
+        gettext(
+            "Evidence attached: SHA-256 %(sha256)s…, %(size)s bytes.",
+            sha256=info.sha256[:16],
+            size=number(info.size),
+        ),
+        "success",
+    )
     return redirect(_local(next_url) or url_for("referrals.evidence_page", item_id=item_id))
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 
@@ -18,31 +20,100 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from portal.models import ItemState, ReferralKind
+from portal.models.referral_bulk import BulkState, RowStatus
+from portal.models.webhook import DeliveryState
+from portal.services.referrals.ledger import Event
 from portal.services.referrals.queue import MAX_NOTE, QueueFilter
-from portal.services.referrals.vocabulary import Category, Outcome
+from portal.services.referrals.vocabulary import Category, ContentType, Outcome
 
+# The words shown for the stored codes, in the reader's language (lazy: str() at use time).
 OUTCOME_LABELS = {
-    Outcome.REMOVED.value: "Removed",
-    Outcome.ACCESS_DISABLED.value: "Access disabled in listed countries",
-    Outcome.RESTRICTED.value: "Restricted (age gate, reduced reach)",
-    Outcome.ACCOUNT_SUSPENDED.value: "Account suspended",
-    Outcome.NO_VIOLATION.value: "No violation of our terms",
-    Outcome.NOT_OUR_SERVICE.value: "Not our service",
-    Outcome.ALREADY_GONE.value: "Already gone",
-    Outcome.MORE_INFORMATION.value: "More information needed",
-    Outcome.TECHNICAL_IMPOSSIBILITY.value: "Technical impossibility (reason required)",
-    Outcome.FORCE_MAJEURE.value: "Force majeure (reason required)",
-    Outcome.SCRUTINY_REQUESTED.value: "Request for scrutiny (reason required)",
+    Outcome.REMOVED.value: _l("Removed"),
+    Outcome.ACCESS_DISABLED.value: _l("Access disabled in listed countries"),
+    Outcome.RESTRICTED.value: _l("Restricted (age gate, reduced reach)"),
+    Outcome.ACCOUNT_SUSPENDED.value: _l("Account suspended"),
+    Outcome.NO_VIOLATION.value: _l("No violation of our terms"),
+    Outcome.NOT_OUR_SERVICE.value: _l("Not our service"),
+    Outcome.ALREADY_GONE.value: _l("Already gone"),
+    Outcome.MORE_INFORMATION.value: _l("More information needed"),
+    Outcome.TECHNICAL_IMPOSSIBILITY.value: _l("Technical impossibility (reason required)"),
+    Outcome.FORCE_MAJEURE.value: _l("Force majeure (reason required)"),
+    Outcome.SCRUTINY_REQUESTED.value: _l("Request for scrutiny (reason required)"),
 }
-KIND_LABELS = {ReferralKind.REFERRAL.value: "Referral", ReferralKind.REMOVAL_ORDER.value: "Order"}
+KIND_LABELS = {
+    ReferralKind.REFERRAL.value: _l("Referral"),
+    ReferralKind.REMOVAL_ORDER.value: _l("Order"),
+}
 CATEGORY_LABELS = {
-    Category.RECRUITMENT.value: "Recruitment",
-    Category.INCITEMENT.value: "Incitement",
-    Category.ATTACK_INSTRUCTIONS.value: "Attack instructions",
-    Category.WEAPONS_MANUAL.value: "Weapons or explosives manual",
-    Category.PROPAGANDA.value: "Glorification or propaganda",
-    Category.FINANCING.value: "Financing",
-    Category.OTHER.value: "Other",
+    Category.RECRUITMENT.value: _l("Recruitment"),
+    Category.INCITEMENT.value: _l("Incitement"),
+    Category.ATTACK_INSTRUCTIONS.value: _l("Attack instructions"),
+    Category.WEAPONS_MANUAL.value: _l("Weapons or explosives manual"),
+    Category.PROPAGANDA.value: _l("Glorification or propaganda"),
+    Category.FINANCING.value: _l("Financing"),
+    Category.OTHER.value: _l("Other"),
+}
+CONTENT_TYPE_LABELS = {
+    ContentType.VIDEO.value: _l("Video"),
+    ContentType.IMAGE.value: _l("Image"),
+    ContentType.AUDIO.value: _l("Audio"),
+    ContentType.TEXT.value: _l("Text"),
+    ContentType.LIVE_STREAM.value: _l("Live stream"),
+    ContentType.FILE.value: _l("File"),
+    ContentType.ACCOUNT.value: _l("Account"),
+}
+STATE_LABELS = {
+    ItemState.RECEIVED.value: _l("received"),
+    ItemState.CLAIMED.value: _l("claimed"),
+    ItemState.QUESTION.value: _l("question to the referrer"),
+    ItemState.DECIDED.value: _l("decided"),
+    ItemState.REINSTATED.value: _l("reinstated"),
+    ItemState.WITHDRAWN.value: _l("withdrawn"),
+}
+EVENT_LABELS = {
+    Event.RECEIVED.value: _l("received"),
+    Event.FIRST_OPENED.value: _l("first opened"),
+    Event.CLAIMED.value: _l("claimed"),
+    Event.DECIDED.value: _l("decided"),
+    Event.QUESTION_ASKED.value: _l("question asked"),
+    Event.QUESTION_ANSWERED.value: _l("question answered"),
+    Event.WITHDRAWN.value: _l("withdrawn"),
+    Event.COMPLAINT.value: _l("complaint"),
+    Event.PROVIDER_COMPLAINT.value: _l("provider complaint"),
+    Event.REINSTATED.value: _l("reinstated"),
+    Event.REOPENED.value: _l("reopened"),
+}
+# The keys of a ledger entry's details, as the item page names them.
+DETAIL_LABELS = {
+    "outcome": _l("outcome"),
+    "previous": _l("previous outcome"),
+    "countries": _l("countries"),
+    "on_time": _l("on time"),
+    "within_restarted_clock": _l("within the restarted clock"),
+    "reason": _l("reason"),
+    "question": _l("question"),
+    "answer": _l("answer"),
+    "text": _l("text"),
+    "restarted_deadline": _l("restarted deadline"),
+    "platform": _l("platform"),
+    "deadline": _l("deadline"),
+}
+BULK_STATE_LABELS = {
+    BulkState.QUEUED.value: _l("Queued"),
+    BulkState.RUNNING.value: _l("Running"),
+    BulkState.DONE.value: _l("Done"),
+    BulkState.FAILED.value: _l("Failed"),
+}
+ROW_STATUS_LABELS = {
+    RowStatus.PENDING.value: _l("pending"),
+    RowStatus.ACCEPTED.value: _l("accepted"),
+    RowStatus.DUPLICATE.value: _l("duplicate"),
+    RowStatus.REFUSED.value: _l("refused"),
+}
+DELIVERY_STATE_LABELS = {
+    DeliveryState.PENDING.value: _l("pending"),
+    DeliveryState.DELIVERED.value: _l("delivered"),
+    DeliveryState.FAILED.value: _l("failed"),
 }
 FILTERS = ("state", "kind", "category", "overdue", "mine")
 _TRUE = {"y", "yes", "on", "1", "true"}
@@ -60,7 +131,9 @@ class _Choice(SelectField):
         values = [str(choice[0]) for choice in self.iter_choices()]
         if (self.data or "") not in values:
             allowed = ", ".join(value for value in values if value)
-            raise ValidationError(f"Choose one of: {allowed} (or leave it empty).")
+            raise ValidationError(
+                gettext("Choose one of: %(choices)s (or leave it empty).", choices=allowed)
+            )
 
 
 class _Tick(BooleanField):
@@ -74,21 +147,29 @@ class _Tick(BooleanField):
 
     def pre_validate(self, form: Any) -> None:
         if self.raw.strip().lower() not in _TRUE | _FALSE:
-            raise ValidationError("Tick the box or leave it empty.")
+            raise ValidationError(gettext("Tick the box or leave it empty."))
 
 
 class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form: it changes nothing
 
-    state = _Choice(
-        "State", choices=_choices("Any state", [(s.value, s.value.capitalize()) for s in ItemState])
+    state = _Choice(_l("State"), choices=_choices(_l("Any state"), list(STATE_LABELS.items())))
+    kind = _Choice(_l("Kind"), choices=_choices(_l("Any kind"), list(KIND_LABELS.items())))
+    category = _Choice(
+        _l("Category"), choices=_choices(_l("Any category"), list(CATEGORY_LABELS.items()))
     )
-    kind = _Choice("Kind", choices=_choices("Any kind", list(KIND_LABELS.items())))
-    category = _Choice("Category", choices=_choices("Any category", list(CATEGORY_LABELS.items())))
-    overdue = _Tick("Overdue only")
-    mine = _Tick("Claimed by me")
-    page = IntegerField("Page", validators=[Optional(), NumberRange(min=1, max=100_000)])
+    overdue = _Tick(_l("Overdue only"))
+    mine = _Tick(_l("Claimed by me"))
+    page = IntegerField(
+        _l("Page"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1, max=100_000, message=_l("Number must be between %(min)s and %(max)s.")
+            ),
+        ],
+    )
 
     def query(self, user_id: int) -> QueueFilter:
         return QueueFilter(
@@ -110,12 +191,12 @@ class QueueFilterForm(FlaskForm):
 class _Decision:
     """The fields of a decision, shared by the item page and the bulk form."""
 
-    outcome = SelectField("Outcome", choices=[], validate_choice=False)
+    outcome = SelectField(_l("Outcome"), choices=[], validate_choice=False)
     countries = StringField(
-        "Countries where access is disabled",
-        description="ISO 3166 codes separated by spaces, such as DE FR AT.",
+        _l("Countries where access is disabled"),
+        description=_l("ISO 3166 codes separated by spaces, such as DE FR AT."),
     )
-    reason = TextAreaField("Reason", description="Required for the regulation's exits.")
+    reason = TextAreaField(_l("Reason"), description=_l("Required for the regulation's exits."))
 
 
 class DecideForm(_Decision, FlaskForm):
@@ -137,27 +218,30 @@ class BulkForm(_Decision, FlaskForm):
 
 class AskForm(FlaskForm):
     question = TextAreaField(
-        "Question to the referrer",
-        description=f"What is missing or unclear (at most {MAX_NOTE} characters).",
+        _l("Question to the referrer"),
+        description=_l(
+            "What is missing or unclear (at most %(limit)s characters).", limit=MAX_NOTE
+        ),
     )
 
 
 class ReopenForm(FlaskForm):
-    reason = TextAreaField("Why the decision is reopened")
+    reason = TextAreaField(_l("Why the decision is reopened"))
 
 
 class ReinstateForm(FlaskForm):
     reason = TextAreaField(
-        "Why the content was put back",
-        description="For instance the uploader's complaint and what was found.",
+        _l("Why the content was put back"),
+        description=_l("For instance the uploader's complaint and what was found."),
     )
 
 
 class ProviderComplaintForm(FlaskForm):
     text = TextAreaField(
-        "The content provider's complaint",
-        description="What the uploader says (Regulation (EU) 2021/784, Art. 10); the referrer "
-        "sees it.",
+        _l("The content provider's complaint"),
+        description=_l(
+            "What the uploader says (Regulation (EU) 2021/784, Art. 10); the referrer sees it."
+        ),
     )
 
 

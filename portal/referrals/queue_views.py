@@ -11,21 +11,31 @@ work out which half of a selection went through.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext, ngettext
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from portal.access import roles_required
+from portal.i18n import when
 from portal.models import Role
 from portal.principal import current_actor, current_reader
 from portal.referrals.blueprint import blueprint
 from portal.referrals.evidence_views import evidence_panel
 from portal.referrals.queue_forms import (
+    BULK_STATE_LABELS,
     CATEGORY_LABELS,
+    CONTENT_TYPE_LABELS,
+    DELIVERY_STATE_LABELS,
+    DETAIL_LABELS,
+    EVENT_LABELS,
     KIND_LABELS,
     OUTCOME_LABELS,
+    ROW_STATUS_LABELS,
+    STATE_LABELS,
     AskForm,
     BulkForm,
     ClaimForm,
@@ -45,18 +55,43 @@ Page = str | tuple[str, int] | Response
 LIAISON = Role.PLATFORM_LIAISON
 
 
+def _ledger_value(key: str, value: object) -> str:
+    """A ledger entry's detail as the item page shows it: outcomes, yes or no, and times in
+    words of the reader's language; what people wrote as they wrote it."""
+    if key in ("outcome", "previous") and isinstance(value, str):
+        return str(OUTCOME_LABELS.get(value, value))
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if key in ("deadline", "restarted_deadline") and isinstance(value, str):
+        try:
+            return when(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, list | tuple):
+        return ", ".join(str(part) for part in value)
+    return str(value)
+
+
 @blueprint.app_context_processor
 def _labels() -> dict[str, Any]:
     return {
+        "ledger_value": _ledger_value,
         "outcome_labels": OUTCOME_LABELS,
         "kind_labels": KIND_LABELS,
         "referral_category_labels": CATEGORY_LABELS,
+        "content_type_labels": CONTENT_TYPE_LABELS,
+        "item_state_labels": STATE_LABELS,
+        "ledger_event_labels": EVENT_LABELS,
+        "ledger_detail_labels": DETAIL_LABELS,
+        "bulk_state_labels": BULK_STATE_LABELS,
+        "row_status_labels": ROW_STATUS_LABELS,
+        "delivery_state_labels": DELIVERY_STATE_LABELS,
     }
 
 
 def _bulk_form(form: BulkForm | None = None) -> BulkForm:
     form = form or BulkForm(formdata=None)
-    form.outcome.choices = outcome_choices(all_outcomes(), empty="Choose an outcome")
+    form.outcome.choices = outcome_choices(all_outcomes(), empty=gettext("Choose an outcome"))
     return form
 
 
@@ -99,7 +134,7 @@ def queue_bulk() -> Page:
     try:
         if form.action.data == "claim":
             done = queue.claim_many(current_reader(), current_actor(), ids)
-            message = f"Claimed {done} item{'' if done == 1 else 's'}."
+            message = ngettext("Claimed %(num)s item.", "Claimed %(num)s items.", done)
         elif form.action.data == "decide":
             decision = Decision(
                 outcome=form.outcome.data or "",
@@ -107,9 +142,9 @@ def queue_bulk() -> Page:
                 reason=form.reason.data,
             )
             done = queue.decide_many(current_reader(), current_actor(), ids, decision)
-            message = f"Decided {done} item{'' if done == 1 else 's'}."
+            message = ngettext("Decided %(num)s item.", "Decided %(num)s items.", done)
         else:
-            form.action.errors = ["Choose Claim or Decide."]
+            form.action.errors = [gettext("Choose Claim or Decide.")]
             return _queue_page(QueueFilterForm(MultiDict(back)), form, 400)
     except NotFound:
         raise
@@ -128,7 +163,7 @@ def queue_bulk() -> Page:
 def _item_page(item_id: str, status: int = 200, **forms: Any) -> tuple[str, int]:
     page = queue_pages.item_page(current_reader(), current_actor(), item_id)
     decide = forms.get("decide") or DecideForm(formdata=None)
-    decide.outcome.choices = outcome_choices(page.outcomes, empty="Choose an outcome")
+    decide.outcome.choices = outcome_choices(page.outcomes, empty=gettext("Choose an outcome"))
     return render_template(
         "referrals/case.html",
         page=page,
@@ -166,7 +201,7 @@ def _act(item_id: str, form: Any, name: str, act: Any, done: str) -> Page:
         else:
             field.errors = [*field.errors, error.message]
         return _item_page(item_id, error.status, **{name: form})
-    flash(done, "success")
+    flash(str(done), "success")
     return redirect(url_for("referrals.queue_item", item_id=item_id))
 
 
@@ -179,7 +214,7 @@ def queue_claim(item_id: str) -> Page:
         form,
         "claim",
         lambda: queue.claim(current_reader(), current_actor(), item_id),
-        "You have claimed this item.",
+        lazy_gettext("You have claimed this item."),
     )
 
 
@@ -196,7 +231,7 @@ def queue_decide(item_id: str) -> Page:
         )
         queue.decide(current_reader(), current_actor(), item_id, decision)
 
-    return _act(item_id, form, "decide", act, "Decision recorded.")
+    return _act(item_id, form, "decide", act, lazy_gettext("Decision recorded."))
 
 
 @blueprint.route("/queue/<item_id>/ask", methods=["POST"])
@@ -208,7 +243,7 @@ def queue_ask(item_id: str) -> Page:
         decision = Decision(outcome="more_information", question=form.question.data)
         queue.decide(current_reader(), current_actor(), item_id, decision)
 
-    return _act(item_id, form, "ask", act, "Your question was sent to the referrer.")
+    return _act(item_id, form, "ask", act, lazy_gettext("Your question was sent to the referrer."))
 
 
 @blueprint.route("/queue/<item_id>/reopen", methods=["POST"])
@@ -220,7 +255,7 @@ def queue_reopen(item_id: str) -> Page:
         form,
         "reopen",
         lambda: queue.reopen(current_reader(), current_actor(), item_id, form.reason.data or ""),
-        "The decision was reopened: the item is back in the queue.",
+        lazy_gettext("The decision was reopened: the item is back in the queue."),
     )
 
 
@@ -233,7 +268,7 @@ def queue_reinstate(item_id: str) -> Page:
         form,
         "reinstate",
         lambda: queue.reinstate(current_reader(), current_actor(), item_id, form.reason.data or ""),
-        "The reinstatement is on record and shown to the referrer.",
+        lazy_gettext("The reinstatement is on record and shown to the referrer."),
     )
 
 
@@ -248,5 +283,5 @@ def queue_provider_complaint(item_id: str) -> Page:
         lambda: queue.record_provider_complaint(
             current_reader(), current_actor(), item_id, form.text.data or ""
         ),
-        "The content provider's complaint is on record and shown to the referrer.",
+        lazy_gettext("The content provider's complaint is on record and shown to the referrer."),
     )

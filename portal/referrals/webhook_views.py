@@ -4,6 +4,7 @@ portal's public webhook key, published for receivers to verify signatures offlin
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from portal.access import signed_in
@@ -32,7 +33,7 @@ def register_webhook() -> Response | tuple[str, int]:
         return render_template(
             "referrals/webhook.html", page=page, error=error, typed=url
         ), error.status
-    flash(f"Deliveries now go to {stored}.", "success")
+    flash(gettext("Deliveries now go to %(url)s.", url=stored), "success")
     return redirect(url_for("referrals.webhook"))
 
 
@@ -40,7 +41,7 @@ def register_webhook() -> Response | tuple[str, int]:
 @signed_in
 def remove_webhook() -> Response:
     webhooks.remove(current_reader(), current_actor())
-    flash("The endpoint was removed: nothing more will be sent.", "success")
+    flash(gettext("The endpoint was removed: nothing more will be sent."), "success")
     return redirect(url_for("referrals.webhook"))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -62,12 +63,12 @@ def visible_referral(session: Session, reader: Reader, referral_id: str) -> Refe
 
 def require_platform_liaison(reader: Reader) -> None:
     if not reader.has_role(Role.PLATFORM_LIAISON):
-        raise Forbidden("Only the platform's liaison officers handle referrals.")
+        raise Forbidden(gettext("Only the platform's liaison officers handle referrals."))
 
 
 def require_liaison(reader: Reader) -> None:
     if not reader.has_role(Role.LIAISON):
-        raise Forbidden("Only liaison officers act on their organisation's referrals.")
+        raise Forbidden(gettext("Only liaison officers act on their organisation's referrals."))
 
 
 def require_party_role(reader: Reader) -> None:

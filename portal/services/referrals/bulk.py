@@ -82,6 +82,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import current_app
+from flask_babel import gettext
 from redis import Redis
 from rq import Queue
 from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
@@ -89,6 +90,7 @@ from sqlalchemy.orm import Session
 
 from crypto.statement import sign_statement
 from portal.extensions import db
+from portal.i18n import speaking
 from portal.models import (
     BulkState,
     ItemState,
@@ -112,7 +114,7 @@ from portal.services.organisations import keys as org_keys
 from portal.services.principals import Actor, Reader
 from portal.services.referrals import intake, webhooks
 from portal.services.referrals.ledger import Event, details_sha256, entry_time, moment
-from portal.services.referrals.vocabulary import ORDER_RULE, Category, ContentType, choice
+from portal.services.referrals.vocabulary import Category, ContentType, choice, order_rule
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 5000
@@ -224,8 +226,12 @@ def _decode(data: bytes) -> str:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise InvalidInput(
-            f"The file is not UTF-8: byte 0x{data[error.start]:02x} on line {line} cannot be "
-            "read. Save it as CSV UTF-8.",
+            gettext(
+                "The file is not UTF-8: byte %(byte)s on line %(line)s cannot be read. Save it as "
+                "CSV UTF-8.",
+                byte=f"0x{data[error.start]:02x}",
+                line=line,
+            ),
             field="file",
         ) from None
 
@@ -254,7 +260,9 @@ def _item(
         column = (error.field or "").rsplit(".", 1)[-1] or None
         message = error.message
         if column in ("content_type", "category", "reason") and not (cells.get(column) or ""):
-            message = f"{message} (the cell is blank and the upload gives no default)"
+            message = gettext(
+                "%(problem)s (the cell is blank and the upload gives no default)", problem=message
+            )
         return _Row(row, url, column=column, message=message[:500])
     return _Row(row, url, item=checked.claims())
 
@@ -279,31 +287,40 @@ def _csv_rows(data: bytes, defaults: Defaults) -> list[_Row]:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise InvalidInput(
-            f"Line {line} holds a NUL character: this is not a CSV file.", field="file"
+            gettext("Line %(line)s holds a NUL character: this is not a CSV file.", line=line),
+            field="file",
         )
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
         if header is None or not any(cell.strip() for cell in header):
             raise InvalidInput(
-                "The file is empty: give a header row and a row per item.", field="file"
+                gettext("The file is empty: give a header row and a row per item."), field="file"
             )
         names = [cell.strip().lower() for cell in header]
         unknown = [name for name in names if name not in COLUMNS]
         if unknown:
             raise InvalidInput(
-                f"Unknown column {unknown[0]!r} in the header row; the columns are: "
-                f"{', '.join(COLUMNS)}.",
+                gettext(
+                    "Unknown column %(column)s in the header row; the columns are: %(columns)s.",
+                    column=repr(unknown[0]),
+                    columns=", ".join(COLUMNS),
+                ),
                 field="file",
             )
         twice = sorted({name for name in names if names.count(name) > 1})
         if twice:
-            raise InvalidInput(f"The header names {twice[0]!r} twice.", field="file")
+            raise InvalidInput(
+                gettext("The header names %(column)s twice.", column=repr(twice[0])), field="file"
+            )
         missing = [name for name in REQUIRED_COLUMNS if name not in names]
         if missing:
             raise InvalidInput(
-                f"The header row has no {missing[0]!r} column (required: "
-                f"{', '.join(REQUIRED_COLUMNS)}).",
+                gettext(
+                    "The header row has no %(column)s column (required: %(columns)s).",
+                    column=repr(missing[0]),
+                    columns=", ".join(REQUIRED_COLUMNS),
+                ),
                 field="file",
             )
         rows: list[_Row] = []
@@ -317,7 +334,10 @@ def _csv_rows(data: bytes, defaults: Defaults) -> list[_Row]:
                 continue
             if len(rows) >= MAX_ROWS:
                 raise UploadTooLarge(
-                    f"At most {MAX_ROWS} rows in one upload: split the file.", field="file"
+                    gettext(
+                        "At most %(limit)s rows in one upload: split the file.", limit=MAX_ROWS
+                    ),
+                    field="file",
                 )
             if len(cells) > len(names):
                 rows.append(
@@ -325,13 +345,20 @@ def _csv_rows(data: bytes, defaults: Defaults) -> list[_Row]:
                         start,
                         None,
                         column=None,
-                        message=f"{len(cells)} cells, but the header names {len(names)} columns.",
+                        message=gettext(
+                            "%(cells)s cells, but the header names %(columns)s columns.",
+                            cells=len(cells),
+                            columns=len(names),
+                        ),
                     )
                 )
                 continue
             rows.append(_item(start, dict(zip(names, cells, strict=False)), defaults))
     except csv.Error as error:
-        raise InvalidInput(f"Line {reader.line_num}: {error}.", field="file") from None
+        raise InvalidInput(
+            gettext("Line %(line)s: %(problem)s.", line=reader.line_num, problem=str(error)),
+            field="file",
+        ) from None
     return rows
 
 
@@ -344,22 +371,33 @@ def _stix_rows(data: bytes, defaults: Defaults) -> list[_Row]:
         bundle = json_text.loads(_decode(data))
     except json.JSONDecodeError as error:
         raise InvalidInput(
-            f"Not JSON: {error.msg} at line {error.lineno}, column {error.colno}.", field="file"
+            gettext(
+                "Not JSON: %(problem)s at line %(line)s, column %(column)s.",
+                problem=error.msg,
+                line=error.lineno,
+                column=error.colno,
+            ),
+            field="file",
         ) from None
     except json_text.UnreadableJSON as error:
         raise InvalidInput(str(error), field="file") from None
     if not isinstance(bundle, dict) or bundle.get("type") != "bundle":
-        raise InvalidInput('Send a STIX 2.1 bundle (an object of "type": "bundle").', field="file")
+        raise InvalidInput(
+            gettext('Send a STIX 2.1 bundle (an object of "type": "bundle").'), field="file"
+        )
     objects = bundle.get("objects")
     if not isinstance(objects, list):
-        raise InvalidInput('The bundle has no "objects" list.', field="file")
+        raise InvalidInput(gettext('The bundle has no "objects" list.'), field="file")
     rows: list[_Row] = []
     for index, obj in enumerate(objects):
         if not isinstance(obj, dict) or obj.get("type") not in ("url", "indicator"):
             continue
         if len(rows) >= MAX_ROWS:
             raise UploadTooLarge(
-                f"At most {MAX_ROWS} url and indicator objects in one upload: split the bundle.",
+                gettext(
+                    "At most %(limit)s url and indicator objects in one upload: split the bundle.",
+                    limit=MAX_ROWS,
+                ),
                 field="file",
             )
         cells = {name: str(obj.get(prop) or "") for name, prop in _STIX_FIELDS.items()}
@@ -375,8 +413,11 @@ def _stix_rows(data: bytes, defaults: Defaults) -> list[_Row]:
                         index,
                         None,
                         column="pattern",
-                        message=f"Only patterns of the form [url:value = '...'] are taken; "
-                        f"this one is {shown!r}.",
+                        message=gettext(
+                            "Only patterns of the form %(form)s are taken; this one is %(shown)s.",
+                            form="[url:value = '...']",
+                            shown=repr(shown),
+                        ),
                     )
                 )
                 continue
@@ -390,13 +431,18 @@ def parse(data: bytes, source_format: str, defaults: Defaults = Defaults()) -> l
     """The rows of an upload, each checked; the upload as a whole refused with InvalidInput."""
     if len(data) > MAX_BYTES:
         raise UploadTooLarge(
-            f"The upload is {len(data) / 1048576:.1f} MiB; at most {MAX_BYTES // 1048576} MiB "
-            f"({MAX_ROWS} rows) go in one upload: split the file.",
+            gettext(
+                "The upload is %(size)s MiB; at most %(limit)s MiB (%(rows)s rows) go in one "
+                "upload: split the file.",
+                size=f"{len(data) / 1048576:.1f}",
+                limit=MAX_BYTES // 1048576,
+                rows=MAX_ROWS,
+            ),
             field="file",
         )
     rows = _csv_rows(data, defaults) if source_format == "csv" else _stix_rows(data, defaults)
     if not rows:
-        raise InvalidInput("The upload holds no rows to refer.", field="file")
+        raise InvalidInput(gettext("The upload holds no rows to refer."), field="file")
     return rows
 
 
@@ -404,7 +450,7 @@ def _format(upload: BulkUpload) -> str:
     if upload.format:
         value = upload.format.strip().lower()
         if value not in ("csv", "stix"):
-            raise InvalidInput("Choose csv or stix.", field="format")
+            raise InvalidInput(gettext("Choose csv or stix."), field="format")
         return value
     return "stix" if upload.data.lstrip()[:1] == b"{" else "csv"
 
@@ -415,18 +461,22 @@ def _format(upload: BulkUpload) -> str:
 def _platform(session: Session, reader: Reader, upload: BulkUpload) -> tuple[ReferralKind, int]:
     """intake's checks of who refers what to whom, before any row is looked at."""
     if not reader.has_role(Role.LIAISON) or reader.org_kind is OrgKind.PLATFORM:
-        raise Forbidden("Only liaison officers of a ministry or observer refer content.")
+        raise Forbidden(gettext("Only liaison officers of a ministry or observer refer content."))
     kind = choice(ReferralKind, upload.kind, "kind")
     code = (upload.platform or "").strip().upper()
     platform = session.scalar(select(Organisation).where(Organisation.code == code))
     if platform is None or platform.kind is not OrgKind.PLATFORM:
-        raise InvalidInput("Choose a platform partner to refer content to.", field="platform")
+        raise InvalidInput(
+            gettext("Choose a platform partner to refer content to."), field="platform"
+        )
     if kind is ReferralKind.REMOVAL_ORDER:
         own = session.get(Organisation, reader.org_id)
         if own is None or not own.competent_authority:
-            raise Forbidden(ORDER_RULE, field="kind")
+            raise Forbidden(order_rule(), field="kind")
         if not (upload.legal_basis or "").strip():
-            raise InvalidInput("A removal order must name its legal basis.", field="legal_basis")
+            raise InvalidInput(
+                gettext("A removal order must name its legal basis."), field="legal_basis"
+            )
     return kind, platform.id
 
 
@@ -514,9 +564,13 @@ def submit(
 
 
 def run_job(job_id: str) -> None:
-    """The RQ worker's entry: run the job as its user, then end the session."""
+    """The RQ worker's entry: run the job as its user, in their language (the rows' messages),
+    then end the session."""
     try:
-        run(job_id)
+        job = db.session.get(ReferralBulkJob, job_id)
+        user = db.session.get(User, job.user_id) if job is not None else None
+        with speaking(user.language if user is not None else None):
+            run(job_id)
     finally:
         db.session.remove()
 
@@ -556,7 +610,9 @@ def run(job_id: str, *, now: datetime | None = None) -> ReferralBulkJob:
     job = db.session.get_one(ReferralBulkJob, job_id, populate_existing=True)
     user = db.session.get_one(User, job.user_id)
     if not user.active or not user.has_role(Role.LIAISON):
-        return _finish(job_id, BulkState.FAILED, "The account lost its access before the run.")
+        return _finish(
+            job_id, BulkState.FAILED, gettext("The account lost its access before the run.")
+        )
     reader, actor = Reader.of(user), Actor.of(user)
     try:
         while _store_chunk(job_id, reader, actor, moment(fixed)):
@@ -564,8 +620,12 @@ def run(job_id: str, *, now: datetime | None = None) -> ReferralBulkJob:
     except Exception as error:
         db.session.rollback()
         current_app.logger.exception("bulk referral job %s failed", job_id)
-        message = error.message if isinstance(error, ServiceError) else "An unexpected error."
-        return _finish(job_id, BulkState.FAILED, f"Stopped: {message}"[:300])
+        message = (
+            error.message if isinstance(error, ServiceError) else gettext("An unexpected error.")
+        )
+        return _finish(
+            job_id, BulkState.FAILED, gettext("Stopped: %(problem)s", problem=message)[:300]
+        )
     return _finish(job_id, BulkState.DONE, None)
 
 
@@ -674,8 +734,11 @@ def _store_chunk(job_id: str, reader: Reader, actor: Actor, now: datetime) -> bo
                         "status": RowStatus.DUPLICATE.value,
                         "fields": None,
                         "case_id": case_id,
-                        "message": f"Duplicate of case {case_id}: your organisation already "
-                        "has an open item in it.",
+                        "message": gettext(
+                            "Duplicate of case %(case)s: your organisation already has an open "
+                            "item in it.",
+                            case=case_id,
+                        ),
                     }
                 )
                 continue

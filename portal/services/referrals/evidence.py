@@ -33,6 +33,7 @@ from datetime import datetime
 from typing import IO, Any, BinaryIO
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -174,7 +175,9 @@ def _check(upload: EvidenceUpload) -> _Checked:
     stream.seek(0)
     head = stream.read(16)
     if not head:
-        raise InvalidInput("The file is empty: attach the captured copy itself.", field=FIELD)
+        raise InvalidInput(
+            gettext("The file is empty: attach the captured copy itself."), field=FIELD
+        )
     sha256 = hashlib.sha256(head)
     md5 = hashlib.md5(head, usedforsecurity=False)
     size = len(head)
@@ -182,14 +185,20 @@ def _check(upload: EvidenceUpload) -> _Checked:
         size += len(chunk)
         if size > limit:
             raise InvalidInput(
-                f"The file is larger than {limit // (1024 * 1024)} MB, the evidence limit.",
+                gettext(
+                    "The file is larger than %(size)s MB, the evidence limit.",
+                    size=limit // (1024 * 1024),
+                ),
                 field=FIELD,
             )
         sha256.update(chunk)
         md5.update(chunk)
     if size > limit:
         raise InvalidInput(
-            f"The file is larger than {limit // (1024 * 1024)} MB, the evidence limit.",
+            gettext(
+                "The file is larger than %(size)s MB, the evidence limit.",
+                size=limit // (1024 * 1024),
+            ),
             field=FIELD,
         )
     stream.seek(0)
@@ -295,7 +304,7 @@ def attach(
     item = access.referrer_item(session, reader, item_id)
     if item.state not in ATTACHABLE:
         raise Conflict(
-            "Evidence can be attached only while the platform has not decided the item.",
+            gettext("Evidence can be attached only while the platform has not decided the item."),
             field=FIELD,
         )
     checked = _check(upload)
@@ -332,11 +341,14 @@ def attach(
             )
             locked = access.referrer_item(write, reader, item_id, lock=True)
             if locked.state not in ATTACHABLE:
-                raise Conflict("The platform decided the item meanwhile.", field=FIELD)
+                raise Conflict(gettext("The platform decided the item meanwhile."), field=FIELD)
             count = write.scalar(select(func.count()).where(ReferralEvidence.item_id == locked.id))
             if (count or 0) >= MAX_PER_ITEM:
                 raise InvalidInput(
-                    f"An item holds at most {MAX_PER_ITEM} pieces of evidence.", field=FIELD
+                    gettext(
+                        "An item holds at most %(limit)s pieces of evidence.", limit=MAX_PER_ITEM
+                    ),
+                    field=FIELD,
                 )
             same = write.scalar(
                 select(ReferralEvidence.id).where(
@@ -345,7 +357,9 @@ def attach(
                 )
             )
             if same is not None:
-                raise InvalidInput("This file is already attached to the item.", field=FIELD)
+                raise InvalidInput(
+                    gettext("This file is already attached to the item."), field=FIELD
+                )
             row = ReferralEvidence(
                 id=envelope_id,
                 item_id=locked.id,
@@ -518,7 +532,7 @@ def download(
     except (EnvelopeError, EnvelopeExpired, ValueError, KeyError, TypeError, IndexError):
         _record(actor, row, "tampered")
         raise Conflict(
-            "This evidence does not verify: it was altered after it was sealed."
+            gettext("This evidence does not verify: it was altered after it was sealed.")
         ) from None
     _record(actor, row, "success")
     content_type = sniff(data[:16])

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -47,10 +48,10 @@ from portal.services.referrals import access, webhooks
 from portal.services.referrals.ledger import Event, append, moment
 from portal.services.referrals.vocabulary import (
     ORDER_DEADLINE,
-    ORDER_RULE,
     Category,
     ContentType,
     choice,
+    order_rule,
 )
 
 DOMAIN = "ischia/referral/v1"
@@ -129,25 +130,27 @@ class Referred:
 def _text(raw: str | None, name: str, limit: int, *, required: bool = False) -> str | None:
     text = " ".join((raw or "").split())
     if required and not text:
-        raise InvalidInput("This is required.", field=name)
+        raise InvalidInput(gettext("This is required."), field=name)
     if len(text) > limit:
-        raise InvalidInput(f"Write at most {limit} characters.", field=name)
+        raise InvalidInput(gettext("Write at most %(limit)s characters.", limit=limit), field=name)
     return text or None
 
 
 def _url(raw: str, name: str) -> tuple[str, str]:
     text = (raw or "").strip()
     if not text:
-        raise InvalidInput("Give the content's URL.", field=name)
+        raise InvalidInput(gettext("Give the content's URL."), field=name)
     if len(text) > MAX_URL:
-        raise InvalidInput(f"A URL has at most {MAX_URL} characters.", field=name)
+        raise InvalidInput(
+            gettext("A URL has at most %(limit)s characters.", limit=MAX_URL), field=name
+        )
     try:
         key = url_key(text)
     except NotNormalisable:
-        raise InvalidInput("This is not a web address.", field=name) from None
+        raise InvalidInput(gettext("This is not a web address."), field=name) from None
     host = key.removeprefix("url:https://").split("/", 1)[0].split(":", 1)[0]
     if not key.startswith("url:https://") or "." not in host or len(key) > 2100:
-        raise InvalidInput("Give an http or https address with a host name.", field=name)
+        raise InvalidInput(gettext("Give an http or https address with a host name."), field=name)
     return text, key
 
 
@@ -155,7 +158,9 @@ def _hashes(raw: Sequence[str], name: str) -> tuple[str, ...]:
     if isinstance(raw, str):
         raw = [raw]
     if len(raw) > MAX_HASHES:
-        raise InvalidInput(f"Give at most {MAX_HASHES} evidence hashes.", field=name)
+        raise InvalidInput(
+            gettext("Give at most %(limit)s evidence hashes.", limit=MAX_HASHES), field=name
+        )
     found: list[str] = []
     for value in raw:
         text = str(value).strip().lower()
@@ -164,8 +169,10 @@ def _hashes(raw: Sequence[str], name: str) -> tuple[str, ...]:
         algorithm = _HASH_LENGTHS.get(len(text))
         if algorithm is None or not _HEX.fullmatch(text):
             raise InvalidInput(
-                f"{str(value)[:80]!r} is neither a SHA-256 (64 hexadecimal digits) nor an MD5 "
-                "(32) hash.",
+                gettext(
+                    "%(value)s is neither a SHA-256 (64 hexadecimal digits) nor an MD5 (32) hash.",
+                    value=repr(str(value)[:80]),
+                ),
                 field=name,
             )
         if f"{algorithm}:{text}" not in found:
@@ -179,7 +186,7 @@ def _item(draft: ItemDraft, index: int) -> _Item:
     language = (draft.language or "").strip().lower() or None
     if language is not None and not _LANGUAGE.fullmatch(language):
         raise InvalidInput(
-            "Give an ISO 639 language code, such as ar or en.", field=f"{where}.language"
+            gettext("Give an ISO 639 language code, such as ar or en."), field=f"{where}.language"
         )
     return _Item(
         url=url,
@@ -205,30 +212,37 @@ class _Checked:
 def check_draft(session: Session, reader: Reader, draft: ReferralDraft) -> _Checked:
     """Every check that can fail, before anything is signed or written."""
     if not reader.has_role(Role.LIAISON) or reader.org_kind is OrgKind.PLATFORM:
-        raise Forbidden("Only liaison officers of a ministry or observer refer content.")
+        raise Forbidden(gettext("Only liaison officers of a ministry or observer refer content."))
     kind = choice(ReferralKind, draft.kind, "kind")
     code = (draft.platform or "").strip().upper()
     platform = session.scalar(select(Organisation).where(Organisation.code == code))
     if platform is None or platform.kind is not OrgKind.PLATFORM:
-        raise InvalidInput("Choose a platform partner to refer content to.", field="platform")
+        raise InvalidInput(
+            gettext("Choose a platform partner to refer content to."), field="platform"
+        )
     legal_basis = _text(draft.legal_basis, "legal_basis", MAX_LEGAL_BASIS)
     if kind is ReferralKind.REMOVAL_ORDER:
         own = session.get(Organisation, reader.org_id)
         if own is None or not own.competent_authority:
-            raise Forbidden(ORDER_RULE, field="kind")
+            raise Forbidden(order_rule(), field="kind")
         if legal_basis is None:
-            raise InvalidInput("A removal order must name its legal basis.", field="legal_basis")
+            raise InvalidInput(
+                gettext("A removal order must name its legal basis."), field="legal_basis"
+            )
     if not draft.items:
-        raise InvalidInput("Refer at least one content item.", field="items")
+        raise InvalidInput(gettext("Refer at least one content item."), field="items")
     if len(draft.items) > MAX_ITEMS:
-        raise InvalidInput(f"Refer at most {MAX_ITEMS} items at once.", field="items")
+        raise InvalidInput(
+            gettext("Refer at most %(limit)s items at once.", limit=MAX_ITEMS), field="items"
+        )
     items: list[_Item] = []
     for index, raw in enumerate(draft.items):
         item = _item(raw, index)
         for earlier, other in enumerate(items):
             if other.url_key == item.url_key:
                 raise InvalidInput(
-                    f"This is the same address as item {earlier}.", field=f"items[{index}].url"
+                    gettext("This is the same address as item %(item)s.", item=earlier),
+                    field=f"items[{index}].url",
                 )
         items.append(item)
     return _Checked(kind, platform, legal_basis, items)

@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -51,7 +52,7 @@ def moment(now: datetime | None) -> datetime:
     if now is None:
         return utcnow()
     if now.tzinfo is None or now.utcoffset() is None:
-        raise InvalidInput("Give the time with its time zone (UTC).", field="now")
+        raise InvalidInput(gettext("Give the time with its time zone (UTC)."), field="now")
     return now.astimezone(UTC)
 
 

@@ -13,10 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, Row, Select, case, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from portal.extensions import db
+from portal.i18n import when
 from portal.models import (
     ItemState,
     Organisation,
@@ -214,9 +216,11 @@ def list_queue(
     access.require_platform_liaison(reader)
     now = moment(now)
     if page < 1:
-        raise InvalidInput("Pages start at 1.", field="page")
+        raise InvalidInput(gettext("Pages start at 1."), field="page")
     if not 1 <= size <= MAX_PAGE:
-        raise InvalidInput(f"Show 1 to {MAX_PAGE} items a page.", field="size")
+        raise InvalidInput(
+            gettext("Show 1 to %(limit)s items a page.", limit=MAX_PAGE), field="size"
+        )
     conditions: list[ColumnElement[bool]] = []  # the filters; the platform is added below
     state = choice(ItemState, filters.state, "state").value if filters.state else None
     if state:
@@ -371,10 +375,12 @@ def _claim(
     if item.claimed_by_id == reader.user_id:
         return
     if item.state not in (*OPEN, ItemState.QUESTION.value):
-        raise Conflict(f"This item is {item.state}: there is nothing to claim.")
+        raise Conflict(
+            gettext("This item is %(state)s: there is nothing to claim.", state=item.state)
+        )
     if item.claimed_by_id is not None:
         colleague = session.get_one(User, item.claimed_by_id)
-        raise Conflict(f"{colleague.email} has claimed this item.")
+        raise Conflict(gettext("%(person)s has claimed this item.", person=colleague.email))
     item.claimed_by_id = reader.user_id
     item.claimed_at = now
     if item.state == ItemState.RECEIVED.value:
@@ -387,7 +393,9 @@ def _note(raw: str | None, name: str, *, required: str | None = None) -> str | N
     if required and not text:
         raise InvalidInput(required, field=name)
     if len(text) > MAX_NOTE:
-        raise InvalidInput(f"Write at most {MAX_NOTE} characters.", field=name)
+        raise InvalidInput(
+            gettext("Write at most %(limit)s characters.", limit=MAX_NOTE), field=name
+        )
     return text or None
 
 
@@ -398,15 +406,21 @@ def _countries(outcome: Outcome, raw: Sequence[str]) -> list[str]:
     if outcome is not Outcome.ACCESS_DISABLED:
         if codes:
             raise InvalidInput(
-                "Countries are named only when access is disabled in them.", field="countries"
+                gettext("Countries are named only when access is disabled in them."),
+                field="countries",
             )
         return []
     if not codes:
-        raise InvalidInput("Name the countries where access is disabled.", field="countries")
+        raise InvalidInput(
+            gettext("Name the countries where access is disabled."), field="countries"
+        )
     for code in codes:
         if len(code) != _COUNTRY_LENGTH or not code.isascii() or not code.isalpha():
             raise InvalidInput(
-                f"{code[:10]!r} is not an ISO 3166 country code, such as DE.", field="countries"
+                gettext(
+                    "%(code)s is not an ISO 3166 country code, such as DE.", code=repr(code[:10])
+                ),
+                field="countries",
             )
     return codes
 
@@ -426,11 +440,13 @@ def _check(kind: ReferralKind, decision: Decision) -> _CheckedDecision:
     reason = _note(
         decision.reason,
         "reason",
-        required="Give the reason for this exit." if outcome in NEEDS_REASON else None,
+        required=gettext("Give the reason for this exit.") if outcome in NEEDS_REASON else None,
     )
     question = None
     if outcome is Outcome.MORE_INFORMATION:
-        question = _note(decision.question, "question", required="Ask the referrer a question.")
+        question = _note(
+            decision.question, "question", required=gettext("Ask the referrer a question.")
+        )
     return _CheckedDecision(outcome, countries, reason, question)
 
 
@@ -460,7 +476,7 @@ def _decide(
 ) -> None:
     checked = _check(ReferralKind(item.kind), decision)
     if item.state == ItemState.WITHDRAWN.value:
-        raise Conflict("The referrer withdrew this item.")
+        raise Conflict(gettext("The referrer withdrew this item."))
     if item.state in (ItemState.DECIDED.value, ItemState.REINSTATED.value):
         same = (item.outcome, item.outcome_countries) == (
             checked.outcome.value,
@@ -470,13 +486,20 @@ def _decide(
             if item.outcome_note == checked.reason:
                 return  # the same decision again: already on record
             raise Conflict(
-                f"This decision is on record{_decided_by(session, item)} with another reason; "
-                "reopen it to change it.",
+                gettext(
+                    "This decision is on record (by %(person)s on %(moment)s) with another "
+                    "reason; reopen it to change it.",
+                    **_decided_by(session, item),
+                ),
                 field="reason",
             )
         raise Conflict(
-            f"This item was already decided ({item.outcome}{_decided_by(session, item)}); "
-            "reopen it to decide again.",
+            gettext(
+                "This item was already decided (%(outcome)s by %(person)s on %(moment)s); "
+                "reopen it to decide again.",
+                outcome=item.outcome or "",
+                **_decided_by(session, item),
+            ),
             field="outcome",
         )
     if checked.outcome is Outcome.MORE_INFORMATION:
@@ -500,12 +523,10 @@ def _decide(
     append(session, item, Event.DECIDED, reader, actor, now, facts)
 
 
-def _decided_by(session: Session, item: ReferralItem) -> str:
+def _decided_by(session: Session, item: ReferralItem) -> dict[str, str]:
     """Who made the decision that stands, and when: for a colleague whose own was refused."""
     user = session.get(User, item.decided_by_id) if item.decided_by_id else None
-    who = f" by {user.email}" if user else ""
-    when = f" on {item.decided_at:%Y-%m-%d at %H:%M} UTC" if item.decided_at else ""
-    return who + when
+    return {"person": user.email if user else "—", "moment": when(item.decided_at)}
 
 
 MAX_BULK = MAX_PAGE
@@ -520,9 +541,11 @@ def _bulk(
     (the refusal names the item). Any id that is not the platform's is :class:`NotFound`."""
     ids = list(dict.fromkeys(item_ids))
     if not ids:
-        raise InvalidInput("Select at least one item.", field="items")
+        raise InvalidInput(gettext("Select at least one item."), field="items")
     if len(ids) > MAX_BULK:
-        raise InvalidInput(f"Select at most {MAX_BULK} items at once.", field="items")
+        raise InvalidInput(
+            gettext("Select at most %(limit)s items at once.", limit=MAX_BULK), field="items"
+        )
     with db.write() as session:
         items = [access.platform_item(session, reader, i, lock=True) for i in ids]
         for item in items:
@@ -530,7 +553,12 @@ def _bulk(
                 act(session, item)
             except (Conflict, InvalidInput) as error:
                 refused = type(error)(
-                    f"{item.url}: {error.message} Nothing was changed.", field="items"
+                    gettext(
+                        "%(url)s: %(problem)s Nothing was changed.",
+                        url=item.url,
+                        problem=error.message,
+                    ),
+                    field="items",
                 )
                 raise refused from error
     return len(items)
@@ -587,11 +615,13 @@ def _ask(
     now: datetime,
 ) -> None:
     if item.state == ItemState.QUESTION.value:
-        raise Conflict("A question to the referrer is already open.", field="outcome")
+        raise Conflict(gettext("A question to the referrer is already open."), field="outcome")
     if item.kind == ReferralKind.REMOVAL_ORDER.value and now > item.deadline_at:
         raise InvalidInput(
-            "The hour to act on this removal order has passed: more information can be asked "
-            "only without undue delay, before then (Regulation (EU) 2021/784, Art. 3(8)).",
+            gettext(
+                "The hour to act on this removal order has passed: more information can be asked "
+                "only without undue delay, before then (Regulation (EU) 2021/784, Art. 3(8))."
+            ),
             field="outcome",
         )
     item.state = ItemState.QUESTION.value
@@ -604,11 +634,11 @@ def reopen(
     """Take a decided (or reinstated) item back into the queue, so it can be decided again."""
     access.require_platform_liaison(reader)
     now = moment(now)
-    text = _note(reason, "reason", required="Say why the decision is reopened.")
+    text = _note(reason, "reason", required=gettext("Say why the decision is reopened."))
     with db.write() as session:
         item = access.platform_item(session, reader, item_id, lock=True)
         if item.state not in (ItemState.DECIDED.value, ItemState.REINSTATED.value):
-            raise Conflict("Only a decided item can be reopened.")
+            raise Conflict(gettext("Only a decided item can be reopened."))
         previous = item.outcome
         item.state = ItemState.CLAIMED.value if item.claimed_by_id else ItemState.RECEIVED.value
         item.outcome = item.outcome_note = item.decided_at = item.decided_by_id = None
@@ -637,12 +667,14 @@ def record_provider_complaint(
     the complaint is upheld, is a separate step (``reinstate``)."""
     access.require_platform_liaison(reader)
     now = moment(now)
-    said = _note(text, "text", required="Say what the content provider's complaint says.")
+    said = _note(text, "text", required=gettext("Say what the content provider's complaint says."))
     with db.write() as session:
         item = access.platform_item(session, reader, item_id, lock=True)
         decided = item.state in (ItemState.DECIDED.value, ItemState.REINSTATED.value)
         if not decided or item.outcome not in CONTESTABLE:
-            raise Conflict("Only a takedown can be complained about by the content provider.")
+            raise Conflict(
+                gettext("Only a takedown can be complained about by the content provider.")
+            )
         append(
             session,
             item,
@@ -660,11 +692,11 @@ def reinstate(
     """The platform put taken-down content back (for instance after the uploader's complaint)."""
     access.require_platform_liaison(reader)
     now = moment(now)
-    text = _note(reason, "reason", required="Say why the content was reinstated.")
+    text = _note(reason, "reason", required=gettext("Say why the content was reinstated."))
     with db.write() as session:
         item = access.platform_item(session, reader, item_id, lock=True)
         if item.state != ItemState.DECIDED.value or item.outcome not in TAKEDOWNS:
-            raise Conflict("Only content that was taken down can be reinstated.")
+            raise Conflict(gettext("Only content that was taken down can be reinstated."))
         item.state = ItemState.REINSTATED.value
         append(
             session,

@@ -16,6 +16,8 @@ import enum
 from datetime import timedelta
 from typing import TypeVar
 
+from flask_babel import gettext
+
 from portal.models import ItemState, ReferralKind
 from portal.services.errors import InvalidInput
 
@@ -28,6 +30,15 @@ ORDER_RULE = (
     "Only a competent authority of an EU member state may issue a removal order "
     "(Regulation (EU) 2021/784, Art. 3)."
 )
+
+
+def order_rule() -> str:
+    """:data:`ORDER_RULE` in the reader's language (the API's is English)."""
+    text: str = gettext(
+        "Only a competent authority of an EU member state may issue a removal order "
+        "(Regulation (EU) 2021/784, Art. 3)."
+    )
+    return text
 
 
 class ContentType(enum.StrEnum):
@@ -87,7 +98,9 @@ def choice(kind: type[E], raw: object, field: str) -> E:
         return kind(str(raw or "").strip().lower())
     except ValueError:
         allowed = ", ".join(m.value for m in kind)
-        raise InvalidInput(f"Choose one of: {allowed}.", field=field) from None
+        raise InvalidInput(
+            gettext("Choose one of: %(choices)s.", choices=allowed), field=field
+        ) from None
 
 
 def check_outcome(kind: ReferralKind, outcome: Outcome) -> None:
@@ -95,12 +108,17 @@ def check_outcome(kind: ReferralKind, outcome: Outcome) -> None:
         return
     if kind is ReferralKind.REMOVAL_ORDER:
         raise InvalidInput(
-            "A removal order cannot be declined on terms grounds: remove the content, disable "
-            "access to it, or use the regulation's exits (technical impossibility, force "
-            "majeure, more information needed, request for scrutiny).",
+            gettext(
+                "A removal order cannot be declined on terms grounds: remove the content, disable "
+                "access to it, or use the regulation's exits (technical impossibility, force "
+                "majeure, more information needed, request for scrutiny)."
+            ),
             field="outcome",
         )
     raise InvalidInput(
-        f"{outcome.value} is an exit of the removal order regulation, not an answer to a referral.",
+        gettext(
+            "%(outcome)s is an exit of the removal order regulation, not an answer to a referral.",
+            outcome=outcome.value,
+        ),
         field="outcome",
     )

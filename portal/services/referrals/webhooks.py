@@ -40,6 +40,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext
 from redis.exceptions import RedisError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -125,37 +126,46 @@ def check_url(raw: str) -> str:
     (an IP address only if public), no credentials; http only for 127.0.0.1 under test."""
     text = (raw or "").strip()
     if not text:
-        raise InvalidInput("Give the endpoint's https:// address.", field="url")
+        raise InvalidInput(gettext("Give the endpoint's https:// address."), field="url")
     if len(text) > MAX_URL:
-        raise InvalidInput(f"The address has at most {MAX_URL} characters.", field="url")
+        raise InvalidInput(
+            gettext("The address has at most %(limit)s characters.", limit=MAX_URL), field="url"
+        )
     try:
         parts = urlsplit(text)
         host = (parts.hostname or "").rstrip(".")
         parts.port  # noqa: B018 -- raises ValueError for a port out of range
     except ValueError:
-        raise InvalidInput("This is not a web address.", field="url") from None
+        raise InvalidInput(gettext("This is not a web address."), field="url") from None
     scheme = parts.scheme.lower()
     loopback = scheme == "http" and host == "127.0.0.1" and loopback_http_allowed()
     if scheme != "https" and not loopback:
         raise InvalidInput(
-            "The endpoint must be an https:// address (deliveries are never sent in clear).",
+            gettext(
+                "The endpoint must be an https:// address (deliveries are never sent in clear)."
+            ),
             field="url",
         )
     if not host:
-        raise InvalidInput("The address names no host.", field="url")
+        raise InvalidInput(gettext("The address names no host."), field="url")
     if parts.username is not None or parts.password is not None:
-        raise InvalidInput("Leave credentials out of the address.", field="url")
+        raise InvalidInput(gettext("Leave credentials out of the address."), field="url")
     if parts.fragment:
-        raise InvalidInput("Leave the #fragment out of the address.", field="url")
+        raise InvalidInput(gettext("Leave the #fragment out of the address."), field="url")
     address = _ip(host)
     if address is None:
         if host.lower() == "localhost" or host.lower().endswith((".localhost", ".local")):
-            raise InvalidInput("The endpoint must be reachable on the internet.", field="url")
+            raise InvalidInput(
+                gettext("The endpoint must be reachable on the internet."), field="url"
+            )
         if "." not in host:
-            raise InvalidInput("Give a full host name, such as hooks.example.com.", field="url")
+            raise InvalidInput(
+                gettext("Give a full host name, such as hooks.example.com."), field="url"
+            )
     elif _refused_address(address):
         raise InvalidInput(
-            "The endpoint must be a public address, not a private or local one.", field="url"
+            gettext("The endpoint must be a public address, not a private or local one."),
+            field="url",
         )
     return text
 
@@ -207,14 +217,18 @@ def _require_platform_reader(reader: Reader) -> None:
     if reader.org_kind is not OrgKind.PLATFORM:
         raise NotFound()
     if not (reader.has_role(Role.ORG_ADMIN) or reader.has_role(Role.PLATFORM_LIAISON)):
-        raise Forbidden("Only the platform's administrators and liaison officers see its webhook.")
+        raise Forbidden(
+            gettext("Only the platform's administrators and liaison officers see its webhook.")
+        )
 
 
 def _require_platform_admin(reader: Reader) -> None:
     if reader.org_kind is not OrgKind.PLATFORM:
         raise NotFound()
     if not reader.has_role(Role.ORG_ADMIN):
-        raise Forbidden("Only the platform's organisation administrators register its webhook.")
+        raise Forbidden(
+            gettext("Only the platform's organisation administrators register its webhook.")
+        )
 
 
 def page(reader: Reader) -> WebhookPage:

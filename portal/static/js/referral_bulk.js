@@ -14,14 +14,25 @@
     return;
   }
   const csrf = document.querySelector(".bulk-run input[name='csrf_token']");
+  // The job's state in words, in the page's language (listed in portal/i18n.py SCRIPT_MESSAGES).
+  const states = {
+    queued: () => window.ischiaText("Queued"),
+    running: () => window.ischiaText("Running"),
+    done: () => window.ischiaText("Done"),
+    failed: () => window.ischiaText("Failed"),
+  };
 
   function show(job) {
     box.dataset.state = job.state;
-    for (const name of ["state", "rows_done", "accepted", "duplicates", "refused"]) {
+    for (const name of ["rows_done", "accepted", "duplicates", "refused"]) {
       const field = box.querySelector(`[data-field="${name}"]`);
       if (field) {
         field.textContent = String(job[name]);
       }
+    }
+    const state = box.querySelector("[data-field='state']");
+    if (state) {
+      state.textContent = Object.hasOwn(states, job.state) ? states[job.state]() : job.state;
     }
     const bar = box.querySelector("[data-field='progress']");
     if (bar) {
