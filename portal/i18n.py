@@ -134,8 +134,8 @@ def speaking(language: str | None) -> Iterator[None]:
 
 
 # Messages that the browser scripts show, translated on the page that loads them
-# (``window.ischiaText``). tests/portal/languages/test_catalogues.py checks every ``ischiaText("…")`` in
-# portal/static/js is listed here.
+# (``window.ischiaText``). tests/portal/languages/test_catalogues.py checks that every
+# ``ischiaText("…")`` in portal/static/js is listed here.
 SCRIPT_MESSAGES: tuple[Any, ...] = (
     _l("Loading…"),
     _l("Could not load: %(reason)s"),

@@ -42,7 +42,7 @@ OUTCOME_LABELS = {
 }
 KIND_LABELS = {
     ReferralKind.REFERRAL.value: _l("Referral"),
-    ReferralKind.REMOVAL_ORDER.value: _l("Order"),
+    ReferralKind.REMOVAL_ORDER.value: _l("Removal order"),
 }
 CATEGORY_LABELS = {
     Category.RECRUITMENT.value: _l("Recruitment"),

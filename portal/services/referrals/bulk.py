@@ -229,7 +229,7 @@ def _decode(data: bytes) -> str:
             gettext(
                 "The file is not UTF-8: byte %(byte)s on line %(line)s cannot be read. Save it as "
                 "CSV UTF-8.",
-                byte=f"0x{data[error.start]:02x}",
+                byte="0x" + format(data[error.start], "02x"),
                 line=line,
             ),
             field="file",
@@ -434,7 +434,7 @@ def parse(data: bytes, source_format: str, defaults: Defaults = Defaults()) -> l
             gettext(
                 "The upload is %(size)s MiB; at most %(limit)s MiB (%(rows)s rows) go in one "
                 "upload: split the file.",
-                size=f"{len(data) / 1048576:.1f}",
+                size=format(len(data) / 1048576, ".1f"),
                 limit=MAX_BYTES // 1048576,
                 rows=MAX_ROWS,
             ),

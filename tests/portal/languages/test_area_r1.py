@@ -84,7 +84,7 @@ def test_the_queue_case_and_evidence_pages_speak_french(world: World) -> None:
         "Injonction",  # the kind of the late item
         "en retard",  # its clock, as the server writes it
         "à échéance",
-        "Toutes les catégories",
+        "Toutes catégories",
         "Recrutement",
         "reçu",
     ):
