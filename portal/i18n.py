@@ -152,6 +152,8 @@ SCRIPT_MESSAGES: tuple[Any, ...] = (
     _l("Running"),
     _l("Done"),
     _l("Failed"),
+    # referrals (area r2): refer.js
+    _l("Item %(number)s"),
 )
 
 

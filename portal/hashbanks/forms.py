@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import SelectField, StringField, TextAreaField
@@ -13,9 +14,9 @@ from wtforms.validators import Length
 from portal.services.hashbanks.banks import MAX_LABEL
 
 KINDS = [
-    SelectChoice("pdq", "PDQ (images, 64 hex digits)"),
-    SelectChoice("sha256", "SHA-256 (files, 64 hex digits)"),
-    SelectChoice("md5", "MD5 (files, 32 hex digits)"),
+    SelectChoice("pdq", _l("PDQ (images, 64 hex digits)")),
+    SelectChoice("sha256", _l("SHA-256 (files, 64 hex digits)")),
+    SelectChoice("md5", _l("MD5 (files, 32 hex digits)")),
 ]
 MAX_PASTE = 400_000  # 5,000 lines of 64 digits and their line ends
 
@@ -25,17 +26,17 @@ def pasted_lines(text: str | None) -> list[str]:
 
 
 class MatchForm(FlaskForm):
-    image = FileField("Image to hash (read in memory, never stored)")
-    kind = SelectField("Kind of the pasted hashes", choices=KINDS, default="pdq")
-    hashes = TextAreaField("Or paste hashes, one a line", validators=[Length(max=MAX_PASTE)])
+    image = FileField(_l("Image to hash (read in memory, never stored)"))
+    kind = SelectField(_l("Kind of the pasted hashes"), choices=KINDS, default="pdq")
+    hashes = TextAreaField(_l("Or paste hashes, one a line"), validators=[Length(max=MAX_PASTE)])
 
 
 class AddEntriesForm(FlaskForm):
-    kind = SelectField("Kind of the pasted hashes", choices=KINDS, default="pdq")
-    hashes = TextAreaField("Hashes, one a line", validators=[Length(max=MAX_PASTE)])
-    images = MultipleFileField("Or images to hash (PDQ, SHA-256 and MD5 of each are added)")
-    label = StringField("Label (optional)", validators=[Length(max=MAX_LABEL)])
-    case = StringField("From referral case (optional id)", validators=[Length(max=32)])
+    kind = SelectField(_l("Kind of the pasted hashes"), choices=KINDS, default="pdq")
+    hashes = TextAreaField(_l("Hashes, one a line"), validators=[Length(max=MAX_PASTE)])
+    images = MultipleFileField(_l("Or images to hash (PDQ, SHA-256 and MD5 of each are added)"))
+    label = StringField(_l("Label (optional)"), validators=[Length(max=MAX_LABEL)])
+    case = StringField(_l("From referral case (optional id)"), validators=[Length(max=32)])
 
 
 class ActionForm(FlaskForm):

@@ -8,6 +8,7 @@ image is hashed in memory and never stored.
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
@@ -82,7 +83,7 @@ def match() -> Page:
                 sha256=lines if kind == "sha256" else (),
             )
         else:
-            raise InvalidInput("Choose an image or paste a hash.", field="image")
+            raise InvalidInput(gettext("Choose an image or paste a hash."), field="image")
     except NotFound:
         raise
     except ServiceError as error:
@@ -138,7 +139,7 @@ def add(bank_id: int) -> Page | Response:
     reader = current_reader()
     summary = banks.bank_summary(reader, bank_id)  # 404 before anything about the form
     if not summary.writable:  # refused before any upload is decoded and hashed
-        raise Forbidden("Only the owner's liaison officers change a bank's entries.")
+        raise Forbidden(gettext("Only the owner's liaison officers change a bank's entries."))
     form = AddEntriesForm()
     if not form.validate():
         return _bank_page(bank_id, form, 400)
@@ -149,7 +150,7 @@ def add(bank_id: int) -> Page | Response:
     except ServiceError as error:
         _show(form, error)
         return _bank_page(bank_id, form, error.status)
-    flash(f"{len(added)} entries added.", "success")
+    flash(ngettext("%(num)s entry added.", "%(num)s entries added.", len(added)), "success")
     return redirect(url_for("hashbanks.bank", bank_id=bank_id))
 
 
@@ -159,9 +160,9 @@ def remove(bank_id: int, entry_id: int) -> Response:
     """Remove an entry (kept as removed, so platforms that downloaded it learn of it)."""
     form = ActionForm()
     if not form.validate():
-        raise InvalidInput("The form has expired: reload the page.", field="csrf_token")
+        raise InvalidInput(gettext("The form has expired: reload the page."), field="csrf_token")
     banks.remove_entry(current_reader(), current_actor(), bank_id, entry_id)
-    flash("Entry removed.", "success")
+    flash(gettext("Entry removed."), "success")
     return redirect(url_for("hashbanks.bank", bank_id=bank_id))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
@@ -90,7 +91,7 @@ def _act(
 ) -> Page | Response:
     """Run ``act`` on a valid POST; show the item again with any refusal next to its field."""
     if not form.validate():
-        return _item_page(item_id, 400, {name: form}, "The form expired. Try again.")
+        return _item_page(item_id, 400, {name: form}, gettext("The form expired. Try again."))
     try:
         act()
     except (InvalidInput, Conflict) as error:
@@ -112,7 +113,7 @@ def answer(item_id: str) -> Page | Response:
         form,
         "answer",
         lambda: referrer.answer(current_reader(), current_actor(), item_id, form.answer.data or ""),
-        "Your answer was sent to the platform; its clock runs again from now.",
+        gettext("Your answer was sent to the platform; its clock runs again from now."),
     )
 
 
@@ -126,7 +127,7 @@ def withdraw(item_id: str) -> Page | Response:
         form,
         "withdraw",
         lambda: referrer.withdraw(current_reader(), current_actor(), item_id, form.reason.data),
-        "The item was withdrawn; the platform sees it as withdrawn.",
+        gettext("The item was withdrawn; the platform sees it as withdrawn."),
     )
 
 
@@ -140,5 +141,5 @@ def complain(item_id: str) -> Page | Response:
         form,
         "complaint",
         lambda: referrer.complain(current_reader(), current_actor(), item_id, form.text.data or ""),
-        "Your complaint is on record; the platform may reopen its decision.",
+        gettext("Your complaint is on record; the platform may reopen its decision."),
     )

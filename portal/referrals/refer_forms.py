@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     Field,
@@ -36,63 +38,63 @@ from portal.services.referrals.vocabulary import MAX_PAGE, Category, ContentType
 
 FIRST_ROWS = 3  # item rows offered on a new page; "Add another item" adds more
 
-CONTENT_TYPES: dict[str, str] = {
-    ContentType.VIDEO: "Video",
-    ContentType.IMAGE: "Image",
-    ContentType.AUDIO: "Audio",
-    ContentType.TEXT: "Text",
-    ContentType.LIVE_STREAM: "Live stream",
-    ContentType.FILE: "File",
-    ContentType.ACCOUNT: "Account",
+CONTENT_TYPES: dict[str, Any] = {
+    ContentType.VIDEO: _l("Video"),
+    ContentType.IMAGE: _l("Image"),
+    ContentType.AUDIO: _l("Audio"),
+    ContentType.TEXT: _l("Text"),
+    ContentType.LIVE_STREAM: _l("Live stream"),
+    ContentType.FILE: _l("File"),
+    ContentType.ACCOUNT: _l("Account"),
 }
-CATEGORIES: dict[str, str] = {
-    Category.RECRUITMENT: "Recruitment",
-    Category.INCITEMENT: "Incitement",
-    Category.ATTACK_INSTRUCTIONS: "Instructions for attacks",
-    Category.WEAPONS_MANUAL: "Weapons or explosives manual",
-    Category.PROPAGANDA: "Glorification or propaganda",
-    Category.FINANCING: "Financing",
-    Category.OTHER: "Other",
+CATEGORIES: dict[str, Any] = {
+    Category.RECRUITMENT: _l("Recruitment"),
+    Category.INCITEMENT: _l("Incitement"),
+    Category.ATTACK_INSTRUCTIONS: _l("Instructions for attacks"),
+    Category.WEAPONS_MANUAL: _l("Weapons or explosives manual"),
+    Category.PROPAGANDA: _l("Glorification or propaganda"),
+    Category.FINANCING: _l("Financing"),
+    Category.OTHER: _l("Other"),
 }
-KINDS: dict[str, str] = {
-    ReferralKind.REFERRAL: "Referral",
-    ReferralKind.REMOVAL_ORDER: "Removal order",
+KINDS: dict[str, Any] = {
+    ReferralKind.REFERRAL: _l("Referral"),
+    ReferralKind.REMOVAL_ORDER: _l("Removal order"),
 }
-OUTCOMES: dict[str, str] = {
-    Outcome.REMOVED: "Removed",
-    Outcome.ACCESS_DISABLED: "Access disabled",
-    Outcome.RESTRICTED: "Restricted",
-    Outcome.ACCOUNT_SUSPENDED: "Account suspended",
-    Outcome.NO_VIOLATION: "No violation of the platform's terms",
-    Outcome.NOT_OUR_SERVICE: "Not the platform's service",
-    Outcome.ALREADY_GONE: "Already gone",
-    Outcome.MORE_INFORMATION: "More information needed",
-    Outcome.TECHNICAL_IMPOSSIBILITY: "Technical impossibility",
-    Outcome.FORCE_MAJEURE: "Force majeure",
-    Outcome.SCRUTINY_REQUESTED: "Scrutiny requested",
+OUTCOMES: dict[str, Any] = {
+    Outcome.REMOVED: _l("Removed"),
+    Outcome.ACCESS_DISABLED: _l("Access disabled"),
+    Outcome.RESTRICTED: _l("Restricted"),
+    Outcome.ACCOUNT_SUSPENDED: _l("Account suspended"),
+    Outcome.NO_VIOLATION: _l("No violation of the platform's terms"),
+    Outcome.NOT_OUR_SERVICE: _l("Not the platform's service"),
+    Outcome.ALREADY_GONE: _l("Already gone"),
+    Outcome.MORE_INFORMATION: _l("More information needed"),
+    Outcome.TECHNICAL_IMPOSSIBILITY: _l("Technical impossibility"),
+    Outcome.FORCE_MAJEURE: _l("Force majeure"),
+    Outcome.SCRUTINY_REQUESTED: _l("Scrutiny requested"),
 }
-STATES: dict[str, str] = {
-    ItemState.RECEIVED: "Received",
-    ItemState.CLAIMED: "Being assessed",
-    ItemState.QUESTION: "Question for you",
-    ItemState.DECIDED: "Decided",
-    ItemState.REINSTATED: "Reinstated",
-    ItemState.WITHDRAWN: "Withdrawn",
+STATES: dict[str, Any] = {
+    ItemState.RECEIVED: _l("Received"),
+    ItemState.CLAIMED: _l("Being assessed"),
+    ItemState.QUESTION: _l("Question for you"),
+    ItemState.DECIDED: _l("Decided"),
+    ItemState.REINSTATED: _l("Reinstated"),
+    ItemState.WITHDRAWN: _l("Withdrawn"),
 }
-EVENTS = {
-    "received": "Sent, and received by the platform",
-    "first_opened": "First opened by the platform",
-    "claimed": "Taken on by the platform",
-    "decided": "Decided",
-    "question_asked": "The platform asked a question",
-    "question_answered": "Answered",
-    "withdrawn": "Withdrawn",
-    "complaint": "Complaint",
-    "provider_complaint": "The content provider's complaint",
-    "reinstated": "Reinstated",
-    "reopened": "Decision reopened",
+EVENTS: dict[str, Any] = {
+    "received": _l("Sent, and received by the platform"),
+    "first_opened": _l("First opened by the platform"),
+    "claimed": _l("Taken on by the platform"),
+    "decided": _l("Decided"),
+    "question_asked": _l("The platform asked a question"),
+    "question_answered": _l("Answered"),
+    "withdrawn": _l("Withdrawn"),
+    "complaint": _l("Complaint"),
+    "provider_complaint": _l("The content provider's complaint"),
+    "reinstated": _l("Reinstated"),
+    "reopened": _l("Decision reopened"),
 }
-ORDER_HINT = (
+ORDER_HINT = _l(
     "A referral asks the platform to check the content against its own terms; it decides "
     "freely. A removal order (Regulation (EU) 2021/784) obliges it to remove the content or "
     "disable access to it within one hour of receipt, and only a competent authority of an EU "
@@ -102,14 +104,14 @@ ORDER_HINT = (
 _PATH = re.compile(r"^items\[(\d+)\](?:\.([a-z_]+))?")
 _TOP_FIELDS = ("platform", "kind", "legal_basis")
 _CHOOSE = {
-    "platform": "Choose a platform.",
-    "kind": "Choose referral or removal order.",
-    "content_type": "Choose what the content is.",
-    "category": "Choose a category.",
+    "platform": _l("Choose a platform."),
+    "kind": _l("Choose referral or removal order."),
+    "content_type": _l("Choose what the content is."),
+    "category": _l("Choose a category."),
 }
 
 
-def _choices(labels: dict[str, str], blank: str) -> list[SelectChoice]:
+def _choices(labels: dict[str, Any], blank: Any) -> list[SelectChoice]:
     return [SelectChoice("", blank)] + [SelectChoice(k, v) for k, v in labels.items()]
 
 
@@ -131,21 +133,21 @@ class Layout:
 class ItemRowForm(Form):
     """One piece of content. Sub-form of the refer form (no CSRF token of its own)."""
 
-    url = StringField("URL", render_kw={"maxlength": 2000, "inputmode": "url"})
-    account = StringField("Account or channel", render_kw={"maxlength": 200})
+    url = StringField(_l("URL"), render_kw={"maxlength": 2000, "inputmode": "url"})
+    account = StringField(_l("Account or channel"), render_kw={"maxlength": 200})
     content_type = SelectField(
-        "Content type", choices=_choices(CONTENT_TYPES, "Choose"), validate_choice=False
+        _l("Content type"), choices=_choices(CONTENT_TYPES, _l("Choose")), validate_choice=False
     )
     category = SelectField(
-        "Category", choices=_choices(CATEGORIES, "Choose a category"), validate_choice=False
+        _l("Category"), choices=_choices(CATEGORIES, _l("Choose a category")), validate_choice=False
     )
-    language = StringField("Language (ISO 639, such as ar)", render_kw={"maxlength": 3})
+    language = StringField(_l("Language (ISO 639, such as ar)"), render_kw={"maxlength": 3})
     attributed_group = StringField(
-        "Attributed group", render_kw={"maxlength": 200, "list": "group-suggestions"}
+        _l("Attributed group"), render_kw={"maxlength": 200, "list": "group-suggestions"}
     )
-    reason = TextAreaField("Reason", render_kw={"maxlength": 500, "rows": 2})
+    reason = TextAreaField(_l("Reason"), render_kw={"maxlength": 500, "rows": 2})
     hashes = TextAreaField(
-        "Evidence hashes (optional, SHA-256 or MD5, one per line)", render_kw={"rows": 2}
+        _l("Evidence hashes (optional, SHA-256 or MD5, one per line)"), render_kw={"rows": 2}
     )
 
     def is_empty(self) -> bool:
@@ -167,14 +169,14 @@ class ItemRowForm(Form):
 class ReferForm(FlaskForm):
     """A referral or removal order to one platform: one or many items."""
 
-    platform = SelectField("Platform", validate_choice=False)
+    platform = SelectField(_l("Platform"), validate_choice=False)
     kind = RadioField(
-        "Kind",
+        _l("Kind"),
         choices=[SelectChoice(k, v) for k, v in KINDS.items()],
         validate_choice=False,
     )
     legal_basis = TextAreaField(
-        "Legal basis (required for a removal order)",
+        _l("Legal basis (required for a removal order)"),
         render_kw={"rows": 2, "maxlength": 2000},
     )
     items = FieldList(FormField(ItemRowForm), min_entries=FIRST_ROWS, max_entries=MAX_ITEMS + 1)
@@ -182,11 +184,13 @@ class ReferForm(FlaskForm):
     def offer(self, platforms: list[Platform], may_order: bool) -> None:
         """The platforms to choose from; the order option only for competent authorities (a
         forced one is still refused by the service, naming the rule)."""
-        self.platform.choices = [SelectChoice("", "Choose a platform")] + [
+        self.platform.choices = [SelectChoice("", _l("Choose a platform"))] + [
             SelectChoice(p.code, f"{p.code} · {p.name}") for p in platforms
         ]
         if not may_order:
-            self.kind.choices = [SelectChoice(ReferralKind.REFERRAL.value, "Referral")]
+            self.kind.choices = [
+                SelectChoice(ReferralKind.REFERRAL.value, KINDS[ReferralKind.REFERRAL])
+            ]
 
     def add_row(self) -> None:
         if len(self.items) <= MAX_ITEMS:
@@ -228,8 +232,8 @@ class ReferForm(FlaskForm):
 
 
 def _add(target: Field, message: str) -> Problem:
-    if message.startswith("Choose one of:"):
-        message = _CHOOSE.get(target.short_name, message)
+    if message.startswith("Choose one of:") and target.short_name in _CHOOSE:
+        message = str(_CHOOSE[target.short_name])
     target.errors = [*target.errors, message]
     return Problem(target.id, message)
 
@@ -237,27 +241,31 @@ def _add(target: Field, message: str) -> Problem:
 class MineFilterForm(Form):
     """The filters of "My referrals" (a GET form: no CSRF token)."""
 
-    state = SelectField("State", choices=_choices(STATES, "Any state"), validate_choice=False)
-    platform = SelectField("Platform", validate_choice=False)
-    kind = SelectField("Kind", choices=_choices(KINDS, "Any kind"), validate_choice=False)
-    page = IntegerField("Page", validators=[Optional(), NumberRange(min=1, max=100_000)], default=1)
+    state = SelectField(
+        _l("State"), choices=_choices(STATES, _l("Any state")), validate_choice=False
+    )
+    platform = SelectField(_l("Platform"), validate_choice=False)
+    kind = SelectField(_l("Kind"), choices=_choices(KINDS, _l("Any kind")), validate_choice=False)
+    page = IntegerField(
+        _l("Page"), validators=[Optional(), NumberRange(min=1, max=100_000)], default=1
+    )
     size = IntegerField(
-        "Items a page", validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)], default=50
+        _l("Items a page"), validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)], default=50
     )
 
     def offer(self, platforms: list[Platform]) -> None:
-        self.platform.choices = [SelectChoice("", "Any platform")] + [
+        self.platform.choices = [SelectChoice("", _l("Any platform"))] + [
             SelectChoice(p.code, p.code) for p in platforms
         ]
 
 
 class AnswerForm(FlaskForm):
-    answer = TextAreaField("Your answer", render_kw={"rows": 4, "maxlength": 2000})
+    answer = TextAreaField(_l("Your answer"), render_kw={"rows": 4, "maxlength": 2000})
 
 
 class WithdrawForm(FlaskForm):
-    reason = TextAreaField("Why you withdraw it (optional)", render_kw={"rows": 2})
+    reason = TextAreaField(_l("Why you withdraw it (optional)"), render_kw={"rows": 2})
 
 
 class ComplaintForm(FlaskForm):
-    text = TextAreaField("What is wrong with the decision", render_kw={"rows": 3})
+    text = TextAreaField(_l("What is wrong with the decision"), render_kw={"rows": 3})

@@ -7,8 +7,10 @@ The referrer is always the signed-in officer's organisation: the form has no fie
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from portal.access import roles_required
@@ -31,7 +33,7 @@ from portal.services.referrals.referring import DraftProblems
 from portal.services.transparency import figures
 
 Page = tuple[str, int]
-_WORDS: dict[str, dict[str, str]] = {
+_WORDS: dict[str, dict[str, Any]] = {
     "content_type": CONTENT_TYPES,
     "category": CATEGORIES,
     "kind": KINDS,
@@ -46,7 +48,7 @@ def referral_word(code: str | None, vocabulary: str) -> str:
     """The words for a referral vocabulary's code (the code itself if it has none)."""
     if not code:
         return "—"
-    return _WORDS[vocabulary].get(code, code)
+    return str(_WORDS[vocabulary].get(code, code))
 
 
 @blueprint.app_template_filter("time_span")
@@ -97,7 +99,12 @@ def refer() -> Page | Response:
         return _page(form, refused.status, form.show(refused.problems, layout))
     count = len(referred.items)
     flash(
-        f"{count} item{'s' if count != 1 else ''} signed and sent to {draft.platform.upper()}.",
+        ngettext(
+            "%(num)s item signed and sent to %(platform)s.",
+            "%(num)s items signed and sent to %(platform)s.",
+            count,
+            platform=draft.platform.upper(),
+        ),
         "success",
     )
     return redirect(url_for("referrals.sent", referral_id=referred.referral.id))

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -117,7 +118,7 @@ class ChangePage:
 def require_bank_role(reader: Reader) -> None:
     wanted = READERS.get(reader.org_kind, MINISTRY_READERS)
     if reader.roles.isdisjoint(wanted):
-        raise Forbidden("Hash banks are for liaison officers and analysts.")
+        raise Forbidden(gettext("Hash banks are for liaison officers and analysts."))
 
 
 def readable(org_id: int) -> ColumnElement[bool]:
@@ -165,7 +166,7 @@ def _may_write(reader: Reader, bank: HashBank) -> bool:
 def writable_bank(session: Session, reader: Reader, bank_id: object) -> HashBank:
     bank = visible_bank(session, reader, bank_id)
     if not _may_write(reader, bank):
-        raise Forbidden("Only the owner's liaison officers change a bank's entries.")
+        raise Forbidden(gettext("Only the owner's liaison officers change a bank's entries."))
     return bank
 
 
@@ -441,29 +442,46 @@ def _draft_entry(session: Session, reader: Reader, draft: EntryDraft, row: int) 
     try:
         kind = HashKind(draft.kind)
     except ValueError:
-        raise InvalidInput(f"Line {row}: a kind of md5, sha256 or pdq.", field="kind") from None
+        raise InvalidInput(
+            gettext("Line %(row)s: a kind of md5, sha256 or pdq.", row=row), field="kind"
+        ) from None
     try:
         value = check_hash(kind, draft.value, "hashes")
     except InvalidInput as error:
-        raise InvalidInput(f"Line {row}: {error.message}", field=where) from None
+        raise InvalidInput(
+            gettext("Line %(row)s: %(problem)s", row=row, problem=error.message), field=where
+        ) from None
     label = (draft.label or "").strip() or None
     if label is not None and len(label) > MAX_LABEL:
-        raise InvalidInput(f"Line {row}: a label of at most {MAX_LABEL} characters.", field="label")
+        raise InvalidInput(
+            gettext(
+                "Line %(row)s: a label of at most %(most)s characters.", row=row, most=MAX_LABEL
+            ),
+            field="label",
+        )
     quality = draft.quality
     if quality is not None and not 0 <= quality <= 100:
-        raise InvalidInput(f"Line {row}: a PDQ quality is 0 to 100.", field="quality")
+        raise InvalidInput(
+            gettext("Line %(row)s: a PDQ quality is 0 to 100.", row=row), field="quality"
+        )
     case_id, item_id = draft.case_id or None, draft.item_id or None
     if item_id is not None:
         item = session.get(ReferralItem, item_id) if len(item_id) == _REFERRAL_ID_LENGTH else None
         if item is None or reader.org_id not in (item.platform_org_id, item.referrer_org_id):
-            raise InvalidInput(f"Line {row}: no such referral item.", field="item")
+            raise InvalidInput(
+                gettext("Line %(row)s: no such referral item.", row=row), field="item"
+            )
         if case_id is not None and case_id != item.case_id:
-            raise InvalidInput(f"Line {row}: the item is not in that case.", field="case")
+            raise InvalidInput(
+                gettext("Line %(row)s: the item is not in that case.", row=row), field="case"
+            )
         case_id = item.case_id
     elif case_id is not None:
         found = HashEntry(case_id=case_id)
         if case_id not in visible_links(session, reader.org_id, [found])[0]:
-            raise InvalidInput(f"Line {row}: no such referral case.", field="case")
+            raise InvalidInput(
+                gettext("Line %(row)s: no such referral case.", row=row), field="case"
+            )
     return HashEntry(
         kind=kind.value,
         value=value,
@@ -499,9 +517,11 @@ def add_entries(
     """Add entries to a bank its owner's liaison officer may change: all of them, or (on the
     first bad one, named by its line) none."""
     if not drafts:
-        raise InvalidInput("Give at least one hash.", field="hashes")
+        raise InvalidInput(gettext("Give at least one hash."), field="hashes")
     if len(drafts) > MAX_ENTRIES_AT_ONCE:
-        raise InvalidInput(f"At most {MAX_ENTRIES_AT_ONCE} hashes at once.", field="hashes")
+        raise InvalidInput(
+            gettext("At most %(most)s hashes at once.", most=MAX_ENTRIES_AT_ONCE), field="hashes"
+        )
     with db.write() as session:
         bank = writable_bank(session, reader, bank_id)
         entries = [_draft_entry(session, reader, d, n) for n, d in enumerate(drafts, 1)]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pdqhash
 from flask import current_app
+from flask_babel import gettext
 from PIL import Image, UnidentifiedImageError
 
 from portal.models import HashKind
@@ -53,8 +54,15 @@ def check_hash(kind: HashKind, value: object, field: str) -> str:
     """``value`` as lowercase hexadecimal of ``kind``'s length, or a 400 naming ``field``."""
     text = value.strip().lower() if isinstance(value, str) else ""
     if not HEX[kind].fullmatch(text):
-        name = {"pdq": "A PDQ hash", "md5": "An MD5 hash", "sha256": "A SHA-256 hash"}[kind]
-        raise InvalidInput(f"{name} is {DIGITS[kind]} hexadecimal digits.", field=field)
+        if kind == HashKind.MD5:
+            problem = gettext("An MD5 hash is %(digits)s hexadecimal digits.", digits=DIGITS[kind])
+        else:
+            problem = gettext(
+                "A %(kind)s hash is %(digits)s hexadecimal digits.",
+                kind="PDQ" if kind == HashKind.PDQ else "SHA-256",
+                digits=DIGITS[kind],
+            )
+        raise InvalidInput(problem, field=field)
     return text
 
 
@@ -62,9 +70,12 @@ def hash_image(data: bytes, field: str = "image") -> ImageHashes:
     """PDQ (with its quality), MD5 and SHA-256 of an uploaded image."""
     limit = int(current_app.config["HASH_IMAGE_MAX_BYTES"])
     if not data:
-        raise InvalidInput("Choose an image file.", field=field)
+        raise InvalidInput(gettext("Choose an image file."), field=field)
     if len(data) > limit:
-        raise InvalidInput(f"The image is larger than {limit // (1024 * 1024)} MB.", field=field)
+        raise InvalidInput(
+            gettext("The image is larger than %(most)s MB.", most=limit // (1024 * 1024)),
+            field=field,
+        )
     most = int(current_app.config["HASH_IMAGE_MAX_PIXELS"])
     try:
         with warnings.catch_warnings():
@@ -72,15 +83,17 @@ def hash_image(data: bytes, field: str = "image") -> ImageHashes:
             with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
                 if width * height > most:
-                    raise InvalidInput("The image has too many pixels.", field=field)
+                    raise InvalidInput(gettext("The image has too many pixels."), field=field)
                 image.load()
                 pixels = np.asarray(image.convert("RGB"))
     except InvalidInput:
         raise
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
-        raise InvalidInput("This file is not an image Ischia can read.", field=field) from None
+        raise InvalidInput(
+            gettext("This file is not an image Ischia can read."), field=field
+        ) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InvalidInput("The image has too many pixels.", field=field) from None
+        raise InvalidInput(gettext("The image has too many pixels."), field=field) from None
     vector, quality = pdqhash.compute(pixels)
     pdq = np.packbits(np.asarray(vector, dtype=np.uint8)).tobytes().hex()
     return ImageHashes(

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -171,9 +172,11 @@ def match(
         checked[HashKind.SHA256].append(image.sha256)
     total = sum(len(v) for v in checked.values())
     if total == 0:
-        raise InvalidInput("Give a PDQ, MD5 or SHA-256 hash, or an image.", field="pdq")
+        raise InvalidInput(gettext("Give a PDQ, MD5 or SHA-256 hash, or an image."), field="pdq")
     if total > MAX_QUERIES:
-        raise InvalidInput(f"At most {MAX_QUERIES} hashes at once.", field="pdq")
+        raise InvalidInput(
+            gettext("At most %(most)s hashes at once.", most=MAX_QUERIES), field="pdq"
+        )
     session = db.session()
     readable = _readable(session, reader)
     names = {bank_id: name for bank_id, (name, _c) in readable.items()}

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -105,36 +106,47 @@ def decide_referral(
         undecided = (*OPEN, ItemState.QUESTION.value)
         targets = [item for item in items.values() if item.state in undecided]
         if not targets:
-            raise Conflict("Every item of this referral is decided or withdrawn.")
+            raise Conflict(gettext("Every item of this referral is decided or withdrawn."))
     else:
         if not item_ids:
-            raise InvalidInput("Name at least one item.", field="items")
+            raise InvalidInput(gettext("Name at least one item."), field="items")
         if len(item_ids) > MAX_DECIDE:
-            raise InvalidInput(f"Decide at most {MAX_DECIDE} items at once.", field="items")
+            raise InvalidInput(
+                gettext("Decide at most %(most)s items at once.", most=MAX_DECIDE), field="items"
+            )
         targets = []
         for index, item_id in enumerate(item_ids):
             item = items.get(str(item_id))
             if item is None:
-                raise InvalidInput("This is not an item of this referral.", field=f"items[{index}]")
+                raise InvalidInput(
+                    gettext("This is not an item of this referral."), field=f"items[{index}]"
+                )
             if item not in targets:
                 targets.append(item)
     checked = queue._check(ReferralKind(referral.kind), decision)
     for item in targets:
         if item.state == ItemState.WITHDRAWN.value:
-            raise Conflict(f"The referrer withdrew item {item.position}.", field="items")
+            raise Conflict(
+                gettext("The referrer withdrew item %(number)s.", number=item.position),
+                field="items",
+            )
         if item.state in (ItemState.DECIDED.value, ItemState.REINSTATED.value) and (
             item.state == ItemState.REINSTATED.value
             or (item.outcome, item.outcome_countries, item.outcome_note)
             != (checked.outcome.value, checked.countries, checked.reason)
         ):
             raise Conflict(
-                f"Item {item.position} was already decided ({item.outcome}); reopen it to "
-                "decide again.",
+                gettext(
+                    "Item %(number)s was already decided (%(outcome)s); reopen it to decide again.",
+                    number=item.position,
+                    outcome=item.outcome,
+                ),
                 field="outcome",
             )
         if item.state == ItemState.QUESTION.value and checked.question is not None:
             raise Conflict(
-                f"A question about item {item.position} is already open.", field="outcome"
+                gettext("A question about item %(number)s is already open.", number=item.position),
+                field="outcome",
             )
     ids = [item.id for item in targets]
     # In one locked transaction: a withdrawal between the checks above and here refuses all.
@@ -164,9 +176,9 @@ def own_items(
     now = moment(now)
     filters = filters or QueueFilter()
     if page < 1:
-        raise InvalidInput("Pages start at 1.", field="page")
+        raise InvalidInput(gettext("Pages start at 1."), field="page")
     if not 1 <= size <= MAX_PAGE:
-        raise InvalidInput(f"Show 1 to {MAX_PAGE} items a page.", field="size")
+        raise InvalidInput(gettext("Show 1 to %(most)s items a page.", most=MAX_PAGE), field="size")
     query = referrer._query(reader)
     if filters.state:
         query = query.where(ReferralItem.state == choice(ItemState, filters.state, "state").value)

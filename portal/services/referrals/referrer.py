@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import aliased
 
@@ -130,9 +131,9 @@ def own_items(
     access.require_liaison(reader)
     now = moment(now)
     if page < 1:
-        raise InvalidInput("Pages start at 1.", field="page")
+        raise InvalidInput(gettext("Pages start at 1."), field="page")
     if not 1 <= size <= MAX_PAGE:
-        raise InvalidInput(f"Show 1 to {MAX_PAGE} items a page.", field="size")
+        raise InvalidInput(gettext("Show 1 to %(most)s items a page.", most=MAX_PAGE), field="size")
     rows = db.session().execute(
         _query(reader)
         .order_by(ReferralItem.received_at.desc(), ReferralItem.position)
@@ -175,9 +176,9 @@ def own_page(
     access.require_liaison(reader)
     now = moment(now)
     if page < 1:
-        raise InvalidInput("Pages start at 1.", field="page")
+        raise InvalidInput(gettext("Pages start at 1."), field="page")
     if not 1 <= size <= MAX_PAGE:
-        raise InvalidInput(f"Show 1 to {MAX_PAGE} items a page.", field="size")
+        raise InvalidInput(gettext("Show 1 to %(most)s items a page.", most=MAX_PAGE), field="size")
     query = _query(reader)
     if filters.state:
         query = query.where(ReferralItem.state == choice(ItemState, filters.state, "state").value)
@@ -245,7 +246,7 @@ def _text(raw: str | None, name: str, missing: str) -> str:
     if not text:
         raise InvalidInput(missing, field=name)
     if len(text) > MAX_TEXT:
-        raise InvalidInput(f"Write at most {MAX_TEXT} characters.", field=name)
+        raise InvalidInput(gettext("Write at most %(most)s characters.", most=MAX_TEXT), field=name)
     return text
 
 
@@ -262,13 +263,15 @@ def withdraw(
     now = moment(now)
     text = (reason or "").strip() or None
     if text is not None and len(text) > MAX_TEXT:
-        raise InvalidInput(f"Write at most {MAX_TEXT} characters.", field="reason")
+        raise InvalidInput(
+            gettext("Write at most %(most)s characters.", most=MAX_TEXT), field="reason"
+        )
     with db.write() as session:
         item = access.referrer_item(session, reader, item_id, lock=True)
         if item.state == ItemState.WITHDRAWN.value:
             return
         if item.state not in (*OPEN, ItemState.QUESTION.value):
-            raise Conflict(f"The platform has already decided ({item.outcome}).")
+            raise Conflict(gettext("The platform has already decided this item."))
         item.state = ItemState.WITHDRAWN.value
         append(session, item, Event.WITHDRAWN, reader, actor, now, {"reason": text})
 
@@ -281,11 +284,11 @@ def answer(
     referral, likewise) is recorded beside it (``restarted_deadline``), never in its place."""
     access.require_liaison(reader)
     now = moment(now)
-    reply = _text(text, "answer", "Write an answer.")
+    reply = _text(text, "answer", gettext("Write an answer."))
     with db.write() as session:
         item = access.referrer_item(session, reader, item_id, lock=True)
         if item.state != ItemState.QUESTION.value:
-            raise Conflict("The platform has no open question about this item.")
+            raise Conflict(gettext("The platform has no open question about this item."))
         item.state = ItemState.CLAIMED.value if item.claimed_by_id else ItemState.RECEIVED.value
         restarted = deadline(ReferralKind(item.kind), now)
         append(
@@ -305,11 +308,11 @@ def complain(
     """Put on record that the referrer disputes a decision (the platform may reopen it)."""
     access.require_liaison(reader)
     now = moment(now)
-    complaint = _text(text, "text", "Say what is wrong with the decision.")
+    complaint = _text(text, "text", gettext("Say what is wrong with the decision."))
     with db.write() as session:
         item = access.referrer_item(session, reader, item_id, lock=True)
         if item.state not in (ItemState.DECIDED.value, ItemState.REINSTATED.value):
-            raise Conflict("Only a decision can be complained about.")
+            raise Conflict(gettext("Only a decision can be complained about."))
         append(
             session,
             item,

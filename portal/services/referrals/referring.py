@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -25,7 +26,6 @@ from portal.services.referrals.intake import ReferralDraft, Referred, Verificati
 from portal.services.referrals.referrer import HistoryEntry, OwnFilter, OwnItem
 from portal.services.referrals.vocabulary import (
     MAX_PAGE,
-    ORDER_RULE,
     Category,
     ContentType,
     choice,
@@ -73,7 +73,7 @@ class Sent:
 
 def _require_referrer(reader: Reader) -> None:
     if not reader.has_role(Role.LIAISON) or reader.org_kind is OrgKind.PLATFORM:
-        raise Forbidden("Only liaison officers of a ministry or observer refer content.")
+        raise Forbidden(gettext("Only liaison officers of a ministry or observer refer content."))
 
 
 def choices(reader: Reader) -> Choices:
@@ -115,25 +115,37 @@ def problems(reader: Reader, draft: ReferralDraft) -> list[ServiceError]:
     platform = session.scalar(select(Organisation).where(Organisation.code == code))
     if platform is None or platform.kind is not OrgKind.PLATFORM:
         found.append(
-            InvalidInput("Choose a platform partner to refer content to.", field="platform")
+            InvalidInput(
+                gettext("Choose a platform partner to refer content to."), field="platform"
+            )
         )
     if kind is ReferralKind.REMOVAL_ORDER:
         own = session.get_one(Organisation, reader.org_id)
         if not own.competent_authority:
-            found.append(Forbidden(ORDER_RULE, field="kind"))
+            # vocabulary.ORDER_RULE, in the reader's language
+            rule = gettext(
+                "Only a competent authority of an EU member state may issue a removal order "
+                "(Regulation (EU) 2021/784, Art. 3)."
+            )
+            found.append(Forbidden(rule, field="kind"))
         if not " ".join((draft.legal_basis or "").split()):
             found.append(
-                InvalidInput("A removal order must name its legal basis.", field="legal_basis")
+                InvalidInput(
+                    gettext("A removal order must name its legal basis."), field="legal_basis"
+                )
             )
     _collect(
         found,
         lambda: intake._text(draft.legal_basis, "legal_basis", intake.MAX_LEGAL_BASIS),
     )
     if not draft.items:
-        found.append(InvalidInput("Refer at least one content item.", field="items"))
+        found.append(InvalidInput(gettext("Refer at least one content item."), field="items"))
     if len(draft.items) > intake.MAX_ITEMS:
         found.append(
-            InvalidInput(f"Refer at most {intake.MAX_ITEMS} items at once.", field="items")
+            InvalidInput(
+                gettext("Refer at most %(count)s items at once.", count=intake.MAX_ITEMS),
+                field="items",
+            )
         )
     seen: dict[str, int] = {}
     for index, item in enumerate(draft.items[: intake.MAX_ITEMS]):
@@ -155,7 +167,8 @@ def _item_problems(item: intake.ItemDraft, index: int, seen: dict[str, int]) -> 
         if key in seen:
             found.append(
                 InvalidInput(
-                    f"This is the same address as item {seen[key] + 1}.", field=f"{where}.url"
+                    gettext("This is the same address as item %(number)s.", number=seen[key] + 1),
+                    field=f"{where}.url",
                 )
             )
         else:
@@ -167,7 +180,8 @@ def _item_problems(item: intake.ItemDraft, index: int, seen: dict[str, int]) -> 
     if language and not intake._LANGUAGE.fullmatch(language):
         found.append(
             InvalidInput(
-                "Give an ISO 639 language code, such as ar or en.", field=f"{where}.language"
+                gettext("Give an ISO 639 language code, such as ar or en."),
+                field=f"{where}.language",
             )
         )
     _collect(

@@ -7,10 +7,15 @@ Content Security Policy and the PDF's fetcher have nothing to refuse. Every text
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from xml.sax.saxutils import escape
 
+from babel import dates, numbers
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from portal.i18n import current_language, day
 from portal.services.briefings.charts import bar_chart
 from portal.services.transparency.figures import Figures, Group, categories
 
@@ -23,8 +28,27 @@ def _attr(text: str) -> str:
     return escape(text, {'"': "&quot;"})
 
 
+# The categories' words, as the refer form names them (portal.referrals.refer_forms).
+_CATEGORY_WORDS = {
+    "recruitment": _l("Recruitment"),
+    "incitement": _l("Incitement"),
+    "attack_instructions": _l("Instructions for attacks"),
+    "weapons_manual": _l("Weapons or explosives manual"),
+    "propaganda": _l("Glorification or propaganda"),
+    "financing": _l("Financing"),
+    "other": _l("Other"),
+}
+
+
 def label(category: str) -> str:
-    return category.replace("_", " ").capitalize()
+    """A category's words in the reader's language (its code, made readable, if it has none)."""
+    word = _CATEGORY_WORDS.get(category)
+    return str(word) if word is not None else category.replace("_", " ").capitalize()
+
+
+def _hours(seconds: float) -> str:
+    text = numbers.format_decimal(seconds / 3600, "0.00", locale=current_language())
+    return str(gettext("%(hours)s h", hours=text))
 
 
 def weekly(f: Figures) -> Markup:
@@ -35,9 +59,12 @@ def weekly(f: Figures) -> Markup:
     left, right, plot_top, plot_height = 40, 10, 30, 180
     slot = (WIDTH - left - right) / max(len(weeks), 1)
     bar = max(2.0, slot * 0.7)
-    legend_rows = (len(names) + 3) // 4
+    # Two categories a legend row: their words are long in some languages.
+    legend_rows = (len(names) + 1) // 2
     height = plot_top + plot_height + 40 + legend_rows * 16
-    title = f"Items referred per week (UTC, Monday to Sunday), {f.period.label}"
+    title = gettext(
+        "Items referred per week (UTC, Monday to Sunday), %(period)s", period=f.period.label
+    )
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
         f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{_attr(title)}">',
@@ -61,17 +88,17 @@ def weekly(f: Figures) -> Markup:
             parts.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" '
                 f'fill="{PALETTE[number % len(PALETTE)]}">'
-                f"<title>{escape(f'{monday:%d %b %Y}: {count} {label(category).lower()}')}</title>"
+                f"<title>{escape(_tip(monday, count, category))}</title>"
                 "</rect>"
             )
         if index % every == 0:
             parts.append(
                 f'<text x="{x + bar / 2:.1f}" y="{plot_top + plot_height + 14}" font-size="9" '
-                f'text-anchor="middle">{monday:%d %b}</text>'
+                f'text-anchor="middle">{escape(_short_day(monday))}</text>'
             )
     for number, category in enumerate(names):
-        lx = left + (number % 4) * 150
-        ly = plot_top + plot_height + 30 + (number // 4) * 16
+        lx = left + (number % 2) * 290
+        ly = plot_top + plot_height + 30 + (number // 2) * 16
         parts.append(
             f'<rect x="{lx}" y="{ly - 9}" width="10" height="10" '
             f'fill="{PALETTE[number % len(PALETTE)]}"/>'
@@ -81,16 +108,31 @@ def weekly(f: Figures) -> Markup:
     return Markup("".join(parts))  # noqa: S704  (every text above is escaped)
 
 
+def _tip(monday: date, count: int, category: str) -> str:
+    return str(
+        gettext(
+            "Week of %(day)s: %(count)s, %(category)s",
+            day=day(monday),
+            count=count,
+            category=label(category),
+        )
+    )
+
+
+def _short_day(monday: date) -> str:
+    return str(dates.format_skeleton("MMMd", monday, locale=current_language()))
+
+
 def outcomes(f: Figures) -> Markup:
     """Items by where they stand: actioned, no action, already gone, exits, open."""
     rows = [(group.short, f.by_group[group]) for group in Group]
-    return bar_chart("Items by outcome (the tables give the definitions)", rows)
+    return bar_chart(gettext("Items by outcome (the tables give the definitions)"), rows)
 
 
 def timings(f: Figures) -> Markup:
     """p50 and p90 time to action per platform, in hours, on one scale."""
     rows = [(t.platform, t.p50 or 0.0, t.p90 or 0.0) for t in f.timings]
-    return paired_bars("Time to first decision per platform (hours): p50 and p90", rows)
+    return paired_bars(gettext("Time to first decision per platform (hours): p50 and p90"), rows)
 
 
 def paired_bars(title: str, rows: Sequence[tuple[str, float, float]]) -> Markup:
@@ -98,12 +140,13 @@ def paired_bars(title: str, rows: Sequence[tuple[str, float, float]]) -> Markup:
     top = max((max(a, b) for _, a, b in rows), default=0.0) or 1.0
     space = WIDTH - label_width - 90
     height = 46 + row * max(len(rows), 1)
+    median = escape(gettext("p50 (median)"))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
         f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{_attr(title)}">',
         f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
         f'<rect x="{label_width}" y="24" width="10" height="10" fill="{P50}"/>'
-        f'<text x="{label_width + 14}" y="33" font-size="10">p50 (median)</text>'
+        f'<text x="{label_width + 14}" y="33" font-size="10">{median}</text>'
         f'<rect x="{label_width + 110}" y="24" width="10" height="10" fill="{P90}"/>'
         f'<text x="{label_width + 124}" y="33" font-size="10">p90</text>',
     ]
@@ -120,10 +163,11 @@ def paired_bars(title: str, rows: Sequence[tuple[str, float, float]]) -> Markup:
                 f'<rect x="{label_width}" y="{by}" width="{length:.1f}" height="11" '
                 f'fill="{colour}"/>'
                 f'<text x="{label_width + length + 5:.1f}" y="{by + 10}" font-size="10">'
-                f"{value / 3600:.2f} h</text>"
+                f"{escape(_hours(value))}</text>"
             )
     if not rows:
-        parts.append('<text x="0" y="58" font-size="11">No decisions in this period.</text>')
+        none = escape(gettext("No decisions in this period."))
+        parts.append(f'<text x="0" y="58" font-size="11">{none}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  (every text above is escaped)
 

@@ -29,10 +29,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from babel import numbers
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
+from portal.i18n import current_language, day
 from portal.models import ItemState, Organisation, OrgKind, ReferralItem, ReferralKind, Role
 from portal.models import ReferralLedgerEntry as Ledger
 from portal.services.errors import Forbidden, InvalidInput, NotFound
@@ -64,31 +68,31 @@ class Group(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return _GROUP_LABELS[self]
+        return str(_GROUP_LABELS[self])
 
     @property
     def short(self) -> str:
         """The label of a chart's bar."""
-        return _GROUP_SHORT[self]
+        return str(_GROUP_SHORT[self])
 
 
 _GROUP_LABELS = {
-    Group.ACTIONED: "Removed, disabled, restricted or suspended",
-    Group.NO_ACTION: "No violation / not the platform's service",
-    Group.ALREADY_GONE: "Already gone",
-    Group.EXIT: "Regulation exits (impossibility, force majeure, scrutiny)",
-    Group.QUESTION: "Question to the referrer open",
-    Group.OPEN: "Awaiting a decision",
-    Group.WITHDRAWN: "Withdrawn by the referrer",
+    Group.ACTIONED: _l("Removed, disabled, restricted or suspended"),
+    Group.NO_ACTION: _l("No violation / not the platform's service"),
+    Group.ALREADY_GONE: _l("Already gone"),
+    Group.EXIT: _l("Regulation exits (impossibility, force majeure, scrutiny)"),
+    Group.QUESTION: _l("Question to the referrer open"),
+    Group.OPEN: _l("Awaiting a decision"),
+    Group.WITHDRAWN: _l("Withdrawn by the referrer"),
 }
 _GROUP_SHORT = {
-    Group.ACTIONED: "Actioned",
-    Group.NO_ACTION: "No action",
-    Group.ALREADY_GONE: "Already gone",
-    Group.EXIT: "Regulation exits",
-    Group.QUESTION: "Question open",
-    Group.OPEN: "Awaiting decision",
-    Group.WITHDRAWN: "Withdrawn",
+    Group.ACTIONED: _l("Actioned"),
+    Group.NO_ACTION: _l("No action"),
+    Group.ALREADY_GONE: _l("Already gone"),
+    Group.EXIT: _l("Regulation exits"),
+    Group.QUESTION: _l("Question open"),
+    Group.OPEN: _l("Awaiting decision"),
+    Group.WITHDRAWN: _l("Withdrawn"),
 }
 ACTIONED = frozenset(
     {Outcome.REMOVED, Outcome.ACCESS_DISABLED, Outcome.RESTRICTED, Outcome.ACCOUNT_SUSPENDED}
@@ -140,14 +144,29 @@ def period(raw: str | None, now: datetime | None = None) -> Period:
     key = (raw or "90d").strip().lower()
     if key == "90d":
         start = now - timedelta(days=RECENT_DAYS)
-        label = f"the last {RECENT_DAYS} days ({start:%d %b %Y} to {now:%d %b %Y})"
+        label = gettext(
+            "the last %(days)s days (%(start)s to %(end)s)",
+            days=RECENT_DAYS,
+            start=day(start),
+            end=day(now),
+        )
         return Period(key, start, now, label)
     if _YEAR.fullmatch(key) and FIRST_YEAR <= int(key) <= now.year:
         year = int(key)
         start = datetime(year, 1, 1, tzinfo=UTC)
-        return Period(key, start, datetime(year + 1, 1, 1, tzinfo=UTC), f"the year {year}")
+        return Period(
+            key,
+            start,
+            datetime(year + 1, 1, 1, tzinfo=UTC),
+            gettext("the year %(year)s", year=year),
+        )
     raise InvalidInput(
-        f"Choose the last {RECENT_DAYS} days or a year from {FIRST_YEAR} to {now.year}.",
+        gettext(
+            "Choose the last %(days)s days or a year from %(first)s to %(last)s.",
+            days=RECENT_DAYS,
+            first=FIRST_YEAR,
+            last=now.year,
+        ),
         field="period",
     )
 
@@ -173,17 +192,32 @@ class Scope:
     @property
     def title(self) -> str:
         if self.side is Side.MINISTRY:
-            return f"Referrals by {self.name} ({self.code})"
+            return str(gettext("Referrals by %(name)s (%(code)s)", name=self.name, code=self.code))
         if self.referrer_code is not None:
-            return f"{self.name} ({self.code}): referrals by {self.referrer_code}"
-        return f"Referrals and removal orders received by {self.name} ({self.code})"
+            return str(
+                gettext(
+                    "%(name)s (%(code)s): referrals by %(referrer)s",
+                    name=self.name,
+                    code=self.code,
+                    referrer=self.referrer_code,
+                )
+            )
+        return str(
+            gettext(
+                "Referrals and removal orders received by %(name)s (%(code)s)",
+                name=self.name,
+                code=self.code,
+            )
+        )
 
 
 def _require_viewer(reader: Reader) -> None:
     if reader.roles.isdisjoint(VIEWERS.get(reader.org_kind, frozenset())):
         raise Forbidden(
-            "Transparency figures are for platform liaison officers and for ministries' "
-            "liaison officers and officials."
+            gettext(
+                "Transparency figures are for platform liaison officers and for ministries' "
+                "liaison officers and officials."
+            )
         )
 
 
@@ -519,22 +553,26 @@ def categories() -> list[str]:
 def duration(seconds: float | None) -> str:
     """``seconds`` as a reader would say it: 42 s, 17 min, 3 h 05 min, 2 d 4 h."""
     if seconds is None:
-        return "n/a"
+        return str(gettext("n/a"))
     whole = round(seconds)
     if whole < 60:
-        return f"{whole} s"
+        return str(gettext("%(seconds)s s", seconds=whole))
     minutes = whole // 60
     if minutes < 60:
-        return f"{minutes} min"
+        return str(gettext("%(minutes)s min", minutes=minutes))
     hours, minutes = divmod(minutes, 60)
     if hours < 48:
-        return f"{hours} h {minutes:02d} min"
+        return str(gettext("%(hours)s h %(minutes)s min", hours=hours, minutes=f"{minutes:02d}"))
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
+    return str(gettext("%(days)s d %(hours)s h", days=days, hours=hours))
 
 
 def share(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.1f} %"
+    """A share as a percentage with one decimal, written as the reader's language writes it."""
+    if value is None:
+        return str(gettext("n/a"))
+    text = numbers.format_decimal(100 * value, "0.0", locale=current_language())
+    return str(gettext("%(percent)s %%", percent=text))
 
 
 def csv_rows(f: Figures) -> Iterable[tuple[object, ...]]:

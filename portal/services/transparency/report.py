@@ -11,10 +11,13 @@ offline).
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import render_template
+from flask_babel import gettext
+from markupsafe import Markup
 
 from crypto import UnknownKeyVersion
 from portal.extensions import db
@@ -39,7 +42,7 @@ class Report:
 def _year(raw: str, now: datetime) -> str:
     text = (raw or "").strip()
     if not text.isascii() or not text.isdigit():
-        raise InvalidInput("Choose a year.", field="year")
+        raise InvalidInput(gettext("Choose a year."), field="year")
     try:
         tf.period(text, now)
     except InvalidInput as error:
@@ -54,6 +57,21 @@ def _signing_key(org_code: str) -> tuple[int, str] | None:
         return signing.signing_key(org_code)
     except UnknownKeyVersion:
         return None
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string literal that cannot end the string, the rule or the style."""
+    quoted = "".join(c if c.isalnum() or c in " ·.,:;-()'" else f"\\{ord(c):x} " for c in text)
+    return f'"{quoted}"'
+
+
+def page_header() -> Markup:
+    """The running header's CSS ``content``: the title and 'Page n of N' in the reader's
+    language, with the page counters where the translation puts them."""
+    text = gettext("Ischia transparency report · Page %(page)s of %(pages)s", page="\0", pages="\1")
+    counters = {"\0": "counter(page)", "\1": "counter(pages)"}
+    parts = [counters.get(piece) or _css_string(piece) for piece in re.split("([\0\1])", text)]
+    return Markup(" ".join(parts))  # noqa: S704  (every text is quoted)
 
 
 def report_html(
@@ -73,6 +91,7 @@ def report_html(
         label=charts.label,
         duration=tf.duration,
         share=tf.share,
+        page_header=page_header(),
     )
 
 

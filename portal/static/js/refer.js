@@ -45,7 +45,9 @@
     copy.querySelectorAll("select").forEach((select) => {
       select.selectedIndex = 0;
     });
-    copy.querySelector("legend").textContent = `Item ${rows.length + 1}`;
+    copy.querySelector("legend").textContent = window.ischiaText("Item %(number)s", {
+      number: rows.length + 1,
+    });
     container.append(copy);
     copy.querySelector("input").focus();
   }

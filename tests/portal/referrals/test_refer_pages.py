@@ -182,7 +182,7 @@ def test_a_referral_is_sent_and_shown_with_its_signature_and_deadlines(app, clie
     assert data["items-0-url"] in html and data["items-2-url"] in html
     assert "Removal order to PLATFORM-X" in html
     assert re.search(
-        r'<time datetime="[^"]+\+00:00" data-local>\d{4}-\d\d-\d\d \d\d:\d\d UTC', html
+        r'<time datetime="[^"]+\+00:00" data-local>\d{1,2} \w{3} \d{4}, \d\d:\d\d UTC', html
     )
     assert "js/local-time.js" in html
     with app.app_context():
