@@ -27,7 +27,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, Final
 
@@ -128,7 +128,11 @@ def _day(day: date) -> str:
     return f"{day.day} {day.strftime('%b')} {day.year}"
 
 
-def record_label(label: str, provenances: Sequence[Any]) -> str:
+def record_label(
+    label: str,
+    provenances: Sequence[Any],
+    where: Callable[[str, date, int], str] | None = None,
+) -> str:
     """``label`` with where the record comes from: the first bulletin's sender and date.
 
     Several records of one name ("Hasan al-Ghatufi" four times) then read apart: each says
@@ -145,10 +149,18 @@ def record_label(label: str, provenances: Sequence[Any]) -> str:
     'Hasan al-Ghatufi (IT-MININT, 2 May 2026, and 1 more bulletin)'
     >>> record_label("Hasan al-Ghatufi", [])
     'Hasan al-Ghatufi'
+
+    ``where(organisation, reported_on, more)`` words the parenthesis in the reader's language
+    (the portal passes one; this package has no translations):
+
+    >>> record_label("Hasan", [first, later], lambda org, on, more: f"{org}, {on}, +{more}")
+    'Hasan (IT-MININT, 2026-05-02, +1)'
     """
     if not provenances:
         return label
     first, more = provenances[0], len(provenances) - 1
+    if where is not None:
+        return f"{label} ({where(first.organisation, first.reported_on, more)})"
     where = f"{first.organisation}, {_day(first.reported_on)}"
     if more:
         where += f", and {more} more bulletin{'' if more == 1 else 's'}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from portal.services.analysis.workspace import NODE_TYPES, ViewFilter
@@ -17,7 +18,7 @@ MAX_LIST = 50
 def _list(args: MultiDict[str, str], name: str) -> list[str]:
     values = [v for raw in args.getlist(name) for v in raw.split(",") if v.strip()]
     if len(values) > MAX_LIST:
-        raise InvalidInput(f"At most {MAX_LIST} values.", field=name)
+        raise InvalidInput(gettext("At most %(limit)s values.", limit=MAX_LIST), field=name)
     return [v.strip() for v in values]
 
 
@@ -28,7 +29,7 @@ def _day(args: MultiDict[str, str], name: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput("A date as YYYY-MM-DD.", field=name) from None
+        raise InvalidInput(gettext("A date as YYYY-MM-DD."), field=name) from None
 
 
 def view_filter(args: MultiDict[str, str]) -> ViewFilter:
@@ -36,18 +37,23 @@ def view_filter(args: MultiDict[str, str]) -> ViewFilter:
     unknown = sorted(set(types) - set(NODE_TYPES))
     if unknown:
         raise InvalidInput(
-            f"Unknown type {unknown[0]!r}: use {', '.join(NODE_TYPES)}.", field="types"
+            gettext(
+                "Unknown type %(type)s: use %(types)s.",
+                type=repr(unknown[0]),
+                types=", ".join(NODE_TYPES),
+            ),
+            field="types",
         )
     markings = _list(args, "markings")
     allowed = {m.value for m in Marking}
     if set(markings) - allowed:
-        raise InvalidInput("Use TLP 2.0 markings such as TLP:AMBER.", field="markings")
+        raise InvalidInput(gettext("Use TLP 2.0 markings such as TLP:AMBER."), field="markings")
     orgs = _list(args, "orgs")
     if any(len(o) > 64 for o in orgs):
-        raise InvalidInput("Organisation codes are at most 64 characters.", field="orgs")
+        raise InvalidInput(gettext("Organisation codes are at most 64 characters."), field="orgs")
     since, until = _day(args, "since"), _day(args, "until")
     if since and until and since > until:
-        raise InvalidInput("The end date is before the start date.", field="until")
+        raise InvalidInput(gettext("The end date is before the start date."), field="until")
     return ViewFilter(
         node_types=frozenset(types) or None,
         since=since,
@@ -57,6 +63,10 @@ def view_filter(args: MultiDict[str, str]) -> ViewFilter:
     )
 
 
+def _whole_number(low: int, high: int) -> str:
+    return gettext("A whole number from %(low)s to %(high)s.", low=low, high=high)
+
+
 def integer(args: MultiDict[str, str], name: str, default: int, low: int, high: int) -> int:
     text = (args.get(name) or "").strip()
     if not text:
@@ -64,16 +74,16 @@ def integer(args: MultiDict[str, str], name: str, default: int, low: int, high: 
     try:
         value = int(text)
     except ValueError:
-        raise InvalidInput(f"A whole number from {low} to {high}.", field=name) from None
+        raise InvalidInput(_whole_number(low, high), field=name) from None
     if not low <= value <= high:
-        raise InvalidInput(f"A whole number from {low} to {high}.", field=name)
+        raise InvalidInput(_whole_number(low, high), field=name)
     return value
 
 
 def text(args: MultiDict[str, str], name: str, limit: int = 600) -> str:
     value = (args.get(name) or "").strip()
     if not value:
-        raise InvalidInput("This is required.", field=name)
+        raise InvalidInput(gettext("This is required."), field=name)
     if len(value) > limit:
-        raise InvalidInput(f"At most {limit} characters.", field=name)
+        raise InvalidInput(gettext("At most %(limit)s characters.", limit=limit), field=name)
     return value

@@ -11,6 +11,7 @@ from functools import wraps
 from typing import Any
 
 from flask import jsonify, render_template, request
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 import graph
@@ -22,6 +23,7 @@ from portal.json_input import json_object
 from portal.models import Role
 from portal.principal import current_actor, current_reader
 from portal.services.analysis import investigations, person_decisions, workspace
+from portal.services.briefings.layout import type_names
 from portal.services.errors import NotFound, ServiceError
 
 EXPORTS = {
@@ -41,7 +43,8 @@ def _json_errors(view: Callable[..., Any]) -> Callable[..., Any]:
             body = {"error": {"code": error.status, "message": error.message, "field": error.field}}
             return jsonify(body), error.status
         except graph.NoSuchNode:
-            body = {"error": {"code": 404, "message": "No such entity.", "field": "node"}}
+            message = gettext("No such entity.")
+            body = {"error": {"code": 404, "message": message, "field": "node"}}
             return jsonify(body), 404
 
     return wrapped
@@ -54,7 +57,7 @@ def _body() -> dict[str, Any]:
 def _nodes(data: dict[str, Any]) -> list[str]:
     nodes = data.get("nodes")
     if not isinstance(nodes, list) or not all(isinstance(n, str) for n in nodes):
-        raise ServiceError("A list of node ids.", field="nodes")
+        raise ServiceError(gettext("A list of node ids."), field="nodes")
     return nodes
 
 
@@ -63,7 +66,9 @@ def _nodes(data: dict[str, Any]) -> list[str]:
 def workspace_page() -> str:
     """The workspace: search, the graph, its panels and the saved investigations."""
     reader = current_reader(bulletins=True)
-    return render_template("analysis/workspace.html", saved=investigations.listed(reader))
+    return render_template(
+        "analysis/workspace.html", saved=investigations.listed(reader), type_names=type_names()
+    )
 
 
 @blueprint.route("/search")
@@ -149,7 +154,11 @@ def persons() -> Response:
     return jsonify(
         {
             "suggestions": person_decisions.suggestions(reader, node),
-            "score_explained": person_decisions.SCORE_EXPLAINED,
+            "score_explained": gettext(
+                "Score from 0 to 1: the name gives at most 0.6; the same date of birth or "
+                "nationality, each shared account, phone, e-mail or URL and each contact in "
+                "common raise it; a different date of birth or nationality lowers it."
+            ),
             "decisions": person_decisions.decisions_about(reader, node),
         }
     )
@@ -164,9 +173,13 @@ def decide_person() -> tuple[Response, int]:
     first, second, note = data.get("first"), data.get("second"), data.get("note", "")
     same = data.get("same")
     if not isinstance(first, str) or not isinstance(second, str) or not isinstance(note, str):
-        raise ServiceError("Name two persons (node ids) and an optional note.", field="first")
+        raise ServiceError(
+            gettext("Name two persons (node ids) and an optional note."), field="first"
+        )
     if not isinstance(same, bool):
-        raise ServiceError("Say whether they are the same person (true or false).", field="same")
+        raise ServiceError(
+            gettext("Say whether they are the same person (true or false)."), field="same"
+        )
     actor = current_actor()
     decision = person_decisions.decide(
         current_reader(bulletins=True), actor, first, second, same=same, note=note
@@ -218,7 +231,9 @@ def export(fmt: str) -> Response:
         body = graph.to_csv(sub)
     else:
         if sub.number_of_nodes() > MAX_DRAWN_NODES:
-            raise ServiceError("Too many nodes to draw: export GraphML instead.", field="nodes")
+            raise ServiceError(
+                gettext("Too many nodes to draw: export GraphML instead."), field="nodes"
+            )
         body = graph.to_svg(sub, title="Ischia link graph")
     mimetype, extension = EXPORTS[fmt]
     response = Response(body, mimetype=mimetype)
@@ -235,7 +250,7 @@ def save_investigation() -> tuple[Response, int]:
     data = _body()
     name, notes = data.get("name"), data.get("notes", "")
     if not isinstance(name, str) or not isinstance(notes, str):
-        raise ServiceError("Name and notes are text.", field="name")
+        raise ServiceError(gettext("Name and notes are text."), field="name")
     saved = investigations.save(
         current_reader(bulletins=True), current_actor(), name, notes, _nodes(data)
     )

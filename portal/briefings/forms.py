@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import TypeVar
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -39,54 +41,57 @@ from portal.services.errors import InvalidInput
 E = TypeVar("E", bound=Enum)
 
 SOURCE_LABELS = {
-    Source.SELECTION: "The bulletins I tick below",
-    Source.FILTER: "Every bulletin matching the filter (category, sender, period)",
-    Source.ENTITY: "Every bulletin naming an account, phone, e-mail, person or group",
-    Source.INVESTIGATION: "Every bulletin behind a saved investigation's entities",
+    Source.SELECTION: _l("The bulletins I tick below"),
+    Source.FILTER: _l("Every bulletin matching the filter (category, sender, period)"),
+    Source.ENTITY: _l("Every bulletin naming an account, phone, e-mail, person or group"),
+    Source.INVESTIGATION: _l("Every bulletin behind a saved investigation's entities"),
 }
 
 
 class BriefingForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=MAX_TITLE)])
-    cover_note = TextAreaField("Cover note (optional)", validators=[Length(max=MAX_NOTE)])
+    title = StringField(
+        _l("Title"),
+        validators=[DataRequired(_l("Give the briefing a title.")), Length(max=MAX_TITLE)],
+    )
+    cover_note = TextAreaField(_l("Cover note (optional)"), validators=[Length(max=MAX_NOTE)])
     source = RadioField(
-        "Include",
+        _l("Include"),
         choices=[SelectChoice(s.value, label) for s, label in SOURCE_LABELS.items()],
         default=Source.SELECTION.value,
     )
-    bulletin_ids = SelectMultipleField("Bulletins", validate_choice=False)
+    bulletin_ids = SelectMultipleField(_l("Bulletins"), validate_choice=False)
     category = SelectField(
-        "Category",
+        _l("Category"),
         choices=[
-            SelectChoice("", "Any category"),
+            SelectChoice("", _l("Any category")),
             *(SelectChoice(c.value, c.label) for c in Category),
         ],
         default="",
     )
     marking = SelectField(
-        "Marking",
+        _l("Marking"),
         choices=[
-            SelectChoice("", "Any marking"),
+            SelectChoice("", _l("Any marking")),
             *(SelectChoice(m.value, m.value) for m in Marking),
         ],
         default="",
     )
     box = SelectField(
-        "Bulletins",
+        _l("Bulletins"),
         choices=[
-            SelectChoice("all", "Received and sent"),
-            SelectChoice("received", "Received"),
-            SelectChoice("sent", "Sent by my organisation"),
+            SelectChoice("all", _l("Received and sent")),
+            SelectChoice("received", _l("Received")),
+            SelectChoice("sent", _l("Sent by my organisation")),
         ],
         default="all",
     )
-    sender = SelectField("Sender", choices=[SelectChoice("", "Any sender")], default="")
-    since = DateField("From", validators=[Optional()])
-    until = DateField("To", validators=[Optional()])
+    sender = SelectField(_l("Sender"), choices=[SelectChoice("", _l("Any sender"))], default="")
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])
     investigation = SelectField(
-        "Saved investigation", choices=[SelectChoice("", "Choose one")], default=""
+        _l("Saved investigation"), choices=[SelectChoice("", _l("Choose one"))], default=""
     )
-    entity = StringField("Identifier or name", validators=[Length(max=MAX_IDENTIFIER)])
+    entity = StringField(_l("Identifier or name"), validators=[Length(max=MAX_IDENTIFIER)])
 
     def __init__(
         self,
@@ -97,11 +102,11 @@ class BriefingForm(FlaskForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.investigation.choices = [
-            SelectChoice("", "Choose one"),
+            SelectChoice("", _l("Choose one")),
             *(SelectChoice(str(key), name) for key, name in investigations),
         ]
         self.sender.choices = [
-            SelectChoice("", "Any sender"),
+            SelectChoice("", _l("Any sender")),
             *(SelectChoice(code, code) for code in senders),
         ]
 
@@ -117,7 +122,9 @@ class BriefingForm(FlaskForm):
 
     def validate_bulletin_ids(self, field: SelectMultipleField) -> None:
         if len(field.data or []) > MAX_BULLETINS:
-            raise ValueError(f"A briefing holds at most {MAX_BULLETINS} bulletins.")
+            raise ValueError(
+                gettext("A briefing holds at most %(limit)s bulletins.", limit=MAX_BULLETINS)
+            )
 
     def inbox_query(self) -> InboxQuery:
         """The inbox filter chosen; InvalidInput naming the field for a value not on offer."""
@@ -148,8 +155,8 @@ def _choice(enum: type[E], value: str, field: str) -> E:
     try:
         return enum(value)
     except ValueError:
-        raise InvalidInput("Choose one of the values offered.", field=field) from None
+        raise InvalidInput(gettext("Choose one of the values offered."), field=field) from None
 
 
 class VerifyForm(FlaskForm):
-    pdf = FileField("Briefing PDF", validators=[FileRequired("Choose a PDF file.")])
+    pdf = FileField(_l("Briefing PDF"), validators=[FileRequired(_l("Choose a PDF file."))])

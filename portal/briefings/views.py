@@ -7,6 +7,8 @@ raise NotFound); a copy is only ever shown or sent to the user it was made for.
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -27,6 +29,14 @@ from portal.services.principals import Reader
 
 BRIEFERS = sorted(BRIEFING_ROLES)
 MADE_COOKIE = "ischia-briefing-made"
+# What each state of a copy means to its reader (the status page and the recent copies).
+STATES = {
+    BriefingState.QUEUED.value: _l("Waiting for a worker"),
+    BriefingState.RENDERING.value: _l("Rendering"),
+    BriefingState.READY.value: _l("Ready"),
+    BriefingState.DELIVERED.value: _l("Downloaded"),
+    BriefingState.FAILED.value: _l("Failed"),
+}
 
 
 def _investigations(reader: Reader) -> list[tuple[int, str]]:
@@ -59,6 +69,7 @@ def _compose_page(form: BriefingForm, status: int = 200) -> tuple[str, int]:
         chosen=set(form.bulletin_ids.data or ()),
         recent=copies.recent_copies(reader),
         saved=saved_filters.saved_filters(reader),
+        briefing_states=STATES,
     ), status
 
 
@@ -139,6 +150,7 @@ def status(copy_id: str) -> str:
         pending=pending,
         made=request.args.get("made") == "1",
         queue=job_queue.queue_enabled(),
+        briefing_states=STATES,
     )
 
 
@@ -151,7 +163,7 @@ def download(copy_id: str) -> Response:
         raise NotFound()
     pdf = job_queue.queued_pdf(copy)
     if pdf is None:
-        flash("This briefing is no longer kept: make it again.", "error")
+        flash(gettext("This briefing is no longer kept: make it again."), "error")
         return redirect(url_for("briefings.index"))
     copies.record_download(copy, current_actor())
     return _pdf_response(pdf, filename(copy))

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -72,21 +73,28 @@ def _check(reader: Reader, name: str, notes: str, nodes: list[str]) -> list[str]
     if not reader.sees_bulletins:
         raise NotFound()
     if not name.strip():
-        raise InvalidInput("Name the investigation.", field="name")
+        raise InvalidInput(gettext("Name the investigation."), field="name")
     if len(name) > MAX_NAME:
-        raise InvalidInput(f"A name of at most {MAX_NAME} characters.", field="name")
+        raise InvalidInput(
+            gettext("A name of at most %(limit)s characters.", limit=MAX_NAME), field="name"
+        )
     if len(notes) > MAX_NOTES:
-        raise InvalidInput(f"Notes of at most {MAX_NOTES} characters.", field="notes")
+        raise InvalidInput(
+            gettext("Notes of at most %(limit)s characters.", limit=MAX_NOTES), field="notes"
+        )
     if not nodes:
-        raise InvalidInput("An investigation needs at least one node.", field="nodes")
+        raise InvalidInput(gettext("An investigation needs at least one node."), field="nodes")
     if len(nodes) > MAX_NODES or not all(isinstance(n, str) and len(n) < 600 for n in nodes):
-        raise InvalidInput(f"At most {MAX_NODES} nodes, as the graph names them.", field="nodes")
+        raise InvalidInput(
+            gettext("At most %(limit)s nodes, as the graph names them.", limit=MAX_NODES),
+            field="nodes",
+        )
     kept: set[str] = set()
     with org_graphs.reading(reader) as g:
         for node in nodes:
             if node not in g:
                 raise InvalidInput(
-                    "Some nodes are not in your organisation's graph.", field="nodes"
+                    gettext("Some nodes are not in your organisation's graph."), field="nodes"
                 )
             # A person is saved as its mentions, so a later merge or split still finds it.
             is_person = g.nodes[node].get("type") == "person"
@@ -124,7 +132,7 @@ def save(
                 details={"investigation": row.id, "nodes": len(kept)},
             )
     except IntegrityError:
-        raise Conflict("Someone saved an investigation of that name just now.") from None
+        raise Conflict(gettext("Someone saved an investigation of that name just now.")) from None
     return _saved(row)
 
 

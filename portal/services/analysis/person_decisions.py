@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import graph
 from portal.extensions import db
+from portal.i18n import when
 from portal.models import PersonDecision, User, utcnow
 from portal.services import audit, sealed_text
 from portal.services.analysis import org_graphs
@@ -36,7 +38,7 @@ def note_of(decision: PersonDecision) -> str:
 
 def _person(g: Any, node: str, field: str) -> str:
     if node not in g or g.nodes[node].get("type") != "person":
-        raise NotFound("No such person in your organisation's graph.", field=field)
+        raise NotFound(gettext("No such person in your organisation's graph."), field=field)
     return node
 
 
@@ -93,12 +95,14 @@ def decide(
 ) -> int:
     """Record that two person nodes are (or are not) the same person; the graph follows."""
     if len(note) > MAX_NOTE:
-        raise InvalidInput(f"A note of at most {MAX_NOTE} characters.", field="note")
+        raise InvalidInput(
+            gettext("A note of at most %(limit)s characters.", limit=MAX_NOTE), field="note"
+        )
     with org_graphs.reading(reader) as g:
         a = _person(g, first, "first")
         b = _person(g, second, "second")
         if a == b:
-            raise InvalidInput("These are already one person.", field="second")
+            raise InvalidInput(gettext("These are already one person."), field="second")
         low, high = _pair(g, a, b)
         ours, theirs = graph.person_mentions(g, a), graph.person_mentions(g, b)
         live = _live(reader)
@@ -137,10 +141,23 @@ def _live_decision(session: Session, reader: Reader, low: str, high: str) -> Per
 def _already(decision: PersonDecision) -> Conflict:
     """Which decision stands: who made it, when, and what it says."""
     by = db.session().get(User, decision.decided_by)
-    says = "the same person" if decision.same else "different persons"
+    who, moment = by.name if by else gettext("An analyst"), when(decision.decided_at)
+    if decision.same:
+        return Conflict(
+            gettext(
+                "%(who)s decided on %(moment)s that these are the same person: revoke that "
+                "decision first to decide again.",
+                who=who,
+                moment=moment,
+            )
+        )
     return Conflict(
-        f"{by.name if by else 'An analyst'} decided on {decision.decided_at:%Y-%m-%d at %H:%M} "
-        f"UTC that these are {says}: revoke that decision first to decide again."
+        gettext(
+            "%(who)s decided on %(moment)s that these are different persons: revoke that "
+            "decision first to decide again.",
+            who=who,
+            moment=moment,
+        )
     )
 
 
@@ -180,7 +197,7 @@ def revoke(reader: Reader, actor: Actor, decision_id: int) -> None:
         if decision is None or decision.org_id != reader.org_id:
             raise NotFound()
         if decision.revoked_at is not None:
-            raise Conflict("This decision was revoked already.")
+            raise Conflict(gettext("This decision was revoked already."))
         decision.revoked_at = utcnow()
         decision.revoked_by = reader.user_id
         audit.record(

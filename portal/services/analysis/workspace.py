@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
+
 import graph
 from portal.extensions import db
+from portal.graph_words import record_where
+from portal.i18n import number
 from portal.services.analysis import org_graphs, referral_links
 from portal.services.bulletins.entities import name_keys
 from portal.services.discovery import hits as discovery
@@ -45,7 +49,7 @@ class ViewFilter:
 
 def _node(g: Any, node: str) -> str:
     if not node or node not in g or g.nodes[node].get("type") == "bulletin":
-        raise NotFound("No such entity in your organisation's graph.", field="node")
+        raise NotFound(gettext("No such entity in your organisation's graph."), field="node")
     return node
 
 
@@ -88,9 +92,11 @@ def _elements(reader: Reader, g: Any, sub: Any, measures: Measures | None = None
 def _hits(reader: Reader, query: str) -> list[graph.SearchHit]:
     query = (query or "").strip()
     if not query:
-        raise InvalidInput("Type an identifier or a name to look for.", field="q")
+        raise InvalidInput(gettext("Type an identifier or a name to look for."), field="q")
     if len(query) > MAX_QUERY:
-        raise InvalidInput(f"Type at most {MAX_QUERY} characters.", field="q")
+        raise InvalidInput(
+            gettext("Type at most %(limit)s characters.", limit=MAX_QUERY), field="q"
+        )
     with org_graphs.reading(reader) as g:
         hits = graph.find_nodes(g, query, limit=20, default_region=reader.country)
     return [h for h in hits if h.type != "bulletin"]
@@ -100,7 +106,9 @@ def _records(reader: Reader, nodes: Collection[str]) -> dict[str, str]:
     """Each node's label with the sender and date of its first bulletin (records read apart)."""
     with org_graphs.reading(reader) as g:
         return {
-            n: graph.record_label(graph.display_label(n, g.nodes[n]), graph.node_provenance(g, n))
+            n: graph.record_label(
+                graph.display_label(n, g.nodes[n]), graph.node_provenance(g, n), record_where
+            )
             for n in nodes
             if n in g
         }
@@ -154,8 +162,10 @@ def shown_of(shown: int, total: int) -> str:
     'showing all 12'
     """
     if shown >= total:
-        return f"showing all {total:,}"
-    return f"showing {shown:,} of {total:,}: filter or expand"
+        return gettext("showing all %(total)s", total=number(total))
+    return gettext(
+        "showing %(shown)s of %(total)s: filter or expand", shown=number(shown), total=number(total)
+    )
 
 
 def neighbourhood(
@@ -167,9 +177,12 @@ def neighbourhood(
     nodes the radius reaches through the filters) let the page say what was left out.
     """
     if not 1 <= radius <= 3:
-        raise InvalidInput("A radius of 1, 2 or 3 hops.", field="radius")
+        raise InvalidInput(gettext("A radius of 1, 2 or 3 hops."), field="radius")
     if not 1 <= limit <= MAX_VIEW_NODES:
-        raise InvalidInput(f"At most {MAX_VIEW_NODES:,} entities in one view.", field="limit")
+        raise InvalidInput(
+            gettext("At most %(limit)s entities in one view.", limit=number(MAX_VIEW_NODES)),
+            field="limit",
+        )
     with org_graphs.reading(reader) as g:
         ego, total = graph.ego_view(
             g,
@@ -196,7 +209,10 @@ def neighbourhood(
 
 def _induced(g: Any, nodes: Collection[str]) -> Any:
     if len(nodes) > MAX_NODES_IN_VIEW:
-        raise InvalidInput(f"At most {MAX_NODES_IN_VIEW:,} nodes in one view.", field="nodes")
+        raise InvalidInput(
+            gettext("At most %(limit)s nodes in one view.", limit=number(MAX_NODES_IN_VIEW)),
+            field="nodes",
+        )
     kept = [n for n in nodes if n in g and g.nodes[n].get("type") != "bulletin"]
     return g.subgraph(kept).copy()
 
@@ -220,11 +236,11 @@ def view_elements(reader: Reader, nodes: Collection[str]) -> dict[str, Any]:
 def paths(reader: Reader, source: str, target: str, k: int = 0) -> dict[str, Any]:
     """All shortest paths (or the ``k`` shortest simple ones) between two entities."""
     if not 0 <= k <= 10:
-        raise InvalidInput("Ask for at most 10 paths.", field="k")
+        raise InvalidInput(gettext("Ask for at most 10 paths."), field="k")
     with org_graphs.reading(reader) as g:
         a, b = _node(g, source), _node(g, target)
         if a == b:
-            raise InvalidInput("Choose two different entities.", field="target")
+            raise InvalidInput(gettext("Choose two different entities."), field="target")
         found = (
             graph.k_shortest_paths(g, a, b, k)
             if k
@@ -254,7 +270,7 @@ def node_details(reader: Reader, node: str) -> dict[str, Any]:
     bulletins = [
         {
             "id": p.bulletin_id,
-            "title": titles.get(p.bulletin_id, f"Bulletin {p.bulletin_id}"),
+            "title": titles.get(p.bulletin_id) or gettext("Bulletin %(id)s", id=p.bulletin_id),
             "organisation": p.organisation,
             "reported_on": p.reported_on.isoformat(),
             "marking": p.marking,
@@ -328,7 +344,7 @@ def timeline(reader: Reader, nodes: Collection[str]) -> list[dict[str, Any]]:
     titles = org_graphs.titles(reader, sorted({e.bulletin_id for e in events}))
     rows = []
     for e in events:
-        title = titles.get(e.bulletin_id, f"Bulletin from {e.organisation}")
+        title = titles.get(e.bulletin_id) or gettext("Bulletin from %(org)s", org=e.organisation)
         names = [title if n == f"bulletin:{e.bulletin_id}" else labels.get(n, n) for n in e.nodes]
         rows.append(
             {
@@ -364,7 +380,9 @@ def edge_details(reader: Reader, source: str, target: str, kind: str) -> dict[st
         try:
             provenance = graph.edge_provenance(g, a, b, kind)
         except KeyError:
-            raise NotFound("No such relation in your organisation's graph.", field="type") from None
+            raise NotFound(
+                gettext("No such relation in your organisation's graph."), field="type"
+            ) from None
         records: dict[str, graph.Bulletin] = g.graph["bulletins"]
         labels = (graph.display_label(a, g.nodes[a]), graph.display_label(b, g.nodes[b]))
         reported = {bid: records[bid].provenance for bid in provenance.bulletin_ids}
@@ -379,7 +397,7 @@ def edge_details(reader: Reader, source: str, target: str, kind: str) -> dict[st
         "bulletins": [
             {
                 "id": bid,
-                "title": titles.get(bid, f"Bulletin {bid}"),
+                "title": titles.get(bid) or gettext("Bulletin %(id)s", id=bid),
                 "organisation": p.organisation,
                 "reported_on": p.reported_on.isoformat(),
                 "marking": p.marking,

@@ -16,8 +16,9 @@ LABEL_WIDTH = 190
 WIDTH = 560
 
 
-def bar_chart(title: str, rows: Sequence[tuple[str, int]]) -> Markup:
-    """A horizontal bar chart: one bar per (label, count), longest bar full width."""
+def bar_chart(title: str, rows: Sequence[tuple[str, int]], empty: str = "None") -> Markup:
+    """A horizontal bar chart: one bar per (label, count), longest bar full width; ``empty``
+    is written when there is no row."""
     top = max((count for _, count in rows), default=0) or 1
     bar_space = WIDTH - LABEL_WIDTH - 50
     height = 30 + ROW * max(len(rows), 1)
@@ -38,6 +39,6 @@ def bar_chart(title: str, rows: Sequence[tuple[str, int]]) -> Markup:
             f'<text x="{LABEL_WIDTH + length + 6:.1f}" y="{y + 14}" font-size="11">{count}</text>'
         )
     if not rows:
-        parts.append('<text x="0" y="42" font-size="11">None</text>')
+        parts.append(f'<text x="0" y="42" font-size="11">{escape(empty)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  (every text above is escaped)

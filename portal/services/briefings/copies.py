@@ -19,6 +19,7 @@ from crypto.canonical import canonical_json
 from crypto.secretbox import derive_key
 from portal import vault
 from portal.extensions import db
+from portal.i18n import DEFAULT_LANGUAGE, language_or_none
 from portal.models import (
     AuditRecord,
     BriefingCopy,
@@ -52,8 +53,10 @@ def start_copy(
     state: BriefingState,
     now: datetime | None = None,
     selection: str | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> BriefingCopy:
-    """Record a new copy (rendering now, or queued) and audit the request.
+    """Record a new copy (rendering now, or queued) and audit the request; ``language`` is
+    the one the briefing is written in.
 
     ``selection`` (from :func:`selection_key`) lets a later briefing of the same selection
     find this one and say what is new since.
@@ -66,6 +69,7 @@ def start_copy(
         state=state.value,
         marking=marking,
         bulletin_ids=[b.id for b in bulletins],
+        language=language_or_none(language) or DEFAULT_LANGUAGE,
     )
     details: dict[str, audit.Scalar | list[audit.Scalar]] = {
         "copy": copy.id,

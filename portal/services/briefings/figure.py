@@ -46,6 +46,15 @@ TYPE_NAMES = {
     "url": "Web address",
     "location": "Place",
 }
+# The words of the figure, in English; the briefing's layout passes them in its language.
+LEGEND_WORDS = {
+    "aria": "Link graph of the most connected entities",
+    "types": "Entity types",
+    "size": "Size",
+    "size_means": "links to other entities",
+    "colour": "Colour",
+    "colour_means": "entities linked together",
+}
 
 
 @dataclass(frozen=True)
@@ -405,13 +414,20 @@ def _marker(kind: str, x: float, y: float, r: float, fill: str) -> str:
     return f'<polygon points="{points}" {paint}/>'
 
 
-def to_svg(figure: Figure) -> str:
-    """The figure as an SVG document, scaled to the width of its container."""
+def to_svg(
+    figure: Figure,
+    type_names: Mapping[str, str] = TYPE_NAMES,
+    words: Mapping[str, str] = LEGEND_WORDS,
+) -> str:
+    """The figure as an SVG document, scaled to the width of its container; ``type_names``
+    and ``words`` (keys of :data:`TYPE_NAMES` and :data:`LEGEND_WORDS`) in the reader's
+    language."""
     w, h = figure.width, figure.height
+    aria = escape(words["aria"], {'"': "&quot;"})
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {h:.0f}" '
         f'width="{w:.0f}" height="{h:.0f}" font-family="{FONT}" font-size="{LABEL_SIZE}" '
-        'role="img" aria-label="Link graph of the most connected entities">',
+        f'role="img" aria-label="{aria}">',
         '<g stroke="#8a8a8a" stroke-width="1">',
     ]
     for a, b in figure.edges:
@@ -419,7 +435,7 @@ def to_svg(figure: Figure) -> str:
         parts.append(f'<line x1="{na.x:.1f}" y1="{na.y:.1f}" x2="{nb.x:.1f}" y2="{nb.y:.1f}"/>')
     parts.append("</g>")
     for node in figure.nodes:
-        title = escape(f"{TYPE_NAMES.get(node.entity.kind, node.entity.kind)}: {node.entity.label}")
+        title = escape(f"{type_names.get(node.entity.kind, node.entity.kind)}: {node.entity.label}")
         parts.append(f"<g><title>{title}</title>")
         parts.append(_marker(node.entity.kind, node.x, node.y, node.r, node.colour))
         parts.append("</g>")
@@ -432,31 +448,52 @@ def to_svg(figure: Figure) -> str:
             f'<text x="{box.x + PAD:.1f}" y="{box.y + LABEL_SIZE:.1f}" fill="#111"{weight}>'
             f"{escape(label.text)}</text>"
         )
-    parts.append(_legend(figure))
+    parts.append(_legend(figure, type_names, words))
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
 
-def _legend(figure: Figure) -> str:
+def _wrapped(text: str, width: float, size: float) -> list[str]:
+    """``text`` in lines no wider than ``width`` (a word longer than a line has its own)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and text_width(f"{lines[-1]} {word}", size) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def _legend(figure: Figure, type_names: Mapping[str, str], words: Mapping[str, str]) -> str:
     box = figure.legend
     x0, y = box.x + 8, box.y + 16
+    room = box.w - 16
     parts = [
         f'<g font-size="12"><rect x="{box.x:.1f}" y="{box.y:.1f}" width="{box.w:.1f}" '
         f'height="{box.h:.1f}" fill="#f6f8fa" stroke="#c8d0d8"/>',
-        f'<text x="{x0:.1f}" y="{y:.1f}" font-weight="bold">Entity types</text>',
     ]
+
+    def lines(text: str, bold: bool = False, step: float = 16) -> None:
+        nonlocal y
+        weight = ' font-weight="bold"' if bold else ""
+        for index, line in enumerate(_wrapped(text, room, 12)):
+            y += step if index else 0
+            parts.append(f'<text x="{x0:.1f}" y="{y:.1f}"{weight}>{escape(line)}</text>')
+
+    lines(words["types"], bold=True)
     kinds = [k for k in _SHAPE_KINDS if any(n.entity.kind == k for n in figure.nodes)]
     for kind in kinds:
         y += 20
         parts.append(_marker(kind, x0 + 6, y - 4, 5.5, "#ffffff"))
-        parts.append(f'<text x="{x0 + 18:.1f}" y="{y:.1f}">{escape(TYPE_NAMES[kind])}</text>')
+        name = escape(type_names.get(kind, kind))
+        parts.append(f'<text x="{x0 + 18:.1f}" y="{y:.1f}">{name}</text>')
     y += 30
-    parts.append(f'<text x="{x0:.1f}" y="{y:.1f}" font-weight="bold">Size</text>')
+    lines(words["size"], bold=True)
     y += 18
-    parts.append(f'<text x="{x0:.1f}" y="{y:.1f}">links to other entities</text>')
+    lines(words["size_means"])
     y += 30
-    parts.append(f'<text x="{x0:.1f}" y="{y:.1f}" font-weight="bold">Colour</text>')
+    lines(words["colour"], bold=True)
     y += 18
-    parts.append(f'<text x="{x0:.1f}" y="{y:.1f}">entities linked together</text>')
+    lines(words["colour_means"])
     parts.append("</g>")
     return "".join(parts)

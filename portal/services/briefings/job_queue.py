@@ -14,12 +14,14 @@ import json
 from typing import Any, cast
 
 from flask import current_app
+from flask_babel import gettext
 from redis import Redis
 from rq import Queue
 
 from crypto.secretbox import SecretBoxError
 from portal import vault
 from portal.extensions import db
+from portal.i18n import speaking
 from portal.models import BriefingCopy, BriefingState, User
 from portal.services.briefings import BRIEFING_ROLES, copies
 from portal.services.briefings.making import make_briefing, prepared_for
@@ -135,13 +137,15 @@ def _run(copy_id: str, sealed_request: str) -> None:
     user = queued.user
     actor = Actor.of(user)
     if not _may_brief(user):
-        copies.fail_copy(
-            copy_id, actor, "The account lost its access before the briefing was made."
-        )
+        with speaking(queued.copy.language):
+            reason = gettext("The account lost its access before the briefing was made.")
+        copies.fail_copy(copy_id, actor, reason)
         return
     request = _queued_request(queued.copy, sealed_request)
     if request is None:
-        copies.fail_copy(copy_id, actor, "The queued request could not be read.")
+        with speaking(queued.copy.language):
+            reason = gettext("The queued request could not be read.")
+        copies.fail_copy(copy_id, actor, reason)
         return
     copies.set_state(copy_id, BriefingState.RENDERING)
     try:

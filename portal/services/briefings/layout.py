@@ -6,8 +6,12 @@ verification data."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
+from babel.dates import format_skeleton
 from flask import render_template
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from portal import safe_markdown
@@ -16,6 +20,29 @@ from portal.services.briefings.charts import bar_chart
 from portal.services.briefings.contents import BriefingContents, Heading
 from portal.services.briefings.tables import needs_landscape
 from portal.services.bulletins.content import Category, Marking
+
+# The figure's words, in the language the briefing is rendered in (figure.py has no Flask).
+TYPE_NAMES = {
+    "person": _l("Person"),
+    "account": _l("Online account"),
+    "group": _l("Group"),
+    "phone": _l("Phone"),
+    "email": _l("E-mail"),
+    "url": _l("Web address"),
+    "location": _l("Place"),
+}
+LEGEND_WORDS = {
+    "aria": _l("Link graph of the most connected entities"),
+    "types": _l("Entity types"),
+    "size": _l("Size"),
+    "size_means": _l("links to other entities"),
+    "colour": _l("Colour"),
+    "colour_means": _l("entities linked together"),
+}
+
+
+def type_names() -> dict[str, str]:
+    return {kind: str(name) for kind, name in TYPE_NAMES.items()}
 
 
 @dataclass(frozen=True)
@@ -31,7 +58,17 @@ def _category(value: str) -> str:
     try:
         return Category(value).label
     except ValueError:
-        return "Unknown category"
+        return gettext("Unknown category")
+
+
+def _month(value: str) -> str:
+    """A "2026-05" month as the briefing's language writes it ("May 2026", "mai 2026")."""
+    try:
+        return format_skeleton(
+            "yMMM", date.fromisoformat(f"{value}-01"), locale=get_locale() or "en"
+        )
+    except ValueError:
+        return value
 
 
 def briefing_html(cover: Cover, contents: BriefingContents) -> str:
@@ -40,12 +77,28 @@ def briefing_html(cover: Cover, contents: BriefingContents) -> str:
     heading = cover.heading
     charts = {
         "category": bar_chart(
-            "Bulletins by category",
+            gettext("Bulletins by category"),
             [(_category(c), n) for c, n in sorted(contents.by_category.items())],
+            empty=gettext("None"),
         ),
-        "sender": bar_chart("Bulletins by sender", sorted(contents.by_sender.items())),
-        "month": bar_chart("Bulletins by month", sorted(contents.by_month.items())),
+        "sender": bar_chart(
+            gettext("Bulletins by sender"),
+            sorted(contents.by_sender.items()),
+            empty=gettext("None"),
+        ),
+        "month": bar_chart(
+            gettext("Bulletins by month"),
+            [(_month(m), n) for m, n in sorted(contents.by_month.items())],
+            empty=gettext("None"),
+        ),
     }
+    names_of_types = type_names()
+    words = {key: str(word) for key, word in LEGEND_WORDS.items()}
+    figure_svg = (
+        figures.to_svg(contents.figure, names_of_types, words)
+        if contents.figure is not None
+        else ""
+    )
     bodies = {
         b.id: safe_markdown.render(b.content.body) for b in bulletins if b.content is not None
     }
@@ -75,8 +128,8 @@ def briefing_html(cover: Cover, contents: BriefingContents) -> str:
         charts=charts,
         figure=contents.figure,
         # figure.to_svg escapes every label and draws no external resource.
-        figure_svg=Markup(contents.figure_svg or ""),  # noqa: S704
-        type_names=figures.TYPE_NAMES,
+        figure_svg=Markup(figure_svg),  # noqa: S704
+        type_names=names_of_types,
         bodies=bodies,
         names=names,
         landscape={b.id for b in bulletins if b.content is not None and needs_landscape(b.content)},

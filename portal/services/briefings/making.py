@@ -10,6 +10,9 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from flask_babel import gettext
+
+from portal.i18n import speaking
 from portal.models import BriefingCopy, Organisation, User, utcnow
 from portal.services.briefings import contents as briefing_contents
 from portal.services.briefings import copies, signing
@@ -58,15 +61,20 @@ def make_briefing(
 
     ``keep`` stores the signed PDF (the queue's store) before the copy is marked ready. On any
     failure the copy is marked failed with a reason for the user, and the error raised again.
+    The briefing, and any reason it failed, are written in the copy's language (its
+    requester's when they asked for it), in the request and in a queue worker alike.
     """
-    try:
-        return _make(reader, actor, request, copy, org, prepared_for, renderer, delivered, keep)
-    except (RenderFailed, ServiceError) as error:
-        copies.fail_copy(copy.id, actor, error.message)
-        raise
-    except BaseException:
-        copies.fail_copy(copy.id, actor, "The briefing could not be made (an internal error).")
-        raise
+    with speaking(copy.language):
+        try:
+            return _make(reader, actor, request, copy, org, prepared_for, renderer, delivered, keep)
+        except (RenderFailed, ServiceError) as error:
+            copies.fail_copy(copy.id, actor, error.message)
+            raise
+        except BaseException:
+            copies.fail_copy(
+                copy.id, actor, gettext("The briefing could not be made (an internal error).")
+            )
+            raise
 
 
 def _make(
@@ -84,7 +92,7 @@ def _make(
     recorded = replace(request, source=Source.SELECTION, bulletin_ids=tuple(copy.bulletin_ids))
     bulletins = chosen_bulletins(reader, recorded)
     if highest_marking(bulletins).value != copy.marking:
-        raise ServiceError("The bulletins' markings changed: make the briefing again.")
+        raise ServiceError(gettext("The bulletins' markings changed: make the briefing again."))
     previous = copies.previous_briefing(copy)
     contents = briefing_contents.open_bulletins(reader, bulletins, utcnow(), previous)
     heading = briefing_contents.Heading(

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext
 
 ASSETS = Path(__file__).resolve().parents[2] / "static" / "briefing"
 
@@ -131,7 +132,9 @@ class Renderer:
             ready = False
         if not ready:
             self.close()
-            raise RenderFailed("The briefing renderer did not start: try again in a minute.")
+            raise RenderFailed(
+                gettext("The briefing renderer did not start: try again in a minute.")
+            )
         return parent
 
     def warm_up(self) -> None:
@@ -157,28 +160,30 @@ class Renderer:
         Anything that interrupts the wait kills the child, so no stale answer can survive.
         """
         if len(html.encode("utf-8")) > self.limits.max_html_bytes:
-            raise RenderFailed("This briefing is too large to render: choose fewer bulletins.")
+            raise RenderFailed(
+                gettext("This briefing is too large to render: choose fewer bulletins.")
+            )
         if not self._lock.acquire(timeout=self.limits.queue_wait_s):
-            raise RenderFailed("The briefing renderer is busy: try again in a minute.")
+            raise RenderFailed(gettext("The briefing renderer is busy: try again in a minute."))
         try:
             try:
                 status, pdf, pages, refused, seconds = self._exchange(html)
             except _OutOfMemory as spent:
                 if spent.fresh:
-                    raise RenderFailed(OUT_OF_MEMORY) from None
+                    raise RenderFailed(_out_of_memory()) from None
                 # A child that rendered earlier documents may have run out of memory for their
                 # sake (its heap only grows): the document gets one try in a fresh child.
                 try:
                     status, pdf, pages, refused, seconds = self._exchange(html)
                 except _OutOfMemory:
-                    raise RenderFailed(OUT_OF_MEMORY) from None
+                    raise RenderFailed(_out_of_memory()) from None
         finally:
             self._lock.release()
         if status == "ok":
             return RenderedPdf(pdf, pages, tuple(refused), seconds)
         if status == "complex":
-            raise RenderFailed("Rendering stopped: the document is nested too deeply.")
-        raise RenderFailed(f"Rendering failed ({pdf}).")
+            raise RenderFailed(gettext("Rendering stopped: the document is nested too deeply."))
+        raise RenderFailed(gettext("Rendering failed (%(reason)s).", reason=pdf))
 
     def _exchange(self, html: str) -> tuple[str, Any, int, list[str], float]:
         connection = self._start()
@@ -196,8 +201,11 @@ class Renderer:
         except _Overrun:
             self.close()
             raise RenderFailed(
-                f"Rendering took longer than {self.limits.timeout_s:g} seconds and was "
-                "stopped: choose fewer bulletins."
+                gettext(
+                    "Rendering took longer than %(seconds)s seconds and was stopped: "
+                    "choose fewer bulletins.",
+                    seconds=f"{self.limits.timeout_s:g}",
+                )
             ) from None
         except (EOFError, OSError):
             fresh = self._documents == 0
@@ -220,7 +228,8 @@ class _OutOfMemory(Exception):
         self.fresh = fresh
 
 
-OUT_OF_MEMORY = "Rendering stopped: the document needed more memory than a briefing may use."
+def _out_of_memory() -> str:
+    return gettext("Rendering stopped: the document needed more memory than a briefing may use.")
 
 
 _RENDERERS: dict[RenderLimits, Renderer] = {}

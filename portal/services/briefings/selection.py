@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 import graph
@@ -50,21 +51,27 @@ class BriefingRequest:
 def check(request: BriefingRequest) -> None:
     """The request's own fields, before any bulletin is looked at."""
     if not request.title.strip():
-        raise InvalidInput("Give the briefing a title.", field="title")
+        raise InvalidInput(gettext("Give the briefing a title."), field="title")
     if len(request.title) > MAX_TITLE:
-        raise InvalidInput(f"A title of at most {MAX_TITLE} characters.", field="title")
+        raise InvalidInput(
+            gettext("A title of at most %(limit)s characters.", limit=MAX_TITLE), field="title"
+        )
     if len(request.cover_note) > MAX_NOTE:
-        raise InvalidInput(f"A cover note of at most {MAX_NOTE} characters.", field="cover_note")
+        raise InvalidInput(
+            gettext("A cover note of at most %(limit)s characters.", limit=MAX_NOTE),
+            field="cover_note",
+        )
     if request.source is Source.SELECTION and not request.bulletin_ids:
-        raise InvalidInput("Select at least one bulletin.", field="bulletin_ids")
+        raise InvalidInput(gettext("Select at least one bulletin."), field="bulletin_ids")
     if len(request.bulletin_ids) > MAX_BULLETINS:
         raise InvalidInput(
-            f"A briefing holds at most {MAX_BULLETINS} bulletins.", field="bulletin_ids"
+            gettext("A briefing holds at most %(limit)s bulletins.", limit=MAX_BULLETINS),
+            field="bulletin_ids",
         )
     if request.source is Source.ENTITY and not request.entity.strip():
-        raise InvalidInput("Name the account, phone, person or group.", field="entity")
+        raise InvalidInput(gettext("Name the account, phone, person or group."), field="entity")
     if request.source is Source.INVESTIGATION and request.investigation_id is None:
-        raise InvalidInput("Choose a saved investigation.", field="investigation")
+        raise InvalidInput(gettext("Choose a saved investigation."), field="investigation")
 
 
 def chosen_bulletins(reader: Reader, request: BriefingRequest) -> list[Bulletin]:
@@ -79,8 +86,11 @@ def chosen_bulletins(reader: Reader, request: BriefingRequest) -> list[Bulletin]
         for bulletin in bulletins:
             if not BulletinState(bulletin.state).readable:
                 raise InvalidInput(
-                    f"Bulletin {bulletin.id} is {bulletin.state}"
-                    ": its content can no longer be opened.",
+                    gettext(
+                        "Bulletin %(id)s can no longer be opened (%(state)s).",
+                        id=bulletin.id,
+                        state=bulletin.state,
+                    ),
                     field="bulletin_ids",
                 )
     elif request.source is Source.INVESTIGATION:
@@ -91,10 +101,15 @@ def chosen_bulletins(reader: Reader, request: BriefingRequest) -> list[Bulletin]
             query = InboxQuery(entity=request.entity.strip())
         ids = matching_ids(reader, query, MAX_BULLETINS + 1)
         if not ids:
-            raise InvalidInput("No bulletin you can read matches.", field=request.source.value)
+            raise InvalidInput(
+                gettext("No bulletin you can read matches."), field=request.source.value
+            )
         if len(ids) > MAX_BULLETINS:
             raise InvalidInput(
-                f"More than {MAX_BULLETINS} bulletins match: narrow the period or the filter.",
+                gettext(
+                    "More than %(limit)s bulletins match: narrow the period or the filter.",
+                    limit=MAX_BULLETINS,
+                ),
                 field=request.source.value,
             )
         bulletins = list(session.scalars(select(Bulletin).where(Bulletin.id.in_(ids))))

@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext
 from pypdf import PdfReader, PdfWriter
 from pypdf.errors import PyPdfError
 
@@ -69,42 +70,44 @@ def _statement_text(data: bytes) -> str:
     try:
         metadata = PdfReader(io.BytesIO(data)).metadata
     except (PyPdfError, ValueError, KeyError, TypeError, RecursionError) as error:
-        raise NotVerified("This file is not a readable PDF.") from error
+        raise NotVerified(gettext("This file is not a readable PDF.")) from error
     text = metadata.get(METADATA_KEY) if metadata is not None else None
     if not isinstance(text, str) or not text:
-        raise NotVerified("This PDF carries no Ischia briefing signature.")
+        raise NotVerified(gettext("This PDF carries no Ischia briefing signature."))
     return text
 
 
 def verify_pdf(data: bytes, keys: PublicKeys) -> Verdict:
     """The signed claims of an unaltered briefing; :class:`NotVerified` says what failed."""
     if len(data) > MAX_FILE:
-        raise NotVerified("This file is larger than any briefing the portal makes.")
+        raise NotVerified(gettext("This file is larger than any briefing the portal makes."))
     text = _statement_text(data)
     try:
         statement = SignedStatement.from_json(text)
         claims = verify_statement(statement, DOMAIN, keys)
     except TamperedEnvelope as error:
-        raise NotVerified("The briefing signature is malformed.") from error
+        raise NotVerified(gettext("The briefing signature is malformed.")) from error
     except UnknownKeyVersion as error:
         raise NotVerified(
-            "The briefing is signed with a key this verifier does not know: "
-            "use the organisation's current public key directory."
+            gettext(
+                "The briefing is signed with a key this verifier does not know: "
+                "use the organisation's current public key directory."
+            )
         ) from error
     except BadSignature as error:
-        raise NotVerified("The briefing signature does not verify.") from error
+        raise NotVerified(gettext("The briefing signature does not verify.")) from error
     length = claims.get("pdf_length")
     if not isinstance(length, int) or not 0 < length < len(data):
-        raise NotVerified("The briefing signature names no valid length.")
+        raise NotVerified(gettext("The briefing signature names no valid length."))
     signed_part = data[:length]
     if hashlib.sha256(signed_part).hexdigest() != claims.get("pdf_sha256"):
-        raise NotVerified("The pages were altered after the portal signed them.")
+        raise NotVerified(gettext("The pages were altered after the portal signed them."))
     try:
         expected = _with_statement(signed_part, text)
     except (PyPdfError, ValueError, KeyError, TypeError, RecursionError) as error:
-        raise NotVerified("The signed part of the file is not a readable PDF.") from error
+        raise NotVerified(gettext("The signed part of the file is not a readable PDF.")) from error
     if expected != data:
-        raise NotVerified("Something was added to the file after the portal signed it.")
+        raise NotVerified(gettext("Something was added to the file after the portal signed it."))
     return Verdict(
         claims=dict(claims),
         org=statement.org,

@@ -70,7 +70,7 @@ class Link:
 
 @dataclass(frozen=True)
 class Journey:
-    traveller: str
+    traveller: str  # "" when the bulletin names nobody
     route: str  # "Lyon → Istanbul → Gaziantep"
     on: date | None
     bulletin_id: str
@@ -163,7 +163,7 @@ def _journeys(bulletins: Sequence[Opened]) -> list[Journey]:
         for e in b.content.entities:
             if e.type is not EntityType.TRAVEL or not e.destination:
                 continue
-            traveller = names.get(e.traveller or "", "") or "Unnamed traveller"
+            traveller = names.get(e.traveller or "", "")  # "": the page says "unnamed"
             stops = [s for s in (e.origin, *e.via, e.destination) if s]
             route = " → ".join(stops)
             found.setdefault((traveller, route, e.on), Journey(traveller, route, e.on, b.id))

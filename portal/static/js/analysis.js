@@ -50,6 +50,14 @@
   window.ischiaGraph = cy; // for people and tests who inspect the view from the console
 
   const say = (text) => { status.textContent = text; };
+  // Entity types as the page's language names them (the server sends the codes).
+  const TYPE_NAMES = {
+    person: window.ischiaText("Person"), account: window.ischiaText("Online account"),
+    group: window.ischiaText("Group"), phone: window.ischiaText("Phone"),
+    email: window.ischiaText("E-mail"), url: window.ischiaText("Web address"),
+    location: window.ischiaText("Place"),
+  };
+  const typeName = (type) => TYPE_NAMES[type] || type;
 
   async function getJSON(url, params) {
     const query = params ? `?${params.toString()}` : "";
@@ -57,7 +65,7 @@
       headers: { Accept: "application/json" } });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
-      throw new Error((body.error && body.error.message) || `Error ${response.status}`);
+      throw new Error((body.error && body.error.message) || window.ischiaText("Error %(status)s", { status: response.status }));
     }
     return body;
   }
@@ -69,7 +77,7 @@
       body: JSON.stringify(data) });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
-      throw new Error((body.error && body.error.message) || `Error ${response.status}`);
+      throw new Error((body.error && body.error.message) || window.ischiaText("Error %(status)s", { status: response.status }));
     }
     return body;
   }
@@ -114,7 +122,7 @@
       const swatch = document.createElement("span");
       swatch.className = "legend-swatch";
       swatch.style.backgroundColor = palette[cell % palette.length];
-      entry.append(swatch, document.createTextNode(`Cell ${cell + 1}: ${count} on screen`));
+      entry.append(swatch, document.createTextNode(window.ischiaText("Cell %(cell)s: %(count)s on screen", { cell: cell + 1, count })));
       list.append(entry);
     });
   }
@@ -125,7 +133,7 @@
     cy.add(fresh);
     restyle();
     cy.layout({ name: "cose", animate: false, randomize: false, nodeDimensionsIncludeLabels: true }).run();
-    say(`${cy.nodes().length} entities, ${cy.edges().length} relations on screen.`);
+    say(window.ischiaText("%(entities)s entities, %(relations)s relations on screen.", { entities: cy.nodes().length, relations: cy.edges().length }));
   }
 
   async function open(node, radius, replace) {
@@ -138,7 +146,7 @@
       show(data.elements, replace);
       // What the cut left out, from the server's own count ("showing 40 of 2,140").
       document.getElementById("view-count").textContent = replace
-        ? data.message : `Expanded ${cy.getElementById(node).data("label") || ""}: ${data.message}`;
+        ? data.message : window.ischiaText("Expanded %(entity)s: %(message)s", { entity: cy.getElementById(node).data("label") || "", message: data.message });
       if (data.measures === false) { waitForMeasures(); }
     } catch (error) { say(error.message); }
   }
@@ -150,7 +158,7 @@
   async function waitForMeasures() {
     if (state.waiting) { return; }
     state.waiting = true;
-    say(`${cy.nodes().length} entities on screen; computing cells and influence of the whole graph…`);
+    say(window.ischiaText("%(entities)s entities on screen; computing cells and influence of the whole graph…", { entities: cy.nodes().length }));
     try {
       for (let attempt = 0; attempt < 300; attempt += 1) {
         await new Promise((resolve) => { setTimeout(resolve, 1000); });
@@ -159,11 +167,11 @@
           const fresh = await postJSON(urls.viewUrl, { nodes: cy.nodes().map((n) => n.id()) });
           for (const n of fresh.elements.nodes) { cy.getElementById(n.data.id).data(n.data); }
           restyle();
-          say(`${cy.nodes().length} entities, ${cy.edges().length} relations on screen.`);
+          say(window.ischiaText("%(entities)s entities, %(relations)s relations on screen.", { entities: cy.nodes().length, relations: cy.edges().length }));
           return;
         }
       }
-      say("Cells and influence are still being computed: apply the filters again later.");
+      say(window.ischiaText("Cells and influence are still being computed: apply the filters again later."));
     } finally {
       state.waiting = false;
     }
@@ -182,11 +190,11 @@
     const q = document.getElementById("search-q").value;
     try {
       const data = await getJSON(urls.searchUrl, new URLSearchParams({ q }));
-      if (!data.groups.length) { list.append(item("No entity of your organisation's graph matches.")); }
+      if (!data.groups.length) { list.append(item(window.ischiaText("No entity of your organisation's graph matches."))); }
       // Spellings of one name are one result; each record stays its own entity.
       data.groups.forEach((group, index) => {
         const entry = document.createElement("li");
-        const button = item(`${group.label} (${group.type})`, "button");
+        const button = item(`${group.label} (${typeName(group.type)})`, "button");
         button.type = "button";
         button.className = "link-button";
         button.dir = "auto";
@@ -194,11 +202,11 @@
         button.addEventListener("click", () => open(group.node, null, true));
         entry.append(button);
         if (group.nodes.length > 1) {
-          const more = item(` ${group.nodes.length} records; spellings: ${group.variants.join(" / ")}`, "span");
+          const more = item(` ${window.ischiaText("%(count)s records; spellings: %(spellings)s", { count: group.nodes.length, spellings: group.variants.join(" / ") })}`, "span");
           more.className = "search-variants";
           more.dir = "auto";
           const others = document.createElement("select");
-          others.setAttribute("aria-label", `Records of ${group.label}`);
+          others.setAttribute("aria-label", window.ischiaText("Records of %(name)s", { name: group.label }));
           group.nodes.forEach((member, i) => {
             // Each record says which organisation reported it and when: same names read apart.
             const option = item(`${i + 1}. ${member.record || member.label}`, "option");
@@ -229,36 +237,36 @@
   }
 
   async function details(node) {
-    panel.replaceChildren(item("Entity", "h2"));
+    panel.replaceChildren(item(window.ischiaText("Entity"), "h2"));
     try {
       const data = await getJSON(urls.nodeUrl, new URLSearchParams({ node }));
       const title = item(data.label, "p");
       title.dir = "auto";
       title.className = "entity-label";
-      panel.append(title, item(`${data.type} · reported by ${data.organisations.join(", ")}`, "p"));
+      panel.append(title, item(window.ischiaText("%(type)s · reported by %(organisations)s", { type: typeName(data.type), organisations: data.organisations.join(", ") }), "p"));
       const actions = document.createElement("p");
       actions.append(
-        panelButton("Expand", () => open(node, 1, false)),
-        panelButton("Collapse", () => collapse(node)),
-        panelButton("Path from here", () => { state.pathFrom = node; document.getElementById("path-from").textContent = data.label; }),
-        panelButton("Path to here", () => { state.pathTo = node; document.getElementById("path-to").textContent = data.label; }),
+        panelButton(window.ischiaText("Expand"), () => open(node, 1, false)),
+        panelButton(window.ischiaText("Collapse"), () => collapse(node)),
+        panelButton(window.ischiaText("Path from here"), () => { state.pathFrom = node; document.getElementById("path-from").textContent = data.label; }),
+        panelButton(window.ischiaText("Path to here"), () => { state.pathTo = node; document.getElementById("path-to").textContent = data.label; }),
       );
       panel.append(actions);
       if (data.referrals) {
         // The organisation's own referrals of this account or URL, and what the platforms did.
         const referred = item(data.referrals.text, "p");
         referred.className = "referral-outcomes";
-        panel.append(item("Referred by your organisation", "h3"), referred);
+        panel.append(item(window.ischiaText("Referred by your organisation"), "h3"), referred);
       }
-      panel.append(item(`Bulletins you can read (${data.bulletins.length})`, "h3"),
+      panel.append(item(window.ischiaText("Bulletins you can read (%(count)s)", { count: data.bulletins.length }), "h3"),
         bulletinList(data.bulletins));
       if (data.type === "person") { await samePerson(node); }
       if (data.hidden.length) {
         const total = data.hidden.reduce((sum, h) => sum + h.count, 0);
         const from = data.hidden.map((h) => `${h.org} (${h.count})`).join(", ");
-        panel.append(item(`Also in ${total} bulletin${total === 1 ? "" : "s"} you cannot read, from ${from}.`, "p"));
+        panel.append(item(window.ischiaText(total === 1 ? "Also in %(count)s bulletin you cannot read, from %(from)s." : "Also in %(count)s bulletins you cannot read, from %(from)s.", { count: total, from }), "p"));
         for (const h of data.hidden) {
-          const ask = item(`Ask ${h.org} for access`, "a");
+          const ask = item(window.ischiaText("Ask %(org)s for access", { org: h.org }), "a");
           const params = new URLSearchParams({ q: data.ask.q || "", org: h.org });
           if (data.ask.platform) { params.set("platform", data.ask.platform); }
           ask.href = `${urls.askUrl}?${params.toString()}`;
@@ -273,36 +281,36 @@
   async function samePerson(node) {
     const data = await getJSON(urls.personsUrl, new URLSearchParams({ node }));
     if (data.suggestions.length) {
-      panel.append(item("Possibly the same person", "h3"));
+      panel.append(item(window.ischiaText("Possibly the same person"), "h3"));
       const explained = item(data.score_explained, "p");
       explained.className = "hint";
       const list = document.createElement("ul");
       for (const s of data.suggestions) {
         const reasons = [s.name_reason, ...s.reasons];
-        const entry = item(`${s.record} — score ${Number(s.score).toFixed(2)}: ${reasons.join("; ")}`);
+        const entry = item(window.ischiaText("%(record)s — score %(score)s: %(reasons)s", { record: s.record, score: Number(s.score).toFixed(2), reasons: reasons.join("; ") }));
         entry.dir = "auto";
         const decide = (same) => async () => {
           try {
             await postJSON(urls.decideUrl, { first: node, second: s.node, same });
-            say(same ? "Recorded: the same person. The graph joins them." : "Recorded: not the same person.");
+            say(same ? window.ischiaText("Recorded: the same person. The graph joins them.") : window.ischiaText("Recorded: not the same person."));
             if (state.centre) { open(state.centre, null, true); }
-            panel.replaceChildren(item("Entity", "h2"), item("Decision recorded.", "p"));
+            panel.replaceChildren(item(window.ischiaText("Entity"), "h2"), item(window.ischiaText("Decision recorded."), "p"));
           } catch (error) { say(error.message); }
         };
-        entry.append(" ", panelButton("Same person", decide(true)), panelButton("Not the same", decide(false)));
+        entry.append(" ", panelButton(window.ischiaText("Same person"), decide(true)), panelButton(window.ischiaText("Not the same"), decide(false)));
         list.append(entry);
       }
       panel.append(explained, list);
     }
     if (data.decisions.length) {
-      panel.append(item("Decisions on record", "h3"));
+      panel.append(item(window.ischiaText("Decisions on record"), "h3"));
       const list = document.createElement("ul");
       for (const d of data.decisions) {
-        const entry = item(`${d.same ? "Same person" : "Not the same person"} — ${d.by}, ${d.at}${d.note ? ` (${d.note})` : ""}`);
-        entry.append(" ", panelButton("Revoke", async () => {
+        const entry = item(`${d.same ? window.ischiaText("Same person") : window.ischiaText("Not the same person")} — ${d.by}, ${d.at}${d.note ? ` (${d.note})` : ""}`);
+        entry.append(" ", panelButton(window.ischiaText("Revoke"), async () => {
           try {
             await postJSON(urls.revokeUrl.replace(/0\/revoke$/, `${d.id}/revoke`), {});
-            say("Decision revoked.");
+            say(window.ischiaText("Decision revoked."));
             if (state.centre) { open(state.centre, null, true); }
           } catch (error) { say(error.message); }
         }));
@@ -316,7 +324,7 @@
     const centre = cy.getElementById(node);
     // Neighbours that hang on this node alone go; the node itself stays.
     centre.neighborhood("node").filter((n) => n.degree(false) <= 1 && n.id() !== state.centre).remove();
-    say(`${cy.nodes().length} entities, ${cy.edges().length} relations on screen.`);
+    say(window.ischiaText("%(entities)s entities, %(relations)s relations on screen.", { entities: cy.nodes().length, relations: cy.edges().length }));
   }
 
   function bulletinList(bulletins) {
@@ -333,7 +341,7 @@
   }
 
   async function edgeDetails(edge) {
-    panel.replaceChildren(item("Relation", "h2"));
+    panel.replaceChildren(item(window.ischiaText("Relation"), "h2"));
     try {
       const data = await getJSON(urls.edgeUrl, new URLSearchParams({
         source: edge.source().id(), target: edge.target().id(), type: edge.data("type") }));
@@ -341,8 +349,8 @@
       title.dir = "auto";
       title.className = "entity-label";
       panel.append(title);
-      if (data.dates.length) { panel.append(item(`Dated ${data.dates.join(", ")}`, "p")); }
-      panel.append(item(`Stated in (${data.bulletins.length})`, "h3"), bulletinList(data.bulletins));
+      if (data.dates.length) { panel.append(item(window.ischiaText("Dated %(dates)s", { dates: data.dates.join(", ") }), "p")); }
+      panel.append(item(window.ischiaText("Stated in (%(count)s)", { count: data.bulletins.length }), "h3"), bulletinList(data.bulletins));
     } catch (error) { panel.append(item(error.message, "p")); }
   }
 
@@ -356,11 +364,11 @@
   document.getElementById("clear-path").addEventListener("click", clearPath);
 
   document.getElementById("find-path").addEventListener("click", async () => {
-    if (!state.pathFrom || !state.pathTo) { say("Choose both ends of the path in the entity panel."); return; }
+    if (!state.pathFrom || !state.pathTo) { say(window.ischiaText("Choose both ends of the path in the entity panel.")); return; }
     try {
       const data = await getJSON(urls.pathsUrl, new URLSearchParams({ source: state.pathFrom, target: state.pathTo }));
       clearPath();
-      if (!data.paths.length) { say("These two entities are not connected in your organisation's graph."); return; }
+      if (!data.paths.length) { say(window.ischiaText("These two entities are not connected in your organisation's graph.")); return; }
       show(data.elements, false);
       for (const path of data.paths) {
         for (let i = 0; i < path.length; i += 1) {
@@ -373,7 +381,7 @@
       }
       // The path stands out: thick red edges, everything else faded.
       cy.elements().not(".path").addClass("dimmed");
-      say(`${data.paths.length} shortest path${data.paths.length === 1 ? "" : "s"} of ${data.paths[0].length - 1} steps.`);
+      say(window.ischiaText(data.paths.length === 1 ? "%(count)s shortest path of %(steps)s steps." : "%(count)s shortest paths of %(steps)s steps.", { count: data.paths.length, steps: data.paths[0].length - 1 }));
     } catch (error) { say(error.message); }
   });
 
@@ -391,7 +399,7 @@
   }
 
   function eventPanel(e) {
-    panel.replaceChildren(item("Event", "h2"));
+    panel.replaceChildren(item(window.ischiaText("Event"), "h2"));
     const what = item(`${e.on} · ${e.kind.replace("_", " ")} · ${e.text || e.labels.join(" → ")}`, "p");
     what.dir = "auto";
     what.className = "entity-label";
@@ -399,7 +407,7 @@
     link.href = urls.bulletinUrl.replace("BULLETIN", e.bulletin);
     link.dir = "auto";
     const from = document.createElement("p");
-    from.append("Reported in ", link, ` by ${e.sender}${e.dated_by_report ? " (dated by the report)" : ""}`);
+    from.append(window.ischiaText("Reported in:"), " ", link, " · ", e.dated_by_report ? window.ischiaText("by %(sender)s (dated by the report)", { sender: e.sender }) : window.ischiaText("by %(sender)s", { sender: e.sender }));
     panel.append(what, from);
   }
 
@@ -464,7 +472,7 @@
         entry.dataset.index = String(index);
         list.append(entry);
       });
-      if (!events.length) { list.append(item("No dated event among these entities.")); return; }
+      if (!events.length) { list.append(item(window.ischiaText("No dated event among these entities."))); return; }
       if (window.vis && typeof window.vis.Timeline === "function") {
         // One row per kind of event, the rarest first, so a lone "member of" is not buried
         // under sixty "uses phone".
@@ -533,7 +541,7 @@
 
   function exportHeader() {
     const today = new Date().toISOString().slice(0, 10);
-    return { marking: strictestMarking(), rest: ` · ${urls.organisation} · ${today} · link graph` };
+    return { marking: strictestMarking(), rest: ` · ${urls.organisation} · ${today} · ${window.ischiaText("link graph")}` };
   }
   window.ischiaExportHeader = () => { const h = exportHeader(); return h.marking + h.rest; };
 
@@ -581,7 +589,7 @@
     try {
       const saved = await postJSON(urls.investigationsUrl, { name: form.elements.name.value,
         notes: form.elements.notes.value, nodes: cy.nodes().map((n) => n.id()) });
-      say(`Saved “${saved.name}” with ${saved.nodes} nodes.`);
+      say(window.ischiaText("Saved “%(name)s” with %(count)s nodes.", { name: saved.name, count: saved.nodes }));
     } catch (error) { say(error.message); }
   });
 

@@ -24,7 +24,7 @@
     form.addEventListener("submit", function () {
       forget();
       status.hidden = false;
-      status.textContent = "Making the briefing: the PDF downloads when it is ready.";
+      status.textContent = window.ischiaText("Making the briefing: the PDF downloads when it is ready.");
       var timer = window.setInterval(function () {
         var copy = made();
         if (copy) {
