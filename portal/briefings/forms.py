@@ -51,7 +51,7 @@ SOURCE_LABELS = {
 class BriefingForm(FlaskForm):
     title = StringField(
         _l("Title"),
-        validators=[DataRequired(_l("Give the briefing a title.")), Length(max=MAX_TITLE)],
+        validators=[DataRequired(_l("This field is required.")), Length(max=MAX_TITLE)],
     )
     cover_note = TextAreaField(_l("Cover note (optional)"), validators=[Length(max=MAX_NOTE)])
     source = RadioField(

@@ -71,6 +71,21 @@ def _month(value: str) -> str:
         return value
 
 
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string's inside: quotes and backslashes escaped, and no ``<`` that
+    could end the style element."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("<", "\\3c ")
+
+
+def page_header() -> Markup:
+    """The running header's CSS ``content`` in the briefing's language ("Ischia briefing ·
+    Page 3 of 10"): the translated words as CSS strings around the page counters."""
+    text = gettext("Ischia briefing · Page %(page)s of %(pages)s", page="\x00", pages="\x01")
+    inside = _css_string(text).replace("\x00", '" counter(page) "')
+    inside = inside.replace("\x01", '" counter(pages) "')
+    return Markup(f'"{inside}"')  # noqa: S704  (escaped for CSS above)
+
+
 def briefing_html(cover: Cover, contents: BriefingContents) -> str:
     """The complete HTML document WeasyPrint renders."""
     bulletins = contents.bulletins
@@ -130,6 +145,7 @@ def briefing_html(cover: Cover, contents: BriefingContents) -> str:
         # figure.to_svg escapes every label and draws no external resource.
         figure_svg=Markup(figure_svg),  # noqa: S704
         type_names=names_of_types,
+        page_header=page_header(),
         bodies=bodies,
         names=names,
         landscape={b.id for b in bulletins if b.content is not None and needs_landscape(b.content)},
