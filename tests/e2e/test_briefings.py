@@ -1,12 +1,16 @@
-"""An official makes a briefing in Chromium and downloads the PDF through the browser."""
+"""An official makes a briefing in Chromium and downloads the PDF through the browser; a French
+official gets the pages and the briefing in French."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from portal.services.briefings.signing import verify_with_portal_keys
 from tests.e2e.conftest import LivePortal, Watch, sign_in
+from tests.portal.briefings.pdf_text import page_texts
 
 pytestmark = pytest.mark.e2e
 
@@ -54,4 +58,33 @@ def test_official_downloads_a_briefing(page: Page, live_portal: LivePortal, watc
         verdict = verify_with_portal_keys(pdf)
     assert verdict.claims["prepared_for"].endswith(f"<{OFFICIAL}>")
     assert verdict.claims["bulletins"] == 1 and bulletin_id
+    assert not watch.page_errors
+
+
+def test_a_french_official_reads_french_pages_and_a_french_briefing(
+    page: Page, live_portal: LivePortal, watch: Watch, tmp_path: Path
+) -> None:
+    live_portal.user(OFFICIAL, "official", org="FR-MININT")
+    _post_bulletin(live_portal)
+    sign_in(page, live_portal, OFFICIAL)
+    page.goto(live_portal.url("/briefings/"))
+    # The footer's language form: Français, then the same page in French.
+    page.locator("#language-choice").select_option("fr")
+    page.locator("form.language-choice button[type=submit]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Produire une note de synthèse")
+    page.get_by_label(TITLE).check()
+    page.get_by_label("Titre", exact=True).fill("Point du mardi")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Produire la note de synthèse PDF").click()
+    expect(page.get_by_text("Votre note de synthèse a été téléchargée : 1 bulletin")).to_be_visible(
+        timeout=15_000
+    )
+    expect(page.locator(".briefing-language")).to_have_text("Français")
+    path = tmp_path / "briefing.pdf"
+    download.value.save_as(path)
+    text = " ".join(" ".join(page_texts(path)).split())
+    for words in ("Note de synthèse Ischia", "Sommaire", "Synthèse", "Points clés"):
+        assert words in text, words
+    assert "Executive summary" not in text
     assert not watch.page_errors

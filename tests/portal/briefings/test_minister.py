@@ -282,7 +282,7 @@ def test_the_summary_in_words_comes_before_the_charts(pdf):
         "Fourteen recruiters moved to new Telegram channels in April.",
         # (the watermark's letters may fall between words of a line in pdftotext's output)
         "Lyon → Istanbul",
-        "Gaziantep, 2026-04-20",
+        "Gaziantep, 20 Apr 2026",
         "People who travelled",
         "@relaunch (Telegram)",
     ):
