@@ -16,6 +16,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext
+
+from portal.i18n import number
 from portal.services import json_text
 from portal.services.bulletins.content import (
     MAX_BODY,
@@ -115,24 +118,35 @@ def load_bundle(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
     if isinstance(raw, (bytes, str)):
         if len(raw) > MAX_BYTES:
             raise InvalidInput(
-                f"A bundle of at most {MAX_BYTES // 2**20} MB: this one has "
-                f"{len(raw) / 2**20:.1f} MB.",
+                gettext(
+                    "A bundle of at most %(limit)s MB: this one has %(size)s MB.",
+                    limit=MAX_BYTES // 2**20,
+                    size=f"{len(raw) / 2**20:.1f}",
+                ),
                 field="bundle",
             )
         try:
             raw = json_text.loads(raw)
         except json_text.UnreadableJSON as error:
-            raise InvalidInput(f"The bundle cannot be read: {error}", field="bundle") from None
+            raise InvalidInput(
+                gettext("The bundle cannot be read: %(reason)s", reason=error), field="bundle"
+            ) from None
         except ValueError:
-            raise InvalidInput("The bundle is not JSON.", field="bundle") from None
+            raise InvalidInput(gettext("The bundle is not JSON."), field="bundle") from None
     if not isinstance(raw, dict) or raw.get("type") != "bundle":
-        raise InvalidInput('Send a STIX bundle: an object with "type": "bundle".', field="bundle")
+        raise InvalidInput(
+            gettext('Send a STIX bundle: an object with "type": "bundle".'), field="bundle"
+        )
     objects = raw.get("objects")
     if not isinstance(objects, list):
-        raise InvalidInput('The bundle needs an "objects" list.', field="bundle")
+        raise InvalidInput(gettext('The bundle needs an "objects" list.'), field="bundle")
     if len(objects) > MAX_OBJECTS:
         raise InvalidInput(
-            f"At most {MAX_OBJECTS:,} objects in a bundle: this one has {len(objects):,}.",
+            gettext(
+                "At most %(limit)s objects in a bundle: this one has %(count)s.",
+                limit=number(MAX_OBJECTS),
+                count=number(len(objects)),
+            ),
             field="bundle",
         )
     return raw
