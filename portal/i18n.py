@@ -208,6 +208,19 @@ SCRIPT_MESSAGES: tuple[Any, ...] = (
     _l("Also in %(count)s bulletins you cannot read, from %(from)s."),
     _l("%(count)s shortest path of %(steps)s steps."),
     _l("%(count)s shortest paths of %(steps)s steps."),
+    _l("uses account"),
+    _l("uses phone"),
+    _l("uses e-mail"),
+    _l("member of"),
+    _l("recruited"),
+    _l("contacted"),
+    _l("travelled to"),
+    _l("financed"),
+    _l("same as"),
+    _l("related to"),
+    _l("journey"),
+    _l("bulletin"),
+    _l("sighting"),
 )
 
 

@@ -31,6 +31,19 @@ TYPE_NAMES = {
     "url": _l("Web address"),
     "location": _l("Place"),
 }
+# The relations the summary lists (the summary keeps their English, for the manifest's sake).
+RELATION_NAMES = {
+    "uses_account": _l("uses account"),
+    "uses_phone": _l("uses phone"),
+    "uses_email": _l("uses e-mail"),
+    "member_of": _l("member of"),
+    "recruited": _l("recruited"),
+    "contacted": _l("contacted"),
+    "travelled_to": _l("travelled to"),
+    "financed": _l("financed"),
+    "same_as": _l("same as"),
+    "related_to": _l("related to"),
+}
 LEGEND_WORDS = {
     "aria": _l("Link graph of the most connected entities"),
     "types": _l("Entity types"),
@@ -146,6 +159,7 @@ def briefing_html(cover: Cover, contents: BriefingContents) -> str:
         figure_svg=Markup(figure_svg),  # noqa: S704
         type_names=names_of_types,
         page_header=page_header(),
+        relation_names={kind: str(name) for kind, name in RELATION_NAMES.items()},
         bodies=bodies,
         names=names,
         landscape={b.id for b in bulletins if b.content is not None and needs_landscape(b.content)},

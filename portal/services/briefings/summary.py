@@ -63,9 +63,10 @@ class KeyPoint:
 @dataclass(frozen=True)
 class Link:
     source: str
-    relation: str
+    relation: str  # in English; ``kind`` lets the briefing name it in its language
     target: str
     bulletins: int
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,8 @@ def summarise(
                 continue
             reported = set(graph.edge_reports(data))
             if _new(reported, previous):
-                links.append(Link(labels[u], _relation_label(str(kind)), labels[v], len(reported)))
+                relation = _relation_label(str(kind))
+                links.append(Link(labels[u], relation, labels[v], len(reported), str(kind)))
         for node, data in g.nodes(data=True):
             if data.get("type") != "account":
                 continue

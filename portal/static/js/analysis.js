@@ -39,7 +39,7 @@
       { selector: "edge", style: {
         width: 1.5, "line-color": "#bbb", "target-arrow-color": "#bbb",
         "target-arrow-shape": "triangle", "curve-style": "bezier",
-        label: (e) => (e.data("type") || "").replace(/_/g, " "),
+        label: (e) => relationName(e.data("type") || ""),
         "font-size": 8, "min-zoomed-font-size": 10, color: "#555" } },
       { selector: ".dimmed", style: { opacity: 0.15 } },
       { selector: "node.path", style: { "border-color": "#d62728", "border-width": 5, opacity: 1, "z-index": 10 } },
@@ -58,6 +58,26 @@
     location: window.ischiaText("Place"),
   };
   const typeName = (type) => TYPE_NAMES[type] || type;
+  // Relations and timeline events as the page's language names them (the server sends codes);
+  // a function, so the graph's style can call it before this point of the script has run.
+  function relationName(kind) {
+    const names = {
+      uses_account: window.ischiaText("uses account"),
+      uses_phone: window.ischiaText("uses phone"),
+      uses_email: window.ischiaText("uses e-mail"),
+      member_of: window.ischiaText("member of"),
+      recruited: window.ischiaText("recruited"),
+      contacted: window.ischiaText("contacted"),
+      travelled_to: window.ischiaText("travelled to"),
+      financed: window.ischiaText("financed"),
+      same_as: window.ischiaText("same as"),
+      related_to: window.ischiaText("related to"),
+      journey: window.ischiaText("journey"),
+      bulletin: window.ischiaText("bulletin"),
+      sighting: window.ischiaText("sighting"),
+    };
+    return names[kind] || kind.replace(/_/g, " ");
+  }
 
   async function getJSON(url, params) {
     const query = params ? `?${params.toString()}` : "";
@@ -345,7 +365,7 @@
     try {
       const data = await getJSON(urls.edgeUrl, new URLSearchParams({
         source: edge.source().id(), target: edge.target().id(), type: edge.data("type") }));
-      const title = item(`${data.source_label} — ${data.type.replace("_", " ")} → ${data.target_label}`, "p");
+      const title = item(`${data.source_label} — ${relationName(data.type)} → ${data.target_label}`, "p");
       title.dir = "auto";
       title.className = "entity-label";
       panel.append(title);
@@ -400,7 +420,7 @@
 
   function eventPanel(e) {
     panel.replaceChildren(item(window.ischiaText("Event"), "h2"));
-    const what = item(`${e.on} · ${e.kind.replace("_", " ")} · ${e.text || e.labels.join(" → ")}`, "p");
+    const what = item(`${e.on} · ${relationName(e.kind)} · ${e.text || e.labels.join(" → ")}`, "p");
     what.dir = "auto";
     what.className = "entity-label";
     const link = item(e.title, "a");
@@ -460,7 +480,7 @@
       const events = data.events;
       events.forEach((e, index) => {
         const entry = document.createElement("li");
-        const show = item(`${e.on} · ${e.kind.replace("_", " ")} · ${eventText(e)}`, "button");
+        const show = item(`${e.on} · ${relationName(e.kind)} · ${eventText(e)}`, "button");
         show.type = "button";
         show.className = "link-button";
         show.dir = "auto";
@@ -480,7 +500,7 @@
         events.forEach((e) => counts.set(e.kind, (counts.get(e.kind) || 0) + 1));
         const groups = [...counts.entries()].map(([kind, count]) => {
           const name = document.createElement("span");
-          name.textContent = kind.replace("_", " ");
+          name.textContent = relationName(kind);
           return { id: kind, content: name, order: count };
         });
         const items = events.map((e, index) => ({
