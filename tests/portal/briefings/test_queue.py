@@ -143,3 +143,26 @@ def test_a_queue_that_cannot_be_reached_is_a_clear_503_and_the_copy_failed(app, 
     assert response.status_code == 503 and "cannot be reached" in response.text
     with app.app_context():
         assert db.session.scalars(select(BriefingCopy.state)).one() == "failed"
+
+
+def test_the_worker_writes_the_briefing_in_the_language_it_was_asked_in(
+    queued_app, desk, clients, tmp_path
+):
+    ids = [desk.post(title=f"Bulletin {i}") for i in range(2)]
+    data = {"csrf_token": clients.token("fr.analyst"), "title": "Lagebild", "source": "selection"}
+    response = clients["fr.analyst"].post(
+        "/briefings/", data=data | {"bulletin_ids": ids}, headers={"Accept-Language": "de"}
+    )
+    assert response.status_code == 302, response.text
+    copy_id = response.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    with queued_app.app_context():
+        assert db.session.get(BriefingCopy, copy_id).language == "de"
+    # The worker runs outside any request: the copy's language, not the worker's, is written.
+    assert queued_app.test_cli_runner().invoke(args=["worker", "--burst"]).exit_code == 0
+    status = clients["fr.analyst"].get(f"/briefings/{copy_id}")
+    assert "Deutsch" in status.text and "Download the PDF" in status.text
+    path = tmp_path / "de.pdf"
+    path.write_bytes(clients["fr.analyst"].get(f"/briefings/{copy_id}/download").data)
+    text = " ".join(" ".join(page_texts(path)).split())
+    assert "Zusammenfassung" in text and "Kernpunkte" in text and "Ischia-Lagebericht" in text
+    assert "Executive summary" not in text
