@@ -2,13 +2,16 @@
 
 Table cells never break a name, a date or a word (the stylesheet forbids it); a column is at
 least as wide as its longest word, and a table whose columns cannot fit the portrait text
-width goes on a landscape page instead. Pure: no Flask, no fonts (widths are estimated as
-generously as :func:`~portal.services.briefings.figure.text_width` does).
+width goes on a landscape page instead. Pure: no database, no fonts (widths are estimated as
+generously as :func:`~portal.services.briefings.figure.text_width` does); the headings are
+measured in the briefing's language (English outside a request or a ``speaking`` block).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+
+from flask_babel import gettext
 
 from portal.services.briefings.figure import text_width
 from portal.services.bulletins.content import BulletinContent, EntityType
@@ -36,12 +39,24 @@ def min_width_mm(columns: Sequence[tuple[str, Iterable[str], bool]]) -> float:
 def persons_columns(content: BulletinContent) -> list[tuple[str, list[str], bool]]:
     persons = [e for e in content.entities if e.type is EntityType.PERSON]
     return [
-        ("Name", [e.value for e in persons], False),
-        ("Aliases", [a + ";" for e in persons for a in e.aliases], False),
-        ("Transliterations", [t + ";" for e in persons for t in e.transliterations], False),
-        ("Nationality", [e.nationality or "" for e in persons], True),
-        ("Born", [e.date_of_birth.isoformat() if e.date_of_birth else "" for e in persons], True),
-        ("Role", [e.role.value.replace("_", " ") if e.role else "" for e in persons], False),
+        (gettext("Name"), [e.value for e in persons], False),
+        (gettext("Aliases"), [a + ";" for e in persons for a in e.aliases], False),
+        (
+            gettext("Transliterations"),
+            [t + ";" for e in persons for t in e.transliterations],
+            False,
+        ),
+        (gettext("Nationality"), [e.nationality or "" for e in persons], True),
+        (
+            gettext("Born"),
+            [e.date_of_birth.isoformat() if e.date_of_birth else "" for e in persons],
+            True,
+        ),
+        (
+            gettext("Role"),
+            [e.role.value.replace("_", " ") if e.role else "" for e in persons],
+            False,
+        ),
     ]
 
 
@@ -49,11 +64,11 @@ def travel_columns(content: BulletinContent) -> list[tuple[str, list[str], bool]
     names = {e.ref: e.value for e in content.entities}
     travels = [e for e in content.entities if e.type is EntityType.TRAVEL]
     return [
-        ("Traveller", [names.get(e.traveller or "", "") for e in travels], False),
-        ("From", [e.origin or "" for e in travels], False),
-        ("Via", [p + "," for e in travels for p in e.via], False),
-        ("To", [e.destination or "" for e in travels], False),
-        ("Date", [e.on.isoformat() if e.on else "" for e in travels], True),
+        (gettext("Traveller"), [names.get(e.traveller or "", "") for e in travels], False),
+        (gettext("From"), [e.origin or "" for e in travels], False),
+        (gettext("Via"), [p + "," for e in travels for p in e.via], False),
+        (gettext("To"), [e.destination or "" for e in travels], False),
+        (gettext("Date"), [e.on.isoformat() if e.on else "" for e in travels], True),
     ]
 
 
