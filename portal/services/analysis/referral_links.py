@@ -26,6 +26,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 import graph
@@ -45,20 +47,20 @@ ATTRIBUTE = "referrals"
 
 # How a summary names where an item stands (decided items by their outcome).
 WORDS = {
-    "removed": "removed",
-    "access_disabled": "access disabled",
-    "restricted": "restricted",
-    "account_suspended": "account suspended",
-    "no_violation": "no violation found",
-    "not_our_service": "not the platform's service",
-    "already_gone": "already gone",
-    "technical_impossibility": "not removed (technical impossibility)",
-    "force_majeure": "not removed (force majeure)",
-    "scrutiny_requested": "scrutiny requested",
-    "reinstated": "reinstated after a takedown",
-    "question": "question from the platform open",
-    "open": "awaiting a decision",
-    "withdrawn": "withdrawn",
+    "removed": _l("removed"),
+    "access_disabled": _l("access disabled"),
+    "restricted": _l("restricted"),
+    "account_suspended": _l("account suspended"),
+    "no_violation": _l("no violation found"),
+    "not_our_service": _l("not the platform's service"),
+    "already_gone": _l("already gone"),
+    "technical_impossibility": _l("not removed (technical impossibility)"),
+    "force_majeure": _l("not removed (force majeure)"),
+    "scrutiny_requested": _l("scrutiny requested"),
+    "reinstated": _l("reinstated after a takedown"),
+    "question": _l("question from the platform open"),
+    "open": _l("awaiting a decision"),
+    "withdrawn": _l("withdrawn"),
 }
 ORDER = tuple(WORDS)
 
@@ -165,11 +167,18 @@ def summary(items: Iterable[_Item]) -> dict[str, Any]:
     listed = list(items)
     standing = Counter(_standing(item) for item in listed)
     platforms = sorted({item.platform for item in listed})
-    parts = [f"{standing[word]} {WORDS[word]}" for word in ORDER if standing[word]]
+    parts = [
+        gettext("%(count)s %(outcome)s", count=standing[word], outcome=WORDS[word])
+        for word in ORDER
+        if standing[word]
+    ]
     count = len(listed)
-    text = (
-        f"{count} item{'' if count == 1 else 's'} referred to {', '.join(platforms)}: "
-        + ", ".join(parts)
+    text = ngettext(
+        "%(num)s item referred to %(platforms)s: %(outcomes)s",
+        "%(num)s items referred to %(platforms)s: %(outcomes)s",
+        count,
+        platforms=", ".join(platforms),
+        outcomes=", ".join(parts),
     )
     return {
         "items": count,
