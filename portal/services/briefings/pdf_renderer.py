@@ -204,7 +204,7 @@ class Renderer:
                 gettext(
                     "Rendering took longer than %(seconds)s seconds and was stopped: "
                     "choose fewer bulletins.",
-                    seconds=f"{self.limits.timeout_s:g}",
+                    seconds=format(self.limits.timeout_s, "g"),
                 )
             ) from None
         except (EOFError, OSError):

@@ -121,7 +121,7 @@ def load_bundle(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
                 gettext(
                     "A bundle of at most %(limit)s MB: this one has %(size)s MB.",
                     limit=MAX_BYTES // 2**20,
-                    size=f"{len(raw) / 2**20:.1f}",
+                    size=format(len(raw) / 2**20, ".1f"),
                 ),
                 field="bundle",
             )

@@ -562,7 +562,9 @@ def duration(seconds: float | None) -> str:
         return str(gettext("%(minutes)s min", minutes=minutes))
     hours, minutes = divmod(minutes, 60)
     if hours < 48:
-        return str(gettext("%(hours)s h %(minutes)s min", hours=hours, minutes=f"{minutes:02d}"))
+        return str(
+            gettext("%(hours)s h %(minutes)s min", hours=hours, minutes=format(minutes, "02d"))
+        )
     days, hours = divmod(hours, 24)
     return str(gettext("%(days)s d %(hours)s h", days=days, hours=hours))
 
