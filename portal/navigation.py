@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, current_app, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.i18n import current_language
 from portal.models import OrgKind, Role
 from portal.principal import current_reader
 from portal.services.briefings import BRIEFING_ROLES
@@ -67,7 +69,7 @@ def _holders(*wanted: Role) -> _Rule:
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
-    label: str
+    label: Any  # lazy: put in words in the page's language when the menu is built
     endpoint: str
     shown: _Rule
     current: tuple[str, ...]  # endpoints on which the link is the current page
@@ -75,84 +77,93 @@ class _Entry:
 
 
 _MAIN: tuple[_Entry, ...] = (
-    _Entry("Dashboard", "dashboard.index", _everyone, ("dashboard.index",)),
+    _Entry(_l("Dashboard"), "dashboard.index", _everyone, ("dashboard.index",)),
     _Entry(
-        "Referrals",
+        _l("Referrals"),
         "referrals.queue",
         _platform(Role.PLATFORM_LIAISON),
         ("referrals.queue", "referrals.queue_item"),
     ),
-    _Entry("Inbox", "bulletins.inbox", _ministry(), ("bulletins.inbox", "bulletins.read")),
-    _Entry("Compose", "bulletins.compose", _ministry(Role.LIAISON), ("bulletins.compose",)),
+    _Entry(_l("Inbox"), "bulletins.inbox", _ministry(), ("bulletins.inbox", "bulletins.read")),
+    _Entry(_l("Compose"), "bulletins.compose", _ministry(Role.LIAISON), ("bulletins.compose",)),
     _Entry(
-        "Search",
+        _l("Search"),
         "bulletins.search",
         _ministry(),
         ("bulletins.search", "bulletins.ask"),
     ),
     _Entry(
-        "Notifications",
+        _l("Notifications"),
         "watchlists.notices",
         _ministry(),
         ("watchlists.notices", "watchlists.watchlist", "watchlists.entity"),
     ),
-    _Entry("Refer content", "referrals.refer", _ministry(Role.LIAISON), ("referrals.refer",)),
+    _Entry(_l("Refer content"), "referrals.refer", _ministry(Role.LIAISON), ("referrals.refer",)),
     _Entry(
-        "My referrals",
+        _l("My referrals"),
         "referrals.mine",
         _ministry(Role.LIAISON),
         ("referrals.mine", "referrals.mine_item", "referrals.sent", "referrals.bulk_index"),
     ),
-    _Entry("Analysis", "analysis.workspace_page", _ministry(Role.ANALYST), (), section="analysis"),
     _Entry(
-        "Briefings",
+        _l("Analysis"), "analysis.workspace_page", _ministry(Role.ANALYST), (), section="analysis"
+    ),
+    _Entry(
+        _l("Briefings"),
         "briefings.index",
         _ministry(*sorted(BRIEFING_ROLES)),
         (),
         section="briefings",
     ),
     _Entry(
-        "Webhook",
+        _l("Webhook"),
         "referrals.webhook",
         _platform(Role.ORG_ADMIN, Role.PLATFORM_LIAISON),
         ("referrals.webhook",),
     ),
     _Entry(
-        "Transparency",
+        _l("Transparency"),
         "referrals.transparency",
         _transparency,
         ("referrals.transparency", "referrals.transparency_page"),
     ),
     _Entry(
-        "Hash banks",
+        _l("Hash banks"),
         "hashbanks.index",
         _holders(Role.PLATFORM_LIAISON, Role.LIAISON, Role.ANALYST),
         (),
         section="hashbanks",
     ),
     _Entry(
-        "Access requests",
+        _l("Access requests"),
         "bulletins.requests",
         _ministry(Role.LIAISON),
         ("bulletins.requests", "bulletins.outgoing_requests"),
     ),
     _Entry(
-        "Users",
+        _l("Users"),
         "admin.users",
         _holders(Role.ORG_ADMIN, Role.SYSADMIN),
         ("admin.users", "admin.user"),
     ),
     _Entry(
-        "Audit trail",
+        _l("Audit trail"),
         "admin.audit_trail",
         _holders(Role.ORG_ADMIN, Role.SYSADMIN),
         ("admin.audit_trail",),
     ),
-    _Entry("Sharing groups", "bulletins.groups", _ministry(Role.ORG_ADMIN), ("bulletins.groups",)),
     _Entry(
-        "Organisations", "admin.organisations", _holders(Role.SYSADMIN), ("admin.organisations",)
+        _l("Sharing groups"), "bulletins.groups", _ministry(Role.ORG_ADMIN), ("bulletins.groups",)
     ),
-    _Entry("Retention", "bulletins.retention", _holders(Role.SYSADMIN), ("bulletins.retention",)),
+    _Entry(
+        _l("Organisations"),
+        "admin.organisations",
+        _holders(Role.SYSADMIN),
+        ("admin.organisations",),
+    ),
+    _Entry(
+        _l("Retention"), "bulletins.retention", _holders(Role.SYSADMIN), ("bulletins.retention",)
+    ),
 )
 
 
@@ -168,6 +179,7 @@ class Link:
 class _Built:
     entry: _Entry
     url: str
+    label: str  # in the language the menu was built for (part of the cache key)
 
     def link(self, endpoint: str | None) -> Link:
         current = endpoint in self.entry.current or (
@@ -175,10 +187,10 @@ class _Built:
             and endpoint is not None
             and endpoint.startswith(self.entry.section + ".")
         )
-        return Link(self.entry.label, self.url, current)
+        return Link(self.label, self.url, current)
 
 
-_MOST_ENTRIES = 512  # role sets x organisation kinds x application roots, and asset URLs
+_MOST_ENTRIES = 512  # role sets x organisation kinds x languages x application roots, assets
 
 
 def _cache() -> dict[tuple[object, ...], object]:
@@ -193,12 +205,15 @@ def _cache() -> dict[tuple[object, ...], object]:
 
 def main_links(roles: frozenset[Role], kind: OrgKind) -> list[Link]:
     """The main navigation for these roles and organisation kind, with the current page marked."""
-    key = ("main", request.script_root, roles, kind)
+    # The language is part of the key: a menu kept in one language is never shown in another.
+    key = ("main", request.script_root, roles, kind, current_language())
     cache = _cache()
     built = cache.get(key)
     if built is None:
         built = cache[key] = tuple(
-            _Built(entry, url_for(entry.endpoint)) for entry in _MAIN if entry.shown(roles, kind)
+            _Built(entry, url_for(entry.endpoint), str(entry.label))
+            for entry in _MAIN
+            if entry.shown(roles, kind)
         )
     endpoint = request.endpoint
     links = [item.link(endpoint) for item in built]  # type: ignore[attr-defined]

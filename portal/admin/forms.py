@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -18,6 +19,13 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.models import OrgKind, Role
+
+# Organisation kinds in words (the stored codes are member, observer and platform).
+KIND_LABELS = {
+    "member": _l("Member"),
+    "observer": _l("Observer"),
+    "platform": _l("Platform partner"),
+}
 
 
 class CheckboxList(SelectMultipleField):
@@ -40,40 +48,44 @@ def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
 
 
 class OrganisationForm(FlaskForm):
-    code = StringField("Code (such as FR-MININT)", validators=[DataRequired(), Length(max=32)])
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    code = StringField(_l("Code (such as FR-MININT)"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     country = StringField(
-        "Country (ISO 3166 two-letter code, if any)", validators=[Optional(), Length(max=2)]
+        _l("Country (ISO 3166 two-letter code, if any)"), validators=[Optional(), Length(max=2)]
     )
     kind = SelectField(
-        "Kind", choices=[SelectChoice(k.value, k.value.capitalize()) for k in OrgKind]
+        _l("Kind"), choices=[SelectChoice(k.value, KIND_LABELS[k.value]) for k in OrgKind]
     )
     admin_email = EmailField(
-        "First administrator's e-mail", validators=[DataRequired(), Length(max=254)]
+        _l("First administrator's e-mail"), validators=[DataRequired(), Length(max=254)]
     )
     admin_name = StringField(
-        "First administrator's name", validators=[DataRequired(), Length(max=200)]
+        _l("First administrator's name"), validators=[DataRequired(), Length(max=200)]
     )
     admin_password = PasswordField(
-        "Temporary password (they must change it at first sign-in)",
+        _l("Temporary password (they must change it at first sign-in)"),
         validators=[DataRequired(), Length(max=512)],
         render_kw={"autocomplete": "new-password"},
     )
 
 
 class UserForm(FlaskForm):
-    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
-    name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
-    roles = CheckboxList("Roles", validators=[DataRequired(message="Choose at least one role.")])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    roles = CheckboxList(
+        _l("Roles"), validators=[DataRequired(message=_l("Choose at least one role."))]
+    )
     password = PasswordField(
-        "Temporary password (they must change it at first sign-in)",
+        _l("Temporary password (they must change it at first sign-in)"),
         validators=[DataRequired(), Length(max=512)],
         render_kw={"autocomplete": "new-password"},
     )
 
 
 class RolesForm(FlaskForm):
-    roles = CheckboxList("Roles", validators=[DataRequired(message="Choose at least one role.")])
+    roles = CheckboxList(
+        _l("Roles"), validators=[DataRequired(message=_l("Choose at least one role."))]
+    )
 
 
 class ActionForm(FlaskForm):
@@ -82,7 +94,7 @@ class ActionForm(FlaskForm):
 
 class PasswordResetForm(FlaskForm):
     password = PasswordField(
-        "New temporary password",
+        _l("New temporary password"),
         validators=[DataRequired(), Length(max=512)],
         render_kw={"autocomplete": "new-password"},
     )
@@ -92,12 +104,16 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
-    event = SelectField("Event", choices=[], validators=[Optional()], validate_choice=False)
-    email = StringField("User e-mail", validators=[Optional(), Length(max=254)])
+    event = SelectField(_l("Event"), choices=[], validators=[Optional()], validate_choice=False)
+    email = StringField(_l("User e-mail"), validators=[Optional(), Length(max=254)])
     outcome = SelectField(
-        "Outcome",
-        choices=choices([("", "Any"), ("success", "Success"), ("failure", "Failure")]),
+        _l("Outcome"),
+        choices=[
+            SelectChoice("", _l("Any")),
+            SelectChoice("success", _l("Success")),
+            SelectChoice("failure", _l("Failure")),
+        ],
         validators=[Optional()],
     )
-    since = DateField("From", validators=[Optional()])
-    until = DateField("To (inclusive)", validators=[Optional()])
+    since = DateField(_l("Since (date)"), validators=[Optional()])
+    until = DateField(_l("Until (date, inclusive)"), validators=[Optional()])

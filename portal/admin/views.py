@@ -6,11 +6,13 @@ import hashlib
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.access import roles_required
 from portal.admin.forms import (
+    KIND_LABELS,
     ActionForm,
     AuditFilterForm,
     OrganisationForm,
@@ -68,10 +70,16 @@ def organisations() -> str | Response:
         except ServiceError as error:
             _show_error(form, error, "code")
         else:
-            flash(f"Organisation {org.code} created with its administrator.", "success")
+            flash(
+                gettext("Organisation %(code)s created with its administrator.", code=org.code),
+                "success",
+            )
             return redirect(url_for("admin.organisations"))
     return render_template(
-        "admin/organisations.html", form=form, organisations=accounts.list_organisations()
+        "admin/organisations.html",
+        form=form,
+        organisations=accounts.list_organisations(),
+        kinds=KIND_LABELS,
     )
 
 
@@ -98,7 +106,11 @@ def users() -> str | Response:
             _show_error(form, error, "email")
         else:
             flash(
-                f"{user.email} can now sign in and will be asked to change the password.", "success"
+                gettext(
+                    "%(email)s can now sign in and will be asked to change the password.",
+                    email=user.email,
+                ),
+                "success",
             )
             return redirect(url_for("admin.users", org=org_id))
     return render_template(
@@ -128,7 +140,7 @@ def user(user_id: int) -> str | Response:
         except ServiceError as error:
             _show_error(roles_form, error, "roles")
         else:
-            flash("Roles saved.", "success")
+            flash(gettext("Roles saved."), "success")
             return redirect(url_for("admin.user", user_id=user_id))
     return render_template(
         "admin/user.html",
@@ -147,11 +159,13 @@ def user_action(user_id: int, action: str) -> Response:
         abort(400)
     if action == "reset-mfa":
         accounts.reset_second_factor(current_actor(), user_id)
-        flash("The user will enrol a new authenticator at next sign-in.", "success")
+        flash(gettext("The user will enrol a new authenticator at next sign-in."), "success")
     else:
         accounts.set_active(current_actor(), user_id, action == "enable")
         flash(
-            "User enabled." if action == "enable" else "User disabled; their sessions ended.",
+            gettext("User enabled.")
+            if action == "enable"
+            else gettext("User disabled; their sessions ended."),
             "success",
         )
     return redirect(url_for("admin.user", user_id=user_id))
@@ -168,9 +182,9 @@ def user_password(user_id: int) -> str | Response:
         except InvalidInput as error:
             flash(error.message, "error")
         else:
-            flash("Temporary password set; the user's sessions ended.", "success")
+            flash(gettext("Temporary password set; the user's sessions ended."), "success")
     else:
-        flash("Enter a temporary password.", "error")
+        flash(gettext("Enter a temporary password."), "error")
     return redirect(url_for("admin.user", user_id=user_id))
 
 
@@ -203,7 +217,7 @@ def _audit_filter(form: AuditFilterForm) -> audit_trail.TrailFilter:
 def _audit_form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
     form.event.choices = choices(
-        [("", "Any"), *[(e, audit_trail.event_label(e)) for e in audit.event_names()]]
+        [("", gettext("Any")), *[(e, audit_trail.event_label(e)) for e in audit.event_names()]]
     )
     return form
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -10,13 +11,15 @@ from portal.services.accounts.passwords import MAX_LENGTH
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH * 4)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH * 4)]
+    )
 
 
 class CodeForm(FlaskForm):
     code = StringField(
-        "Six-digit code from your authenticator app",
+        _l("Six-digit code from your authenticator app"),
         validators=[DataRequired(), Length(min=6, max=7)],
         # The page exists for this one field: the cursor starts there.
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True},
@@ -25,10 +28,10 @@ class CodeForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Current password", validators=[DataRequired(), Length(max=MAX_LENGTH * 4)]
+        _l("Current password"), validators=[DataRequired(), Length(max=MAX_LENGTH * 4)]
     )
     new_password = PasswordField(
-        "New password (12 to 128 characters; a passphrase is best)",
+        _l("New password (12 to 128 characters; a passphrase is best)"),
         validators=[DataRequired(), Length(max=MAX_LENGTH * 4)],
         render_kw={"autocomplete": "new-password"},
     )

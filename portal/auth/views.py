@@ -14,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -123,7 +124,7 @@ def logout() -> Response:
     authentication.end_session(current_user.session_record.id, "logout", current_actor())
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(gettext("You are signed out."), "info")
     response = redirect(url_for("auth.login"))
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
@@ -146,6 +147,6 @@ def change_password() -> str | Response:
         except InvalidInput as refused:
             getattr(form, refused.field or "new_password").errors.append(refused.message)
         else:
-            flash("Your password was changed. Your other sessions were ended.", "success")
+            flash(gettext("Your password was changed. Your other sessions were ended."), "success")
             return redirect(url_for("dashboard.index"))
     return render_template("auth/change_password.html", form=form)

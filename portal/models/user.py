@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,14 +23,18 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "liaison": "Liaison officer",
-            "analyst": "Analyst",
-            "official": "Official",
-            "org_admin": "Organisation administrator",
-            "platform_liaison": "Platform liaison",
-            "sysadmin": "System administrator",
-        }[self.value]
+        """The role in words, in the language of the page (English outside a request)."""
+        return str(_ROLE_LABELS[self.value])
+
+
+_ROLE_LABELS = {
+    "liaison": lazy_gettext("Liaison officer"),
+    "analyst": lazy_gettext("Analyst"),
+    "official": lazy_gettext("Official"),
+    "org_admin": lazy_gettext("Organisation administrator"),
+    "platform_liaison": lazy_gettext("Platform liaison"),
+    "sysadmin": lazy_gettext("System administrator"),
+}
 
 
 class User(Base):

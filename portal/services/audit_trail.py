@@ -11,86 +11,132 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 
 from portal.extensions import db
+from portal.i18n import number
 from portal.models import AuditRecord, Organisation, Role, User
 from portal.services import audit
 from portal.services.spreadsheets import csv_text
 
 EXPORT_LIMIT = 50_000  # rows in one CSV export; narrow the filters for more
 
-# Events in words. Any other event reads from its code ("referral.decided": "Referral: decided").
-EVENT_LABELS: Mapping[str, str] = {
-    "login.success": "Signed in",
-    "login.failed": "Sign-in refused: wrong e-mail or password",
-    "login.mfa_failed": "Sign-in refused: wrong second-factor code",
-    "login.locked": "Sign-in refused: account locked",
-    "login.lockout": "Account locked after repeated failures",
-    "session.ended": "Session ended",
-    "mfa.enrolled": "Enrolled an authenticator",
-    "password.changed": "Changed their password",
-    "user.created": "User created",
-    "user.disabled": "User disabled",
-    "user.enabled": "User enabled",
-    "user.mfa_reset": "Second factor reset",
-    "user.password_reset": "Temporary password set",
-    "user.roles_changed": "Roles changed",
-    "org.created": "Organisation created",
-    "org.competent_authority_set": "Competent authority changed",
-    "api_token.created": "API token created",
-    "api_token.revoked": "API token revoked",
-    "api_token.used": "API token used",
-    "bulletin.posted": "Bulletin posted",
-    "bulletin.amended": "Bulletin amended",
-    "bulletin.read": "Bulletin read",
-    "bulletin.acknowledged": "Bulletin acknowledged",
-    "bulletin.commented": "Comment or sighting added to a bulletin",
-    "bulletin.comments_read": "Comments on a bulletin read",
-    "bulletin.released": "Bulletin released to another organisation",
-    "bulletin.retracted": "Bulletin retracted",
-    "bulletin.expired": "Bulletin expired (retention ended)",
-    "bulletin.access_requested": "Access to a bulletin requested",
-    "bulletin.access_approved": "Access request approved",
-    "bulletin.access_declined": "Access request declined",
-    "watch.added": "Watch added",
-    "watch.removed": "Watch removed",
-    "org.mail_relay_set": "Mail relay for notifications changed",
-    "attachment.downloaded": "Attachment downloaded",
-    "briefing.requested": "Briefing requested",
-    "briefing.rendered": "Briefing rendered",
-    "briefing.downloaded": "Briefing downloaded",
-    "briefing.verified": "Briefing checked",
-    "sharing_group.created": "Sharing group created",
-    "sharing_group.changed": "Sharing group changed",
-    "sharing_group.deleted": "Sharing group deleted",
-    "investigation.saved": "Investigation saved",
-    "investigation.deleted": "Investigation deleted",
-    "person.same": "Persons confirmed as the same",
-    "person.different": "Persons confirmed as different",
-    "person.decision_revoked": "Person decision revoked",
-    "stix.exported": "STIX bundle exported",
-    "taxii.objects_read": "TAXII objects read",
-    "transparency.report": "Transparency report made",
-    "webhook.registered": "Webhook registered",
-    "webhook.removed": "Webhook removed",
-    "hash_bank.created": "Hash bank created",
-    "hash_bank.entries_added": "Hashes added to a bank",
-    "hash_bank.entry_removed": "Hash removed from a bank",
-    "hash_bank.exported": "Hash bank exported",
-    "hash_bank.reader_granted": "Hash bank shared",
-    "hash_bank.reader_revoked": "Hash bank sharing ended",
+# Events in words (lazy: in the reader's language). Any other event reads from its code
+# ("referral.decided": "Referral: decided").
+EVENT_LABELS: Mapping[str, Any] = {
+    "login.success": _l("Signed in"),
+    "login.failed": _l("Sign-in refused: wrong e-mail or password"),
+    "login.mfa_failed": _l("Sign-in refused: wrong second-factor code"),
+    "login.locked": _l("Sign-in refused: account locked"),
+    "login.lockout": _l("Account locked after repeated failures"),
+    "session.ended": _l("Session ended"),
+    "mfa.enrolled": _l("Enrolled an authenticator"),
+    "password.changed": _l("Changed their password"),
+    "user.created": _l("User created"),
+    "user.disabled": _l("User disabled"),
+    "user.enabled": _l("User enabled"),
+    "user.mfa_reset": _l("Second factor reset"),
+    "user.password_reset": _l("Temporary password set"),
+    "user.roles_changed": _l("Roles changed"),
+    "org.created": _l("Organisation created"),
+    "org.competent_authority_set": _l("Competent authority changed"),
+    "api_token.created": _l("API token created"),
+    "api_token.revoked": _l("API token revoked"),
+    "api_token.used": _l("API token used"),
+    "bulletin.posted": _l("Bulletin posted"),
+    "bulletin.amended": _l("Bulletin amended"),
+    "bulletin.read": _l("Bulletin read"),
+    "bulletin.acknowledged": _l("Bulletin acknowledged"),
+    "bulletin.commented": _l("Comment or sighting added to a bulletin"),
+    "bulletin.comments_read": _l("Comments on a bulletin read"),
+    "bulletin.released": _l("Bulletin released to another organisation"),
+    "bulletin.retracted": _l("Bulletin retracted"),
+    "bulletin.expired": _l("Bulletin expired (retention ended)"),
+    "bulletin.access_requested": _l("Access to a bulletin requested"),
+    "bulletin.access_approved": _l("Access request approved"),
+    "bulletin.access_declined": _l("Access request declined"),
+    "watch.added": _l("Watch added"),
+    "watch.removed": _l("Watch removed"),
+    "org.mail_relay_set": _l("Mail relay for notifications changed"),
+    "attachment.downloaded": _l("Attachment downloaded"),
+    "briefing.requested": _l("Briefing requested"),
+    "briefing.rendered": _l("Briefing rendered"),
+    "briefing.downloaded": _l("Briefing downloaded"),
+    "briefing.verified": _l("Briefing checked"),
+    "sharing_group.created": _l("Sharing group created"),
+    "sharing_group.changed": _l("Sharing group changed"),
+    "sharing_group.deleted": _l("Sharing group deleted"),
+    "investigation.saved": _l("Investigation saved"),
+    "investigation.deleted": _l("Investigation deleted"),
+    "person.same": _l("Persons confirmed as the same"),
+    "person.different": _l("Persons confirmed as different"),
+    "person.decision_revoked": _l("Person decision revoked"),
+    "stix.exported": _l("STIX bundle exported"),
+    "taxii.objects_read": _l("TAXII objects read"),
+    "transparency.report": _l("Transparency report made"),
+    "webhook.registered": _l("Webhook registered"),
+    "webhook.removed": _l("Webhook removed"),
+    "hash_bank.created": _l("Hash bank created"),
+    "hash_bank.entries_added": _l("Hashes added to a bank"),
+    "hash_bank.entry_removed": _l("Hash removed from a bank"),
+    "hash_bank.exported": _l("Hash bank exported"),
+    "hash_bank.reader_granted": _l("Hash bank shared"),
+    "hash_bank.reader_revoked": _l("Hash bank sharing ended"),
 }
-_ROLE_LABELS = {role.value: role.label for role in Role}
 _ROLE_KEYS = frozenset({"roles", "before", "after"})  # lists of role codes (user.roles_changed)
-_DETAIL_LABELS = {"keys_destroyed": "keys destroyed", "to": "to organisation"}
+# Detail keys in words (in English, as the code reads them); any other key reads from its code
+# ("sessions_ended": "sessions ended").
+_DETAIL_LABELS: Mapping[str, Any] = {
+    "keys_destroyed": _l("keys destroyed"),
+    "to": _l("to organisation"),
+    "from": _l("from organisation"),
+    "bulletin": _l("bulletin"),
+    "bulletins": _l("bulletins"),
+    "bank": _l("bank"),
+    "result": _l("result"),
+    "org": _l("org"),
+    "name": _l("name"),
+    "token": _l("token"),
+    "sessions_ended": _l("sessions ended"),
+    "request": _l("request"),
+    "reason": _l("reason"),
+    "kind": _l("kind"),
+    "watch": _l("watch"),
+    "url": _l("url"),
+    "investigation": _l("investigation"),
+    "group": _l("sharing group"),
+    "entries": _l("entries"),
+    "decision": _l("decision"),
+    "copy": _l("copy"),
+    "write": _l("write"),
+    "relay": _l("relay"),
+    "starttls": "STARTTLS",
+    "roles": _l("roles"),
+    "before": _l("before"),
+    "after": _l("after"),
+    "members": _l("members"),
+    "marking": _l("marking"),
+    "email": _l("email"),
+    "days": _l("days"),
+    "count": _l("count"),
+    "code": _l("code"),
+    "attachment": _l("attachment"),
+    "evidence": _l("evidence"),
+    "api_tokens_revoked": _l("api tokens revoked"),
+    "purpose": _l("purpose"),
+    "pages": _l("pages"),
+}
 
 
 def event_label(event: str) -> str:
-    """An event in words: a known one's label, else its code read aloud."""
+    """An event in words, in the reader's language: a known one's label, else its code read
+    aloud."""
     if event in EVENT_LABELS:
-        return EVENT_LABELS[event]
+        return str(EVENT_LABELS[event])
     kind, _, what = event.partition(".")
     words = kind.replace("_", " ").capitalize()
     return f"{words}: {what.replace('_', ' ')}" if what else words
@@ -100,18 +146,27 @@ def _text(key: str, value: object) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, list | tuple):
         roles = key in _ROLE_KEYS
-        items = [_ROLE_LABELS.get(str(v), str(v)) if roles else _text(key, v) for v in value]
-        return ", ".join(items) if items else "none"
+        items = [_role_label(str(v)) if roles else _text(key, v) for v in value]
+        return ", ".join(items) if items else gettext("none")
     if isinstance(value, dict):
         return "; ".join(f"{_label(k)}: {_text(k, v)}" for k, v in value.items())
     return str(value)
 
 
+def _role_label(code: str) -> str:
+    try:
+        return Role(code).label
+    except ValueError:
+        return code
+
+
 def _label(key: str) -> str:
-    return _DETAIL_LABELS.get(key, key.replace("_", " "))
+    if key in _DETAIL_LABELS:
+        return str(_DETAIL_LABELS[key])
+    return key.replace("_", " ")
 
 
 def format_details(details: Mapping[str, object]) -> list[tuple[str, str]]:
@@ -210,7 +265,7 @@ def _rows(records: list[AuditRecord]) -> list[TrailRow]:
         if record.subject_user_id is not None:
             name, email = users.get(record.subject_user_id, (None, None))
             if name is None and email is None:
-                name = f"user #{record.subject_user_id} (deleted)"
+                name = gettext("user #%(id)s (deleted)", id=record.subject_user_id)
             return Person(name, email, orgs.get(record.subject_org_id or 0))
         if record.subject_org_id is not None:
             return Person(None, None, orgs.get(record.subject_org_id))
@@ -274,7 +329,7 @@ def _csv_batch(records: list[AuditRecord]) -> Iterator[list[object]]:
             row.label,
             row.event,
             row.outcome,
-            (by.name or by.email or "") if by else "command line",
+            (by.name or by.email or "") if by else gettext("command line"),
             by.org if by else "",
             (row.subject.name or row.subject.email or "") if row.subject else "",
             row.subject.org if row.subject else "",
@@ -302,14 +357,25 @@ def check_chain() -> ChainCheck:
     """Verify the whole chain (every organisation's records: it is one chain)."""
     report = audit.verify_chain()
     if report.problem is None:
-        message = (
-            f"The audit chain is intact: all {report.count:,} records link up to the head "
-            f"(#{report.head_seq}); none was edited, removed or reordered."
+        message = gettext(
+            "The audit chain is intact: all %(count)s records link up to the head (#%(head)s); "
+            "none was edited, removed or reordered.",
+            count=number(report.count),
+            head=report.head_seq,
         )
         return ChainCheck(True, report.count, report.head_seq, message)
     problem = report.problem
-    message = (
-        f"The audit chain is broken at record #{problem.seq}: {problem.message}. "
-        "Tell your security officer; compare with the last signed checkpoint."
+    what = {
+        "deleted": gettext("a record was deleted"),
+        "inserted": gettext("a record was inserted"),
+        "edited": gettext("a record was edited"),
+        "reordered": gettext("records are out of order"),
+        "unlinked": gettext("a record no longer links to the one before it"),
+    }.get(str(problem.kind), problem.message)
+    message = gettext(
+        "The audit chain is broken at record #%(seq)s: %(problem)s. Tell your security officer; "
+        "compare with the last signed checkpoint.",
+        seq=problem.seq,
+        problem=what,
     )
     return ChainCheck(False, report.count, report.head_seq, message)

@@ -2,6 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask_babel import lazy_gettext
+
+# Default messages, put in words when raised: in the language of the request that meets them.
+NOT_FOUND = lazy_gettext("Not found.")
+AUDIT_UNAVAILABLE = lazy_gettext(
+    "The request could not be recorded in the audit trail, so nothing is shown. Try again later."
+)
+
+
+def _in_words(message: Any) -> str:
+    """A lazy default message in the current language; in English where the application has
+    no translations set up (outside an application, or in a bare one)."""
+    try:
+        return str(message)
+    except (KeyError, RuntimeError):
+        return str(message._args[0])
+
 
 class ServiceError(Exception):
     """Base class: ``status`` is the HTTP status a view should answer with."""
@@ -23,8 +42,9 @@ class NotFound(ServiceError):
 
     status = 404
 
-    def __init__(self, message: str = "Not found.", *, field: str | None = None) -> None:
-        super().__init__(message, field=field)
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
+        # Resolved when raised, so the message is in the language of the request that meets it.
+        super().__init__(message or _in_words(NOT_FOUND), field=field)
 
 
 class Forbidden(ServiceError):
@@ -50,9 +70,8 @@ class AuditUnavailable(ServiceError):
 
     def __init__(
         self,
-        message: str = "The request could not be recorded in the audit trail, so nothing is "
-        "shown. Try again later.",
+        message: str | None = None,
         *,
         field: str | None = None,
     ) -> None:
-        super().__init__(message, field=field)
+        super().__init__(message or _in_words(AUDIT_UNAVAILABLE), field=field)

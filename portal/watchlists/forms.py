@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 
@@ -14,22 +15,24 @@ from portal.services.discovery.hits import MAX_QUERY, platform_label
 
 
 def platform_choices() -> list[SelectChoice]:
-    return [SelectChoice("", "Any / not an account")] + [
+    return [SelectChoice("", _l("Any / not an account"))] + [
         SelectChoice(p.value, platform_label(p.value)) for p in Platform if p is not Platform.OTHER
     ]
 
 
 class WatchForm(FlaskForm):
     q = StringField(
-        "Identifier or name",
+        _l("Identifier or name"),
         validators=[
-            DataRequired(message="Type an identifier or a name to watch."),
-            Length(max=MAX_QUERY, message=f"Type at most {MAX_QUERY} characters."),
+            DataRequired(message=_l("Type an identifier or a name to watch.")),
+            Length(
+                max=MAX_QUERY, message=_l("Type at most %(count)s characters.", count=MAX_QUERY)
+            ),
         ],
     )
     # The service checks the platform, so a forged one gets its clear message.
     platform = SelectField(
-        "Platform (for a handle)", choices=platform_choices(), validate_choice=False
+        _l("Platform (for a handle)"), choices=platform_choices(), validate_choice=False
     )
 
 
@@ -37,11 +40,18 @@ class RelayForm(FlaskForm):
     """The organisation's SMTP relay for watchlist e-mails (empty host: none)."""
 
     host = StringField(
-        "Relay host", validators=[Optional(), Length(max=255, message="At most 255 characters.")]
+        _l("Relay host"),
+        validators=[
+            Optional(),
+            Length(max=255, message=_l("At most %(count)s characters.", count=255)),
+        ],
     )
-    port = IntegerField("Port", validators=[Optional()], default=587)
+    port = IntegerField(_l("Port"), validators=[Optional()], default=587)
     sender = StringField(
-        "From address",
-        validators=[Optional(), Length(max=254, message="At most 254 characters.")],
+        _l("From address"),
+        validators=[
+            Optional(),
+            Length(max=254, message=_l("At most %(count)s characters.", count=254)),
+        ],
     )
-    starttls = BooleanField("Use STARTTLS (the mail is sent in clear without it)", default=True)
+    starttls = BooleanField(_l("Use STARTTLS (the mail is sent in clear without it)"), default=True)

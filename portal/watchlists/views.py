@@ -7,6 +7,8 @@ identifier travels in a POST body only."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from portal.access import roles_required, signed_in
@@ -18,7 +20,7 @@ from portal.watchlists.blueprint import blueprint
 from portal.watchlists.forms import RelayForm, WatchForm
 
 Page = str | tuple[str, int] | Response
-WATCHED = "Watched: you will be told when a bulletin your organisation can read names it."
+WATCHED = _l("Watched: you will be told when a bulletin your organisation can read names it.")
 
 
 @blueprint.route("/entities/<reference>")
@@ -35,7 +37,7 @@ def watch_entity(reference: str) -> Page:
     reader = current_reader()
     page = entity_pages.entity_page(reader, reference)  # 404 for a reference not the org's
     watching.watch_reference(reader, current_actor(), reference, page.name)
-    flash(WATCHED, "success")
+    flash(str(WATCHED), "success")
     return redirect(url_for("watchlists.entity", reference=reference))
 
 
@@ -59,7 +61,7 @@ def watchlist() -> Page:
                 target.errors = [*target.errors, error.message]
                 status = error.status
             else:
-                flash(WATCHED, "success")
+                flash(str(WATCHED), "success")
                 return redirect(url_for("watchlists.watchlist"))
     items = watching.watched(reader)
     return render_template("watchlists/watchlist.html", form=form, items=items), status
@@ -76,7 +78,7 @@ def watchlist_slash() -> Page:
 @signed_in
 def unwatch(watch_id: int) -> Page:
     watching.unwatch(current_reader(), current_actor(), watch_id)
-    flash("No longer watched.", "success")
+    flash(gettext("No longer watched."), "success")
     return redirect(url_for("watchlists.watchlist"))
 
 
@@ -127,7 +129,10 @@ def mail_relay() -> Page:
                 status = error.status
             else:
                 flash(
-                    "Saved." if form.host.data else "No relay: in-portal notices only.", "success"
+                    gettext("Saved.")
+                    if form.host.data
+                    else gettext("No relay: in-portal notices only."),
+                    "success",
                 )
                 return redirect(url_for("watchlists.mail_relay"))
     return render_template("watchlists/mail_relay.html", form=form, relay=relay), status

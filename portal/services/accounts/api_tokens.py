@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -56,16 +57,23 @@ def create(
 ) -> NewToken:
     name = (name or "").strip()
     if not name:
-        raise InvalidInput("Name the token (what will use it).", field="name")
+        raise InvalidInput(gettext("Name the token (what will use it)."), field="name")
     if len(name) > MAX_NAME:
-        raise InvalidInput(f"A name of at most {MAX_NAME} characters.", field="name")
+        raise InvalidInput(
+            gettext("A name of at most %(count)s characters.", count=MAX_NAME), field="name"
+        )
     if not 1 <= days <= MAX_DAYS:
-        raise InvalidInput(f"A token lasts from 1 to {MAX_DAYS} days.", field="expires")
+        raise InvalidInput(
+            gettext("A token lasts from 1 to %(days)s days.", days=MAX_DAYS), field="expires"
+        )
     if not user.active:
-        raise InvalidInput("A disabled user cannot have tokens.", field="email")
+        raise InvalidInput(gettext("A disabled user cannot have tokens."), field="email")
     live = listed(user, include_ended=False)
     if len(live) >= MAX_TOKENS:
-        raise InvalidInput(f"At most {MAX_TOKENS} live tokens: revoke one first.", field="name")
+        raise InvalidInput(
+            gettext("At most %(count)s live tokens: revoke one first.", count=MAX_TOKENS),
+            field="name",
+        )
     token = PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     row = ApiToken(

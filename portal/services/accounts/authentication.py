@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import current_app
+from flask_babel import gettext, lazy_gettext, ngettext
 from sqlalchemy import CursorResult, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -30,9 +31,12 @@ from portal.services.errors import InvalidInput, LoginRefused, TooManyAttempts
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import Actor
 
-LOGIN_REFUSED = "The e-mail address or password is incorrect."
-CODE_REFUSED = "The code is incorrect or was already used."
-LOCKED = "Too many failed attempts for this address from where you are. Wait {wait} and try again."
+# Lazy: each is put in words when raised, in the language of the request that meets it.
+LOGIN_REFUSED = lazy_gettext("The e-mail address or password is incorrect.")
+CODE_REFUSED = lazy_gettext("The code is incorrect or was already used.")
+LOCKED = lazy_gettext(
+    "Too many failed attempts for this address from where you are. Wait {wait} and try again."
+)
 # A session's last-seen time is written at most this often: the idle timeout is 15 minutes.
 LAST_SEEN_GRANULARITY = timedelta(seconds=60)
 
@@ -41,8 +45,11 @@ class Throttled(TooManyAttempts):
     """A 429 that says how many seconds to wait (the view sends them as Retry-After)."""
 
     def __init__(self, wait: int) -> None:
-        shown = f"{wait} seconds" if wait < 120 else f"{math.ceil(wait / 60)} minutes"
-        super().__init__(LOCKED.format(wait=shown))
+        if wait < 120:
+            shown = ngettext("%(num)s second", "%(num)s seconds", wait)
+        else:
+            shown = ngettext("%(num)s minute", "%(num)s minutes", math.ceil(wait / 60))
+        super().__init__(str(LOCKED).format(wait=shown))
         self.retry_after = wait
 
 
@@ -181,7 +188,7 @@ def check_password(email: str, password: str, ip: str | None) -> User:
     if refused is TooManyAttempts:
         raise Throttled(wait)
     if refused is not None or usable is None:
-        raise LoginRefused(LOGIN_REFUSED)
+        raise LoginRefused(str(LOGIN_REFUSED))
     return usable
 
 
@@ -196,7 +203,7 @@ def prepare_enrolment(user_id: int) -> User:
     with db.write() as session:
         user = session.get(User, user_id)
         if user is None or not user.active:
-            raise LoginRefused(LOGIN_REFUSED)
+            raise LoginRefused(str(LOGIN_REFUSED))
         if not user.totp_confirmed and user.totp_secret_sealed is None:
             mfa.new_secret(user)
     return user
@@ -273,7 +280,7 @@ def check_second_factor(
     with db.write() as session:
         user = session.get(User, user_id)
         if user is None or not user.active:
-            raise LoginRefused(LOGIN_REFUSED)
+            raise LoginRefused(str(LOGIN_REFUSED))
         subject = _subject(user.email)
         wait = wait_seconds(session, subject, ip, user)
         if wait:
@@ -303,7 +310,7 @@ def check_second_factor(
     if outcome is TooManyAttempts:
         raise Throttled(wait)
     if outcome is InvalidInput:
-        raise InvalidInput(CODE_REFUSED, field="code")
+        raise InvalidInput(str(CODE_REFUSED), field="code")
     return NewSession(token, user, live)
 
 
@@ -426,13 +433,15 @@ def change_password(
     with db.write() as session:
         user = session.get(User, user_id)
         if user is None:
-            raise LoginRefused(LOGIN_REFUSED)
+            raise LoginRefused(str(LOGIN_REFUSED))
         if not passwords.verify_password(user.password_hash, current):
-            raise InvalidInput("The current password is incorrect.", field="current_password")
+            raise InvalidInput(
+                gettext("The current password is incorrect."), field="current_password"
+            )
         new = passwords.check_policy(new, email=user.email, field="new_password")
         if passwords.verify_password(user.password_hash, new):
             raise InvalidInput(
-                "Choose a password different from the current one.", field="new_password"
+                gettext("Choose a password different from the current one."), field="new_password"
             )
         user.password_hash = passwords.hash_password(new)
         user.must_change_password = False

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,7 +38,7 @@ def _actor_user(session: Session, actor: Actor) -> User | None:
 def _require_sysadmin(session: Session, actor: Actor) -> None:
     user = _actor_user(session, actor)
     if actor.user_id is not None and (user is None or not user.has_role(Role.SYSADMIN)):
-        raise Forbidden("Only a system administrator can do this.")
+        raise Forbidden(gettext("Only a system administrator can do this."))
 
 
 def parse_roles(names: Iterable[str]) -> frozenset[Role]:
@@ -48,10 +49,15 @@ def parse_roles(names: Iterable[str]) -> frozenset[Role]:
         except ValueError:
             allowed = ", ".join(r.value for r in Role)
             raise InvalidInput(
-                f"Unknown role {name!r}; use one of {allowed}.", field="roles"
+                gettext(
+                    "Unknown role %(role)s; use one of %(allowed)s.",
+                    role=repr(name),
+                    allowed=allowed,
+                ),
+                field="roles",
             ) from None
     if not roles:
-        raise InvalidInput("Give the user at least one role.", field="roles")
+        raise InvalidInput(gettext("Give the user at least one role."), field="roles")
     return frozenset(roles)
 
 
@@ -65,7 +71,11 @@ def _check_roles_fit(org: Organisation, roles: frozenset[Role]) -> None:
     misfit = sorted(r.value for r in roles - allowed)
     if misfit:
         raise InvalidInput(
-            f"Role(s) {', '.join(misfit)} cannot be held in a {org.kind.value} organisation.",
+            gettext(
+                "Role(s) %(roles)s cannot be held in a %(kind)s organisation.",
+                roles=", ".join(misfit),
+                kind=org.kind.value,
+            ),
             field="roles",
         )
 
@@ -78,18 +88,21 @@ def _validated_org_fields(
     country = (country or "").strip().upper() or None
     if not ORG_CODE.match(code):
         raise InvalidInput(
-            "Code must be 2-32 capital letters, digits or hyphens, such as FR-MININT.", field="code"
+            gettext("Code must be 2-32 capital letters, digits or hyphens, such as FR-MININT."),
+            field="code",
         )
     if not name or len(name) > 200:
-        raise InvalidInput("Name must have 1-200 characters.", field="name")
+        raise InvalidInput(gettext("Name must have 1-200 characters."), field="name")
     if country is not None and not COUNTRY.match(country):
         raise InvalidInput(
-            "Country must be a two-letter ISO 3166 code, such as FR.", field="country"
+            gettext("Country must be a two-letter ISO 3166 code, such as FR."), field="country"
         )
     try:
         org_kind = OrgKind(kind)
     except ValueError:
-        raise InvalidInput("Kind must be member, observer or platform.", field="kind") from None
+        raise InvalidInput(
+            gettext("Kind must be member, observer or platform."), field="kind"
+        ) from None
     return code, name, org_kind, country
 
 
@@ -98,7 +111,9 @@ def _add_organisation(
 ) -> Organisation:
     _require_sysadmin(session, actor)
     if session.scalar(select(Organisation).where(Organisation.code == code)):
-        raise Conflict(f"An organisation with code {code} already exists.", field="code")
+        raise Conflict(
+            gettext("An organisation with code %(code)s already exists.", code=code), field="code"
+        )
     org = Organisation(code=code, name=name, kind=kind, country=country)
     session.add(org)
     session.flush()
@@ -141,14 +156,16 @@ def create_organisation_with_admin(
 def organisation_by_code(code: str) -> Organisation:
     org = db.session().scalar(select(Organisation).where(Organisation.code == code.strip().upper()))
     if org is None:
-        raise NotFound(f"No organisation with code {code.strip().upper()}.", field="org")
+        raise NotFound(
+            gettext("No organisation with code %(code)s.", code=code.strip().upper()), field="org"
+        )
     return org
 
 
 def organisation_by_id(org_id: int) -> Organisation:
     org = db.session().get(Organisation, org_id)
     if org is None:
-        raise NotFound("No such organisation.")
+        raise NotFound(gettext("No such organisation."))
     return org
 
 
@@ -162,16 +179,20 @@ def _may_manage(session: Session, actor: Actor, org: Organisation, roles: frozen
     if actor.user_id is None or (user is not None and user.has_role(Role.SYSADMIN)):
         return
     if user is None or not user.has_role(Role.ORG_ADMIN) or user.organisation_id != org.id:
-        raise NotFound("No such organisation.", field="org")
+        raise NotFound(gettext("No such organisation."), field="org")
     if Role.SYSADMIN in roles:
-        raise Forbidden("Only a system administrator can grant the sysadmin role.", field="roles")
+        raise Forbidden(
+            gettext("Only a system administrator can grant the sysadmin role."), field="roles"
+        )
 
 
 def _clean_email(email: str) -> str:
     try:
         return normalise_email(validate_email(email, check_deliverability=False).normalized)
     except EmailNotValidError as exc:
-        raise InvalidInput(f"E-mail address is not valid: {exc}", field="email") from None
+        raise InvalidInput(
+            gettext("E-mail address is not valid: %(reason)s", reason=str(exc)), field="email"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -195,7 +216,7 @@ class _NewUser:
         email = _clean_email(email)
         name = name.strip()
         if not name or len(name) > 200:
-            raise InvalidInput("Name must have 1-200 characters.", field="name")
+            raise InvalidInput(gettext("Name must have 1-200 characters."), field="name")
         password = passwords.check_policy(password, email=email)
         return cls(email, name, role_set, password_hash or passwords.hash_password(password))
 
@@ -213,7 +234,7 @@ def _add_user(
     _may_manage(session, actor, org, new.roles)
     _check_roles_fit(org, new.roles)
     if session.scalar(select(User).where(User.email == new.email)):
-        raise Conflict("A user with this e-mail address already exists.", field="email")
+        raise Conflict(gettext("A user with this e-mail address already exists."), field="email")
     user = User(
         email=new.email,
         name=new.name,
@@ -266,7 +287,7 @@ def create_user(
                 select(Organisation).where(Organisation.code == (org_code or "").strip().upper())
             )
         if org is None:
-            raise NotFound("No such organisation.", field="org")
+            raise NotFound(gettext("No such organisation."), field="org")
         return _add_user(
             session,
             actor,
@@ -281,19 +302,22 @@ def create_user(
 def _managed_user(session: Session, actor: Actor, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(gettext("No such user."))
     try:
         _may_manage(session, actor, user.organisation, user.roles)
     except NotFound:
         # Another organisation's user reads as no user at all: the same answer as a free id.
-        raise NotFound("No such user.") from None
+        raise NotFound(gettext("No such user.")) from None
     return user
 
 
 def user_by_email(email: str) -> User:
     user = db.session().scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
-        raise NotFound(f"No user with e-mail address {normalise_email(email)}.", field="email")
+        raise NotFound(
+            gettext("No user with e-mail address %(email)s.", email=normalise_email(email)),
+            field="email",
+        )
     return user
 
 
@@ -305,7 +329,7 @@ def users_of(actor: Actor, org_id: int) -> list[User]:
     session = db.session()
     org = session.get(Organisation, org_id)
     if org is None:
-        raise NotFound("No such organisation.")
+        raise NotFound(gettext("No such organisation."))
     _may_manage(session, actor, org, frozenset())
     return list(
         session.scalars(select(User).where(User.organisation_id == org_id).order_by(User.email))
@@ -319,7 +343,9 @@ def set_roles(actor: Actor, user_id: int, roles: Iterable[str]) -> User:
         _may_manage(session, actor, user.organisation, role_set)
         _check_roles_fit(user.organisation, role_set)
         if user.id == actor.user_id and not role_set & {Role.ORG_ADMIN, Role.SYSADMIN}:
-            raise InvalidInput("You cannot remove your own administrator role.", field="roles")
+            raise InvalidInput(
+                gettext("You cannot remove your own administrator role."), field="roles"
+            )
         before = sorted(r.value for r in user.roles)
         user.role_rows = [UserRole(role=r) for r in sorted(role_set)]
         audit.record(
@@ -337,7 +363,7 @@ def set_active(actor: Actor, user_id: int, active: bool) -> User:
     with db.write() as session:
         user = _managed_user(session, actor, user_id)
         if user.id == actor.user_id and not active:
-            raise InvalidInput("You cannot disable your own account.", field="active")
+            raise InvalidInput(gettext("You cannot disable your own account."), field="active")
         user.active = active
         ended = 0 if active else end_all_sessions(session, user, "user_disabled")
         audit.record(

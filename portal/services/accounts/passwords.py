@@ -10,6 +10,7 @@ from importlib import resources
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext
 
 from portal.services.errors import InvalidInput
 
@@ -36,17 +37,23 @@ def check_policy(password: str, *, email: str = "", field: str = "password") -> 
     password = normalise(password)
     length = len(password)
     if length < MIN_LENGTH:
-        raise InvalidInput(f"Password must have at least {MIN_LENGTH} characters.", field=field)
+        raise InvalidInput(
+            gettext("Password must have at least %(count)s characters.", count=MIN_LENGTH),
+            field=field,
+        )
     if length > MAX_LENGTH:
-        raise InvalidInput(f"Password must have at most {MAX_LENGTH} characters.", field=field)
+        raise InvalidInput(
+            gettext("Password must have at most %(count)s characters.", count=MAX_LENGTH),
+            field=field,
+        )
     folded = password.casefold()
     core = _DECORATION.sub("", folded)
     common = common_passwords()
     if folded in common or core in common or _is_repetition(folded):
-        raise InvalidInput("This password is too common; choose another.", field=field)
+        raise InvalidInput(gettext("This password is too common; choose another."), field=field)
     local_part = email.split("@", 1)[0].casefold()
     if len(local_part) >= 4 and local_part in folded:
-        raise InvalidInput("Password must not contain your e-mail name.", field=field)
+        raise InvalidInput(gettext("Password must not contain your e-mail name."), field=field)
     return password
 
 

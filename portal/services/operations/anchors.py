@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext
 
 from crypto.chain import Checkpoint, CheckpointError, verify_checkpoint
 from portal import vault
@@ -90,7 +91,7 @@ def anchor_if_due() -> Checkpoint | None:
 def read(name: str) -> str:
     """One stored checkpoint's text, by file name (only names this module writes)."""
     if not _NAME.match(name) or not (directory() / name).is_file():
-        raise NotFound("No such checkpoint.")
+        raise NotFound(gettext("No such checkpoint."))
     return (directory() / name).read_text(encoding="utf-8")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -76,15 +77,17 @@ def groups_of(reader: Reader) -> list[GroupView]:
 
 def _require_admin(reader: Reader) -> None:
     if not reader.has_role(Role.ORG_ADMIN) or not reader.sees_bulletins:
-        raise Forbidden("Only an administrator of a ministry or observer manages sharing groups.")
+        raise Forbidden(
+            gettext("Only an administrator of a ministry or observer manages sharing groups.")
+        )
 
 
 def _clean_name(session: Session, reader: Reader, name: str, group_id: int | None) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise InvalidInput("Give the group a name.", field="name")
+        raise InvalidInput(gettext("Give the group a name."), field="name")
     if len(name) > MAX_NAME:
-        raise InvalidInput(f"At most {MAX_NAME} characters.", field="name")
+        raise InvalidInput(gettext("At most %(count)s characters.", count=MAX_NAME), field="name")
     # Names differing only in case would look the same in the compose form.
     same = session.scalar(
         select(SharingGroup.id).where(
@@ -94,28 +97,37 @@ def _clean_name(session: Session, reader: Reader, name: str, group_id: int | Non
         )
     )
     if same is not None:
-        raise Conflict(f"Your organisation already has a group named {name!r}.", field="name")
+        raise Conflict(
+            gettext("Your organisation already has a group named %(name)s.", name=repr(name)),
+            field="name",
+        )
     return name
 
 
 def _members(session: Session, reader: Reader, codes: Iterable[str]) -> list[Organisation]:
     wanted = {str(code).strip().upper() for code in codes if str(code).strip()}
     if not wanted:
-        raise InvalidInput("Choose at least one member organisation.", field="members")
+        raise InvalidInput(gettext("Choose at least one member organisation."), field="members")
     if len(wanted) > MAX_MEMBERS:
-        raise InvalidInput(f"At most {MAX_MEMBERS} members.", field="members")
+        raise InvalidInput(
+            gettext("At most %(count)s members.", count=MAX_MEMBERS), field="members"
+        )
     if reader.org_code in wanted:
         raise InvalidInput(
-            "Your own organisation receives its bulletins anyway: leave it out.", field="members"
+            gettext("Your own organisation receives its bulletins anyway: leave it out."),
+            field="members",
         )
     orgs = list(session.scalars(select(Organisation).where(Organisation.code.in_(wanted))))
     unknown = sorted(wanted - {org.code for org in orgs})
     if unknown:
-        raise InvalidInput(f"No organisation {unknown[0]}.", field="members")
+        raise InvalidInput(gettext("No organisation %(code)s.", code=unknown[0]), field="members")
     platforms = sorted(org.code for org in orgs if org.kind is OrgKind.PLATFORM)
     if platforms:
         raise InvalidInput(
-            f"{platforms[0]} is a platform partner: platforms receive referrals, not bulletins.",
+            gettext(
+                "%(code)s is a platform partner: platforms receive referrals, not bulletins.",
+                code=platforms[0],
+            ),
             field="members",
         )
     return sorted(orgs, key=lambda org: org.code)
@@ -124,7 +136,7 @@ def _members(session: Session, reader: Reader, codes: Iterable[str]) -> list[Org
 def _owned(session: Session, reader: Reader, group_id: int) -> SharingGroup:
     group = session.get(SharingGroup, group_id)
     if group is None or group.owner_org_id != reader.org_id:
-        raise NotFound("No such sharing group.")
+        raise NotFound(gettext("No such sharing group."))
     return group
 
 

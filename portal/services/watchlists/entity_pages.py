@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 import graph
@@ -60,7 +62,16 @@ class EntityReferral:
     outcome: str | None
 
 
-_KIND_LABELS = {"name": "person", "email": "e-mail", "phone": "phone number", "url": "URL"}
+# Kinds in words (lazy: in the reader's language); any other kind shows as its code.
+_KIND_LABELS: dict[str, Any] = {
+    "name": _l("person"),
+    "email": _l("e-mail"),
+    "phone": _l("phone number"),
+    "url": _l("URL"),
+    "account": _l("account"),
+    "group": _l("group"),
+    "location": _l("place"),
+}
 
 
 @dataclass(frozen=True)
@@ -80,7 +91,7 @@ class EntityPage:
     @property
     def kind_label(self) -> str:
         """The kind in a reader's words: a person's key is a ``name`` key, but it is a person."""
-        return _KIND_LABELS.get(self.kind, self.kind)
+        return str(_KIND_LABELS.get(self.kind, self.kind))
 
     @property
     def hidden_total(self) -> int:

@@ -28,9 +28,11 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.i18n import DEFAULT_LANGUAGE, language_or_none, speaking
 from portal.models import (
     MailState,
     Organisation,
@@ -46,7 +48,8 @@ from portal.services.errors import InvalidInput, NotFound
 from portal.services.principals import Actor, Reader
 
 log = logging.getLogger(__name__)
-SUBJECT = "Ischia: an item you watch appeared in a bulletin"
+# Lazy: put in words in the recipient's language when the mail is written (:func:`message`).
+SUBJECT = lazy_gettext("Ischia: an item you watch appeared in a bulletin")
 BATCH = 200
 
 
@@ -63,25 +66,35 @@ class _Claimed:
     mail_id: int
     to: str
     relay: Relay
+    language: str | None = None  # the recipient's choice (None: English)
 
 
 def _setting(name: str) -> int:
     return int(current_app.config[name])
 
 
-def message(to: str, sender: str) -> EmailMessage:
-    """The whole e-mail: no identifier, no title, no content (see the module doc)."""
+def message(to: str, sender: str, language: str | None = None) -> EmailMessage:
+    """The whole e-mail, in the recipient's ``language``: no identifier, no title, no content
+    (see the module doc)."""
     link = f"{current_app.config['PUBLIC_URL'].rstrip('/')}/watchlist/notifications"
     mail = EmailMessage()
-    mail["Subject"] = SUBJECT
+    with speaking(language):
+        mail["Subject"] = str(SUBJECT)
+        paragraphs = (
+            gettext(
+                "An item on your Ischia watchlist appeared in a bulletin your organisation can "
+                "read."
+            ),
+            gettext("Sign in to see it: %(link)s", link=link),
+            gettext(
+                "This message says nothing more on purpose: what you watch and what bulletins "
+                "say stay in the portal."
+            ),
+        )
     mail["From"] = sender
     mail["To"] = to
-    mail.set_content(
-        "An item on your Ischia watchlist appeared in a bulletin your organisation can read.\n\n"
-        f"Sign in to see it: {link}\n\n"
-        "This message says nothing more on purpose: what you watch and what bulletins say "
-        "stay in the portal.\n"
-    )
+    mail.set_content("\n\n".join(paragraphs) + "\n")
+    mail["Content-Language"] = language_or_none(language) or DEFAULT_LANGUAGE
     return mail
 
 
@@ -102,7 +115,7 @@ def _claim(mail_id: int, now: datetime) -> _Claimed | None:
         if row.next_attempt_at is not None and row.next_attempt_at > now:
             return None
         found = session.execute(
-            select(User.email, User.active, Organisation)
+            select(User.email, User.active, Organisation, User.language)
             .join(WatchNotification, WatchNotification.user_id == User.id)
             .join(Organisation, Organisation.id == User.organisation_id)
             .where(WatchNotification.id == row.notification_id)
@@ -113,12 +126,12 @@ def _claim(mail_id: int, now: datetime) -> _Claimed | None:
             row.last_error = "no recipient or no mail relay any more"
             row.next_attempt_at = None
             return None
-        email, _active, org = found
+        email, _active, org, language = found
         host = org.smtp_host or ""
         # The lease: no other drainer takes it before this attempt has timed out.
         row.next_attempt_at = now + timedelta(seconds=2 * _setting("WATCH_MAIL_TIMEOUT_S") + 60)
         relay = Relay(host, org.smtp_port or 25, org.smtp_from or "", org.smtp_starttls)
-        return _Claimed(row.id, email, relay)
+        return _Claimed(row.id, email, relay, language)
 
 
 def _send(claimed: _Claimed) -> str | None:
@@ -128,7 +141,7 @@ def _send(claimed: _Claimed) -> str | None:
         with smtplib.SMTP(relay.host, relay.port, timeout=_setting("WATCH_MAIL_TIMEOUT_S")) as smtp:
             if relay.starttls:
                 smtp.starttls(context=ssl.create_default_context())
-            smtp.send_message(message(claimed.to, relay.sender))
+            smtp.send_message(message(claimed.to, relay.sender, claimed.language))
     except (smtplib.SMTPException, OSError) as error:
         return f"{type(error).__name__}: {error}"[:1000]
     return None
@@ -263,20 +276,22 @@ def set_relay(
     with db.write() as session:
         org = session.scalar(select(Organisation).where(Organisation.code == org_code))
         if org is None:
-            raise NotFound(f"No organisation {org_code}.", field="org")
+            raise NotFound(gettext("No organisation %(code)s.", code=org_code), field="org")
         if host is not None:
             if len(host) > 255 or any(c.isspace() for c in host):
-                raise InvalidInput("Give the relay's host name or address.", field="host")
+                raise InvalidInput(gettext("Give the relay's host name or address."), field="host")
             if not local_ok and _local(host):
                 raise InvalidInput(
-                    "This host is the portal's own machine: give your organisation's relay.",
+                    gettext(
+                        "This host is the portal's own machine: give your organisation's relay."
+                    ),
                     field="host",
                 )
             if port is None or not 1 <= port <= 65535:
-                raise InvalidInput("Give a port between 1 and 65535.", field="port")
+                raise InvalidInput(gettext("Give a port between 1 and 65535."), field="port")
             sender = (sender or "").strip()
             if not sender or "@" not in sender or len(sender) > 254:
-                raise InvalidInput("Give the address the e-mails come from.", field="from")
+                raise InvalidInput(gettext("Give the address the e-mails come from."), field="from")
         org.smtp_host = host
         org.smtp_port = port if host else None
         org.smtp_from = sender if host else None

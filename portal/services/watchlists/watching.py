@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import delete, select
 
 from crypto.secretbox import SecretBox
@@ -81,7 +82,10 @@ def watch_keys(reader: Reader, actor: Actor, keyed: list[tuple[str, str]]) -> li
                 continue
             if count >= MAX_WATCHES:
                 raise InvalidInput(
-                    f"You watch {MAX_WATCHES} items already: unwatch some first.", field="q"
+                    gettext(
+                        "You watch %(count)s items already: unwatch some first.", count=MAX_WATCHES
+                    ),
+                    field="q",
                 )
             payload = json.dumps({"key": key, "label": label_of(key, value)}).encode()
             watch = Watch(
