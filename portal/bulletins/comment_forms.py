@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
@@ -18,17 +19,19 @@ from portal.services.bulletins.comments import MAX_NOTE, MAX_PLACE, MAX_TEXT
 class CommentForm(FlaskForm):
     # Ids of their own: the read page holds other forms (discovery's, the acknowledgement).
     kind = HiddenField(default="comment")
-    text = TextAreaField("Comment", id="comment-text", render_kw={"maxlength": MAX_TEXT, "rows": 3})
-    entity = SelectField("Entity seen", id="comment-entity", choices=[], validate_choice=False)
-    place = StringField("Where", id="comment-place", render_kw={"maxlength": MAX_PLACE})
+    text = TextAreaField(
+        _l("Comment"), id="comment-text", render_kw={"maxlength": MAX_TEXT, "rows": 3}
+    )
+    entity = SelectField(_l("Entity seen"), id="comment-entity", choices=[], validate_choice=False)
+    place = StringField(_l("Where"), id="comment-place", render_kw={"maxlength": MAX_PLACE})
     country = StringField(
-        "Country (two-letter code such as DE, optional)",
+        _l("Country (two-letter code such as DE, optional)"),
         id="comment-country",
         render_kw={"size": 4, "placeholder": "DE", "autocapitalize": "characters"},
     )
-    seen_on = StringField("When", id="comment-seen_on", render_kw={"type": "date"})
+    seen_on = StringField(_l("When"), id="comment-seen_on", render_kw={"type": "date"})
     note = TextAreaField(
-        "Note (optional)", id="comment-note", render_kw={"maxlength": MAX_NOTE, "rows": 2}
+        _l("Note (optional)"), id="comment-note", render_kw={"maxlength": MAX_NOTE, "rows": 2}
     )
 
     def document(self) -> dict[str, Any]:

@@ -4,6 +4,7 @@ page again with the message next to the field (4xx), nothing written."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from portal.access import signed_in
@@ -36,8 +37,10 @@ def comment(bulletin_id: str) -> Response | tuple[str, int]:
             status = error.status
             form.show_error(error.field, error.message)
         else:
-            what = "Sighting" if made.kind == "sighting" else "Comment"
-            flash(f"{what} added, sealed to this bulletin's recipients.", "success")
+            if made.kind == "sighting":
+                flash(gettext("Sighting added, sealed to this bulletin's recipients."), "success")
+            else:
+                flash(gettext("Comment added, sealed to this bulletin's recipients."), "success")
             target = url_for("bulletins.read", bulletin_id=bulletin_id, _anchor="comments")
             return redirect(target)
     result = reading.read_bulletin(reader, current_actor(), bulletin_id)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response
 
 # types-WTForms follows WTForms 3.2, which had no SelectChoice (new in 3.3).
@@ -59,7 +60,7 @@ def release(bulletin_id: str) -> Page:
     reader = current_reader()
     panel = lifecycle_panel.panel_for(reader, bulletin_id)
     form = ReleaseForm()
-    form.org.choices = [SelectChoice("", "Choose an organisation")] + [
+    form.org.choices = [SelectChoice("", gettext("Choose an organisation"))] + [
         SelectChoice(c.code, f"{c.code} · {c.name}") for c in panel.choices
     ]
     status = 200
@@ -77,7 +78,10 @@ def release(bulletin_id: str) -> Page:
         except ServiceError as error:
             status = _show_error(form, error, "org")
         else:
-            flash(f"Released to {org.code}: it can now read this bulletin.", "success")
+            flash(
+                gettext("Released to %(org)s: it can now read this bulletin.", org=org.code),
+                "success",
+            )
             return redirect(url_for("bulletins.read", bulletin_id=bulletin_id))
     return render_template("bulletins/release.html", panel=panel, form=form), status
 
@@ -94,7 +98,7 @@ def retract(bulletin_id: str) -> Page:
         # Every problem at once: a missing reason and an unticked box are shown together.
         status = 400
         if not form.confirm.data:
-            form.confirm.errors = [*form.confirm.errors, lifecycle.CONFIRM_RETRACT]
+            form.confirm.errors = [*form.confirm.errors, str(lifecycle.CONFIRM_RETRACT)]
     elif request.method == "POST":
         try:
             shredded = lifecycle.retract(
@@ -116,9 +120,10 @@ def retract(bulletin_id: str) -> Page:
 
 def retracted_message(versions: int) -> str:
     if versions == 1:
-        return "Retracted: the bulletin's content was destroyed for every organisation."
-    return (
-        f"Retracted: the content of its {versions} versions was destroyed for every organisation."
+        return gettext("Retracted: the bulletin's content was destroyed for every organisation.")
+    return gettext(
+        "Retracted: the content of its %(count)s versions was destroyed for every organisation.",
+        count=versions,
     )
 
 
@@ -149,7 +154,7 @@ def search() -> Page:
         result=result,
         entity_pages=pages,
         requests=requests,
-        red_note=discovery.RED_EXCLUDED,
+        red_note=str(discovery.RED_EXCLUDED),
     ), status
 
 
@@ -228,11 +233,13 @@ def _entity_page() -> str | None:
 
 
 def _asked(org_code: str | None, made: int) -> str:
-    bulletins = "1 bulletin" if made == 1 else f"{made} bulletins"
-    return (
-        f"Asked {(org_code or '').upper()} for access to {bulletins}. "
-        "Its answer appears under Access requests, Outgoing."
+    asked = ngettext(
+        "Asked %(org)s for access to %(num)s bulletin.",
+        "Asked %(org)s for access to %(num)s bulletins.",
+        made,
+        org=(org_code or "").upper(),
     )
+    return f"{asked} {gettext('Its answer appears under Access requests, Outgoing.')}"
 
 
 def _requests_page(status: int = 200) -> tuple[str, int]:
@@ -266,7 +273,11 @@ def outgoing_requests() -> Page:
 def approve_request(request_id: int) -> Page:
     """Approve an access request: release the bulletin to the requesting organisation."""
     return _answer(
-        access_requests.approve, request_id, "Approved request #{}: the bulletin was released."
+        access_requests.approve,
+        request_id,
+        lambda number: gettext(
+            "Approved request #%(number)s: the bulletin was released.", number=number
+        ),
     )
 
 
@@ -274,11 +285,17 @@ def approve_request(request_id: int) -> Page:
 @roles_required(Role.LIAISON)
 def decline_request(request_id: int) -> Page:
     """Decline an access request; the requester learns nothing more about the bulletin."""
-    return _answer(access_requests.decline, request_id, "Declined request #{}.")
+    return _answer(
+        access_requests.decline,
+        request_id,
+        lambda number: gettext("Declined request #%(number)s.", number=number),
+    )
 
 
 def _answer(
-    decide: Callable[[Reader, Actor, int], AccessRequest], request_id: int, done: str
+    decide: Callable[[Reader, Actor, int], AccessRequest],
+    request_id: int,
+    done: Callable[[int], str],
 ) -> Page:
     """Approve or decline; NotFound propagates (a 404), other refusals re-show the list."""
     try:
@@ -288,7 +305,7 @@ def _answer(
     except ServiceError as error:
         flash(error.message, "error")
         return _requests_page(error.status)
-    flash(done.format(answered.id), "success")
+    flash(done(answered.id), "success")
     return redirect(url_for("bulletins.requests"))
 
 
@@ -299,6 +316,13 @@ def retention() -> Page:
     form = ExpireForm()
     if form.validate_on_submit():
         expired = lifecycle.expire_due(actor=current_actor())
-        flash(f"Retention expiry: {expired} bulletin(s) shredded.", "success")
+        flash(
+            ngettext(
+                "Retention expiry: %(num)s bulletin shredded.",
+                "Retention expiry: %(num)s bulletins shredded.",
+                expired,
+            ),
+            "success",
+        )
         return redirect(url_for("bulletins.retention"))
     return render_template("bulletins/retention.html", form=form, due=lifecycle.due_count())

@@ -7,6 +7,7 @@ forged value gets the same clear message as a stale page.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 
@@ -21,34 +22,41 @@ from portal.services.discovery.hits import MAX_QUERY, platform_label
 
 
 class ReleaseForm(FlaskForm):
-    org = SelectField("Release to", choices=[], validate_choice=False)
+    org = SelectField(_l("Release to"), choices=[], validate_choice=False)
     confirm_red = BooleanField(
-        "I confirm this release of a TLP:RED bulletin: TLP:RED is for named recipients only, "
-        "and this organisation will be able to read it."
+        _l(
+            "I confirm this release of a TLP:RED bulletin: TLP:RED is for named recipients "
+            "only, and this organisation will be able to read it."
+        )
     )
 
 
 class RetractForm(FlaskForm):
     reason = TextAreaField(
-        "Reason, shown to every recipient",
+        _l("Reason, shown to every recipient"),
         validators=[
-            DataRequired("Say why the bulletin is retracted: its recipients will read it."),
-            Length(max=MAX_RETRACTION_REASON),
+            DataRequired(_l("Say why the bulletin is retracted: its recipients will read it.")),
+            Length(
+                max=MAX_RETRACTION_REASON,
+                message=_l("Write at most %(max)s characters.", max=MAX_RETRACTION_REASON),
+            ),
         ],
         render_kw={"maxlength": MAX_RETRACTION_REASON, "rows": 3},
-        description=(
+        description=_l(
             "For example: the identification was wrong, or the source withdrew it. It is kept "
             "in the clear with the tombstone: do not repeat the intelligence here."
         ),
     )
     confirm = BooleanField(
-        "I understand that every version of this bulletin is destroyed for every organisation, "
-        "ours included, and that this cannot be undone."
+        _l(
+            "I understand that every version of this bulletin is destroyed for every "
+            "organisation, ours included, and that this cannot be undone."
+        )
     )
 
 
 def platform_choices() -> list[SelectChoice]:
-    return [SelectChoice("", "Any / not an account")] + [
+    return [SelectChoice("", _l("Any / not an account"))] + [
         SelectChoice(p.value, platform_label(p.value)) for p in Platform if p is not Platform.OTHER
     ]
 
@@ -58,15 +66,15 @@ class SearchForm(FlaskForm):
         csrf = False  # a GET search changes nothing
 
     q = StringField(
-        "Identifier or name",
+        _l("Identifier or name"),
         validators=[
             Optional(),
-            Length(max=MAX_QUERY, message=f"Type at most {MAX_QUERY} characters."),
+            Length(max=MAX_QUERY, message=_l("Type at most %(max)s characters.", max=MAX_QUERY)),
         ],
     )
     # The service checks the platform, so a forged one gets its clear message.
     platform = SelectField(
-        "Platform (for a handle)", choices=platform_choices(), validate_choice=False
+        _l("Platform (for a handle)"), choices=platform_choices(), validate_choice=False
     )
 
 
@@ -79,10 +87,10 @@ class AccessRequestForm(FlaskForm):
     platform = HiddenField()
     entity = HiddenField()
     reason = TextAreaField(
-        "Why your organisation needs it (optional)",
+        _l("Why your organisation needs it (optional)"),
         validators=[
             Optional(),
-            Length(max=MAX_REASON, message=f"Write at most {MAX_REASON} characters."),
+            Length(max=MAX_REASON, message=_l("Write at most %(max)s characters.", max=MAX_REASON)),
         ],
     )
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from graph.labels import platform_name
@@ -43,7 +45,9 @@ class ReadPage:
     version_changes: changes.VersionChanges | None  # what this version changed from the one before
     comments: list[Comment]  # of the series, on versions the reader can open
     comment_form: CommentForm | None  # None: the bulletin takes no new comment
-    red_note: str = hits.RED_EXCLUDED  # why discovery never counts TLP:RED bulletins
+    red_note: str = field(
+        default_factory=lambda: str(hits.RED_EXCLUDED)
+    )  # why discovery never counts TLP:RED bulletins
     # Entity ref -> the opaque reference of its page (none for a tombstone or a platform).
     entity_refs: Mapping[str, str] = field(default_factory=dict)
 
@@ -97,13 +101,23 @@ def read_page(
     )
 
 
-_TYPE_WORDS = {"email": "e-mail address", "phone": "phone number", "url": "URL"}
+_TYPE_WORDS = {
+    "person": _l("person"),
+    "account": _l("account"),
+    "group": _l("group"),
+    "phone": _l("phone number"),
+    "email": _l("e-mail address"),
+    "url": _l("URL"),
+    "location": _l("place"),
+    "travel": _l("travel"),
+}
 
 
 def _entity_choice(entity: Entity) -> str:
     """How the sighting form names an entity: ``@handle (Telegram account)``, ``+33 … (phone
     number)``, ``Abu Example (person)``."""
     if entity.platform is not None:
-        return f"{entity.value} ({platform_name(entity.platform.value)} account)"
+        platform = platform_name(entity.platform.value)
+        return gettext("%(value)s (%(platform)s account)", value=entity.value, platform=platform)
     kind = entity.type.value
     return f"{entity.value} ({_TYPE_WORDS.get(kind, kind)})"

@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
+from portal.i18n import when
 from portal.models import (
     Acknowledgement,
     Bulletin,
@@ -77,11 +79,15 @@ def _refuse_unverified(reader: Reader, bulletin: Bulletin, now: datetime) -> Non
     """Only a bulletin that opens and verifies for the reader can be said to be actioned."""
     opened = reading.open_bulletin(db.session(), reader.org_code, bulletin, now=now)
     if opened is reading.Unopened.ENDED:
-        raise InvalidInput(f"This bulletin was {bulletin.state}; it can no longer be acknowledged.")
+        raise InvalidInput(
+            gettext("This bulletin was retracted; it can no longer be acknowledged.")
+            if bulletin.state == "retracted"
+            else gettext("This bulletin expired; it can no longer be acknowledged.")
+        )
     if opened in (reading.Unopened.EXPIRED, reading.Unopened.SHREDDED):
-        raise InvalidInput("This bulletin expired; it can no longer be acknowledged.")
+        raise InvalidInput(gettext("This bulletin expired; it can no longer be acknowledged."))
     if opened is reading.Unopened.TAMPERED:
-        raise Conflict(reading.TAMPERED)
+        raise Conflict(str(reading.TAMPERED))
 
 
 def acknowledge(
@@ -96,7 +102,7 @@ def acknowledge(
     bulletin = visible_bulletin(reader, bulletin_id)
     if is_originator(reader, bulletin):
         raise InvalidInput(
-            "Your organisation sent this bulletin: only its recipients acknowledge it."
+            gettext("Your organisation sent this bulletin: only its recipients acknowledge it.")
         )
     _refuse_unverified(reader, bulletin, now)
     try:
@@ -127,8 +133,12 @@ def acknowledge(
 
 def _already(earlier: Receipt) -> AlreadyAcknowledged:
     return AlreadyAcknowledged(
-        f"{earlier.org} already acknowledged this bulletin on "
-        f"{earlier.at:%Y-%m-%d at %H:%M} UTC ({earlier.user})."
+        gettext(
+            "%(org)s already acknowledged this bulletin on %(when)s (%(person)s).",
+            org=earlier.org,
+            when=when(earlier.at),
+            person=earlier.user,
+        )
     )
 
 

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -38,7 +40,7 @@ from portal.services.bulletins.reading import OpenedBulletin, Unopened, open_bul
 from portal.services.errors import Conflict, Forbidden, NotFound
 from portal.services.principals import Actor, Reader
 
-UNOPENABLE = (
+UNOPENABLE = _l(
     "This bulletin cannot be opened (it failed verification or has passed its retention date), "
     "so it cannot be amended."
 )
@@ -66,7 +68,7 @@ def amendable(reader: Reader, bulletin_id: str, session: Session | None = None) 
     if not is_originator(reader, bulletin) or bulletin.state not in amendable_states:
         raise NotFound()
     if not reader.has_role(Role.LIAISON):
-        raise Forbidden("Only liaison officers amend bulletins.")
+        raise Forbidden(gettext("Only liaison officers amend bulletins."))
     if bulletin.state == BulletinState.SUPERSEDED.value:
         # Typically a colleague's amendment a moment ago: say which version to amend instead.
         raise versions.superseded(session, bulletin)
@@ -76,7 +78,7 @@ def amendable(reader: Reader, bulletin_id: str, session: Session | None = None) 
 def _open(session: Session, reader: Reader, bulletin: Bulletin) -> OpenedBulletin:
     opened = open_bulletin(session, reader.org_code, bulletin)
     if isinstance(opened, Unopened):
-        raise Conflict(UNOPENABLE)
+        raise Conflict(str(UNOPENABLE))
     return opened
 
 
@@ -150,7 +152,7 @@ def _kept_attachments(session: Session, reader: Reader, bulletin: Bulletin) -> l
         try:
             opened.envelope.save_attachment(row.position, _Ciphertext(iter(chunks)), plaintext)
         except (EnvelopeError, ValueError, IndexError):
-            raise Conflict(UNOPENABLE) from None
+            raise Conflict(str(UNOPENABLE)) from None
         plaintext.seek(0)
         kept.append(Upload(info.filename, plaintext))
     return kept

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
 from portal.extensions import db
+from portal.i18n import day
 from portal.models import Bulletin, BulletinRecipient
 from portal.services.bulletins.access import readable_ids
 from portal.services.bulletins.content import BulletinContent, Category, Entity, Relation
@@ -19,18 +23,49 @@ from portal.services.bulletins.reading import OpenedBulletin, open_bulletin
 from portal.services.principals import Reader
 
 _DETAILS = {
-    "aliases": "aliases",
-    "transliterations": "transliterations",
-    "platform": "platform",
-    "nationality": "nationality",
-    "date_of_birth": "born",
-    "role": "role",
-    "country": "country",
-    "traveller": "traveller",
-    "origin": "from",
-    "via": "via",
-    "destination": "to",
-    "on": "date",
+    "aliases": _l("aliases"),
+    "transliterations": _l("transliterations"),
+    "platform": _l("platform"),
+    "nationality": _l("nationality"),
+    "date_of_birth": _l("born"),
+    "role": _l("role"),
+    "country": _l("country"),
+    "traveller": _l("traveller"),
+    "origin": _l("from"),
+    "via": _l("via"),
+    "destination": _l("to"),
+    "on": _l("date"),
+}
+# Entity types and relations in words, in the reader's language.
+ENTITY_TYPES = {
+    "person": _l("person"),
+    "account": _l("account"),
+    "group": _l("group"),
+    "phone": _l("phone"),
+    "email": _l("email"),
+    "url": _l("url"),
+    "location": _l("location"),
+    "travel": _l("travel"),
+}
+ROLES = {
+    "recruiter": _l("recruiter"),
+    "facilitator": _l("facilitator"),
+    "foreign_fighter": _l("foreign fighter"),
+    "financier": _l("financier"),
+    "propagandist": _l("propagandist"),
+    "other": _l("other"),
+}
+RELATIONS = {
+    "uses_account": _l("uses account"),
+    "uses_phone": _l("uses phone"),
+    "uses_email": _l("uses e-mail"),
+    "member_of": _l("member of"),
+    "recruited": _l("recruited"),
+    "contacted": _l("contacted"),
+    "travelled_to": _l("travelled to"),
+    "financed": _l("financed"),
+    "same_as": _l("same as"),
+    "related_to": _l("related to"),
 }
 
 
@@ -70,7 +105,8 @@ def _entity_key(entity: Entity) -> tuple[str, str]:
 
 
 def _entity_text(entity: Entity) -> str:
-    return f"{entity.type.value.replace('_', ' ')} {entity.value}"
+    kind = entity.type.value
+    return f"{ENTITY_TYPES.get(kind, kind.replace('_', ' '))} {entity.value}"
 
 
 def _details(entity: Entity, names: dict[str, str]) -> dict[str, str]:
@@ -82,14 +118,17 @@ def _details(entity: Entity, names: dict[str, str]) -> dict[str, str]:
         text = _value(getattr(entity, item.name))
         if item.name == "traveller" and text:
             text = names.get(text, text)
-        shown[_DETAILS[item.name]] = text
+        elif item.name == "role" and text:
+            text = str(ROLES.get(text, text))
+        shown[str(_DETAILS[item.name])] = text
     return shown
 
 
 def _relation_text(relation: Relation, names: dict[str, str]) -> str:
     on = f" ({relation.on.isoformat()})" if relation.on else ""
     source, target = names.get(relation.source, relation.source), names.get(relation.target, "")
-    return f"{source} {relation.type.label} {target or relation.target}{on}"
+    label = RELATIONS.get(relation.type.value, relation.type.label)
+    return f"{source} {label} {target or relation.target}{on}"
 
 
 def compare(
@@ -98,16 +137,16 @@ def compare(
     """Fields, added, removed and changed entries of ``after`` against ``before``."""
     changed_fields = []
     for name, was, now in (
-        ("Title", before.title, after.title),
-        ("Summary", before.summary, after.summary),
-        ("Marking", old.marking, new.marking),
-        ("Category", _category(old.category), _category(new.category)),
-        ("Kept until", old.expires_at.date().isoformat(), new.expires_at.date().isoformat()),
+        (gettext("Title"), before.title, after.title),
+        (gettext("Summary"), before.summary, after.summary),
+        (gettext("Marking"), old.marking, new.marking),
+        (gettext("Category"), _category(old.category), _category(new.category)),
+        (gettext("Kept until"), day(old.expires_at), day(new.expires_at)),
     ):
         if was != now:
             changed_fields.append(FieldChange(name, was, now))
     if before.body != after.body:
-        changed_fields.append(FieldChange("Text", "", "rewritten: read it below"))
+        changed_fields.append(FieldChange(gettext("Text"), "", gettext("rewritten: read it below")))
     old_names = {e.ref: e.value for e in before.entities}
     new_names = {e.ref: e.value for e in after.entities}
     old_entities = {_entity_key(e): e for e in before.entities}
@@ -131,8 +170,12 @@ def compare(
             )
     old_relations = [_relation_text(r, old_names) for r in before.relations]
     new_relations = [_relation_text(r, new_names) for r in after.relations]
-    added += [f"relation: {r}" for r in new_relations if r not in old_relations]
-    removed += [f"relation: {r}" for r in old_relations if r not in new_relations]
+    added += [
+        gettext("relation: %(text)s", text=r) for r in new_relations if r not in old_relations
+    ]
+    removed += [
+        gettext("relation: %(text)s", text=r) for r in old_relations if r not in new_relations
+    ]
     return tuple(changed_fields), added, removed, changed
 
 

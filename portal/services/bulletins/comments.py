@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -72,8 +74,10 @@ MAX_NOTE = 2000
 # A date is "in the future" only past the earliest time zone's day (UTC+14).
 _AHEAD = timedelta(hours=14)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-FAILED = "This comment failed verification: its signature or sealed text does not match what "
-FAILED += "its organisation wrote. Its text is not shown."
+FAILED = _l(
+    "This comment failed verification: its signature or sealed text does not match what "
+    "its organisation wrote. Its text is not shown."
+)
 
 
 @dataclass(frozen=True)
@@ -174,30 +178,32 @@ def _text(raw: Any, name: str, limit: int, *, required: bool) -> str | None:
     if raw is None:
         raw = ""
     if not isinstance(raw, str):
-        raise InvalidInput("Must be text.", field=name)
+        raise InvalidInput(gettext("Must be text."), field=name)
     value = raw.strip()
     if not value:
         if required:
-            raise InvalidInput("This field is required.", field=name)
+            raise InvalidInput(gettext("This field is required."), field=name)
         return None
     if len(value) > limit:
-        raise InvalidInput(f"At most {limit} characters.", field=name)
+        raise InvalidInput(gettext("At most %(max)s characters.", max=limit), field=name)
     if _CONTROL.search(value):
-        raise InvalidInput("Control characters are not allowed.", field=name)
+        raise InvalidInput(gettext("Control characters are not allowed."), field=name)
     return value
 
 
 def _seen_on(raw: Any, now: datetime) -> date:
     if raw in (None, ""):
-        raise InvalidInput("The date of the sighting is required.", field="seen_on")
+        raise InvalidInput(gettext("The date of the sighting is required."), field="seen_on")
     if not isinstance(raw, str):
-        raise InvalidInput("A date as YYYY-MM-DD.", field="seen_on")
+        raise InvalidInput(gettext("A date as YYYY-MM-DD."), field="seen_on")
     try:
         day = date.fromisoformat(raw.strip())
     except ValueError:
-        raise InvalidInput("A date as YYYY-MM-DD.", field="seen_on") from None
+        raise InvalidInput(gettext("A date as YYYY-MM-DD."), field="seen_on") from None
     if day > (now + _AHEAD).date():
-        raise InvalidInput("The date of a sighting cannot be in the future.", field="seen_on")
+        raise InvalidInput(
+            gettext("The date of a sighting cannot be in the future."), field="seen_on"
+        )
     return day
 
 
@@ -207,7 +213,9 @@ def _country(raw: Any) -> str | None:
         return None
     value = value.upper()
     if not COUNTRY.match(value):
-        raise InvalidInput("A two-letter ISO 3166 country code, such as FR.", field="country")
+        raise InvalidInput(
+            gettext("A two-letter ISO 3166 country code, such as FR."), field="country"
+        )
     return value
 
 
@@ -217,15 +225,17 @@ def parse_draft(document: Mapping[str, Any], content: BulletinContent, now: date
     try:
         kind = CommentKind(raw_kind)
     except ValueError:
-        raise InvalidInput("Choose comment or sighting.", field="kind") from None
+        raise InvalidInput(gettext("Choose comment or sighting."), field="kind") from None
     if kind is CommentKind.COMMENT:
         return Draft(kind, text=_text(document.get("text"), "text", MAX_TEXT, required=True))
     ref = document.get("entity")
     refs = {entity.ref for entity in content.entities}
     if not isinstance(ref, str) or not ref.strip():
-        raise InvalidInput("Choose which of the bulletin's entities was seen.", field="entity")
+        raise InvalidInput(
+            gettext("Choose which of the bulletin's entities was seen."), field="entity"
+        )
     if ref.strip() not in refs:
-        raise InvalidInput("The bulletin names no such entity.", field="entity")
+        raise InvalidInput(gettext("The bulletin names no such entity."), field="entity")
     return Draft(
         kind,
         entity=ref.strip(),
@@ -269,13 +279,16 @@ def _claims(row: BulletinComment, org_code: str, version: int) -> dict[str, Any]
 def _refuse_closed(bulletin: Bulletin) -> None:
     state = BulletinState(bulletin.state)
     if state is BulletinState.RETRACTED:
-        raise Conflict("This bulletin was retracted: it takes no new comments.")
+        raise Conflict(gettext("This bulletin was retracted: it takes no new comments."))
     if state is BulletinState.EXPIRED:
-        raise Conflict("This bulletin expired: it takes no new comments.")
+        raise Conflict(gettext("This bulletin expired: it takes no new comments."))
     if state is BulletinState.SUPERSEDED:
         raise Conflict(
-            f"Version {bulletin.version} of this bulletin was amended: comment on the current "
-            "version instead."
+            gettext(
+                "Version %(version)s of this bulletin was amended: comment on the current "
+                "version instead.",
+                version=bulletin.version,
+            )
         )
 
 
@@ -299,9 +312,9 @@ def post_comment(
     _refuse_closed(bulletin)
     opened = reading.open_bulletin(session, reader.org_code, bulletin, now=now)
     if opened is reading.Unopened.TAMPERED:
-        raise Conflict(reading.TAMPERED)
+        raise Conflict(str(reading.TAMPERED))
     if isinstance(opened, reading.Unopened):
-        raise Conflict("This bulletin can no longer be opened: it takes no new comments.")
+        raise Conflict(gettext("This bulletin can no longer be opened: it takes no new comments."))
     draft = parse_draft(document, opened.content, now)
     row = BulletinComment(
         id=secrets.token_hex(16),
@@ -481,7 +494,7 @@ def list_comments(
             author=author,
             created_at=row.created_at,
             verified=False,
-            problem=FAILED,
+            problem=str(FAILED),
         )
         draft = _open_row(row, org_code, version, version_opened)
         if draft is None:

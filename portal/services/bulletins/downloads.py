@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,7 +44,7 @@ class AttachmentTampered(Conflict):
     """The envelope or the attachment failed verification; ``result`` is the tamper page."""
 
     def __init__(self, result: reading.ReadResult) -> None:
-        super().__init__(reading.TAMPERED)
+        super().__init__(str(reading.TAMPERED))
         self.result = result
 
 
@@ -96,7 +97,7 @@ def _attachment(
     ValueError, KeyError) if it fails verification."""
     content = opened.content
     if not 0 <= index < len(content.attachments):
-        raise NotFound("This bulletin has no such attachment.")
+        raise NotFound(gettext("This bulletin has no such attachment."))
     if index >= len(opened.envelope.header.attachments):
         raise EnvelopeError("the sealed content lists an attachment the header does not")
     row = session.scalar(
@@ -123,9 +124,11 @@ def download(
     bulletin = visible_bulletin(reader, bulletin_id, session)
     opened = reading.open_bulletin(session, reader.org_code, bulletin, now=now)
     if opened is reading.Unopened.ENDED:
-        raise NotFound(f"This bulletin was {bulletin.state}: its attachments were destroyed.")
+        if bulletin.state == "retracted":
+            raise NotFound(gettext("This bulletin was retracted: its attachments were destroyed."))
+        raise NotFound(gettext("This bulletin expired: its attachments were destroyed."))
     if opened in (reading.Unopened.EXPIRED, reading.Unopened.SHREDDED):
-        raise NotFound("This bulletin expired: its attachments can no longer be opened.")
+        raise NotFound(gettext("This bulletin expired: its attachments can no longer be opened."))
     if isinstance(opened, reading.Unopened):  # it failed verification
         raise _tampered(actor, bulletin, index)
     try:

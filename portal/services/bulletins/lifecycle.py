@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -44,7 +46,7 @@ from portal.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import CLI, Actor, Reader
 
-ENDED = "This bulletin's retention period has ended: it can no longer be shared."
+ENDED = _l("This bulletin's retention period has ended: it can no longer be shared.")
 
 
 def originator_bulletin(
@@ -60,7 +62,10 @@ def originator_bulletin(
         raise NotFound()
     if not reader.has_role(Role.LIAISON):
         raise Forbidden(
-            f"Only liaison officers of {reader.org_code} release or retract its bulletins."
+            gettext(
+                "Only liaison officers of %(org)s release or retract its bulletins.",
+                org=reader.org_code,
+            )
         )
     return bulletin
 
@@ -83,30 +88,39 @@ def refuse_unless_releasable(bulletin: Bulletin, now: datetime, *, superseded_ok
     state = BulletinState(bulletin.state)
     if state is BulletinState.RETRACTED:
         raise Conflict(
-            "This bulletin was retracted: its content is destroyed and cannot be shared."
+            gettext("This bulletin was retracted: its content is destroyed and cannot be shared.")
         )
     if state is BulletinState.EXPIRED or bulletin.expires_at <= now:
-        raise Conflict(ENDED)
+        raise Conflict(str(ENDED))
     if state is BulletinState.SUPERSEDED and not superseded_ok:
         raise Conflict(
-            "This version was superseded by an amendment. Release the current version instead."
+            gettext(
+                "This version was superseded by an amendment. Release the current version instead."
+            )
         )
 
 
 def _target(session: Session, bulletin: Bulletin, org_code: str) -> Organisation:
     code = (org_code or "").strip().upper()
     if not code:
-        raise InvalidInput("Choose the organisation to release the bulletin to.", field="org")
+        raise InvalidInput(
+            gettext("Choose the organisation to release the bulletin to."), field="org"
+        )
     org = session.scalar(select(Organisation).where(Organisation.code == code))
     if org is None:
-        raise InvalidInput(f"No organisation {code}.", field="org")
+        raise InvalidInput(gettext("No organisation %(code)s.", code=code), field="org")
     if org.kind is OrgKind.PLATFORM:
         raise InvalidInput(
-            f"{org.code} is a platform partner: platforms receive referrals, not bulletins.",
+            gettext(
+                "%(org)s is a platform partner: platforms receive referrals, not bulletins.",
+                org=org.code,
+            ),
             field="org",
         )
     if session.get(BulletinRecipient, (bulletin.id, org.id)) is not None:
-        raise Conflict(f"{org.code} can already read this bulletin.", field="org")
+        raise Conflict(
+            gettext("%(org)s can already read this bulletin.", org=org.code), field="org"
+        )
     return org
 
 
@@ -141,11 +155,13 @@ def grant_access(
             now=now,
         )
     except EnvelopeExpired:
-        raise Conflict(ENDED) from None
+        raise Conflict(str(ENDED)) from None
     except EnvelopeError:
         raise Conflict(
-            "This bulletin failed verification, so it cannot be released. "
-            "Report this to your security officer."
+            gettext(
+                "This bulletin failed verification, so it cannot be released. "
+                "Report this to your security officer."
+            )
         ) from None
     replace_keys(session, bulletin, granted)
     session.add(
@@ -199,7 +215,7 @@ def release_to(
     org = _target(session, bulletin, org_code)
     if bulletin.marking == Marking.RED.value and not confirm_red:
         raise InvalidInput(
-            "TLP:RED is for named recipients only: tick the box to confirm this release.",
+            gettext("TLP:RED is for named recipients only: tick the box to confirm this release."),
             field="confirm_red",
         )
     _ensure_keys(org.code, now)
@@ -234,16 +250,19 @@ def _close_requests(
 
 
 MAX_RETRACTION_REASON = 500
-CONFIRM_RETRACT = "Tick the box to confirm that every version is destroyed for every recipient."
+CONFIRM_RETRACT = _l("Tick the box to confirm that every version is destroyed for every recipient.")
 
 
 def retraction_reason(reason: str | None) -> str | None:
     """The reason as stored: stripped, at most 500 characters, no control characters."""
     text = (reason or "").strip()
     if len(text) > MAX_RETRACTION_REASON:
-        raise InvalidInput(f"Write at most {MAX_RETRACTION_REASON} characters.", field="reason")
+        raise InvalidInput(
+            gettext("Write at most %(max)s characters.", max=MAX_RETRACTION_REASON),
+            field="reason",
+        )
     if any(ord(c) < 32 and c not in "\n\t" for c in text):
-        raise InvalidInput("Control characters are not allowed.", field="reason")
+        raise InvalidInput(gettext("Control characters are not allowed."), field="reason")
     return text or None
 
 
@@ -280,9 +299,13 @@ def retract(
     why = retraction_reason(reason)
     bulletin = originator_bulletin(reader, bulletin_id)
     if not BulletinState(bulletin.state).readable:
-        raise Conflict(f"This bulletin is already {bulletin.state}: its content is destroyed.")
+        raise Conflict(
+            gettext("This bulletin is already retracted: its content is destroyed.")
+            if bulletin.state == BulletinState.RETRACTED.value
+            else gettext("This bulletin is already expired: its content is destroyed.")
+        )
     if not confirmed:
-        raise InvalidInput(CONFIRM_RETRACT, field="confirm")
+        raise InvalidInput(str(CONFIRM_RETRACT), field="confirm")
     with db.write() as session:
         versions = session.scalars(
             select(Bulletin)
@@ -293,7 +316,7 @@ def retract(
         ).all()
         live = [v for v in versions if BulletinState(v.state).readable]
         if not live:
-            raise Conflict("This bulletin is already retracted: its content is destroyed.")
+            raise Conflict(gettext("This bulletin is already retracted: its content is destroyed."))
         destroyed = sum(_shred(session, v, BulletinState.RETRACTED, now) for v in live)
         for version in live:
             version.ended_reason_sealed = sealed_text.seal(

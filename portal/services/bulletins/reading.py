@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -38,7 +39,7 @@ from portal.services.errors import ServiceError
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import Actor, Reader
 
-TAMPERED = (
+TAMPERED = _l(
     "This bulletin failed verification: its signatures, keys or encrypted content do not match "
     "what the sender sealed. Its content is not shown. Report this to your security officer."
 )
@@ -125,7 +126,7 @@ class ReadResult:
         return cls(
             bulletin,
             bulletin.sender,
-            problem=TAMPERED if opened is Unopened.TAMPERED else None,
+            problem=str(TAMPERED) if opened is Unopened.TAMPERED else None,
             retraction_reason=lifecycle.retraction_reason_of(bulletin)
             if opened is Unopened.ENDED
             else None,

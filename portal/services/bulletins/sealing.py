@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, BinaryIO
 
+from flask_babel import gettext
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -85,7 +86,9 @@ def _choice(kind: type[Category] | type[Marking], raw: str, name: str) -> Any:
         return kind(raw)
     except ValueError:
         allowed = ", ".join(m.value for m in kind)
-        raise InvalidInput(f"Choose one of: {allowed}.", field=name) from None
+        raise InvalidInput(
+            gettext("Choose one of: %(choices)s.", choices=allowed), field=name
+        ) from None
 
 
 def resolve_recipients(
@@ -95,13 +98,13 @@ def resolve_recipients(
     wanted = {str(code).strip().upper() for code in codes if str(code).strip()}
     if groups and marking is Marking.RED:
         raise InvalidInput(
-            "TLP:RED goes only to organisations named one by one, not to sharing groups.",
+            gettext("TLP:RED goes only to organisations named one by one, not to sharing groups."),
             field="groups",
         )
     for group_id in groups:
         group = session.get(SharingGroup, group_id)
         if group is None or group.owner_org_id != reader.org_id:
-            raise InvalidInput("No such sharing group.", field="groups")
+            raise InvalidInput(gettext("No such sharing group."), field="groups")
         members = session.scalars(
             select(Organisation.code)
             .join(SharingGroupMember, SharingGroupMember.org_id == Organisation.id)
@@ -112,15 +115,22 @@ def resolve_recipients(
     orgs = list(session.scalars(select(Organisation).where(Organisation.code.in_(wanted))))
     unknown = wanted - {org.code for org in orgs}
     if unknown:
-        raise InvalidInput(f"No organisation {sorted(unknown)[0]}.", field="recipients")
+        raise InvalidInput(
+            gettext("No organisation %(code)s.", code=sorted(unknown)[0]), field="recipients"
+        )
     platforms = sorted(org.code for org in orgs if org.kind is OrgKind.PLATFORM)
     if platforms:
         raise InvalidInput(
-            f"{platforms[0]} is a platform partner: platforms receive referrals, not bulletins.",
+            gettext(
+                "%(org)s is a platform partner: platforms receive referrals, not bulletins.",
+                org=platforms[0],
+            ),
             field="recipients",
         )
     if not orgs:
-        raise InvalidInput("Choose at least one recipient organisation.", field="recipients")
+        raise InvalidInput(
+            gettext("Choose at least one recipient organisation."), field="recipients"
+        )
     return sorted(orgs, key=lambda org: org.code)
 
 
@@ -129,16 +139,18 @@ def retention_end(raw: date | None, now: datetime) -> datetime:
         return now + DEFAULT_RETENTION
     end = datetime.combine(raw, time(23, 59, 59), tzinfo=UTC)
     if end <= now:
-        raise InvalidInput("The retention date must be in the future.", field="retain_until")
+        raise InvalidInput(
+            gettext("The retention date must be in the future."), field="retain_until"
+        )
     if end > now + MAX_RETENTION:
-        raise InvalidInput("Bulletins are kept at most ten years.", field="retain_until")
+        raise InvalidInput(gettext("Bulletins are kept at most ten years."), field="retain_until")
     return end
 
 
 def check_draft(session: Session, reader: Reader, draft: Draft, now: datetime) -> _Checked:
     """Every check that can fail, before anything is sealed or written."""
     if not reader.has_role(Role.LIAISON) or not reader.sees_bulletins:
-        raise Forbidden("Only liaison officers of a ministry post bulletins.")
+        raise Forbidden(gettext("Only liaison officers of a ministry post bulletins."))
     content = bulletin_content.parse(dict(draft.document, attachments=[]))
     bulletin_content.check_links(content)
     if draft.require_grading:
@@ -314,14 +326,23 @@ def seal_and_store(
                     .execution_options(populate_existing=True)
                 )
                 if previous is None:
-                    raise InvalidInput("Only the current version of a bulletin can be amended.")
+                    raise InvalidInput(
+                        gettext("Only the current version of a bulletin can be amended.")
+                    )
                 if previous.state == BulletinState.SUPERSEDED.value:
                     # A colleague's amendment committed first: it stands, this one is refused.
                     raise superseded(session, previous)
                 if previous.state != BulletinState.ACTIVE.value:
                     raise Conflict(
-                        f"This bulletin was {previous.state} meanwhile: it can no longer be "
-                        "amended, and your changes were not saved."
+                        gettext(
+                            "This bulletin was retracted meanwhile: it can no longer be "
+                            "amended, and your changes were not saved."
+                        )
+                        if previous.state == BulletinState.RETRACTED.value
+                        else gettext(
+                            "This bulletin expired meanwhile: it can no longer be amended, "
+                            "and your changes were not saved."
+                        )
                     )
                 previous.state = BulletinState.SUPERSEDED.value
                 previous.ended_at = now

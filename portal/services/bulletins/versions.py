@@ -3,9 +3,11 @@ current, typically because a colleague amended it a moment before."""
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.i18n import when
 from portal.models import Bulletin, BulletinState, User
 from portal.services.errors import Conflict
 
@@ -35,20 +37,39 @@ def superseded(session: Session, bulletin: Bulletin) -> Superseded:
     )
     if newer is None:  # a superseded row always has a successor; said plainly all the same
         return Superseded(
-            f"Version {bulletin.version} is no longer current: your changes were not saved.",
+            gettext(
+                "Version %(version)s is no longer current: your changes were not saved.",
+                version=bulletin.version,
+            ),
             current_id=current.id if current else bulletin.id,
         )
     author = session.get(User, newer.author_id) if newer.author_id else None
-    by = f" by {author.name} ({author.email})" if author else ""
-    message = (
-        f"Version {newer.version} of this bulletin was sealed{by} on "
-        f"{newer.created_at:%Y-%m-%d at %H:%M:%S} UTC, replacing version {bulletin.version}: "
-        "your changes were not saved."
-    )
-    if current is None:
-        message += (
-            f" No version of it is current any more (version {newer.version} is {newer.state})."
+    moment = when(newer.created_at, seconds=True)
+    if author is not None:
+        message = gettext(
+            "Version %(newer)s of this bulletin was sealed by %(name)s (%(email)s) on %(when)s, "
+            "replacing version %(version)s: your changes were not saved.",
+            newer=newer.version,
+            name=author.name,
+            email=author.email,
+            when=moment,
+            version=bulletin.version,
         )
     else:
-        message += f" Amend version {current.version}, the current one, instead."
+        message = gettext(
+            "Version %(newer)s of this bulletin was sealed on %(when)s, replacing version "
+            "%(version)s: your changes were not saved.",
+            newer=newer.version,
+            when=moment,
+            version=bulletin.version,
+        )
+    if current is None:
+        message += " " + gettext(
+            "No version of it is current any more (version %(version)s ended).",
+            version=newer.version,
+        )
+    else:
+        message += " " + gettext(
+            "Amend version %(version)s, the current one, instead.", version=current.version
+        )
     return Superseded(message, current_id=(current or newer).id)

@@ -18,10 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
+from portal.i18n import when
 from portal.models import (
     AccessRequest,
     AccessRequestState,
@@ -89,7 +91,9 @@ def _reason_of(request: AccessRequest) -> str | None:
 def _clean_reason(reason: str | None) -> str | None:
     text = (reason or "").strip()
     if len(text) > MAX_REASON:
-        raise InvalidInput(f"Write at most {MAX_REASON} characters.", field="reason")
+        raise InvalidInput(
+            gettext("Write at most %(max)s characters.", max=MAX_REASON), field="reason"
+        )
     return text or None
 
 
@@ -97,7 +101,7 @@ def _originator_org(session: Session, org_code: str) -> Organisation:
     code = (org_code or "").strip().upper()
     org = session.scalar(select(Organisation).where(Organisation.code == code)) if code else None
     if org is None:
-        raise InvalidInput("Choose an organisation from the hits.", field="org")
+        raise InvalidInput(gettext("Choose an organisation from the hits."), field="org")
     return org
 
 
@@ -112,7 +116,10 @@ def _create(
     """Store one pending request per hidden bulletin not already asked for; returns how many."""
     if not hidden:
         raise InvalidInput(
-            f"{org.code} has no bulletin naming this that your organisation cannot read.",
+            gettext(
+                "%(org)s has no bulletin naming this that your organisation cannot read.",
+                org=org.code,
+            ),
             field="org",
         )
     with db.write() as session:
@@ -133,8 +140,11 @@ def _create(
         fresh = sorted(hidden - asked)
         if not fresh:
             raise Conflict(
-                f"Your organisation has already asked {org.code} about this; "
-                "the request is pending.",
+                gettext(
+                    "Your organisation has already asked %(org)s about this; the request is "
+                    "pending.",
+                    org=org.code,
+                ),
                 field="org",
             )
         for bulletin_id in fresh:
@@ -199,9 +209,11 @@ def ask_about_entity(
     reason = _clean_reason(reason)
     opened = open_bulletin(session, reader.org_code, bulletin, now=now)
     if opened is Unopened.ENDED:
-        raise Conflict("This bulletin's content is destroyed: nothing in it can be looked for.")
+        raise Conflict(
+            gettext("This bulletin's content is destroyed: nothing in it can be looked for.")
+        )
     if isinstance(opened, Unopened):  # the read page shows why; nothing here may be looked for
-        raise Conflict("This bulletin cannot be opened, so its entities cannot be used.")
+        raise Conflict(gettext("This bulletin cannot be opened, so its entities cannot be used."))
     by_org = discovery.hidden_for_entity(
         session, reader, opened.content, bulletin.sender, entity_ref
     )
@@ -223,7 +235,7 @@ def _check_originator_role(reader: Reader) -> None:
     if not reader.sees_bulletins:
         raise NotFound()
     if not reader.has_role(Role.LIAISON):
-        raise Forbidden("Only liaison officers answer access requests.")
+        raise Forbidden(gettext("Only liaison officers answer access requests."))
 
 
 def pending_count(reader: Reader) -> int:
@@ -309,9 +321,28 @@ def _pending_request(session: Session, reader: Reader, request_id: int) -> Acces
     if request.state != AccessRequestState.PENDING.value:
         # A colleague's answer (or a double submission) came first: name the answer that stands.
         by = session.get(User, request.decided_by_id) if request.decided_by_id else None
-        who = f" by {by.email}" if by else ""
-        when = f" on {request.decided_at:%Y-%m-%d at %H:%M} UTC" if request.decided_at else ""
-        raise Conflict(f"This request was already {request.state}{who}{when}.")
+        approved = request.state == AccessRequestState.APPROVED.value
+        if by is not None and request.decided_at is not None:
+            done = (
+                gettext(
+                    "This request was already approved by %(person)s on %(when)s.",
+                    person=by.email,
+                    when=when(request.decided_at),
+                )
+                if approved
+                else gettext(
+                    "This request was already declined by %(person)s on %(when)s.",
+                    person=by.email,
+                    when=when(request.decided_at),
+                )
+            )
+        else:
+            done = (
+                gettext("This request was already approved.")
+                if approved
+                else gettext("This request was already declined.")
+            )
+        raise Conflict(done)
     return request
 
 

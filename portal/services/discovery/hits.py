@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import Session
 
@@ -58,7 +60,7 @@ from portal.services.principals import Reader
 MAX_QUERY = 500
 READABLE_LISTED = 25
 READABLE_STATES = tuple(s.value for s in BulletinState if s.readable)
-RED_EXCLUDED = (
+RED_EXCLUDED = _l(
     "TLP:RED bulletins are never counted here: they stay invisible to every organisation "
     "they were not sent to."
 )
@@ -78,7 +80,9 @@ class Interpretation:
 
 def _sentence(groups: tuple[HiddenGroup, ...]) -> str:
     codes = [group.org_code for group in groups]
-    return codes[0] if len(codes) == 1 else ", ".join(codes[:-1]) + " and " + codes[-1]
+    if len(codes) == 1:
+        return codes[0]
+    return gettext("%(first)s and %(last)s", first=", ".join(codes[:-1]), last=codes[-1])
 
 
 @dataclass(frozen=True)
@@ -325,25 +329,32 @@ def query_keys(reader: Reader, query: str, platform: str | None) -> tuple[Interp
     _check_reader(reader)
     query = (query or "").strip()
     if not query:
-        raise InvalidInput("Type an identifier or a name to look for.", field="q")
+        raise InvalidInput(gettext("Type an identifier or a name to look for."), field="q")
     if len(query) > MAX_QUERY:
-        raise InvalidInput(f"Type at most {MAX_QUERY} characters.", field="q")
+        raise InvalidInput(gettext("Type at most %(max)s characters.", max=MAX_QUERY), field="q")
     if platform:
         try:
             platform = Platform(platform).value
         except ValueError:
-            raise InvalidInput("Choose a platform from the list.", field="platform") from None
+            raise InvalidInput(
+                gettext("Choose a platform from the list."), field="platform"
+            ) from None
     readings = interpret(query, platform or None, reader.country)
     if not readings and _PHONE.match(query) and reader.country is None:
         raise InvalidInput(
-            "Type the number in international form (+33 …): your organisation has no country "
-            "to read national numbers in.",
+            gettext(
+                "Type the number in international form (+33 …): your organisation has no "
+                "country to read national numbers in."
+            ),
             field="q",
         )
     if not readings:
         raise InvalidInput(
-            "This is not an identifier or a name that can be looked for. Type an account URL, "
-            "an @handle (with its platform), a phone number, an e-mail address, a URL or a name.",
+            gettext(
+                "This is not an identifier or a name that can be looked for. Type an account "
+                "URL, an @handle (with its platform), a phone number, an e-mail address, a URL "
+                "or a name."
+            ),
             field="q",
         )
     return readings
@@ -417,7 +428,7 @@ def hidden_for_entity(
     """Hidden bulletin ids per sender naming entity ``ref`` of ``content`` (server side only)."""
     entity = next((e for e in content.entities if e.ref == ref), None)
     if entity is None:
-        raise InvalidInput("This bulletin names no such entity.", field="entity")
+        raise InvalidInput(gettext("This bulletin names no such entity."), field="entity")
     return hidden_by_org(session, reader, _tokens(identifier_keys(entity, sender.country)))
 
 

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import func, select
 
+from portal import i18n
 from portal.extensions import db
 from portal.models import Acknowledgement, AuditRecord, ReadReceipt
 from portal.services.bulletins import reading
@@ -49,7 +50,8 @@ def test_recipient_reads_with_verification_panel(app, desk, clients):
         seal = reading.read_bulletin(reader, Actor(reader.user_id), bulletin_id).seal
     assert "Verified: signed by IT-MININT" in html
     assert f'<code class="fingerprint">{seal.sender_fingerprint}</code>' in html
-    assert seal.signed_at.strftime("%Y-%m-%d %H:%M:%S UTC") in html
+    with app.test_request_context():
+        assert i18n.when(seal.signed_at, seconds=True) in html
     assert '<dd>version 1, fingerprint <code class="fingerprint">' in html
     assert 'role="alert"' not in html
     assert "<p>The channel <strong>moved</strong> on 3 March.</p>" in html
