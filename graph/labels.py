@@ -161,7 +161,7 @@ def record_label(
     first, more = provenances[0], len(provenances) - 1
     if where is not None:
         return f"{label} ({where(first.organisation, first.reported_on, more)})"
-    where = f"{first.organisation}, {_day(first.reported_on)}"
+    said = f"{first.organisation}, {_day(first.reported_on)}"
     if more:
-        where += f", and {more} more bulletin{'' if more == 1 else 's'}"
-    return f"{label} ({where})"
+        said += f", and {more} more bulletin{'' if more == 1 else 's'}"
+    return f"{label} ({said})"

@@ -16,6 +16,7 @@ day before month, 24-hour clock).
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -80,7 +81,7 @@ def catalogue(language: str) -> NullTranslations:
     return Translations(fp=compiled)
 
 
-class _CatalogueDomain(Domain):  # type: ignore[misc]  # untyped base
+class _CatalogueDomain(Domain):
     """Flask-Babel's domain, reading the catalogues above instead of compiled files."""
 
     def get_translations(self) -> NullTranslations:
@@ -224,8 +225,25 @@ SCRIPT_MESSAGES: tuple[Any, ...] = (
 )
 
 
+def source_of(message: Any) -> str:
+    """The English text a lazy message (a LazyString) was marked with."""
+    return str(message._args[0])
+
+
 def script_messages() -> dict[str, str]:
-    return {str(message._args[0]): str(message) for message in SCRIPT_MESSAGES}
+    """Every script message and its translation in the current language."""
+    return {source_of(message): str(message) for message in SCRIPT_MESSAGES}
+
+
+@cache
+def script_messages_version() -> str:
+    """Changes whenever a catalogue does: the script messages' address carries it, so that
+    browsers may keep the file for a year and still never use an old one."""
+    digest = hashlib.sha256()
+    for language in sorted(LANGUAGES):
+        path = CATALOGUES / language / "LC_MESSAGES" / "messages.po"
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()[:12]
 
 
 def init_app(app: Flask) -> None:
@@ -235,5 +253,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         languages=LANGUAGES,
         current_language=current_language,
-        script_messages=script_messages,
+        script_messages_version=script_messages_version,
     )

@@ -35,8 +35,9 @@ def set_security_headers(response: Response) -> Response:
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers["Cross-Origin-Resource-Policy"] = "same-origin"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
-    if request.endpoint != "static":
-        # Pages may carry what a signed-in user saw: no browser or proxy may keep them.
+    if request.endpoint not in ("static", "auth.script_messages_file"):
+        # Pages may carry what a signed-in user saw: no browser or proxy may keep them. The
+        # scripts' messages are the same for everyone, like the static files.
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"
     return response

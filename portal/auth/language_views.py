@@ -3,16 +3,18 @@ so that the sign-in page speaks it too."""
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, request, url_for
+from flask import Response as FlaskResponse
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import force_locale, gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.access import public
 from portal.auth.views import blueprint
-from portal.i18n import COOKIE
+from portal.i18n import COOKIE, language_or_none, script_messages, speaking
 from portal.services.accounts import preferences
 
 ONE_YEAR = 365 * 24 * 3600
@@ -47,4 +49,23 @@ def choose_language() -> Response:
         samesite="Lax",
         secure=request.is_secure,
     )
+    return response
+
+
+@blueprint.route("/language/<language>/messages.js")
+@public
+def script_messages_file(language: str) -> FlaskResponse:
+    """The messages the browser scripts show, in ``language``: a script, so that the pages'
+    Content-Security-Policy (scripts from this site only, none inline) needs no exception, and
+    one file per language that every page shares and the browser keeps."""
+    if language_or_none(language) is None:
+        abort(404)
+    with speaking(language):
+        table = json.dumps(script_messages(), ensure_ascii=False, sort_keys=True)
+    response = FlaskResponse(
+        f"window.ischiaMessages = {table};\n", content_type="text/javascript; charset=utf-8"
+    )
+    if request.args.get("v"):
+        response.cache_control.public = True
+        response.cache_control.max_age = ONE_YEAR
     return response

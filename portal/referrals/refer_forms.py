@@ -31,6 +31,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import NumberRange, Optional
 
 from portal.models import ItemState, ReferralKind
+from portal.services.bulletins.content import is_choose_one_of
 from portal.services.errors import ServiceError
 from portal.services.referrals.intake import MAX_ITEMS, ItemDraft, ReferralDraft
 from portal.services.referrals.referring import Platform
@@ -232,7 +233,7 @@ class ReferForm(FlaskForm):
 
 
 def _add(target: Field, message: str) -> Problem:
-    if message.startswith("Choose one of:") and target.short_name in _CHOOSE:
+    if is_choose_one_of(message) and target.short_name in _CHOOSE:
         message = str(_CHOOSE[target.short_name])
     target.errors = [*target.errors, message]
     return Problem(target.id, message)

@@ -60,12 +60,14 @@ def test_a_view_without_a_rule_is_denied(app, client):
 def test_only_the_sign_in_pages_and_static_files_are_public(app):
     public = sorted(r.endpoint for r in routes(app) if rule_for(app, r.endpoint).public)
     # The probes and /metrics are public to the access rules: /metrics checks its own token.
-    # Choosing a language is public so that the sign-in page can speak it (CSRF still applies).
+    # Choosing a language, and the scripts' messages, are public so that the sign-in page can
+    # speak it (the choice is a POST with its CSRF token).
     assert public == [
         "api.openapi",
         "auth.choose_language",
         "auth.enrol",
         "auth.login",
+        "auth.script_messages_file",
         "auth.verify",
         "health.healthz",
         "health.metrics",
@@ -147,7 +149,7 @@ def test_security_headers_on_every_route_signed_in_and_out(app, client, auth, pe
         for rule in routes(app, {"GET"}):
             with client.get(build(app, rule)) as response:
                 assert_security_headers(response)
-                if rule.endpoint != "static":
+                if rule.endpoint not in ("static", "auth.script_messages_file"):
                     assert response.headers["Cache-Control"] == "no-store", rule.endpoint
     assert_security_headers(client.get("/no/such/page"))
 

@@ -86,9 +86,8 @@ def _choice(kind: type[Category] | type[Marking], raw: str, name: str) -> Any:
         return kind(raw)
     except ValueError:
         allowed = ", ".join(m.value for m in kind)
-        raise InvalidInput(
-            gettext("Choose one of: %(choices)s.", choices=allowed), field=name
-        ) from None
+        # The same message as content's, which the compose form recognises and words its own.
+        raise InvalidInput(bulletin_content.choose_one_of(allowed), field=name) from None
 
 
 def resolve_recipients(

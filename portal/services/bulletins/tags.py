@@ -19,6 +19,7 @@ from typing import Any
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from portal.i18n import source_of
 from portal.services.errors import InvalidInput
 
 MAX_TAGS = 20
@@ -70,7 +71,7 @@ _TRANSLATED = (
     _l("To or through the Sahel"),
     _l("Return towards Europe"),
 )
-_WORDS = {str(message._args[0]): message for message in _TRANSLATED}
+_WORDS = {source_of(message): message for message in _TRANSLATED}
 
 
 def _words(text: str) -> str:

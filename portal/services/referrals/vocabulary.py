@@ -99,7 +99,9 @@ def choice(kind: type[E], raw: object, field: str) -> E:
     except ValueError:
         allowed = ", ".join(m.value for m in kind)
         raise InvalidInput(
-            gettext("Choose one of: %(choices)s.", choices=allowed), field=field
+            # Worded as the bulletins' choice errors, which the refer form recognises.
+            gettext("Choose one of: %(allowed)s.", allowed=allowed),
+            field=field,
         ) from None
 
 

@@ -8,12 +8,12 @@ document.addEventListener("submit", (event) => {
   }
 });
 
-// The page's language for messages the scripts show: the server translates each message
-// listed in portal/i18n.py (SCRIPT_MESSAGES) into the page's language; an unlisted one stays
-// as written. "%(name)s" takes values[name].
+// The page's language for messages the scripts show: /language/<lang>/messages.js (loaded
+// before this file, cached by the browser) holds the translation of each message listed in
+// portal/i18n.py (SCRIPT_MESSAGES); an unlisted one stays as written. "%(name)s" takes
+// values[name].
 window.ischiaText = (message, values = {}) => {
-  const source = document.querySelector('meta[name="script-messages"]');
-  const table = source ? JSON.parse(source.content) : {};
+  const table = window.ischiaMessages || {};
   const text = Object.hasOwn(table, message) ? table[message] : message;
   return text.replace(/%\((\w+)\)s/g, (whole, name) =>
     Object.hasOwn(values, name) ? String(values[name]) : whole,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -21,8 +22,6 @@ from tests.portal.briefings.pdf_text import page_texts
 from tests.portal.bulletins.conftest import Desk
 from tests.portal.bulletins.sessions import Clients
 from tests.portal.conftest import People, csrf_token
-
-SCRIPT_MESSAGES = re.compile(r"<meta name=\"script-messages\" content='([^']*)'>")
 
 
 @pytest.fixture
@@ -47,13 +46,17 @@ def french(app: Flask, people: People, desk: Desk) -> Clients:
 
 def _text(page: str) -> str:
     """The page as a reader sees it (the script messages' English keys left out)."""
-    return html.unescape(SCRIPT_MESSAGES.sub("", page))
+    return html.unescape(page)
 
 
-def _script_messages(page: str) -> dict[str, str]:
-    found = SCRIPT_MESSAGES.search(page)
+def _script_messages(client: FlaskClient, page: str) -> dict[str, str]:
+    """The messages file the page loads, read as its script reads it."""
+    found = re.search(r'<script src="(/language/[a-z]{2}/messages\.js[^"]*)"', page)
     assert found is not None
-    return json.loads(html.unescape(found.group(1)))
+    script = client.get(html.unescape(found.group(1))).text
+    prefix = "window.ischiaMessages = "
+    assert script.startswith(prefix)
+    return json.loads(script[len(prefix) :].rstrip().rstrip(";"))
 
 
 def test_the_briefing_pages_speak_french(french: Clients, desk: Desk) -> None:
@@ -119,7 +122,7 @@ def test_the_workspace_speaks_french(french: Clients, desk: Desk) -> None:
     for words in ("Link analysis", "Identifier or name", "Online account"):
         assert words not in page, words
     # The page's script has its messages in French too.
-    messages = _script_messages(raw)
+    messages = _script_messages(analyst, raw)
     assert messages["Path from here"] == "Chemin depuis cette entité"
     assert messages["Online account"] == "Compte en ligne"
     empty = analyst.get("/analysis/search?q=")

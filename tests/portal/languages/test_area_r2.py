@@ -67,7 +67,7 @@ def test_the_refer_pages_speak_french(client: FlaskClient, french: dict[str, str
     refer = _page(client, "/referrals/new")
     _speaks(
         refer,
-        ["Signaler des contenus", "Éléments de contenu", "Signer et envoyer", "Élément 1"],
+        ["Signaler un contenu", "Éléments de contenu", "Signer et envoyer", "Élément 1"],
         ["Refer content", "Content items", "Sign and send", "Item 1", "Add another item"],
     )
     assert "Injonction de retrait" in refer and "Plateforme" in refer
@@ -96,7 +96,7 @@ def test_the_refer_pages_speak_french(client: FlaskClient, french: dict[str, str
     mine = _page(client, "/referrals/mine")
     _speaks(
         mine,
-        ["Mes signalements : DE-BMI", "Contenu retiré", "42 min", "Délai de traitement", "Filtrer"],
+        ["Mes signalements : DE-BMI", "Retiré", "42 min", "Délai de traitement", "Filtrer"],
         ["My referrals", "Time to action", "Removed", "Filter my referrals"],
     )
     # Dates in French, without the script too: '3 déc. 2026, 10:00 UTC'.

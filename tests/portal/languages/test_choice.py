@@ -108,22 +108,21 @@ def test_dates_and_numbers_are_written_as_each_language_writes_them(
         assert i18n.day(date(2026, 12, 4)) == day
 
 
-def test_pages_carry_their_scripts_messages_in_their_language(client: FlaskClient) -> None:
-    """One meta element, read by portal.js; its JSON survives quotes in any translation."""
+def test_pages_load_their_scripts_messages_in_their_language(client: FlaskClient) -> None:
+    """One file per language, named in every page, never English keys inside the page."""
     import json
-    from html.parser import HTMLParser
+    import re
 
-    class Meta(HTMLParser):
-        content: str | None = None
-
-        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            values = dict(attrs)
-            if tag == "meta" and values.get("name") == "script-messages":
-                self.content = values.get("content")
-
-    meta = Meta()
-    meta.feed(client.get("/login", headers={"Accept-Language": "fr"}).text)
-    assert meta.content is not None
-    messages = json.loads(meta.content)
+    page = client.get("/login", headers={"Accept-Language": "fr"}).text
+    found = re.search(r'<script src="(/language/fr/messages\.js\?v=[0-9a-f]{12})" defer>', page)
+    assert found, "the page names its messages file"
+    assert "Loading…" not in page
+    script = client.get(found.group(1))
+    assert script.status_code == 200 and script.mimetype == "text/javascript"
+    assert "max-age=31536000" in script.headers["Cache-Control"]
+    prefix = "window.ischiaMessages = "
+    assert script.text.startswith(prefix)
+    messages = json.loads(script.text[len(prefix) :].strip().rstrip(";"))
     assert messages["Loading…"] == "Chargement…"
     assert set(messages) == {str(m._args[0]) for m in i18n.SCRIPT_MESSAGES}
+    assert client.get("/language/xx/messages.js").status_code == 404
