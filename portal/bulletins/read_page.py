@@ -56,6 +56,16 @@ class ReadPage:
         return self.result.bulletin
 
     @property
+    def discovery_groups(self) -> list[list[hits.EntityHits]]:
+        """The discovery hits grouped by what is said of them (how many bulletins, from whom),
+        in the order first met: one sentence per group, not one per entity, so that a bulletin
+        with twenty entities named in the same hidden bulletins reads as one line of them."""
+        groups: dict[tuple[int, str], list[hits.EntityHits]] = {}
+        for hit in self.discovery.hits if self.discovery is not None else ():
+            groups.setdefault((hit.hidden_total, hit.hidden_senders), []).append(hit)
+        return list(groups.values())
+
+    @property
     def content(self) -> BulletinContent | None:
         return self.result.content
 
