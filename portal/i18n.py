@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel import Locale, dates, numbers
+from babel import Locale, dates, lists, numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -124,6 +124,11 @@ def number(value: float | int | None) -> str:
     if value is None:
         return "—"
     return numbers.format_decimal(value, locale=_format_locale())
+
+
+def any_of(words: list[str]) -> str:
+    """Alternatives as the reader's language joins them ("Telegram or X", "Telegram ou X")."""
+    return lists.format_list(words, style="or", locale=_format_locale()) if words else ""
 
 
 @contextmanager

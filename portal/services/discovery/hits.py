@@ -39,6 +39,7 @@ from graph.normalise import (
     url_key,
 )
 from portal.extensions import db
+from portal.i18n import any_of
 from portal.models import (
     AccessRequest,
     AccessRequestState,
@@ -142,39 +143,42 @@ class SearchResult(_HiddenSummary):
 _PLATFORMS = frozenset(p.value for p in Platform)
 
 
-def _or(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
-
-
 def describe(query: str, readings: Iterable[Interpretation]) -> tuple[str, ...]:
-    """Each reading of ``query`` as a phrase: "a Telegram or X account @wadi", "the phone
-    number +33612345678", "a person's name spelled like “Saad Salman”, in any script"."""
+    """Each reading of ``query`` as a phrase in the reader's language: "the Telegram or X
+    account @wadi", "the phone number +33612345678", "a person's name spelled like “Saad
+    Salman”, in any script"."""
     phrases: list[str] = []
     accounts: dict[str, list[str]] = {}  # handle -> platforms, in the order found
+    typed = query.strip()
     for reading in readings:
         kind, _, rest = reading.key.partition(":")
         if kind == "account":
             where, _, handle = rest.partition(":")
             accounts.setdefault(handle.lstrip("@"), []).append(where)
         elif kind == "name":
-            phrase = f"a person's name spelled like “{query.strip()}”, in any script"
+            phrase = gettext("a person's name spelled like “%(name)s”, in any script", name=typed)
             if phrase not in phrases:
                 phrases.append(phrase)
         elif kind == "phone":
-            phrases.append(f"the phone number {rest}")
+            phrases.append(gettext("the phone number %(number)s", number=rest))
         elif kind == "email":
-            phrases.append(f"the e-mail address {rest}")
+            phrases.append(gettext("the e-mail address %(address)s", address=rest))
         elif kind == "url":
-            phrases.append(f"the web address {rest}")
+            phrases.append(gettext("the web address %(address)s", address=rest))
         elif kind == "group":
-            phrases.append(f"a group named “{query.strip()}”")
+            phrases.append(gettext("a group named “%(name)s”", name=typed))
         elif kind == "location":
-            phrases.append(f"a place named “{query.strip()}”")
+            phrases.append(gettext("a place named “%(name)s”", name=typed))
         else:
             phrases.append(reading.label)
     for handle, places in accounts.items():
         names = [platform_label(p) if p in _PLATFORMS else p for p in places]
-        phrases.insert(0, f"the {_or(names)} account @{handle}")
+        phrases.insert(
+            0,
+            gettext(
+                "the %(platforms)s account @%(handle)s", platforms=any_of(names), handle=handle
+            ),
+        )
     return tuple(phrases)
 
 

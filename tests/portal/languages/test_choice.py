@@ -126,3 +126,20 @@ def test_pages_load_their_scripts_messages_in_their_language(client: FlaskClient
     assert messages["Loading…"] == "Chargement…"
     assert set(messages) == {str(m._args[0]) for m in i18n.SCRIPT_MESSAGES}
     assert client.get("/language/xx/messages.js").status_code == 404
+
+
+def test_what_was_searched_for_is_said_in_the_readers_language(app: Flask) -> None:
+    from portal.services.discovery import hits
+
+    readings = [
+        hits.Interpretation("", "account:telegram:wadi"),
+        hits.Interpretation("", "account:x:wadi"),
+        hits.Interpretation("", "phone:+33612345678"),
+    ]
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert hits.describe("@wadi", readings) == (
+            "le compte Telegram ou X @wadi",
+            "le numéro de téléphone +33612345678",
+        )
+    with app.test_request_context("/"):
+        assert hits.describe("@wadi", readings)[0] == "the Telegram or X account @wadi"
