@@ -22,6 +22,7 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None}
 # Python under portal/ and the templates; the JSON API and TAXII speak English only.
 METHODS = [
+    ("portal/api/token_pages.py", "python"),  # pages for people, under the API's package
     ("portal/api/**.py", "ignore"),
     ("portal/taxii/**.py", "ignore"),
     ("portal/**.py", "python"),

@@ -1,8 +1,10 @@
-"""Pages where a user makes, lists and revokes their own API tokens."""
+"""Pages where a user makes, lists and revokes their own API tokens (HTML pages in the
+reader's language, unlike the JSON API beside them: portal/catalogues.py extracts them)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -75,8 +77,8 @@ def create() -> tuple[str, int]:
 def revoke(token_id: int) -> Response:
     """Revoke one of the user's tokens at once."""
     if not RevokeForm().validate():
-        flash("The form expired: try again.", "error")
+        flash(gettext("The form expired: try again."), "error")
     else:
         api_tokens.revoke(current_user.user, current_actor(), token_id)
-        flash("Token revoked.", "success")
+        flash(gettext("Token revoked."), "success")
     return redirect(url_for("tokens.index"))
