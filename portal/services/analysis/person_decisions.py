@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 import graph
 from portal.extensions import db
+from portal.graph_words import person_match_reason, record_where
 from portal.i18n import when
 from portal.models import PersonDecision, User, utcnow
 from portal.services import audit, sealed_text
@@ -71,8 +72,8 @@ def suggestions(reader: Reader, node: str, limit: int = 5) -> list[dict[str, Any
                     "record": _record(g, other),
                     "score": round(match.score, 3),
                     "names": list(match.names),
-                    "name_reason": graph.name_reason(match.names),
-                    "reasons": list(match.reasons),
+                    "name_reason": person_match_reason(graph.name_reason(match.names)),
+                    "reasons": [person_match_reason(reason) for reason in match.reasons],
                 }
             )
     return found
@@ -80,7 +81,7 @@ def suggestions(reader: Reader, node: str, limit: int = 5) -> list[dict[str, Any
 
 def _record(g: Any, node: str) -> str:
     return graph.record_label(
-        graph.display_label(node, g.nodes[node]), graph.node_provenance(g, node)
+        graph.display_label(node, g.nodes[node]), graph.node_provenance(g, node), record_where
     )
 
 

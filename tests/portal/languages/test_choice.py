@@ -143,3 +143,24 @@ def test_what_was_searched_for_is_said_in_the_readers_language(app: Flask) -> No
         )
     with app.test_request_context("/"):
         assert hits.describe("@wadi", readings)[0] == "the Telegram or X account @wadi"
+
+
+@pytest.mark.parametrize(
+    ("reason", "french"),
+    [
+        ("same nationality SY", "même nationalité SY"),
+        ("both use @adnani_media (Telegram)", "utilisent tous deux @adnani_media (Telegram)"),
+        ("different dates of birth", "dates de naissance différentes"),
+        ("names Omar / Umar", "noms Omar / Umar"),
+        ("a reason not known", "a reason not known"),
+    ],
+)
+def test_the_graphs_reasons_are_worded_in_the_readers_language(
+    app: Flask, reason: str, french: str
+) -> None:
+    from portal.graph_words import person_match_reason
+
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert person_match_reason(reason) == french
+    with app.test_request_context("/"):
+        assert person_match_reason(reason) == reason
