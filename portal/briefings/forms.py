@@ -34,7 +34,7 @@ from portal.services.briefings.selection import (
     BriefingRequest,
     Source,
 )
-from portal.services.bulletins.content import Category, Marking
+from portal.services.bulletins.content import CATEGORY_LABELS, Category, Marking
 from portal.services.bulletins.inbox import MAX_IDENTIFIER, Box, InboxQuery
 from portal.services.errors import InvalidInput
 
@@ -64,7 +64,7 @@ class BriefingForm(FlaskForm):
         _l("Category"),
         choices=[
             SelectChoice("", _l("Any category")),
-            *(SelectChoice(c.value, c.label) for c in Category),
+            *(SelectChoice(c.value, CATEGORY_LABELS[c]) for c in Category),
         ],
         default="",
     )
