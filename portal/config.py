@@ -27,6 +27,8 @@ ENV_CHECKPOINT_DIR = "ISCHIA_CHECKPOINT_DIR"
 ENV_METRICS_TOKEN = "ISCHIA_METRICS_TOKEN"  # noqa: S105  (the variable's name, not a secret)
 ENV_METRICS_ALLOW_FROM = "ISCHIA_METRICS_ALLOW_FROM"
 ENV_SQLITE_SYNCHRONOUS = "ISCHIA_SQLITE_SYNCHRONOUS"
+ENV_GRAPH_SOCKET = "ISCHIA_GRAPH_SOCKET"
+ENV_GRAPH_SOCKETS = "ISCHIA_GRAPH_SOCKETS"
 
 
 class ConfigError(Exception):
@@ -53,6 +55,12 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "METRICS_TOKEN": None,
         "METRICS_ALLOW_FROM": (),
         "REDIS_URL": None,
+        # The machine's graph process (``flask graphs serve``): a Unix domain socket path, or
+        # None to hold the link graphs in each web process (the embedded default, tests).
+        "GRAPH_SOCKET": None,
+        # Organisations whose graph another graph process holds: {code or id: socket path}.
+        "GRAPH_SOCKETS": {},
+        "GRAPH_TIMEOUT_S": 30,
         # The portal's address as its users reach it: the link in watchlist e-mails.
         "PUBLIC_URL": "http://127.0.0.1:5000",
         # Watchlist e-mails: attempts before one is given up (kept as failed, with the error).
@@ -186,9 +194,29 @@ def from_environment(environ: Mapping[str, str], instance_path: Path) -> dict[st
         )
     if environ.get(ENV_SQLITE_SYNCHRONOUS):
         config["SQLITE_SYNCHRONOUS"] = environ[ENV_SQLITE_SYNCHRONOUS].strip().upper()
+    if environ.get(ENV_GRAPH_SOCKET):
+        config["GRAPH_SOCKET"] = environ[ENV_GRAPH_SOCKET]
+    if environ.get(ENV_GRAPH_SOCKETS):
+        config["GRAPH_SOCKETS"] = _graph_routes(environ[ENV_GRAPH_SOCKETS])
     if environ.get(ENV_PROXIES):
         config["TRUSTED_PROXIES"] = _proxy_count(environ[ENV_PROXIES])
     return config
+
+
+def _graph_routes(value: str) -> dict[str, str]:
+    """``DE-BMI=/run/ischia/graph-de.sock,FR-DGSI=/run/ischia/graph-fr.sock``: organisation
+    code (or id) to the socket of the graph process that holds its graph."""
+    routes = {}
+    for part in value.split(","):
+        if not part.strip():
+            continue
+        org, sep, path = part.partition("=")
+        if not sep or not org.strip() or not path.strip().startswith("/"):
+            raise ConfigError(
+                f"{ENV_GRAPH_SOCKETS}: write ORG=/path/to/socket, separated by commas."
+            )
+        routes[org.strip()] = path.strip()
+    return routes
 
 
 def _proxy_count(value: str) -> int:

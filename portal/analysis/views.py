@@ -1,7 +1,9 @@
 """Analyst workspace views: one page, and JSON endpoints the page's script calls.
 
-Every answer comes from the organisation's own graph (``portal.services.analysis.org_graphs``);
-errors are JSON ``{"error": {"code", "message", "field"}}`` with a 4xx status.
+Every answer comes from the organisation's own graph (``portal.services.analysis.org_graphs``,
+in this process or the machine's graph process); errors are JSON
+``{"error": {"code", "message", "field"}}`` with a 4xx status, or 503 with Retry-After while
+the graph process is down or rebuilding.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 import graph
-from graph.drawing import MAX_DRAWN_NODES
 from portal import workspace_params
 from portal.access import roles_required
 from portal.analysis.blueprint import blueprint
@@ -41,7 +42,8 @@ def _json_errors(view: Callable[..., Any]) -> Callable[..., Any]:
             return view(*args, **kwargs)
         except ServiceError as error:
             body = {"error": {"code": error.status, "message": error.message, "field": error.field}}
-            return jsonify(body), error.status
+            wait = getattr(error, "retry_after", None)
+            return jsonify(body), error.status, {"Retry-After": str(wait)} if wait else {}
         except graph.NoSuchNode:
             message = gettext("No such entity.")
             body = {"error": {"code": 404, "message": message, "field": "node"}}
@@ -221,20 +223,7 @@ def export(fmt: str) -> Response:
     """Download the nodes on screen as GraphML, GEXF, CSV or SVG."""
     if fmt not in EXPORTS:
         raise NotFound()
-    nodes = request.form.getlist("nodes")
-    sub = workspace.subgraph(current_reader(bulletins=True), nodes)
-    if fmt == "graphml":
-        body: bytes | str = graph.to_graphml(sub)
-    elif fmt == "gexf":
-        body = graph.to_gexf(sub)
-    elif fmt == "csv":
-        body = graph.to_csv(sub)
-    else:
-        if sub.number_of_nodes() > MAX_DRAWN_NODES:
-            raise ServiceError(
-                gettext("Too many nodes to draw: export GraphML instead."), field="nodes"
-            )
-        body = graph.to_svg(sub, title="Ischia link graph")
+    body = workspace.export(current_reader(bulletins=True), request.form.getlist("nodes"), fmt)
     mimetype, extension = EXPORTS[fmt]
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="ischia-graph.{extension}"'

@@ -5,6 +5,7 @@ from portal.cli.backup import backup_group
 from portal.cli.bulletins import bulletins_group
 from portal.cli.database import db_group
 from portal.cli.demo import demo_group, seed_demo
+from portal.cli.graphs import graphs_group
 from portal.cli.hashbanks import hashbanks_group
 from portal.cli.keys import keys_group
 from portal.cli.orgs import orgs_group
@@ -21,6 +22,7 @@ commands = [
     bulletins_group,
     db_group,
     demo_group,
+    graphs_group,
     hashbanks_group,
     keys_group,
     orgs_group,

@@ -8,6 +8,9 @@ from flask_babel import lazy_gettext
 
 # Default messages, put in words when raised: in the language of the request that meets them.
 NOT_FOUND = lazy_gettext("Not found.")
+GRAPH_UNAVAILABLE = lazy_gettext(
+    "The link graph is being rebuilt or restarted. Try again in a few seconds."
+)
 AUDIT_UNAVAILABLE = lazy_gettext(
     "The request could not be recorded in the audit trail, so nothing is shown. Try again later."
 )
@@ -75,3 +78,19 @@ class AuditUnavailable(ServiceError):
         field: str | None = None,
     ) -> None:
         super().__init__(message or _in_words(AUDIT_UNAVAILABLE), field=field)
+
+
+class GraphUnavailable(ServiceError):
+    """The graph process is down, restarting or still building the organisation's graph."""
+
+    status = 503
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        field: str | None = None,
+        retry_after: int = 5,
+    ) -> None:
+        super().__init__(message or _in_words(GRAPH_UNAVAILABLE), field=field)
+        self.retry_after = retry_after

@@ -19,13 +19,12 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-import graph
 from crypto.secretbox import SecretBox
 from portal import vault
 from portal.extensions import db
 from portal.models import Investigation, utcnow
 from portal.services import audit
-from portal.services.analysis import org_graphs
+from portal.services.analysis import graph_client
 from portal.services.errors import Conflict, InvalidInput, NotFound
 from portal.services.organisations import keys as org_keys
 from portal.services.principals import Actor, Reader
@@ -89,17 +88,9 @@ def _check(reader: Reader, name: str, notes: str, nodes: list[str]) -> list[str]
             gettext("At most %(limit)s nodes, as the graph names them.", limit=MAX_NODES),
             field="nodes",
         )
-    kept: set[str] = set()
-    with org_graphs.reading(reader) as g:
-        for node in nodes:
-            if node not in g:
-                raise InvalidInput(
-                    gettext("Some nodes are not in your organisation's graph."), field="nodes"
-                )
-            # A person is saved as its mentions, so a later merge or split still finds it.
-            is_person = g.nodes[node].get("type") == "person"
-            kept |= set(graph.person_mentions(g, node)) if is_person else {node}
-    return sorted(kept)
+    # A person is saved as its mentions, so a later merge or split still finds it.
+    kept: list[str] = graph_client.ask(reader, "saved_nodes", nodes=list(nodes))
+    return kept
 
 
 def save(

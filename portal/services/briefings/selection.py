@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from flask_babel import gettext
 from sqlalchemy import select
 
-import graph
 from portal.extensions import db
 from portal.models import Bulletin, BulletinState
-from portal.services.analysis import investigations, org_graphs
+from portal.services.analysis import graph_client, investigations
 from portal.services.bulletins.access import visible_bulletin
 from portal.services.bulletins.content import Marking
 from portal.services.bulletins.inbox import InboxQuery, matching_ids
@@ -146,12 +145,7 @@ def highest_marking(bulletins: list[Bulletin]) -> Marking:
 def _investigation_bulletins(reader: Reader, investigation_id: int) -> list[Bulletin]:
     """The readable bulletins behind the nodes of a saved investigation, as the graph has them."""
     saved = investigations.one(reader, investigation_id)
-    ids: set[str] = set()
-    with org_graphs.reading(reader) as g:
-        for saved_id in saved.nodes:
-            node = graph.node_of(g, saved_id)
-            if node is not None:
-                ids |= org_graphs.bulletin_ids(g, node)
+    ids = set(graph_client.ask(reader, "bulletins_of", nodes=list(saved.nodes)))
     if not ids:
         raise InvalidInput(
             "None of this investigation's entities is in a bulletin you can read now.",

@@ -204,9 +204,9 @@ def test_edge_details_list_the_bulletins_stating_it(network, clients):
 
 
 def test_large_graphs_get_their_measures_in_the_background(network, clients, monkeypatch):
-    from portal.services.analysis import workspace
+    from portal.services.analysis import graph_queries
 
-    monkeypatch.setattr(workspace, "BACKGROUND_ABOVE", 0)
+    monkeypatch.setattr(graph_queries, "BACKGROUND_ABOVE", 0)
     fr = clients["fr.analyst"]
     first = fr.get("/analysis/neighbourhood?node=account:telegram:shami_media").json
     assert first["elements"]["nodes"]  # the view comes at once, measures or not

@@ -1,0 +1,152 @@
+"""The machine's graph process: each organisation's link graph held once, for every web worker.
+
+``flask --app wsgi graphs serve`` runs :class:`GraphServer` on the Unix domain socket of
+``GRAPH_SOCKET`` (or ``--socket``). It answers the protocol of :mod:`graph_client` with the
+queries of :mod:`graph_queries`, on the graphs of :mod:`org_graphs`, which keep their freshness
+rules (a stamp checked on every query), so new bulletins show up as in the web worker.
+
+Isolation: the reader a query runs for is built here from the organisation's row (its code
+is the only thing a request names), and a request for an organisation whose graph is routed to
+another graph process (``GRAPH_SOCKETS``) is refused (``not_routed``). The socket file is made
+readable and writable by its owner and group only; it must never be exposed beyond the
+machine (no TCP).
+
+While the graph process starts it builds its organisations' graphs one by one; a query for an
+organisation whose graph is not built yet answers ``unavailable`` with a retry hint, which the
+web side turns into 503 with Retry-After.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import os
+import socketserver
+import stat
+import threading
+from typing import Any
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Organisation, Role
+from portal.services.analysis import graph_client, graph_queries
+from portal.services.analysis.graph_client import MAX_MESSAGE, PROTOCOL_VERSION, encode
+from portal.services.errors import GraphUnavailable, ServiceError
+from portal.services.principals import Reader
+
+log = logging.getLogger(__name__)
+
+
+def _refusal(kind: str, message: str, retry_after: int | None = None) -> dict[str, Any]:
+    error = {"kind": kind, "message": message, "field": None, "retry_after": retry_after}
+    return {"v": PROTOCOL_VERSION, "ok": False, "error": error}
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    server: GraphServer
+
+    def handle(self) -> None:
+        while True:
+            line = self.rfile.readline(MAX_MESSAGE + 1)
+            if not line:
+                return
+            if not line.endswith(b"\n"):
+                self.wfile.write(encode(_refusal("malformed", "A request is one line of JSON.")))
+                return
+            self.wfile.write(encode(self.server.answer(line)))
+
+
+class GraphServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    """Answers graph queries on a Unix domain socket, one thread per connection."""
+
+    daemon_threads = True
+
+    def __init__(self, path: str, app: Any) -> None:
+        """``app`` is the Flask application (its config and app context)."""
+        self.app = app
+        self.path = path
+        self.ready: set[str] = set()  # organisations whose graph is built
+        self.warming = False  # while True, only organisations in ``ready`` are answered
+        self._ready_lock = threading.Lock()
+        if os.path.exists(path) and stat.S_ISSOCK(os.stat(path).st_mode):
+            os.unlink(path)  # a socket left by a graph process that stopped
+        super().__init__(path, _Handler)
+        os.chmod(path, 0o660)
+
+    def server_close(self) -> None:
+        super().server_close()
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+
+    def serves(self, org: Organisation) -> bool:
+        """Whether this organisation's graph is routed to this graph process."""
+        return graph_client.address_for(self.app.config, org.code, org.id) == self.path
+
+    def answer(self, line: bytes) -> dict[str, Any]:
+        """The answer to one request line (never raises)."""
+        try:
+            request = json.loads(line)
+        except ValueError:
+            return _refusal("malformed", "A request is one JSON object.")
+        if not isinstance(request, dict):
+            return _refusal("malformed", "A request is one JSON object.")
+        if request.get("v") != PROTOCOL_VERSION:
+            return _refusal(
+                "version",
+                f"This graph process speaks protocol version {PROTOCOL_VERSION}, "
+                f"not {request.get('v')!r}.",
+            )
+        org, query, args = request.get("org"), request.get("query"), request.get("args", {})
+        if not isinstance(org, str) or not isinstance(query, str) or not isinstance(args, dict):
+            return _refusal("malformed", "A request names org, query (text) and args (object).")
+        run = graph_queries.QUERIES.get(query)
+        if run is None:
+            return _refusal("unknown_query", f"No query {query!r} here.")
+        with self.app.app_context():
+            try:
+                return self._run(org, run, args)
+            except Exception:
+                log.exception("graph query %s failed", query)
+                return _refusal("internal", "The graph process failed on this query.")
+            finally:
+                db.session.remove()
+
+    def _run(self, code: str, run: Any, args: dict[str, Any]) -> dict[str, Any]:
+        found = db.session.scalars(select(Organisation).where(Organisation.code == code)).first()
+        if found is None or not self.serves(found):
+            return _refusal("not_routed", "That organisation's graph is not held here.")
+        reader = self.reader_of(found)
+        try:
+            bound = inspect.signature(run).bind(reader, **args)
+        except TypeError as error:
+            return _refusal("malformed", f"Wrong arguments: {error}.")
+        if self.warming and code not in self.ready:
+            error = GraphUnavailable()
+            return _refusal("unavailable", error.message, error.retry_after)
+        try:
+            result = run(*bound.args, **bound.kwargs)
+        except ServiceError as error:
+            return {"v": PROTOCOL_VERSION, "ok": False, "error": graph_client.error_message(error)}
+        return {"v": PROTOCOL_VERSION, "ok": True, "result": result}
+
+    @staticmethod
+    def reader_of(org: Organisation) -> Reader:
+        """The reader a query runs for: the organisation, as an analyst, and nothing else."""
+        return Reader(0, "", org.id, org.code, org.kind, org.country, frozenset({Role.ANALYST}))
+
+    def warm_up(self) -> None:
+        """Build every graph routed here, one organisation at a time (in the app context)."""
+        self.warming = True
+        try:
+            with self.app.app_context():
+                orgs = [o for o in db.session.scalars(select(Organisation)) if self.serves(o)]
+                for org in orgs:
+                    graph_queries.warm(self.reader_of(org))
+                    with self._ready_lock:
+                        self.ready.add(org.code)
+                    log.info("graph of %s built", org.code)
+                db.session.remove()
+        finally:
+            self.warming = False
