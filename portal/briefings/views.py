@@ -24,7 +24,7 @@ from portal.services.briefings.making import filename
 from portal.services.briefings.requesting import BriefingNotMade, request_briefing
 from portal.services.briefings.selection import Source
 from portal.services.bulletins import inbox, saved_filters
-from portal.services.errors import InvalidInput, NotFound, ServiceError
+from portal.services.errors import GraphUnavailable, InvalidInput, NotFound, ServiceError
 from portal.services.principals import Reader
 
 BRIEFERS = sorted(BRIEFING_ROLES)
@@ -115,8 +115,8 @@ def create() -> Response | tuple[str, int]:
     except BriefingNotMade as error:
         page = render_template("briefings/failed.html", copy=error.copy, message=error.message)
         return page, error.status
-    except NotFound:
-        raise
+    except (NotFound, GraphUnavailable):
+        raise  # the error page (503 with Retry-After while the graph process is down)
     except ServiceError as error:  # the choice was refused before anything was recorded
         field = getattr(form, error.field or "", None) or form.title
         field.errors = [*field.errors, error.message]

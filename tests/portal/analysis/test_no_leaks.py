@@ -1,5 +1,6 @@
 """Cross-organisation: a canary account in a bulletin for DE only never reaches FR's graph,
-search, details, paths, timeline or exports; FR learns only the hit/no-hit count."""
+search, details, paths, timeline or exports; FR learns only the hit/no-hit count. Each test runs
+with the graphs in the web process and again through a graph server on a Unix socket."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def _no_canary(payload) -> None:
     assert "canary_7f3a9c" not in text and "For DE only" not in text
 
 
-def test_fr_never_sees_the_canary(canary, clients):
+def test_fr_never_sees_the_canary(boundary, canary, clients):
     fr = clients["fr.analyst"]
     assert fr.get("/analysis/search", query_string={"q": CANARY}).json["hits"] == []
     for radius in (1, 2, 3):
@@ -83,7 +84,7 @@ def test_fr_never_sees_the_canary(canary, clients):
     _no_canary(saved.json)
 
 
-def test_fr_learns_only_how_many_and_from_whom(canary, clients):
+def test_fr_learns_only_how_many_and_from_whom(boundary, canary, clients):
     details = clients["fr.analyst"].get("/analysis/node?node=account:telegram:shared_acc").json
     assert [(h["org"], h["count"], h["pending"]) for h in details["hidden"]] == [
         ("IT-MININT", 1, 0)
@@ -92,7 +93,7 @@ def test_fr_learns_only_how_many_and_from_whom(canary, clients):
     _no_canary(details)
 
 
-def test_de_sees_it_and_loses_it_when_retracted(app, desk, canary, clients):
+def test_de_sees_it_and_loses_it_when_retracted(boundary, app, desk, canary, clients):
     de = clients["de.analyst"]
     assert de.get("/analysis/search", query_string={"q": CANARY}).json["hits"][0]["node"] == (
         CANARY_NODE
@@ -105,7 +106,7 @@ def test_de_sees_it_and_loses_it_when_retracted(app, desk, canary, clients):
     assert de.get("/analysis/node", query_string={"node": CANARY_NODE}).status_code == 404
 
 
-def test_a_new_bulletin_enters_the_graph_without_a_restart(desk, canary, clients):
+def test_a_new_bulletin_enters_the_graph_without_a_restart(boundary, desk, canary, clients):
     fr = clients["fr.analyst"]
     assert fr.get("/analysis/search", query_string={"q": "@late_arrival"}).json["hits"] == []
     desk.post(

@@ -1,0 +1,159 @@
+"""The graph process's protocol: versions, unknown and malformed requests, one organisation's
+graph per request, and 503 with Retry-After (never a 500) while it is down or rebuilding."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from portal.extensions import db
+from portal.models import User
+from portal.services.accounts import api_tokens
+from portal.services.analysis.graph_client import (
+    PROTOCOL_VERSION,
+    GraphProtocolError,
+    SocketClient,
+)
+from portal.services.errors import GraphUnavailable, NotFound
+from portal.services.principals import CLI
+
+CANARY = "@canary_graphd_51"
+
+
+def _request(org="FR-MININT", query="search", **args):
+    return {"v": PROTOCOL_VERSION, "org": org, "query": query, "args": args or {"query": "x"}}
+
+
+@pytest.fixture
+def canary(desk):
+    account = {"ref": "a1", "type": "account", "platform": "telegram"}
+    desk.post(title="Shared", entities=[account | {"value": "@shared_acc"}], relations=[])
+    desk.post(
+        title="For DE only",
+        recipients=("DE-BMI",),
+        entities=[account | {"value": CANARY}],
+        relations=[],
+    )
+
+
+def _answer(server, line: bytes) -> dict:
+    answer = server.answer(line)
+    assert answer["v"] == PROTOCOL_VERSION
+    return answer
+
+
+def test_a_request_of_another_version_is_refused_clearly(desk, graph_process):
+    answer = _answer(graph_process.server, json.dumps(_request() | {"v": 99}).encode())
+    assert answer["ok"] is False and answer["error"]["kind"] == "version"
+    assert "protocol version 1, not 99" in answer["error"]["message"]
+    # The web side waits for the upgrade to finish: 503, not 500.
+    with pytest.raises(GraphUnavailable):
+        SocketClient(graph_process.path).send(_request() | {"v": 99})
+
+
+def test_unknown_queries_and_malformed_requests_are_refused(desk, graph_process):
+    server = graph_process.server
+    assert _answer(server, json.dumps(_request(query="drop")).encode())["error"]["kind"] == (
+        "unknown_query"
+    )
+    for line in (b"not json", b"[1, 2]", b'{"v": 1, "org": 3, "query": "search"}'):
+        assert _answer(server, line)["error"]["kind"] == "malformed"
+    wrong_args = _request(query="paths", source="a")
+    assert _answer(server, json.dumps(wrong_args).encode())["error"]["kind"] == "malformed"
+    with pytest.raises(GraphProtocolError):
+        SocketClient(graph_process.path).send(_request(query="drop"))
+
+
+def test_a_line_without_its_end_is_malformed_and_several_requests_share_a_connection(
+    desk, graph_process
+):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        conn.connect(graph_process.path)
+        conn.sendall(
+            (json.dumps(_request(query="shared", limit=5)) + "\n").encode() * 2 + b'{"v": 1'
+        )
+        conn.shutdown(socket.SHUT_WR)
+        lines = conn.makefile("rb").read().splitlines()
+    kinds = [json.loads(line).get("ok") or json.loads(line)["error"]["kind"] for line in lines]
+    assert kinds == [True, True, "malformed"]
+
+
+def test_each_request_reaches_only_its_own_organisations_graph(app, canary, graph_process):
+    client = SocketClient(graph_process.path)
+    fr = client.send(_request() | {"args": {"query": CANARY}})
+    assert fr["hits"] == [] and "canary_graphd" not in json.dumps(fr)
+    de = client.send(_request(org="DE-BMI") | {"args": {"query": CANARY}})
+    assert de["hits"][0]["node"] == "account:telegram:canary_graphd_51"
+    with pytest.raises(NotFound):
+        client.send(_request(query="node") | {"args": {"node": de["hits"][0]["node"]}})
+    # DE's graph is routed to another graph process: this one refuses to hold or answer it.
+    app.config["GRAPH_SOCKETS"] = {"DE-BMI": "/run/ischia/graph-de.sock"}
+    try:
+        answer = graph_process.server.answer(
+            json.dumps(_request(org="DE-BMI") | {"args": {"query": CANARY}}).encode()
+        )
+        assert answer["error"]["kind"] == "not_routed"
+        assert "canary" not in json.dumps(answer)
+        unknown = graph_process.server.answer(json.dumps(_request(org="XX-NONE")).encode())
+        assert unknown["error"]["kind"] == "not_routed"
+    finally:
+        app.config["GRAPH_SOCKETS"] = {}
+
+
+def _api_token(app, desk, who="fr.analyst"):
+    with app.app_context():
+        user = db.session.get_one(User, desk.users[who])
+        return api_tokens.create(user, CLI, f"test {who}", days=1).token
+
+
+def _unavailable(response) -> None:
+    assert response.status_code == 503, response.text
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def test_pages_and_api_answer_503_while_the_graph_process_is_down(
+    app, desk, canary, clients, graph_process
+):
+    fr = clients["fr.analyst"]
+    assert fr.get("/analysis/search", query_string={"q": "@shared_acc"}).json["hits"]
+    bearer = {"Authorization": f"Bearer {_api_token(app, desk)}"}
+    node = {"node": "account:telegram:shared_acc"}
+    up = app.test_client().get("/api/v1/graph/ego", query_string=node, headers=bearer)
+    assert up.status_code == 200, up.text
+    saved = fr.post(
+        "/analysis/investigations",
+        json={"name": "Shared", "nodes": [node["node"]]},
+        headers={"X-CSRFToken": clients.token("fr.analyst")},
+    ).json
+    graph_process.stop()
+    form = {
+        "csrf_token": clients.token("fr.analyst"),
+        "title": "Shared brief",
+        "source": "investigation",
+        "investigation": str(saved["id"]),
+    }
+    page = fr.post("/briefings/", data=form)  # an HTML page
+    _unavailable(page)
+    assert "text/html" in page.content_type and "rebuilt or restarted" in page.text
+    down = fr.get("/analysis/search", query_string={"q": "@shared_acc"})
+    _unavailable(down)
+    assert "rebuilt or restarted" in down.json["error"]["message"]
+    api = app.test_client().get("/api/v1/graph/ego", query_string=node, headers=bearer)
+    _unavailable(api)
+    assert "rebuilt or restarted" in api.json["error"]["message"]
+    # Started again (a restart), it answers as before: the web side kept nothing.
+    graph_process.start()
+    assert fr.get("/analysis/search", query_string={"q": "@shared_acc"}).json["hits"]
+
+
+def test_a_rebuilding_graph_process_answers_503_with_a_retry_hint(
+    app, canary, clients, graph_process
+):
+    graph_process.server.warming = True  # as after a restart, before this graph is built
+    fr = clients["fr.analyst"]
+    _unavailable(fr.get("/analysis/search", query_string={"q": "@shared_acc"}))
+    graph_process.server.warm_up()
+    assert graph_process.server.ready >= {"FR-MININT", "DE-BMI"}
+    assert fr.get("/analysis/search", query_string={"q": "@shared_acc"}).json["hits"]
