@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import heapq
+import time
 import warnings
 from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import date
@@ -263,8 +264,21 @@ def _induced(g: Any, nodes: set[str]) -> Any:
     return sub
 
 
+class PathLimitReached(Exception):
+    """No path within ``steps`` steps was found before the step or time limit."""
+
+    def __init__(self, steps: int) -> None:
+        super().__init__(f"no path within {steps} steps found in time")
+        self.steps = steps
+
+
 def _layers_meet(
-    around: Callable[[str], Iterable[str]], source: str, target: str
+    around: Callable[[str], Iterable[str]],
+    source: str,
+    target: str,
+    *,
+    max_steps: int | None = None,
+    deadline: float | None = None,
 ) -> tuple[dict[str, list[str]], dict[str, list[str]], list[str]]:
     """Bidirectional breadth-first search, one whole layer at a time, until the sides meet.
 
@@ -274,13 +288,19 @@ def _layers_meet(
     pred_s: dict[str, list[str]] = {source: []}
     pred_t: dict[str, list[str]] = {target: []}
     front_s, front_t = [source], [target]
+    steps = 0
     while front_s and front_t:
+        if max_steps is not None and steps >= max_steps:
+            raise PathLimitReached(steps)
+        steps += 1
         grow_source = len(front_s) <= len(front_t)
         front, mine, theirs = (
             (front_s, pred_s, pred_t) if grow_source else (front_t, pred_t, pred_s)
         )
         layer: dict[str, list[str]] = {}
-        for node in front:
+        for seen, node in enumerate(front):
+            if deadline is not None and not seen % 1024 and time.monotonic() > deadline:
+                raise PathLimitReached(steps)
             for other in around(node):
                 if other in mine:
                     continue
@@ -311,8 +331,19 @@ def _walks(pred: dict[str, list[str]], node: str) -> Iterator[list[str]]:
             yield [*walk, node]
 
 
-def shortest_paths(g: Any, source: str, target: str, *, limit: int | None = 100) -> list[list[str]]:
+def shortest_paths(
+    g: Any,
+    source: str,
+    target: str,
+    *,
+    limit: int | None = 100,
+    max_steps: int | None = None,
+    deadline: float | None = None,
+) -> list[list[str]]:
     """All shortest paths between two nodes (ignoring direction), up to ``limit``.
+
+    With ``max_steps`` (path length) or ``deadline`` (a ``time.monotonic()`` value), a search
+    that reaches either before the two sides meet raises :class:`PathLimitReached`.
 
     Returns
     -------
@@ -328,7 +359,9 @@ def shortest_paths(g: Any, source: str, target: str, *, limit: int | None = 100)
     _require(g, source, target)
     if source == target:
         return [[source]]
-    pred_s, pred_t, meet = _layers_meet(_neighbours(g), source, target)
+    pred_s, pred_t, meet = _layers_meet(
+        _neighbours(g), source, target, max_steps=max_steps, deadline=deadline
+    )
 
     def every() -> Iterator[list[str]]:
         for middle in meet:

@@ -10,7 +10,14 @@ import networkx as nx
 import pytest
 
 from graph.build import build_graph
-from graph.queries import NoSuchNode, ego_network, k_shortest_paths, shortest_path, shortest_paths
+from graph.queries import (
+    NoSuchNode,
+    PathLimitReached,
+    ego_network,
+    k_shortest_paths,
+    shortest_path,
+    shortest_paths,
+)
 from graph.subgraphs import undirected_simple
 from tests.graph import scenario
 from tests.graph.test_analytics import random_multi
@@ -23,6 +30,16 @@ def test_all_shortest_paths_known_answer() -> None:
     assert shortest_paths(g, "a", "z") == [["a", "b", "c", "z"], ["a", "d", "e", "z"]]
     assert shortest_path(g, "z", "a") == ["z", "c", "b", "a"]
     assert shortest_paths(g, "a", "a") == [["a"]]
+
+
+def test_shortest_paths_stop_at_their_step_and_time_limits() -> None:
+    g = nx.MultiDiGraph(list(pairwise(f"n{i:02}" for i in range(12))))
+    # 11 steps from end to end: found within 11, stopped within 10, found again in time.
+    assert shortest_paths(g, "n00", "n11", max_steps=11) == [[f"n{i:02}" for i in range(12)]]
+    with pytest.raises(PathLimitReached, match="no path within 10 steps found in time"):
+        shortest_paths(g, "n00", "n11", max_steps=10)
+    with pytest.raises(PathLimitReached):
+        shortest_paths(g, "n00", "n11", deadline=0.0)  # a deadline long past
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -11,18 +11,22 @@ process behind a socket (:mod:`graph_server`). :data:`QUERIES` names them; the p
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Callable, Collection
 from datetime import date
 from typing import Any
 
 import graph
 from graph.drawing import MAX_DRAWN_NODES
+from graph.queries import PathLimitReached
 from portal.services.analysis import org_graphs, referral_links
 from portal.services.bulletins.entities import name_keys
 from portal.services.errors import InvalidInput, NotFound
 from portal.services.principals import Reader
 
 MAX_PATHS = 20
+MAX_PATH_STEPS = 8  # path length: beyond it, ties say little
+PATH_TIME_S = 2.0  # a shortest-paths search gives up after this long
 MAX_NODES_IN_VIEW = 5_000
 BACKGROUND_ABOVE = 50_000  # nodes: above this, cells and influence are computed in a thread
 SEARCH_LIMIT = 20
@@ -192,16 +196,26 @@ def export(reader: Reader, nodes: list[str], fmt: str) -> dict[str, str]:
 
 
 def paths(reader: Reader, source: str, target: str, k: int) -> dict[str, Any]:
-    """All shortest paths (or the ``k`` shortest simple ones) between two entities."""
+    """All shortest paths (or the ``k`` shortest simple ones) between two entities.
+
+    The shortest paths stop at :data:`MAX_PATH_STEPS` steps or :data:`PATH_TIME_S` seconds
+    and say so in ``message`` ("no path within 8 steps found in time")."""
     with org_graphs.reading(reader) as g:
         a, b = _node(g, source), _node(g, target)
         if a == b:
             raise InvalidInput("Choose two different entities.", field="target")
-        found = (
-            graph.k_shortest_paths(g, a, b, int(k))
-            if k
-            else graph.shortest_paths(g, a, b, limit=MAX_PATHS)
-        )
+        deadline = time.monotonic() + PATH_TIME_S
+        try:
+            found = (
+                graph.k_shortest_paths(g, a, b, int(k))
+                if k
+                else graph.shortest_paths(
+                    g, a, b, limit=MAX_PATHS, max_steps=MAX_PATH_STEPS, deadline=deadline
+                )
+            )
+        except PathLimitReached:
+            message = f"no path within {MAX_PATH_STEPS} steps found in time"
+            return {"paths": [], "elements": None, "message": message}
         on_paths = {n for path in found for n in path}
         elements = _elements(reader, g, g.subgraph(on_paths).copy()) if on_paths else None
     return {"paths": found, "elements": elements}

@@ -11,6 +11,7 @@ import pytest
 from portal.extensions import db
 from portal.models import User
 from portal.services.accounts import api_tokens
+from portal.services.analysis import graph_queries
 from portal.services.analysis.graph_client import (
     PROTOCOL_VERSION,
     GraphProtocolError,
@@ -157,3 +158,28 @@ def test_a_rebuilding_graph_process_answers_503_with_a_retry_hint(
     graph_process.server.warm_up()
     assert graph_process.server.ready >= {"FR-MININT", "DE-BMI"}
     assert fr.get("/analysis/search", query_string={"q": "@shared_acc"}).json["hits"]
+
+
+def test_paths_answer_in_time_through_the_graph_process(desk, clients, graph_process, monkeypatch):
+    desk.post(
+        title="Chain",
+        entities=[
+            {"ref": "p1", "type": "person", "value": "Chain Person"},
+            {"ref": "a1", "type": "account", "platform": "telegram", "value": "@chain_one"},
+            {"ref": "a2", "type": "account", "platform": "telegram", "value": "@chain_two"},
+        ],
+        relations=[
+            {"source": "p1", "type": "uses_account", "target": "a1"},
+            {"source": "a1", "type": "contacted", "target": "a2"},
+        ],
+    )
+    fr = clients["fr.analyst"]
+    person = fr.get("/analysis/search", query_string={"q": "Chain Person"}).json["hits"][0]
+    ask = {"source": person["node"], "target": "account:telegram:chain_two"}
+    found = fr.get("/analysis/paths", query_string=ask).json
+    assert [len(p) for p in found["paths"]] == [3]
+    monkeypatch.setattr(graph_queries, "MAX_PATH_STEPS", 1)
+    stopped = fr.get("/analysis/paths", query_string=ask)
+    assert stopped.status_code == 200
+    assert stopped.json["paths"] == []
+    assert stopped.json["message"] == "no path within 1 steps found in time"
