@@ -10,7 +10,8 @@ at once, through the socket. Prints:
 
 - resident memory of the graph process, and of each worker idle (app created, before any
   query) and after its queries: the graph is held once when total <= graph process + 4 x idle;
-- ego (radius 2, at most 300 nodes, JSON) p50 and p95 through the socket, over all workers;
+- ego (radius 2, at most 300 nodes, JSON) p50 and p95 through the socket, over 4 workers
+  asking at once, and for one worker alone (2 cores here: 4 at once queue for them);
 - paths p50 through the socket (stopped at 8 steps or 2 s: "no path ... found in time");
 - the same ego measured in the graph process itself (in process, JSON encoded): the floor.
 
@@ -101,6 +102,26 @@ def _worker(config: dict[str, Any], email: str, nodes: list[str], queries: int, 
     out.put({"idle": idle, "after": graph_bench.rss(), "ego": ego, "paths": paths})
 
 
+def _run_workers(
+    count: int, config: dict[str, Any], email: str, sample: list[str], queries: int
+) -> list[dict[str, Any]]:
+    """``count`` worker processes asking at once; their memory and timings."""
+    context = multiprocessing.get_context("spawn")
+    start, out = context.Event(), context.Queue()
+    workers = [
+        context.Process(target=_worker, args=(config, email, sample, queries, 10 + i, start, out))
+        for i in range(count)
+    ]
+    for w in workers:
+        w.start()
+    time.sleep(1)
+    start.set()
+    results = [out.get(timeout=1800) for _ in workers]
+    for w in workers:
+        w.join()
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--nodes", type=int, default=100_000)
@@ -147,22 +168,9 @@ def main() -> None:
             f"graph process: RSS {graph_rss / 2**20:,.0f} MB "
             f"({(graph_rss - before) / 2**20:,.0f} MB for the graph and its measures)"
         )
-        context = multiprocessing.get_context("spawn")
-        start, out = context.Event(), context.Queue()
         sample = nodes[:: max(1, len(nodes) // 20_000)]  # a sample to pick from, cheap to pass
-        workers = [
-            context.Process(
-                target=_worker, args=(config, email, sample, args.queries, 10 + i, start, out)
-            )
-            for i in range(WORKERS)
-        ]
-        for w in workers:
-            w.start()
-        time.sleep(1)
-        start.set()
-        results = [out.get(timeout=1800) for _ in workers]
-        for w in workers:
-            w.join()
+        alone = _run_workers(1, config, email, sample, args.queries)
+        results = _run_workers(WORKERS, config, email, sample, args.queries)
         server.shutdown()
         server.server_close()
     idle = [r["idle"] for r in results]
@@ -186,7 +194,16 @@ def main() -> None:
         f"p50 {statistics.median(ego) * 1000:.1f} ms, p95 {_p(ego, 0.95):.1f} ms "
         f"over {len(ego)} requests"
     )
-    print(f"paths through the socket: p50 {statistics.median(paths) * 1000:.1f} ms")
+    print(
+        f"paths through the socket ({WORKERS} workers at once): "
+        f"p50 {statistics.median(paths) * 1000:.1f} ms"
+    )
+    one = alone[0]
+    print(
+        f"one worker alone through the socket: ego p50 {statistics.median(one['ego']) * 1000:.1f}"
+        f" ms, p95 {_p(one['ego'], 0.95):.1f} ms; paths p50 "
+        f"{statistics.median(one['paths']) * 1000:.1f} ms"
+    )
     print(
         f"ego in process (the floor, same run): p50 {statistics.median(floor) * 1000:.1f} ms, "
         f"p95 {_p(floor, 0.95):.1f} ms over {len(floor)}"
