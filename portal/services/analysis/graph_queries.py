@@ -410,6 +410,27 @@ def bulletins_of(reader: Reader, nodes: list[str]) -> list[str]:
     return sorted(ids)
 
 
+def person_suggestions(reader: Reader, node: str, limit: int) -> list[dict[str, Any]]:
+    """Persons that may be ``node`` (``person_decisions.suggestions``)."""
+    from portal.services.analysis import person_decisions  # it asks through graph_client
+
+    return person_decisions.suggestions_here(reader, node, int(limit))
+
+
+def person_decisions_about(reader: Reader, node: str) -> list[dict[str, Any]]:
+    """The live "same person" decisions about ``node`` (``person_decisions.decisions_about``)."""
+    from portal.services.analysis import person_decisions
+
+    return person_decisions.decisions_about_here(reader, node)
+
+
+def person_pair(reader: Reader, first: str, second: str) -> dict[str, Any]:
+    """The graph's part of a "same person" decision (``person_decisions.pair_here``)."""
+    from portal.services.analysis import person_decisions
+
+    return person_decisions.pair_here(reader, first, second)
+
+
 def warm(reader: Reader) -> dict[str, int]:
     """Build (or bring up to date) the organisation's graph; its size."""
     with org_graphs.reading(reader) as g:
@@ -429,5 +450,8 @@ QUERIES: dict[str, Callable[..., Any]] = {
     "shared": shared,
     "saved_nodes": saved_nodes,
     "bulletins_of": bulletins_of,
+    "person_suggestions": person_suggestions,
+    "person_decisions": person_decisions_about,
+    "person_pair": person_pair,
     "warm": warm,
 }

@@ -22,7 +22,7 @@ from portal.graph_words import person_match_reason, record_where
 from portal.i18n import when
 from portal.models import PersonDecision, User, utcnow
 from portal.services import audit, sealed_text
-from portal.services.analysis import org_graphs
+from portal.services.analysis import graph_client, org_graphs
 from portal.services.errors import Conflict, InvalidInput, NotFound
 from portal.services.principals import Actor, Reader
 
@@ -55,6 +55,14 @@ def _live(reader: Reader) -> list[PersonDecision]:
 
 def suggestions(reader: Reader, node: str, limit: int = 5) -> list[dict[str, Any]]:
     """Persons that may be ``node``, best first, without pairs an analyst rejected."""
+    found: list[dict[str, Any]] = graph_client.ask(
+        reader, "person_suggestions", node=node, limit=limit
+    )
+    return found
+
+
+def suggestions_here(reader: Reader, node: str, limit: int = 5) -> list[dict[str, Any]]:
+    """:func:`suggestions` from this process's graph (where the graph is held)."""
     refused = [d for d in _live(reader) if not d.same]
     found = []
     with org_graphs.reading(reader) as g:
@@ -99,6 +107,26 @@ def decide(
         raise InvalidInput(
             gettext("A note of at most %(limit)s characters.", limit=MAX_NOTE), field="note"
         )
+    found = graph_client.ask(reader, "person_pair", first=first, second=second)
+    low, high = found["low"], found["high"]
+    if found["standing"] is not None:
+        standing = db.session().get(PersonDecision, found["standing"])
+        if standing is not None:
+            raise _already(standing)
+    try:
+        return _store(reader, actor, low, high, same=same, note=note.strip())
+    except IntegrityError:
+        # An analyst of the organisation decided on this pair at the same moment (the unique
+        # index on live decisions refused the second): theirs stands.
+        earlier = _live_decision(db.session(), reader, low, high)
+        if earlier is None:
+            raise
+        raise _already(earlier) from None
+
+
+def pair_here(reader: Reader, first: str, second: str) -> dict[str, Any]:
+    """What :func:`decide` needs of the graph: the pair of mentions a decision on two person
+    nodes records (``low``, ``high``), and the id of a live decision already about them."""
     with org_graphs.reading(reader) as g:
         a = _person(g, first, "first")
         b = _person(g, second, "second")
@@ -109,23 +137,13 @@ def decide(
         live = _live(reader)
         standing = next(
             (
-                decision
+                decision.id
                 for decision, pair in zip(live, _current_pairs(g, live), strict=True)
                 if len(pair) == 2 and not pair.isdisjoint(ours) and not pair.isdisjoint(theirs)
             ),
             None,
         )
-    if standing is not None:
-        raise _already(standing)
-    try:
-        return _store(reader, actor, low, high, same=same, note=note.strip())
-    except IntegrityError:
-        # An analyst of the organisation decided on this pair at the same moment (the unique
-        # index on live decisions refused the second): theirs stands.
-        earlier = _live_decision(db.session(), reader, low, high)
-        if earlier is None:
-            raise
-        raise _already(earlier) from None
+    return {"low": low, "high": high, "standing": standing}
 
 
 def _live_decision(session: Session, reader: Reader, low: str, high: str) -> PersonDecision | None:
@@ -226,6 +244,12 @@ def _current_pairs(g: Any, decisions: list[PersonDecision]) -> list[frozenset[st
 def decisions_about(reader: Reader, node: str) -> list[dict[str, Any]]:
     """The live decisions about the mentions that make up ``node``, newest first (also those
     made on an earlier version of an amended bulletin)."""
+    found: list[dict[str, Any]] = graph_client.ask(reader, "person_decisions", node=node)
+    return found
+
+
+def decisions_about_here(reader: Reader, node: str) -> list[dict[str, Any]]:
+    """:func:`decisions_about` from this process's graph (where the graph is held)."""
     live = _live(reader)
     with org_graphs.reading(reader) as g:
         node = _person(g, node, "node")

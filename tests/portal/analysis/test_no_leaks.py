@@ -120,7 +120,7 @@ def test_a_new_bulletin_enters_the_graph_without_a_restart(boundary, desk, canar
     assert hits and hits[0]["node"] == "account:telegram:late_arrival"
 
 
-def test_same_person_suggestions_never_name_a_person_only_de_can_read(desk, clients):
+def test_same_person_suggestions_never_name_a_person_only_de_can_read(boundary, desk, clients):
     desk.post(
         title="Shared",
         entities=[{"ref": "p1", "type": "person", "value": "Abu Muhammad al-Shami"}],

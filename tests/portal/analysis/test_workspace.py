@@ -222,7 +222,7 @@ def test_large_graphs_get_their_measures_in_the_background(network, clients, mon
     assert all("community" in n["data"] for n in again["elements"]["nodes"])
 
 
-def test_same_person_is_suggested_decided_on_record_and_revocable(app, desk, clients):
+def test_same_person_is_suggested_decided_on_record_and_revocable(boundary, app, desk, clients):
     from sqlalchemy import select
 
     from portal.extensions import db
