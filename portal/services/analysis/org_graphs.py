@@ -1,5 +1,8 @@
 """One link graph per organisation, built from the bulletins it can read, cached per process.
 
+In production that process is the machine's graph process (``flask graphs serve``), which the
+web workers ask through :mod:`graph_client`; without ``GRAPH_SOCKET`` it is each web process.
+
 The graph holds only what the organisation's own key opened: bulletins it cannot read never
 enter it, so nothing downstream (search, neighbourhoods, paths, exports) can leak them. Only
 the current version of each bulletin counts (state ``active``); replaced, retracted and

@@ -388,7 +388,7 @@
     try {
       const data = await getJSON(urls.pathsUrl, new URLSearchParams({ source: state.pathFrom, target: state.pathTo }));
       clearPath();
-      if (!data.paths.length) { say(window.ischiaText("These two entities are not connected in your organisation's graph.")); return; }
+      if (!data.paths.length) { say(data.message || window.ischiaText("These two entities are not connected in your organisation's graph.")); return; }
       show(data.elements, false);
       for (const path of data.paths) {
         for (let i = 0; i < path.length; i += 1) {

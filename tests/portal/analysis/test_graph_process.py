@@ -4,10 +4,13 @@ graph per request, and 503 with Retry-After (never a 500) while it is down or re
 from __future__ import annotations
 
 import json
+import os
 import socket
+import tempfile
 
 import pytest
 
+from portal.config import ConfigError, from_environment
 from portal.extensions import db
 from portal.models import User
 from portal.services.accounts import api_tokens
@@ -16,7 +19,9 @@ from portal.services.analysis.graph_client import (
     PROTOCOL_VERSION,
     GraphProtocolError,
     SocketClient,
+    address_for,
 )
+from portal.services.analysis.graph_server import GraphServer
 from portal.services.errors import GraphUnavailable, NotFound
 from portal.services.principals import CLI
 
@@ -183,3 +188,36 @@ def test_paths_answer_in_time_through_the_graph_process(desk, clients, graph_pro
     assert stopped.status_code == 200
     assert stopped.json["paths"] == []
     assert stopped.json["message"] == "no path within 1 steps found in time"
+
+
+def test_graphs_serve_needs_a_socket_and_cleans_it_up(app, monkeypatch, tmp_path):
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["graphs", "serve"])
+    assert refused.exit_code != 0 and "ISCHIA_GRAPH_SOCKET" in refused.output
+    path = os.path.join(tempfile.mkdtemp(prefix="ischia-g"), "g.sock")
+
+    def stop_at_once(server, *args, **kwargs):
+        assert os.path.exists(server.path) and server.warming is True
+        raise KeyboardInterrupt  # as ^C or the service manager's stop
+
+    monkeypatch.setattr(GraphServer, "serve_forever", stop_at_once)
+    monkeypatch.setattr(GraphServer, "warm_up", lambda server: None)
+    served = runner.invoke(args=["graphs", "serve", "--socket", path])
+    assert served.exit_code == 0, served.output
+    assert f"listening on {path}" in served.output and not os.path.exists(path)
+
+
+def test_the_routing_table_is_read_from_the_environment(tmp_path):
+    routes = "DE-BMI=/run/ischia/graph-de.sock, 7=/run/ischia/graph-7.sock"
+    config = from_environment(
+        {"ISCHIA_GRAPH_SOCKET": "/run/ischia/graph.sock", "ISCHIA_GRAPH_SOCKETS": routes},
+        tmp_path,
+    )
+    assert config["GRAPH_SOCKET"] == "/run/ischia/graph.sock"
+    assert address_for(config, "DE-BMI", 1) == "/run/ischia/graph-de.sock"
+    assert address_for(config, "FR-MININT", 7) == "/run/ischia/graph-7.sock"
+    assert address_for(config, "IT-MININT", 3) == "/run/ischia/graph.sock"
+    assert address_for(from_environment({}, tmp_path), "IT-MININT", 3) is None  # in process
+    for wrong in ("DE-BMI", "DE-BMI=relative.sock", "=/x.sock", "DE-BMI=tcp://10.0.0.1:7000"):
+        with pytest.raises(ConfigError, match="ISCHIA_GRAPH_SOCKETS"):
+            from_environment({"ISCHIA_GRAPH_SOCKETS": wrong}, tmp_path)
