@@ -120,11 +120,11 @@ class GraphServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         reader = self.reader_of(found)
         try:
             bound = inspect.signature(run).bind(reader, **args)
-        except TypeError as error:
-            return _refusal("malformed", f"Wrong arguments: {error}.")
+        except TypeError as wrong:
+            return _refusal("malformed", f"Wrong arguments: {wrong}.")
         if self.warming and code not in self.ready:
-            error = GraphUnavailable()
-            return _refusal("unavailable", error.message, error.retry_after)
+            building = GraphUnavailable()
+            return _refusal("unavailable", building.message, building.retry_after)
         try:
             result = run(*bound.args, **bound.kwargs)
         except ServiceError as error:
