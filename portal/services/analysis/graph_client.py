@@ -15,7 +15,9 @@ Protocol (version :data:`PROTOCOL_VERSION`): one JSON object per line (UTF-8, ``
 at most :data:`MAX_MESSAGE` bytes), on a Unix domain socket; a connection may carry several
 requests, each answered by one line, in order.
 
-- request: ``{"v": 1, "org": "<organisation code>", "query": "<name>", "args": {...}}``;
+- request: ``{"v": 1, "org": "<organisation code>", "query": "<name>", "args": {...},
+  "lang": "fr"}`` (``lang``, optional: the language of the words in the answer; English when
+  absent or unknown);
 - answer: ``{"v": 1, "ok": true, "result": ...}`` or
   ``{"v": 1, "ok": false, "error": {"kind", "message", "field", "retry_after"}}``, where kind is
   ``invalid`` (400), ``forbidden`` (403), ``not_found`` (404), ``conflict`` (409),
@@ -34,6 +36,7 @@ from typing import Any, NoReturn, Protocol
 
 from flask import current_app
 
+from portal.i18n import current_language
 from portal.services.analysis import graph_queries
 from portal.services.errors import (
     Conflict,
@@ -116,7 +119,14 @@ class SocketClient:
         self.timeout = timeout
 
     def ask(self, reader: Reader, query: str, /, **args: Any) -> Any:
-        request = {"v": PROTOCOL_VERSION, "org": reader.org_code, "query": query, "args": args}
+        request = {
+            "v": PROTOCOL_VERSION,
+            "org": reader.org_code,
+            "query": query,
+            "args": args,
+            # The language the answer's words (titles, reasons, refusals) are written in.
+            "lang": current_language(),
+        }
         return self.send(request)
 
     def send(self, request: Mapping[str, Any]) -> Any:

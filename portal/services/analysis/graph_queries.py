@@ -16,9 +16,13 @@ from collections.abc import Callable, Collection
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
+
 import graph
 from graph.drawing import MAX_DRAWN_NODES
 from graph.queries import PathLimitReached
+from portal.graph_words import record_where
+from portal.i18n import day, number
 from portal.services.analysis import org_graphs, referral_links
 from portal.services.bulletins.entities import name_keys
 from portal.services.errors import InvalidInput, NotFound
@@ -34,15 +38,15 @@ SEARCH_LIMIT = 20
 
 def _node(g: Any, node: str) -> str:
     if not isinstance(node, str) or not node or node not in g:
-        raise NotFound("No such entity in your organisation's graph.", field="node")
+        raise NotFound(gettext("No such entity in your organisation's graph."), field="node")
     if g.nodes[node].get("type") == "bulletin":
-        raise NotFound("No such entity in your organisation's graph.", field="node")
+        raise NotFound(gettext("No such entity in your organisation's graph."), field="node")
     return node
 
 
 def _texts(values: Any, field: str) -> list[str]:
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise InvalidInput("A list of node ids.", field=field)
+        raise InvalidInput(gettext("A list of node ids."), field=field)
     return values
 
 
@@ -91,7 +95,7 @@ def search(reader: Reader, query: str) -> dict[str, list[dict[str, Any]]]:
     (``groups``: each names its best node, every node it holds with its own label and record,
     and the spellings found)."""
     if not isinstance(query, str):
-        raise InvalidInput("Type an identifier or a name to look for.", field="q")
+        raise InvalidInput(gettext("Type an identifier or a name to look for."), field="q")
     with org_graphs.reading(reader) as g:
         found = graph.find_nodes(g, query, limit=SEARCH_LIMIT, default_region=reader.country)
         hits = [h for h in found if h.type != "bulletin"]
@@ -99,7 +103,9 @@ def search(reader: Reader, query: str) -> dict[str, list[dict[str, Any]]]:
         grouped = graph.group_hits(hits)
         # Records of one name read apart by who reported them and when.
         record_of = {
-            n: graph.record_label(graph.display_label(n, g.nodes[n]), graph.node_provenance(g, n))
+            n: graph.record_label(
+                graph.display_label(n, g.nodes[n]), graph.node_provenance(g, n), record_where
+            )
             for group in grouped
             if len(group.nodes) > 1
             for n in group.nodes
@@ -134,7 +140,7 @@ def ego(reader: Reader, node: str, radius: int, view: dict[str, Any], limit: int
     """The ego network's elements, ``shown`` and ``total`` (see ``workspace.neighbourhood``);
     ``view`` is ``workspace.ViewFilter`` as JSON (lists and ISO dates)."""
     if not isinstance(view, dict):
-        raise InvalidInput("A view filter.", field="view")
+        raise InvalidInput(gettext("A view filter."), field="view")
     with org_graphs.reading(reader) as g:
         sub, total = graph.ego_view(
             g,
@@ -158,7 +164,10 @@ def ego(reader: Reader, node: str, radius: int, view: dict[str, Any], limit: int
 
 def _induced(g: Any, nodes: Collection[str]) -> Any:
     if len(nodes) > MAX_NODES_IN_VIEW:
-        raise InvalidInput(f"At most {MAX_NODES_IN_VIEW:,} nodes in one view.", field="nodes")
+        raise InvalidInput(
+            gettext("At most %(limit)s nodes in one view.", limit=number(MAX_NODES_IN_VIEW)),
+            field="nodes",
+        )
     kept = [n for n in nodes if n in g and g.nodes[n].get("type") != "bulletin"]
     return g.subgraph(kept).copy()
 
@@ -188,7 +197,9 @@ def export(reader: Reader, nodes: list[str], fmt: str) -> dict[str, str]:
     with org_graphs.reading(reader) as g:
         sub = _induced(g, nodes)
     if fmt == "svg" and sub.number_of_nodes() > MAX_DRAWN_NODES:
-        raise InvalidInput("Too many nodes to draw: export GraphML instead.", field="nodes")
+        raise InvalidInput(
+            gettext("Too many nodes to draw: export GraphML instead."), field="nodes"
+        )
     body = EXPORTS[fmt](sub)
     if isinstance(body, bytes):
         return {"base64": base64.b64encode(body).decode("ascii")}
@@ -203,7 +214,7 @@ def paths(reader: Reader, source: str, target: str, k: int) -> dict[str, Any]:
     with org_graphs.reading(reader) as g:
         a, b = _node(g, source), _node(g, target)
         if a == b:
-            raise InvalidInput("Choose two different entities.", field="target")
+            raise InvalidInput(gettext("Choose two different entities."), field="target")
         deadline = time.monotonic() + PATH_TIME_S
         try:
             found = (
@@ -214,7 +225,7 @@ def paths(reader: Reader, source: str, target: str, k: int) -> dict[str, Any]:
                 )
             )
         except PathLimitReached:
-            message = f"no path within {MAX_PATH_STEPS} steps found in time"
+            message = gettext("no path within %(steps)s steps found in time", steps=MAX_PATH_STEPS)
             return {"paths": [], "elements": None, "message": message}
         on_paths = {n for path in found for n in path}
         elements = _elements(reader, g, g.subgraph(on_paths).copy()) if on_paths else None
@@ -265,7 +276,7 @@ def node(reader: Reader, node: str) -> dict[str, Any]:
         "bulletins": [
             {
                 "id": p.bulletin_id,
-                "title": titles.get(p.bulletin_id, f"Bulletin {p.bulletin_id}"),
+                "title": titles.get(p.bulletin_id) or gettext("Bulletin %(id)s", id=p.bulletin_id),
                 "organisation": p.organisation,
                 "reported_on": p.reported_on.isoformat(),
                 "marking": p.marking,
@@ -304,7 +315,7 @@ def timeline(reader: Reader, nodes: list[str]) -> list[dict[str, Any]]:
     titles = org_graphs.titles(reader, sorted({e.bulletin_id for e in events}))
     rows = []
     for e in events:
-        title = titles.get(e.bulletin_id, f"Bulletin from {e.organisation}")
+        title = titles.get(e.bulletin_id) or gettext("Bulletin from %(org)s", org=e.organisation)
         names = [title if n == f"bulletin:{e.bulletin_id}" else labels.get(n, n) for n in e.nodes]
         rows.append(
             {
@@ -328,8 +339,20 @@ def _event_text(event: graph.TimelineEvent, names: list[str]) -> str:
     """What happened, in words: a sighting says where, by whom and when it was seen."""
     text = " → ".join(names)
     if event.kind == "sighting":
-        place = f" in {event.detail}" if event.detail else ""
-        return f"{text} seen{place} by {event.organisation} on {event.on.isoformat()}"
+        if event.detail:
+            return gettext(
+                "%(what)s seen in %(place)s by %(org)s on %(day)s",
+                what=text,
+                place=event.detail,
+                org=event.organisation,
+                day=day(event.on),
+            )
+        return gettext(
+            "%(what)s seen by %(org)s on %(day)s",
+            what=text,
+            org=event.organisation,
+            day=day(event.on),
+        )
     return text
 
 
@@ -340,7 +363,9 @@ def edge(reader: Reader, source: str, target: str, kind: str) -> dict[str, Any]:
         try:
             provenance = graph.edge_provenance(g, a, b, kind)
         except KeyError:
-            raise NotFound("No such relation in your organisation's graph.", field="type") from None
+            raise NotFound(
+                gettext("No such relation in your organisation's graph."), field="type"
+            ) from None
         records: dict[str, graph.Bulletin] = g.graph["bulletins"]
         labels = (graph.display_label(a, g.nodes[a]), graph.display_label(b, g.nodes[b]))
         reported = {bid: records[bid].provenance for bid in provenance.bulletin_ids}
@@ -355,7 +380,7 @@ def edge(reader: Reader, source: str, target: str, kind: str) -> dict[str, Any]:
         "bulletins": [
             {
                 "id": bid,
-                "title": titles.get(bid, f"Bulletin {bid}"),
+                "title": titles.get(bid) or gettext("Bulletin %(id)s", id=bid),
                 "organisation": p.organisation,
                 "reported_on": p.reported_on.isoformat(),
                 "marking": p.marking,
@@ -391,7 +416,7 @@ def saved_nodes(reader: Reader, nodes: list[str]) -> list[str]:
         for n in nodes:
             if n not in g:
                 raise InvalidInput(
-                    "Some nodes are not in your organisation's graph.", field="nodes"
+                    gettext("Some nodes are not in your organisation's graph."), field="nodes"
                 )
             is_person = g.nodes[n].get("type") == "person"
             kept |= set(graph.person_mentions(g, n)) if is_person else {n}

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.i18n import speaking
 from portal.models import Organisation, Role
 from portal.services.analysis import graph_client, graph_queries
 from portal.services.analysis.graph_client import MAX_MESSAGE, PROTOCOL_VERSION, encode
@@ -104,7 +105,7 @@ class GraphServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         run = graph_queries.QUERIES.get(query)
         if run is None:
             return _refusal("unknown_query", f"No query {query!r} here.")
-        with self.app.app_context():
+        with self.app.app_context(), speaking(request.get("lang")):
             try:
                 return self._run(org, run, args)
             except Exception:

@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
+
 from portal.extensions import db
+from portal.i18n import number
 from portal.services.analysis import graph_client, graph_queries
 from portal.services.discovery import hits as discovery
 from portal.services.discovery.hits import HiddenGroup
@@ -58,7 +61,10 @@ class ViewFilter:
 
 def _nodes(nodes: Collection[str]) -> list[str]:
     if len(nodes) > MAX_NODES_IN_VIEW:
-        raise InvalidInput(f"At most {MAX_NODES_IN_VIEW:,} nodes in one view.", field="nodes")
+        raise InvalidInput(
+            gettext("At most %(limit)s nodes in one view.", limit=number(MAX_NODES_IN_VIEW)),
+            field="nodes",
+        )
     return list(nodes)
 
 
@@ -72,7 +78,9 @@ def _query(query: str) -> str:
     if not query:
         raise InvalidInput(gettext("Type an identifier or a name to look for."), field="q")
     if len(query) > MAX_QUERY:
-        raise InvalidInput(f"Type at most {MAX_QUERY} characters.", field="q")
+        raise InvalidInput(
+            gettext("Type at most %(limit)s characters.", limit=MAX_QUERY), field="q"
+        )
     return query
 
 
@@ -118,7 +126,10 @@ def neighbourhood(
     if not 1 <= radius <= 3:
         raise InvalidInput(gettext("A radius of 1, 2 or 3 hops."), field="radius")
     if not 1 <= limit <= MAX_VIEW_NODES:
-        raise InvalidInput(f"At most {MAX_VIEW_NODES:,} entities in one view.", field="limit")
+        raise InvalidInput(
+            gettext("At most %(limit)s entities in one view.", limit=number(MAX_VIEW_NODES)),
+            field="limit",
+        )
     found = graph_client.ask(
         reader, "ego", node=node, radius=radius, view=view.as_json(), limit=limit
     )
@@ -154,7 +165,7 @@ def view_elements(reader: Reader, nodes: Collection[str]) -> dict[str, Any]:
 def paths(reader: Reader, source: str, target: str, k: int = 0) -> dict[str, Any]:
     """All shortest paths (or the ``k`` shortest simple ones) between two entities."""
     if not 0 <= k <= 10:
-        raise InvalidInput("Ask for at most 10 paths.", field="k")
+        raise InvalidInput(gettext("Ask for at most 10 paths."), field="k")
     found: dict[str, Any] = graph_client.ask(reader, "paths", source=source, target=target, k=k)
     return found
 

@@ -188,6 +188,15 @@ def test_paths_answer_in_time_through_the_graph_process(desk, clients, graph_pro
     assert stopped.status_code == 200
     assert stopped.json["paths"] == []
     assert stopped.json["message"] == "no path within 1 steps found in time"
+    # The words of an answer come back in the asker's language through the socket.
+    french = fr.get("/analysis/paths", query_string=ask, headers={"Accept-Language": "fr"})
+    assert french.json["message"] == (
+        "aucun chemin de 1 étapes au plus trouvé dans le temps imparti"
+    )
+    same = {"source": person["node"], "target": person["node"]}
+    refused = fr.get("/analysis/paths", query_string=same, headers={"Accept-Language": "fr"})
+    assert refused.status_code == 400
+    assert refused.json["error"]["message"] == "Choisissez deux entités différentes."
 
 
 def test_graphs_serve_needs_a_socket_and_cleans_it_up(app, monkeypatch, tmp_path):

@@ -42,7 +42,7 @@ def test_a_sighting_reaches_only_the_graphs_of_the_bulletins_readers(app, desk):
         ("2026-05-02", "Lyon", "DE-BMI")
     ]
     # The timeline says where and when, not only "sighting · +33 …".
-    assert sightings[0]["text"].endswith(" seen in Lyon by DE-BMI on 2026-05-02")
+    assert sightings[0]["text"].endswith(" seen in Lyon by DE-BMI on 2 May 2026")
     assert sightings[0]["text"].startswith(sightings[0]["labels"][0])
     assert [e for e in uk_events if e["kind"] == "sighting"] == []
 
