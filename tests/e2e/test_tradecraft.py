@@ -49,7 +49,7 @@ def test_comment_sighting_entity_page_and_watch(
     listed = page.locator("li.comment")
     expect(listed).to_have_count(2)
     expect(listed.locator(".badge.verified")).to_have_count(2)
-    expect(page.locator("li.comment-sighting")).to_contain_text("in Lyon (FR) on 2026-05-02")
+    expect(page.locator("li.comment-sighting")).to_contain_text("in Lyon (FR) on 2 May 2026")
 
     # The account's own page, by its opaque reference, and watching it.
     page.locator("a.entity-link", has_text="cedar_relay").first.click()

@@ -81,6 +81,8 @@ NOT_OBJECT_IDS: dict[str, str] = {
     "api.audit_checkpoint": "as admin.checkpoint_file, for any API token's own systems",
     "analysis.export": "<fmt> is a closed set of export formats, not an object id; the export "
     "takes the nodes from the form and is covered by the graph test below",
+    "auth.script_messages_file": "<language> is one of five language codes: the same messages "
+    "for everyone, no organisation's data",
 }
 
 # Identities that must see none of the world's objects, and the referral the world made that is
