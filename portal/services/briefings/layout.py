@@ -19,6 +19,7 @@ from portal.services.briefings import figure as figures
 from portal.services.briefings.charts import bar_chart
 from portal.services.briefings.contents import BriefingContents, Heading
 from portal.services.briefings.tables import needs_landscape
+from portal.services.bulletins.changes import RELATIONS
 from portal.services.bulletins.content import Category, Marking
 
 # The figure's words, in the language the briefing is rendered in (figure.py has no Flask).
@@ -31,19 +32,8 @@ TYPE_NAMES = {
     "url": _l("Web address"),
     "location": _l("Place"),
 }
-# The relations the summary lists (the summary keeps their English, for the manifest's sake).
-RELATION_NAMES = {
-    "uses_account": _l("uses account"),
-    "uses_phone": _l("uses phone"),
-    "uses_email": _l("uses e-mail"),
-    "member_of": _l("member of"),
-    "recruited": _l("recruited"),
-    "contacted": _l("contacted"),
-    "travelled_to": _l("travelled to"),
-    "financed": _l("financed"),
-    "same_as": _l("same as"),
-    "related_to": _l("related to"),
-}
+# The relations the summary lists: the words the version changes use.
+RELATION_NAMES = RELATIONS
 LEGEND_WORDS = {
     "aria": _l("Link graph of the most connected entities"),
     "types": _l("Entity types"),

@@ -8,24 +8,18 @@ opened bulletins made here (no database); the Japanese one is also rendered to P
 from __future__ import annotations
 
 import re
-from collections import Counter
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from portal.i18n import speaking
-from portal.services.briefings.contents import BriefingContents, Heading, link_graph
-from portal.services.briefings.figure import lay_out
-from portal.services.briefings.layout import Cover, briefing_html
 from portal.services.briefings.pdf_renderer import Renderer, RenderLimits
-from portal.services.briefings.summary import summarise
 from portal.services.bulletins.content import BulletinContent, Relation, RelationType
 from tests.portal.briefings.pdf_text import page_texts
 from tests.portal.briefings.test_minister import (
     ARABIC,
-    WHEN,
     _account,
+    _briefing_html,
     _bulletin,
     _person,
     briefing_app,  # noqa: F401  (a fixture)
@@ -56,22 +50,7 @@ def _bulletins() -> list:
 
 
 def _html(app: Flask, language: str) -> str:
-    bulletins = _bulletins()
-    g = link_graph(bulletins)
-    contents = BriefingContents(
-        bulletins=bulletins,
-        summary=summarise(bulletins, g, None),
-        figure=lay_out(g),
-        by_category=Counter(b.category for b in bulletins),
-        by_sender=Counter(b.sender_code for b in bulletins),
-        by_month=Counter(b.created_at.strftime("%Y-%m") for b in bulletins),
-    )
-    heading = Heading(
-        "0123456789ab", "Weekly brief", "", "TLP:AMBER",
-        "Claire <claire@fr.example>", "FR-MININT", WHEN,
-    )  # fmt: skip
-    with app.test_request_context(), speaking(language):
-        return briefing_html(Cover(heading, "Ministère", "cd" * 32, 1, "1234"), contents)
+    return _briefing_html(app, _bulletins(), language)
 
 
 def _text(html: str) -> str:

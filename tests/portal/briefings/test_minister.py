@@ -19,6 +19,7 @@ from flask import Flask
 from PIL import Image
 
 import graph
+from portal.i18n import speaking
 from portal.services.briefings import figure as figures
 from portal.services.briefings.contents import (
     BriefedBulletin,
@@ -220,8 +221,11 @@ def test_summary_says_what_is_new_since_the_last_briefing_of_the_selection():
 # --- the rendered PDF, once for the module -----------------------------------------------
 
 
-def _briefing_html(app: Flask, bulletins: list[BriefedBulletin]) -> str:
-    """The briefing's HTML for ``bulletins``, as the portal makes it for the renderer."""
+def _briefing_html(
+    app: Flask, bulletins: list[BriefedBulletin], language: str = "en", summary: str = ""
+) -> str:
+    """The briefing's HTML for ``bulletins`` in ``language``, as the portal makes it for the
+    renderer (``summary``: the requester's own summary on the cover)."""
     g = link_graph(bulletins)
     contents = BriefingContents(
         bulletins=bulletins,
@@ -232,10 +236,10 @@ def _briefing_html(app: Flask, bulletins: list[BriefedBulletin]) -> str:
         by_month=Counter(b.created_at.strftime("%Y-%m") for b in bulletins),
     )
     heading = Heading(
-        "0123456789ab", "Weekly brief", "For the minister.", "TLP:AMBER",
+        "0123456789ab", "Weekly brief", summary or "For the minister.", "TLP:AMBER",
         "Claire <claire@fr.example>", "FR-MININT", WHEN,
     )  # fmt: skip
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(), speaking(language):
         return briefing_html(Cover(heading, "Ministère", "cd" * 32, 1, "1234"), contents)
 
 
