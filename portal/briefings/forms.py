@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import TypeVar
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -86,8 +86,8 @@ class BriefingForm(FlaskForm):
         default="all",
     )
     sender = SelectField(_l("Sender"), choices=[SelectChoice("", _l("Any sender"))], default="")
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("To"), validators=[Optional()])
+    since = DateField(lazy_pgettext("date", "From"), validators=[Optional()])
+    until = DateField(lazy_pgettext("date", "To"), validators=[Optional()])
     investigation = SelectField(
         _l("Saved investigation"), choices=[SelectChoice("", _l("Choose one"))], default=""
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
@@ -101,7 +101,9 @@ class InboxFilterForm(FlaskForm):
     )
     sender = ChoiceField(_l("Sender"), choices=[])
     since = DateField(
-        _l("From"), validators=[Optional()], render_kw={"placeholder": _l("YYYY-MM-DD")}
+        lazy_pgettext("date", "From"),
+        validators=[Optional()],
+        render_kw={"placeholder": _l("YYYY-MM-DD")},
     )
     until = DateField(
         _l("To (inclusive)"), validators=[Optional()], render_kw={"placeholder": _l("YYYY-MM-DD")}

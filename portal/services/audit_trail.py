@@ -8,6 +8,7 @@ None). The records themselves, and the chain that protects them, are :mod:`.audi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 
 from portal.extensions import db
-from portal.i18n import number
+from portal.i18n import number, when
 from portal.models import AuditRecord, Organisation, Role, User
 from portal.services import audit
 from portal.services.spreadsheets import csv_text
@@ -86,6 +87,21 @@ EVENT_LABELS: Mapping[str, Any] = {
     "hash_bank.exported": _l("Hash bank exported"),
     "hash_bank.reader_granted": _l("Hash bank shared"),
     "hash_bank.reader_revoked": _l("Hash bank sharing ended"),
+    "referral.received": _l("Referral received by the platform"),
+    "referral.first_opened": _l("Referral first opened by the platform"),
+    "referral.claimed": _l("Referral taken on by a platform officer"),
+    "referral.decided": _l("Referral decided"),
+    "referral.question_asked": _l("Question asked about a referral"),
+    "referral.question_answered": _l("Question about a referral answered"),
+    "referral.withdrawn": _l("Referral withdrawn"),
+    "referral.complaint": _l("Referral decision disputed by the referrer"),
+    "referral.provider_complaint": _l("Removal contested by the content's provider"),
+    "referral.reinstated": _l("Content reinstated"),
+    "referral.reopened": _l("Referral reopened"),
+    "referral.evidence_attached": _l("Evidence attached to a referral"),
+    "referral.evidence_downloaded": _l("Referral evidence downloaded"),
+    "referral_bulk.submitted": _l("Bulk referral upload submitted"),
+    "referral_bulk.finished": _l("Bulk referral upload finished"),
 }
 _ROLE_KEYS = frozenset({"roles", "before", "after"})  # lists of role codes (user.roles_changed)
 # Detail keys in words (in English, as the code reads them); any other key reads from its code
@@ -129,7 +145,25 @@ _DETAIL_LABELS: Mapping[str, Any] = {
     "api_tokens_revoked": _l("api tokens revoked"),
     "purpose": _l("purpose"),
     "pages": _l("pages"),
+    "item": _l("item"),
+    "referral": _l("referral"),
+    "platform": _l("platform"),
+    "deadline": _l("deadline"),
+    "ledger_id": _l("ledger entry"),
+    "details_sha256": _l("fingerprint of the details (SHA-256)"),
+    "at": _l("at"),
+    "type": _l("type"),
+    "outcome": _l("outcome"),
+    "countries": _l("countries"),
+    "on_time": _l("on time"),
+    "job": _l("upload"),
+    "rows": _l("rows"),
+    "refused": _l("refused"),
+    "label": _l("label"),
+    "restarted_deadline": _l("restarted deadline"),
+    "within_restarted_clock": _l("within the restarted clock"),
 }
+_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 
 
 def event_label(event: str) -> str:
@@ -153,6 +187,11 @@ def _text(key: str, value: object) -> str:
         return ", ".join(items) if items else gettext("none")
     if isinstance(value, dict):
         return "; ".join(f"{_label(k)}: {_text(k, v)}" for k, v in value.items())
+    if isinstance(value, str) and _MOMENT.match(value):
+        try:  # a moment stored as ISO 8601 text reads as the reader's language writes it
+            return when(datetime.fromisoformat(value.replace("Z", "+00:00")), seconds=True)
+        except ValueError:
+            return value
     return str(value)
 
 

@@ -21,7 +21,12 @@ def test_events_and_details_read_in_words():
     assert (
         audit_trail.event_label("login.mfa_failed") == "Sign-in refused: wrong second-factor code"
     )
-    assert audit_trail.event_label("referral.decided") == "Referral: decided"
+    assert audit_trail.event_label("referral.decided") == "Referral decided"
+    # An event without a label yet reads from its code rather than as the code.
+    assert audit_trail.event_label("referral.rewound") == "Referral: rewound"
+    assert audit_trail.format_details({"at": "2026-05-02T09:05:00.12Z"}) == [
+        ("at", "2 May 2026, 09:05:00 UTC")
+    ]
     assert audit_trail.format_details(
         {"roles": ["analyst", "org_admin"], "keys_destroyed": 6, "confirmed": True, "note": None}
     ) == [

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from flask_babel import gettext
+from flask_babel import gettext, pgettext
 
 from portal.services.briefings.figure import text_width
 from portal.services.bulletins.content import BulletinContent, EntityType
@@ -65,9 +65,9 @@ def travel_columns(content: BulletinContent) -> list[tuple[str, list[str], bool]
     travels = [e for e in content.entities if e.type is EntityType.TRAVEL]
     return [
         (gettext("Traveller"), [names.get(e.traveller or "", "") for e in travels], False),
-        (gettext("From"), [e.origin or "" for e in travels], False),
+        (pgettext("travel", "From"), [e.origin or "" for e in travels], False),
         (gettext("Via"), [p + "," for e in travels for p in e.via], False),
-        (gettext("To"), [e.destination or "" for e in travels], False),
+        (pgettext("travel", "To"), [e.destination or "" for e in travels], False),
         (gettext("Date"), [e.on.isoformat() if e.on else "" for e in travels], True),
     ]
 
