@@ -224,24 +224,30 @@ def interpret(text: str, platform: str | None, region: str | None) -> tuple[Inte
             pass
 
     if _EMAIL.match(text) and not text.startswith("@"):
-        attempt("e-mail address", lambda: email_key(text))
+        attempt(gettext("e-mail address"), lambda: email_key(text))
     elif platform:
-        attempt(f"{platform_label(platform)} account", lambda: account_key(text, platform))
+        attempt(
+            gettext("%(platform)s account", platform=platform_label(platform)),
+            lambda: account_key(text, platform),
+        )
     elif text.startswith("@"):
         for each in Platform:
             if each is not Platform.OTHER:
                 name = each.value
-                attempt(f"{platform_label(name)} account", partial(account_key, text, name))
+                attempt(
+                    gettext("%(platform)s account", platform=platform_label(name)),
+                    partial(account_key, text, name),
+                )
     if not _EMAIL.match(text) and _URLISH.match(text):
-        attempt("account", lambda: account_key(text))
-        attempt("URL", lambda: url_key(text))
+        attempt(gettext("account"), lambda: account_key(text))
+        attempt(gettext("URL"), lambda: url_key(text))
     if _PHONE.match(text) and sum(c.isdigit() for c in text) >= 6:
-        attempt("phone number", lambda: phone_key(text, region))
+        attempt(gettext("phone number"), lambda: phone_key(text, region))
     if _looks_like_name(text):
         for key in sorted(name_keys((text,))):
-            found.setdefault(key, "person's name")
-        attempt("group", lambda: label_key("group", text))
-        attempt("place", lambda: label_key("location", text))
+            found.setdefault(key, gettext("person's name"))
+        attempt(gettext("group"), lambda: label_key("group", text))
+        attempt(gettext("place"), lambda: label_key("location", text))
     return tuple(Interpretation(label, key) for key, label in found.items())
 
 

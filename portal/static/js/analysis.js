@@ -454,6 +454,29 @@
 
   // The axis opens on every event with room around it: a margin before the first and, for
   // the labels that run to the right of their point, a wider one after the last.
+  // The time axis's labels as the page's language writes dates (the library's own are English).
+  const axisLabels = () => {
+    const lang = document.documentElement.lang || "en";
+    const locale = lang === "en" ? "en-GB" : lang;
+    const as = (options) => new Intl.DateTimeFormat(locale, options);
+    const minor = {
+      year: as({ year: "numeric" }), month: as({ month: "short" }),
+      week: as({ day: "numeric", month: "short" }), weekday: as({ weekday: "short", day: "numeric" }),
+      day: as({ day: "numeric" }),
+      hour: as({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" }),
+      minute: as({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" }),
+    };
+    const major = {
+      year: as({ year: "numeric" }), month: as({ year: "numeric" }),
+      week: as({ month: "long", year: "numeric" }), weekday: as({ month: "long", year: "numeric" }),
+      day: as({ month: "long", year: "numeric" }), hour: as({ dateStyle: "medium" }),
+      minute: as({ dateStyle: "medium" }),
+    };
+    const pick = (table) => (date, scale) =>
+      (table[scale] || as({ timeStyle: "medium", hourCycle: "h23" })).format(new Date(date.valueOf()));
+    return { minorLabels: pick(minor), majorLabels: pick(major) };
+  };
+
   function axisWindow(events) {
     const day = 86400000;
     const times = events.map((e) => Date.parse(e.on));
@@ -511,7 +534,7 @@
         axis = new window.vis.Timeline(container, items, groups, {
           maxHeight: Math.max(320, Math.round(window.innerHeight * 0.7)), verticalScroll: true,
           stack: true, zoomKey: "ctrlKey", selectable: true, groupOrder: "order",
-          margin: { item: 2 }, orientation: "top", ...axisWindow(events) });
+          margin: { item: 2 }, orientation: "top", format: axisLabels(), ...axisWindow(events) });
         axis.on("changed", () => hintScrolling(container));
         window.ischiaTimeline = axis; // for people and tests who inspect it from the console
         axis.on("select", (properties) => {
