@@ -19,7 +19,7 @@ from babel.messages.pofile import read_po, write_po
 from portal.i18n import CATALOGUES, DEFAULT_LANGUAGE, LANGUAGES
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None, "lazy_pgettext": ((1, "c"), 2)}
 # Python under portal/ and the templates; the JSON API and TAXII speak English only.
 METHODS = [
     ("portal/api/token_pages.py", "python"),  # pages for people, under the API's package

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     Field,
@@ -75,7 +76,7 @@ OUTCOMES: dict[str, Any] = {
     Outcome.SCRUTINY_REQUESTED: _l("Scrutiny requested"),
 }
 STATES: dict[str, Any] = {
-    ItemState.RECEIVED: _l("Received"),
+    ItemState.RECEIVED: lazy_pgettext("state", "Received"),
     ItemState.CLAIMED: _l("Being assessed"),
     ItemState.QUESTION: _l("Question for you"),
     ItemState.DECIDED: _l("Decided"),

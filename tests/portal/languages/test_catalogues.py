@@ -29,7 +29,8 @@ def marked() -> Catalog:
 
 
 def _ids(catalogue: Catalog) -> set[object]:
-    return {message.id for message in catalogue if message.id}
+    """Each message by its text and its context (one text may mean two things)."""
+    return {(message.id, message.context) for message in catalogue if message.id}
 
 
 def _forms(message: Message) -> list[str]:
