@@ -19,8 +19,7 @@ from portal.services.briefings import figure as figures
 from portal.services.briefings.charts import bar_chart
 from portal.services.briefings.contents import BriefingContents, Heading
 from portal.services.briefings.tables import needs_landscape
-from portal.services.bulletins.changes import RELATIONS
-from portal.services.bulletins.content import Category, Marking
+from portal.services.bulletins.content import RELATION_LABELS, Category, Marking
 
 # The figure's words, in the language the briefing is rendered in (figure.py has no Flask).
 TYPE_NAMES = {
@@ -32,8 +31,8 @@ TYPE_NAMES = {
     "url": _l("Web address"),
     "location": _l("Place"),
 }
-# The relations the summary lists: the words the version changes use.
-RELATION_NAMES = RELATIONS
+# The relations the summary lists, in the words the read page uses.
+RELATION_NAMES = RELATION_LABELS
 LEGEND_WORDS = {
     "aria": _l("Link graph of the most connected entities"),
     "types": _l("Entity types"),

@@ -55,18 +55,6 @@ ROLES = {
     "propagandist": _l("propagandist"),
     "other": _l("other"),
 }
-RELATIONS = {
-    "uses_account": _l("uses account"),
-    "uses_phone": _l("uses phone"),
-    "uses_email": _l("uses e-mail"),
-    "member_of": _l("member of"),
-    "recruited": _l("recruited"),
-    "contacted": _l("contacted"),
-    "travelled_to": _l("travelled to"),
-    "financed": _l("financed"),
-    "same_as": _l("same as"),
-    "related_to": _l("related to"),
-}
 
 
 @dataclass(frozen=True)
@@ -127,7 +115,7 @@ def _details(entity: Entity, names: dict[str, str]) -> dict[str, str]:
 def _relation_text(relation: Relation, names: dict[str, str]) -> str:
     on = f" ({relation.on.isoformat()})" if relation.on else ""
     source, target = names.get(relation.source, relation.source), names.get(relation.target, "")
-    label = RELATIONS.get(relation.type.value, relation.type.label)
+    label = relation.type.label
     return f"{source} {label} {target or relation.target}{on}"
 
 
