@@ -647,4 +647,8 @@
       } catch (error) { say(error.message); }
     });
   });
+
+  // The forms' buttons come disabled: a search sent before this script was listening would
+  // reload the page and put the identifier into the browser's history.
+  root.querySelectorAll("[data-needs-script]").forEach((button) => { button.disabled = false; });
 })();

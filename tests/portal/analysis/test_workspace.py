@@ -4,7 +4,9 @@ exports and saved investigations, from the organisation's own graph only."""
 from __future__ import annotations
 
 import io
+import re
 import time
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -191,6 +193,19 @@ def test_unknown_entities_are_404(network, clients):
 def test_only_analysts_reach_the_workspace(network, clients):
     assert clients["fr.officer"].get("/analysis/").status_code in (403, 404)
     assert clients["platform"].get("/analysis/search?q=x").status_code in (403, 404)
+
+
+def test_the_workspace_forms_wait_for_their_script(network, clients):
+    # Sent before analysis.js listens, a search would reload the page with the identifier in
+    # the address (and the browser's history) and do nothing: the buttons come disabled and
+    # the script enables them.
+    page = clients["fr.analyst"].get("/analysis/").text
+    workspace = page[page.index('id="workspace"') : page.index("</main>")]
+    buttons = re.findall(r"<button type=\"submit\"[^>]*>", workspace)
+    assert len(buttons) == 3  # search, the view's filters, save the investigation
+    assert all("disabled" in b and "data-needs-script" in b for b in buttons)
+    script = (Path(__file__).parents[3] / "portal/static/js/analysis.js").read_text()
+    assert '[data-needs-script]").forEach((button) => { button.disabled = false; })' in script
 
 
 def test_edge_details_list_the_bulletins_stating_it(network, clients):
