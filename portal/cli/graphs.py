@@ -8,7 +8,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from portal.services.analysis.graph_server import GraphServer
+from portal.services.analysis import graph_client
+from portal.services.analysis.graph_server import GraphServer, SocketInUse
+from portal.services.errors import GraphUnavailable
 
 
 @click.group("graphs")
@@ -26,7 +28,10 @@ def serve(path: str | None) -> None:
     path = path or app.config.get("GRAPH_SOCKET")
     if not path:
         raise click.ClickException("Set ISCHIA_GRAPH_SOCKET (or --socket) to a socket path.")
-    server = GraphServer(path, app)
+    try:
+        server = GraphServer(path, app)
+    except SocketInUse as taken:
+        raise click.ClickException(str(taken)) from None
     server.warming = True  # until warm_up has built every graph routed here
     threading.Thread(target=server.warm_up, name="graph-warm-up", daemon=True).start()
     click.echo(f"graph process listening on {path}")
@@ -36,3 +41,32 @@ def serve(path: str | None) -> None:
         pass
     finally:
         server.server_close()
+
+
+@graphs_group.command("status")
+@with_appcontext
+@click.option("--socket", "path", help="Ask this socket only (default: every one configured).")
+def status(path: str | None) -> None:
+    """Whether each graph process answers and has built its graphs: exits 1 if one does not
+    answer or is still building (a service manager's or an orchestrator's probe)."""
+    addresses = [path] if path else graph_client.addresses(current_app.config)
+    if not addresses:
+        click.echo("No graph process is configured: the web workers hold the graphs themselves.")
+        return
+    failing = False
+    for address in addresses:
+        try:
+            found = graph_client.status(address)
+        except GraphUnavailable:
+            click.echo(f"{address}: does not answer")
+            failing = True
+            continue
+        routed = found.get("routed")
+        built = f"{found.get('built', 0)} of {routed if routed is not None else '?'} graphs built"
+        if found.get("warming"):
+            click.echo(f"{address}: answers, building ({built})")
+            failing = True
+        else:
+            click.echo(f"{address}: answers, {built}")
+    if failing:
+        raise SystemExit(1)

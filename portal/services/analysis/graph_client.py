@@ -160,6 +160,22 @@ def address_for(config: Mapping[str, Any], org_code: str, org_id: int) -> str | 
     return str(found) if found else None
 
 
+def addresses(config: Mapping[str, Any]) -> list[str]:
+    """Every graph process socket this portal routes to, each once, in a fixed order."""
+    routes: Mapping[str, str] = config.get("GRAPH_SOCKETS") or {}
+    found = {str(a) for a in routes.values()}
+    if config.get("GRAPH_SOCKET"):
+        found.add(str(config["GRAPH_SOCKET"]))
+    return sorted(found)
+
+
+def status(address: str, timeout: float = 2.0) -> dict[str, Any]:
+    """The graph process's own status (``warming``, ``built``, ``routed``); GraphUnavailable
+    if it does not answer."""
+    answer = SocketClient(address, timeout).send({"v": PROTOCOL_VERSION, "query": "status"})
+    return dict(answer)
+
+
 def client_for(reader: Reader) -> GraphClient:
     config = current_app.config
     address = address_for(config, reader.org_code, reader.org_id)

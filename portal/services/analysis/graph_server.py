@@ -22,6 +22,7 @@ import inspect
 import json
 import logging
 import os
+import socket
 import socketserver
 import stat
 import threading
@@ -59,6 +60,28 @@ class _Handler(socketserver.StreamRequestHandler):
             self.wfile.write(encode(self.server.answer(line)))
 
 
+class SocketInUse(RuntimeError):
+    """The socket path is taken: a graph process answers there, or it is not a socket."""
+
+
+def _claim(path: str) -> None:
+    """Remove a socket left by a graph process that stopped; refuse a live one or a file."""
+    if not os.path.lexists(path):
+        return
+    if not stat.S_ISSOCK(os.lstat(path).st_mode):
+        raise SocketInUse(f"{path} exists and is not a socket: choose another path.")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        try:
+            probe.connect(path)
+        except OSError:
+            os.unlink(path)  # nobody listens: what a stopped graph process left
+            return
+    raise SocketInUse(
+        f"A graph process already answers on {path}: stop it first, or choose another socket."
+    )
+
+
 class GraphServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     """Answers graph queries on a Unix domain socket, one thread per connection."""
 
@@ -70,16 +93,26 @@ class GraphServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         self.path = path
         self.ready: set[str] = set()  # organisations whose graph is built
         self.warming = False  # while True, only organisations in ``ready`` are answered
+        self.routed: int | None = None  # organisations routed here, once warm_up has counted
         self._ready_lock = threading.Lock()
-        if os.path.exists(path) and stat.S_ISSOCK(os.stat(path).st_mode):
-            os.unlink(path)  # a socket left by a graph process that stopped
+        _claim(path)
         super().__init__(path, _Handler)
         os.chmod(path, 0o660)
+        self._inode = os.lstat(path).st_ino
 
     def server_close(self) -> None:
         super().server_close()
-        if os.path.exists(self.path):
-            os.unlink(self.path)
+        try:
+            if os.lstat(self.path).st_ino == self._inode:  # ours, not a successor's
+                os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+
+    def status(self) -> dict[str, Any]:
+        """What a probe may know: whether graphs are still being built, and how many are."""
+        with self._ready_lock:
+            built = len(self.ready)
+        return {"warming": self.warming, "built": built, "routed": self.routed}
 
     def serves(self, org: Organisation) -> bool:
         """Whether this organisation's graph is routed to this graph process."""
@@ -99,6 +132,8 @@ class GraphServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
                 f"This graph process speaks protocol version {PROTOCOL_VERSION}, "
                 f"not {request.get('v')!r}.",
             )
+        if request.get("query") == "status":  # the probe's question: names no organisation
+            return {"v": PROTOCOL_VERSION, "ok": True, "result": self.status()}
         org, query, args = request.get("org"), request.get("query"), request.get("args", {})
         if not isinstance(org, str) or not isinstance(query, str) or not isinstance(args, dict):
             return _refusal("malformed", "A request names org, query (text) and args (object).")
@@ -143,6 +178,7 @@ class GraphServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         try:
             with self.app.app_context():
                 orgs = [o for o in db.session.scalars(select(Organisation)) if self.serves(o)]
+                self.routed = len(orgs)
                 for org in orgs:
                     graph_queries.warm(self.reader_of(org))
                     with self._ready_lock:

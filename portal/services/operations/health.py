@@ -1,5 +1,10 @@
 """Readiness: can this process serve? The database answers, the master key opens what the
-database holds, Redis answers when it is configured; the link graphs live in this process.
+database holds, Redis answers when it is configured; the graph processes answer and have built
+their graphs when graphs are held outside this process.
+
+The graph check is not required: while a graph process is down or building, bulletins,
+referrals and briefings still work and only the workspace answers 503, so the portal reports
+itself ``degraded`` (200) rather than being taken out of its load balancer.
 
 Each check says what it found in words an operator can act on, never a secret or a stack.
 """
@@ -17,6 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from crypto import KeystoreError
 from portal.extensions import db
 from portal.models import KeyBlob
+from portal.services.analysis import graph_client
+from portal.services.errors import GraphUnavailable
 from portal.services.organisations import keys as org_keys
 
 
@@ -25,6 +32,7 @@ class Check:
     name: str
     ok: bool
     detail: str
+    required: bool = True
 
 
 def _database() -> Check:
@@ -64,11 +72,44 @@ def _redis() -> Check | None:
     return Check("redis", True, "answers")
 
 
+def _graphs() -> Check:
+    """The graph processes answer and have built every graph routed to them (no paths: the
+    probe is public; ``flask graphs status`` names them)."""
+    addresses = graph_client.addresses(current_app.config)
+    if not addresses:
+        return Check("graph", True, "in-process", required=False)
+    silent, building = 0, []
+    for address in addresses:
+        try:
+            found = graph_client.status(address)
+        except GraphUnavailable:
+            silent += 1
+            continue
+        if found.get("warming"):
+            building.append(f"{found.get('built', 0)} of {found.get('routed') or '?'}")
+    total = len(addresses)
+    if silent:
+        detail = (
+            "the graph process does not answer"
+            if total == 1
+            else f"{silent} of {total} graph processes do not answer"
+        )
+    elif building:
+        detail = f"building graphs ({', '.join(building)} built)"
+    else:
+        detail = (
+            "the graph process answers, every graph built"
+            if total == 1
+            else f"{total} graph processes answer, every graph built"
+        )
+    return Check("graph", not silent and not building, detail, required=False)
+
+
 def readiness() -> list[Check]:
-    """Every check, in a fixed order; the graph is in-process, so it is up when we are."""
+    """Every check, in a fixed order."""
     checks = [_database(), _master_key()]
     redis_check = _redis()
     if redis_check is not None:
         checks.append(redis_check)
-    checks.append(Check("graph", True, "in-process"))
+    checks.append(_graphs())
     return checks

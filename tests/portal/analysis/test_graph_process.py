@@ -6,22 +6,23 @@ from __future__ import annotations
 import json
 import os
 import socket
+import stat
 import tempfile
 
 import pytest
 
 from portal.config import ConfigError, from_environment
 from portal.extensions import db
-from portal.models import User
+from portal.models import Organisation, User
 from portal.services.accounts import api_tokens
-from portal.services.analysis import graph_queries
+from portal.services.analysis import graph_client, graph_queries
 from portal.services.analysis.graph_client import (
     PROTOCOL_VERSION,
     GraphProtocolError,
     SocketClient,
     address_for,
 )
-from portal.services.analysis.graph_server import GraphServer
+from portal.services.analysis.graph_server import GraphServer, SocketInUse
 from portal.services.errors import GraphUnavailable, NotFound
 from portal.services.principals import CLI
 
@@ -214,6 +215,94 @@ def test_graphs_serve_needs_a_socket_and_cleans_it_up(app, monkeypatch, tmp_path
     served = runner.invoke(args=["graphs", "serve", "--socket", path])
     assert served.exit_code == 0, served.output
     assert f"listening on {path}" in served.output and not os.path.exists(path)
+
+
+def test_a_live_socket_is_never_taken_and_a_stale_one_is_replaced(app, desk, graph_process):
+    # A second graph process on the same socket would cut the first off from new web requests.
+    with pytest.raises(SocketInUse, match="already answers"):
+        GraphServer(graph_process.path, app)
+    refused = app.test_cli_runner().invoke(args=["graphs", "serve", "--socket", graph_process.path])
+    assert refused.exit_code == 1 and "already answers on" in refused.output
+    assert graph_client.status(graph_process.path)["warming"] is False  # still the first's
+    folder = tempfile.mkdtemp(prefix="ischia-g")
+    plain = os.path.join(folder, "notes.txt")
+    with open(plain, "w") as f:
+        f.write("keep me")
+    with pytest.raises(SocketInUse, match="is not a socket"):
+        GraphServer(plain, app)
+    with open(plain) as f:
+        assert f.read() == "keep me"
+    # A socket nobody listens on (a graph process that was killed) is replaced.
+    stale = os.path.join(folder, "stale.sock")
+    left = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    left.bind(stale)
+    left.close()
+    server = GraphServer(stale, app)
+    try:
+        assert os.path.exists(stale) and stat.S_ISSOCK(os.lstat(stale).st_mode)
+    finally:
+        server.server_close()
+    assert not os.path.exists(stale)
+
+
+def test_closing_leaves_a_successors_socket_alone(app, desk, graph_process):
+    first = graph_process.server
+    os.unlink(graph_process.path)  # an operator cleared the path and started another
+    second = GraphServer(graph_process.path, app)
+    try:
+        graph_process.stop()  # the first one stops: the second's socket stays
+        assert os.path.exists(graph_process.path)
+        assert first is not None and second.path == first.path
+    finally:
+        second.server_close()
+    assert not os.path.exists(graph_process.path)
+
+
+def test_the_status_probe_tells_building_from_built_and_down(app, desk, graph_process):
+    server = graph_process.server
+    runner = app.test_cli_runner()
+    server.warming = True
+    assert graph_client.status(graph_process.path) == {"warming": True, "built": 0, "routed": None}
+    building = runner.invoke(args=["graphs", "status"])
+    assert building.exit_code == 1 and "answers, building (0 of ? graphs built)" in building.output
+    readyz = app.test_client().get("/readyz")
+    assert readyz.status_code == 200 and readyz.json["status"] == "degraded"
+    assert readyz.json["checks"]["graph"] == {
+        "ok": False,
+        "detail": "building graphs (0 of ? built)",
+    }
+    server.warm_up()
+    with app.app_context():
+        organisations = db.session.query(Organisation).count()
+    assert graph_client.status(graph_process.path) == {
+        "warming": False,
+        "built": organisations,
+        "routed": organisations,
+    }
+    built = runner.invoke(args=["graphs", "status"])
+    assert built.exit_code == 0, built.output
+    assert (
+        f"{graph_process.path}: answers, {organisations} of {organisations} graphs built"
+        in built.output
+    )
+    ready = app.test_client().get("/readyz").json
+    assert ready["status"] == "ready"
+    assert ready["checks"]["graph"] == {
+        "ok": True,
+        "detail": "the graph process answers, every graph built",
+    }
+    graph_process.stop()
+    down = runner.invoke(args=["graphs", "status", "--socket", graph_process.path])
+    assert down.exit_code == 1 and f"{graph_process.path}: does not answer" in down.output
+    # Bulletins still work while the workspace waits: degraded, not out of the load balancer.
+    readyz = app.test_client().get("/readyz")
+    assert readyz.status_code == 200 and readyz.json["status"] == "degraded"
+    graph = readyz.json["checks"]["graph"]
+    assert graph == {"ok": False, "detail": "the graph process does not answer"}
+    assert graph_process.path not in readyz.text  # the probe is public: no paths
+    app.config["GRAPH_SOCKET"] = None
+    alone = runner.invoke(args=["graphs", "status"])
+    assert alone.exit_code == 0 and "No graph process is configured" in alone.output
 
 
 def test_the_routing_table_is_read_from_the_environment(tmp_path):
