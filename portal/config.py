@@ -96,6 +96,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "TRUSTED_PROXIES": 0,
         # Each check of a briefing PDF is an audit record: no one may fill the trail with them.
         "BRIEFING_VERIFY_LIMIT": "30 per minute",
+        "AUDIT_VERIFY_LIMIT": "10 per minute",  # per administrator: each reads the whole chain
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": False,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session it is bound to

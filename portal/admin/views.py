@@ -24,6 +24,7 @@ from portal.admin.forms import (
 )
 from portal.models import Role
 from portal.principal import current_actor
+from portal.rate_limits import limit_view
 from portal.services import audit, audit_trail
 from portal.services.accounts import directory as accounts
 from portal.services.errors import InvalidInput, ServiceError
@@ -269,7 +270,18 @@ def audit_csv() -> Response | tuple[str, int]:
     return response
 
 
+def _verify_limit() -> str:
+    return str(current_app.config["AUDIT_VERIFY_LIMIT"])
+
+
+def _verify_key() -> str:
+    """Per administrator: the check reads every record of the chain, and one person pressing
+    the button again and again must not load the database for everyone."""
+    return f"audit-verify:{current_user.id}"
+
+
 @blueprint.route("/audit/verify", methods=["POST"])
+@limit_view(_verify_limit, methods=["POST"], key_func=_verify_key)
 @roles_required(*ADMINS)
 def audit_verify() -> tuple[str, int]:
     """Check the whole hash chain now and show the result above the trail."""

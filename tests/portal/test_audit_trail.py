@@ -14,7 +14,7 @@ from portal.models import AuditRecord
 from portal.services import audit, audit_trail
 from portal.services.accounts import directory as accounts
 from portal.services.principals import CLI, Actor
-from tests.portal.conftest import csrf_token
+from tests.portal.conftest import csrf_token, sign_in
 
 
 def test_events_and_details_read_in_words():
@@ -108,6 +108,22 @@ def test_the_verify_button_shows_the_chain_intact_then_broken(app, client, auth,
     result = client.post("/admin/audit/verify", data={"csrf_token": csrf_token(page.text)})
     assert 'data-chain="broken"' in result.text and f"record #{seq}" in result.text
     assert client.post("/admin/audit/verify").status_code == 400  # no CSRF token
+
+
+def test_the_chain_check_is_rate_limited_per_administrator(app, client, auth, people):
+    app.config["AUDIT_VERIFY_LIMIT"] = "2 per minute"
+    people.user("admin@fr.example.org", "org_admin")
+    people.user("admin@de.example.org", "org_admin", org="DE-BMI")
+    auth.sign_in("admin@fr.example.org")
+    token = csrf_token(client.get("/admin/audit").text)
+    answers = [client.post("/admin/audit/verify", data={"csrf_token": token}) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert "Wait a few minutes" in answers[2].text
+    assert client.get("/admin/audit").status_code == 200  # the trail itself stays open
+    other = app.test_client()  # another administrator, from the same address
+    sign_in(other, people, "admin@de.example.org")
+    token = csrf_token(other.get("/admin/audit").text)
+    assert other.post("/admin/audit/verify", data={"csrf_token": token}).status_code == 200
 
 
 def test_roles_offered_fit_the_kind_of_organisation(app, client, auth, people):
