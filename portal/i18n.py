@@ -208,6 +208,7 @@ SCRIPT_MESSAGES: tuple[Any, ...] = (
     _l("by %(sender)s"),
     _l("No dated event among these entities."),
     _l("link graph"),
+    _l("Saved “%(name)s” with %(count)s node."),
     _l("Saved “%(name)s” with %(count)s nodes."),
     _l("Making the briefing: the PDF downloads when it is ready."),
     _l("Also in %(count)s bulletin you cannot read, from %(from)s."),

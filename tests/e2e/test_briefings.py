@@ -68,10 +68,23 @@ def test_a_french_official_reads_french_pages_and_a_french_briefing(
     _post_bulletin(live_portal)
     sign_in(page, live_portal, OFFICIAL)
     page.goto(live_portal.url("/briefings/"))
+    counted = """() => [0, 1, 2].map((n) => window.ischiaCount(n,
+        "%(count)s shortest path of %(steps)s steps.",
+        "%(count)s shortest paths of %(steps)s steps.", { steps: 3 }))"""
+    assert page.evaluate(counted)[:2] == [
+        "0 shortest paths of 3 steps.",
+        "1 shortest path of 3 steps.",
+    ]
     # The footer's language form: Français, then the same page in French.
     page.locator("#language-choice").select_option("fr")
     page.locator("form.language-choice button[type=submit]").click()
     expect(page.locator("html")).to_have_attribute("lang", "fr")
+    # Scripts choose a count's form by French rules: 0 and 1 are singular.
+    assert page.evaluate(counted) == [
+        "0 plus court chemin de 3 étapes.",
+        "1 plus court chemin de 3 étapes.",
+        "2 plus courts chemins de 3 étapes.",
+    ]
     expect(page.get_by_role("heading", level=1)).to_have_text("Produire une note de synthèse")
     page.get_by_label(TITLE).check()
     page.get_by_label("Titre", exact=True).fill("Point du mardi")

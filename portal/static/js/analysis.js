@@ -284,7 +284,7 @@
       if (data.hidden.length) {
         const total = data.hidden.reduce((sum, h) => sum + h.count, 0);
         const from = data.hidden.map((h) => `${h.org} (${h.count})`).join(", ");
-        panel.append(item(window.ischiaText(total === 1 ? "Also in %(count)s bulletin you cannot read, from %(from)s." : "Also in %(count)s bulletins you cannot read, from %(from)s.", { count: total, from }), "p"));
+        panel.append(item(window.ischiaCount(total, "Also in %(count)s bulletin you cannot read, from %(from)s.", "Also in %(count)s bulletins you cannot read, from %(from)s.", { from }), "p"));
         for (const h of data.hidden) {
           const ask = item(window.ischiaText("Ask %(org)s for access", { org: h.org }), "a");
           const params = new URLSearchParams({ q: data.ask.q || "", org: h.org });
@@ -401,7 +401,7 @@
       }
       // The path stands out: thick red edges, everything else faded.
       cy.elements().not(".path").addClass("dimmed");
-      say(window.ischiaText(data.paths.length === 1 ? "%(count)s shortest path of %(steps)s steps." : "%(count)s shortest paths of %(steps)s steps.", { count: data.paths.length, steps: data.paths[0].length - 1 }));
+      say(window.ischiaCount(data.paths.length, "%(count)s shortest path of %(steps)s steps.", "%(count)s shortest paths of %(steps)s steps.", { steps: data.paths[0].length - 1 }));
     } catch (error) { say(error.message); }
   });
 
@@ -632,7 +632,7 @@
     try {
       const saved = await postJSON(urls.investigationsUrl, { name: form.elements.name.value,
         notes: form.elements.notes.value, nodes: cy.nodes().map((n) => n.id()) });
-      say(window.ischiaText("Saved “%(name)s” with %(count)s nodes.", { name: saved.name, count: saved.nodes }));
+      say(window.ischiaCount(saved.nodes, "Saved “%(name)s” with %(count)s node.", "Saved “%(name)s” with %(count)s nodes.", { name: saved.name }));
     } catch (error) { say(error.message); }
   });
 

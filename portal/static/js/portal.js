@@ -19,3 +19,10 @@ window.ischiaText = (message, values = {}) => {
     Object.hasOwn(values, name) ? String(values[name]) : whole,
   );
 };
+
+// A message with a count: the English singular or plural chosen by the page's language's own
+// rule (French says "0 chemin" and "1 chemin", Japanese has one form), then translated.
+window.ischiaCount = (count, one, other, values = {}) => {
+  const rule = new Intl.PluralRules(document.documentElement.lang || "en");
+  return window.ischiaText(rule.select(count) === "one" ? one : other, { count, ...values });
+};

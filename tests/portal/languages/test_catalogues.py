@@ -19,6 +19,10 @@ from portal.i18n import DEFAULT_LANGUAGE, LANGUAGES, SCRIPT_MESSAGES
 PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[sdif%]")
 TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>")
 SCRIPT_CALL = re.compile(r"""ischiaText\(\s*(["'`])((?:(?!\1).)*)\1""", re.S)
+# ischiaCount(count, "singular", "plural", values): both forms are messages.
+COUNT_CALL = re.compile(
+    r"""ischiaCount\([^,]+,\s*(["'`])((?:(?!\1).)*)\1\s*,\s*(["'`])((?:(?!\3).)*)\3""", re.S
+)
 SCRIPTS = Path(catalogues.REPOSITORY, "portal", "static", "js")
 TRANSLATED = [language for language in LANGUAGES if language != DEFAULT_LANGUAGE]
 
@@ -106,4 +110,11 @@ def test_every_message_a_script_shows_is_translated_on_its_page() -> None:
         for script in SCRIPTS.glob("*.js")
         for match in SCRIPT_CALL.finditer(script.read_text(encoding="utf-8"))
     }
+    counted = [
+        match
+        for script in SCRIPTS.glob("*.js")
+        for match in COUNT_CALL.finditer(script.read_text(encoding="utf-8"))
+    ]
+    assert len(counted) >= 3  # the workspace's hidden bulletins, paths and saved nodes
+    used |= {form for match in counted for form in (match.group(2), match.group(4))}
     assert used <= listed, f"add to portal/i18n.py SCRIPT_MESSAGES: {sorted(used - listed)}"
