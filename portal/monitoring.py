@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 
 from flask import Flask, g, request
 from prometheus_client import (
@@ -80,14 +81,18 @@ class _PortalFigures(Collector):
             for name, length in sorted(lengths.items()):
                 queues.add_metric([name], length)
             yield queues
+        yield from self._graphs()
+
+    def _graphs(self) -> Iterator[GaugeMetricFamily]:
+        where = "this process or the graph processes"
         nodes = GaugeMetricFamily(
             "ischia_graph_cache_nodes",
-            "Nodes of each organisation's link graph cached in this process.",
+            f"Nodes of each organisation's link graph held by {where}.",
             labels=["org_id"],
         )
         edges = GaugeMetricFamily(
             "ischia_graph_cache_edges",
-            "Edges of each organisation's link graph cached in this process.",
+            f"Edges of each organisation's link graph held by {where}.",
             labels=["org_id"],
         )
         sizes = figures.graph_cache_sizes()
@@ -95,9 +100,25 @@ class _PortalFigures(Collector):
             nodes.add_metric([str(size.org_id)], size.nodes)
             edges.add_metric([str(size.org_id)], size.edges)
         cached = GaugeMetricFamily(
-            "ischia_graph_cache_graphs", "Link graphs cached in this process.", value=len(sizes)
+            "ischia_graph_cache_graphs", f"Link graphs held by {where}.", value=len(sizes)
         )
         yield from (nodes, edges, cached)
+        processes = figures.graph_processes()
+        if not processes:
+            return
+        up = GaugeMetricFamily(
+            "ischia_graph_process_up", "1 if the graph process answers.", labels=["socket"]
+        )
+        building = GaugeMetricFamily(
+            "ischia_graph_process_building",
+            "1 while the graph process is still building its graphs.",
+            labels=["socket"],
+        )
+        for process in processes:
+            up.add_metric([process.socket], 1 if process.up else 0)
+            if process.up:
+                building.add_metric([process.socket], 1 if process.warming else 0)
+        yield from (up, building)
 
 
 def exposition() -> bytes:

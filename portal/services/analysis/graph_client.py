@@ -176,6 +176,13 @@ def status(address: str, timeout: float = 2.0) -> dict[str, Any]:
     return dict(answer)
 
 
+def sizes(address: str, timeout: float = 2.0) -> list[dict[str, int]]:
+    """Nodes and edges of each graph the graph process holds (``org_id``, ``nodes``,
+    ``edges``); GraphUnavailable if it does not answer."""
+    answer = SocketClient(address, timeout).send({"v": PROTOCOL_VERSION, "query": "sizes"})
+    return [dict(entry) for entry in answer]
+
+
 def client_for(reader: Reader) -> GraphClient:
     config = current_app.config
     address = address_for(config, reader.org_code, reader.org_id)

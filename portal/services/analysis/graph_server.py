@@ -33,7 +33,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.i18n import speaking
 from portal.models import Organisation, Role
-from portal.services.analysis import graph_client, graph_queries
+from portal.services.analysis import graph_client, graph_queries, org_graphs
 from portal.services.analysis.graph_client import MAX_MESSAGE, PROTOCOL_VERSION, encode
 from portal.services.errors import GraphUnavailable, ServiceError
 from portal.services.principals import Reader
@@ -108,6 +108,13 @@ class GraphServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         except FileNotFoundError:
             pass
 
+    def sizes(self) -> list[dict[str, int]]:
+        """Nodes and edges of each graph held here, by organisation id (for /metrics)."""
+        with self.app.app_context():
+            held = org_graphs.cache_sizes()
+            db.session.remove()
+        return [{"org_id": h.org_id, "nodes": h.nodes, "edges": h.edges} for h in held]
+
     def status(self) -> dict[str, Any]:
         """What a probe may know: whether graphs are still being built, and how many are."""
         with self._ready_lock:
@@ -134,6 +141,8 @@ class GraphServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
             )
         if request.get("query") == "status":  # the probe's question: names no organisation
             return {"v": PROTOCOL_VERSION, "ok": True, "result": self.status()}
+        if request.get("query") == "sizes":  # the metrics' question: sizes, never contents
+            return {"v": PROTOCOL_VERSION, "ok": True, "result": self.sizes()}
         org, query, args = request.get("org"), request.get("query"), request.get("args", {})
         if not isinstance(org, str) or not isinstance(query, str) or not isinstance(args, dict):
             return _refusal("malformed", "A request names org, query (text) and args (object).")

@@ -1,5 +1,6 @@
-"""What /metrics reports besides requests: queue lengths, the link graphs cached in this
-process, and referral items whose deadline has passed or falls within the hour.
+"""What /metrics reports besides requests: queue lengths, the link graphs held in this
+process or in the graph processes (whether each answers), and referral items whose deadline
+has passed or falls within the hour.
 
 Each value is read when Prometheus scrapes, so it is as fresh as the scrape.
 """
@@ -16,8 +17,9 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import ItemState, ReferralItem, utcnow
-from portal.services.analysis import org_graphs
+from portal.services.analysis import graph_client, org_graphs
 from portal.services.briefings import job_queue
+from portal.services.errors import GraphUnavailable
 from portal.services.referrals import bulk, webhook_jobs
 
 OPEN_STATES = (ItemState.RECEIVED.value, ItemState.CLAIMED.value)
@@ -63,5 +65,42 @@ def queue_lengths() -> dict[str, int] | None:
         return None
 
 
+@dataclass(frozen=True)
+class GraphProcess:
+    """One graph process as the metrics see it (``warming``/``built`` None when it is down)."""
+
+    socket: str
+    up: bool
+    warming: bool | None = None
+    built: int | None = None
+
+
+def graph_processes() -> list[GraphProcess]:
+    """Each configured graph process: whether it answers and is still building."""
+    found = []
+    for address in graph_client.addresses(current_app.config):
+        try:
+            state = graph_client.status(address)
+        except GraphUnavailable:
+            found.append(GraphProcess(address, False))
+            continue
+        found.append(GraphProcess(address, True, bool(state["warming"]), int(state["built"])))
+    return found
+
+
 def graph_cache_sizes() -> list[org_graphs.CacheSize]:
-    return org_graphs.cache_sizes()
+    """The graphs held in this process or, where graph processes hold them, in those that
+    answer (a web worker then holds none)."""
+    addresses = graph_client.addresses(current_app.config)
+    if not addresses:
+        return org_graphs.cache_sizes()
+    held = []
+    for address in addresses:
+        try:
+            held += [
+                org_graphs.CacheSize(int(e["org_id"]), int(e["nodes"]), int(e["edges"]))
+                for e in graph_client.sizes(address)
+            ]
+        except GraphUnavailable:
+            continue  # reported by ischia_graph_process_up
+    return held

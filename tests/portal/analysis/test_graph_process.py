@@ -15,7 +15,7 @@ from portal.config import ConfigError, from_environment
 from portal.extensions import db
 from portal.models import Organisation, User
 from portal.services.accounts import api_tokens
-from portal.services.analysis import graph_client, graph_queries
+from portal.services.analysis import graph_client, graph_queries, org_graphs
 from portal.services.analysis.graph_client import (
     PROTOCOL_VERSION,
     GraphProtocolError,
@@ -303,6 +303,31 @@ def test_the_status_probe_tells_building_from_built_and_down(app, desk, graph_pr
     app.config["GRAPH_SOCKET"] = None
     alone = runner.invoke(args=["graphs", "status"])
     assert alone.exit_code == 0 and "No graph process is configured" in alone.output
+
+
+def test_metrics_report_the_graph_processes_graphs_and_whether_they_answer(
+    app, desk, canary, graph_process
+):
+    app.config["METRICS_TOKEN"] = "scrape-me"
+    bearer = {"Authorization": "Bearer scrape-me"}
+    graph_process.server.warm_up()
+    with app.app_context():
+        held = org_graphs.cache_sizes()
+    # The test's graph server runs in this process, so its cache is this process's too:
+    # once it stops, /metrics reports no graph although this cache still holds them.
+    assert len(held) >= 2
+    text = app.test_client().get("/metrics", headers=bearer).text
+    socket_label = f'socket="{graph_process.path}"'
+    assert f"ischia_graph_process_up{{{socket_label}}} 1.0" in text
+    assert f"ischia_graph_process_building{{{socket_label}}} 0.0" in text
+    assert f"ischia_graph_cache_graphs {float(len(held))}" in text
+    assert "ischia_graph_cache_nodes{org_id=" in text
+    graph_process.stop()
+    down = app.test_client().get("/metrics", headers=bearer)
+    assert down.status_code == 200
+    assert f"ischia_graph_process_up{{{socket_label}}} 0.0" in down.text
+    assert "ischia_graph_cache_graphs 0.0" in down.text
+    assert f"ischia_graph_process_building{{{socket_label}}}" not in down.text
 
 
 def test_the_routing_table_is_read_from_the_environment(tmp_path):
