@@ -30,7 +30,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, Domain, force_locale, get_locale
+from flask_babel import Babel, Domain, force_locale, get_locale, pgettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -129,6 +129,17 @@ def number(value: float | int | None) -> str:
 def any_of(words: list[str]) -> str:
     """Alternatives as the reader's language joins them ("Telegram or X", "Telegram ou X")."""
     return lists.format_list(words, style="or", locale=_format_locale()) if words else ""
+
+
+def labelled(label: object, value: object) -> str:
+    """ "label: value" as the reader's language writes it (French: a no-break space before the
+    colon; Japanese: a full-width colon)."""
+    return pgettext("a label and its value", "%(label)s: %(value)s", label=label, value=value)
+
+
+def label_end(label: object) -> str:
+    """A label before a value set apart from it ("Reason:"), as the language writes it."""
+    return pgettext("a label before its value", "%(label)s:", label=label)
 
 
 @contextmanager
@@ -260,4 +271,6 @@ def init_app(app: Flask) -> None:
         languages=LANGUAGES,
         current_language=current_language,
         script_messages_version=script_messages_version,
+        labelled=labelled,
+        label_end=label_end,
     )

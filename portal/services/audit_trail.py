@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 
 from portal.extensions import db
-from portal.i18n import number, when
+from portal.i18n import labelled, number, when
 from portal.models import AuditRecord, Organisation, Role, User
 from portal.services import audit
 from portal.services.spreadsheets import csv_text
@@ -373,7 +373,7 @@ def _csv_batch(records: list[AuditRecord]) -> Iterator[list[object]]:
             (row.subject.name or row.subject.email or "") if row.subject else "",
             row.subject.org if row.subject else "",
             row.ip or "",
-            "; ".join(f"{label}: {text}" for label, text in row.details),
+            "; ".join(labelled(label, text) for label, text in row.details),
         ]
 
 

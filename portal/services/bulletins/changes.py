@@ -15,7 +15,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
-from portal.i18n import day
+from portal.i18n import day, labelled
 from portal.models import Bulletin, BulletinRecipient
 from portal.services.bulletins.access import readable_ids
 from portal.services.bulletins.content import BulletinContent, Category, Entity, Relation
@@ -152,8 +152,8 @@ def compare(
             changed.append(
                 FieldChange(
                     _entity_text(entity),
-                    "; ".join(f"{n}: {was_details.get(n) or '—'}" for n in differ),
-                    "; ".join(f"{n}: {now_details[n] or '—'}" for n in differ),
+                    "; ".join(labelled(n, was_details.get(n) or "—") for n in differ),
+                    "; ".join(labelled(n, now_details[n] or "—") for n in differ),
                 )
             )
     old_relations = [_relation_text(r, old_names) for r in before.relations]

@@ -108,6 +108,33 @@ def test_dates_and_numbers_are_written_as_each_language_writes_them(
         assert i18n.day(date(2026, 12, 4)) == day
 
 
+@pytest.mark.parametrize(
+    ("language", "pair", "end"),
+    [
+        ("en", "Page: 0", "Reason:"),
+        ("fr", "Page\u00a0: 0", "Reason\u00a0:"),  # a no-break space: the colon never wraps alone
+        ("de", "Page: 0", "Reason:"),
+        ("ja", "Page\uff1a0", "Reason\uff1a"),  # full-width colons
+    ],
+)
+def test_a_label_and_its_value_are_joined_as_each_language_writes_them(
+    app: Flask, client: FlaskClient, language: str, pair: str, end: str
+) -> None:
+    with app.app_context(), i18n.speaking(language):
+        assert i18n.labelled("Page", 0) == pair
+        assert i18n.label_end("Reason") == end
+
+
+def test_a_page_joins_a_label_and_its_error_in_its_language(
+    client: FlaskClient, auth: Auth, people: People
+) -> None:
+    people.user("officer@fr.example.org", "liaison")
+    auth.sign_in("officer@fr.example.org")
+    choose(client, "fr", next_page="/bulletins/", at="/")
+    page = html.unescape(client.get("/bulletins/?page=0").text)
+    assert '<p class="error">Page\u00a0: ' in page
+
+
 def test_pages_load_their_scripts_messages_in_their_language(client: FlaskClient) -> None:
     """One file per language, named in every page, never English keys inside the page."""
     import json
