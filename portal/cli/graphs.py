@@ -32,6 +32,8 @@ def serve(path: str | None) -> None:
         server = GraphServer(path, app)
     except SocketInUse as taken:
         raise click.ClickException(str(taken)) from None
+    except OSError as error:  # no such folder, no right to write there, a path too long
+        raise click.ClickException(f"Cannot listen on {path}: {error.strerror or error}.") from None
     server.warming = True  # until warm_up has built every graph routed here
     threading.Thread(target=server.warm_up, name="graph-warm-up", daemon=True).start()
     click.echo(f"graph process listening on {path}")

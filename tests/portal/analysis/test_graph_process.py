@@ -221,8 +221,12 @@ def test_a_live_socket_is_never_taken_and_a_stale_one_is_replaced(app, desk, gra
     # A second graph process on the same socket would cut the first off from new web requests.
     with pytest.raises(SocketInUse, match="already answers"):
         GraphServer(graph_process.path, app)
-    refused = app.test_cli_runner().invoke(args=["graphs", "serve", "--socket", graph_process.path])
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["graphs", "serve", "--socket", graph_process.path])
     assert refused.exit_code == 1 and "already answers on" in refused.output
+    nowhere = runner.invoke(args=["graphs", "serve", "--socket", "/nonexistent-dir/g.sock"])
+    assert nowhere.exit_code == 1
+    assert "Cannot listen on /nonexistent-dir/g.sock: No such file or directory" in nowhere.output
     assert graph_client.status(graph_process.path)["warming"] is False  # still the first's
     folder = tempfile.mkdtemp(prefix="ischia-g")
     plain = os.path.join(folder, "notes.txt")
