@@ -17,7 +17,7 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectField, String
 
 # types-WTForms follows WTForms 3.2, which had no SelectChoice (new in 3.3).
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
-from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from portal.models import ItemState, ReferralKind
 from portal.models.referral_bulk import BulkState, RowStatus
@@ -200,7 +200,13 @@ class _Decision:
 
 
 class DecideForm(_Decision, FlaskForm):
-    pass
+    # Asked here, in words: the service's refusal lists the API's codes.
+    outcome = SelectField(
+        _l("Outcome"),
+        choices=[],
+        validate_choice=False,
+        validators=[InputRequired(message=_l("Choose an outcome."))],
+    )
 
 
 class BulkForm(_Decision, FlaskForm):

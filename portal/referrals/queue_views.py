@@ -135,6 +135,9 @@ def queue_bulk() -> Page:
         if form.action.data == "claim":
             done = queue.claim_many(current_reader(), current_actor(), ids)
             message = ngettext("Claimed %(num)s item.", "Claimed %(num)s items.", done)
+        elif form.action.data == "decide" and not form.outcome.data:
+            form.outcome.errors = [gettext("Choose an outcome.")]
+            return _queue_page(QueueFilterForm(MultiDict(back)), form, 400)
         elif form.action.data == "decide":
             decision = Decision(
                 outcome=form.outcome.data or "",

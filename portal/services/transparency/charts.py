@@ -16,16 +16,12 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from portal.i18n import current_language, day
-from portal.services.briefings.charts import bar_chart
+from portal.services.briefings.charts import bar_chart, titled
 from portal.services.transparency.figures import Figures, Group, categories
 
 WIDTH = 640
 PALETTE = ("#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#4bacc6", "#f79646", "#7f7f7f")
 P50, P90 = "#1f4e79", "#9dc3e6"
-
-
-def _attr(text: str) -> str:
-    return escape(text, {'"': "&quot;"})
 
 
 # The categories' words, as the refer form names them (portal.referrals.refer_forms).
@@ -65,10 +61,9 @@ def weekly(f: Figures) -> Markup:
     title = gettext(
         "Items referred per week (UTC, Monday to Sunday), %(period)s", period=f.period.label
     )
+    opening, _ = titled(title, WIDTH, height)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-        f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{_attr(title)}">',
-        f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
+        opening,
         f'<line x1="{left}" y1="{plot_top + plot_height}" x2="{WIDTH - right}" '
         f'y2="{plot_top + plot_height}" stroke="#555" stroke-width="1"/>',
         f'<text x="{left - 6}" y="{plot_top + 8}" font-size="10" text-anchor="end">{top}</text>',
@@ -104,7 +99,7 @@ def weekly(f: Figures) -> Markup:
             f'fill="{PALETTE[number % len(PALETTE)]}"/>'
             f'<text x="{lx + 14}" y="{ly}" font-size="10">{escape(label(category))}</text>'
         )
-    parts.append("</svg>")
+    parts.append("</g></svg>")
     return Markup("".join(parts))  # noqa: S704  (every text above is escaped)
 
 
@@ -141,10 +136,9 @@ def paired_bars(title: str, rows: Sequence[tuple[str, float, float]]) -> Markup:
     space = WIDTH - label_width - 90
     height = 46 + row * max(len(rows), 1)
     median = escape(gettext("p50 (median)"))
+    opening, _ = titled(title, WIDTH, height)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-        f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{_attr(title)}">',
-        f'<text x="0" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
+        opening,
         f'<rect x="{label_width}" y="24" width="10" height="10" fill="{P50}"/>'
         f'<text x="{label_width + 14}" y="33" font-size="10">{median}</text>'
         f'<rect x="{label_width + 110}" y="24" width="10" height="10" fill="{P90}"/>'
@@ -168,7 +162,7 @@ def paired_bars(title: str, rows: Sequence[tuple[str, float, float]]) -> Markup:
     if not rows:
         none = escape(gettext("No decisions in this period."))
         parts.append(f'<text x="0" y="58" font-size="11">{none}</text>')
-    parts.append("</svg>")
+    parts.append("</g></svg>")
     return Markup("".join(parts))  # noqa: S704  (every text above is escaped)
 
 

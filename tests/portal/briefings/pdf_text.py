@@ -40,3 +40,22 @@ def inked_share(path: Path, folder: Path) -> list[float]:
             histogram = grey.histogram()
             shares.append(1 - sum(histogram[250:]) / (grey.width * grey.height))
     return shares
+
+
+_PAGE = re.compile(r'<page width="([\d.]+)"')
+_WORD = re.compile(
+    r'<word xMin="([\d.-]+)" yMin="[\d.-]+" xMax="([\d.-]+)" yMax="[\d.-]+">([^<]*)<'
+)
+
+
+def words_past_the_edge(path: Path, margin: float = 10.0) -> list[tuple[int, str]]:
+    """(page, word) for every word that runs into the last ``margin`` points of its page's
+    width or past it: a table too wide for the page (pdftotext cuts such a word at the edge)."""
+    out = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    found: list[tuple[int, str]] = []
+    for number, page in enumerate(out.split("<page ")[1:], start=1):
+        width = float(_PAGE.match("<page " + page)[1])  # type: ignore[index]
+        found += [(number, w) for lo, hi, w in _WORD.findall(page) if float(hi) > width - margin]
+    return found

@@ -15,7 +15,7 @@ from portal.services.hashbanks import banks
 from portal.services.principals import CLI
 from portal.services.referrals import queue
 from portal.services.referrals.queue import Decision
-from tests.portal.briefings.pdf_text import page_count, page_texts
+from tests.portal.briefings.pdf_text import page_count, page_texts, words_past_the_edge
 from tests.portal.conftest import Auth, People, csrf_token
 from tests.portal.referrals.conftest import World, item
 from tests.portal.service_checks import actor_of
@@ -148,6 +148,14 @@ def test_the_transparency_page_and_report_speak_french(
         ["Rapport de transparence Ischia", "injonctions de retrait", "article 8, paragraphe 1"],
         ["Method notes", "Removal orders issued", "Items referred per week"],
     )
+    assert words_past_the_edge(path) == []
+    # German's longer column headings wrap between words instead of running off the page.
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de"
+    german = client.get("/referrals/transparency/ministry/DE-BMI/report.pdf?year=2026")
+    assert german.status_code == 200
+    path.write_bytes(german.data)
+    assert "Ausnahmen" in " ".join(page_texts(path))
+    assert words_past_the_edge(path) == []
 
 
 def test_the_hash_bank_pages_speak_french(client: FlaskClient, french: dict[str, str]) -> None:

@@ -220,6 +220,10 @@ def test_deciding_asking_reopening_and_reinstating_through_the_item_page(world):
         return x.post(f"/referrals/queue/{item_id}/{action}", data={**data, "csrf_token": token})
 
     with nothing_written(world):
+        # No outcome chosen: said in words, not as the API's list of codes.
+        refused = post(referral.id, "decide", outcome="")
+        assert refused.status_code == 400 and "Choose an outcome." in refused.text
+        assert "access_disabled, restricted" not in refused.text
         refused = post(referral.id, "decide", outcome="access_disabled", countries="")
         assert refused.status_code == 400
         assert "Name the countries where access is disabled." in refused.text
@@ -292,6 +296,9 @@ def test_bulk_actions_apply_to_all_or_to_none(world):
         assert "https://b.example/order: A removal order cannot be declined" in refused.text
         assert "Nothing was changed." in refused.text
         assert bulk("decide", [], outcome="removed").status_code == 400
+        unchosen = bulk("decide", ids, outcome="")
+        assert unchosen.status_code == 400 and "Choose an outcome." in unchosen.text
+        assert "access_disabled, restricted" not in unchosen.text
         assert bulk("shred", ids, outcome="removed").status_code == 400
         taken = colleague.post(
             "/referrals/queue/bulk",

@@ -72,6 +72,10 @@ def test_a_ministry_opens_its_own_figures_with_charts(signed):
     assert "/referrals/transparency/platform/PLATFORM-Y?period=2026" in text
     assert ">Transparency<" in text  # the menu entry
     assert "1 of 2 decided (50.0 %)" in text  # removal orders within the hour
+    # German's longer chart title takes two lines inside its chart instead of running out.
+    german = de.get("/referrals/transparency", headers={"Accept-Language": "de"})  # 90 days
+    weekly = german.text.split("<svg", 2)[1]
+    assert "Gemeldete Elemente pro Woche" in weekly and weekly.count("<tspan") == 2
 
 
 def test_a_platform_sees_its_own_page_and_nothing_else(signed):

@@ -17,7 +17,12 @@ from portal.models import AuditRecord
 from portal.services.transparency import figures as tf
 from portal.services.transparency.report import report_html
 from tests.conftest import Worlds
-from tests.portal.briefings.pdf_text import inked_share, page_count, page_texts
+from tests.portal.briefings.pdf_text import (
+    inked_share,
+    page_count,
+    page_texts,
+    words_past_the_edge,
+)
 from tests.portal.conftest import People, sign_in
 from tests.portal.referrals import transparency_world as hw
 
@@ -76,6 +81,7 @@ def test_cover_figures_charts_and_method_on_numbered_pages(report):
     assert "PLATFORM-Y 1 1 h 00 min 1 h 00 min" in whole
     assert "Items referred per week" in whole and "p50 (median)" in whole
     assert "Method notes" in whole and "nearest-rank" in whole
+    assert words_past_the_edge(path) == []
 
 
 def test_pages_are_not_blank(report, tmp_path):
