@@ -22,7 +22,7 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 from xml.sax.saxutils import escape, quoteattr
 
@@ -92,6 +92,10 @@ def _layout(nodes: list[str], edges: list[tuple[int, int]], seed: int) -> list[t
     return [(float(x), float(y)) for x, y in seeded_igraph(seed, run).coords]
 
 
+def _english_cell(number: int, nodes: int, smaller: bool) -> str:
+    return f"cell {number} ({'or smaller ' if smaller else ''}{nodes} nodes)"
+
+
 def to_svg(
     g: Any,
     *,
@@ -102,6 +106,9 @@ def to_svg(
     height: int = 720,
     seed: int = 0,
     labels: bool = True,
+    type_names: Mapping[str, str] | None = None,
+    legend: Mapping[str, str] | None = None,
+    cell_label: Callable[[int, int, bool], str] | None = None,
 ) -> str:
     """An SVG drawing of ``g``.
 
@@ -119,6 +126,13 @@ def to_svg(
         Layout seed.
     labels : bool
         Write node labels.
+    type_names : mapping, optional
+        The words for each node type (``person``...) in the reader's language; the type's own
+        name when missing.
+    legend : mapping, optional
+        The legend's two headings, ``types`` and ``cells`` (English when missing).
+    cell_label : callable, optional
+        ``(number, nodes, and_smaller)`` to a cell's line in the legend (English when missing).
 
     Returns
     -------
@@ -174,8 +188,9 @@ def to_svg(
             fill = PALETTE[min(cell, len(PALETTE) - 1)] if cell is not None else "#cccccc"
             weight = (sizes or {}).get(node, 0.0) / top_size
             radius = 5.0 + 9.0 * math.sqrt(max(weight, 0.0))
+            named = (type_names or {}).get(kind, kind)
             parts.append(
-                f"<g><title>{escape(f'{kind}: {label}')}</title>{_shape(kind, x, y, radius, fill)}"
+                f"<g><title>{escape(f'{named}: {label}')}</title>{_shape(kind, x, y, radius, fill)}"
             )
             if labels:
                 text = escape(label[:40])
@@ -184,23 +199,29 @@ def to_svg(
                 )
             parts.append("</g>")
     x0 = width - legend_width + 10
-    parts.append(f'<g font-size="11"><text x="{x0}" y="{top}" font-weight="bold">Node types</text>')
+    headings = {"types": "Node types", "cells": "Cells", **(legend or {})}
+    parts.append(
+        f'<g font-size="11"><text x="{x0}" y="{top}" font-weight="bold">'
+        f"{escape(headings['types'])}</text>"
+    )
     kinds = sorted({str(g.nodes[n].get("type", "")) for n in nodes})
     y = top + 18
     for kind in kinds:
         parts.append(_shape(kind, x0 + 6, y - 4, 5, "#ffffff"))
         parts.append(
-            f"<text x={quoteattr(str(x0 + 18))} y={quoteattr(str(y))}>{escape(kind)}</text>"
+            f"<text x={quoteattr(str(x0 + 18))} y={quoteattr(str(y))}>"
+            f"{escape((type_names or {}).get(kind, kind))}</text>"
         )
         y += 16
     y += 10
-    parts.append(f'<text x="{x0}" y="{y}" font-weight="bold">Cells</text>')
+    parts.append(f'<text x="{x0}" y="{y}" font-weight="bold">{escape(headings["cells"])}</text>')
     y += 18
+    line = cell_label or _english_cell
     for i, members in enumerate(found[: len(PALETTE)]):
-        more = "or smaller " if i == len(PALETTE) - 1 and len(found) > len(PALETTE) else ""
+        smaller = i == len(PALETTE) - 1 and len(found) > len(PALETTE)
         parts.append(f'<rect x="{x0}" y="{y - 9}" width="12" height="10" fill="{PALETTE[i]}"/>')
         parts.append(
-            f'<text x="{x0 + 18}" y="{y}">cell {i + 1} ({more}{len(members)} nodes)</text>'
+            f'<text x="{x0 + 18}" y="{y}">{escape(line(i + 1, len(members), smaller))}</text>'
         )
         y += 16
     parts.append("</g></svg>")

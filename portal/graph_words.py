@@ -5,10 +5,50 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 
 from portal.i18n import day
+
+# Each entity type in words (the workspace, briefings, drawings).
+TYPE_NAMES = {
+    "person": _l("Person"),
+    "account": _l("Online account"),
+    "group": _l("Group"),
+    "phone": _l("Phone"),
+    "email": _l("E-mail"),
+    "url": _l("Web address"),
+    "location": _l("Place"),
+}
+
+
+def type_names() -> dict[str, str]:
+    return {kind: str(name) for kind, name in TYPE_NAMES.items()}
+
+
+def _cell_line(number: int, nodes: int, smaller: bool) -> str:
+    if smaller:
+        return ngettext(
+            "cell %(number)s and smaller ones (%(num)s node)",
+            "cell %(number)s and smaller ones (%(num)s nodes)",
+            nodes,
+            number=number,
+        )
+    return ngettext(
+        "cell %(number)s (%(num)s node)", "cell %(number)s (%(num)s nodes)", nodes, number=number
+    )
+
+
+def drawing_words() -> dict[str, Any]:
+    """The words of :func:`graph.to_svg`'s drawing (title, legend, types, cells)."""
+    return {
+        "title": gettext("Ischia link graph"),
+        "type_names": type_names(),
+        "legend": {"types": gettext("Entity types"), "cells": gettext("Cells")},
+        "cell_label": _cell_line,
+    }
 
 
 def record_where(organisation: str, reported_on: date, more: int) -> str:

@@ -20,11 +20,11 @@ import graph
 from portal import workspace_params
 from portal.access import roles_required
 from portal.analysis.blueprint import blueprint
+from portal.graph_words import type_names
 from portal.json_input import json_object
 from portal.models import Role
 from portal.principal import current_actor, current_reader
 from portal.services.analysis import investigations, person_decisions, workspace
-from portal.services.briefings.layout import type_names
 from portal.services.errors import NotFound, ServiceError
 
 EXPORTS = {

@@ -21,7 +21,7 @@ from flask_babel import gettext
 import graph
 from graph.drawing import MAX_DRAWN_NODES
 from graph.queries import PathLimitReached
-from portal.graph_words import record_where
+from portal.graph_words import drawing_words, record_where
 from portal.i18n import day, number
 from portal.services.analysis import org_graphs, referral_links
 from portal.services.bulletins.entities import name_keys
@@ -185,7 +185,7 @@ EXPORTS: dict[str, Callable[[Any], bytes | str]] = {
     "graphml": graph.to_graphml,
     "gexf": graph.to_gexf,
     "csv": graph.to_csv,
-    "svg": lambda sub: graph.to_svg(sub, title="Ischia link graph"),
+    "svg": lambda sub: graph.to_svg(sub, **drawing_words()),
 }
 
 

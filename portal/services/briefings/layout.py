@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from portal import safe_markdown
+from portal.graph_words import type_names
 from portal.services.briefings import figure as figures
 from portal.services.briefings.charts import bar_chart
 from portal.services.briefings.contents import BriefingContents, Heading
@@ -22,15 +23,6 @@ from portal.services.briefings.tables import needs_landscape
 from portal.services.bulletins.content import RELATION_LABELS, Category, Marking
 
 # The figure's words, in the language the briefing is rendered in (figure.py has no Flask).
-TYPE_NAMES = {
-    "person": _l("Person"),
-    "account": _l("Online account"),
-    "group": _l("Group"),
-    "phone": _l("Phone"),
-    "email": _l("E-mail"),
-    "url": _l("Web address"),
-    "location": _l("Place"),
-}
 # The relations the summary lists, in the words the read page uses.
 RELATION_NAMES = RELATION_LABELS
 LEGEND_WORDS = {
@@ -41,10 +33,6 @@ LEGEND_WORDS = {
     "colour": _l("Colour"),
     "colour_means": _l("entities linked together"),
 }
-
-
-def type_names() -> dict[str, str]:
-    return {kind: str(name) for kind, name in TYPE_NAMES.items()}
 
 
 @dataclass(frozen=True)

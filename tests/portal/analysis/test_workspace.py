@@ -121,6 +121,22 @@ def test_exports_hold_exactly_the_view(network, clients, fmt):
     assert b"shami_media" in response.data
 
 
+def test_the_drawing_is_in_the_analysts_language(network, clients):
+    fr = clients["fr.analyst"]
+    view = fr.get("/analysis/neighbourhood?node=account:telegram:shami_media").json["elements"]
+    nodes = [n["data"]["id"] for n in view["nodes"]]
+    svg = fr.post(
+        "/analysis/export.svg",
+        data={"csrf_token": clients.token("fr.analyst"), "nodes": nodes},
+        headers={"Accept-Language": "fr"},
+    ).text
+    for words in ("Graphe de liens Ischia", "Types d&#x27;entités", "Cellules", "Compte en ligne"):
+        assert words.replace("&#x27;", "'") in svg.replace("&#x27;", "'"), words
+    assert "cellule 1 (" in svg and " nœuds)" in svg
+    for english in ("Node types", "Cells", "Ischia link graph", ">account<", "nodes)"):
+        assert english not in svg, english
+
+
 def test_investigations_are_saved_reopened_and_kept_per_organisation(network, clients):
     fr = clients["fr.analyst"]
     headers = {"X-CSRFToken": clients.token("fr.analyst")}
