@@ -50,6 +50,11 @@ ENGLISH_ONLY = frozenset({"api", "taxii"})
 _FORMAT_LOCALES = {"en": "en_GB", "fr": "fr_FR", "de": "de_DE", "it": "it_IT", "ja": "ja_JP"}
 
 
+# A required field's message for every form (WTForms' own words differ by language: German
+# "Dieses Feld wird benötigt." beside the portal's "Dieses Feld ist erforderlich.").
+REQUIRED = _l("This field is required.")
+
+
 def language_or_none(value: object) -> str | None:
     """``value`` if it names one of the five languages, else None."""
     return value if isinstance(value, str) and value in LANGUAGES else None

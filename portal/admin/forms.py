@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.i18n import REQUIRED
 from portal.models import OrgKind, Role
 
 # Organisation kinds in words (the stored codes are member, observer and platform).
@@ -48,8 +49,10 @@ def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
 
 
 class OrganisationForm(FlaskForm):
-    code = StringField(_l("Code (such as FR-MININT)"), validators=[DataRequired(), Length(max=32)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    code = StringField(
+        _l("Code (such as FR-MININT)"), validators=[DataRequired(REQUIRED), Length(max=32)]
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200)])
     country = StringField(
         _l("Country (ISO 3166 two-letter code, if any)"), validators=[Optional(), Length(max=2)]
     )
@@ -57,27 +60,27 @@ class OrganisationForm(FlaskForm):
         _l("Kind"), choices=[SelectChoice(k.value, KIND_LABELS[k.value]) for k in OrgKind]
     )
     admin_email = EmailField(
-        _l("First administrator's e-mail"), validators=[DataRequired(), Length(max=254)]
+        _l("First administrator's e-mail"), validators=[DataRequired(REQUIRED), Length(max=254)]
     )
     admin_name = StringField(
-        _l("First administrator's name"), validators=[DataRequired(), Length(max=200)]
+        _l("First administrator's name"), validators=[DataRequired(REQUIRED), Length(max=200)]
     )
     admin_password = PasswordField(
         _l("Temporary password (they must change it at first sign-in)"),
-        validators=[DataRequired(), Length(max=512)],
+        validators=[DataRequired(REQUIRED), Length(max=512)],
         render_kw={"autocomplete": "new-password"},
     )
 
 
 class UserForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
-    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=200)])
     roles = CheckboxList(
         _l("Roles"), validators=[DataRequired(message=_l("Choose at least one role."))]
     )
     password = PasswordField(
         _l("Temporary password (they must change it at first sign-in)"),
-        validators=[DataRequired(), Length(max=512)],
+        validators=[DataRequired(REQUIRED), Length(max=512)],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -95,7 +98,7 @@ class ActionForm(FlaskForm):
 class PasswordResetForm(FlaskForm):
     password = PasswordField(
         _l("New temporary password"),
-        validators=[DataRequired(), Length(max=512)],
+        validators=[DataRequired(REQUIRED), Length(max=512)],
         render_kw={"autocomplete": "new-password"},
     )
 

@@ -12,6 +12,7 @@ from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from portal.access import signed_in
+from portal.i18n import REQUIRED
 from portal.principal import current_actor
 from portal.services.accounts import api_tokens
 from portal.services.errors import ServiceError
@@ -20,7 +21,9 @@ blueprint = Blueprint("tokens", __name__, url_prefix="/account/tokens")
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Name (what will use it)", validators=[DataRequired(), Length(max=100)])
+    name = StringField(
+        "Name (what will use it)", validators=[DataRequired(REQUIRED), Length(max=100)]
+    )
     days = IntegerField(
         "Expires after (days)",
         default=api_tokens.DEFAULT_DAYS,

@@ -7,20 +7,21 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from portal.i18n import REQUIRED
 from portal.services.accounts.passwords import MAX_LENGTH
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(REQUIRED), Length(max=254)])
     password = PasswordField(
-        _l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH * 4)]
+        _l("Password"), validators=[DataRequired(REQUIRED), Length(max=MAX_LENGTH * 4)]
     )
 
 
 class CodeForm(FlaskForm):
     code = StringField(
         _l("Six-digit code from your authenticator app"),
-        validators=[DataRequired(), Length(min=6, max=7)],
+        validators=[DataRequired(REQUIRED), Length(min=6, max=7)],
         # The page exists for this one field: the cursor starts there.
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True},
     )
@@ -28,11 +29,11 @@ class CodeForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        _l("Current password"), validators=[DataRequired(), Length(max=MAX_LENGTH * 4)]
+        _l("Current password"), validators=[DataRequired(REQUIRED), Length(max=MAX_LENGTH * 4)]
     )
     new_password = PasswordField(
         _l("New password (12 to 128 characters; a passphrase is best)"),
-        validators=[DataRequired(), Length(max=MAX_LENGTH * 4)],
+        validators=[DataRequired(REQUIRED), Length(max=MAX_LENGTH * 4)],
         render_kw={"autocomplete": "new-password"},
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -43,10 +44,16 @@ def _pending_user() -> User | None:
     return authentication.pending_user(pending["user_id"])
 
 
+def _form_page(template: str, **context: Any) -> tuple[str, int]:
+    """The form's page: 200 when asked for, 400 when what was sent was refused (a wrong
+    password, code or field alike, so the status tells an unknown account from nothing)."""
+    return render_template(template, **context), 400 if request.method == "POST" else 200
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
 @limit_view(_login_ip_limit, methods=["POST"])
 @public
-def login() -> str | Response:
+def login() -> tuple[str, int] | Response:
     """First factor: e-mail address and password."""
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
@@ -63,7 +70,7 @@ def login() -> str | Response:
             session[PENDING] = {"user_id": user.id, "at": time.time()}
             target = "auth.verify" if user.totp_confirmed else "auth.enrol"
             return redirect(url_for(target))
-    return render_template("auth/login.html", form=form)
+    return _form_page("auth/login.html", form=form)
 
 
 def _finish_login(user: User, form: CodeForm) -> Response | None:
@@ -86,7 +93,7 @@ def _finish_login(user: User, form: CodeForm) -> Response | None:
 @blueprint.route("/login/verify", methods=["GET", "POST"])
 @limit_view(_login_ip_limit, methods=["POST"])
 @public
-def verify() -> str | Response:
+def verify() -> tuple[str, int] | Response:
     """Second factor for a user who has enrolled."""
     user = _pending_user()
     if user is None or not user.totp_confirmed:
@@ -95,13 +102,13 @@ def verify() -> str | Response:
     if form.validate_on_submit() and (done := _finish_login(user, form)) is not None:
         return done
     demo_code = mfa.current_code(user) if current_app.config["DEMO"] and user.demo else None
-    return render_template("auth/verify.html", form=form, demo_code=demo_code)
+    return _form_page("auth/verify.html", form=form, demo_code=demo_code)
 
 
 @blueprint.route("/login/enrol", methods=["GET", "POST"])
 @limit_view(_login_ip_limit, methods=["POST"])
 @public
-def enrol() -> str | Response:
+def enrol() -> tuple[str, int] | Response:
     """First sign-in: scan the QR code, then confirm with a code."""
     user = _pending_user()
     if user is None or user.totp_confirmed:
@@ -112,7 +119,7 @@ def enrol() -> str | Response:
         user = authentication.prepare_enrolment(user.id)
     elif form.validate_on_submit() and (done := _finish_login(user, form)) is not None:
         return done
-    return render_template(
+    return _form_page(
         "auth/enrol.html", form=form, qr_svg=mfa.qr_svg(user), secret=mfa.secret(user)
     )
 
@@ -132,7 +139,7 @@ def logout() -> Response:
 
 @blueprint.route("/account/password", methods=["GET", "POST"])
 @signed_in
-def change_password() -> str | Response:
+def change_password() -> tuple[str, int] | Response:
     """Change one's own password (required after an administrator set a temporary one)."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -149,4 +156,4 @@ def change_password() -> str | Response:
         else:
             flash(gettext("Your password was changed. Your other sessions were ended."), "success")
             return redirect(url_for("dashboard.index"))
-    return render_template("auth/change_password.html", form=form)
+    return _form_page("auth/change_password.html", form=form)

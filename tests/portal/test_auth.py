@@ -49,7 +49,7 @@ def test_unknown_user_and_wrong_password_get_the_same_answer(client, auth, peopl
     people.user(EMAIL, "analyst")
     unknown = auth.password_step("nobody@fr.example.org")
     wrong = auth.password_step(EMAIL, "not the right password")
-    assert unknown.status_code == wrong.status_code == 200
+    assert unknown.status_code == wrong.status_code == 400
     assert "The e-mail address or password is incorrect." in unknown.text
     assert "The e-mail address or password is incorrect." in wrong.text
 
@@ -64,7 +64,7 @@ def test_password_alone_does_not_sign_in(client, auth, people):
 def test_eleventh_failed_login_is_refused_even_with_the_right_password(app, auth, people):
     people.user(EMAIL, "analyst")
     for _ in range(10):
-        assert auth.password_step(EMAIL, "wrong password, again").status_code == 200
+        assert auth.password_step(EMAIL, "wrong password, again").status_code == 400
     locked = auth.password_step(EMAIL, PASSWORD)
     assert locked.status_code == 429
     assert "Too many failed attempts" in locked.text
@@ -98,7 +98,7 @@ def test_unknown_and_existing_addresses_are_throttled_alike(app, people):
             for _ in range(12)
         ]
     known, unknown = answers[EMAIL], answers[NOBODY]
-    assert [a[0] for a in known] == [200] * 10 + [429, 429]
+    assert [a[0] for a in known] == [400] * 10 + [429, 429]
     assert known == unknown
     assert ("Retry-After", "60") in known[10][2]
     assert "Too many failed attempts" in known[10][1]
@@ -140,7 +140,7 @@ def test_wrong_codes_count_towards_the_account_limit(client, auth, people):
     auth.password_step(EMAIL)
     for _ in range(10):
         response = auth.code_step("000000")
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "incorrect or was already used" in response.text
     assert auth.code_step("123456").status_code == 429
 
@@ -153,7 +153,7 @@ def test_a_totp_code_is_accepted_once_only(app, client, auth, people):
     auth.logout()
     auth.password_step(EMAIL)
     replay = auth.code_step(code)
-    assert replay.status_code == 200
+    assert replay.status_code == 400
     assert "already used" in replay.text
     assert "login.mfa_failed" in audit_events(app)
 
@@ -185,7 +185,7 @@ def test_first_sign_in_enrols_the_second_factor_with_a_qr_code(app, client, auth
     wrong = client.post(
         "/login/enrol", data={"code": "000000", "csrf_token": csrf_token(page.text)}
     )
-    assert wrong.status_code == 200 and "incorrect" in wrong.text
+    assert wrong.status_code == 400 and "incorrect" in wrong.text
     done = client.post(
         "/login/enrol",
         data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_token(wrong.text)},
@@ -263,7 +263,7 @@ def test_disabling_a_user_ends_their_sessions_at_once(app, client, auth, people)
     with app.app_context():
         accounts.set_active(CLI, user_id, False)
     assert client.get("/").status_code == 302
-    assert auth.password_step(EMAIL).status_code == 200  # refused like a wrong password
+    assert auth.password_step(EMAIL).status_code == 400  # refused like a wrong password
 
 
 def test_temporary_password_must_be_changed_first(app, client, auth, people):
@@ -389,7 +389,7 @@ def test_the_per_address_limit_is_shared_through_redis_when_configured(
             environ_base={"REMOTE_ADDR": address},
         )
         statuses.append(response.status_code)
-    assert statuses == [200, 200, 200, 429]
+    assert statuses == [400, 400, 400, 429]
     for worker in workers:
         assert worker.config["RATELIMIT_STORAGE_URI"] == redis_url
         worker.extensions["ischia.engine"].dispose()
@@ -424,7 +424,7 @@ def test_the_client_address_comes_from_a_trusted_proxy_only(
             "Referer": "https://localhost/login",  # Flask-WTF checks it over https
         },
     )
-    assert answer.status_code == 200, answer.status_code  # the form again, with the error
+    assert answer.status_code == 400, answer.status_code  # the form again, with the error
     with app.app_context():
         record = db.session.scalar(
             select(AuditRecord)

@@ -451,7 +451,7 @@ def passwords(w: Walk) -> None:
             "password": f"wrong {w.canary}",
         },
     )
-    done(failed, 200)
+    done(failed, 400)
     client = w.clients["uk.analyst"]
     data = {
         "csrf_token": csrf_token(client.get("/account/password").text),

@@ -135,6 +135,19 @@ def test_a_page_joins_a_label_and_its_error_in_its_language(
     assert '<p class="error">Page\u00a0: ' in page
 
 
+def test_a_required_field_is_asked_for_in_the_portals_words(client: FlaskClient) -> None:
+    german = {"Accept-Language": "de"}
+    page = client.get("/login", headers=german)
+    answer = client.post(
+        "/login",
+        data={"email": "", "password": "", "csrf_token": csrf_token(page.text)},
+        headers=german,
+    )
+    assert answer.status_code == 400, answer.status_code
+    assert "Dieses Feld ist erforderlich." in answer.text
+    assert "wird benötigt" not in answer.text  # WTForms' own German
+
+
 def test_pages_load_their_scripts_messages_in_their_language(client: FlaskClient) -> None:
     """One file per language, named in every page, never English keys inside the page."""
     import json
