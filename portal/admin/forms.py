@@ -15,7 +15,7 @@ from wtforms import (
 
 # types-WTForms follows WTForms 3.2, which had no SelectChoice (new in 3.3).
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.i18n import REQUIRED
@@ -120,3 +120,8 @@ class AuditFilterForm(FlaskForm):
     )
     since = DateField(_l("Since (date)"), validators=[Optional()])
     until = DateField(_l("Until (date, inclusive)"), validators=[Optional()])
+
+    def validate_until(self, field: DateField) -> None:
+        """A period that ends before it starts finds nothing: say so rather than 'no records'."""
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(_l("The end is before the start: choose a later date."))

@@ -4,8 +4,10 @@ offered by organisation kind; long e-mail addresses."""
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
+from pathlib import Path
 
 from sqlalchemy import select, update
 
@@ -35,6 +37,47 @@ def test_events_and_details_read_in_words():
         ("confirmed", "yes"),
         ("note", "—"),
     ]
+
+
+def _detail_keys_written() -> dict[str, str]:
+    """Every detail key the services write literally: ``details={...}`` of a ``record`` or
+    ``append`` call, and ``details``/``facts`` dicts built beside one (key -> a file)."""
+    found: dict[str, str] = {}
+    for path in (Path(__file__).parents[2] / "portal" / "services").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            dicts: list[ast.Dict] = []
+            keys: list[object] = []
+            if isinstance(node, ast.Call) and getattr(
+                node.func, "attr", getattr(node.func, "id", None)
+            ) in ("record", "append"):
+                dicts += [
+                    k.value
+                    for k in node.keywords
+                    if k.arg == "details" and isinstance(k.value, ast.Dict)
+                ]
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name) and target.id in ("details", "facts"):
+                        dicts += [node.value] if isinstance(node.value, ast.Dict) else []
+                    if (
+                        isinstance(target, ast.Subscript)
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id in ("details", "facts")
+                        and isinstance(target.slice, ast.Constant)
+                    ):
+                        keys.append(target.slice.value)
+            keys += [k.value for d in dicts for k in d.keys if isinstance(k, ast.Constant)]
+            found.update({key: path.name for key in keys if isinstance(key, str)})
+    return found
+
+
+def test_every_detail_the_services_write_has_words():
+    written = _detail_keys_written()
+    assert len(written) > 60  # the scan finds them (it once found 90)
+    unnamed = {
+        key: where for key, where in written.items() if key not in audit_trail._DETAIL_LABELS
+    }
+    assert unnamed == {}, "add them to audit_trail._DETAIL_LABELS"
 
 
 def test_the_trail_names_people_and_the_sysadmin_sees_every_organisation(app, client, auth, people):
@@ -85,11 +128,15 @@ def test_the_csv_export_follows_the_filters_and_neutralises_formulas(app, client
     table = list(csv.reader(io.StringIO(response.text)))
     assert table[0] == list(audit_trail.CSV_HEADER)
     assert {row[3] for row in table[1:]} == {"user.created"}
+    assert {row[4] for row in table[1:]} == {"Success"}  # in words, as on the page
     details = [row[10] for row in table[1:]]
     assert "email: =cmd|' /C calc'!A0" in details  # inside a cell, after the label: inert
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in table for cell in row)
     bad = client.get("/admin/audit.csv?since=yesterday")
     assert bad.status_code == 400 and "Not a valid date" in bad.text
+    backwards = client.get("/admin/audit?since=2026-12-05&until=2026-12-01")
+    assert backwards.status_code == 400
+    assert "The end is before the start: choose a later date." in backwards.text
 
 
 def test_the_verify_button_shows_the_chain_intact_then_broken(app, client, auth, people):
