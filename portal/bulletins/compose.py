@@ -115,7 +115,7 @@ def _submitted(
         found = form.problems()
         draft, layout = form.draft()
         later = [e for e in sealing.problems(current_reader(), draft) if e.field != "retain_until"]
-        shown = found + [form.show_error(error, layout) for error in later]
+        shown = form.in_form_order(found + [form.show_error(error, layout) for error in later])
         return _page(form, 400, problems=shown, current=current)
     draft, layout = form.draft()
     try:
@@ -124,7 +124,7 @@ def _submitted(
         errors = sealing.problems(current_reader(), draft)
         if error.field not in {e.field for e in errors}:
             errors.insert(0, error)  # an attachment, or a rule problems() does not repeat
-        shown = [form.show_error(e, layout) for e in errors]
+        shown = form.in_form_order([form.show_error(e, layout) for e in errors])
         return _page(form, 400, problems=shown, current=current)
     flash(done(bulletin), "success")
     return redirect(_bulletin_url(bulletin.id))

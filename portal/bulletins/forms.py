@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -97,6 +98,7 @@ class Problem:
 
     anchor: str
     message: str
+    label: str = ""  # the field's label: the summary names it
 
 
 @dataclass
@@ -273,8 +275,22 @@ class ComposeForm(FlaskForm):
         found = []
         for name in _TOP_FIELDS:
             for message in self[name].errors:
-                found.append(Problem(self[name].id, str(message)))
+                found.append(Problem(self[name].id, str(message), str(self[name].label.text)))
         return found
+
+    def in_form_order(self, problems: list[Problem]) -> list[Problem]:
+        """``problems`` as the fields come down the page (about the whole bulletin first)."""
+        order: dict[str, int] = {}
+
+        def walk(fields: Any) -> None:
+            for one in fields:
+                if isinstance(one, (FieldList, FormField)):
+                    walk(one)
+                else:
+                    order.setdefault(one.id, len(order))
+
+        walk(self)
+        return sorted(problems, key=lambda p: order.get(p.anchor, -1))
 
 
 # The service lists the allowed codes (right for the API); a form offers them as options.
@@ -294,7 +310,7 @@ def _add(target: Field, message: str) -> Problem:
     if is_choose_one_of(message) and target.short_name in _CHOOSE:
         message = str(_CHOOSE[target.short_name])
     target.errors = [*target.errors, message]
-    return Problem(target.id, message)
+    return Problem(target.id, message, str(target.label.text))
 
 
 def attachments_hint() -> str:

@@ -208,7 +208,9 @@ def _seen_on(raw: Any, now: datetime) -> date:
 
 
 def _country(raw: Any) -> str | None:
-    value = _text(raw, "country", 2 + 8, required=False)
+    # Read generously, so that a name typed instead of a code ("Deutschland") is told what a
+    # code is rather than how long it may be.
+    value = _text(raw, "country", 200, required=False)
     if value is None:
         return None
     value = value.upper()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -563,6 +563,32 @@ def problems(document: dict[str, Any], *, graded: bool = True) -> list[InvalidIn
     if not found:  # the rest needs the whole content
         attempt(lambda: check_links(parse(document)))
     return found
+
+
+def date_problems(document: Mapping[str, Any], today: date) -> list[InvalidInput]:
+    """No one is born in the future (checked when posting, not when reading: a bulletin sealed
+    with such a date still opens). Travel dates may be ahead: a booked journey. Entities that
+    do not read are left to :func:`problems`."""
+    found = []
+    entities = document.get("entities")
+    for index, raw in enumerate(entities if isinstance(entities, list) else []):
+        try:
+            born = _date(raw.get("date_of_birth"), "") if isinstance(raw, dict) else None
+        except InvalidInput:
+            continue
+        if born is not None and born > today:
+            found.append(
+                InvalidInput(
+                    gettext("A date of birth cannot be in the future."),
+                    field=f"entities[{index}].date_of_birth",
+                )
+            )
+    return found
+
+
+def check_dates(document: Mapping[str, Any], today: date) -> None:
+    for problem in date_problems(document, today):
+        raise problem
 
 
 def check_graded(grading: Grading | None) -> Grading:

@@ -152,6 +152,7 @@ def check_draft(session: Session, reader: Reader, draft: Draft, now: datetime) -
         raise Forbidden(gettext("Only liaison officers of a ministry post bulletins."))
     content = bulletin_content.parse(dict(draft.document, attachments=[]))
     bulletin_content.check_links(content)
+    bulletin_content.check_dates(draft.document, now.date())
     if draft.require_grading:
         bulletin_content.check_graded(content.grading)
     category = _choice(Category, draft.category, "category")
@@ -170,6 +171,7 @@ def problems(reader: Reader, draft: Draft, now: datetime | None = None) -> list[
     found: list[ServiceError] = list(
         bulletin_content.problems(dict(draft.document), graded=draft.require_grading)
     )
+    found += bulletin_content.date_problems(draft.document, now.date())
     marking: Marking | None = None
     for check in (
         lambda: _choice(Category, draft.category, "category"),

@@ -66,6 +66,9 @@ def test_a_comment_and_a_sighting_from_the_read_page(app, desk, clients):
           "country": "F1"}, "country", "ISO 3166"),
         ({"kind": "sighting", "entity": "t1", "place": "Hamburg", "seen_on": "2026-01-01",
           "country": "Germany"}, "country", "ISO 3166"),
+        # A name longer than a code is told what a code is, not how long it may be.
+        ({"kind": "sighting", "entity": "t1", "place": "Hamburg", "seen_on": "2026-01-01",
+          "country": "Deutschland"}, "country", "ISO 3166"),
     ],
 )  # fmt: skip
 def test_bad_input_is_shown_next_to_its_field(app, desk, clients, data, field, message):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -125,6 +126,12 @@ GRADING_FIELDS = ("grading_source", "grading_information", "grading_handling")
         ({"relations-2-target": "e9"}, (), "relations-2-target", "No entity 'e9'"),
         ({"entities-4-traveller": "e7"}, (), "entities-4-traveller", "No entity 'e7'"),
         ({"entities-0-nationality": "Syria"}, (), "entities-0-nationality", "two-letter"),
+        (
+            {"entities-0-date_of_birth": "2999-01-01"},
+            (),
+            "entities-0-date_of_birth",
+            "A date of birth cannot be in the future.",
+        ),
         (dict.fromkeys(GRADING_FIELDS), (), "grading_source", "Grade the bulletin"),
         ({"grading_source": "E"}, (), "grading_source", "Choose the source's reliability"),
         ({"grading_handling": "H3"}, (), "grading_conditions", "H3 needs the provider's"),
@@ -268,7 +275,11 @@ def test_every_error_is_shown_at_once_at_its_field(app, client, auth, desk):
         category="",
         recipients=None,
         retain_until="not a date",
-        **{"entities-0-nationality": "Syria", "relations-2-target": "e9"},
+        **{
+            "entities-0-nationality": "Syria",
+            "relations-2-target": "e9",
+            "entities-0-date_of_birth": "2999-01-01",
+        },
     )
     data["entities-3-value"] = "not a phone"
     before = counts(app)
@@ -281,11 +292,23 @@ def test_every_error_is_shown_at_once_at_its_field(app, client, auth, desk):
         "recipients",
         "retain_until",
         "entities-0-nationality",
+        "entities-0-date_of_birth",
         "entities-3-value",
         "relations-2-target",
     ):
         assert f'id="{anchor}-error"' in html, anchor
         assert f'href="#{anchor}"' in html, anchor
+    # The summary names each field and lists them down the page, as the form has them.
+    start = html.index('id="error-summary"')
+    summary = html[start : html.index("</ul>", start)]
+    assert '<a href="#title">Title: This field is required.</a>' in summary
+    anchors = re.findall(r'href="#([\w-]+)"', summary)
+    assert (
+        anchors.index("title")
+        < anchors.index("category")
+        < anchors.index("entities-0-nationality")
+        < anchors.index("relations-2-target")
+    )
     state = FormState(html)
     assert state.first("summary") == data["summary"]
     assert state.first("entities-0-nationality") == "Syria"
