@@ -126,3 +126,38 @@ def test_bulletin_is_composed_read_verified_acknowledged_and_refused_to_others(
 
     assert watch.page_errors == []
     assert watch.outside_requests() == []
+
+
+# The question is the script's: the database makes no difference to it.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_retracting_asks_for_the_reason_before_the_confirmation(
+    page: Page, live_portal: LivePortal, watch: Watch
+) -> None:
+    live_portal.user(OFFICER, "liaison", org="IT-MININT")
+    live_portal.user(ANALYST, "analyst", org="FR-MININT")  # the recipient's organisation
+    bulletin = live_portal.post(
+        OFFICER,
+        "Retract me",
+        [{"ref": "e1", "type": "person", "value": "Nobody In Particular"}],
+        [],
+        recipients=["FR-MININT"],
+    )
+    sign_in(page, live_portal, OFFICER)
+    page.goto(live_portal.url(f"/bulletins/{bulletin}/retract"))
+    asked: list[str] = []
+
+    def answer(dialog) -> None:  # type: ignore[no-untyped-def]
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    # Without its reason and tick, the form goes to the portal unasked and comes back saying so.
+    page.get_by_role("button", name="Retract bulletin").click()
+    expect(page.locator("#reason-error")).to_contain_text("Say why the bulletin is retracted")
+    assert asked == []
+    page.get_by_label("Reason, shown to every recipient").fill("The identification was wrong.")
+    page.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Retract bulletin").click()
+    expect(page.locator(".flash, [role=status]").first).to_contain_text("Retracted")
+    assert asked == ["Retract and destroy every version of this bulletin now?"]
+    assert not watch.page_errors

@@ -3,7 +3,9 @@
 document.addEventListener("submit", (event) => {
   const button = event.submitter;
   const question = button && button.dataset.confirm;
-  if (question && !window.confirm(question)) {
+  // A form missing a required field goes to the portal unasked: its answer names what is
+  // missing, and the question comes once the form could be carried out.
+  if (question && event.target.checkValidity() && !window.confirm(question)) {
     event.preventDefault();
   }
 });
