@@ -7,7 +7,7 @@ identifier travels in a POST body only."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
@@ -21,6 +21,18 @@ from portal.watchlists.forms import RelayForm, WatchForm
 
 Page = str | tuple[str, int] | Response
 WATCHED = _l("Watched: you will be told when a bulletin your organisation can read names it.")
+
+
+def _watched(what: tuple[str, ...]) -> str:
+    """What a typed watch covers, said in full: an account on every platform, a name as a
+    person's and as a group's."""
+    return ngettext(
+        "Watched: %(what)s. You will be told when a bulletin your organisation can read names it.",
+        "Watched, %(num)s ways: %(what)s. You will be told when a bulletin your organisation can "
+        "read names any of them.",
+        len(what),
+        what="; ".join(what),
+    )
 
 
 @blueprint.route("/entities/<reference>")
@@ -52,16 +64,18 @@ def watchlist() -> Page:
         if not form.validate():
             status = 400
         else:
+            typed, platform = form.q.data or "", form.platform.data or None
             try:
-                watching.watch_typed(
-                    reader, current_actor(), form.q.data or "", form.platform.data or None
-                )
+                watching.watch_typed(reader, current_actor(), typed, platform)
             except ServiceError as error:
                 target = getattr(form, error.field or "", None) or form.q
                 target.errors = [*target.errors, error.message]
                 status = error.status
             else:
-                flash(str(WATCHED), "success")
+                what = watching.typed_described(
+                    reader, form.q.data or "", form.platform.data or None
+                )
+                flash(_watched(what), "success")
                 return redirect(url_for("watchlists.watchlist"))
     items = watching.watched(reader)
     return render_template("watchlists/watchlist.html", form=form, items=items), status

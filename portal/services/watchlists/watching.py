@@ -109,14 +109,24 @@ def watch_keys(reader: Reader, actor: Actor, keyed: list[tuple[str, str]]) -> li
     return ids
 
 
+def _typed_readings(reader: Reader, text: str, platform: str | None) -> list[hits.Interpretation]:
+    readings = hits.query_keys(reader, text, platform)
+    names = [r for r in readings if r.key.startswith(("name:", "group:"))]
+    return names or list(readings)
+
+
 def watch_typed(reader: Reader, actor: Actor, text: str, platform: str | None) -> list[int]:
     """Watch what ``text`` stands for, read as the search reads it (InvalidInput naming ``q``
     or ``platform`` otherwise). A name is watched as a person's name in any script and as a
     group's name (not as a place: every bulletin of a city would tell)."""
-    readings = hits.query_keys(reader, text, platform)
-    names = [r for r in readings if r.key.startswith(("name:", "group:"))]
-    chosen = names or list(readings)
+    chosen = _typed_readings(reader, text, platform)
     return watch_keys(reader, actor, [(r.key, text.strip()) for r in chosen])
+
+
+def typed_described(reader: Reader, text: str, platform: str | None) -> tuple[str, ...]:
+    """What :func:`watch_typed` watches for ``text``, in words ("the Telegram, X or Facebook
+    account @wadi"; "a person's name spelled like …" and "a group named …")."""
+    return hits.describe(text, _typed_readings(reader, text, platform))
 
 
 def watch_reference(reader: Reader, actor: Actor, ref: str, value: str) -> int:

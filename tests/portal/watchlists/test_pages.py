@@ -3,6 +3,7 @@ reaches a URL or an access log."""
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import threading
@@ -126,7 +127,19 @@ def test_watch_a_typed_identifier_and_be_told(app, client, auth, desk):
         data={"csrf_token": csrf_token(form.text), "q": "+33 6 12 34 56 78", "platform": ""},
     )
     assert answer.status_code == 302
-    assert "the phone number +33612345678" in client.get("/watchlist").text
+    listed = html.unescape(client.get("/watchlist").text)
+    assert "the phone number +33612345678" in listed
+    assert "Watched: the phone number +33612345678. You will be told" in listed
+    # A handle on no platform is watched on every one, and a name as a person's and a
+    # group's: the message says so instead of one line for several watches.
+    name = "a person's name spelled like “Abu Example”, in any script"
+    for typed, said in (
+        ("@wadi_media", "account @wadi_media. You will be told"),
+        ("Abu Example", f"Watched, 2 ways: {name}; a group named “Abu Example”."),
+    ):
+        form = client.get("/watchlist")
+        client.post("/watchlist", data={"csrf_token": csrf_token(form.text), "q": typed})
+        assert said in html.unescape(client.get("/watchlist").text), typed
     posted = desk.post("it.officer", ["FR-MININT"], title="Phone again")
     notices = client.get("/watchlist/notifications")
     assert "Phone again" in notices.text and posted in notices.text
