@@ -127,7 +127,7 @@ def test_analyst_searches_expands_finds_a_path_and_downloads_graphml(
         """() => {
           const w = window.ischiaTimeline.getWindow();
           const days = [...document.querySelectorAll('#timeline li')]
-            .map((li) => Date.parse(li.textContent.slice(0, 10)));
+            .map((li) => Date.parse(li.dataset.on));
           const first = Math.min(...days), last = Math.max(...days);
           const span = Math.max(last - first, 864e5);  // at least a day
           return [(first - w.start) / span, (w.end - last - 864e5) / span];
@@ -138,7 +138,10 @@ def test_analyst_searches_expands_finds_a_path_and_downloads_graphml(
     titles = page.eval_on_selector_all(
         "#timeline-axis .timeline-label", "(labels) => labels.map((l) => l.title)"
     )
-    assert titles and all(re.match(r"\d{4}-\d\d-\d\d · ", t) for t in titles)
+    # Days as the page's language writes them ("2 May 2026"), on the axis and in the list.
+    assert titles and all(re.match(r"\d{1,2} [A-Z][a-z]{2} \d{4} · ", t) for t in titles)
+    listed = page.locator("#timeline li").first.inner_text()
+    assert re.match(r"\d{1,2} [A-Z][a-z]{2} \d{4} · ", listed), listed
     expect(page.locator("#timeline-more")).to_be_hidden()  # two rows fit: no hint
 
     # The PNG is marked like a briefing: a black band with the marking in its colour.

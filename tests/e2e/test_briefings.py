@@ -78,6 +78,8 @@ def test_a_french_official_reads_french_pages_and_a_french_briefing(
         "0 shortest paths of 3 steps.",
         "1 shortest path of 3 steps.",
     ]
+    days = "() => [window.ischiaDay('2025-07-12'), window.ischiaDay('not a day')]"
+    assert page.evaluate(days) == ["12 Jul 2025", "not a day"]
     # The footer's language form: Français, then the same page in French.
     page.locator("#language-choice").select_option("fr")
     page.locator("form.language-choice button[type=submit]").click()
@@ -90,6 +92,7 @@ def test_a_french_official_reads_french_pages_and_a_french_briefing(
         "1 plus court chemin de 3 étapes.",
         "2 plus courts chemins de 3 étapes.",
     ]
+    assert page.evaluate(days)[0] == "12 juil. 2025"  # as the French pages write days
     page.get_by_label(TITLE).check()
     page.get_by_label("Titre", exact=True).fill("Point du mardi")
     with page.expect_download() as download:

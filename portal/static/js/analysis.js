@@ -354,7 +354,7 @@
       const link = item(b.title, "a");
       link.href = urls.bulletinUrl.replace("BULLETIN", b.id);
       link.dir = "auto";
-      entry.append(link, document.createTextNode(` · ${b.organisation} · ${b.reported_on} · ${b.marking}`));
+      entry.append(link, document.createTextNode(` · ${b.organisation} · ${window.ischiaDay(b.reported_on)} · ${b.marking}`));
       list.append(entry);
     }
     return list;
@@ -369,7 +369,7 @@
       title.dir = "auto";
       title.className = "entity-label";
       panel.append(title);
-      if (data.dates.length) { panel.append(item(window.ischiaText("Dated %(dates)s", { dates: data.dates.join(", ") }), "p")); }
+      if (data.dates.length) { panel.append(item(window.ischiaText("Dated %(dates)s", { dates: data.dates.map(window.ischiaDay).join(", ") }), "p")); }
       panel.append(item(window.ischiaText("Stated in (%(count)s)", { count: data.bulletins.length }), "h3"), bulletinList(data.bulletins));
     } catch (error) { panel.append(item(error.message, "p")); }
   }
@@ -420,7 +420,7 @@
 
   function eventPanel(e) {
     panel.replaceChildren(item(window.ischiaText("Event"), "h2"));
-    const what = item(`${e.on} · ${relationName(e.kind)} · ${e.text || e.labels.join(" → ")}`, "p");
+    const what = item(`${window.ischiaDay(e.on)} · ${relationName(e.kind)} · ${e.text || e.labels.join(" → ")}`, "p");
     what.dir = "auto";
     what.className = "entity-label";
     const link = item(e.title, "a");
@@ -448,7 +448,7 @@
       node.append(part);
     });
     if (e.kind === "sighting" && e.detail) { node.append(` · ${cut(e.detail)}`); }
-    node.title = `${e.on} · ${eventText(e)} — ${e.title} (${e.sender})`;
+    node.title = `${window.ischiaDay(e.on)} · ${eventText(e)} — ${e.title} (${e.sender})`;
     return node;
   }
 
@@ -503,7 +503,8 @@
       const events = data.events;
       events.forEach((e, index) => {
         const entry = document.createElement("li");
-        const show = item(`${e.on} · ${relationName(e.kind)} · ${eventText(e)}`, "button");
+        entry.dataset.on = e.on;
+        const show = item(`${window.ischiaDay(e.on)} · ${relationName(e.kind)} · ${eventText(e)}`, "button");
         show.type = "button";
         show.className = "link-button";
         show.dir = "auto";
@@ -583,7 +584,7 @@
   }
 
   function exportHeader() {
-    const today = new Date().toISOString().slice(0, 10);
+    const today = window.ischiaDay(new Date().toISOString().slice(0, 10));
     return { marking: strictestMarking(), rest: ` · ${urls.organisation} · ${today} · ${window.ischiaText("link graph")}` };
   }
   window.ischiaExportHeader = () => { const h = exportHeader(); return h.marking + h.rest; };

@@ -22,6 +22,18 @@ window.ischiaText = (message, values = {}) => {
   );
 };
 
+// A day (YYYY-MM-DD) as the page's language writes it, as the portal's pages do: "12 Jul 2025",
+// "12 juil. 2025", "12.07.2025", "2025/07/12". Anything else stays as it is.
+window.ischiaDay = (iso) => {
+  const lang = document.documentElement.lang || "en";
+  const moment = new Date(`${iso}T00:00:00Z`);
+  if (!/^\d{4}-\d\d-\d\d$/.test(String(iso)) || Number.isNaN(moment.valueOf())) {
+    return String(iso);
+  }
+  const locale = lang === "en" ? "en-GB" : lang;
+  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" }).format(moment);
+};
+
 // A message with a count: the English singular or plural chosen by the page's language's own
 // rule (French says "0 chemin" and "1 chemin", Japanese has one form), then translated.
 window.ischiaCount = (count, one, other, values = {}) => {
