@@ -158,7 +158,10 @@ def entity_page(reader: Reader, reference: str, *, now: datetime | None = None) 
     total = session.scalar(select(func.count()).select_from(readable.subquery())) or 0
     rows = list(session.scalars(readable.order_by(Bulletin.created_at.desc()).limit(LISTED)))
     keyring = org_keys.keyring(reader.org_code)
-    spellings: Counter[str] = Counter()
+    # The heading is the name bulletins give first (what a reader clicked on); aliases and
+    # transliterations are its other spellings, listed, never the heading for being many.
+    written: Counter[str] = Counter()
+    spellings: set[str] = set()
     listed: list[EntityBulletin] = []
     ask_via: tuple[str, str] | None = None
     for row in rows:
@@ -168,13 +171,14 @@ def entity_page(reader: Reader, reference: str, *, now: datetime | None = None) 
             title = opened.content.title
             for entity in opened.content.entities:
                 if key in identifier_keys(entity, row.sender.country):
+                    written.update([entity.value.strip()] if entity.value.strip() else [])
                     spellings.update(s.strip() for s in _spellings(entity) if s.strip())
                     ask_via = ask_via or (row.id, entity.ref)
         listed.append(
             EntityBulletin(row.id, title, row.sender.code, row.created_at, row.marking, row.version)
         )
     kind = key.partition(":")[0]
-    name = spellings.most_common(1)[0][0] if spellings else _bare(key)
+    name = written.most_common(1)[0][0] if written else _bare(key)
     label = watching.label_of(key, name)
     variants = tuple(sorted(s for s in spellings if s != name))
     hidden = hits.group_hidden(session, reader, hits.hidden_by_org(session, reader, [token]))

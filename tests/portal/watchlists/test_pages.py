@@ -87,6 +87,26 @@ def test_a_person_page_lists_spellings_across_bulletins(client, auth, desk):
     assert '<span class="badge">name</span>' not in page.text
 
 
+def test_a_person_page_is_headed_by_the_name_bulletins_give_not_the_most_spelled(
+    client, auth, desk
+):
+    # Two bulletins give the Latin name, each with the Cyrillic spelling beside it, and a
+    # third gives the Cyrillic name: three Cyrillic spellings, but two bulletins say Latin.
+    latin = {"ref": "p1", "type": "person", "value": "Islam Khamaliev"}
+    with_alias = [latin | {"aliases": ["Ислам Хамалиев"]}]
+    with_transliteration = [latin | {"transliterations": ["Ислам Хамалиев"]}]
+    cyrillic = [{"ref": "p1", "type": "person", "value": "Ислам Хамалиев"}]
+    first = desk.post("it.officer", ["FR-MININT"], title="A", entities=with_alias, relations=[])
+    desk.post("it.officer", ["FR-MININT"], title="B", entities=with_transliteration, relations=[])
+    desk.post("de.officer", ["FR-MININT"], title="C", entities=cyrillic, relations=[])
+    auth.sign_in("analyst@fr.example")
+    (link,) = entity_links(client.get(f"/bulletins/{first}").text)
+    page = client.get(link).text
+    heading = page[page.index("<h1") : page.index("</h1>")]
+    assert "Islam Khamaliev" in heading and "Ислам Хамалиев" not in heading
+    assert "Ислам Хамалиев" in page  # among the other spellings
+
+
 def test_watch_from_the_entity_page_then_unwatch(app, client, auth, desk, posted):
     auth.sign_in("analyst@fr.example")
     link = sorted(set(entity_links(client.get(f"/bulletins/{posted}").text)))[0]
