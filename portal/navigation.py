@@ -90,13 +90,14 @@ _MAIN: tuple[_Entry, ...] = (
         _l("Search"),
         "bulletins.search",
         _ministry(),
-        ("bulletins.search", "bulletins.ask"),
+        # An entity's page is what searching leads to (and the read page's names).
+        ("bulletins.search", "bulletins.ask", "watchlists.entity"),
     ),
     _Entry(
         _l("Notifications"),
         "watchlists.notices",
         _ministry(),
-        ("watchlists.notices", "watchlists.watchlist", "watchlists.entity"),
+        ("watchlists.notices", "watchlists.watchlist"),
     ),
     _Entry(_l("Refer content"), "referrals.refer", _ministry(Role.LIAISON), ("referrals.refer",)),
     _Entry(

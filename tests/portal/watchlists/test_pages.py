@@ -105,6 +105,7 @@ def test_a_person_page_is_headed_by_the_name_bulletins_give_not_the_most_spelled
     heading = page[page.index("<h1") : page.index("</h1>")]
     assert "Islam Khamaliev" in heading and "Ислам Хамалиев" not in heading
     assert "Ислам Хамалиев" in page  # among the other spellings
+    assert re.search(r'aria-current="page">Search<', page)  # where entity pages are found
 
 
 def test_watch_from_the_entity_page_then_unwatch(app, client, auth, desk, posted):
