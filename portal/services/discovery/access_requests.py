@@ -78,6 +78,7 @@ class OwnRequest:
     decided_at: datetime | None
     bulletin_id: str | None  # set once approved: the bulletin is readable then
     reason: str | None = None
+    requester_name: str = ""
 
 
 def _reason_of(request: AccessRequest) -> str | None:
@@ -407,7 +408,7 @@ def own_requests(reader: Reader) -> list[OwnRequest]:
         raise NotFound()
     session = db.session()
     rows = session.execute(
-        select(AccessRequest, Organisation.code, User.email)
+        select(AccessRequest, Organisation.code, User.email, User.name)
         .join(Bulletin, Bulletin.id == AccessRequest.bulletin_id)
         .join(Organisation, Organisation.id == Bulletin.sender_org_id)
         .join(User, User.id == AccessRequest.requester_id)
@@ -427,6 +428,7 @@ def own_requests(reader: Reader) -> list[OwnRequest]:
                 request.bulletin_id if request.state == AccessRequestState.APPROVED.value else None
             ),
             reason=_reason_of(request),
+            requester_name=name or "",
         )
-        for request, code, email in rows
+        for request, code, email, name in rows
     ]

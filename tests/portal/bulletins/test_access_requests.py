@@ -81,6 +81,7 @@ def test_asking_from_the_search_page_stores_a_request_without_showing_ids(
         (incoming,), _ = access_requests.incoming(desk.reader("it.officer"))
         (own,) = access_requests.own_requests(desk.reader("fr.analyst"))
     assert incoming.reason == own.reason == "Same network as our case 12."
+    assert own.requester_name == incoming.requester_name != ""  # named, as incoming ones are
     with app.app_context():
         record = db.session.scalar(
             select(AuditRecord).where(AuditRecord.event == "bulletin.access_requested")
@@ -93,6 +94,7 @@ def test_asking_from_the_search_page_stores_a_request_without_showing_ids(
     assert scene["hidden"] not in page.text and "SECRET-TITLE" not in page.text
     outgoing = client.get("/bulletins/requests/outgoing").text
     assert "shown once approved" in outgoing and scene["hidden"] not in outgoing
+    assert f"{own.requester_name}<br>" in outgoing
 
 
 def test_a_duplicate_pending_request_is_refused(app, client, auth, desk, scene):
