@@ -113,6 +113,7 @@ def test_analyst_searches_expands_finds_a_path_and_downloads_graphml(
     # The timeline opens with room around its events: no label runs past the axis's edge.
     page.get_by_role("button", name="Timeline of the entities on screen").click()
     expect(page.locator("#timeline-axis .vis-item").first).to_be_visible()
+    expect(page.locator("#status")).to_have_text("")  # the path's message was another view's
     outside = page.evaluate(
         """() => {
           const panel = document.querySelector('#timeline-axis .vis-panel.vis-center')

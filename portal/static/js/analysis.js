@@ -496,6 +496,7 @@
   document.getElementById("show-timeline").addEventListener("click", async () => {
     const list = document.getElementById("timeline");
     list.replaceChildren();
+    say("");  // what the status said (a path found) is about another view
     try {
       const data = await postJSON(urls.timelineUrl, { nodes: cy.nodes().map((n) => n.id()) });
       if (axis) { axis.destroy(); axis = null; }
