@@ -116,7 +116,7 @@ class _PortalFigures(Collector):
         )
         for process in processes:
             up.add_metric([process.socket], 1 if process.up else 0)
-            if process.up:
+            if process.up and process.warming is not None:
                 building.add_metric([process.socket], 1 if process.warming else 0)
         yield from (up, building)
 

@@ -10,7 +10,6 @@ from flask.cli import with_appcontext
 
 from portal.services.analysis import graph_client
 from portal.services.analysis.graph_server import GraphServer, SocketInUse
-from portal.services.errors import GraphUnavailable
 
 
 @click.group("graphs")
@@ -57,18 +56,20 @@ def status(path: str | None) -> None:
         return
     failing = False
     for address in addresses:
-        try:
-            found = graph_client.status(address)
-        except GraphUnavailable:
-            click.echo(f"{address}: does not answer")
-            failing = True
-            continue
-        routed = found.get("routed")
-        built = f"{found.get('built', 0)} of {routed if routed is not None else '?'} graphs built"
-        if found.get("warming"):
-            click.echo(f"{address}: answers, building ({built})")
-            failing = True
+        state = graph_client.probe(address, timeout=2.0)
+        routed = state.routed if state.routed is not None else "?"
+        built = f"{state.built or 0} of {routed} graphs built"
+        if not state.answers:
+            line = "does not answer"
+        elif not state.understood:
+            line = "answers, but not this release's status question (another release?)"
+        elif state.failed:
+            line = f"answers, building its graphs failed ({built}; see its log)"
+        elif state.warming:
+            line = f"answers, building ({built})"
         else:
-            click.echo(f"{address}: answers, {built}")
+            line = f"answers, {built}"
+        click.echo(f"{address}: {line}")
+        failing = failing or not state.ready
     if failing:
         raise SystemExit(1)

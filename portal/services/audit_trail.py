@@ -103,7 +103,6 @@ EVENT_LABELS: Mapping[str, Any] = {
     "referral_bulk.submitted": _l("Bulk referral upload submitted"),
     "referral_bulk.finished": _l("Bulk referral upload finished"),
 }
-OUTCOME_LABELS: Mapping[str, Any] = {"success": _l("Success"), "failure": _l("Failure")}
 _ROLE_KEYS = frozenset({"roles", "before", "after"})  # lists of role codes (user.roles_changed)
 # Detail keys in words (in English, as the code reads them); any other key reads from its code
 # ("sessions_ended": "sessions ended").
@@ -405,7 +404,7 @@ def _csv_batch(records: list[AuditRecord]) -> Iterator[list[object]]:
             row.at.isoformat(timespec="seconds"),
             row.label,
             row.event,
-            str(OUTCOME_LABELS.get(row.outcome, row.outcome)),
+            row.outcome,  # the code, as the event's: filters and SIEM rules read it
             (by.name or by.email or "") if by else gettext("command line"),
             by.org if by else "",
             (row.subject.name or row.subject.email or "") if row.subject else "",

@@ -66,15 +66,13 @@ def watchlist() -> Page:
         else:
             typed, platform = form.q.data or "", form.platform.data or None
             try:
+                what = watching.typed_described(reader, typed, platform)  # before any write
                 watching.watch_typed(reader, current_actor(), typed, platform)
             except ServiceError as error:
                 target = getattr(form, error.field or "", None) or form.q
                 target.errors = [*target.errors, error.message]
                 status = error.status
             else:
-                what = watching.typed_described(
-                    reader, form.q.data or "", form.platform.data or None
-                )
                 flash(_watched(what), "success")
                 return redirect(url_for("watchlists.watchlist"))
     items = watching.watched(reader)

@@ -32,6 +32,7 @@ import json
 import logging
 import socket
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, NoReturn, Protocol
 
 from flask import current_app
@@ -174,6 +175,42 @@ def status(address: str, timeout: float = 2.0) -> dict[str, Any]:
     if it does not answer."""
     answer = SocketClient(address, timeout).send({"v": PROTOCOL_VERSION, "query": "status"})
     return dict(answer)
+
+
+@dataclass(frozen=True)
+class ProcessState:
+    """A graph process as a probe finds it."""
+
+    address: str
+    answers: bool
+    understood: bool = True  # False: it answers, but not this question (another release)
+    warming: bool = False
+    built: int | None = None
+    routed: int | None = None
+    failed: bool = False  # building its graphs failed; they are built when asked for
+
+    @property
+    def ready(self) -> bool:
+        return self.answers and self.understood and not self.warming and not self.failed
+
+
+def probe(address: str, timeout: float = 0.5) -> ProcessState:
+    """The graph process's state; never raises (a probe must answer whatever it finds)."""
+    try:
+        found = status(address, timeout)
+        routed = found.get("routed")
+        return ProcessState(
+            address,
+            answers=True,
+            warming=bool(found.get("warming")),
+            built=int(found.get("built") or 0),
+            routed=routed if isinstance(routed, int) else None,
+            failed=bool(found.get("failed")),
+        )
+    except GraphUnavailable:
+        return ProcessState(address, answers=False)
+    except (GraphProtocolError, ValueError, KeyError, TypeError, AttributeError):
+        return ProcessState(address, answers=True, understood=False)
 
 
 def sizes(address: str, timeout: float = 2.0) -> list[dict[str, int]]:

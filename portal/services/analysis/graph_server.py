@@ -18,6 +18,7 @@ web side turns into 503 with Retry-After.
 
 from __future__ import annotations
 
+import fcntl
 import inspect
 import json
 import logging
@@ -64,8 +65,24 @@ class SocketInUse(RuntimeError):
     """The socket path is taken: a graph process answers there, or it is not a socket."""
 
 
+def _lock(path: str) -> int:
+    """An exclusive lock on ``path.lock``, held while the graph process lives: two starting at
+    once on one path cannot both claim it."""
+    descriptor = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o660)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        raise SocketInUse(
+            f"A graph process already holds {path}: stop it first, or choose another socket."
+        ) from None
+    return descriptor
+
+
 def _claim(path: str) -> None:
-    """Remove a socket left by a graph process that stopped; refuse a live one or a file."""
+    """Remove a socket left by a graph process that stopped; refuse a live one or a file.
+    Only a refused connection means nobody listens: a full queue, a denied right or a wait
+    that ran out may be a live graph process, whose socket must stay."""
     if not os.path.lexists(path):
         return
     if not stat.S_ISSOCK(os.lstat(path).st_mode):
@@ -74,9 +91,16 @@ def _claim(path: str) -> None:
         probe.settimeout(1.0)
         try:
             probe.connect(path)
-        except OSError:
+        except ConnectionRefusedError:
             os.unlink(path)  # nobody listens: what a stopped graph process left
             return
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            raise SocketInUse(
+                f"{path} cannot be checked ({error.strerror or error}): it may be a live graph "
+                "process's; stop it first, or choose another socket."
+            ) from None
     raise SocketInUse(
         f"A graph process already answers on {path}: stop it first, or choose another socket."
     )
@@ -94,19 +118,28 @@ class GraphServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         self.ready: set[str] = set()  # organisations whose graph is built
         self.warming = False  # while True, only organisations in ``ready`` are answered
         self.routed: int | None = None  # organisations routed here, once warm_up has counted
+        self.failed: str | None = None  # why warm_up stopped, if it did
         self._ready_lock = threading.Lock()
-        _claim(path)
-        super().__init__(path, _Handler)
+        self._held = _lock(path)
+        try:
+            _claim(path)
+            super().__init__(path, _Handler)
+        except BaseException:
+            os.close(self._held)
+            raise
         os.chmod(path, 0o660)
         self._inode = os.lstat(path).st_ino
 
     def server_close(self) -> None:
-        super().server_close()
+        # The path is let go while it is still ours (a successor cannot have it yet: it waits
+        # for the lock), then the listener, then the lock.
         try:
             if os.lstat(self.path).st_ino == self._inode:  # ours, not a successor's
                 os.unlink(self.path)
         except FileNotFoundError:
             pass
+        super().server_close()
+        os.close(self._held)
 
     def sizes(self) -> list[dict[str, int]]:
         """Nodes and edges of each graph held here, by organisation id (for /metrics)."""
@@ -116,10 +149,16 @@ class GraphServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         return [{"org_id": h.org_id, "nodes": h.nodes, "edges": h.edges} for h in held]
 
     def status(self) -> dict[str, Any]:
-        """What a probe may know: whether graphs are still being built, and how many are."""
+        """What a probe may know: whether graphs are still being built, how many are, and
+        whether building them failed."""
         with self._ready_lock:
             built = len(self.ready)
-        return {"warming": self.warming, "built": built, "routed": self.routed}
+        return {
+            "warming": self.warming,
+            "built": built,
+            "routed": self.routed,
+            "failed": self.failed is not None,
+        }
 
     def serves(self, org: Organisation) -> bool:
         """Whether this organisation's graph is routed to this graph process."""
@@ -139,10 +178,13 @@ class GraphServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
                 f"This graph process speaks protocol version {PROTOCOL_VERSION}, "
                 f"not {request.get('v')!r}.",
             )
-        if request.get("query") == "status":  # the probe's question: names no organisation
-            return {"v": PROTOCOL_VERSION, "ok": True, "result": self.status()}
-        if request.get("query") == "sizes":  # the metrics' question: sizes, never contents
-            return {"v": PROTOCOL_VERSION, "ok": True, "result": self.sizes()}
+        own = {"status": self.status, "sizes": self.sizes}.get(str(request.get("query")))
+        if own is not None:  # the probe's and the metrics' questions: no organisation named
+            try:
+                return {"v": PROTOCOL_VERSION, "ok": True, "result": own()}
+            except Exception:
+                log.exception("graph process %s failed", request.get("query"))
+                return _refusal("internal", "The graph process failed on this question.")
         org, query, args = request.get("org"), request.get("query"), request.get("args", {})
         if not isinstance(org, str) or not isinstance(query, str) or not isinstance(args, dict):
             return _refusal("malformed", "A request names org, query (text) and args (object).")
@@ -182,8 +224,10 @@ class GraphServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         return Reader(0, "", org.id, org.code, org.kind, org.country, frozenset({Role.ANALYST}))
 
     def warm_up(self) -> None:
-        """Build every graph routed here, one organisation at a time (in the app context)."""
+        """Build every graph routed here, one organisation at a time (in the app context).
+        A failure is kept for the probe (``failed``): the graphs are then built on demand."""
         self.warming = True
+        self.failed = None
         try:
             with self.app.app_context():
                 orgs = [o for o in db.session.scalars(select(Organisation)) if self.serves(o)]
@@ -194,5 +238,8 @@ class GraphServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
                         self.ready.add(org.code)
                     log.info("graph of %s built", org.code)
                 db.session.remove()
+        except Exception as error:
+            self.failed = f"{type(error).__name__}: {error}"
+            log.exception("building the graphs failed; they will be built when asked for")
         finally:
             self.warming = False

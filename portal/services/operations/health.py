@@ -11,6 +11,7 @@ Each check says what it found in words an operator can act on, never a secret or
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from flask import current_app
@@ -23,7 +24,6 @@ from crypto import KeystoreError
 from portal.extensions import db
 from portal.models import KeyBlob
 from portal.services.analysis import graph_client
-from portal.services.errors import GraphUnavailable
 from portal.services.organisations import keys as org_keys
 
 
@@ -72,37 +72,43 @@ def _redis() -> Check | None:
     return Check("redis", True, "answers")
 
 
+_PROBED: dict[str, tuple[float, graph_client.ProcessState]] = {}
+PROBE_FOR_S = 5.0  # a probe's answer is reused this long: /readyz is public and frequent
+
+
+def forget_probes() -> None:
+    """Ask the graph processes again at the next /readyz (tests, after a restart)."""
+    _PROBED.clear()
+
+
+def _probed(address: str) -> graph_client.ProcessState:
+    now = time.monotonic()
+    kept = _PROBED.get(address)
+    if kept is not None and now - kept[0] < PROBE_FOR_S:
+        return kept[1]
+    found = graph_client.probe(address, timeout=0.5)
+    _PROBED[address] = (now, found)
+    return found
+
+
 def _graphs() -> Check:
-    """The graph processes answer and have built every graph routed to them (no paths: the
-    probe is public; ``flask graphs status`` names them)."""
+    """The graph processes answer and have built their graphs. In words only (no paths, no
+    counts: the probe is public); ``flask graphs status`` and /metrics say more."""
     addresses = graph_client.addresses(current_app.config)
     if not addresses:
         return Check("graph", True, "in-process", required=False)
-    silent, building = 0, []
-    for address in addresses:
-        try:
-            found = graph_client.status(address)
-        except GraphUnavailable:
-            silent += 1
-            continue
-        if found.get("warming"):
-            building.append(f"{found.get('built', 0)} of {found.get('routed') or '?'}")
-    total = len(addresses)
-    if silent:
-        detail = (
-            "the graph process does not answer"
-            if total == 1
-            else f"{silent} of {total} graph processes do not answer"
-        )
-    elif building:
-        detail = f"building graphs ({', '.join(building)} built)"
+    states = [_probed(address) for address in addresses]
+    if not all(s.answers for s in states):
+        detail = "a graph process does not answer"
+    elif not all(s.understood for s in states):
+        detail = "a graph process of another release answers"
+    elif any(s.failed for s in states):
+        detail = "a graph process could not build its graphs; they are built when asked for"
+    elif any(s.warming for s in states):
+        detail = "graphs are being built"
     else:
-        detail = (
-            "the graph process answers, every graph built"
-            if total == 1
-            else f"{total} graph processes answer, every graph built"
-        )
-    return Check("graph", not silent and not building, detail, required=False)
+        detail = "the graph processes answer, every graph built"
+    return Check("graph", all(s.ready for s in states), detail, required=False)
 
 
 def readiness() -> list[Check]:

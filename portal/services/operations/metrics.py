@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import ItemState, ReferralItem, utcnow
 from portal.services.analysis import graph_client, org_graphs
+from portal.services.analysis.graph_client import GraphProtocolError
 from portal.services.briefings import job_queue
 from portal.services.errors import GraphUnavailable
 from portal.services.referrals import bulk, webhook_jobs
@@ -76,15 +77,15 @@ class GraphProcess:
 
 
 def graph_processes() -> list[GraphProcess]:
-    """Each configured graph process: whether it answers and is still building."""
+    """Each configured graph process: whether it answers and is still building (``warming``
+    None when it answers in a way this release does not read)."""
     found = []
     for address in graph_client.addresses(current_app.config):
-        try:
-            state = graph_client.status(address)
-        except GraphUnavailable:
-            found.append(GraphProcess(address, False))
-            continue
-        found.append(GraphProcess(address, True, bool(state["warming"]), int(state["built"])))
+        state = graph_client.probe(address, timeout=2.0)
+        known = state.answers and state.understood
+        found.append(
+            GraphProcess(address, state.answers, state.warming if known else None, state.built)
+        )
     return found
 
 
@@ -101,6 +102,6 @@ def graph_cache_sizes() -> list[org_graphs.CacheSize]:
                 org_graphs.CacheSize(int(e["org_id"]), int(e["nodes"]), int(e["edges"]))
                 for e in graph_client.sizes(address)
             ]
-        except GraphUnavailable:
-            continue  # reported by ischia_graph_process_up
+        except (GraphUnavailable, GraphProtocolError, ValueError, KeyError, TypeError):
+            continue  # reported by ischia_graph_process_up (and _building left out)
     return held

@@ -15,7 +15,7 @@ from portal.config import ConfigError, from_environment
 from portal.extensions import db
 from portal.models import Organisation, User
 from portal.services.accounts import api_tokens
-from portal.services.analysis import graph_client, graph_queries, org_graphs
+from portal.services.analysis import graph_client, graph_queries, graph_server, org_graphs
 from portal.services.analysis.graph_client import (
     PROTOCOL_VERSION,
     GraphProtocolError,
@@ -24,6 +24,7 @@ from portal.services.analysis.graph_client import (
 )
 from portal.services.analysis.graph_server import GraphServer, SocketInUse
 from portal.services.errors import GraphUnavailable, NotFound
+from portal.services.operations import health
 from portal.services.principals import CLI
 
 CANARY = "@canary_graphd_51"
@@ -219,11 +220,14 @@ def test_graphs_serve_needs_a_socket_and_cleans_it_up(app, monkeypatch, tmp_path
 
 def test_a_live_socket_is_never_taken_and_a_stale_one_is_replaced(app, desk, graph_process):
     # A second graph process on the same socket would cut the first off from new web requests.
-    with pytest.raises(SocketInUse, match="already answers"):
+    with pytest.raises(SocketInUse, match="already holds"):
         GraphServer(graph_process.path, app)
     runner = app.test_cli_runner()
     refused = runner.invoke(args=["graphs", "serve", "--socket", graph_process.path])
-    assert refused.exit_code == 1 and "already answers on" in refused.output
+    assert refused.exit_code == 1 and "already holds" in refused.output
+    # Without the lock (another host's rule, a lock file removed), the socket still answers.
+    with pytest.raises(SocketInUse, match="already answers on"):
+        graph_server._claim(graph_process.path)
     nowhere = runner.invoke(args=["graphs", "serve", "--socket", "/nonexistent-dir/g.sock"])
     assert nowhere.exit_code == 1
     assert "Cannot listen on /nonexistent-dir/g.sock: No such file or directory" in nowhere.output
@@ -249,32 +253,49 @@ def test_a_live_socket_is_never_taken_and_a_stale_one_is_replaced(app, desk, gra
     assert not os.path.exists(stale)
 
 
-def test_closing_leaves_a_successors_socket_alone(app, desk, graph_process):
-    first = graph_process.server
-    os.unlink(graph_process.path)  # an operator cleared the path and started another
+def test_a_second_graph_process_waits_for_the_first_even_without_its_socket_file(
+    app, desk, graph_process
+):
+    os.unlink(graph_process.path)  # an operator cleared the path while the first still runs
+    with pytest.raises(SocketInUse, match="already holds"):
+        GraphServer(graph_process.path, app)
+    graph_process.stop()  # once the first has stopped, a second takes the path
     second = GraphServer(graph_process.path, app)
     try:
-        graph_process.stop()  # the first one stops: the second's socket stays
-        assert os.path.exists(graph_process.path)
-        assert first is not None and second.path == first.path
+        assert stat.S_ISSOCK(os.lstat(graph_process.path).st_mode)
     finally:
         second.server_close()
     assert not os.path.exists(graph_process.path)
+
+
+def test_a_socket_that_cannot_be_checked_is_never_removed(app, desk, graph_process, monkeypatch):
+    # A full listen queue (EAGAIN) or a denied right is what a busy, live graph process may
+    # answer: only a refused connection means nobody listens.
+    def busy(self, address):  # type: ignore[no-untyped-def]
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(socket.socket, "connect", busy)
+    with pytest.raises(SocketInUse, match="cannot be checked"):
+        graph_server._claim(graph_process.path)
+    assert stat.S_ISSOCK(os.lstat(graph_process.path).st_mode)
 
 
 def test_the_status_probe_tells_building_from_built_and_down(app, desk, graph_process):
     server = graph_process.server
     runner = app.test_cli_runner()
     server.warming = True
-    assert graph_client.status(graph_process.path) == {"warming": True, "built": 0, "routed": None}
+    assert graph_client.status(graph_process.path) == {
+        "warming": True,
+        "built": 0,
+        "routed": None,
+        "failed": False,
+    }
     building = runner.invoke(args=["graphs", "status"])
     assert building.exit_code == 1 and "answers, building (0 of ? graphs built)" in building.output
+    health.forget_probes()
     readyz = app.test_client().get("/readyz")
     assert readyz.status_code == 200 and readyz.json["status"] == "degraded"
-    assert readyz.json["checks"]["graph"] == {
-        "ok": False,
-        "detail": "building graphs (0 of ? built)",
-    }
+    assert readyz.json["checks"]["graph"] == {"ok": False, "detail": "graphs are being built"}
     server.warm_up()
     with app.app_context():
         organisations = db.session.query(Organisation).count()
@@ -282,6 +303,7 @@ def test_the_status_probe_tells_building_from_built_and_down(app, desk, graph_pr
         "warming": False,
         "built": organisations,
         "routed": organisations,
+        "failed": False,
     }
     built = runner.invoke(args=["graphs", "status"])
     assert built.exit_code == 0, built.output
@@ -289,24 +311,60 @@ def test_the_status_probe_tells_building_from_built_and_down(app, desk, graph_pr
         f"{graph_process.path}: answers, {organisations} of {organisations} graphs built"
         in built.output
     )
+    assert app.test_client().get("/readyz").json["status"] == "degraded"  # kept 5 s: public
+    health.forget_probes()
     ready = app.test_client().get("/readyz").json
     assert ready["status"] == "ready"
     assert ready["checks"]["graph"] == {
         "ok": True,
-        "detail": "the graph process answers, every graph built",
+        "detail": "the graph processes answer, every graph built",
     }
     graph_process.stop()
+    health.forget_probes()
     down = runner.invoke(args=["graphs", "status", "--socket", graph_process.path])
     assert down.exit_code == 1 and f"{graph_process.path}: does not answer" in down.output
     # Bulletins still work while the workspace waits: degraded, not out of the load balancer.
     readyz = app.test_client().get("/readyz")
     assert readyz.status_code == 200 and readyz.json["status"] == "degraded"
     graph = readyz.json["checks"]["graph"]
-    assert graph == {"ok": False, "detail": "the graph process does not answer"}
+    assert graph == {"ok": False, "detail": "a graph process does not answer"}
     assert graph_process.path not in readyz.text  # the probe is public: no paths
     app.config["GRAPH_SOCKET"] = None
     alone = runner.invoke(args=["graphs", "status"])
     assert alone.exit_code == 0 and "No graph process is configured" in alone.output
+
+
+def test_a_failed_build_and_another_release_are_reported_never_a_500(
+    app, desk, graph_process, monkeypatch
+):
+    def broken(reader):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(graph_queries, "warm", broken)
+    graph_process.server.warm_up()
+    assert graph_client.status(graph_process.path)["failed"] is True
+    runner = app.test_cli_runner()
+    failed = runner.invoke(args=["graphs", "status"])
+    assert failed.exit_code == 1 and "building its graphs failed" in failed.output
+    health.forget_probes()
+    check = app.test_client().get("/readyz").json["checks"]["graph"]
+    assert check["ok"] is False and "could not build its graphs" in check["detail"]
+
+    # A graph process of the release before answers the status question 'unknown_query'.
+    def older(address, timeout=2.0):  # type: ignore[no-untyped-def]
+        raise GraphProtocolError("unknown_query: No query 'status' here.")
+
+    monkeypatch.setattr(graph_client, "status", older)
+    health.forget_probes()
+    readyz = app.test_client().get("/readyz")
+    assert readyz.status_code == 200 and readyz.json["status"] == "degraded"
+    assert readyz.json["checks"]["graph"]["detail"] == "a graph process of another release answers"
+    app.config["METRICS_TOKEN"] = "scrape-me"
+    text = app.test_client().get("/metrics", headers={"Authorization": "Bearer scrape-me"}).text
+    assert f'ischia_graph_process_up{{socket="{graph_process.path}"}} 1.0' in text
+    assert "ischia_graph_process_building{" not in text
+    answered = runner.invoke(args=["graphs", "status"])
+    assert answered.exit_code == 1 and "another release" in answered.output
 
 
 def test_metrics_report_the_graph_processes_graphs_and_whether_they_answer(
