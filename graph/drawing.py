@@ -153,7 +153,7 @@ def to_svg(
     )
     found = [sorted(c) for c in (cells if cells is not None else find_communities(g, seed=seed))]
     cell_of = {node: i for i, cell in enumerate(found) for node in cell}
-    legend_width = 190
+    legend_width = 250  # room for the legend in longer languages ("cellule 8 et plus petites …")
     margin = 40
     top = 50 if title else 20
     parts = [
