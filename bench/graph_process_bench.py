@@ -26,8 +26,6 @@ import argparse
 import gc
 import json
 import multiprocessing
-import os
-import platform
 import random
 import secrets
 import statistics
@@ -127,10 +125,7 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=50)
     args = parser.parse_args()
-    print(
-        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M')} UTC"
-    )
+    print(f"machine: {bulletin_bench.machine()}")
     with tempfile.TemporaryDirectory(prefix="ischia-gb") as folder:
         url = bulletin_bench.migrated(f"sqlite:///{Path(folder) / 'gp.db'}")
         key = secrets.token_bytes(32)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import platform
 import random
 import secrets
 import statistics
@@ -48,10 +47,7 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=50)
     args = parser.parse_args()
-    print(
-        f"machine: {platform.node()} {platform.machine()}, Python {platform.python_version()}, "
-        f"{time.strftime('%Y-%m-%d')}"
-    )
+    print(f"machine: {bulletin_bench.machine()}")
     with tempfile.TemporaryDirectory() as folder:
         url = bulletin_bench.migrated(f"sqlite:///{Path(folder) / 'ws.db'}")
         app = create_app(

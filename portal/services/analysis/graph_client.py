@@ -177,6 +177,11 @@ def status(address: str, timeout: float = 2.0) -> dict[str, Any]:
     return dict(answer)
 
 
+# What a reply this release cannot read raises (a graph process of another release, a reply
+# of the wrong shape): probes report it, never fail on it.
+UNREADABLE = (GraphProtocolError, ValueError, KeyError, TypeError, AttributeError)
+
+
 @dataclass(frozen=True)
 class ProcessState:
     """A graph process as a probe finds it."""
@@ -209,7 +214,7 @@ def probe(address: str, timeout: float = 0.5) -> ProcessState:
         )
     except GraphUnavailable:
         return ProcessState(address, answers=False)
-    except (GraphProtocolError, ValueError, KeyError, TypeError, AttributeError):
+    except UNREADABLE:
         return ProcessState(address, answers=True, understood=False)
 
 

@@ -18,7 +18,6 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import ItemState, ReferralItem, utcnow
 from portal.services.analysis import graph_client, org_graphs
-from portal.services.analysis.graph_client import GraphProtocolError
 from portal.services.briefings import job_queue
 from portal.services.errors import GraphUnavailable
 from portal.services.referrals import bulk, webhook_jobs
@@ -102,6 +101,6 @@ def graph_cache_sizes() -> list[org_graphs.CacheSize]:
                 org_graphs.CacheSize(int(e["org_id"]), int(e["nodes"]), int(e["edges"]))
                 for e in graph_client.sizes(address)
             ]
-        except (GraphUnavailable, GraphProtocolError, ValueError, KeyError, TypeError):
+        except (GraphUnavailable, *graph_client.UNREADABLE):
             continue  # reported by ischia_graph_process_up (and _building left out)
     return held
